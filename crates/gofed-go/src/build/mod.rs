@@ -1,0 +1,1 @@
+//! Build contexts: which files `go/build` includes for a platform (PLACEHOLDER).

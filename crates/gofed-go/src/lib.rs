@@ -1,0 +1,17 @@
+//! gofed-go: the Go source model of gofed.
+//!
+//! Pipeline: bytes → [`lexer`] (tokens, comments) → [`parser`] (a [`ast::File`] of top-level
+//! declarations, function bodies kept as spans) → [`build`] (which files a build context
+//! includes) → [`load`] (directory trees into packages with `go list` semantics).
+//!
+//! Invariants: no network, no registry, no async; the only file-system access is in
+//! [`load`]'s directory walker. Nothing here panics on input: malformed Go becomes
+//! [`diagnostic::SyntaxError`]s, the rest of the file and of the tree is still analysed.
+#![warn(missing_docs)]
+
+pub mod build;
+pub mod diagnostic;
+pub mod lexer;
+pub mod load;
+pub mod span;
+pub mod token;

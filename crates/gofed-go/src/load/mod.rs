@@ -1,0 +1,1 @@
+//! Package loading: directory trees into packages with `go list` semantics (PLACEHOLDER).

@@ -1,0 +1,5 @@
+//! The gofed command line.
+
+fn main() {
+    println!("gofed");
+}
