@@ -28,6 +28,15 @@ pub struct Found {
     pub span: Span,
 }
 
+/// What the parser expected: a token (quoted in the message) or a description.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected {
+    /// `expected ')'`
+    Token(TokenKind),
+    /// `expected declaration`, `expected type`, ...
+    Text(&'static str),
+}
+
 /// The kinds of syntax errors.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -41,6 +50,12 @@ pub enum SyntaxErrorKind {
     IllegalUtf8,
     /// `illegal byte order mark`
     IllegalBom,
+    /// `illegal UTF-8 encoding (got UTF-16)`: a UTF-16 BOM (`FF FE` or `FE FF`) starts the file.
+    IllegalUtf16,
+    /// `curly quotation mark '“' (use neutral '"')`
+    CurlyQuote(char),
+    /// `illegal rune literal`: an empty rune literal or one with more than one character.
+    IllegalRune,
     /// `comment not terminated`
     CommentNotTerminated,
     /// `string literal not terminated`
@@ -87,12 +102,12 @@ pub enum SyntaxErrorKind {
     },
 
     // ---- parser (go/parser's messages)
-    /// `expected 'X', found 'Y'` (`what` is already quoted where go/parser quotes it).
+    /// `expected X, found Y`; `found` is absent when the error is not at the current token.
     Expected {
-        /// What was expected, e.g. `'('` or `type` or `declaration`.
-        what: &'static str,
+        /// What was expected.
+        what: Expected,
         /// What was there.
-        found: Found,
+        found: Option<Found>,
     },
     /// A fixed message.
     Message(&'static str),
@@ -117,6 +132,9 @@ impl SyntaxError {
             IllegalNul => "illegal character NUL".into(),
             IllegalUtf8 => "illegal UTF-8 encoding".into(),
             IllegalBom => "illegal byte order mark".into(),
+            IllegalUtf16 => "illegal UTF-8 encoding (got UTF-16)".into(),
+            CurlyQuote(c) => format!("curly quotation mark '{c}' (use neutral '\"')"),
+            IllegalRune => "illegal rune literal".into(),
             CommentNotTerminated => "comment not terminated".into(),
             StringNotTerminated => "string literal not terminated".into(),
             RawStringNotTerminated => "raw string literal not terminated".into(),
@@ -127,7 +145,10 @@ impl SyntaxError {
             EscapeNotTerminated => "escape sequence not terminated".into(),
             EscapeInvalidCodePoint => "escape sequence is invalid Unicode code point".into(),
             IllegalCharInEscape(c) => {
-                format!("illegal character {} in escape sequence", go_unicode_repr(*c))
+                format!(
+                    "illegal character {} in escape sequence",
+                    go_unicode_repr(*c)
+                )
             }
             InvalidDigit { digit, base } => format!("invalid digit '{digit}' in {base} literal"),
             UnderscoreSeparation => "'_' must separate successive digits".into(),
@@ -139,7 +160,11 @@ impl SyntaxError {
                 format!("'{exp}' exponent requires {mantissa} mantissa")
             }
             Expected { what, found } => {
-                let mut msg = format!("expected {what}");
+                let mut msg = match what {
+                    self::Expected::Token(kind) => format!("expected '{}'", kind.as_str()),
+                    self::Expected::Text(text) => format!("expected {text}"),
+                };
+                let Some(found) = found else { return msg };
                 if found.newline {
                     msg.push_str(", found newline");
                 } else if found.kind.is_literal() {
@@ -166,7 +191,7 @@ impl SyntaxError {
 
 /// Go's `%#U` rendering: `U+0040 '@'` (without the quoted char when it is not printable).
 fn go_unicode_repr(c: char) -> String {
-    if c.is_control() {
+    if !crate::lexer::is_go_print(c) {
         format!("U+{:04X}", c as u32)
     } else {
         format!("U+{:04X} '{c}'", c as u32)

@@ -29,7 +29,10 @@ impl Span {
     /// An empty span at `offset`.
     #[inline]
     pub const fn empty(offset: u32) -> Span {
-        Span { start: offset, end: offset }
+        Span {
+            start: offset,
+            end: offset,
+        }
     }
 
     /// Length in bytes.
@@ -47,13 +50,17 @@ impl Span {
     /// The smallest span covering both.
     #[inline]
     pub fn cover(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     /// The bytes of `src` this span covers (empty if out of bounds).
     #[inline]
     pub fn slice(self, src: &[u8]) -> &[u8] {
-        src.get(self.start as usize..self.end as usize).unwrap_or_default()
+        src.get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The text of `src` this span covers (lossy only if the span splits a character).
@@ -101,6 +108,11 @@ impl LineIndex {
         let mut line_starts = Vec::with_capacity(src.len() / 32 + 1);
         line_starts.push(0);
         line_starts.extend(memchr::memchr_iter(b'\n', src).map(|i| i as u32 + 1));
+        // As go/token: a newline ending the file starts no new line, so the end of input is
+        // on the last line.
+        if line_starts.len() > 1 && line_starts.last() == Some(&(src.len() as u32)) {
+            line_starts.pop();
+        }
         LineIndex { line_starts }
     }
 
@@ -110,7 +122,10 @@ impl LineIndex {
             Ok(idx) => idx,
             Err(idx) => idx - 1,
         };
-        LineCol { line: line_idx as u32 + 1, col: offset - self.line_starts[line_idx] + 1 }
+        LineCol {
+            line: line_idx as u32 + 1,
+            col: offset - self.line_starts[line_idx] + 1,
+        }
     }
 }
 
@@ -126,5 +141,11 @@ mod tests {
         assert_eq!(idx.line_col(3), LineCol { line: 2, col: 1 });
         assert_eq!(idx.line_col(6), LineCol { line: 4, col: 1 });
         assert_eq!(idx.line_col(8), LineCol { line: 4, col: 3 });
+    }
+
+    #[test]
+    fn end_after_final_newline_is_on_the_last_line() {
+        let idx = LineIndex::new(b"ab\ncd\n");
+        assert_eq!(idx.line_col(6), LineCol { line: 2, col: 4 });
     }
 }

@@ -1,5 +1,44 @@
-//! The gofed command line.
+//! The gofed command line: thin wiring of the `gofed-go` library to the terminal.
 
-fn main() {
-    println!("gofed");
+mod cli;
+mod debug;
+mod deps;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    init_tracing(cli.verbose);
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("gofed: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        cli::Command::Packages(args) => deps::packages(&args),
+        cli::Command::Deps(args) => deps::deps(&args),
+        cli::Command::Debug(cmd) => debug::run(cmd),
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GOFED_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }

@@ -1,1 +1,641 @@
-//! Package loading: directory trees into packages with `go list` semantics (PLACEHOLDER).
+//! Package loading: a directory tree into packages with `go list` semantics.
+//!
+//! [`load_tree`] walks a tree like `go list ./...` (skipping `vendor/`, `testdata/`, `_x`,
+//! `.x` and, in module mode, nested modules), decides per file what go/build decides
+//! (via [`crate::build`]), reads only each file's package clause and imports (like go/build's
+//! `readGoInfo`; [`crate::parser::ParseMode::ImportsOnly`]), and fills the fields of
+//! `go list -json`: files per category, imports per category (sorted, deduplicated, resolved
+//! through `vendor/` as the go command does), the package name and errors.
+//!
+//! The tree is read through the [`FileTree`] trait, so archives and other sources can be
+//! loaded without touching the disk; [`OsFileTree`] reads a directory. Directories load in
+//! parallel (rayon); the result is sorted and deterministic.
+
+pub mod gomod;
+pub mod importpath;
+pub mod stdlib;
+pub mod vendor;
+
+use std::collections::BTreeSet;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::build::{self, Selector};
+use crate::lexer::unquote;
+use crate::parser::{parse_file_with, ParseMode};
+use crate::span::LineIndex;
+
+/// Read access to a file tree.
+pub trait FileTree: Sync {
+    /// The entries of a directory (names and whether each is a directory or a regular file;
+    /// other kinds are left out).
+    fn read_dir(&self, dir: &Path) -> io::Result<Vec<DirEntry>>;
+    /// A file's bytes.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Whether `path` is a directory.
+    fn is_dir(&self, path: &Path) -> bool;
+    /// Whether `path` is a regular file.
+    fn is_file(&self, path: &Path) -> bool;
+}
+
+/// One directory entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirEntry {
+    /// The entry's name.
+    pub name: String,
+    /// A directory (symbolic links to directories are not followed, as `./...` does not).
+    pub is_dir: bool,
+}
+
+/// The operating system's file system.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OsFileTree;
+
+impl FileTree for OsFileTree {
+    fn read_dir(&self, dir: &Path) -> io::Result<Vec<DirEntry>> {
+        let mut entries = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            let is_dir = file_type.is_dir();
+            let is_file = if file_type.is_symlink() {
+                // go/build follows links to files.
+                std::fs::metadata(entry.path())
+                    .map(|m| m.is_file())
+                    .unwrap_or(false)
+            } else {
+                file_type.is_file()
+            };
+            if !is_dir && !is_file {
+                continue;
+            }
+            // Non-UTF-8 names cannot be Go import paths or file names go/build lists.
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            entries.push(DirEntry { name, is_dir });
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(entries)
+    }
+
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+}
+
+/// Errors that stop a whole load (per-file and per-package problems are reported in the
+/// packages instead).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The root cannot be read.
+    #[error("{path}: {source}")]
+    Root {
+        /// The root.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The root holds no Go package.
+    #[error("{path}: no Go packages found")]
+    NoPackages {
+        /// The root.
+        path: PathBuf,
+    },
+}
+
+/// How import paths are assigned, as the go command decides (see [`detect_layout`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub enum Layout {
+    /// A Go distribution's `src` (or a directory below it): the standard library.
+    Goroot {
+        /// The GOROOT (parent of `src`).
+        goroot: PathBuf,
+        /// Its Go minor version, from the `VERSION` file.
+        go_minor: Option<u32>,
+    },
+    /// A module: a `go.mod` in the root or above it.
+    Module {
+        /// The module's directory.
+        dir: PathBuf,
+        /// The module path.
+        path: String,
+    },
+    /// A GOPATH: the root is `GOPATH/src` or below it.
+    Gopath {
+        /// `GOPATH/src`.
+        src: PathBuf,
+    },
+    /// Import paths given by the user: the root's import path.
+    Prefix {
+        /// The root's import path.
+        import_path: String,
+    },
+    /// None of the above: go's `_/abs/dir` paths.
+    Local,
+}
+
+/// What to load.
+#[derive(Clone, Debug)]
+pub struct LoadConfig {
+    /// Which build configurations count.
+    pub selector: Selector,
+    /// The Go minor version whose rules apply (standard library list, release tags); `None`
+    /// takes it from the GOROOT the tree lies in, else the newest known.
+    pub go_minor: Option<u32>,
+    /// The root's import path, overriding detection (`--import-path`).
+    pub import_path: Option<String>,
+}
+
+/// A package, with `go list -json`'s field names and meanings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "PascalCase")
+)]
+pub struct Package {
+    /// Absolute directory.
+    pub dir: PathBuf,
+    /// Import path.
+    pub import_path: String,
+    /// Package name (`main` for commands; empty when no file names it).
+    pub name: String,
+    /// Whether it belongs to the standard library.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "std::ops::Not::not"))]
+    pub standard: bool,
+    /// `.go` files (no tests, no cgo).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub go_files: Vec<String>,
+    /// `.go` files that import `"C"`.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub cgo_files: Vec<String>,
+    /// `.go` files excluded by build constraints or file names.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub ignored_go_files: Vec<String>,
+    /// `.go` files with errors (syntax, constraints, mixed package names).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub invalid_go_files: Vec<String>,
+    /// `_test.go` files of the package.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub test_go_files: Vec<String>,
+    /// `_test.go` files of the external test package `NAME_test`.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub x_test_go_files: Vec<String>,
+    /// Imports of `go_files` and `cgo_files`, resolved (vendor), sorted by source path.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub imports: Vec<String>,
+    /// Imports of `test_go_files`.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub test_imports: Vec<String>,
+    /// Imports of `x_test_go_files`.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub x_test_imports: Vec<String>,
+    /// The package's error (`go list -e`'s `Error.Err`), if any.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub error: Option<PackageError>,
+}
+
+/// `go list`'s `Error` object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "PascalCase")
+)]
+pub struct PackageError {
+    /// The message.
+    pub err: String,
+}
+
+impl Package {
+    /// Whether this is a command (`package main`).
+    pub fn is_main(&self) -> bool {
+        self.name == "main"
+    }
+}
+
+/// The result of loading a tree.
+#[derive(Clone, Debug)]
+pub struct Project {
+    /// The root, absolute.
+    pub root: PathBuf,
+    /// How import paths were assigned.
+    pub layout: Layout,
+    /// The Go minor version whose rules were applied.
+    pub go_minor: u32,
+    /// The packages, sorted by import path.
+    pub packages: Vec<Package>,
+}
+
+/// The newest Go minor version gofed knows.
+pub const NEWEST_GO_MINOR: u32 = 27;
+
+/// Loads every package under `root` (`go list -e ./...`).
+pub fn load_tree(
+    tree: &dyn FileTree,
+    root: &Path,
+    config: &LoadConfig,
+) -> Result<Project, LoadError> {
+    if !tree.is_dir(root) {
+        let source = io::Error::new(io::ErrorKind::NotFound, "not a directory");
+        return Err(LoadError::Root {
+            path: root.to_path_buf(),
+            source,
+        });
+    }
+    let layout = match &config.import_path {
+        Some(prefix) => Layout::Prefix {
+            import_path: prefix.trim_end_matches('/').to_owned(),
+        },
+        None => detect_layout(tree, root),
+    };
+    let go_minor = config
+        .go_minor
+        .or(match &layout {
+            Layout::Goroot { go_minor, .. } => *go_minor,
+            _ => None,
+        })
+        .unwrap_or(NEWEST_GO_MINOR);
+    let module_mode = matches!(layout, Layout::Goroot { .. } | Layout::Module { .. });
+
+    // Walk the directories `./...` matches.
+    let mut dirs = Vec::new();
+    walk(tree, root, root, module_mode, &mut dirs).map_err(|source| LoadError::Root {
+        path: root.to_path_buf(),
+        source,
+    })?;
+
+    let ctx = LoadContext {
+        tree,
+        root,
+        layout: &layout,
+        selector: &config.selector,
+    };
+    let no_cgo = !config.selector.cgo_enabled_any();
+    let mut packages: Vec<Package> = dirs
+        .par_iter()
+        .filter_map(|dir| ctx.load_dir(dir))
+        // As cmd/go: `builtin` exists only for documentation, and `runtime/cgo` is not matched
+        // when cgo is off.
+        .filter(|pkg| pkg.import_path != "builtin" && !(no_cgo && pkg.import_path == "runtime/cgo"))
+        .collect();
+    packages.sort_by(|a, b| {
+        a.import_path
+            .cmp(&b.import_path)
+            .then_with(|| a.dir.cmp(&b.dir))
+    });
+    if packages.is_empty() {
+        return Err(LoadError::NoPackages {
+            path: root.to_path_buf(),
+        });
+    }
+    Ok(Project {
+        root: root.to_path_buf(),
+        layout,
+        go_minor,
+        packages,
+    })
+}
+
+/// Decides the layout as the go command (and the oracle's `golist.sh`) does: a GOROOT's
+/// `src`, a module (`go.mod` in the root or above, unless a GOPATH `src` comes first), a
+/// GOPATH `src`, else `_/abs/dir` paths.
+pub fn detect_layout(tree: &dyn FileTree, root: &Path) -> Layout {
+    // GOROOT: an ancestor-or-self directory named src whose parent has VERSION and src/runtime.
+    for dir in root.ancestors() {
+        if dir.file_name().is_some_and(|n| n == "src") {
+            if let Some(goroot) = dir.parent() {
+                if tree.is_file(&goroot.join("VERSION")) && tree.is_dir(&dir.join("runtime")) {
+                    let go_minor = tree
+                        .read(&goroot.join("VERSION"))
+                        .ok()
+                        .and_then(|v| parse_go_version(&v));
+                    return Layout::Goroot {
+                        goroot: goroot.to_path_buf(),
+                        go_minor,
+                    };
+                }
+            }
+        }
+    }
+    if let Some(path) = read_module_path(tree, root) {
+        return Layout::Module {
+            dir: root.to_path_buf(),
+            path,
+        };
+    }
+    // A GOPATH src at or above the root, with no go.mod in between.
+    for dir in root.ancestors() {
+        if dir != root && tree.is_file(&dir.join("go.mod")) {
+            break;
+        }
+        if dir.file_name().is_some_and(|n| n == "src") {
+            return Layout::Gopath {
+                src: dir.to_path_buf(),
+            };
+        }
+    }
+    for dir in root.ancestors().skip(1) {
+        if let Some(path) = read_module_path(tree, dir) {
+            return Layout::Module {
+                dir: dir.to_path_buf(),
+                path,
+            };
+        }
+    }
+    Layout::Local
+}
+
+fn read_module_path(tree: &dyn FileTree, dir: &Path) -> Option<String> {
+    let src = tree.read(&dir.join("go.mod")).ok()?;
+    gomod::module_path(&src)
+}
+
+/// `go1.27.3 ...` → 27.
+fn parse_go_version(text: &[u8]) -> Option<u32> {
+    let text = std::str::from_utf8(text).ok()?;
+    let rest = text.trim_start().strip_prefix("go1.")?;
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    digits.parse().ok()
+}
+
+/// Collects the directories `./...` visits, in sorted order.
+fn walk(
+    tree: &dyn FileTree,
+    root: &Path,
+    dir: &Path,
+    module_mode: bool,
+    out: &mut Vec<PathBuf>,
+) -> io::Result<()> {
+    out.push(dir.to_path_buf());
+    let entries = match tree.read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if dir == root => return Err(err),
+        Err(_) => return Ok(()), // unreadable subdirectory: skipped, as go list reports nothing
+    };
+    for entry in entries.iter().filter(|e| e.is_dir) {
+        let name = entry.name.as_str();
+        if name.starts_with('.') || name.starts_with('_') || name == "testdata" || name == "vendor"
+        {
+            continue;
+        }
+        let sub = dir.join(name);
+        // Nested modules are other modules (module mode only).
+        if module_mode && tree.is_file(&sub.join("go.mod")) {
+            continue;
+        }
+        walk(tree, root, &sub, module_mode, out)?;
+    }
+    Ok(())
+}
+
+struct LoadContext<'a> {
+    tree: &'a dyn FileTree,
+    root: &'a Path,
+    layout: &'a Layout,
+    selector: &'a Selector,
+}
+
+/// What one `.go` file contributes.
+enum FileClass {
+    Go,
+    Cgo,
+    Test,
+    XTest,
+    Ignored,
+}
+
+impl LoadContext<'_> {
+    fn import_path_of(&self, dir: &Path) -> String {
+        let rel_to = |base: &Path| -> Option<String> {
+            let rel = dir.strip_prefix(base).ok()?;
+            Some(rel.to_string_lossy().replace('\\', "/"))
+        };
+        let join = |prefix: &str, rel: String| -> String {
+            match (prefix.is_empty(), rel.is_empty()) {
+                (_, true) => prefix.to_owned(),
+                (true, false) => rel,
+                (false, false) => format!("{prefix}/{rel}"),
+            }
+        };
+        match self.layout {
+            Layout::Goroot { goroot, .. } => rel_to(&goroot.join("src")).unwrap_or_default(),
+            Layout::Module { dir: mod_dir, path } => {
+                join(path, rel_to(mod_dir).unwrap_or_default())
+            }
+            Layout::Gopath { src } => rel_to(src).unwrap_or_default(),
+            Layout::Prefix { import_path } => {
+                join(import_path, rel_to(self.root).unwrap_or_default())
+            }
+            Layout::Local => format!("_{}", dir.display()),
+        }
+    }
+
+    fn load_dir(&self, dir: &Path) -> Option<Package> {
+        let entries = self.tree.read_dir(dir).ok()?;
+        let mut pkg = Package {
+            dir: dir.to_path_buf(),
+            import_path: self.import_path_of(dir),
+            ..Package::default()
+        };
+        pkg.standard = matches!(self.layout, Layout::Goroot { .. });
+        let mut imports = BTreeSet::new();
+        let mut test_imports = BTreeSet::new();
+        let mut xtest_imports = BTreeSet::new();
+        let mut first_file = String::new();
+        let mut errors: Vec<String> = Vec::new();
+
+        for entry in entries.iter().filter(|e| !e.is_dir) {
+            let name = entry.name.as_str();
+            if !name.ends_with(".go") || build::is_hidden(name) {
+                continue;
+            }
+            if !self.selector.name_matches(name) {
+                pkg.ignored_go_files.push(name.to_owned());
+                continue;
+            }
+            let path = dir.join(name);
+            let Ok(src) = self.tree.read(&path) else {
+                pkg.invalid_go_files.push(name.to_owned());
+                errors.push(format!("{name}: cannot read file"));
+                continue;
+            };
+            let header = match build::parse_file_header(&src) {
+                Ok(header) => header,
+                Err(err) => {
+                    pkg.invalid_go_files.push(name.to_owned());
+                    errors.push(format!("{}: {err}", path.display()));
+                    continue;
+                }
+            };
+            if !self.selector.includes(name, &header) {
+                pkg.ignored_go_files.push(name.to_owned());
+                continue;
+            }
+
+            let parsed = parse_file_with(&src, ParseMode::ImportsOnly);
+            if let Some(err) = parsed.errors.first() {
+                let lines = LineIndex::new(&src);
+                errors.push(err.render(&path.display().to_string(), &src, &lines));
+                pkg.invalid_go_files.push(name.to_owned());
+            }
+            let mut file_pkg = parsed.file.package_name.text(&src).to_owned();
+            if file_pkg == "documentation" {
+                pkg.ignored_go_files.push(name.to_owned());
+                continue;
+            }
+            let is_test = name.ends_with("_test.go");
+            let mut is_xtest = false;
+            if is_test && file_pkg.ends_with("_test") && pkg.name != file_pkg {
+                is_xtest = true;
+                file_pkg.truncate(file_pkg.len() - "_test".len());
+            }
+            if pkg.name.is_empty() {
+                pkg.name = file_pkg;
+                first_file = name.to_owned();
+            } else if file_pkg != pkg.name {
+                errors.push(format!(
+                    "found packages {} ({first_file}) and {file_pkg} ({name}) in {}",
+                    pkg.name,
+                    dir.display()
+                ));
+                pkg.invalid_go_files.push(name.to_owned());
+            }
+
+            let file_imports: Vec<String> = parsed
+                .file
+                .imports()
+                .filter_map(|spec| unquote(spec.path.slice(&src)))
+                .collect();
+            let is_cgo = file_imports.iter().any(|p| p == "C");
+            if is_cgo && is_test {
+                errors.push(format!(
+                    "{}: use of cgo in test not supported",
+                    path.display()
+                ));
+            }
+            let class = if is_cgo && !is_test {
+                if self.selector.includes_cgo(name, &header) {
+                    FileClass::Cgo
+                } else {
+                    FileClass::Ignored
+                }
+            } else if is_xtest {
+                FileClass::XTest
+            } else if is_test {
+                FileClass::Test
+            } else {
+                FileClass::Go
+            };
+            let (list, set) = match class {
+                FileClass::Go => (&mut pkg.go_files, Some(&mut imports)),
+                FileClass::Cgo => (&mut pkg.cgo_files, Some(&mut imports)),
+                FileClass::Test => (&mut pkg.test_go_files, Some(&mut test_imports)),
+                FileClass::XTest => (&mut pkg.x_test_go_files, Some(&mut xtest_imports)),
+                FileClass::Ignored => (&mut pkg.ignored_go_files, None),
+            };
+            list.push(name.to_owned());
+            if let Some(set) = set {
+                set.extend(file_imports);
+            }
+        }
+
+        let n_buildable = pkg.go_files.len()
+            + pkg.cgo_files.len()
+            + pkg.test_go_files.len()
+            + pkg.x_test_go_files.len();
+        if n_buildable == 0 {
+            // `./...` lists a directory without buildable files only when some are invalid
+            // (go/build's NoGoError otherwise; cmd/go's scanDir ErrNoGo in module mode).
+            if pkg.invalid_go_files.is_empty() {
+                return None;
+            }
+            if errors.is_empty() {
+                errors.push(if pkg.ignored_go_files.is_empty() {
+                    format!("no Go files in {}", dir.display())
+                } else {
+                    format!(
+                        "build constraints exclude all Go files in {}",
+                        dir.display()
+                    )
+                });
+            }
+        }
+        // go list keeps Imports in source-path order after resolving vendored paths, but sorts
+        // TestImports and XTestImports after resolving.
+        pkg.imports = self.resolve_all(dir, imports);
+        pkg.test_imports = self.resolve_all(dir, test_imports);
+        pkg.test_imports.sort();
+        pkg.x_test_imports = self.resolve_all(dir, xtest_imports);
+        pkg.x_test_imports.sort();
+        pkg.error = errors.into_iter().next().map(|err| PackageError { err });
+        Some(pkg)
+    }
+
+    fn resolve_all(&self, dir: &Path, imports: BTreeSet<String>) -> Vec<String> {
+        imports
+            .into_iter()
+            .map(|path| self.resolve_import(dir, path))
+            .collect()
+    }
+
+    /// Resolves an import through `vendor/` directories as the go command does: in a GOROOT
+    /// (`GOROOT/src/vendor/P` becomes `vendor/P`) and in GOPATH mode (the nearest
+    /// `D/vendor/P` from the importing directory up to `GOPATH/src`). Module mode keeps
+    /// import paths as written.
+    fn resolve_import(&self, dir: &Path, path: String) -> String {
+        if path == "C"
+            || path.starts_with('.')
+            || !path.contains('.') && !matches!(self.layout, Layout::Gopath { .. })
+        {
+            return path;
+        }
+        match self.layout {
+            Layout::Goroot { goroot, .. } => {
+                let src = goroot.join("src");
+                if self.tree.is_dir(&src.join("vendor").join(&path)) {
+                    return format!("vendor/{path}");
+                }
+                path
+            }
+            Layout::Gopath { src } => {
+                if !path
+                    .split('/')
+                    .next()
+                    .is_some_and(|first| first.contains('.'))
+                {
+                    return path; // standard library
+                }
+                for ancestor in dir.ancestors() {
+                    if !ancestor.starts_with(src) || ancestor == src.as_path() {
+                        break;
+                    }
+                    let candidate = ancestor.join("vendor").join(&path);
+                    if self.tree.is_dir(&candidate) {
+                        if let Ok(rel) = candidate.strip_prefix(src) {
+                            return rel.to_string_lossy().replace('\\', "/");
+                        }
+                    }
+                }
+                path
+            }
+            _ => path,
+        }
+    }
+}

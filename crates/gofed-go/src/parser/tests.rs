@@ -1,0 +1,363 @@
+//! Parser tests: one `check` function renders a file's declarations and errors.
+
+use crate::ast::{Decl, Expr, ExprId, File, Spec};
+use crate::parser::{parse_file, Parsed};
+use crate::span::LineIndex;
+use crate::token::TokenKind;
+
+/// Renders declarations as `kind name` lines and errors as `line:col: message`.
+pub(crate) fn render(src: &str, parsed: &Parsed) -> String {
+    let src_b = src.as_bytes();
+    let file = &parsed.file;
+    let mut out = String::new();
+    out.push_str(&format!("package {}\n", file.package_name.text(src_b)));
+    for decl in &file.decls {
+        match decl {
+            Decl::Gen(gen) => {
+                for spec in &gen.specs {
+                    match spec {
+                        Spec::Import(s) => {
+                            let name = s
+                                .name
+                                .map_or(String::new(), |n| format!("{} ", n.text(src_b)));
+                            out.push_str(&format!("import {name}{}\n", s.path.text(src_b)));
+                        }
+                        Spec::Value(s) => {
+                            let kw = if gen.tok == TokenKind::Const {
+                                "const"
+                            } else {
+                                "var"
+                            };
+                            let names: Vec<&str> = file
+                                .ident_list(s.names)
+                                .iter()
+                                .map(|n| n.text(src_b))
+                                .collect();
+                            let ty = s
+                                .ty
+                                .map_or(String::new(), |t| format!(" {}", expr(file, src_b, t)));
+                            let values: Vec<String> = file
+                                .expr_list(s.values)
+                                .iter()
+                                .map(|&v| expr(file, src_b, v))
+                                .collect();
+                            let values = if values.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" = {}", values.join(", "))
+                            };
+                            out.push_str(&format!("{kw} {}{ty}{values}\n", names.join(", ")));
+                        }
+                        Spec::Type(s) => {
+                            let tparams = s.type_params.map_or(String::new(), |tp| {
+                                format!("[{}]", fields(file, src_b, tp))
+                            });
+                            let assign = if s.assign.is_some() { " =" } else { "" };
+                            out.push_str(&format!(
+                                "type {}{tparams}{assign} {}\n",
+                                s.name.text(src_b),
+                                expr(file, src_b, s.ty)
+                            ));
+                        }
+                    }
+                }
+            }
+            Decl::Func(f) => {
+                let recv = f
+                    .recv
+                    .map_or(String::new(), |r| format!("({}) ", fields(file, src_b, r)));
+                let tparams = f
+                    .type_params
+                    .map_or(String::new(), |tp| format!("[{}]", fields(file, src_b, tp)));
+                let results = f
+                    .results
+                    .map_or(String::new(), |r| format!(" ({})", fields(file, src_b, r)));
+                let body = f.body.map_or("", |_| " {...}");
+                out.push_str(&format!(
+                    "func {recv}{}{tparams}({}){results}{body}\n",
+                    f.name.text(src_b),
+                    fields(file, src_b, f.params)
+                ));
+            }
+            Decl::Bad(_) => out.push_str("bad\n"),
+        }
+    }
+    let lines = LineIndex::new(src_b);
+    for e in &parsed.errors {
+        let pos = lines.line_col(e.span.start);
+        out.push_str(&format!(
+            "error {}:{}: {}\n",
+            pos.line,
+            pos.col,
+            e.message(src_b)
+        ));
+    }
+    out
+}
+
+fn fields(file: &File, src: &[u8], list: crate::ast::FieldList) -> String {
+    file.field_list(list)
+        .iter()
+        .map(|f| {
+            let names: Vec<&str> = file
+                .ident_list(f.names)
+                .iter()
+                .map(|n| n.text(src))
+                .collect();
+            let ty = expr(file, src, f.ty);
+            if names.is_empty() {
+                ty
+            } else {
+                format!("{} {ty}", names.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// An S-expression-like rendering that shows the tree's structure.
+fn expr(file: &File, src: &[u8], id: ExprId) -> String {
+    let e = |x: ExprId| expr(file, src, x);
+    let list = |l: crate::ast::ExprList| {
+        file.expr_list(l)
+            .iter()
+            .map(|&x| expr(file, src, x))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match file.expr(id) {
+        Expr::Bad => "BAD".into(),
+        Expr::Ident | Expr::BasicLit(_) => file.expr_span(id).text(src).into(),
+        Expr::CompositeLit { ty, elts } => {
+            format!("{}{{{}}}", ty.map_or(String::new(), e), list(*elts))
+        }
+        Expr::FuncLit { ty, .. } => format!("{} {{...}}", e(*ty)),
+        Expr::Paren(x) => format!("({})", e(*x)),
+        Expr::Selector { x, sel } => format!("{}.{}", e(*x), sel.text(src)),
+        Expr::Index { x, index } => format!("{}[{}]", e(*x), e(*index)),
+        Expr::IndexList { x, indices } => format!("{}[{}]", e(*x), list(*indices)),
+        Expr::Slice {
+            x, low, high, max, ..
+        } => format!(
+            "{}[{}:{}{}]",
+            e(*x),
+            low.map_or(String::new(), e),
+            high.map_or(String::new(), e),
+            max.map_or(String::new(), |m| format!(":{}", e(m)))
+        ),
+        Expr::TypeAssert { x, ty } => format!("{}.({})", e(*x), ty.map_or("type".into(), e)),
+        Expr::Call {
+            fun,
+            args,
+            ellipsis,
+        } => format!(
+            "{}({}{})",
+            e(*fun),
+            list(*args),
+            if ellipsis.is_some() { "..." } else { "" }
+        ),
+        Expr::Star(x) => format!("*{}", e(*x)),
+        Expr::Unary { op, x } => format!("({}{})", op.as_str(), e(*x)),
+        Expr::Binary { op, x, y } => format!("({} {} {})", e(*x), op.as_str(), e(*y)),
+        Expr::KeyValue { key, value } => format!("{}: {}", e(*key), e(*value)),
+        Expr::ArrayType { len, elem } => format!("[{}]{}", len.map_or(String::new(), e), e(*elem)),
+        Expr::Ellipsis(x) => format!("...{}", x.map_or(String::new(), e)),
+        Expr::StructType(f) => format!("struct{{{}}}", fields(file, src, *f)),
+        Expr::FuncType {
+            params, results, ..
+        } => format!(
+            "func({}){}",
+            fields(file, src, *params),
+            results.map_or(String::new(), |r| format!(" ({})", fields(file, src, r)))
+        ),
+        Expr::InterfaceType(f) => format!("interface{{{}}}", fields(file, src, *f)),
+        Expr::MapType { key, value } => format!("map[{}]{}", e(*key), e(*value)),
+        Expr::ChanType { dir, value } => match dir {
+            crate::ast::ChanDir::Both => format!("chan {}", e(*value)),
+            crate::ast::ChanDir::Send => format!("chan<- {}", e(*value)),
+            crate::ast::ChanDir::Recv => format!("<-chan {}", e(*value)),
+        },
+    }
+}
+
+fn check(src: &str, expect: &str) {
+    let parsed = parse_file(src.as_bytes());
+    let got = render(src, &parsed);
+    assert_eq!(
+        got.trim_end(),
+        expect.trim_end(),
+        "\n--- source:\n{src}\n--- got:\n{got}"
+    );
+}
+
+#[test]
+fn package_and_imports() {
+    check(
+        r#"package p
+import "fmt"
+import (
+	f "os"
+	. "strings"
+	_ "embed"
+)
+"#,
+        r#"package p
+import "fmt"
+import f "os"
+import . "strings"
+import _ "embed""#,
+    );
+}
+
+#[test]
+fn const_groups_and_values() {
+    check(
+        "package p\nconst (\n\tA = iota * 2\n\tB\n\tC, D int = 1 << 3, 'x'\n)\n",
+        "package p\nconst A = (iota * 2)\nconst B\nconst C, D int = (1 << 3), 'x'",
+    );
+}
+
+#[test]
+fn generic_types_and_aliases() {
+    check(
+        "package p
+type List[T any] struct{ next *List[T]; val T }
+type Pair[K comparable, V any] = map[K]V
+type A [N]int
+type B [N * 2]int
+type C[P *Q] struct{}
+type D[P *Q,] struct{}
+type E[P ~int | ~string] []P
+type F = G
+type H[T interface{ ~[]byte | string }] T
+",
+        "package p
+type List[T any] struct{next *List[T]; val T}
+type Pair[K comparable; V any] = map[K]V
+type A [N]int
+type B [(N * 2)]int
+type C [(P * Q)]struct{}
+type D[P *Q] struct{}
+type E[P ((~int) | (~string))] []P
+type F = G
+type H[T interface{((~[]byte) | string)}] T",
+    );
+}
+
+#[test]
+fn funcs_methods_and_bodies() {
+    check(
+        "package p
+func F(a, b int, c ...string) (n int, err error) { if x { return } }
+func (r *T[K]) M() {}
+func (T) G[U any](u U) U { return u }
+func external(int) bool
+var f = func() { { } }
+",
+        "package p
+func F(a, b int; c ...string) (n int; err error) {...}
+func (r *T[K]) M() {...}
+func (T) G[U any](u U) (U) {...}
+func external(int) (bool)
+var f = func() {...}",
+    );
+}
+
+#[test]
+fn expressions() {
+    check(
+        "package p
+var x = a.b[c:d:e](f...)
+var y = []int{1, 2: 3}
+var z = (<-chan <-chan int)(nil)
+var y2 = <-chan <-chan int(nil)
+var w = T[int, string]{}
+var v, u = m[k], s.(T)
+var t = struct{ a int }{a: 1}
+",
+        "package p
+var x = a.b[c:d:e](f...)
+var y = []int{1, 2: 3}
+var z = (<-chan <-chan int)(nil)
+var y2 = (<-chan<- chan int(nil))
+var w = T[int, string]{}
+var v, u = m[k], s.(T)
+var t = struct{a int}{a: 1}",
+    );
+}
+
+#[test]
+fn interfaces() {
+    check(
+        "package p
+type I interface {
+	M(int) error
+	fmt.Stringer
+	~int | ~int8
+	E[int]
+}
+",
+        "package p
+type I interface{M func(int) (error); fmt.Stringer; ((~int) | (~int8)); E[int]}",
+    );
+}
+
+#[test]
+fn syntax_errors_are_positioned_like_go_parser() {
+    check(
+        "package p\nfunc f(\n",
+        "package p\nfunc f()\nerror 2:9: expected ')', found 'EOF'",
+    );
+    check(
+        "package p\nvar x = \n",
+        "package p\nvar x = BAD\nerror 2:10: expected operand, found 'EOF'",
+    );
+    check(
+        "packag p\n",
+        "package p\nerror 1:1: expected 'package', found packag",
+    );
+    check(
+        "package p\nx := 1\n",
+        "package p\nbad\nerror 2:1: expected declaration, found x",
+    );
+    check(
+        "package p\nfunc f() {}\nimport \"fmt\"\n",
+        "package p\nfunc f() {...}\nimport \"fmt\"\nerror 3:1: imports must appear before other declarations",
+    );
+}
+
+#[test]
+fn recovery_keeps_later_declarations() {
+    check(
+        "package p\nvar a = )\nfunc g() {}\ntype T int\n",
+        // As go/parser: recovery skips to the next statement keyword, which loses `func g`.
+        "package p\nvar a = BAD\ntype T int\nerror 2:9: expected operand, found ')'\nerror 4:1: expected ';', found 'type'",
+    );
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let depth = 100_001;
+    let src = format!(
+        "package p\nvar x = {}1{}\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    let parsed = parse_file(src.as_bytes());
+    assert!(parsed
+        .errors
+        .iter()
+        .any(|e| e.message(src.as_bytes()) == "exceeded max nesting depth"));
+    let src = format!("package p\ntype T {}int\n", "*".repeat(depth));
+    let parsed = parse_file(src.as_bytes());
+    assert!(parsed
+        .errors
+        .iter()
+        .any(|e| e.message(src.as_bytes()) == "exceeded max nesting depth"));
+    let ok = format!(
+        "package p\nvar x = {}1{}\n",
+        "(".repeat(10_000),
+        ")".repeat(10_000)
+    );
+    assert!(parse_file(ok.as_bytes()).is_ok());
+}

@@ -1,0 +1,132 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// gofed: Go source analysis for packagers, auditors and release engineers.
+#[derive(Debug, Parser)]
+#[command(name = "gofed", version, about, propagate_version = true)]
+pub struct Cli {
+    /// More logging on stderr (-v info, -vv debug); `GOFED_LOG` overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the packages of a source tree, like `go list -e ./...`.
+    Packages(PackagesArgs),
+    /// Show what each package imports and the project's external dependencies.
+    Deps(DepsArgs),
+    /// Developer tools: parser dumps and throughput measurements.
+    #[command(subcommand, hide = true)]
+    Debug(DebugCommand),
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// JSON (field names as `go list -json` where the meaning is the same).
+    Json,
+}
+
+/// Which build configuration to analyse.
+#[derive(Clone, Debug, Args)]
+pub struct ContextArgs {
+    /// Target operating system.
+    #[arg(long, env = "GOOS", default_value = "linux")]
+    pub goos: String,
+    /// Target architecture.
+    #[arg(long, env = "GOARCH", default_value = "amd64")]
+    pub goarch: String,
+    /// Whether cgo is enabled.
+    #[arg(long, env = "CGO_ENABLED", default_value = "true", value_parser = parse_cgo)]
+    pub cgo: bool,
+    /// Extra build tags, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// The union of every platform Go knows (what a distribution needs for BuildRequires):
+    /// a file counts if any platform includes it.
+    #[arg(long, conflicts_with_all = ["goos", "goarch"])]
+    pub all_platforms: bool,
+    /// Go version whose rules apply (e.g. 1.19); default: the GOROOT's VERSION when the
+    /// tree is a Go distribution, else the newest known.
+    #[arg(long = "go", value_parser = parse_go_version)]
+    pub go_minor: Option<u32>,
+    /// Import path of the tree's root (default: from go.mod, a GOPATH layout, or a GOROOT).
+    #[arg(long)]
+    pub import_path: Option<String>,
+}
+
+fn parse_cgo(s: &str) -> Result<bool, String> {
+    match s {
+        "1" | "true" | "on" | "yes" => Ok(true),
+        "0" | "false" | "off" | "no" | "" => Ok(false),
+        _ => Err(format!("expected true/false or 1/0, found {s:?}")),
+    }
+}
+
+fn parse_go_version(s: &str) -> Result<u32, String> {
+    let rest = s.strip_prefix("go").unwrap_or(s);
+    let minor = rest
+        .strip_prefix("1.")
+        .ok_or_else(|| format!("expected a Go version like 1.21, found {s:?}"))?;
+    let minor = minor.split('.').next().unwrap_or(minor);
+    minor
+        .parse()
+        .map_err(|_| format!("expected a Go version like 1.21, found {s:?}"))
+}
+
+#[derive(Debug, Args)]
+pub struct PackagesArgs {
+    /// A directory holding Go code.
+    pub source: PathBuf,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct DepsArgs {
+    /// A directory holding Go code.
+    pub source: PathBuf,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Include test imports.
+    #[arg(long)]
+    pub tests: bool,
+    /// Include standard library imports.
+    #[arg(long)]
+    pub std: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DebugCommand {
+    /// Parse files and print declarations in the parser-oracle format.
+    Parse {
+        /// Files to parse.
+        files: Vec<PathBuf>,
+        /// Read more file paths from this file, one per line (`-` for stdin).
+        #[arg(long)]
+        files_from: Option<PathBuf>,
+    },
+    /// Measure single-thread parse throughput (bodies skipped) over every .go file of a tree.
+    BenchParse {
+        /// Root directory.
+        root: PathBuf,
+        /// Number of timed runs (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+}

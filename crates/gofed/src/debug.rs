@@ -1,0 +1,183 @@
+//! `gofed debug`: the parser's view of files in the format the parser oracle prints
+//! (`scripts/oracle/goparsedump`), and a throughput measurement.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use gofed_go::ast::{Decl, Expr, ExprId, File, Spec};
+use gofed_go::lexer::unquote;
+use gofed_go::parser::parse_file;
+use gofed_go::span::LineIndex;
+use gofed_go::token::TokenKind;
+use rayon::prelude::*;
+
+use crate::cli::DebugCommand;
+
+pub fn run(cmd: DebugCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        DebugCommand::Parse { files, files_from } => parse(files, files_from),
+        DebugCommand::BenchParse { root, runs } => bench_parse(&root, runs),
+    }
+}
+
+fn parse(mut files: Vec<PathBuf>, files_from: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    if let Some(list) = files_from {
+        let reader: Box<dyn BufRead> = if list.as_os_str() == "-" {
+            Box::new(std::io::stdin().lock())
+        } else {
+            let file = std::fs::File::open(&list).with_context(|| format!("{}", list.display()))?;
+            Box::new(std::io::BufReader::new(file))
+        };
+        for line in reader.lines() {
+            let line = line?;
+            if !line.is_empty() {
+                files.push(PathBuf::from(line));
+            }
+        }
+    }
+    let dumps: Vec<String> = files.par_iter().map(|path| dump_file(path)).collect();
+    let mut out = std::io::stdout().lock();
+    for dump in dumps {
+        out.write_all(dump.as_bytes())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One file's lines: `ok`/`error`, then (if accepted) package, imports and declarations, then
+/// the skipped bodies.
+fn dump_file(path: &Path) -> String {
+    let p = path.display();
+    let src = match std::fs::read(path) {
+        Ok(src) => src,
+        Err(err) => return format!("{p}\terror\t0\t0:0\t{err}\n"),
+    };
+    let parsed = parse_file(&src);
+    let mut out = String::new();
+    if let Some(err) = parsed.errors.first() {
+        let lines = LineIndex::new(&src);
+        let pos = lines.line_col(err.span.start);
+        let _ = writeln!(
+            out,
+            "{p}\terror\t{}\t{}:{}\t{}",
+            err.span.start,
+            pos.line,
+            pos.col,
+            err.message(&src)
+        );
+    } else {
+        let file = &parsed.file;
+        let _ = writeln!(out, "{p}\tok");
+        let _ = writeln!(out, "{p}\tpackage\t{}", file.package_name.text(&src));
+        for import in file.imports() {
+            let name = import.name.map_or("", |n| n.text(&src));
+            let path = unquote(import.path.slice(&src)).unwrap_or_default();
+            let _ = writeln!(out, "{p}\timport\t{name}\t{path}");
+        }
+        for decl in &file.decls {
+            match decl {
+                Decl::Gen(gen) => {
+                    let kind = match gen.tok {
+                        TokenKind::Const => "const",
+                        TokenKind::Var => "var",
+                        TokenKind::Type => "type",
+                        _ => continue,
+                    };
+                    for spec in &gen.specs {
+                        match spec {
+                            Spec::Value(v) => {
+                                for name in file.ident_list(v.names) {
+                                    let _ = writeln!(out, "{p}\tdecl\t{kind}\t{}", name.text(&src));
+                                }
+                            }
+                            Spec::Type(t) => {
+                                let _ = writeln!(out, "{p}\tdecl\ttype\t{}", t.name.text(&src));
+                            }
+                            Spec::Import(_) => {}
+                        }
+                    }
+                }
+                Decl::Func(func) => match func.recv {
+                    Some(recv) => {
+                        let base = file
+                            .field_list(recv)
+                            .first()
+                            .map_or(String::new(), |f| receiver_base(file, &src, f.ty));
+                        let _ = writeln!(out, "{p}\tdecl\tmethod\t{base}.{}", func.name.text(&src));
+                    }
+                    None => {
+                        let _ = writeln!(out, "{p}\tdecl\tfunc\t{}", func.name.text(&src));
+                    }
+                },
+                Decl::Bad(_) => {}
+            }
+        }
+    }
+    for decl in &parsed.file.decls {
+        if let Decl::Func(func) = decl {
+            if let Some(body) = func.body {
+                let _ = writeln!(out, "{p}\tbody\t{}\t{}", body.start, body.end);
+            }
+        }
+    }
+    out
+}
+
+/// The receiver's base type name: `*T[K]` → `T`.
+fn receiver_base(file: &File, src: &[u8], mut ty: ExprId) -> String {
+    loop {
+        match file.expr(ty) {
+            Expr::Star(x) | Expr::Paren(x) => ty = *x,
+            Expr::Index { x, .. } | Expr::IndexList { x, .. } => ty = *x,
+            Expr::Ident => return file.expr_span(ty).text(src).to_owned(),
+            _ => return String::new(),
+        }
+    }
+}
+
+fn bench_parse(root: &Path, runs: usize) -> anyhow::Result<ExitCode> {
+    let mut paths = Vec::new();
+    collect_go_files(root, &mut paths).with_context(|| format!("{}", root.display()))?;
+    paths.sort();
+    let sources: Vec<Vec<u8>> = paths.iter().filter_map(|p| std::fs::read(p).ok()).collect();
+    let bytes: usize = sources.iter().map(Vec::len).sum();
+    let mut times = Vec::with_capacity(runs);
+    let mut n_decls = 0;
+    for _ in 0..runs.max(1) {
+        let start = Instant::now();
+        n_decls = 0;
+        for src in &sources {
+            n_decls += parse_file(src).file.decls.len();
+        }
+        times.push(start.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    let report = serde_json::json!({
+        "files": sources.len(),
+        "bytes": bytes,
+        "decls": n_decls,
+        "runs": times.len(),
+        "seconds": median,
+        "mb_per_s": bytes as f64 / 1e6 / median,
+    });
+    println!("{report}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn collect_go_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let file_type = entry.file_type()?;
+        if file_type.is_dir() {
+            collect_go_files(&path, out)?;
+        } else if file_type.is_file() && path.extension().is_some_and(|e| e == "go") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,239 @@
+//! `gofed packages` and `gofed deps`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use gofed_go::build::{Context, Selector};
+use gofed_go::load::{load_tree, LoadConfig, OsFileTree, Package, Project};
+use serde::Serialize;
+
+use crate::cli::{ContextArgs, DepsArgs, Format, PackagesArgs};
+use crate::output::print_json;
+
+pub fn packages(args: &PackagesArgs) -> anyhow::Result<ExitCode> {
+    let project = load(&args.source, &args.context)?;
+    match args.format {
+        Format::Json => print_json(&project.packages)?,
+        Format::Text => {
+            let mut out = String::new();
+            for pkg in &project.packages {
+                let _ = writeln!(out, "{}", pkg.import_path);
+            }
+            print!("{out}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn load(source: &Path, args: &ContextArgs) -> anyhow::Result<Project> {
+    // Absolute but with symbolic links kept: a GOROOT is recognised by its layout
+    // (`GOROOT/src` next to `GOROOT/VERSION`), which links such as Debian's may hide.
+    let root = std::path::absolute(source).with_context(|| format!("{}", source.display()))?;
+    if !root.is_dir() {
+        anyhow::bail!("{}: not a directory", source.display());
+    }
+    let go_minor = args.go_minor;
+    // The context's Go version is that of the tree when it is a GOROOT; decided after layout
+    // detection, so build the selector lazily from the detected version.
+    let layout = gofed_go::load::detect_layout(&OsFileTree, &root);
+    let minor = go_minor
+        .or(match &layout {
+            gofed_go::load::Layout::Goroot { go_minor, .. } => *go_minor,
+            _ => None,
+        })
+        .unwrap_or(gofed_go::load::NEWEST_GO_MINOR);
+    let selector = if args.all_platforms {
+        Selector::all_platforms(minor, args.tags.clone())
+    } else {
+        let mut ctx = Context::for_go(minor, &args.goos, &args.goarch);
+        ctx.cgo_enabled = args.cgo;
+        ctx.build_tags.clone_from(&args.tags);
+        Selector::Single(ctx)
+    };
+    let config = LoadConfig {
+        selector,
+        go_minor: Some(minor),
+        import_path: args.import_path.clone(),
+    };
+    let project = load_tree(&OsFileTree, &root, &config)?;
+    Ok(project)
+}
+
+/// The `deps` result.
+#[derive(Debug, Serialize)]
+struct DepsReport<'a> {
+    /// The analysed root.
+    root: &'a Path,
+    /// Go minor version whose rules applied.
+    go_version: String,
+    /// Per package.
+    packages: Vec<PackageDeps<'a>>,
+    /// External dependencies grouped by module (or provider when no go.mod names one).
+    external: Vec<ExternalDep>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PackageDeps<'a> {
+    import_path: &'a str,
+    dir: &'a Path,
+    name: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    main: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    imports: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    test_imports: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    x_test_imports: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct ExternalDep {
+    /// Module path (from go.mod) or provider prefix (repository root).
+    root: String,
+    /// Imported packages of it.
+    packages: BTreeSet<String>,
+    /// Project packages importing it.
+    used_by: BTreeSet<String>,
+    /// Only imported by tests.
+    test_only: bool,
+}
+
+pub fn deps(args: &DepsArgs) -> anyhow::Result<ExitCode> {
+    let project = load(&args.source, &args.context)?;
+    let classifier = Classifier::new(&project);
+    let keep = |path: &&str| args.std || !classifier.is_std(path);
+    let mut packages = Vec::new();
+    let mut external: BTreeMap<String, ExternalDep> = BTreeMap::new();
+    for pkg in &project.packages {
+        let imports: Vec<&str> = pkg
+            .imports
+            .iter()
+            .map(String::as_str)
+            .filter(keep)
+            .collect();
+        let (test_imports, x_test_imports) = if args.tests {
+            (
+                pkg.test_imports
+                    .iter()
+                    .map(String::as_str)
+                    .filter(keep)
+                    .collect(),
+                pkg.x_test_imports
+                    .iter()
+                    .map(String::as_str)
+                    .filter(keep)
+                    .collect(),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        for (list, is_test) in [
+            (&imports, false),
+            (&test_imports, true),
+            (&x_test_imports, true),
+        ] {
+            for &imp in list {
+                let Some(root) = classifier.external_root(imp) else {
+                    continue;
+                };
+                let dep = external.entry(root.clone()).or_insert_with(|| ExternalDep {
+                    root,
+                    packages: BTreeSet::new(),
+                    used_by: BTreeSet::new(),
+                    test_only: true,
+                });
+                dep.packages.insert(imp.to_owned());
+                dep.used_by.insert(pkg.import_path.clone());
+                dep.test_only &= is_test;
+            }
+        }
+        packages.push(PackageDeps {
+            import_path: &pkg.import_path,
+            dir: &pkg.dir,
+            name: &pkg.name,
+            main: pkg.is_main(),
+            imports,
+            test_imports,
+            x_test_imports,
+            error: pkg.error.as_ref().map(|e| e.err.as_str()),
+        });
+    }
+    let report = DepsReport {
+        root: &project.root,
+        go_version: format!("1.{}", project.go_minor),
+        packages,
+        external: external.into_values().collect(),
+    };
+    match args.format {
+        Format::Json => print_json(&report)?,
+        Format::Text => print!("{}", render_text(&report)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render_text(report: &DepsReport) -> String {
+    let mut out = String::new();
+    for pkg in &report.packages {
+        let main = if pkg.main { " (main)" } else { "" };
+        let _ = writeln!(out, "{}{main}", pkg.import_path);
+        if let Some(err) = pkg.error {
+            let _ = writeln!(out, "  error: {err}");
+        }
+        for imp in &pkg.imports {
+            let _ = writeln!(out, "  {imp}");
+        }
+        for imp in pkg.test_imports.iter().chain(&pkg.x_test_imports) {
+            let _ = writeln!(out, "  {imp} (test)");
+        }
+    }
+    let _ = writeln!(out, "\nexternal dependencies ({}):", report.external.len());
+    for dep in &report.external {
+        let test = if dep.test_only { ", tests only" } else { "" };
+        let _ = writeln!(
+            out,
+            "  {} ({} packages, used by {}{test})",
+            dep.root,
+            dep.packages.len(),
+            dep.used_by.len()
+        );
+    }
+    out
+}
+
+/// Import classification for the report (standard library, this project, external).
+struct Classifier<'a> {
+    project: &'a Project,
+    own: BTreeSet<&'a str>,
+}
+
+impl<'a> Classifier<'a> {
+    fn new(project: &'a Project) -> Classifier<'a> {
+        let own = project
+            .packages
+            .iter()
+            .map(|p: &Package| p.import_path.as_str())
+            .collect();
+        Classifier { project, own }
+    }
+
+    fn is_std(&self, path: &str) -> bool {
+        path == "C"
+            || gofed_go::load::stdlib::is_std(self.project.go_minor, path)
+            || path.starts_with("vendor/")
+    }
+
+    /// The module or provider an external import belongs to, `None` for std and own packages.
+    fn external_root(&self, path: &str) -> Option<String> {
+        if self.is_std(path) || self.own.contains(path) {
+            return None;
+        }
+        Some(gofed_go::load::importpath::provider_prefix(path).to_owned())
+    }
+}

