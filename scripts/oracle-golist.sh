@@ -44,14 +44,21 @@ else
   goroot=${inside:-/usr/lib/go-1.19}
 fi
 gover=$(go_version "$goroot") || { echo "oracle-golist: cannot tell the Go version of $goroot" >&2; exit 2; }
-gofed_args=(packages "$root" --format json --goos "$GOOS" --goarch "$GOARCH" --cgo "$CGO_ENABLED")
-if [[ -z $inside || $(cd "$inside" && pwd -P) != "$(cd "$goroot" && pwd -P)" ]]; then
-  gofed_args+=(--go "$(go_lang "$goroot")")
-fi
+gofed_args=(packages "$root" --format json --goos "$GOOS" --goarch "$GOARCH")
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 gofed=$(gofed_bin) || exit 2
+# --cgo takes a value (--cgo 1/0) or is a plain flag (then CGO_ENABLED, which
+# gofed also reads, gives 0).
+if "$gofed" packages --help 2>/dev/null | grep -q -- '--cgo <'; then
+  gofed_args+=(--cgo "$CGO_ENABLED")
+elif [[ $CGO_ENABLED == 1 ]]; then
+  gofed_args+=(--cgo)
+fi
+if [[ -z $inside || $(cd "$inside" && pwd -P) != "$(cd "$goroot" && pwd -P)" ]]; then
+  gofed_args+=(--go "$(go_lang "$goroot")")
+fi
 
 t0=$(date +%s.%N)
 GOLIST_ERRORS=$tmp/golist.err bash "$odir/golist.sh" "$root" "$goroot" >"$tmp/golist.jsonl" 2>"$tmp/golist.stderr" || {

@@ -123,14 +123,18 @@ class Report:
         self.lines.append(s)
 
     def emit(self, summary_path):
-        text = "\n".join(self.lines) + "\n"
-        sys.stdout.write(text)
+        # Invalid UTF-8 read from Go files (kept as surrogate escapes) is
+        # written as backslash escapes.
+        data = ("\n".join(self.lines) + "\n").encode("utf-8", "backslashreplace")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
         if summary_path:
             d = os.path.dirname(summary_path)
             if d:
                 os.makedirs(d, exist_ok=True)
-            with open(summary_path, "w", encoding="utf-8") as f:
-                f.write(text)
+            with open(summary_path, "wb") as f:
+                f.write(data)
 
 
 def report_differences(out, suite, diffs, known, limit, describe, all_checks):

@@ -21,13 +21,19 @@
 //!   the end of input). It records exactly the errors full lexing records for those bytes, in the
 //!   same order, but keeps no comments. The next `next_token()` continues as after a `}`.
 //!
-//! Errors are recorded in go/scanner's order: by offset, except that inside one literal a
-//! number's invalid digit, or a NUL or bad UTF-8 byte, may come after a later error of the same
-//! literal (go/parser sorts its error list by position before showing it).
+//! Errors carry go/scanner's offsets and messages, one per problem go/scanner reports; an
+//! illegal byte (NUL, invalid UTF-8, misplaced BOM) is reported wherever it occurs, in comments
+//! and literals too. They come in scanning order, as go/scanner reports them (an unterminated
+//! literal's error, at its start, follows the errors inside it). One difference: go/scanner
+//! reports an illegal byte when it reads it as lookahead, possibly before the last errors of the
+//! token in front of it, so the order can differ around such bytes; sorted by offset and message,
+//! as go/parser sorts its list, both are equal. `//line` directives are not interpreted, so
+//! go/scanner's "invalid line number" errors are not reported.
 //!
 //! Performance: a 256-entry byte-class table dispatches each token, ASCII identifiers take a
-//! fast path, `memchr` skips comment and raw-string interiors, and nothing is allocated per
-//! token. All code is safe.
+//! fast path, keywords are found by a perfect hash, table-driven loops and `memchr` skip the
+//! inside of strings and comments, `skip_block` jumps over bytes that cannot start a literal or
+//! brace without making tokens, and nothing is allocated per token. All code is safe.
 
 mod number;
 mod string;
@@ -234,12 +240,14 @@ impl<'src> Lexer<'src> {
     }
 
     /// Skips a function body whose `{` was the last token returned; see the module doc.
-    pub fn skip_block(&mut self) -> Span {
+    /// Returns the span from `{` through `}` (or to the end of input) and whether the
+    /// matching `}` was found.
+    pub fn skip_block(&mut self) -> (Span, bool) {
         let start = self.pos.saturating_sub(1);
         let (end, closed) = self.skip_body(self.pos);
         self.pos = end;
         self.insert_semi = closed;
-        Span::new(start as u32, end as u32)
+        (Span::new(start as u32, end as u32), closed)
     }
 
     /// Comments seen so far, in source order (none from skipped blocks).

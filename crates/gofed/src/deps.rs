@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use gofed_go::build::{Context, Selector};
+use gofed_go::load::importpath::{self, ImportClass};
 use gofed_go::load::{load_tree, LoadConfig, OsFileTree, Package, Project};
 use serde::Serialize;
 
@@ -73,6 +74,8 @@ struct DepsReport<'a> {
     packages: Vec<PackageDeps<'a>>,
     /// External dependencies grouped by module (or provider when no go.mod names one).
     external: Vec<ExternalDep>,
+    /// Imports that could not be attributed.
+    unresolved: Vec<Unresolved>,
 }
 
 #[derive(Debug, Serialize)]
@@ -95,8 +98,17 @@ struct PackageDeps<'a> {
 
 #[derive(Debug, Serialize)]
 struct ExternalDep {
-    /// Module path (from go.mod) or provider prefix (repository root).
+    /// The module providing the packages (from go.mod or vendor/modules.txt), else the
+    /// provider prefix (repository root).
     root: String,
+    /// Repository root (gofed-ng's "ipprefix").
+    provider: String,
+    /// The version go.mod requires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+    /// Whether the packages are vendored in the project.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    vendored: bool,
     /// Imported packages of it.
     packages: BTreeSet<String>,
     /// Project packages importing it.
@@ -105,12 +117,21 @@ struct ExternalDep {
     test_only: bool,
 }
 
+/// An import that is neither standard, nor the project's, nor attributable to a provider.
+#[derive(Debug, Serialize)]
+struct Unresolved {
+    import: String,
+    reason: String,
+    used_by: BTreeSet<String>,
+}
+
 pub fn deps(args: &DepsArgs) -> anyhow::Result<ExitCode> {
     let project = load(&args.source, &args.context)?;
     let classifier = Classifier::new(&project);
     let keep = |path: &&str| args.std || !classifier.is_std(path);
     let mut packages = Vec::new();
     let mut external: BTreeMap<String, ExternalDep> = BTreeMap::new();
+    let mut unresolved: BTreeMap<String, Unresolved> = BTreeMap::new();
     for pkg in &project.packages {
         let imports: Vec<&str> = pkg
             .imports
@@ -140,18 +161,39 @@ pub fn deps(args: &DepsArgs) -> anyhow::Result<ExitCode> {
             (&x_test_imports, true),
         ] {
             for &imp in list {
-                let Some(root) = classifier.external_root(imp) else {
-                    continue;
-                };
-                let dep = external.entry(root.clone()).or_insert_with(|| ExternalDep {
-                    root,
-                    packages: BTreeSet::new(),
-                    used_by: BTreeSet::new(),
-                    test_only: true,
-                });
-                dep.packages.insert(imp.to_owned());
-                dep.used_by.insert(pkg.import_path.clone());
-                dep.test_only &= is_test;
+                match classifier.classify(imp) {
+                    Origin::Internal => {}
+                    Origin::External {
+                        root,
+                        provider,
+                        vendored,
+                    } => {
+                        let version = classifier.required_version(&root);
+                        let dep = external.entry(root.clone()).or_insert_with(|| ExternalDep {
+                            root,
+                            provider,
+                            version,
+                            vendored,
+                            packages: BTreeSet::new(),
+                            used_by: BTreeSet::new(),
+                            test_only: true,
+                        });
+                        dep.packages.insert(imp.to_owned());
+                        dep.used_by.insert(pkg.import_path.clone());
+                        dep.test_only &= is_test;
+                    }
+                    Origin::Unresolved(reason) => {
+                        let entry =
+                            unresolved
+                                .entry(imp.to_owned())
+                                .or_insert_with(|| Unresolved {
+                                    import: imp.to_owned(),
+                                    reason,
+                                    used_by: BTreeSet::new(),
+                                });
+                        entry.used_by.insert(pkg.import_path.clone());
+                    }
+                }
             }
         }
         packages.push(PackageDeps {
@@ -170,6 +212,7 @@ pub fn deps(args: &DepsArgs) -> anyhow::Result<ExitCode> {
         go_version: format!("1.{}", project.go_minor),
         packages,
         external: external.into_values().collect(),
+        unresolved: unresolved.into_values().collect(),
     };
     match args.format {
         Format::Json => print_json(&report)?,
@@ -207,9 +250,25 @@ fn render_text(report: &DepsReport) -> String {
     out
 }
 
-/// Import classification for the report (standard library, this project, external).
+/// Where an import comes from, for the report.
+enum Origin {
+    /// Standard library, cgo, or the project itself.
+    Internal,
+    /// Another project's package.
+    External {
+        root: String,
+        provider: String,
+        vendored: bool,
+    },
+    /// Not attributable (not in std, malformed).
+    Unresolved(String),
+}
+
+/// Import classification for the report, on the library's [`importpath::classify`].
 struct Classifier<'a> {
     project: &'a Project,
+    ctx: importpath::ClassifyContext,
+    /// Import paths of the loaded packages (a GOPATH tree holds many projects).
     own: BTreeSet<&'a str>,
 }
 
@@ -220,20 +279,63 @@ impl<'a> Classifier<'a> {
             .iter()
             .map(|p: &Package| p.import_path.as_str())
             .collect();
-        Classifier { project, own }
+        Classifier {
+            project,
+            ctx: project.classify_context(),
+            own,
+        }
     }
 
     fn is_std(&self, path: &str) -> bool {
-        path == "C"
-            || gofed_go::load::stdlib::is_std(self.project.go_minor, path)
-            || path.starts_with("vendor/")
+        // Resolved paths of the standard library's vendored packages start with `vendor/`.
+        path.starts_with("vendor/")
+            || matches!(
+                importpath::classify(path, &self.ctx),
+                ImportClass::Standard | ImportClass::Cgo
+            )
     }
 
-    /// The module or provider an external import belongs to, `None` for std and own packages.
-    fn external_root(&self, path: &str) -> Option<String> {
-        if self.is_std(path) || self.own.contains(path) {
-            return None;
+    fn classify(&self, path: &str) -> Origin {
+        if self.own.contains(path) || self.is_std(path) {
+            return Origin::Internal;
         }
-        Some(gofed_go::load::importpath::provider_prefix(path).to_owned())
+        // GOPATH vendoring resolves `x` to `project/vendor/x`.
+        let (path, gopath_vendored) = match path.rfind("/vendor/") {
+            Some(i) => (&path[i + "/vendor/".len()..], true),
+            None => (path, false),
+        };
+        match importpath::classify(path, &self.ctx) {
+            ImportClass::Cgo | ImportClass::Standard | ImportClass::Project => Origin::Internal,
+            ImportClass::Vendored { module } => {
+                let provider = importpath::provider_prefix(path).to_owned();
+                Origin::External {
+                    root: module.unwrap_or_else(|| provider.clone()),
+                    provider,
+                    vendored: true,
+                }
+            }
+            ImportClass::External { module, provider } => Origin::External {
+                root: module.unwrap_or_else(|| provider.clone()),
+                provider,
+                vendored: gopath_vendored,
+            },
+            ImportClass::NotInStd => Origin::Unresolved(format!(
+                "not in the standard library of Go 1.{} and not in this tree",
+                self.project.go_minor
+            )),
+            ImportClass::Invalid { reason } => {
+                Origin::Unresolved(format!("invalid import path: {reason}"))
+            }
+        }
+    }
+
+    /// The version go.mod requires of a module.
+    fn required_version(&self, module: &str) -> Option<String> {
+        let go_mod = &self.project.go_mod.as_ref()?.go_mod;
+        go_mod
+            .require
+            .iter()
+            .find(|r| r.path == module)
+            .map(|r| r.version.clone())
     }
 }

@@ -38,8 +38,8 @@
 //     For a method, NAME is RECV.NAME where RECV is the base type name of the
 //     first receiver field: `*`, parentheses and type arguments/parameters
 //     are stripped (`func (r *T[K]) M()` gives T.M). RECV is empty when the
-//     receiver list has no fields (`func () M()`), and `?` when the receiver
-//     type is not of that shape (e.g. `func (x pkg.T) M()`).
+//     receiver list has no fields (`func () M()`) or its type is not of that
+//     shape (e.g. `func (x pkg.T) M()`, `func ([]int) M()`).
 //
 // Only the standard library is used, and only APIs present since Go 1.18,
 // so any installed Go can build it.
@@ -76,7 +76,7 @@ func recvBase(t ast.Expr) string {
 		case *ast.Ident:
 			return x.Name
 		default:
-			return "?"
+			return ""
 		}
 	}
 }

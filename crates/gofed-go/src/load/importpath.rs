@@ -36,6 +36,7 @@ use crate::load::vendor::ModulesTxt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(tag = "class", rename_all = "snake_case"))]
+#[non_exhaustive]
 pub enum ImportClass {
     /// `import "C"`.
     Cgo,

@@ -241,6 +241,35 @@ pub struct Project {
     pub go_minor: u32,
     /// The packages, sorted by import path.
     pub packages: Vec<Package>,
+    /// The module's go.mod (module layout), with its problems.
+    pub go_mod: Option<gomod::ParsedGoMod>,
+    /// The module's `vendor/modules.txt`, if any.
+    pub vendor: Option<vendor::ParsedModulesTxt>,
+}
+
+impl Project {
+    /// The context for [`importpath::classify`]ing this project's imports.
+    pub fn classify_context(&self) -> importpath::ClassifyContext {
+        let mut ctx = importpath::ClassifyContext {
+            go_minor: self.go_minor,
+            ..Default::default()
+        };
+        ctx.project = match &self.layout {
+            Layout::Module { path, .. } => Some(path.clone()),
+            Layout::Prefix { import_path } => Some(import_path.clone()),
+            _ => None,
+        };
+        ctx.std_importer = matches!(self.layout, Layout::Goroot { .. });
+        if let Some(parsed) = &self.go_mod {
+            ctx = ctx.with_go_mod(&parsed.go_mod);
+            // The go directive does not change which standard library gofed applies.
+            ctx.go_minor = self.go_minor;
+        }
+        if let Some(parsed) = &self.vendor {
+            ctx = ctx.with_vendor(&parsed.modules_txt);
+        }
+        ctx
+    }
 }
 
 /// The newest Go minor version gofed knows.
@@ -305,11 +334,29 @@ pub fn load_tree(
             path: root.to_path_buf(),
         });
     }
+    let (go_mod, vendor) = match &layout {
+        Layout::Module { dir, .. } => {
+            let go_mod_path = dir.join("go.mod");
+            let go_mod = tree
+                .read(&go_mod_path)
+                .ok()
+                .map(|src| gomod::parse(&go_mod_path.display().to_string(), &src));
+            let txt_path = dir.join("vendor").join("modules.txt");
+            let vendor = tree
+                .read(&txt_path)
+                .ok()
+                .map(|src| vendor::parse_modules_txt(&txt_path.display().to_string(), &src));
+            (go_mod, vendor)
+        }
+        _ => (None, None),
+    };
     Ok(Project {
         root: root.to_path_buf(),
         layout,
         go_minor,
         packages,
+        go_mod,
+        vendor,
     })
 }
 
@@ -633,9 +680,66 @@ impl LoadContext<'_> {
                         }
                     }
                 }
-                path
+                self.module_import_path(dir, src, path)
             }
             _ => path,
         }
     }
+}
+
+impl LoadContext<'_> {
+    /// GOPATH mode's "minimal module compatibility" (cmd/go's `moduleImportPath`): code in a
+    /// tree with a `go.mod` may import `x/y/v2/z` for `GOPATH/src/x/y/z` when
+    /// `GOPATH/src/x/y/go.mod` says `module x/y/v2`.
+    fn module_import_path(&self, dir: &Path, src: &Path, path: String) -> String {
+        if last_version_element(&path).is_none() {
+            return path;
+        }
+        let in_module_tree = dir
+            .ancestors()
+            .take_while(|d| d.starts_with(src))
+            .any(|d| self.tree.is_file(&d.join("go.mod")));
+        if !in_module_tree || self.tree.is_dir(&src.join(&path)) {
+            return path;
+        }
+        let mut limit = path.len();
+        while let Some((i, j)) = last_version_element(&path[..limit]) {
+            let base = src.join(&path[..i]);
+            if self.tree.is_dir(&base) {
+                if let Some(module) = self
+                    .tree
+                    .read(&base.join("go.mod"))
+                    .ok()
+                    .and_then(|m| gomod::module_path(&m))
+                {
+                    if module == path[..j] {
+                        return format!("{}{}", &path[..i], &path[j..]);
+                    }
+                    return path;
+                }
+            }
+            limit = i;
+        }
+        path
+    }
+}
+
+/// The last `/vN` element (N ≥ 2, no leading zero) of an import path: the byte range of
+/// `/vN`.
+fn last_version_element(path: &str) -> Option<(usize, usize)> {
+    let mut end = path.len();
+    while end > 0 {
+        let start = path[..end].rfind('/')?;
+        let elem = &path[start + 1..end];
+        let is_version = elem.len() >= 2
+            && elem.starts_with('v')
+            && elem[1..].bytes().all(|b| b.is_ascii_digit())
+            && !elem[1..].starts_with('0')
+            && elem != "v1";
+        if is_version {
+            return Some((start, end));
+        }
+        end = start;
+    }
+    None
 }

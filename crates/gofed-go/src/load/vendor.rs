@@ -317,6 +317,18 @@ example.com/d v0.1.0 => ./d -:
         );
     }
 
+    /// `resources/gomod/vendor-modules.txt` was written by `go mod vendor` (Go 1.27) for a
+    /// module with two directory replacements, one versionless.
+    #[test]
+    fn go_mod_vendor_output() {
+        check(
+            include_str!("../../resources/gomod/vendor-modules.txt"),
+            "example.com/dep v1.0.0 => ../dep - explicit go1.21: example.com/dep/pkg
+example.com/other v0.1.0 => ../other - explicit: example.com/other
+example.com/other - => ../other -: \n",
+        );
+    }
+
     #[test]
     fn malformed() {
         check(

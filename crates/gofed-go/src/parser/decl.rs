@@ -252,14 +252,12 @@ impl Parser<'_> {
                 op: TokenKind::Mul,
                 x: lhs,
                 y,
-            } => {
-                if matches!(self.file.expr(lhs), Expr::Ident) && (force || self.is_type_elem(y)) {
-                    // x = name *y
-                    let name = self.file.expr_span(lhs);
-                    let y_span = self.file.expr_span(y);
-                    let star = self.alloc(Expr::Star(y), Span::new(name.end, y_span.end));
-                    return (Some(name), Some(star));
-                }
+            } if matches!(self.file.expr(lhs), Expr::Ident) && (force || self.is_type_elem(y)) => {
+                // x = name *y
+                let name = self.file.expr_span(lhs);
+                let y_span = self.file.expr_span(y);
+                let star = self.alloc(Expr::Star(y), Span::new(name.end, y_span.end));
+                return (Some(name), Some(star));
             }
             Expr::Binary {
                 op: TokenKind::Or,
@@ -285,16 +283,14 @@ impl Parser<'_> {
                 fun,
                 args,
                 ellipsis: None,
-            } => {
-                if matches!(self.file.expr(fun), Expr::Ident) && args.len == 1 {
-                    let arg = self.file.expr_list(args)[0];
-                    if force || self.is_type_elem(arg) {
-                        // x = name (arg)
-                        let name = self.file.expr_span(fun);
-                        let span = Span::new(name.end, self.file.expr_span(x).end);
-                        let paren = self.alloc(Expr::Paren(arg), span);
-                        return (Some(name), Some(paren));
-                    }
+            } if matches!(self.file.expr(fun), Expr::Ident) && args.len == 1 => {
+                let arg = self.file.expr_list(args)[0];
+                if force || self.is_type_elem(arg) {
+                    // x = name (arg)
+                    let name = self.file.expr_span(fun);
+                    let span = Span::new(name.end, self.file.expr_span(x).end);
+                    let paren = self.alloc(Expr::Paren(arg), span);
+                    return (Some(name), Some(paren));
                 }
             }
             _ => {}

@@ -459,9 +459,7 @@ impl<'src> Parser<'src> {
 
     /// Skips a function body: the current token is its `{`.
     fn skip_body(&mut self) -> Span {
-        let body = self.lexer.skip_block();
-        // FIXME(lexer API): ask the lexer whether it found the `}`; this misses `{ {}` at EOF.
-        let closed = body.len() >= 2 && body.slice(self.src).last() == Some(&b'}');
+        let (body, closed) = self.lexer.skip_block();
         self.tok.span = body;
         self.next();
         if !closed {

@@ -361,3 +361,12 @@ fn deep_nesting_is_an_error_not_a_crash() {
     );
     assert!(parse_file(ok.as_bytes()).is_ok());
 }
+
+#[test]
+fn unterminated_body_is_an_error() {
+    check(
+        "package p\nfunc f() { {}",
+        "package p\nfunc f() {...}\nerror 2:14: expected '}', found 'EOF'",
+    );
+    check("package p\nfunc f() {}", "package p\nfunc f() {...}");
+}

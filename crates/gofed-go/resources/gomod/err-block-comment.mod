@@ -1,0 +1,4 @@
+module example.com/c
+
+/* a C comment */
+go 1.21
