@@ -183,6 +183,7 @@ def main():
         sys.exit(2)
 
     diffs = []  # (check, key, detail)
+    offset_info = []  # rejected by both, first errors at different offsets
     key = lambda p: oraclecmp.relkey(p, roots)
     c = collections.Counter()
     for s in fed_stray:
@@ -237,6 +238,9 @@ def main():
             c["rejected by both"] += 1
             if g.offset == r.offset:
                 c["rejected by both, same error offset"] += 1
+            else:
+                offset_info.append("%s\tgo: %s %s (offset %s); gofed: %s %s (offset %s)"
+                                   % (k, g.linecol, g.msg, g.offset, r.linecol, r.msg, r.offset))
         elif g.status == "ok":
             diffs.append(("reject", k, "gofed: %s %s" % (r.linecol, r.msg)))
         else:
@@ -257,6 +261,12 @@ def main():
     out("")
     n = oraclecmp.report_differences(out, args.suite, diffs, known, args.limit,
                                      lambda d: "%s\t%s\t%s" % d[:3], PARSE_CHECKS)
+    if offset_info:
+        out("")
+        out("not a difference: rejected by both, first error at another offset: %d%s"
+            % (len(offset_info), " (first %d)" % args.limit if len(offset_info) > args.limit else ""))
+        for s in sorted(offset_info)[:args.limit]:
+            out("  " + s)
     out("")
     out("result: %s" % ("ok" if n == 0 else "FAILED (%d unlisted difference(s))" % n))
     out.emit(args.summary)

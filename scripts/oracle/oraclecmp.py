@@ -125,7 +125,9 @@ class Report:
     def emit(self, summary_path):
         # Invalid UTF-8 read from Go files (kept as surrogate escapes) is
         # written as backslash escapes.
-        data = ("\n".join(self.lines) + "\n").encode("utf-8", "backslashreplace")
+        text = "\n".join(self.lines) + "\n"
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        data = text.encode("utf-8")
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

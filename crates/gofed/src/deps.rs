@@ -326,6 +326,7 @@ impl<'a> Classifier<'a> {
             ImportClass::Invalid { reason } => {
                 Origin::Unresolved(format!("invalid import path: {reason}"))
             }
+            _ => Origin::Unresolved("unclassified import".into()),
         }
     }
 

@@ -9,7 +9,7 @@
 //! [`parse`] never fails: it returns a [`ParsedGoMod`] holding the model of every statement
 //! it understood, the errors `modfile.Parse` would report and warnings for what it skipped.
 //! [`ParsedGoMod::into_result`] turns that into a `Result` for callers that want the go
-//! command's all-or-nothing behaviour. [`module_path`] is the fast, tolerant scan of
+//! command's all-or-nothing behaviour. [`module_path()`] is the fast, tolerant scan of
 //! `modfile.ModulePath` for directory walkers.
 //!
 //! Differences from `modfile.Parse(file, data, nil)` (what `go mod edit -json` calls):
@@ -1720,11 +1720,10 @@ fn is_indirect(comment: &str) -> bool {
         .strip_prefix("//")
         .unwrap_or(comment)
         .split_whitespace();
-    match (fields.next(), fields.next()) {
-        (Some("indirect"), None) => true,
-        (Some("indirect;"), Some(_)) => true,
-        _ => false,
-    }
+    matches!(
+        (fields.next(), fields.next()),
+        (Some("indirect"), None) | (Some("indirect;"), Some(_))
+    )
 }
 
 /// modfile's `parseDirectiveComment`: the line's comments, or its block's when the line has
@@ -2255,6 +2254,85 @@ warning: go.mod:5: unknown block type: future
         assert!(!p.errors.is_empty());
     }
 
+    /// Mutations of the fixtures (deterministic xorshift): parsing never panics.
+    #[test]
+    fn mutations_never_panic() {
+        let seeds: Vec<Vec<u8>> = std::fs::read_dir(fixture_dir())
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path()).ok())
+            .collect();
+        let alphabet: &[&[u8]] = &[
+            b"(",
+            b")",
+            b"[",
+            b"]",
+            b",",
+            b"\n",
+            b"\"",
+            b"`",
+            b"\\",
+            b"//",
+            b"/*",
+            b"=>",
+            b" ",
+            b"\t",
+            b"\r",
+            b"v1",
+            b"@",
+            b"\xff",
+            b"\xc3",
+            "é".as_bytes(),
+            "\u{feff}".as_bytes(),
+            b"\x00",
+            b"module",
+            b"retract",
+            b"require",
+            b"replace",
+            b"godebug",
+            b".v1",
+            b"/v2",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3000 {
+            let mut src = seeds[(next() % seeds.len() as u64) as usize].clone();
+            for _ in 0..(next() % 8) {
+                let at = (next() % (src.len() as u64 + 1)) as usize;
+                match next() % 3 {
+                    0 => src.truncate(at),
+                    1 => {
+                        let ins = alphabet[(next() % alphabet.len() as u64) as usize];
+                        src.splice(at..at, ins.iter().copied());
+                    }
+                    _ => {
+                        let end = (at + (next() % 16) as usize).min(src.len());
+                        src.drain(at..end);
+                    }
+                }
+            }
+            let p = parse("go.mod", &src);
+            let _ = render(&p);
+            let _ = module_path(&src);
+            let _ = crate::load::vendor::parse_modules_txt("m.txt", &src);
+            if let Ok(text) = std::str::from_utf8(&src) {
+                let ctx =
+                    crate::load::importpath::ClassifyContext::default().with_go_mod(&p.go_mod);
+                for word in text.split_whitespace() {
+                    let _ = crate::load::importpath::classify(word, &ctx);
+                    let _ = crate::load::importpath::check_module_path(word);
+                    let _ = canonical_version(word);
+                    let _ = split_path_version(word);
+                }
+            }
+        }
+    }
+
     #[test]
     fn into_result() {
         let ok = parse("go.mod", b"module x\nfoo\n").into_result();
@@ -2603,6 +2681,27 @@ warning: go.mod:5: unknown block type: future
                 }
             }
         }
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serializes() {
+        let m = parse(
+            "go.mod",
+            b"module example.com/m\nrequire example.com/a v1.0.0 // indirect\nreplace example.com/a => ../a\nreplace example.com/b v1.0.0 => example.com/c v1.1.0\n",
+        )
+        .go_mod;
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["module"]["path"], "example.com/m");
+        assert_eq!(json["require"][0]["indirect"], true);
+        assert_eq!(
+            json["replace"][0]["new"],
+            serde_json::json!({"kind": "dir", "path": "../a"})
+        );
+        assert_eq!(
+            json["replace"][1]["new"],
+            serde_json::json!({"kind": "module", "path": "example.com/c", "version": "v1.1.0"})
+        );
     }
 
     #[test]

@@ -36,7 +36,6 @@ use crate::load::vendor::ModulesTxt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(tag = "class", rename_all = "snake_case"))]
-#[non_exhaustive]
 pub enum ImportClass {
     /// `import "C"`.
     Cgo,
@@ -94,13 +93,16 @@ impl Default for ClassifyContext {
 }
 
 impl ClassifyContext {
-    /// Takes the project path (if unset), the Go version (if the file has a `go` directive)
-    /// and the required modules from a go.mod.
+    /// Takes the project path (if unset), the Go version and the required modules from a
+    /// go.mod. The Go version is the `toolchain` directive's if there is one (the toolchain
+    /// the module is developed with), else the `go` directive's (the oldest toolchain that
+    /// must build it); without either the context's version is kept.
     pub fn with_go_mod(mut self, go_mod: &GoMod) -> Self {
         if self.project.is_none() {
             self.project = go_mod.module_path().map(str::to_owned);
         }
-        if let Some(minor) = go_mod.go_minor() {
+        let toolchain = go_mod.toolchain.as_deref().and_then(stdlib::go_minor_of);
+        if let Some(minor) = toolchain.or(go_mod.go_minor()) {
             self.go_minor = minor;
         }
         self.modules
@@ -553,7 +555,7 @@ require (
         check("C", "cgo");
         check("fmt", "std");
         check("net/http", "std");
-        check("iter", "not-in-std"); // go 1.22 in go.mod
+        check("iter", "not-in-std"); // go 1.22 in go.mod, no toolchain line
         check("slices", "std");
         check("internal/abi", "std");
         check(
@@ -675,6 +677,18 @@ require (
         check("github.com/a//b", "invalid: double slash");
         check("github.com/a b/c", "invalid: invalid char ' '");
         check("", "invalid: empty string");
+    }
+
+    #[test]
+    fn go_version_from_go_mod() {
+        let minor = |src: &str| {
+            let m = crate::load::gomod::parse("go.mod", src.as_bytes()).go_mod;
+            ClassifyContext::default().with_go_mod(&m).go_minor
+        };
+        assert_eq!(minor("module m\ngo 1.22\n"), 22);
+        assert_eq!(minor("module m\ngo 1.22\ntoolchain go1.23.4\n"), 23);
+        assert_eq!(minor("module m\ngo 1.22\ntoolchain default\n"), 22);
+        assert_eq!(minor("module m\n"), stdlib::latest_minor());
     }
 
     #[test]

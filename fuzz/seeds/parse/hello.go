@@ -1,0 +1,5 @@
+package p
+
+import "fmt"
+
+func main() { fmt.Println("hi") }
