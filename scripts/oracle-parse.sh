@@ -25,7 +25,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" >&2; exit 2; }
 [[ ${1:-} == -h || ${1:-} == --help ]] && usage
 (($# == 2 || $# == 3)) || usage
 suite=$1 root=$2 goroot=${3:-$DEFAULT_GOROOT}

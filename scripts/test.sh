@@ -41,7 +41,7 @@ case ${1:-} in
   "") ;;
   --no-conformance) do_conf=0 ;;
   --conformance-only) do_cargo=0 ;;
-  -h | --help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
   *) echo "test.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 esac
 

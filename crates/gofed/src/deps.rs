@@ -326,7 +326,6 @@ impl<'a> Classifier<'a> {
             ImportClass::Invalid { reason } => {
                 Origin::Unresolved(format!("invalid import path: {reason}"))
             }
-            _ => Origin::Unresolved("unclassified import".into()),
         }
     }
 
