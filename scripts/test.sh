@@ -14,6 +14,8 @@
 #   clippy           cargo clippy --workspace --all-targets -- -D warnings
 #   test             cargo test --workspace
 #   build            cargo build --release
+#   oracle-selftest  self-tests of the comparison scripts (scripts/oracle/test_*.py,
+#                    also checks tests/oracle/known-differences.txt parses)
 #   parse-SUITE      scripts/oracle-parse.sh SUITE ROOT GOROOT
 #   golist-SUITE     scripts/oracle-golist.sh SUITE ROOT [GOROOT]
 # for the corpora
@@ -163,6 +165,9 @@ else
   fi
 fi
 
+if ((do_conf)); then
+  run_step oracle-selftest env PYTHONDONTWRITEBYTECODE=1 python3 -m unittest discover -s "$REPO/scripts/oracle" -p 'test_*.py'
+fi
 if ((do_cargo)); then
   run_step fmt cargo fmt --all -- --check
   run_step clippy cargo clippy --workspace --all-targets -- -D warnings

@@ -31,7 +31,8 @@ import collections
 import json
 import sys
 
-import oraclecmp
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import oraclecmp  # noqa: E402
 
 FIELDS = [
     ("Name", "name"),

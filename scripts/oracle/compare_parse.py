@@ -35,7 +35,8 @@ import argparse
 import collections
 import sys
 
-import oraclecmp
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import oraclecmp  # noqa: E402
 
 PARSE_CHECKS = [
     "missing", "extra", "format", "reject", "accept", "package", "imports",

@@ -177,15 +177,15 @@ impl<'src> Parser<'src> {
     }
 
     fn finish(mut self) -> Parsed {
-        // Drain the rest of the input in ImportsOnly mode? No: the lexer's errors beyond the
-        // point where parsing stopped are not reported, as go/parser does not scan there.
+        // Lexer errors beyond the point where parsing stopped are not reported: go/parser
+        // does not scan there either.
         let (comments, lex_errors) = self.lexer.finish();
         self.file.comments = comments;
         let mut errors = self.errors;
-        if !lex_errors.is_empty() {
-            errors.extend(lex_errors);
-            errors.sort_by_key(|e| e.span.start);
-        }
+        errors.extend(lex_errors);
+        // Sorted by position, as go/parser's ErrorList (parser errors can be recorded out of
+        // order, e.g. at the start of a parameter list).
+        errors.sort_by_key(|e| e.span.start);
         decl::attach_docs(&mut self.file, self.src);
         Parsed {
             file: self.file,
