@@ -46,7 +46,7 @@ pub struct ContextArgs {
     #[arg(long, env = "GOARCH", default_value = "amd64")]
     pub goarch: String,
     /// Whether cgo is enabled.
-    #[arg(long, env = "CGO_ENABLED", default_value = "true", value_parser = parse_cgo)]
+    #[arg(long, env = "CGO_ENABLED", default_value = "true", value_parser = parse_cgo, action = clap::ArgAction::Set)]
     pub cgo: bool,
     /// Extra build tags, comma-separated.
     #[arg(long, value_delimiter = ',')]

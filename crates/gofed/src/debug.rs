@@ -1,15 +1,14 @@
 //! `gofed debug`: the parser's view of files in the format the parser oracle prints
 //! (`scripts/oracle/goparsedump`), and a throughput measurement.
 
-use std::fmt::Write as _;
-use std::io::{BufRead, Write as _};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context as _;
 use gofed_go::ast::{Decl, Expr, ExprId, File, Spec};
-use gofed_go::lexer::unquote;
+use gofed_go::lexer::unquote_bytes;
 use gofed_go::parser::parse_file;
 use gofed_go::span::LineIndex;
 use gofed_go::token::TokenKind;
@@ -39,24 +38,25 @@ fn parse(mut files: Vec<PathBuf>, files_from: Option<PathBuf>) -> anyhow::Result
             }
         }
     }
-    let dumps: Vec<String> = files.par_iter().map(|path| dump_file(path)).collect();
+    let dumps: Vec<Vec<u8>> = files.par_iter().map(|path| dump_file(path)).collect();
     let mut out = std::io::stdout().lock();
     for dump in dumps {
-        out.write_all(dump.as_bytes())?;
+        out.write_all(&dump)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// One file's lines: `ok`/`error`, then (if accepted) package, imports and declarations, then
-/// the skipped bodies.
-fn dump_file(path: &Path) -> String {
+/// the skipped bodies (of declarations and function literals). Bytes, not text: import paths
+/// may hold any bytes (`"\xff"`), printed as go/parser's unquoted value.
+fn dump_file(path: &Path) -> Vec<u8> {
     let p = path.display();
     let src = match std::fs::read(path) {
         Ok(src) => src,
-        Err(err) => return format!("{p}\terror\t0\t0:0\t{err}\n"),
+        Err(err) => return format!("{p}\terror\t0\t0:0\t{err}\n").into_bytes(),
     };
     let parsed = parse_file(&src);
-    let mut out = String::new();
+    let mut out = Vec::new();
     if let Some(err) = parsed.errors.first() {
         let lines = LineIndex::new(&src);
         let pos = lines.line_col(err.span.start);
@@ -74,8 +74,10 @@ fn dump_file(path: &Path) -> String {
         let _ = writeln!(out, "{p}\tpackage\t{}", file.package_name.text(&src));
         for import in file.imports() {
             let name = import.name.map_or("", |n| n.text(&src));
-            let path = unquote(import.path.slice(&src)).unwrap_or_default();
-            let _ = writeln!(out, "{p}\timport\t{name}\t{path}");
+            let path = unquote_bytes(import.path.slice(&src)).unwrap_or_default();
+            let _ = write!(out, "{p}\timport\t{name}\t");
+            out.extend_from_slice(&path);
+            out.push(b'\n');
         }
         for decl in &file.decls {
             match decl {
@@ -116,12 +118,16 @@ fn dump_file(path: &Path) -> String {
             }
         }
     }
-    for decl in &parsed.file.decls {
-        if let Decl::Func(func) = decl {
-            if let Some(body) = func.body {
-                let _ = writeln!(out, "{p}\tbody\t{}\t{}", body.start, body.end);
-            }
-        }
+    let decl_bodies = parsed.file.decls.iter().filter_map(|decl| match decl {
+        Decl::Func(func) => func.body,
+        _ => None,
+    });
+    let literal_bodies = parsed.file.exprs.iter().filter_map(|expr| match expr {
+        Expr::FuncLit { body, .. } => Some(*body),
+        _ => None,
+    });
+    for body in decl_bodies.chain(literal_bodies) {
+        let _ = writeln!(out, "{p}\tbody\t{}\t{}", body.start, body.end);
     }
     out
 }

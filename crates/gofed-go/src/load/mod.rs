@@ -209,6 +209,10 @@ pub struct Package {
     /// The package's error (`go list -e`'s `Error.Err`), if any.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub error: Option<PackageError>,
+    /// Imports the go command refuses: `internal` packages outside their parent's tree
+    /// (`go list` reports them as errors of the dependency).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub import_errors: Vec<String>,
 }
 
 /// `go list`'s `Error` object.
@@ -316,13 +320,11 @@ pub fn load_tree(
         layout: &layout,
         selector: &config.selector,
     };
-    let no_cgo = !config.selector.cgo_enabled_any();
     let mut packages: Vec<Package> = dirs
         .par_iter()
         .filter_map(|dir| ctx.load_dir(dir))
-        // As cmd/go: `builtin` exists only for documentation, and `runtime/cgo` is not matched
-        // when cgo is off.
-        .filter(|pkg| pkg.import_path != "builtin" && !(no_cgo && pkg.import_path == "runtime/cgo"))
+        // As cmd/go: `builtin` exists only for documentation.
+        .filter(|pkg| pkg.import_path != "builtin")
         .collect();
     packages.sort_by(|a, b| {
         a.import_path
@@ -632,6 +634,18 @@ impl LoadContext<'_> {
         pkg.x_test_imports = self.resolve_all(dir, xtest_imports);
         pkg.x_test_imports.sort();
         pkg.error = errors.into_iter().next().map(|err| PackageError { err });
+        let all_imports = pkg
+            .imports
+            .iter()
+            .chain(&pkg.test_imports)
+            .chain(&pkg.x_test_imports);
+        let mut import_errors: Vec<String> = all_imports
+            .filter(|imp| !internal_import_allowed(&pkg.import_path, imp))
+            .map(|imp| format!("use of internal package {imp} not allowed"))
+            .collect();
+        import_errors.sort();
+        import_errors.dedup();
+        pkg.import_errors = import_errors;
         Some(pkg)
     }
 
@@ -742,4 +756,53 @@ fn last_version_element(path: &str) -> Option<(usize, usize)> {
         end = start;
     }
     None
+}
+
+/// Whether `importer` may import `path` under Go's `internal` rule: a path with an `internal`
+/// element is importable only from the tree rooted at that element's parent (cmd/go's
+/// `disallowInternal`). The standard library's vendored copies (`vendor/...`) are judged
+/// without their prefix.
+pub fn internal_import_allowed(importer: &str, path: &str) -> bool {
+    let path = path.strip_prefix("vendor/").unwrap_or(path);
+    let importer = importer.strip_prefix("vendor/").unwrap_or(importer);
+    // The last `internal` element decides (its parent is the deepest allowed root).
+    let elems: Vec<&str> = path.split('/').collect();
+    let Some(idx) = elems.iter().rposition(|&e| e == "internal") else {
+        return true;
+    };
+    if idx == 0 {
+        // `internal/...`: the standard library's own (importers without a dot in the first
+        // element).
+        return !importer.split('/').next().unwrap_or("").contains('.');
+    }
+    let parent = elems[..idx].join("/");
+    importer == parent || importer.starts_with(&format!("{parent}/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_rule() {
+        let check = |importer: &str, path: &str| internal_import_allowed(importer, path);
+        assert!(check("a/b", "a/b/internal/c"));
+        assert!(check("a/b/x/y", "a/b/internal/c"));
+        assert!(check("a/b/internal/c/d", "a/b/internal/c"));
+        assert!(!check("a/bc", "a/b/internal/c"));
+        assert!(!check("a", "a/b/internal/c"));
+        assert!(check("a/b/internal/x", "a/b/internal/x/internal/y"));
+        assert!(!check("a/b", "a/b/internal/x/internal/y"));
+        assert!(check("net/http", "internal/poll"));
+        assert!(!check("github.com/x/y", "internal/poll"));
+        assert!(check(
+            "vendor/golang.org/x/crypto/chacha20poly1305",
+            "vendor/golang.org/x/crypto/internal/poly1305"
+        ));
+        assert!(!check(
+            "crypto/tls",
+            "vendor/golang.org/x/crypto/internal/poly1305"
+        ));
+        assert!(check("strings", "strings"));
+    }
 }
