@@ -94,6 +94,8 @@ struct PackageDeps<'a> {
     x_test_imports: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    import_errors: &'a [String],
 }
 
 #[derive(Debug, Serialize)]
@@ -205,6 +207,7 @@ pub fn deps(args: &DepsArgs) -> anyhow::Result<ExitCode> {
             test_imports,
             x_test_imports,
             error: pkg.error.as_ref().map(|e| e.err.as_str()),
+            import_errors: &pkg.import_errors,
         });
     }
     let report = DepsReport {
@@ -229,6 +232,9 @@ fn render_text(report: &DepsReport) -> String {
         if let Some(err) = pkg.error {
             let _ = writeln!(out, "  error: {err}");
         }
+        for err in pkg.import_errors {
+            let _ = writeln!(out, "  error: {err}");
+        }
         for imp in &pkg.imports {
             let _ = writeln!(out, "  {imp}");
         }
@@ -238,14 +244,33 @@ fn render_text(report: &DepsReport) -> String {
     }
     let _ = writeln!(out, "\nexternal dependencies ({}):", report.external.len());
     for dep in &report.external {
+        let version = dep
+            .version
+            .as_deref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default();
+        let n = dep.packages.len();
+        let plural = if n == 1 { "" } else { "s" };
         let test = if dep.test_only { ", tests only" } else { "" };
+        let vendored = if dep.vendored { ", vendored" } else { "" };
         let _ = writeln!(
             out,
-            "  {} ({} packages, used by {}{test})",
+            "  {}{version} ({n} package{plural}, used by {}{test}{vendored})",
             dep.root,
-            dep.packages.len(),
             dep.used_by.len()
         );
+    }
+    if !report.unresolved.is_empty() {
+        let _ = writeln!(out, "\nunresolved imports ({}):", report.unresolved.len());
+        for u in &report.unresolved {
+            let _ = writeln!(
+                out,
+                "  {}: {} (used by {})",
+                u.import,
+                u.reason,
+                u.used_by.len()
+            );
+        }
     }
     out
 }

@@ -639,17 +639,20 @@ impl Parser<'_> {
                 );
             }
         }
+        self.parse_signature(pos)
+    }
+
+    /// Parameters and results, as a `FuncType` starting at `start`.
+    fn parse_signature(&mut self, start: u32) -> ExprId {
         let params = self.parse_parameters(false).unwrap_or_default();
         let results = self.parse_parameters(true);
-        let span = self.span_from(pos);
-        self.alloc(
-            Expr::FuncType {
-                type_params: None,
-                params,
-                results,
-            },
-            span,
-        )
+        let span = self.span_from(start);
+        let func = Expr::FuncType {
+            type_params: None,
+            params,
+            results,
+        };
+        self.alloc(func, span)
     }
 
     fn parse_method_spec(&mut self) -> Field {
@@ -675,18 +678,8 @@ impl Parser<'_> {
                     self.field_scratch.truncate(mark);
                     self.expect(TokenKind::RBrack);
                     self.error_msg(lbrack, "interface method must have no type parameters");
-                    let params = self.parse_parameters(false).unwrap_or_default();
-                    let results = self.parse_parameters(true);
                     names = self.ident_list_of(&[ident]);
-                    let span = self.span_from(lbrack);
-                    ty = self.alloc(
-                        Expr::FuncType {
-                            type_params: None,
-                            params,
-                            results,
-                        },
-                        span,
-                    );
+                    ty = self.parse_signature(lbrack);
                 } else {
                     // embedded instantiated type
                     let mark = self.expr_scratch.len();
@@ -707,19 +700,9 @@ impl Parser<'_> {
                 }
             } else if self.at(TokenKind::LParen) {
                 // ordinary method
-                let lparen = self.pos();
-                let params = self.parse_parameters(false).unwrap_or_default();
-                let results = self.parse_parameters(true);
                 names = self.ident_list_of(&[ident]);
-                let span = self.span_from(lparen);
-                ty = self.alloc(
-                    Expr::FuncType {
-                        type_params: None,
-                        params,
-                        results,
-                    },
-                    span,
-                );
+                let lparen = self.pos();
+                ty = self.parse_signature(lparen);
             } else {
                 // embedded type
                 ty = x;
