@@ -109,6 +109,14 @@ pub enum SyntaxErrorKind {
         /// What was there.
         found: Option<Found>,
     },
+    /// `missing ',' in argument list`, `missing ',' before newline in composite literal`
+    MissingComma {
+        /// The list: `parameter list`, `argument list`, `composite literal`,
+        /// `type argument list`.
+        context: &'static str,
+        /// The list continues on the next line.
+        newline: bool,
+    },
     /// A fixed message.
     Message(&'static str),
     /// `exceeded max nesting depth`
@@ -175,6 +183,16 @@ impl SyntaxError {
                     let _ = write!(msg, ", found '{}'", found.kind.as_str());
                 }
                 msg
+            }
+            MissingComma {
+                context,
+                newline: false,
+            } => format!("missing ',' in {context}"),
+            MissingComma {
+                context,
+                newline: true,
+            } => {
+                format!("missing ',' before newline in {context}")
             }
             Message(m) => (*m).into(),
             NestingTooDeep => "exceeded max nesting depth".into(),

@@ -661,41 +661,34 @@ impl LoadContext<'_> {
     /// `D/vendor/P` from the importing directory up to `GOPATH/src`). Module mode keeps
     /// import paths as written.
     fn resolve_import(&self, dir: &Path, path: String) -> String {
-        if path == "C"
-            || path.starts_with('.')
-            || !path.contains('.') && !matches!(self.layout, Layout::Gopath { .. })
-        {
+        // Standard-library-looking paths (no dot in the first element), "C" and relative
+        // paths are never vendored.
+        let first = path.split('/').next().unwrap_or_default();
+        if !first.contains('.') || path.starts_with('.') {
             return path;
         }
         match self.layout {
             Layout::Goroot { goroot, .. } => {
-                let src = goroot.join("src");
-                if self.tree.is_dir(&src.join("vendor").join(&path)) {
+                if self
+                    .tree
+                    .is_dir(&goroot.join("src").join("vendor").join(&path))
+                {
                     return format!("vendor/{path}");
                 }
                 path
             }
             Layout::Gopath { src } => {
-                if !path
-                    .split('/')
-                    .next()
-                    .is_some_and(|first| first.contains('.'))
-                {
-                    return path; // standard library
+                let vendored = dir
+                    .ancestors()
+                    .take_while(|ancestor| ancestor.starts_with(src) && *ancestor != src.as_path())
+                    .map(|ancestor| ancestor.join("vendor").join(&path))
+                    .find(|candidate| self.tree.is_dir(candidate));
+                match vendored.as_deref().and_then(|c| c.strip_prefix(src).ok()) {
+                    Some(rel) => rel.to_string_lossy().replace('\\', "/"),
+                    None => self.module_import_path(dir, src, path),
                 }
-                for ancestor in dir.ancestors() {
-                    if !ancestor.starts_with(src) || ancestor == src.as_path() {
-                        break;
-                    }
-                    let candidate = ancestor.join("vendor").join(&path);
-                    if self.tree.is_dir(&candidate) {
-                        if let Ok(rel) = candidate.strip_prefix(src) {
-                            return rel.to_string_lossy().replace('\\', "/");
-                        }
-                    }
-                }
-                self.module_import_path(dir, src, path)
             }
+            // Module mode keeps import paths as written, vendored or not.
             _ => path,
         }
     }

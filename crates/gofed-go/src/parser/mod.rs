@@ -299,13 +299,14 @@ impl<'src> Parser<'src> {
     /// go/parser's `expectClosing`: a better message for a missing comma before a newline.
     fn expect_closing(&mut self, kind: TokenKind, context: &'static str) -> u32 {
         if self.tok.kind != kind && self.at_newline_semi() {
-            let msg = match context {
-                "argument list" => "missing ',' before newline in argument list",
-                "composite literal" => "missing ',' before newline in composite literal",
-                _ => "missing ',' before newline in type argument list",
-            };
             let pos = self.pos();
-            self.error_msg(pos, msg);
+            self.error(
+                pos,
+                SyntaxErrorKind::MissingComma {
+                    context,
+                    newline: true,
+                },
+            );
             self.next();
         }
         self.expect(kind)
@@ -336,18 +337,8 @@ impl<'src> Parser<'src> {
         }
         if self.tok.kind != follow {
             let newline = self.at_newline_semi();
-            let msg = match (context, newline) {
-                ("parameter list", false) => "missing ',' in parameter list",
-                ("parameter list", true) => "missing ',' before newline in parameter list",
-                ("argument list", false) => "missing ',' in argument list",
-                ("argument list", true) => "missing ',' before newline in argument list",
-                ("composite literal", false) => "missing ',' in composite literal",
-                ("composite literal", true) => "missing ',' before newline in composite literal",
-                (_, false) => "missing ',' in type argument list",
-                (_, true) => "missing ',' before newline in type argument list",
-            };
             let pos = self.pos();
-            self.error_msg(pos, msg);
+            self.error(pos, SyntaxErrorKind::MissingComma { context, newline });
             return true; // "insert" the comma and continue
         }
         false

@@ -370,3 +370,16 @@ fn unterminated_body_is_an_error() {
     );
     check("package p\nfunc f() {}", "package p\nfunc f() {...}");
 }
+
+#[test]
+fn missing_commas_use_go_parser_words() {
+    check(
+        "package p\nvar x = f(a\nb)\n",
+        "package p\nvar x = f(a, b)\nerror 2:12: missing ',' before newline in argument list",
+    );
+    check(
+        "package p\nvar x = []int{1 2}\n",
+        // As go/parser, the token after the missing comma is consumed.
+        "package p\nvar x = []int{1}\nerror 2:17: missing ',' in composite literal",
+    );
+}
