@@ -54,7 +54,7 @@ pub struct CommentGroup {
 }
 
 /// Channel direction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ChanDir {
     /// `chan T`
     Both,

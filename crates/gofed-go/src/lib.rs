@@ -9,11 +9,14 @@
 //! [`diagnostic::SyntaxError`]s, the rest of the file and of the tree is still analysed.
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod ast;
 pub mod build;
+pub mod constant;
 pub mod diagnostic;
 pub mod lexer;
 pub mod load;
 pub mod parser;
 pub mod span;
 pub mod token;
+pub mod types;

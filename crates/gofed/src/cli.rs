@@ -21,6 +21,8 @@ pub enum Command {
     Packages(PackagesArgs),
     /// Show what each package imports and the project's external dependencies.
     Deps(DepsArgs),
+    /// The exported API of a tree's packages (cmd/api's format with --format goapi).
+    Api(ApiArgs),
     /// Developer tools: parser dumps and throughput measurements.
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
@@ -34,6 +36,35 @@ pub enum Format {
     Text,
     /// JSON (field names as `go list -json` where the meaning is the same).
     Json,
+}
+
+/// Output formats of `gofed api`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ApiFormat {
+    /// Go's cmd/api lines (`pkg P, func F(int) error`), sorted.
+    Goapi,
+    /// Packages and their features with kinds, plus meta (unresolved imports).
+    #[default]
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// A directory holding Go code (a GOROOT's src for the standard library).
+    pub source: PathBuf,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// A Go distribution whose standard library resolves imports (default: $GOROOT).
+    #[arg(long)]
+    pub goroot: Option<PathBuf>,
+    /// Several build contexts, cmd/api style: `linux-amd64-cgo,windows-386,...`, or
+    /// `default` for cmd/api's default list. Features not in every context are written
+    /// `pkg P (CONTEXT), ...`. With --all-platforms: every platform Go knows.
+    #[arg(long, conflicts_with_all = ["goos", "goarch"])]
+    pub contexts: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ApiFormat,
 }
 
 /// Which build configuration to analyse.

@@ -15,7 +15,7 @@ use crate::cli::{ContextArgs, DepsArgs, Format, PackagesArgs};
 use crate::output::print_json;
 
 pub fn packages(args: &PackagesArgs) -> anyhow::Result<ExitCode> {
-    let project = load(&args.source, &args.context)?;
+    let project = load(&args.source, &args.context, false)?;
     match args.format {
         Format::Json => print_json(&project.packages)?,
         Format::Text => {
@@ -29,7 +29,9 @@ pub fn packages(args: &PackagesArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn load(source: &Path, args: &ContextArgs) -> anyhow::Result<Project> {
+/// Loads the packages of a tree; `include_vendor` adds the packages under `vendor/` (for type
+/// checking; `go list ./...` leaves them out).
+pub fn load(source: &Path, args: &ContextArgs, include_vendor: bool) -> anyhow::Result<Project> {
     // Absolute but with symbolic links kept: a GOROOT is recognised by its layout
     // (`GOROOT/src` next to `GOROOT/VERSION`), which links such as Debian's may hide.
     let root = std::path::absolute(source).with_context(|| format!("{}", source.display()))?;
@@ -58,6 +60,7 @@ pub fn load(source: &Path, args: &ContextArgs) -> anyhow::Result<Project> {
         selector,
         go_minor: Some(minor),
         import_path: args.import_path.clone(),
+        include_vendor,
     };
     let project = load_tree(&OsFileTree, &root, &config)?;
     Ok(project)
@@ -128,7 +131,7 @@ struct Unresolved {
 }
 
 pub fn deps(args: &DepsArgs) -> anyhow::Result<ExitCode> {
-    let project = load(&args.source, &args.context)?;
+    let project = load(&args.source, &args.context, false)?;
     let classifier = Classifier::new(&project);
     let keep = |path: &&str| args.std || !classifier.is_std(path);
     let mut packages = Vec::new();

@@ -1,5 +1,6 @@
 //! The gofed command line: thin wiring of the `gofed-go` library to the terminal.
 
+mod api;
 mod cli;
 mod debug;
 mod deps;
@@ -25,6 +26,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         cli::Command::Packages(args) => deps::packages(&args),
         cli::Command::Deps(args) => deps::deps(&args),
+        cli::Command::Api(args) => api::api(&args),
         cli::Command::Debug(cmd) => debug::run(cmd),
     }
 }

@@ -160,6 +160,9 @@ pub struct LoadConfig {
     pub go_minor: Option<u32>,
     /// The root's import path, overriding detection (`--import-path`).
     pub import_path: Option<String>,
+    /// Also load the packages under `vendor/` directories (as dependencies for type
+    /// checking; `go list ./...` does not list them).
+    pub include_vendor: bool,
 }
 
 /// A package, with `go list -json`'s field names and meanings.
@@ -179,6 +182,9 @@ pub struct Package {
     /// Whether it belongs to the standard library.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "std::ops::Not::not"))]
     pub standard: bool,
+    /// Whether it lies in a `vendor/` directory (loaded only with `include_vendor`).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "std::ops::Not::not"))]
+    pub vendored: bool,
     /// `.go` files (no tests, no cgo).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub go_files: Vec<String>,
@@ -309,7 +315,11 @@ pub fn load_tree(
 
     // Walk the directories `./...` matches.
     let mut dirs = Vec::new();
-    walk(tree, root, root, module_mode, &mut dirs).map_err(|source| LoadError::Root {
+    let walk_options = WalkOptions {
+        module_mode,
+        include_vendor: config.include_vendor,
+    };
+    walk(tree, root, root, walk_options, &mut dirs).map_err(|source| LoadError::Root {
         path: root.to_path_buf(),
         source,
     })?;
@@ -425,11 +435,17 @@ fn parse_go_version(text: &[u8]) -> Option<u32> {
 }
 
 /// Collects the directories `./...` visits, in sorted order.
+#[derive(Clone, Copy)]
+struct WalkOptions {
+    module_mode: bool,
+    include_vendor: bool,
+}
+
 fn walk(
     tree: &dyn FileTree,
     root: &Path,
     dir: &Path,
-    module_mode: bool,
+    options: WalkOptions,
     out: &mut Vec<PathBuf>,
 ) -> io::Result<()> {
     out.push(dir.to_path_buf());
@@ -440,16 +456,19 @@ fn walk(
     };
     for entry in entries.iter().filter(|e| e.is_dir) {
         let name = entry.name.as_str();
-        if name.starts_with('.') || name.starts_with('_') || name == "testdata" || name == "vendor"
+        if name.starts_with('.')
+            || name.starts_with('_')
+            || name == "testdata"
+            || name == "vendor" && !options.include_vendor
         {
             continue;
         }
         let sub = dir.join(name);
         // Nested modules are other modules (module mode only).
-        if module_mode && tree.is_file(&sub.join("go.mod")) {
+        if options.module_mode && tree.is_file(&sub.join("go.mod")) {
             continue;
         }
-        walk(tree, root, &sub, module_mode, out)?;
+        walk(tree, root, &sub, options, out)?;
     }
     Ok(())
 }
@@ -486,7 +505,12 @@ impl LoadContext<'_> {
         match self.layout {
             Layout::Goroot { goroot, .. } => rel_to(&goroot.join("src")).unwrap_or_default(),
             Layout::Module { dir: mod_dir, path } => {
-                join(path, rel_to(mod_dir).unwrap_or_default())
+                let rel = rel_to(mod_dir).unwrap_or_default();
+                // A module's vendored packages keep their own import paths.
+                match rel.strip_prefix("vendor/") {
+                    Some(vendored) => vendored.to_owned(),
+                    None => join(path, rel),
+                }
             }
             Layout::Gopath { src } => rel_to(src).unwrap_or_default(),
             Layout::Prefix { import_path } => {
@@ -504,6 +528,9 @@ impl LoadContext<'_> {
             ..Package::default()
         };
         pkg.standard = matches!(self.layout, Layout::Goroot { .. });
+        pkg.vendored = dir
+            .strip_prefix(self.root)
+            .is_ok_and(|rel| rel.components().any(|c| c.as_os_str() == "vendor"));
         let mut imports = BTreeSet::new();
         let mut test_imports = BTreeSet::new();
         let mut xtest_imports = BTreeSet::new();

@@ -1,0 +1,246 @@
+//! Walking a checked package as cmd/api's `Walker.export` does.
+
+use crate::types::methodset::{interface_methods, method_set};
+use crate::types::ty::{PkgId, Type, TypeId};
+use crate::types::{ObjKind, Program};
+
+use super::print::Printer;
+use super::{ApiPackage, Feature, FeatureKind};
+
+fn is_exported(name: &str) -> bool {
+    name.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// The API of package `pkg` (exported names in sorted order, as cmd/api walks them).
+pub fn extract_package(p: &mut Program, pkg: PkgId) -> ApiPackage {
+    let printer = Printer { current: pkg };
+    let mut names: Vec<String> = p
+        .pkg(pkg)
+        .scope
+        .keys()
+        .filter(|n| is_exported(n))
+        .cloned()
+        .collect();
+    names.sort();
+    let mut features = Vec::new();
+    for name in names {
+        let Some(&obj) = p.pkg(pkg).scope.get(&name) else {
+            continue;
+        };
+        let kind = p.object(obj).kind.clone();
+        match kind {
+            ObjKind::Const { ty, val } => {
+                let ty_text = printer.type_string(p, ty);
+                features.push(Feature::new(
+                    FeatureKind::Const,
+                    name.clone(),
+                    format!("const {name} {ty_text}"),
+                ));
+                let short = val.string();
+                let exact = val.exact_string();
+                let text = if short == exact {
+                    format!("const {name} = {short}")
+                } else {
+                    format!("const {name} = {short}  // {exact}")
+                };
+                features.push(Feature::new(FeatureKind::Const, name.clone(), text));
+            }
+            ObjKind::Var { ty } => {
+                let ty_text = printer.type_string(p, ty);
+                features.push(Feature::new(
+                    FeatureKind::Var,
+                    name.clone(),
+                    format!("var {name} {ty_text}"),
+                ));
+            }
+            ObjKind::Func { sig } => {
+                let sig_text = printer.signature_string(p, sig);
+                features.push(Feature::new(
+                    FeatureKind::Func,
+                    name.clone(),
+                    format!("func {name}{sig_text}"),
+                ));
+            }
+            ObjKind::TypeName { ty, alias } => {
+                emit_type(p, &printer, &mut features, &name, ty, alias)
+            }
+            ObjKind::Pending | ObjKind::Builtin(_) | ObjKind::Nil => {}
+        }
+    }
+    // Positions and doc summaries of the package-level names.
+    for f in &mut features {
+        if matches!(
+            f.kind,
+            FeatureKind::Const | FeatureKind::Var | FeatureKind::Func | FeatureKind::Type
+        ) {
+            if let Some(&obj) = p.pkg(pkg).scope.get(&f.name) {
+                if let Some((pos, doc)) = p.object_source(obj) {
+                    f.position = Some(pos);
+                    f.doc = doc;
+                }
+            }
+        }
+    }
+    let errors = {
+        let pkg = p.pkg(pkg);
+        pkg.errors
+            .iter()
+            .map(|e| format!("{}: {}", e.file, e.message))
+            .collect()
+    };
+    ApiPackage {
+        path: p.pkg(pkg).path.clone(),
+        name: p.pkg(pkg).name.clone(),
+        features,
+        errors,
+    }
+}
+
+fn emit_type(
+    p: &mut Program,
+    printer: &Printer,
+    out: &mut Vec<Feature>,
+    name: &str,
+    ty: TypeId,
+    alias: bool,
+) {
+    let mut display = name.to_owned();
+    if !alias {
+        if let Type::Named(named) = *p.ty(ty) {
+            p.complete_named(named);
+            let tparams = p.named[named.0 as usize].type_params.clone();
+            if !tparams.is_empty() {
+                printer.write_type_params(p, &mut display, &tparams, true, 0);
+            }
+        }
+    }
+    if alias {
+        let target = printer.type_string(p, ty);
+        out.push(Feature::new(
+            FeatureKind::Type,
+            name.to_owned(),
+            format!("type {display} = {target}"),
+        ));
+        return;
+    }
+    let under = p.underlying(ty);
+    match p.ty(under).clone() {
+        Type::Struct(s) => {
+            let scope = format!("type {display} struct");
+            out.push(Feature::new(
+                FeatureKind::Type,
+                name.to_owned(),
+                scope.clone(),
+            ));
+            for field in &s.fields {
+                if !is_exported(&field.name) {
+                    continue;
+                }
+                let field_ty = printer.type_string(p, field.ty);
+                if field.embedded {
+                    out.push(Feature::new(
+                        FeatureKind::Embedded,
+                        format!("{name}.{}", field.name),
+                        format!("{scope}, embedded {field_ty}"),
+                    ));
+                } else {
+                    out.push(Feature::new(
+                        FeatureKind::Field,
+                        format!("{name}.{}", field.name),
+                        format!("{scope}, {} {field_ty}", field.name),
+                    ));
+                }
+            }
+        }
+        Type::Interface(_) => {
+            emit_interface(p, printer, out, name, &display, ty);
+            return; // an interface's methods are its features
+        }
+        _ => {
+            let under_text = printer.type_string(p, under);
+            out.push(Feature::new(
+                FeatureKind::Type,
+                name.to_owned(),
+                format!("type {display} {under_text}"),
+            ));
+        }
+    }
+
+    // Methods with value receiver, then the rest of *T's method set.
+    let mut emitted: Vec<String> = Vec::new();
+    for m in method_set(p, ty) {
+        if is_exported(&m.name) {
+            emit_method(p, printer, out, name, ty, &m);
+            emitted.push(m.name);
+        }
+    }
+    let ptr = p.intern(Type::Pointer(ty));
+    for m in method_set(p, ptr) {
+        if is_exported(&m.name) && !emitted.contains(&m.name) {
+            emit_method(p, printer, out, name, ptr, &m);
+        }
+    }
+}
+
+fn emit_method(
+    p: &mut Program,
+    printer: &Printer,
+    out: &mut Vec<Feature>,
+    type_name: &str,
+    recv: TypeId,
+    m: &crate::types::methodset::MethodEntry,
+) {
+    let recv_text = printer.type_string(p, recv);
+    let mut tps = String::new();
+    if !m.recv_type_params.is_empty() {
+        printer.write_type_params(p, &mut tps, &m.recv_type_params, false, 0);
+    }
+    let sig = printer.signature_string(p, m.sig);
+    out.push(Feature::new(
+        FeatureKind::Method,
+        format!("{type_name}.{}", m.name),
+        format!("method ({recv_text}{tps}) {}{sig}", m.name),
+    ));
+}
+
+fn emit_interface(
+    p: &mut Program,
+    printer: &Printer,
+    out: &mut Vec<Feature>,
+    name: &str,
+    display: &str,
+    ty: TypeId,
+) {
+    let scope = format!("type {display} interface");
+    let mut methods = interface_methods(p, ty);
+    methods.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut names = Vec::new();
+    let mut complete = true;
+    for m in &methods {
+        if !is_exported(&m.name) {
+            complete = false;
+            continue;
+        }
+        let sig = printer.signature_string(p, m.sig);
+        out.push(Feature::new(
+            FeatureKind::InterfaceMethod,
+            format!("{name}.{}", m.name),
+            format!("{scope}, {}{sig}", m.name),
+        ));
+        names.push(m.name.clone());
+    }
+    if !complete {
+        out.push(Feature::new(
+            FeatureKind::InterfaceMethod,
+            name.to_owned(),
+            format!("{scope}, unexported methods"),
+        ));
+        return;
+    }
+    let text = if names.is_empty() {
+        format!("type {display} interface {{}}")
+    } else {
+        format!("type {display} interface {{ {} }}", names.join(", "))
+    };
+    out.push(Feature::new(FeatureKind::Type, name.to_owned(), text));
+}

@@ -1,0 +1,2139 @@
+//! Resolution of objects, type expressions and constant/initialiser expressions.
+
+use std::sync::Arc;
+
+use crate::ast::{Decl, Expr, ExprId, FieldList, Spec};
+use crate::constant::{self, Value};
+use crate::token::TokenKind;
+
+use super::ty::{
+    BasicKind, Field, IfaceMethod, Interface, NamedId, PkgId, Signature, Struct, Term, Type, TypeId,
+};
+use super::{
+    Builtin, CheckError, DeclRef, ObjId, ObjKind, ObjState, Program, SourceFile, TypeParamData,
+};
+
+/// Where an expression is checked: package, file, type parameters in scope and `iota`.
+#[derive(Clone)]
+pub(super) struct Env {
+    pub(super) pkg: PkgId,
+    pub(super) file_idx: u32,
+    pub(super) file: Arc<SourceFile>,
+    pub(super) tparams: Vec<(String, TypeId)>,
+    pub(super) iota: Option<i64>,
+}
+
+impl Env {
+    fn text(&self, expr: ExprId) -> &str {
+        self.file.ast.expr_span(expr).text(&self.file.src)
+    }
+}
+
+/// What an expression denotes.
+#[derive(Clone, Debug)]
+pub(super) enum Mode {
+    Invalid,
+    NoValue,
+    Const(Value),
+    Value,
+    /// A value that also yields `ok` in a two-value context (map index, assertion, receive).
+    CommaOk,
+    Type,
+    Builtin(Builtin),
+    Pkg(PkgId),
+    Nil,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Operand {
+    pub(super) mode: Mode,
+    pub(super) ty: TypeId,
+}
+
+impl Operand {
+    fn invalid(p: &Program) -> Operand {
+        Operand {
+            mode: Mode::Invalid,
+            ty: p.invalid(),
+        }
+    }
+    fn value(ty: TypeId) -> Operand {
+        Operand {
+            mode: Mode::Value,
+            ty,
+        }
+    }
+    fn is_invalid(&self) -> bool {
+        matches!(self.mode, Mode::Invalid)
+    }
+}
+
+fn error(p: &mut Program, env: &Env, offset: u32, message: String) {
+    let pkg = &mut p.packages[env.pkg.0 as usize];
+    // One error per position is enough.
+    if pkg
+        .errors
+        .iter()
+        .any(|e| e.offset == offset && e.file == env.file.name)
+    {
+        return;
+    }
+    pkg.errors.push(CheckError {
+        file: env.file.name.clone(),
+        offset,
+        message,
+    });
+}
+
+fn expr_error(p: &mut Program, env: &Env, expr: ExprId, message: String) {
+    let offset = env.file.ast.expr_span(expr).start;
+    error(p, env, offset, message);
+}
+
+// ---------------------------------------------------------------------------------------
+// Objects
+
+fn env_for(p: &Program, pkg: PkgId, decl: DeclRef) -> Env {
+    let file = Arc::clone(&p.packages[pkg.0 as usize].files[decl.file as usize]);
+    Env {
+        pkg,
+        file_idx: decl.file,
+        file,
+        tparams: Vec::new(),
+        iota: None,
+    }
+}
+
+pub(super) fn resolve_object(p: &mut Program, id: ObjId) {
+    let obj = &p.objects[id.0 as usize];
+    match obj.state {
+        ObjState::Done => return,
+        ObjState::Resolving => {
+            // A cycle: the object depends on itself.
+            let (Some(pkg), Some(decl)) = (obj.pkg, obj.decl) else {
+                return;
+            };
+            let name = obj.name.clone();
+            let env = env_for(p, pkg, decl);
+            let offset = decl_offset(&env, decl);
+            error(
+                p,
+                &env,
+                offset,
+                format!("initialization cycle or invalid recursive reference: {name}"),
+            );
+            let invalid = p.invalid();
+            let obj = &mut p.objects[id.0 as usize];
+            obj.kind = match obj.kind {
+                ObjKind::Pending => ObjKind::Var { ty: invalid },
+                ref kind => kind.clone(),
+            };
+            return;
+        }
+        ObjState::Unresolved => {}
+    }
+    let (Some(pkg), Some(decl)) = (obj.pkg, obj.decl) else {
+        return;
+    };
+    p.objects[id.0 as usize].state = ObjState::Resolving;
+    let kind = compute_object(p, pkg, decl);
+    let obj = &mut p.objects[id.0 as usize];
+    obj.kind = kind;
+    obj.state = ObjState::Done;
+}
+
+fn decl_offset(env: &Env, decl: DeclRef) -> u32 {
+    match env.file.ast.decls.get(decl.decl as usize) {
+        Some(Decl::Gen(gen)) => gen.span.start,
+        Some(Decl::Func(func)) => func.name.start,
+        _ => 0,
+    }
+}
+
+fn compute_object(p: &mut Program, pkg: PkgId, decl: DeclRef) -> ObjKind {
+    let mut env = env_for(p, pkg, decl);
+    let file = Arc::clone(&env.file);
+    let invalid = p.invalid();
+    match file.ast.decls.get(decl.decl as usize) {
+        Some(Decl::Gen(gen)) => match gen.tok {
+            TokenKind::Const => const_object(p, &mut env, &gen.specs, decl),
+            TokenKind::Var => var_object(p, &mut env, &gen.specs, decl),
+            TokenKind::Type => {
+                let Some(Spec::Type(spec)) = gen.specs.get(decl.spec as usize) else {
+                    return ObjKind::TypeName {
+                        ty: invalid,
+                        alias: true,
+                    };
+                };
+                // An alias (generic aliases keep their parameters in scope for the body).
+                if let Some(tparams) = spec.type_params {
+                    declare_type_params(p, &mut env, tparams);
+                }
+                let ty = type_expr(p, &env, spec.ty);
+                ObjKind::TypeName { ty, alias: true }
+            }
+            _ => ObjKind::Var { ty: invalid },
+        },
+        Some(Decl::Func(func)) => {
+            if let Some(tparams) = func.type_params {
+                declare_type_params(p, &mut env, tparams);
+            }
+            let sig = signature(p, &env, func.params, func.results, Vec::new());
+            let tps: Vec<TypeId> = env.tparams.iter().map(|(_, t)| *t).collect();
+            let sig = with_type_params(p, sig, tps);
+            ObjKind::Func { sig }
+        }
+        _ => ObjKind::Var { ty: invalid },
+    }
+}
+
+fn with_type_params(p: &mut Program, sig: TypeId, tparams: Vec<TypeId>) -> TypeId {
+    if tparams.is_empty() {
+        return sig;
+    }
+    match p.ty(sig).clone() {
+        Type::Signature(mut s) => {
+            s.type_params = tparams;
+            p.intern(Type::Signature(s))
+        }
+        _ => sig,
+    }
+}
+
+fn const_object(p: &mut Program, env: &mut Env, specs: &[Spec], decl: DeclRef) -> ObjKind {
+    let invalid = p.invalid();
+    let failed = ObjKind::Const {
+        ty: invalid,
+        val: Value::unknown(),
+    };
+    // A spec without type and values repeats the last one that has them, with its own iota.
+    let mut src_idx = decl.spec as usize;
+    loop {
+        match specs.get(src_idx) {
+            Some(Spec::Value(vs)) if vs.values.len > 0 || vs.ty.is_some() => break,
+            Some(_) if src_idx > 0 => src_idx -= 1,
+            _ => return failed,
+        }
+    }
+    let Some(Spec::Value(vs)) = specs.get(src_idx) else {
+        return failed;
+    };
+    env.iota = Some(i64::from(decl.spec));
+    let values = env.file.ast.expr_list(vs.values).to_vec();
+    let Some(&value_expr) = values.get(decl.name as usize) else {
+        error(
+            p,
+            env,
+            decl_offset(env, decl),
+            "missing init expr for const declaration".into(),
+        );
+        return failed;
+    };
+    let typ = vs.ty.map(|t| type_expr(p, env, t));
+    let x = expr(p, env, value_expr);
+    let val = match x.mode {
+        Mode::Const(val) => val,
+        Mode::Invalid => return failed,
+        _ => {
+            expr_error(
+                p,
+                env,
+                value_expr,
+                format!("{} is not constant", env.text(value_expr)),
+            );
+            return failed;
+        }
+    };
+    match typ {
+        Some(t) => {
+            let under = underlying(p, t);
+            match represent(p, &val, under) {
+                Ok(val) => ObjKind::Const { ty: t, val },
+                Err(msg) => {
+                    expr_error(p, env, value_expr, msg);
+                    ObjKind::Const {
+                        ty: t,
+                        val: Value::unknown(),
+                    }
+                }
+            }
+        }
+        None => ObjKind::Const { ty: x.ty, val },
+    }
+}
+
+fn var_object(p: &mut Program, env: &mut Env, specs: &[Spec], decl: DeclRef) -> ObjKind {
+    let invalid = p.invalid();
+    let Some(Spec::Value(vs)) = specs.get(decl.spec as usize) else {
+        return ObjKind::Var { ty: invalid };
+    };
+    if let Some(t) = vs.ty {
+        return ObjKind::Var {
+            ty: type_expr(p, env, t),
+        };
+    }
+    let values = env.file.ast.expr_list(vs.values).to_vec();
+    let n_names = vs.names.len as usize;
+    if values.len() == n_names {
+        let x = expr(p, env, values[decl.name as usize]);
+        return ObjKind::Var {
+            ty: var_type(p, env, values[decl.name as usize], &x),
+        };
+    }
+    if values.len() == 1 && n_names == 2 || values.len() == 1 {
+        let x = expr(p, env, values[0]);
+        let ty = match (&x.mode, p.ty(x.ty).clone()) {
+            (Mode::Invalid, _) => invalid,
+            (_, Type::Tuple(items)) => items.get(decl.name as usize).copied().unwrap_or(invalid),
+            (Mode::CommaOk, _) if decl.name == 0 => x.ty,
+            (Mode::CommaOk, _) => p.basic(BasicKind::Bool),
+            _ => {
+                expr_error(p, env, values[0], "assignment mismatch".into());
+                invalid
+            }
+        };
+        return ObjKind::Var { ty };
+    }
+    error(p, env, decl_offset(env, decl), "assignment mismatch".into());
+    ObjKind::Var { ty: invalid }
+}
+
+/// The type a variable gets from its initialiser (untyped constants take their default type).
+fn var_type(p: &mut Program, env: &Env, e: ExprId, x: &Operand) -> TypeId {
+    match x.mode {
+        Mode::Invalid => p.invalid(),
+        Mode::Nil => {
+            expr_error(
+                p,
+                env,
+                e,
+                "use of untyped nil in variable declaration".into(),
+            );
+            p.invalid()
+        }
+        Mode::Type | Mode::Builtin(_) | Mode::Pkg(_) | Mode::NoValue => {
+            expr_error(p, env, e, format!("{} is not an expression", env.text(e)));
+            p.invalid()
+        }
+        _ => default_type(p, x.ty),
+    }
+}
+
+/// go/types' `Default`: untyped basic types become their default type.
+pub(super) fn default_type(p: &Program, ty: TypeId) -> TypeId {
+    match p.ty(ty) {
+        Type::Basic(kind) if kind.is_untyped() => p.basic(kind.default_kind()),
+        _ => ty,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Declared types
+
+pub(super) fn complete_named(p: &mut Program, named: NamedId) {
+    named_type_params(p, named);
+    named_underlying(p, named);
+    for i in 0..p.named[named.0 as usize].methods.len() {
+        method_signature(p, named, i);
+    }
+}
+
+/// The type parameters of a declared generic type.
+pub(super) fn named_type_params(p: &mut Program, named: NamedId) -> Vec<TypeId> {
+    let n = &p.named[named.0 as usize];
+    match n.tparams_state {
+        ObjState::Done => return n.type_params.clone(),
+        ObjState::Resolving => return Vec::new(),
+        ObjState::Unresolved => {}
+    }
+    let (Some(pkg), Some(decl)) = (n.pkg, n.decl) else {
+        return Vec::new();
+    };
+    p.named[named.0 as usize].tparams_state = ObjState::Resolving;
+    let mut env = env_for(p, pkg, decl);
+    let file = Arc::clone(&env.file);
+    let mut tparams = Vec::new();
+    if let Some(Decl::Gen(gen)) = file.ast.decls.get(decl.decl as usize) {
+        if let Some(Spec::Type(spec)) = gen.specs.get(decl.spec as usize) {
+            if let Some(list) = spec.type_params {
+                tparams = declare_type_params(p, &mut env, list);
+            }
+        }
+    }
+    let n = &mut p.named[named.0 as usize];
+    n.type_params.clone_from(&tparams);
+    n.tparams_state = ObjState::Done;
+    tparams
+}
+
+fn named_underlying(p: &mut Program, named: NamedId) -> TypeId {
+    let n = &p.named[named.0 as usize];
+    match n.state {
+        ObjState::Done => return n.underlying.unwrap_or(p.invalid()),
+        ObjState::Resolving => {
+            // `type A B; type B A`: invalid recursive type.
+            if let (Some(pkg), Some(decl)) = (n.pkg, n.decl) {
+                let name = n.name.clone();
+                let env = env_for(p, pkg, decl);
+                let offset = decl_offset(&env, decl);
+                error(p, &env, offset, format!("invalid recursive type {name}"));
+            }
+            return p.invalid();
+        }
+        ObjState::Unresolved => {}
+    }
+    let (Some(pkg), Some(decl)) = (n.pkg, n.decl) else {
+        return p.invalid();
+    };
+    let tparams = named_type_params(p, named);
+    p.named[named.0 as usize].state = ObjState::Resolving;
+    let mut env = env_for(p, pkg, decl);
+    let file = Arc::clone(&env.file);
+    let names = type_param_names(&file, decl);
+    env.tparams = names.into_iter().zip(tparams).collect();
+    let mut under = p.invalid();
+    if let Some(Decl::Gen(gen)) = file.ast.decls.get(decl.decl as usize) {
+        if let Some(Spec::Type(spec)) = gen.specs.get(decl.spec as usize) {
+            let ty = type_expr(p, &env, spec.ty);
+            under = underlying(p, ty);
+            if matches!(p.ty(under), Type::TypeParam(_)) {
+                expr_error(
+                    p,
+                    &env,
+                    spec.ty,
+                    "cannot use a type parameter as RHS in type declaration".into(),
+                );
+                under = p.invalid();
+            }
+        }
+    }
+    let n = &mut p.named[named.0 as usize];
+    // A cycle may have completed the type meanwhile; the first result stands.
+    if n.state == ObjState::Resolving {
+        n.underlying = Some(under);
+        n.state = ObjState::Done;
+    }
+    n.underlying.unwrap_or(under)
+}
+
+fn type_param_names(file: &SourceFile, decl: DeclRef) -> Vec<String> {
+    let Some(Decl::Gen(gen)) = file.ast.decls.get(decl.decl as usize) else {
+        return Vec::new();
+    };
+    let Some(Spec::Type(spec)) = gen.specs.get(decl.spec as usize) else {
+        return Vec::new();
+    };
+    let Some(list) = spec.type_params else {
+        return Vec::new();
+    };
+    field_names(file, list)
+}
+
+fn field_names(file: &SourceFile, list: FieldList) -> Vec<String> {
+    file.ast
+        .field_list(list)
+        .iter()
+        .flat_map(|f| {
+            file.ast
+                .ident_list(f.names)
+                .iter()
+                .map(|n| n.text(&file.src).to_owned())
+        })
+        .collect()
+}
+
+/// Resolves the signature of method `i` of `named`.
+pub(super) fn method_signature(p: &mut Program, named: NamedId, i: usize) -> TypeId {
+    let method = &p.named[named.0 as usize].methods[i];
+    if let Some(sig) = method.sig {
+        return sig;
+    }
+    let Some(pkg) = p.named[named.0 as usize].pkg else {
+        return p.invalid();
+    };
+    let decl = method.decl;
+    let mut env = env_for(p, pkg, decl);
+    let file = Arc::clone(&env.file);
+    let Some(Decl::Func(func)) = file.ast.decls.get(decl.decl as usize) else {
+        return p.invalid();
+    };
+    // The receiver's type parameters name the type's parameters, in order.
+    let type_tparams = named_type_params(p, named);
+    let mut recv_tparams = Vec::new();
+    if let Some(recv) = func.recv {
+        if let Some(field) = file.ast.field_list(recv).first() {
+            let names = receiver_type_arg_names(&file, field.ty);
+            for (name, tp) in names.into_iter().zip(type_tparams.iter()) {
+                recv_tparams.push(*tp);
+                if name != "_" {
+                    env.tparams.push((name, *tp));
+                }
+            }
+        }
+    }
+    // Go 1.27 methods may have their own type parameters.
+    let mut own = Vec::new();
+    if let Some(tps) = func.type_params {
+        own = declare_type_params(p, &mut env, tps);
+    }
+    let sig = signature(p, &env, func.params, func.results, Vec::new());
+    let sig = with_type_params(p, sig, own);
+    let m = &mut p.named[named.0 as usize].methods[i];
+    m.sig = Some(sig);
+    m.recv_type_params = recv_tparams;
+    sig
+}
+
+fn receiver_type_arg_names(file: &SourceFile, mut ty: ExprId) -> Vec<String> {
+    loop {
+        match file.ast.expr(ty) {
+            Expr::Paren(x) | Expr::Star(x) => ty = *x,
+            Expr::Index { index, .. } => {
+                return vec![file.ast.expr_span(*index).text(&file.src).to_owned()]
+            }
+            Expr::IndexList { indices, .. } => {
+                return file
+                    .ast
+                    .expr_list(*indices)
+                    .iter()
+                    .map(|&i| file.ast.expr_span(i).text(&file.src).to_owned())
+                    .collect()
+            }
+            _ => return Vec::new(),
+        }
+    }
+}
+
+/// Declares a type parameter list in `env` and returns the parameters' types.
+fn declare_type_params(p: &mut Program, env: &mut Env, list: FieldList) -> Vec<TypeId> {
+    let file = Arc::clone(&env.file);
+    let fields = file.ast.field_list(list).to_vec();
+    let mut tparams = Vec::new();
+    let mut index = 0u32;
+    // Declare all names first: constraints may refer to any of them.
+    for field in &fields {
+        for name in file.ast.ident_list(field.names) {
+            let id = super::TypeParamId(p.type_params.len() as u32);
+            p.type_params.push(TypeParamData {
+                name: name.text(&file.src).to_owned(),
+                index,
+                constraint: p.empty_interface,
+            });
+            index += 1;
+            let ty = p.intern(Type::TypeParam(id));
+            env.tparams.push((name.text(&file.src).to_owned(), ty));
+            tparams.push(ty);
+        }
+    }
+    let mut k = 0;
+    for field in &fields {
+        let constraint = constraint_type(p, env, field.ty);
+        for _ in 0..field.names.len {
+            if let Some(Type::TypeParam(id)) = tparams.get(k).map(|t| p.ty(*t).clone()) {
+                p.type_params[id.0 as usize].constraint = constraint;
+            }
+            k += 1;
+        }
+    }
+    tparams
+}
+
+/// A constraint: an interface, or a type-set element wrapped in an implicit interface.
+fn constraint_type(p: &mut Program, env: &Env, e: ExprId) -> TypeId {
+    let is_elem = matches!(
+        env.file.ast.expr(e),
+        Expr::Binary {
+            op: TokenKind::Or,
+            ..
+        } | Expr::Unary {
+            op: TokenKind::Tilde,
+            ..
+        }
+    );
+    let t = if is_elem {
+        union_type(p, env, e)
+    } else {
+        type_expr(p, env, e)
+    };
+    if is_elem || !is_interface(p, t) {
+        return p.intern(Type::Interface(Interface {
+            methods: Vec::new(),
+            embeddeds: vec![t],
+        }));
+    }
+    t
+}
+
+fn is_interface(p: &mut Program, t: TypeId) -> bool {
+    if matches!(p.ty(t), Type::TypeParam(_) | Type::Invalid) {
+        return false;
+    }
+    let u = underlying(p, t);
+    matches!(p.ty(u), Type::Interface(_))
+}
+
+// ---------------------------------------------------------------------------------------
+// Underlying types and substitution
+
+pub(super) fn underlying(p: &mut Program, ty: TypeId) -> TypeId {
+    match p.ty(ty).clone() {
+        Type::Named(named) => named_underlying(p, named),
+        Type::Instance { named, args } => {
+            let under = named_underlying(p, named);
+            let tparams = named_type_params(p, named);
+            let map: Vec<(TypeId, TypeId)> = tparams.into_iter().zip(args).collect();
+            subst(p, under, &map)
+        }
+        _ => ty,
+    }
+}
+
+/// Replaces type parameters by types.
+pub(crate) fn subst(p: &mut Program, ty: TypeId, map: &[(TypeId, TypeId)]) -> TypeId {
+    if map.is_empty() {
+        return ty;
+    }
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || subst_inner(p, ty, map))
+}
+
+fn subst_inner(p: &mut Program, ty: TypeId, map: &[(TypeId, TypeId)]) -> TypeId {
+    if let Some((_, to)) = map.iter().find(|(from, _)| *from == ty) {
+        return *to;
+    }
+    let t = p.ty(ty).clone();
+    let new = match t {
+        Type::Invalid | Type::Basic(_) | Type::Named(_) | Type::TypeParam(_) => return ty,
+        Type::Pointer(x) => Type::Pointer(subst(p, x, map)),
+        Type::Slice(x) => Type::Slice(subst(p, x, map)),
+        Type::Array { len, elem } => Type::Array {
+            len,
+            elem: subst(p, elem, map),
+        },
+        Type::Map { key, value } => Type::Map {
+            key: subst(p, key, map),
+            value: subst(p, value, map),
+        },
+        Type::Chan { dir, elem } => Type::Chan {
+            dir,
+            elem: subst(p, elem, map),
+        },
+        Type::Signature(sig) => Type::Signature(Signature {
+            type_params: sig.type_params.clone(),
+            params: sig.params.iter().map(|&x| subst(p, x, map)).collect(),
+            results: sig.results.iter().map(|&x| subst(p, x, map)).collect(),
+            variadic: sig.variadic,
+        }),
+        Type::Struct(s) => Type::Struct(Struct {
+            fields: s
+                .fields
+                .iter()
+                .map(|f| Field {
+                    ty: subst(p, f.ty, map),
+                    ..f.clone()
+                })
+                .collect(),
+        }),
+        Type::Interface(i) => Type::Interface(Interface {
+            methods: i
+                .methods
+                .iter()
+                .map(|m| IfaceMethod {
+                    sig: subst(p, m.sig, map),
+                    ..m.clone()
+                })
+                .collect(),
+            embeddeds: i.embeddeds.iter().map(|&x| subst(p, x, map)).collect(),
+        }),
+        Type::Union(terms) => Type::Union(
+            terms
+                .iter()
+                .map(|t| Term {
+                    tilde: t.tilde,
+                    ty: subst(p, t.ty, map),
+                })
+                .collect(),
+        ),
+        Type::Tuple(items) => Type::Tuple(items.iter().map(|&x| subst(p, x, map)).collect()),
+        Type::Instance { named, args } => Type::Instance {
+            named,
+            args: args.iter().map(|&x| subst(p, x, map)).collect(),
+        },
+    };
+    p.intern(new)
+}
+
+// ---------------------------------------------------------------------------------------
+// Names
+
+enum Resolved {
+    Obj(ObjId),
+    Pkg(PkgId),
+    TypeParam(TypeId),
+    None,
+}
+
+fn lookup(p: &mut Program, env: &Env, name: &str) -> Resolved {
+    if let Some((_, t)) = env.tparams.iter().rev().find(|(n, _)| n == name) {
+        return Resolved::TypeParam(*t);
+    }
+    if let Some(&obj) = p.packages[env.pkg.0 as usize].scope.get(name) {
+        return Resolved::Obj(obj);
+    }
+    if let Some(pkg) = file_import(p, env, name) {
+        return Resolved::Pkg(pkg);
+    }
+    // Dot imports.
+    let n_imports = p.packages[env.pkg.0 as usize]
+        .file_imports
+        .get(env.file_idx as usize)
+        .map_or(0, Vec::len);
+    for i in 0..n_imports {
+        if p.packages[env.pkg.0 as usize].file_imports[env.file_idx as usize][i]
+            .local
+            .as_deref()
+            != Some(".")
+        {
+            continue;
+        }
+        if let Some(pkg) = import_package(p, env, i) {
+            if let Some(&obj) = p.packages[pkg.0 as usize].scope.get(name) {
+                return Resolved::Obj(obj);
+            }
+        }
+    }
+    if let Some(&obj) = p.universe.get(name) {
+        return Resolved::Obj(obj);
+    }
+    Resolved::None
+}
+
+/// The package imported by the current file under local name `name`.
+fn file_import(p: &mut Program, env: &Env, name: &str) -> Option<PkgId> {
+    let imports = p.packages[env.pkg.0 as usize]
+        .file_imports
+        .get(env.file_idx as usize)?
+        .clone();
+    // Explicit names first.
+    if let Some(i) = imports
+        .iter()
+        .position(|imp| imp.local.as_deref() == Some(name))
+    {
+        return import_package(p, env, i);
+    }
+    // Then unnamed imports whose last element looks like the name, then all unnamed ones:
+    // the local name is the imported package's own name.
+    let guess = |path: &str| -> bool {
+        let last = path.rsplit('/').next().unwrap_or(path);
+        let last = last.split('.').next().unwrap_or(last);
+        let last = last.strip_prefix("go-").unwrap_or(last);
+        last == name
+    };
+    let mut order: Vec<usize> = (0..imports.len())
+        .filter(|&i| imports[i].local.is_none() && guess(&imports[i].path))
+        .collect();
+    order.extend(
+        (0..imports.len()).filter(|&i| imports[i].local.is_none() && !guess(&imports[i].path)),
+    );
+    for i in order {
+        // A version suffix element (`/v2`) is not the name either.
+        if let Some(pkg) = import_package(p, env, i) {
+            if p.packages[pkg.0 as usize].name == name {
+                return Some(pkg);
+            }
+        }
+    }
+    None
+}
+
+fn import_package(p: &mut Program, env: &Env, i: usize) -> Option<PkgId> {
+    let imp = &p.packages[env.pkg.0 as usize].file_imports[env.file_idx as usize][i];
+    if let Some(pkg) = imp.pkg {
+        return pkg;
+    }
+    let path = imp.path.clone();
+    let importer = p.packages[env.pkg.0 as usize].path.clone();
+    let pkg = if path == "C" {
+        None
+    } else {
+        p.package(&importer, &path)
+    };
+    if pkg.is_none() && path != "C" {
+        p.unresolved_imports.push((importer, path));
+    }
+    p.packages[env.pkg.0 as usize].file_imports[env.file_idx as usize][i].pkg = Some(pkg);
+    pkg
+}
+
+// ---------------------------------------------------------------------------------------
+// Type expressions
+
+pub(super) fn type_expr(p: &mut Program, env: &Env, e: ExprId) -> TypeId {
+    let x = expr_or_type(p, env, e);
+    match x.mode {
+        Mode::Type => x.ty,
+        Mode::Invalid => p.invalid(),
+        _ => {
+            expr_error(p, env, e, format!("{} is not a type", env.text(e)));
+            p.invalid()
+        }
+    }
+}
+
+fn union_type(p: &mut Program, env: &Env, e: ExprId) -> TypeId {
+    let mut terms = Vec::new();
+    collect_terms(p, env, e, &mut terms);
+    if terms.len() == 1 && !terms[0].tilde {
+        return terms[0].ty;
+    }
+    p.intern(Type::Union(terms))
+}
+
+fn collect_terms(p: &mut Program, env: &Env, e: ExprId, out: &mut Vec<Term>) {
+    match *env.file.ast.expr(e) {
+        Expr::Binary {
+            op: TokenKind::Or,
+            x,
+            y,
+        } => {
+            collect_terms(p, env, x, out);
+            collect_terms(p, env, y, out);
+        }
+        Expr::Unary {
+            op: TokenKind::Tilde,
+            x,
+        } => out.push(Term {
+            tilde: true,
+            ty: type_expr(p, env, x),
+        }),
+        Expr::Paren(x) => collect_terms(p, env, x, out),
+        _ => out.push(Term {
+            tilde: false,
+            ty: type_expr(p, env, e),
+        }),
+    }
+}
+
+/// A signature from parameter and result lists.
+fn signature(
+    p: &mut Program,
+    env: &Env,
+    params: FieldList,
+    results: Option<FieldList>,
+    type_params: Vec<TypeId>,
+) -> TypeId {
+    let (params, variadic) = tuple(p, env, params, true);
+    let (results, _) = results.map_or((Vec::new(), false), |r| tuple(p, env, r, false));
+    p.intern(Type::Signature(Signature {
+        type_params,
+        params,
+        results,
+        variadic,
+    }))
+}
+
+fn tuple(p: &mut Program, env: &Env, list: FieldList, variadic_ok: bool) -> (Vec<TypeId>, bool) {
+    let file = Arc::clone(&env.file);
+    let fields = file.ast.field_list(list);
+    let mut types = Vec::new();
+    let mut variadic = false;
+    for (i, field) in fields.iter().enumerate() {
+        let (ty, is_variadic) = match *file.ast.expr(field.ty) {
+            Expr::Ellipsis(Some(elt)) if variadic_ok && i + 1 == fields.len() => {
+                let elt = type_expr(p, env, elt);
+                (p.intern(Type::Slice(elt)), true)
+            }
+            _ => (type_expr(p, env, field.ty), false),
+        };
+        variadic |= is_variadic;
+        let n = field.names.len.max(1);
+        for _ in 0..n {
+            types.push(ty);
+        }
+    }
+    (types, variadic)
+}
+
+fn struct_type(p: &mut Program, env: &Env, list: FieldList) -> TypeId {
+    let file = Arc::clone(&env.file);
+    let mut fields = Vec::new();
+    for field in file.ast.field_list(list) {
+        let ty = type_expr(p, env, field.ty);
+        if field.names.len == 0 {
+            let name = embedded_name(&file, field.ty);
+            fields.push(Field {
+                name,
+                ty,
+                embedded: true,
+                pkg: env.pkg,
+            });
+        } else {
+            for name in file.ast.ident_list(field.names) {
+                fields.push(Field {
+                    name: name.text(&file.src).to_owned(),
+                    ty,
+                    embedded: false,
+                    pkg: env.pkg,
+                });
+            }
+        }
+    }
+    p.intern(Type::Struct(Struct { fields }))
+}
+
+/// The field name of an embedded field: the type name of `T`, `*T`, `p.T`, `T[A]`.
+fn embedded_name(file: &SourceFile, mut e: ExprId) -> String {
+    loop {
+        match file.ast.expr(e) {
+            Expr::Star(x) | Expr::Paren(x) => e = *x,
+            Expr::Index { x, .. } | Expr::IndexList { x, .. } => e = *x,
+            Expr::Selector { sel, .. } => return sel.text(&file.src).to_owned(),
+            _ => return file.ast.expr_span(e).text(&file.src).to_owned(),
+        }
+    }
+}
+
+fn interface_type(p: &mut Program, env: &Env, list: FieldList) -> TypeId {
+    let file = Arc::clone(&env.file);
+    let mut iface = Interface::default();
+    for field in file.ast.field_list(list) {
+        if field.names.len > 0 {
+            let Expr::FuncType {
+                params, results, ..
+            } = *file.ast.expr(field.ty)
+            else {
+                continue;
+            };
+            let sig = signature(p, env, params, results, Vec::new());
+            for name in file.ast.ident_list(field.names) {
+                iface.methods.push(IfaceMethod {
+                    name: name.text(&file.src).to_owned(),
+                    sig,
+                    pkg: Some(env.pkg),
+                });
+            }
+        } else {
+            let is_elem = matches!(
+                file.ast.expr(field.ty),
+                Expr::Binary {
+                    op: TokenKind::Or,
+                    ..
+                } | Expr::Unary {
+                    op: TokenKind::Tilde,
+                    ..
+                }
+            );
+            let t = if is_elem {
+                union_type(p, env, field.ty)
+            } else {
+                type_expr(p, env, field.ty)
+            };
+            iface.embeddeds.push(t);
+        }
+    }
+    p.intern(Type::Interface(iface))
+}
+
+// ---------------------------------------------------------------------------------------
+// Expressions
+
+/// Checks an expression that may also be a type.
+pub(super) fn expr_or_type(p: &mut Program, env: &Env, e: ExprId) -> Operand {
+    // Types and expressions nest as deep as the parser allows (100,000 levels).
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+        expr_or_type_inner(p, env, e)
+    })
+}
+
+/// Recursion deeper than this many bytes of remaining stack continues on a new segment.
+pub(crate) const STACK_RED_ZONE: usize = 128 * 1024;
+/// Size of each new stack segment.
+pub(crate) const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
+fn expr_or_type_inner(p: &mut Program, env: &Env, e: ExprId) -> Operand {
+    let file = Arc::clone(&env.file);
+    let ast = &file.ast;
+    match ast.expr(e).clone() {
+        Expr::Bad => Operand::invalid(p),
+        Expr::Ident => ident(p, env, e),
+        Expr::BasicLit(kind) => {
+            let text = ast.expr_span(e).text(&file.src);
+            let (lit, basic) = match kind {
+                TokenKind::Int => (constant::LitKind::Int, BasicKind::UntypedInt),
+                TokenKind::Float => (constant::LitKind::Float, BasicKind::UntypedFloat),
+                TokenKind::Imag => (constant::LitKind::Imag, BasicKind::UntypedComplex),
+                TokenKind::Char => (constant::LitKind::Char, BasicKind::UntypedRune),
+                _ => (constant::LitKind::String, BasicKind::UntypedString),
+            };
+            let val = Value::from_literal(lit, text);
+            if matches!(val.kind(), constant::Kind::Unknown) {
+                expr_error(p, env, e, format!("malformed constant: {text}"));
+                return Operand::invalid(p);
+            }
+            Operand {
+                mode: Mode::Const(val),
+                ty: p.basic(basic),
+            }
+        }
+        Expr::CompositeLit { ty, elts } => composite_lit(p, env, e, ty, elts.len),
+        Expr::FuncLit { ty, .. } => {
+            let t = type_expr(p, env, ty);
+            Operand::value(t)
+        }
+        Expr::Paren(x) => expr_or_type(p, env, x),
+        Expr::Selector { x, sel } => selector(p, env, e, x, sel.text(&file.src)),
+        Expr::Index { x, index } => index_expr(p, env, e, x, &[index]),
+        Expr::IndexList { x, indices } => {
+            let indices = ast.expr_list(indices).to_vec();
+            index_expr(p, env, e, x, &indices)
+        }
+        Expr::Slice { x, .. } => {
+            let x = expr(p, env, x);
+            if x.is_invalid() {
+                return x;
+            }
+            let under = underlying(p, x.ty);
+            match p.ty(under).clone() {
+                Type::Basic(kind) if kind.is_string() => Operand::value(p.basic(BasicKind::String)),
+                Type::Slice(_) => Operand::value(x.ty),
+                Type::Array { elem, .. } => Operand::value(p.intern(Type::Slice(elem))),
+                Type::Pointer(base) => {
+                    let base = underlying(p, base);
+                    match p.ty(base).clone() {
+                        Type::Array { elem, .. } => Operand::value(p.intern(Type::Slice(elem))),
+                        _ => Operand::invalid(p),
+                    }
+                }
+                _ => Operand::invalid(p),
+            }
+        }
+        Expr::TypeAssert { x, ty } => {
+            let _ = expr(p, env, x);
+            match ty {
+                Some(t) => Operand {
+                    mode: Mode::CommaOk,
+                    ty: type_expr(p, env, t),
+                },
+                None => Operand::invalid(p),
+            }
+        }
+        Expr::Call {
+            fun,
+            args,
+            ellipsis,
+        } => {
+            let args = ast.expr_list(args).to_vec();
+            call(p, env, e, fun, &args, ellipsis.is_some())
+        }
+        Expr::Star(x) => {
+            let x = expr_or_type(p, env, x);
+            match x.mode {
+                Mode::Type => Operand {
+                    mode: Mode::Type,
+                    ty: p.intern(Type::Pointer(x.ty)),
+                },
+                Mode::Invalid => x,
+                _ => {
+                    let under = underlying(p, x.ty);
+                    match p.ty(under).clone() {
+                        Type::Pointer(base) => Operand::value(base),
+                        _ => Operand::invalid(p),
+                    }
+                }
+            }
+        }
+        Expr::Unary { op, x } => unary(p, env, e, op, x),
+        Expr::Binary { op, x, y } => binary(p, env, e, op, x, y),
+        Expr::KeyValue { .. } => Operand::invalid(p),
+        Expr::ArrayType { len, elem } => {
+            let elem_ty = type_expr(p, env, elem);
+            let ty = match len {
+                None => Type::Slice(elem_ty),
+                Some(len_expr) => {
+                    if matches!(ast.expr(len_expr), Expr::Ellipsis(None)) {
+                        expr_error(
+                            p,
+                            env,
+                            len_expr,
+                            "invalid use of [...] array (outside a composite literal)".into(),
+                        );
+                        return Operand::invalid(p);
+                    }
+                    Type::Array {
+                        len: array_len(p, env, len_expr),
+                        elem: elem_ty,
+                    }
+                }
+            };
+            Operand {
+                mode: Mode::Type,
+                ty: p.intern(ty),
+            }
+        }
+        Expr::Ellipsis(elt) => {
+            let elt = elt.map_or(p.invalid(), |t| type_expr(p, env, t));
+            Operand {
+                mode: Mode::Type,
+                ty: p.intern(Type::Slice(elt)),
+            }
+        }
+        Expr::StructType(fields) => Operand {
+            mode: Mode::Type,
+            ty: struct_type(p, env, fields),
+        },
+        Expr::FuncType {
+            params, results, ..
+        } => Operand {
+            mode: Mode::Type,
+            ty: signature(p, env, params, results, Vec::new()),
+        },
+        Expr::InterfaceType(methods) => Operand {
+            mode: Mode::Type,
+            ty: interface_type(p, env, methods),
+        },
+        Expr::MapType { key, value } => {
+            let key = type_expr(p, env, key);
+            let value = type_expr(p, env, value);
+            Operand {
+                mode: Mode::Type,
+                ty: p.intern(Type::Map { key, value }),
+            }
+        }
+        Expr::ChanType { dir, value } => {
+            let elem = type_expr(p, env, value);
+            Operand {
+                mode: Mode::Type,
+                ty: p.intern(Type::Chan { dir, elem }),
+            }
+        }
+    }
+}
+
+/// Checks an expression that must be a value (or constant).
+pub(super) fn expr(p: &mut Program, env: &Env, e: ExprId) -> Operand {
+    let x = expr_or_type(p, env, e);
+    if let Mode::Type = x.mode {
+        expr_error(
+            p,
+            env,
+            e,
+            format!("{} (type) is not an expression", env.text(e)),
+        );
+        return Operand::invalid(p);
+    }
+    x
+}
+
+fn array_len(p: &mut Program, env: &Env, e: ExprId) -> Option<u64> {
+    let x = expr(p, env, e);
+    match x.mode {
+        Mode::Const(ref val) => match const_u64(&val.to_int()) {
+            Some(n) => Some(n),
+            _ => {
+                expr_error(p, env, e, format!("invalid array length {}", env.text(e)));
+                None
+            }
+        },
+        Mode::Invalid => None,
+        _ => {
+            expr_error(
+                p,
+                env,
+                e,
+                format!("array length {} must be constant", env.text(e)),
+            );
+            None
+        }
+    }
+}
+
+fn ident(p: &mut Program, env: &Env, e: ExprId) -> Operand {
+    let name = env.text(e).to_owned();
+    if name == "_" {
+        expr_error(p, env, e, "cannot use _ as value".into());
+        return Operand::invalid(p);
+    }
+    match lookup(p, env, &name) {
+        Resolved::TypeParam(t) => Operand {
+            mode: Mode::Type,
+            ty: t,
+        },
+        Resolved::Pkg(pkg) => Operand {
+            mode: Mode::Pkg(pkg),
+            ty: p.invalid(),
+        },
+        Resolved::Obj(obj) => object_operand(p, env, e, obj),
+        Resolved::None => {
+            expr_error(p, env, e, format!("undefined: {name}"));
+            Operand::invalid(p)
+        }
+    }
+}
+
+fn object_operand(p: &mut Program, env: &Env, e: ExprId, obj: ObjId) -> Operand {
+    if p.universe.get("iota") == Some(&obj) {
+        return match env.iota {
+            Some(iota) => Operand {
+                mode: Mode::Const(Value::int64(iota)),
+                ty: p.basic(BasicKind::UntypedInt),
+            },
+            None => {
+                expr_error(
+                    p,
+                    env,
+                    e,
+                    "cannot use iota outside constant declaration".into(),
+                );
+                Operand::invalid(p)
+            }
+        };
+    }
+    resolve_object(p, obj);
+    match p.objects[obj.0 as usize].kind.clone() {
+        ObjKind::Pending => Operand::invalid(p),
+        ObjKind::Const { ty, val } => {
+            if matches!(val.kind(), constant::Kind::Unknown) {
+                return Operand::invalid(p);
+            }
+            Operand {
+                mode: Mode::Const(val),
+                ty,
+            }
+        }
+        ObjKind::Var { ty } => Operand::value(ty),
+        ObjKind::TypeName { ty, .. } => Operand {
+            mode: Mode::Type,
+            ty,
+        },
+        ObjKind::Func { sig } => Operand::value(sig),
+        ObjKind::Builtin(b) => Operand {
+            mode: Mode::Builtin(b),
+            ty: p.invalid(),
+        },
+        ObjKind::Nil => Operand {
+            mode: Mode::Nil,
+            ty: p.basic(BasicKind::UntypedNil),
+        },
+    }
+}
+
+fn selector(p: &mut Program, env: &Env, e: ExprId, x: ExprId, sel: &str) -> Operand {
+    let base = expr_or_type(p, env, x);
+    match base.mode {
+        Mode::Invalid => base,
+        Mode::Pkg(pkg) => {
+            let Some(&obj) = p.packages[pkg.0 as usize].scope.get(sel) else {
+                let path = p.packages[pkg.0 as usize].path.clone();
+                expr_error(p, env, e, format!("undefined: {path}.{sel}"));
+                return Operand::invalid(p);
+            };
+            if !is_exported(sel) {
+                expr_error(p, env, e, format!("name {sel} not exported"));
+                return Operand::invalid(p);
+            }
+            object_operand(p, env, e, obj)
+        }
+        Mode::Type => {
+            // Method expression T.M: a function with the receiver as first parameter.
+            match super::methodset::lookup_method(p, base.ty, sel) {
+                Some(sig) => {
+                    let Type::Signature(mut s) = p.ty(sig).clone() else {
+                        return Operand::invalid(p);
+                    };
+                    s.params.insert(0, base.ty);
+                    Operand::value(p.intern(Type::Signature(s)))
+                }
+                None => Operand::invalid(p),
+            }
+        }
+        _ => match super::methodset::lookup_field_or_method(p, base.ty, sel) {
+            Some(ty) => Operand::value(ty),
+            None => {
+                expr_error(p, env, e, format!("{}.{sel} undefined", env.text(x)));
+                Operand::invalid(p)
+            }
+        },
+    }
+}
+
+fn index_expr(p: &mut Program, env: &Env, e: ExprId, x: ExprId, indices: &[ExprId]) -> Operand {
+    let base = expr_or_type(p, env, x);
+    match base.mode {
+        Mode::Invalid => base,
+        Mode::Type => {
+            // Instantiation of a generic type.
+            let args: Vec<TypeId> = indices.iter().map(|&i| type_expr(p, env, i)).collect();
+            match p.ty(base.ty).clone() {
+                Type::Named(named) => Operand {
+                    mode: Mode::Type,
+                    ty: p.intern(Type::Instance { named, args }),
+                },
+                _ => {
+                    expr_error(p, env, e, format!("{} is not a generic type", env.text(x)));
+                    Operand::invalid(p)
+                }
+            }
+        }
+        _ => {
+            // A generic function instantiation, or indexing.
+            if let Type::Signature(sig) = p.ty(base.ty).clone() {
+                if !sig.type_params.is_empty() {
+                    let args: Vec<TypeId> = indices.iter().map(|&i| type_expr(p, env, i)).collect();
+                    let map: Vec<(TypeId, TypeId)> =
+                        sig.type_params.iter().copied().zip(args).collect();
+                    let plain = p.intern(Type::Signature(Signature {
+                        type_params: Vec::new(),
+                        ..sig
+                    }));
+                    return Operand::value(subst(p, plain, &map));
+                }
+            }
+            for &i in indices {
+                let _ = expr(p, env, i);
+            }
+            let under = underlying(p, base.ty);
+            match p.ty(under).clone() {
+                Type::Basic(kind) if kind.is_string() => {
+                    if let (Mode::Const(s), Some(&i)) = (&base.mode, indices.first()) {
+                        if let Mode::Const(iv) = expr(p, env, i).mode {
+                            if let (Some(bytes), Some(idx)) =
+                                (const_str(s), const_u64(&iv.to_int()))
+                            {
+                                if let Some(&b) = bytes.get(idx as usize) {
+                                    return Operand {
+                                        mode: Mode::Const(Value::int64(i64::from(b))),
+                                        ty: p.basic(BasicKind::Uint8),
+                                    };
+                                }
+                            }
+                        }
+                    }
+                    Operand::value(p.basic(BasicKind::Uint8))
+                }
+                Type::Slice(elem) | Type::Array { elem, .. } => Operand::value(elem),
+                Type::Pointer(base) => {
+                    let under = underlying(p, base);
+                    match p.ty(under).clone() {
+                        Type::Array { elem, .. } => Operand::value(elem),
+                        _ => Operand::invalid(p),
+                    }
+                }
+                Type::Map { value, .. } => Operand {
+                    mode: Mode::CommaOk,
+                    ty: value,
+                },
+                _ => Operand::invalid(p),
+            }
+        }
+    }
+}
+
+fn composite_lit(
+    p: &mut Program,
+    env: &Env,
+    e: ExprId,
+    ty: Option<ExprId>,
+    n_elts: u32,
+) -> Operand {
+    let Some(ty) = ty else {
+        // Elided types only occur inside other literals, which are not checked element-wise.
+        return Operand::invalid(p);
+    };
+    let file = Arc::clone(&env.file);
+    if let Expr::ArrayType {
+        len: Some(len),
+        elem,
+    } = *file.ast.expr(ty)
+    {
+        if matches!(file.ast.expr(len), Expr::Ellipsis(None)) {
+            // [...]T{...}: the length is the largest index + 1.
+            let elem = type_expr(p, env, elem);
+            let n = array_lit_len(p, env, e).unwrap_or(u64::from(n_elts));
+            return Operand::value(p.intern(Type::Array { len: Some(n), elem }));
+        }
+    }
+    let t = type_expr(p, env, ty);
+    Operand::value(t)
+}
+
+fn array_lit_len(p: &mut Program, env: &Env, e: ExprId) -> Option<u64> {
+    let file = Arc::clone(&env.file);
+    let Expr::CompositeLit { elts, .. } = *file.ast.expr(e) else {
+        return None;
+    };
+    let mut next = 0u64;
+    let mut max = 0u64;
+    for &elt in file.ast.expr_list(elts) {
+        if let Expr::KeyValue { key, .. } = *file.ast.expr(elt) {
+            if let Mode::Const(v) = expr(p, env, key).mode {
+                next = const_u64(&v.to_int())?;
+            }
+        }
+        next += 1;
+        max = max.max(next);
+    }
+    Some(max)
+}
+
+fn unary(p: &mut Program, env: &Env, e: ExprId, op: TokenKind, x: ExprId) -> Operand {
+    let operand = expr(p, env, x);
+    if operand.is_invalid() {
+        return operand;
+    }
+    match op {
+        TokenKind::And => Operand::value(p.intern(Type::Pointer(operand.ty))),
+        TokenKind::Arrow => {
+            let under = underlying(p, operand.ty);
+            match p.ty(under).clone() {
+                Type::Chan { elem, .. } => Operand {
+                    mode: Mode::CommaOk,
+                    ty: elem,
+                },
+                _ => Operand::invalid(p),
+            }
+        }
+        TokenKind::Add | TokenKind::Sub | TokenKind::Xor | TokenKind::Not => {
+            let Mode::Const(val) = operand.mode else {
+                return Operand::value(operand.ty);
+            };
+            let cop = match op {
+                TokenKind::Add => constant::Op::Add,
+                TokenKind::Sub => constant::Op::Sub,
+                TokenKind::Xor => constant::Op::Xor,
+                _ => constant::Op::Not,
+            };
+            // ^x on unsigned typed constants works within the type's size.
+            let under = underlying(p, operand.ty);
+            let prec = match p.ty(under) {
+                Type::Basic(kind) if kind.is_unsigned() => basic_bits(p, *kind),
+                _ => 0,
+            };
+            match constant::unary_op(cop, &val, prec) {
+                Ok(res) => finish_const(p, env, e, res, operand.ty),
+                Err(err) => {
+                    expr_error(p, env, e, err.to_string());
+                    Operand::invalid(p)
+                }
+            }
+        }
+        _ => Operand::value(operand.ty),
+    }
+}
+
+fn basic_bits(p: &Program, kind: BasicKind) -> u32 {
+    match kind {
+        BasicKind::Int8 | BasicKind::Uint8 => 8,
+        BasicKind::Int16 | BasicKind::Uint16 => 16,
+        BasicKind::Int32 | BasicKind::Uint32 | BasicKind::Float32 => 32,
+        BasicKind::Int | BasicKind::Uint | BasicKind::Uintptr => (p.sizes().word_size * 8) as u32,
+        _ => 64,
+    }
+}
+
+/// A constant result of an operation on a (possibly typed) constant: typed results must be
+/// representable in their type.
+fn finish_const(p: &mut Program, env: &Env, e: ExprId, val: Value, ty: TypeId) -> Operand {
+    if matches!(val.kind(), constant::Kind::Unknown) {
+        return Operand::invalid(p);
+    }
+    let under = underlying(p, ty);
+    match represent(p, &val, under) {
+        Ok(val) => Operand {
+            mode: Mode::Const(val),
+            ty,
+        },
+        Err(msg) => {
+            expr_error(p, env, e, msg);
+            Operand::invalid(p)
+        }
+    }
+}
+
+/// Represents a constant in a (basic) type; untyped kinds accept any value of their class.
+fn represent(p: &mut Program, val: &Value, under: TypeId) -> Result<Value, String> {
+    let Type::Basic(kind) = *p.ty(under) else {
+        return Ok(val.clone());
+    };
+    let target = basic_target(kind);
+    let sizes = constant::Sizes {
+        word_size: p.sizes().word_size as u8,
+    };
+    constant::represent(val, target, sizes).map_err(|err| err.to_string())
+}
+
+fn basic_target(kind: BasicKind) -> constant::BasicTarget {
+    use constant::BasicTarget as T;
+    match kind {
+        BasicKind::Bool => T::Bool,
+        BasicKind::Int => T::Int,
+        BasicKind::Int8 => T::Int8,
+        BasicKind::Int16 => T::Int16,
+        BasicKind::Int32 => T::Int32,
+        BasicKind::Int64 => T::Int64,
+        BasicKind::Uint => T::Uint,
+        BasicKind::Uint8 => T::Uint8,
+        BasicKind::Uint16 => T::Uint16,
+        BasicKind::Uint32 => T::Uint32,
+        BasicKind::Uint64 => T::Uint64,
+        BasicKind::Uintptr => T::Uintptr,
+        BasicKind::Float32 => T::Float32,
+        BasicKind::Float64 => T::Float64,
+        BasicKind::Complex64 => T::Complex64,
+        BasicKind::Complex128 => T::Complex128,
+        BasicKind::String => T::String,
+        BasicKind::UnsafePointer => T::UnsafePointer,
+        BasicKind::UntypedBool => T::UntypedBool,
+        BasicKind::UntypedInt => T::UntypedInt,
+        BasicKind::UntypedRune => T::UntypedRune,
+        BasicKind::UntypedFloat => T::UntypedFloat,
+        BasicKind::UntypedComplex => T::UntypedComplex,
+        BasicKind::UntypedString | BasicKind::UntypedNil => T::UntypedString,
+    }
+}
+
+fn const_op(op: TokenKind) -> Option<constant::Op> {
+    use constant::Op;
+    Some(match op {
+        TokenKind::Add => Op::Add,
+        TokenKind::Sub => Op::Sub,
+        TokenKind::Mul => Op::Mul,
+        TokenKind::Quo => Op::Quo,
+        TokenKind::Rem => Op::Rem,
+        TokenKind::And => Op::And,
+        TokenKind::Or => Op::Or,
+        TokenKind::Xor => Op::Xor,
+        TokenKind::AndNot => Op::AndNot,
+        TokenKind::LAnd => Op::LAnd,
+        TokenKind::LOr => Op::LOr,
+        TokenKind::Shl => Op::Shl,
+        TokenKind::Shr => Op::Shr,
+        TokenKind::Eql => Op::Eql,
+        TokenKind::Neq => Op::Neq,
+        TokenKind::Lss => Op::Lss,
+        TokenKind::Leq => Op::Leq,
+        TokenKind::Gtr => Op::Gtr,
+        TokenKind::Geq => Op::Geq,
+        _ => return None,
+    })
+}
+
+/// The rank of an untyped numeric kind when two untyped operands meet.
+fn untyped_rank(kind: BasicKind) -> u8 {
+    match kind {
+        BasicKind::UntypedInt => 1,
+        BasicKind::UntypedRune => 2,
+        BasicKind::UntypedFloat => 3,
+        BasicKind::UntypedComplex => 4,
+        _ => 0,
+    }
+}
+
+fn basic_kind(p: &mut Program, ty: TypeId) -> Option<BasicKind> {
+    let under = underlying(p, ty);
+    match p.ty(under) {
+        Type::Basic(kind) => Some(*kind),
+        _ => None,
+    }
+}
+
+fn binary(p: &mut Program, env: &Env, e: ExprId, op: TokenKind, x: ExprId, y: ExprId) -> Operand {
+    let lhs = expr(p, env, x);
+    let rhs = expr(p, env, y);
+    if lhs.is_invalid() || rhs.is_invalid() {
+        return Operand::invalid(p);
+    }
+    if matches!(op, TokenKind::Shl | TokenKind::Shr) {
+        return shift(p, env, e, op, lhs, rhs);
+    }
+    let is_comparison = matches!(
+        op,
+        TokenKind::Eql
+            | TokenKind::Neq
+            | TokenKind::Lss
+            | TokenKind::Leq
+            | TokenKind::Gtr
+            | TokenKind::Geq
+    );
+    // The operation's type: a typed operand's type wins; two untyped kinds give the larger.
+    let lk = basic_kind(p, lhs.ty);
+    let rk = basic_kind(p, rhs.ty);
+    let l_untyped = lk.is_some_and(BasicKind::is_untyped);
+    let r_untyped = rk.is_some_and(BasicKind::is_untyped);
+    let ty = match (l_untyped, r_untyped) {
+        (true, false) => rhs.ty,
+        (false, _) => lhs.ty,
+        (true, true) => {
+            let (Some(l), Some(r)) = (lk, rk) else {
+                return Operand::invalid(p);
+            };
+            if untyped_rank(r) > untyped_rank(l) {
+                rhs.ty
+            } else {
+                lhs.ty
+            }
+        }
+    };
+    if is_comparison {
+        let bool_ty = p.basic(BasicKind::UntypedBool);
+        if let (Mode::Const(a), Mode::Const(b), Some(cop)) = (&lhs.mode, &rhs.mode, const_op(op)) {
+            return Operand {
+                mode: Mode::Const(Value::bool(constant::compare(a, cop, b))),
+                ty: bool_ty,
+            };
+        }
+        return Operand::value(bool_ty);
+    }
+    let (Mode::Const(a), Mode::Const(b)) = (&lhs.mode, &rhs.mode) else {
+        return Operand::value(default_if_mixed(p, ty, &lhs, &rhs));
+    };
+    let Some(mut cop) = const_op(op) else {
+        return Operand::invalid(p);
+    };
+    // Integer division for integer operands.
+    if cop == constant::Op::Quo && basic_kind(p, ty).is_some_and(BasicKind::is_integer) {
+        cop = constant::Op::QuoInt;
+    }
+    // Untyped operands are converted to the operation's type first.
+    let under = underlying(p, ty);
+    let (a, b) = match (represent(p, a, under), represent(p, b, under)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(msg), _) | (_, Err(msg)) => {
+            expr_error(p, env, e, msg);
+            return Operand::invalid(p);
+        }
+    };
+    match constant::binary_op(&a, cop, &b) {
+        Ok(val) => finish_const(p, env, e, val, ty),
+        Err(err) => {
+            expr_error(p, env, e, err.to_string());
+            Operand::invalid(p)
+        }
+    }
+}
+
+/// A non-constant operation's type: an untyped operand meeting a typed one takes its type.
+fn default_if_mixed(p: &Program, ty: TypeId, lhs: &Operand, rhs: &Operand) -> TypeId {
+    let _ = (lhs, rhs);
+    match p.ty(ty) {
+        Type::Basic(kind) if kind.is_untyped() => p.basic(kind.default_kind()),
+        _ => ty,
+    }
+}
+
+fn shift(
+    p: &mut Program,
+    env: &Env,
+    e: ExprId,
+    op: TokenKind,
+    lhs: Operand,
+    rhs: Operand,
+) -> Operand {
+    let cop = if op == TokenKind::Shl {
+        constant::Op::Shl
+    } else {
+        constant::Op::Shr
+    };
+    match (&lhs.mode, &rhs.mode) {
+        (Mode::Const(a), Mode::Const(b)) => {
+            let Some(s) = const_u64(&b.to_int()) else {
+                expr_error(p, env, e, "invalid shift count".into());
+                return Operand::invalid(p);
+            };
+            if s > 10_000 {
+                expr_error(p, env, e, format!("invalid shift count {s}"));
+                return Operand::invalid(p);
+            }
+            // An untyped constant shifted becomes an untyped integer.
+            let mut ty = lhs.ty;
+            let mut a = a.clone();
+            if basic_kind(p, ty).is_some_and(BasicKind::is_untyped) {
+                a = a.to_int();
+                if !matches!(a.kind(), constant::Kind::Int) {
+                    expr_error(p, env, e, "shifted operand must be integer".into());
+                    return Operand::invalid(p);
+                }
+                if basic_kind(p, ty) != Some(BasicKind::UntypedRune) {
+                    ty = p.basic(BasicKind::UntypedInt);
+                }
+            }
+            match constant::shift(&a, cop, s as u32) {
+                Ok(val) => finish_const(p, env, e, val, ty),
+                Err(err) => {
+                    expr_error(p, env, e, err.to_string());
+                    Operand::invalid(p)
+                }
+            }
+        }
+        _ => Operand::value(default_type(p, lhs.ty)),
+    }
+}
+
+fn call(
+    p: &mut Program,
+    env: &Env,
+    e: ExprId,
+    fun: ExprId,
+    args: &[ExprId],
+    has_ellipsis: bool,
+) -> Operand {
+    let f = expr_or_type(p, env, fun);
+    match f.mode {
+        Mode::Invalid => f,
+        Mode::Type => conversion(p, env, e, f.ty, args),
+        Mode::Builtin(b) => builtin(p, env, e, b, args),
+        _ => {
+            let under = underlying(p, f.ty);
+            let Type::Signature(sig) = p.ty(under).clone() else {
+                expr_error(
+                    p,
+                    env,
+                    e,
+                    format!("cannot call non-function {}", env.text(fun)),
+                );
+                return Operand::invalid(p);
+            };
+            let mut results = sig.results.clone();
+            if !sig.type_params.is_empty() {
+                // Infer type arguments from the arguments' types.
+                let arg_types: Vec<Operand> = args.iter().map(|&a| expr(p, env, a)).collect();
+                let mut map: Vec<(TypeId, TypeId)> = Vec::new();
+                for (i, arg) in arg_types.iter().enumerate() {
+                    let param = if sig.variadic && i + 1 >= sig.params.len() && !has_ellipsis {
+                        match sig.params.last().map(|&t| p.ty(t).clone()) {
+                            Some(Type::Slice(elem)) => elem,
+                            _ => continue,
+                        }
+                    } else {
+                        match sig.params.get(i) {
+                            Some(&t) => t,
+                            None => continue,
+                        }
+                    };
+                    let arg_ty = default_type(p, arg.ty);
+                    unify(p, param, arg_ty, &sig.type_params, &mut map);
+                }
+                results = results.iter().map(|&r| subst(p, r, &map)).collect();
+                if results
+                    .iter()
+                    .any(|&r| mentions_type_params(p, r, &sig.type_params))
+                {
+                    expr_error(p, env, e, "cannot infer type arguments".into());
+                    return Operand::invalid(p);
+                }
+            }
+            match results.len() {
+                0 => Operand {
+                    mode: Mode::NoValue,
+                    ty: p.invalid(),
+                },
+                1 => Operand::value(results[0]),
+                _ => Operand::value(p.intern(Type::Tuple(results))),
+            }
+        }
+    }
+}
+
+/// Simple type inference: binds type parameters occurring in `param` to the matching parts
+/// of `arg`.
+fn unify(
+    p: &mut Program,
+    param: TypeId,
+    arg: TypeId,
+    tparams: &[TypeId],
+    map: &mut Vec<(TypeId, TypeId)>,
+) {
+    if tparams.contains(&param) {
+        if !map.iter().any(|(from, _)| *from == param) {
+            map.push((param, arg));
+        }
+        return;
+    }
+    let (pt, at) = (p.ty(param).clone(), p.ty(arg).clone());
+    match (pt, at) {
+        (Type::Pointer(a), Type::Pointer(b)) | (Type::Slice(a), Type::Slice(b)) => {
+            unify(p, a, b, tparams, map)
+        }
+        (Type::Array { elem: a, .. }, Type::Array { elem: b, .. }) => unify(p, a, b, tparams, map),
+        (Type::Chan { elem: a, .. }, Type::Chan { elem: b, .. }) => unify(p, a, b, tparams, map),
+        (Type::Map { key: k1, value: v1 }, Type::Map { key: k2, value: v2 }) => {
+            unify(p, k1, k2, tparams, map);
+            unify(p, v1, v2, tparams, map);
+        }
+        (Type::Signature(s1), Type::Signature(s2)) => {
+            for (a, b) in s1.params.iter().zip(&s2.params) {
+                unify(p, *a, *b, tparams, map);
+            }
+            for (a, b) in s1.results.iter().zip(&s2.results) {
+                unify(p, *a, *b, tparams, map);
+            }
+        }
+        (
+            Type::Instance {
+                named: n1,
+                args: a1,
+            },
+            Type::Instance {
+                named: n2,
+                args: a2,
+            },
+        ) if n1 == n2 => {
+            for (a, b) in a1.iter().zip(&a2) {
+                unify(p, *a, *b, tparams, map);
+            }
+        }
+        (
+            Type::Slice(_)
+            | Type::Map { .. }
+            | Type::Pointer(_)
+            | Type::Signature(_)
+            | Type::Chan { .. },
+            Type::Named(_) | Type::Instance { .. },
+        ) => {
+            // A defined type passed for a type literal: unify with its underlying type.
+            let under = underlying(p, arg);
+            if under != arg {
+                unify(p, param, under, tparams, map);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn mentions_type_params(p: &Program, ty: TypeId, tparams: &[TypeId]) -> bool {
+    if tparams.contains(&ty) {
+        return true;
+    }
+    match p.ty(ty) {
+        Type::Pointer(x) | Type::Slice(x) => mentions_type_params(p, *x, tparams),
+        Type::Array { elem, .. } | Type::Chan { elem, .. } => {
+            mentions_type_params(p, *elem, tparams)
+        }
+        Type::Map { key, value } => {
+            mentions_type_params(p, *key, tparams) || mentions_type_params(p, *value, tparams)
+        }
+        Type::Signature(s) => s
+            .params
+            .iter()
+            .chain(&s.results)
+            .any(|&t| mentions_type_params(p, t, tparams)),
+        Type::Instance { args, .. } | Type::Tuple(args) => {
+            args.iter().any(|&t| mentions_type_params(p, t, tparams))
+        }
+        _ => false,
+    }
+}
+
+fn conversion(p: &mut Program, env: &Env, e: ExprId, to: TypeId, args: &[ExprId]) -> Operand {
+    let [arg] = args else {
+        expr_error(p, env, e, "conversion needs exactly one argument".into());
+        return Operand::invalid(p);
+    };
+    let x = expr(p, env, *arg);
+    let Mode::Const(val) = x.mode else {
+        return if x.is_invalid() {
+            x
+        } else {
+            Operand::value(to)
+        };
+    };
+    let Some(kind) = basic_kind(p, to) else {
+        return Operand::value(to);
+    };
+    if matches!(p.ty(to), Type::TypeParam(_)) {
+        return Operand::value(to);
+    }
+    // string(rune): an integer constant converted to a string type.
+    if kind.is_string()
+        && matches!(val.to_int().kind(), constant::Kind::Int)
+        && basic_kind(p, x.ty).is_some_and(BasicKind::is_integer)
+    {
+        let code = const_i64(&val.to_int())
+            .and_then(|c| u32::try_from(c).ok())
+            .and_then(char::from_u32)
+            .unwrap_or('\u{FFFD}');
+        let mut buf = [0u8; 4];
+        let s = code.encode_utf8(&mut buf);
+        return Operand {
+            mode: Mode::Const(Value::bytes(s.as_bytes())),
+            ty: to,
+        };
+    }
+    // Only constants of basic types convert to constants; integer↔float conversions of
+    // constants must be representable (go/types' constant conversion rules).
+    let from_numeric = basic_kind(p, x.ty).is_some_and(BasicKind::is_numeric);
+    let val = if kind.is_integer() && from_numeric {
+        val.to_int()
+    } else if kind.is_float() && from_numeric {
+        val.to_float()
+    } else if kind.is_complex() && from_numeric {
+        val.to_complex()
+    } else {
+        val
+    };
+    finish_const(p, env, e, val, to)
+}
+
+fn builtin(p: &mut Program, env: &Env, e: ExprId, b: Builtin, args: &[ExprId]) -> Operand {
+    let uintptr = p.basic(BasicKind::Uintptr);
+    let int = p.basic(BasicKind::Int);
+    match b {
+        Builtin::Len | Builtin::Cap => {
+            let Some(&arg) = args.first() else {
+                return Operand::invalid(p);
+            };
+            let x = expr(p, env, arg);
+            if let (Mode::Const(val), Builtin::Len) = (&x.mode, b) {
+                if let Some(s) = const_str(val) {
+                    return Operand {
+                        mode: Mode::Const(Value::int64(s.len() as i64)),
+                        ty: int,
+                    };
+                }
+            }
+            // Arrays (and pointers to arrays) have constant length when the operand has no
+            // calls or receives.
+            let under = underlying(p, x.ty);
+            let arr = match p.ty(under).clone() {
+                Type::Array { len, .. } => len,
+                Type::Pointer(base) => {
+                    let base = underlying(p, base);
+                    match p.ty(base) {
+                        Type::Array { len, .. } => *len,
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            match arr {
+                Some(n) if !has_call_or_recv(&env.file, arg) => Operand {
+                    mode: Mode::Const(Value::from_u64(n)),
+                    ty: int,
+                },
+                _ => Operand::value(int),
+            }
+        }
+        Builtin::New => match args.first() {
+            Some(&t) => {
+                let t = type_expr(p, env, t);
+                Operand::value(p.intern(Type::Pointer(t)))
+            }
+            None => Operand::invalid(p),
+        },
+        Builtin::Make => match args.first() {
+            Some(&t) => Operand::value(type_expr(p, env, t)),
+            None => Operand::invalid(p),
+        },
+        Builtin::Append => match args.first() {
+            Some(&s) => {
+                let x = expr(p, env, s);
+                Operand::value(x.ty)
+            }
+            None => Operand::invalid(p),
+        },
+        Builtin::Copy => Operand::value(int),
+        Builtin::Recover => Operand::value(p.empty_interface),
+        Builtin::Complex => {
+            let (Some(&a), Some(&b2)) = (args.first(), args.get(1)) else {
+                return Operand::invalid(p);
+            };
+            let (x, y) = (expr(p, env, a), expr(p, env, b2));
+            let typed = [&x, &y]
+                .iter()
+                .find_map(|o| basic_kind(p, o.ty).filter(|k| !k.is_untyped()));
+            let ty = match typed {
+                Some(BasicKind::Float32) => p.basic(BasicKind::Complex64),
+                Some(_) => p.basic(BasicKind::Complex128),
+                None => p.basic(BasicKind::UntypedComplex),
+            };
+            if let (Mode::Const(re), Mode::Const(im)) = (&x.mode, &y.mode) {
+                let i = im.to_float().make_imag();
+                if let Ok(val) = constant::binary_op(&re.to_float(), constant::Op::Add, &i) {
+                    return finish_const(p, env, e, val, ty);
+                }
+            }
+            Operand::value(ty)
+        }
+        Builtin::Real | Builtin::Imag => {
+            let Some(&a) = args.first() else {
+                return Operand::invalid(p);
+            };
+            let x = expr(p, env, a);
+            let ty = match basic_kind(p, x.ty) {
+                Some(BasicKind::Complex64) => p.basic(BasicKind::Float32),
+                Some(
+                    BasicKind::UntypedComplex
+                    | BasicKind::UntypedFloat
+                    | BasicKind::UntypedInt
+                    | BasicKind::UntypedRune,
+                ) => p.basic(BasicKind::UntypedFloat),
+                _ => p.basic(BasicKind::Float64),
+            };
+            if let Mode::Const(v) = &x.mode {
+                let c = v.to_complex();
+                let part = if b == Builtin::Real {
+                    c.real()
+                } else {
+                    c.imag()
+                };
+                return finish_const(p, env, e, part, ty);
+            }
+            Operand::value(ty)
+        }
+        Builtin::Min | Builtin::Max => {
+            let ops: Vec<Operand> = args.iter().map(|&a| expr(p, env, a)).collect();
+            let Some(first) = ops.first().cloned() else {
+                return Operand::invalid(p);
+            };
+            let mut ty = first.ty;
+            for o in &ops {
+                if !basic_kind(p, o.ty).is_some_and(BasicKind::is_untyped) {
+                    ty = o.ty;
+                }
+            }
+            let consts: Option<Vec<Value>> = ops
+                .iter()
+                .map(|o| {
+                    if let Mode::Const(v) = &o.mode {
+                        Some(v.clone())
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            if let Some(consts) = consts {
+                let cmp = if b == Builtin::Min {
+                    constant::Op::Lss
+                } else {
+                    constant::Op::Gtr
+                };
+                let mut best = consts[0].clone();
+                for v in &consts[1..] {
+                    if constant::compare(v, cmp, &best) {
+                        best = v.clone();
+                    }
+                }
+                return finish_const(p, env, e, best, ty);
+            }
+            Operand::value(ty)
+        }
+        Builtin::Sizeof | Builtin::Alignof => {
+            let Some(&a) = args.first() else {
+                return Operand::invalid(p);
+            };
+            let x = expr(p, env, a);
+            let t = default_type(p, x.ty);
+            let n = if b == Builtin::Sizeof {
+                super::methodset::sizeof(p, t)
+            } else {
+                super::methodset::alignof(p, t)
+            };
+            Operand {
+                mode: Mode::Const(Value::from_u64(n)),
+                ty: uintptr,
+            }
+        }
+        Builtin::Offsetof => {
+            let Some(&a) = args.first() else {
+                return Operand::invalid(p);
+            };
+            let file = Arc::clone(&env.file);
+            let inner = strip_parens(&file, a);
+            let Expr::Selector { x, sel } = *file.ast.expr(inner) else {
+                expr_error(p, env, a, "invalid argument for unsafe.Offsetof".into());
+                return Operand::invalid(p);
+            };
+            let base = expr(p, env, x);
+            match super::methodset::offsetof(p, base.ty, sel.text(&file.src)) {
+                Some(n) => Operand {
+                    mode: Mode::Const(Value::from_u64(n)),
+                    ty: uintptr,
+                },
+                None => Operand::invalid(p),
+            }
+        }
+        Builtin::Add => Operand::value(p.basic(BasicKind::UnsafePointer)),
+        Builtin::Slice => match args.first() {
+            Some(&a) => {
+                let x = expr(p, env, a);
+                let under = underlying(p, x.ty);
+                match p.ty(under).clone() {
+                    Type::Pointer(elem) => Operand::value(p.intern(Type::Slice(elem))),
+                    _ => Operand::invalid(p),
+                }
+            }
+            None => Operand::invalid(p),
+        },
+        Builtin::SliceData => match args.first() {
+            Some(&a) => {
+                let x = expr(p, env, a);
+                let under = underlying(p, x.ty);
+                match p.ty(under).clone() {
+                    Type::Slice(elem) => Operand::value(p.intern(Type::Pointer(elem))),
+                    _ => Operand::invalid(p),
+                }
+            }
+            None => Operand::invalid(p),
+        },
+        Builtin::String => Operand::value(p.basic(BasicKind::String)),
+        Builtin::StringData => {
+            let byte = p.basic(BasicKind::Uint8);
+            Operand::value(p.intern(Type::Pointer(byte)))
+        }
+        Builtin::Clear
+        | Builtin::Close
+        | Builtin::Delete
+        | Builtin::Panic
+        | Builtin::Print
+        | Builtin::Println => Operand {
+            mode: Mode::NoValue,
+            ty: p.invalid(),
+        },
+    }
+}
+
+fn strip_parens(file: &SourceFile, mut e: ExprId) -> ExprId {
+    while let Expr::Paren(x) = file.ast.expr(e) {
+        e = *x;
+    }
+    e
+}
+
+/// Whether an expression contains a function call or a channel receive (go/types' rule for
+/// constant `len`/`cap` of arrays); conversions and builtin calls would not count, but the
+/// difference only matters for odd code.
+fn has_call_or_recv(file: &SourceFile, e: ExprId) -> bool {
+    match file.ast.expr(e) {
+        Expr::Call { .. } => true,
+        Expr::Unary {
+            op: TokenKind::Arrow,
+            ..
+        } => true,
+        Expr::Paren(x) | Expr::Star(x) => has_call_or_recv(file, *x),
+        Expr::Selector { x, .. } => has_call_or_recv(file, *x),
+        Expr::Index { x, index } => has_call_or_recv(file, *x) || has_call_or_recv(file, *index),
+        Expr::Unary { x, .. } => has_call_or_recv(file, *x),
+        Expr::Binary { x, y, .. } => has_call_or_recv(file, *x) || has_call_or_recv(file, *y),
+        _ => false,
+    }
+}
+
+/// An integer constant's value as `u64`, if it is one and fits.
+fn const_u64(v: &Value) -> Option<u64> {
+    let (n, exact) = v.uint64_val();
+    (matches!(v.kind(), constant::Kind::Int) && exact).then_some(n)
+}
+
+/// An integer constant's value as `i64`, if it is one and fits.
+fn const_i64(v: &Value) -> Option<i64> {
+    let (n, exact) = v.int64_val();
+    (matches!(v.kind(), constant::Kind::Int) && exact).then_some(n)
+}
+
+/// A string constant's bytes.
+fn const_str(v: &Value) -> Option<&[u8]> {
+    matches!(v.kind(), constant::Kind::String).then(|| v.string_val())
+}
+
+/// Whether a Go name is exported.
+pub(super) fn is_exported(name: &str) -> bool {
+    name.chars().next().is_some_and(char::is_uppercase)
+}

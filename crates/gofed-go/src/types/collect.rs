@@ -1,0 +1,198 @@
+//! Collecting a package's declarations into objects (no checking yet).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::ast::{Decl, Expr, ExprId, File, Spec};
+use crate::lexer::unquote;
+
+use super::{
+    DeclRef, FileImport, Method, Named, NamedId, ObjId, ObjKind, ObjState, Object, Package,
+    PackageInput, PkgId, Program, Type,
+};
+
+/// Adds a package: its scope with one object per package-level name, declared types as
+/// [`Named`] with their methods attached. Nothing is resolved yet.
+pub(super) fn add_package(program: &mut Program, input: PackageInput) -> PkgId {
+    let pkg = PkgId(program.packages.len() as u32);
+    let name = input
+        .files
+        .iter()
+        .map(|f| f.ast.package_name.text(&f.src))
+        .find(|n| !n.is_empty())
+        .unwrap_or_default()
+        .to_owned();
+    let mut scope: HashMap<String, ObjId> = HashMap::new();
+    let mut file_imports = Vec::with_capacity(input.files.len());
+    let mut methods: Vec<(String, Method)> = Vec::new();
+
+    for (file_idx, file) in input.files.iter().enumerate() {
+        let src = &file.src;
+        let ast = &file.ast;
+        let mut imports = Vec::new();
+        for (decl_idx, decl) in ast.decls.iter().enumerate() {
+            match decl {
+                Decl::Gen(gen) => {
+                    for (spec_idx, spec) in gen.specs.iter().enumerate() {
+                        let at = |name: usize| DeclRef {
+                            file: file_idx as u32,
+                            decl: decl_idx as u32,
+                            spec: spec_idx as u32,
+                            name: name as u32,
+                        };
+                        match spec {
+                            Spec::Import(import) => {
+                                let Some(path) = unquote(import.path.slice(src)) else {
+                                    continue;
+                                };
+                                let local = import.name.map(|n| n.text(src).to_owned());
+                                imports.push(FileImport {
+                                    path,
+                                    local,
+                                    pkg: None,
+                                });
+                            }
+                            Spec::Value(value) => {
+                                for (i, name) in ast.ident_list(value.names).iter().enumerate() {
+                                    let name = name.text(src);
+                                    if name != "_" && !name.is_empty() && !scope.contains_key(name)
+                                    {
+                                        let id = add_object(program, name, pkg, at(i));
+                                        scope.insert(name.to_owned(), id);
+                                    }
+                                }
+                            }
+                            Spec::Type(ty) => {
+                                let name = ty.name.text(src);
+                                if name == "_" || name.is_empty() || scope.contains_key(name) {
+                                    continue;
+                                }
+                                let id = add_object(program, name, pkg, at(0));
+                                if ty.assign.is_none() {
+                                    let named = NamedId(program.named.len() as u32);
+                                    program.named.push(Named {
+                                        obj: id,
+                                        pkg: Some(pkg),
+                                        name: name.to_owned(),
+                                        type_params: Vec::new(),
+                                        underlying: None,
+                                        methods: Vec::new(),
+                                        state: ObjState::Unresolved,
+                                        tparams_state: if ty.type_params.is_some() {
+                                            ObjState::Unresolved
+                                        } else {
+                                            ObjState::Done
+                                        },
+                                        decl: Some(at(0)),
+                                    });
+                                    let ty = program.intern(Type::Named(named));
+                                    let obj = &mut program.objects[id.0 as usize];
+                                    obj.kind = ObjKind::TypeName { ty, alias: false };
+                                    obj.state = ObjState::Done;
+                                }
+                                scope.insert(name.to_owned(), id);
+                            }
+                        }
+                    }
+                }
+                Decl::Func(func) => {
+                    let name = func.name.text(src);
+                    let at = DeclRef {
+                        file: file_idx as u32,
+                        decl: decl_idx as u32,
+                        spec: 0,
+                        name: 0,
+                    };
+                    match func.recv {
+                        None => {
+                            if name != "init"
+                                && name != "_"
+                                && !name.is_empty()
+                                && !scope.contains_key(name)
+                            {
+                                let id = add_object(program, name, pkg, at);
+                                scope.insert(name.to_owned(), id);
+                            }
+                        }
+                        Some(recv) => {
+                            let Some(field) = ast.field_list(recv).first() else {
+                                continue;
+                            };
+                            let (base, ptr_recv) = receiver_base(ast, field.ty);
+                            let Some(base) = base else { continue };
+                            methods.push((
+                                base.text(src).to_owned(),
+                                Method {
+                                    name: name.to_owned(),
+                                    sig: None,
+                                    ptr_recv,
+                                    recv_type_params: Vec::new(),
+                                    decl: at,
+                                },
+                            ));
+                        }
+                    }
+                }
+                Decl::Bad(_) => {}
+            }
+        }
+        file_imports.push(imports);
+    }
+
+    // Attach methods to the declared types of this package.
+    for (base, method) in methods {
+        let Some(&obj) = scope.get(&base) else {
+            continue;
+        };
+        if let ObjKind::TypeName { ty, alias: false } = program.objects[obj.0 as usize].kind {
+            if let Type::Named(named) = *program.ty(ty) {
+                let methods = &mut program.named[named.0 as usize].methods;
+                if method.name != "_" && !methods.iter().any(|m| m.name == method.name) {
+                    methods.push(method);
+                }
+            }
+        }
+    }
+
+    program.packages.push(Package {
+        path: input.path.clone(),
+        name,
+        files: input.files.iter().map(Arc::clone).collect(),
+        scope,
+        errors: Vec::new(),
+        file_imports,
+        missing: false,
+    });
+    program.by_path.insert(input.path, pkg);
+    pkg
+}
+
+fn add_object(program: &mut Program, name: &str, pkg: PkgId, decl: DeclRef) -> ObjId {
+    let id = ObjId(program.objects.len() as u32);
+    program.objects.push(Object {
+        name: name.to_owned(),
+        pkg: Some(pkg),
+        kind: ObjKind::Pending,
+        decl: Some(decl),
+        state: ObjState::Unresolved,
+    });
+    id
+}
+
+/// The base type name of a receiver type expression (`*T[K]` → `T`) and whether it is a
+/// pointer receiver.
+pub(super) fn receiver_base(ast: &File, mut ty: ExprId) -> (Option<crate::span::Span>, bool) {
+    let mut ptr = false;
+    loop {
+        match ast.expr(ty) {
+            Expr::Paren(x) => ty = *x,
+            Expr::Star(x) => {
+                ptr = true;
+                ty = *x;
+            }
+            Expr::Index { x, .. } | Expr::IndexList { x, .. } => ty = *x,
+            Expr::Ident => return (Some(ast.expr_span(ty)), ptr),
+            _ => return (None, ptr),
+        }
+    }
+}

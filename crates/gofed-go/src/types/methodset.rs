@@ -1,0 +1,409 @@
+//! Method sets (go/types' `NewMethodSet`), field and method lookup through embedded fields,
+//! interface method sets, and type sizes for `unsafe`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::check::{method_signature, named_type_params, subst, underlying};
+use super::ty::{BasicKind, PkgId, Type, TypeId};
+use super::{Program, STACK_RED_ZONE, STACK_SEGMENT};
+
+/// One method of a method set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MethodEntry {
+    /// Name.
+    pub name: String,
+    /// Package of an unexported method (methods are identified by package and name).
+    pub pkg: Option<PkgId>,
+    /// Signature (type parameters of the receiver substituted for instances).
+    pub sig: TypeId,
+    /// The receiver's type parameters (for methods of generic types, as declared).
+    pub recv_type_params: Vec<TypeId>,
+}
+
+#[derive(Clone, Debug)]
+struct Embedded {
+    ty: TypeId,
+    indirect: bool,
+    multiples: bool,
+}
+
+/// go/types' method identity key: exported names are global, others are per package.
+fn method_key(name: &str, pkg: Option<PkgId>) -> (String, Option<PkgId>) {
+    if super::check::is_exported(name) {
+        (name.to_owned(), None)
+    } else {
+        (name.to_owned(), pkg)
+    }
+}
+
+/// The method set of `ty` (a type, or a pointer to one), sorted as go/types sorts it:
+/// exported names first by name... (callers sort as they need; cmd/api sorts its lines).
+pub fn method_set(p: &mut Program, ty: TypeId) -> Vec<MethodEntry> {
+    let (typ, is_ptr) = deref(p, ty);
+    let under = underlying(p, typ);
+    if let Type::Interface(_) = p.ty(under) {
+        if is_ptr {
+            return Vec::new();
+        }
+        return interface_methods(p, typ);
+    }
+    type Key = (String, Option<PkgId>);
+    let mut base: BTreeMap<Key, Option<MethodEntry>> = BTreeMap::new();
+    let mut current = vec![Embedded {
+        ty: typ,
+        indirect: is_ptr,
+        multiples: false,
+    }];
+    let mut seen: HashSet<TypeId> = HashSet::new();
+    let mut depth = 0;
+    while !current.is_empty() && depth < 64 {
+        depth += 1;
+        let mut next = Vec::new();
+        let mut fset: HashSet<Key> = HashSet::new();
+        let mut mset: HashMap<Key, Option<MethodEntry>> = HashMap::new();
+        for e in &current {
+            let typ = e.ty;
+            if let Some((named, args)) = named_of(p, typ) {
+                if !seen.insert(typ) {
+                    continue;
+                }
+                let tparams = named_type_params(p, named);
+                let map: Vec<(TypeId, TypeId)> = tparams.into_iter().zip(args).collect();
+                for i in 0..p.named[named.0 as usize].methods.len() {
+                    let sig = method_signature(p, named, i);
+                    let sig = subst(p, sig, &map);
+                    let m = &p.named[named.0 as usize].methods[i];
+                    let entry = MethodEntry {
+                        name: m.name.clone(),
+                        pkg: p.named[named.0 as usize].pkg,
+                        sig,
+                        recv_type_params: m.recv_type_params.clone(),
+                    };
+                    let ptr_recv = m.ptr_recv;
+                    add_one(&mut mset, entry, e.indirect, e.multiples, ptr_recv);
+                }
+            }
+            let under = underlying(p, typ);
+            match p.ty(under).clone() {
+                Type::Struct(s) => {
+                    for f in &s.fields {
+                        fset.insert(method_key(&f.name, Some(f.pkg)));
+                        if f.embedded {
+                            let (ft, fptr) = deref(p, f.ty);
+                            next.push(Embedded {
+                                ty: ft,
+                                indirect: e.indirect || fptr,
+                                multiples: e.multiples,
+                            });
+                        }
+                    }
+                }
+                Type::Interface(_) => {
+                    for m in interface_methods(p, typ) {
+                        add_one(&mut mset, m, true, e.multiples, false);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (k, m) in mset {
+            // Fields collide with methods of the same name at this depth.
+            let blocked = fset.contains(&k);
+            base.entry(k).or_insert(if blocked { None } else { m });
+        }
+        for k in fset {
+            base.entry(k).or_insert(None);
+        }
+        current = consolidate(next);
+    }
+    base.into_values().flatten().collect()
+}
+
+fn add_one(
+    mset: &mut HashMap<(String, Option<PkgId>), Option<MethodEntry>>,
+    m: MethodEntry,
+    indirect: bool,
+    multiples: bool,
+    ptr_recv: bool,
+) {
+    let key = method_key(&m.name, m.pkg);
+    if !multiples && !mset.contains_key(&key) && (indirect || !ptr_recv) {
+        mset.insert(key, Some(m));
+        return;
+    }
+    mset.insert(key, None); // collision
+}
+
+/// Embedded types appearing several times at one depth collide.
+fn consolidate(list: Vec<Embedded>) -> Vec<Embedded> {
+    let mut out: Vec<Embedded> = Vec::new();
+    for e in list {
+        if let Some(prev) = out.iter_mut().find(|x| x.ty == e.ty) {
+            prev.multiples = true;
+        } else {
+            out.push(e);
+        }
+    }
+    out
+}
+
+/// `*T` → (`T`, true); other types unchanged.
+fn deref(p: &Program, ty: TypeId) -> (TypeId, bool) {
+    match p.ty(ty) {
+        Type::Pointer(base) => (*base, true),
+        _ => (ty, false),
+    }
+}
+
+fn named_of(p: &Program, ty: TypeId) -> Option<(super::NamedId, Vec<TypeId>)> {
+    match p.ty(ty) {
+        Type::Named(n) => Some((*n, Vec::new())),
+        Type::Instance { named, args } => Some((*named, args.clone())),
+        _ => None,
+    }
+}
+
+/// All methods of an interface type, including those of embedded interfaces, deduplicated.
+pub fn interface_methods(p: &mut Program, ty: TypeId) -> Vec<MethodEntry> {
+    let mut out: Vec<MethodEntry> = Vec::new();
+    let mut visiting = HashSet::new();
+    collect_interface_methods(p, ty, &mut out, &mut visiting);
+    out
+}
+
+fn collect_interface_methods(
+    p: &mut Program,
+    ty: TypeId,
+    out: &mut Vec<MethodEntry>,
+    visiting: &mut HashSet<TypeId>,
+) {
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+        collect_interface_methods_inner(p, ty, out, visiting)
+    });
+}
+
+fn collect_interface_methods_inner(
+    p: &mut Program,
+    ty: TypeId,
+    out: &mut Vec<MethodEntry>,
+    visiting: &mut HashSet<TypeId>,
+) {
+    if !visiting.insert(ty) {
+        return;
+    }
+    let under = underlying(p, ty);
+    let Type::Interface(iface) = p.ty(under).clone() else {
+        return;
+    };
+    for m in &iface.methods {
+        if !out
+            .iter()
+            .any(|o| method_key(&o.name, o.pkg) == method_key(&m.name, m.pkg))
+        {
+            out.push(MethodEntry {
+                name: m.name.clone(),
+                pkg: m.pkg,
+                sig: m.sig,
+                recv_type_params: Vec::new(),
+            });
+        }
+    }
+    for &e in &iface.embeddeds {
+        collect_interface_methods(p, e, out, visiting);
+    }
+}
+
+/// The type of `x.name` for a value `x` of type `ty`: a field's type or a method's
+/// signature, found through embedded fields (shallowest depth, unambiguous).
+pub fn lookup_field_or_method(p: &mut Program, ty: TypeId, name: &str) -> Option<TypeId> {
+    let (typ, is_ptr) = deref(p, ty);
+    let mut current = vec![Embedded {
+        ty: typ,
+        indirect: is_ptr,
+        multiples: false,
+    }];
+    let mut seen = HashSet::new();
+    for _ in 0..64 {
+        if current.is_empty() {
+            return None;
+        }
+        let mut found: Option<TypeId> = None;
+        let mut n_found = 0;
+        let mut next = Vec::new();
+        for e in &current {
+            if let Some((named, args)) = named_of(p, e.ty) {
+                if !seen.insert(e.ty) {
+                    continue;
+                }
+                if let Some(i) = p.named[named.0 as usize]
+                    .methods
+                    .iter()
+                    .position(|m| m.name == name)
+                {
+                    let sig = method_signature(p, named, i);
+                    let tparams = named_type_params(p, named);
+                    let map: Vec<(TypeId, TypeId)> = tparams.into_iter().zip(args).collect();
+                    found = Some(subst(p, sig, &map));
+                    n_found += 1 + usize::from(e.multiples);
+                    continue;
+                }
+            }
+            let under = underlying(p, e.ty);
+            match p.ty(under).clone() {
+                Type::Struct(s) => {
+                    for f in &s.fields {
+                        if f.name == name {
+                            found = Some(f.ty);
+                            n_found += 1 + usize::from(e.multiples);
+                        } else if f.embedded {
+                            let (ft, fptr) = deref(p, f.ty);
+                            next.push(Embedded {
+                                ty: ft,
+                                indirect: e.indirect || fptr,
+                                multiples: e.multiples,
+                            });
+                        }
+                    }
+                }
+                Type::Interface(_) => {
+                    if let Some(m) = interface_methods(p, e.ty)
+                        .into_iter()
+                        .find(|m| m.name == name)
+                    {
+                        found = Some(m.sig);
+                        n_found += 1 + usize::from(e.multiples);
+                    }
+                }
+                _ => {}
+            }
+        }
+        match n_found {
+            0 => current = consolidate(next),
+            1 => return found,
+            _ => return None, // ambiguous selector
+        }
+    }
+    None
+}
+
+/// The signature of method `name` of type `ty` (for method expressions).
+pub fn lookup_method(p: &mut Program, ty: TypeId, name: &str) -> Option<TypeId> {
+    let set = method_set(p, ty);
+    set.into_iter().find(|m| m.name == name).map(|m| m.sig)
+}
+
+/// `unsafe.Sizeof` of a type, with the gc compiler's layout (go/types' `StdSizes`).
+pub fn sizeof(p: &mut Program, ty: TypeId) -> u64 {
+    sizeof_depth(p, ty, 0)
+}
+
+fn sizeof_depth(p: &mut Program, ty: TypeId, depth: u32) -> u64 {
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || sizeof_inner(p, ty, depth))
+}
+
+fn sizeof_inner(p: &mut Program, ty: TypeId, depth: u32) -> u64 {
+    if depth > 100_000 {
+        return 0;
+    }
+    let word = p.sizes().word_size;
+    let under = underlying(p, ty);
+    match p.ty(under).clone() {
+        Type::Basic(kind) => match kind {
+            BasicKind::Bool | BasicKind::Int8 | BasicKind::Uint8 => 1,
+            BasicKind::Int16 | BasicKind::Uint16 => 2,
+            BasicKind::Int32 | BasicKind::Uint32 | BasicKind::Float32 => 4,
+            BasicKind::Int64 | BasicKind::Uint64 | BasicKind::Float64 | BasicKind::Complex64 => 8,
+            BasicKind::Complex128 => 16,
+            BasicKind::String => 2 * word,
+            _ => word,
+        },
+        Type::Array { len, elem } => {
+            let n = len.unwrap_or(0);
+            if n == 0 {
+                return 0;
+            }
+            let esize = sizeof_depth(p, elem, depth + 1);
+            let align = alignof_depth(p, elem, depth + 1);
+            align_up(esize, align)
+                .saturating_mul(n - 1)
+                .saturating_add(esize)
+        }
+        Type::Slice(_) => 3 * word,
+        Type::Interface(_) => 2 * word,
+        Type::Struct(s) => {
+            if s.fields.is_empty() {
+                return 0;
+            }
+            let mut offset = 0u64;
+            let mut last_size = 0;
+            let mut max_align = 1;
+            for f in &s.fields {
+                let align = alignof_depth(p, f.ty, depth + 1);
+                max_align = max_align.max(align);
+                offset = align_up(offset, align);
+                last_size = sizeof_depth(p, f.ty, depth + 1);
+                offset += last_size;
+            }
+            let _ = last_size;
+            align_up(offset, max_align)
+        }
+        _ => word,
+    }
+}
+
+/// `unsafe.Alignof` of a type.
+pub fn alignof(p: &mut Program, ty: TypeId) -> u64 {
+    alignof_depth(p, ty, 0)
+}
+
+fn alignof_depth(p: &mut Program, ty: TypeId, depth: u32) -> u64 {
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+        alignof_inner(p, ty, depth)
+    })
+}
+
+fn alignof_inner(p: &mut Program, ty: TypeId, depth: u32) -> u64 {
+    if depth > 100_000 {
+        return 1;
+    }
+    let sizes = p.sizes();
+    let under = underlying(p, ty);
+    let a = match p.ty(under).clone() {
+        Type::Array { elem, .. } => return alignof_depth(p, elem, depth + 1),
+        Type::Struct(s) => {
+            let mut max = 1;
+            for f in &s.fields {
+                max = max.max(alignof_depth(p, f.ty, depth + 1));
+            }
+            return max;
+        }
+        Type::Slice(_) | Type::Interface(_) => sizes.word_size,
+        Type::Basic(kind) if kind.is_string() => sizes.word_size,
+        _ => sizeof_depth(p, ty, depth + 1),
+    };
+    a.clamp(1, sizes.max_align)
+}
+
+/// `unsafe.Offsetof(x.f)` for a field of a struct type `ty` (direct fields only).
+pub fn offsetof(p: &mut Program, ty: TypeId, field: &str) -> Option<u64> {
+    let (typ, _) = deref(p, ty);
+    let under = underlying(p, typ);
+    let Type::Struct(s) = p.ty(under).clone() else {
+        return None;
+    };
+    let mut offset = 0u64;
+    for f in &s.fields {
+        let align = alignof(p, f.ty);
+        offset = align_up(offset, align);
+        if f.name == field {
+            return Some(offset);
+        }
+        offset += sizeof(p, f.ty);
+    }
+    None
+}
+
+fn align_up(x: u64, align: u64) -> u64 {
+    let align = align.max(1);
+    x.div_ceil(align) * align
+}

@@ -1,0 +1,444 @@
+//! Type checking of package-level declarations: the part of go/types the API engine needs.
+//!
+//! A [`Program`] holds packages by import path and resolves package-level objects lazily:
+//! constants (with go/constant values), variables (types inferred from initialisers), types
+//! (named types, aliases, generics) and functions and methods. Function bodies are never
+//! looked at. Packages are pulled in on demand through a [`PackageSource`] (the analysed tree,
+//! a GOROOT), so only what the exported API reaches is checked.
+//!
+//! Errors never stop the check: an unresolvable name or an invalid expression gives
+//! [`Type::Invalid`] and a [`CheckError`] on the package; the rest is still resolved. Cycles
+//! (`type A B; type B A`, `const C = len([C]int{})`) are detected and reported, never
+//! followed forever.
+
+mod check;
+mod collect;
+pub mod methodset;
+mod sizes;
+pub mod ty;
+mod universe;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::ast::File;
+use crate::constant::Value;
+
+pub(crate) use check::{STACK_RED_ZONE, STACK_SEGMENT};
+pub use sizes::Sizes;
+pub use ty::{
+    BasicKind, Field, IfaceMethod, Interface, NamedId, PkgId, Signature, Struct, Term, Type,
+    TypeId, TypeParamId,
+};
+
+/// One source file of a package: its name, bytes and tree.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// File name (for errors).
+    pub name: String,
+    /// The bytes.
+    pub src: Vec<u8>,
+    /// The parsed file (bodies skipped).
+    pub ast: File,
+}
+
+/// A package's files as the build context selects them.
+#[derive(Debug, Clone)]
+pub struct PackageInput {
+    /// The import path.
+    pub path: String,
+    /// The files (GoFiles and CgoFiles).
+    pub files: Vec<Arc<SourceFile>>,
+}
+
+/// Where imported packages come from.
+pub trait PackageSource {
+    /// The package an import `path` written in package `importer` refers to (after vendor
+    /// resolution), or `None` when it is not available.
+    fn import(&self, importer: &str, path: &str) -> Option<PackageInput>;
+}
+
+/// A problem found while checking, attached to a package.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckError {
+    /// File name.
+    pub file: String,
+    /// Byte offset in the file.
+    pub offset: u32,
+    /// What.
+    pub message: String,
+}
+
+/// A package-level object.
+#[derive(Clone, Debug)]
+pub struct Object {
+    /// Its name.
+    pub name: String,
+    /// Its package (`None` for universe objects).
+    pub pkg: Option<PkgId>,
+    /// What it is, once resolved.
+    pub kind: ObjKind,
+    /// Where it is declared.
+    decl: Option<DeclRef>,
+    state: ObjState,
+}
+
+/// Index of an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjId(pub u32);
+
+/// The kinds of objects.
+#[derive(Clone, Debug)]
+pub enum ObjKind {
+    /// Not resolved yet (or failed).
+    Pending,
+    /// `const X T = v`
+    Const {
+        /// Type (possibly untyped).
+        ty: TypeId,
+        /// Value.
+        val: Value,
+    },
+    /// `var X T`
+    Var {
+        /// Type.
+        ty: TypeId,
+    },
+    /// `type T ...` (`alias` for `type T = U`).
+    TypeName {
+        /// The named type, or the aliased type.
+        ty: TypeId,
+        /// An alias declaration.
+        alias: bool,
+    },
+    /// `func F(...)`
+    Func {
+        /// A `Signature` type.
+        sig: TypeId,
+    },
+    /// A builtin function (`len`, `unsafe.Sizeof`, ...).
+    Builtin(Builtin),
+    /// `nil`
+    Nil,
+}
+
+/// Builtin functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Builtin {
+    Append,
+    Cap,
+    Clear,
+    Close,
+    Complex,
+    Copy,
+    Delete,
+    Imag,
+    Len,
+    Make,
+    Max,
+    Min,
+    New,
+    Panic,
+    Print,
+    Println,
+    Real,
+    Recover,
+    Alignof,
+    Offsetof,
+    Sizeof,
+    Add,
+    Slice,
+    SliceData,
+    String,
+    StringData,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ObjState {
+    Unresolved,
+    Resolving,
+    Done,
+}
+
+/// Where an object is declared: file, declaration, spec and name indexes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct DeclRef {
+    file: u32,
+    decl: u32,
+    spec: u32,
+    name: u32,
+}
+
+/// An import of one file.
+#[derive(Clone, Debug)]
+struct FileImport {
+    /// The path as written.
+    path: String,
+    /// The local name as written (`.`, `_` or a name), if any.
+    local: Option<String>,
+    /// The package, once looked up (`Some(None)`: not available).
+    pkg: Option<Option<PkgId>>,
+}
+
+/// A declared type.
+#[derive(Clone, Debug)]
+pub struct Named {
+    /// The type's object.
+    pub obj: ObjId,
+    /// Its package (`None` for `error` and `comparable`).
+    pub pkg: Option<PkgId>,
+    /// Its name.
+    pub name: String,
+    /// Type parameters (`TypeParam` types), once resolved.
+    pub type_params: Vec<TypeId>,
+    /// The underlying type, once resolved.
+    pub underlying: Option<TypeId>,
+    /// Declared methods.
+    pub methods: Vec<Method>,
+    state: ObjState,
+    tparams_state: ObjState,
+    decl: Option<DeclRef>,
+}
+
+/// A method declared on a named type.
+#[derive(Clone, Debug)]
+pub struct Method {
+    /// Name.
+    pub name: String,
+    /// Signature, once resolved (`None` until then).
+    pub sig: Option<TypeId>,
+    /// Pointer receiver.
+    pub ptr_recv: bool,
+    /// The receiver's type parameters (`TypeParam` types of the method's own).
+    pub recv_type_params: Vec<TypeId>,
+    decl: DeclRef,
+}
+
+/// A type parameter.
+#[derive(Clone, Debug)]
+pub struct TypeParamData {
+    /// Its name.
+    pub name: String,
+    /// Index in its list (cmd/api prints `$index`).
+    pub index: u32,
+    /// Constraint (an interface type), once resolved.
+    pub constraint: TypeId,
+}
+
+/// A checked package.
+#[derive(Debug)]
+pub struct Package {
+    /// Import path.
+    pub path: String,
+    /// Package name.
+    pub name: String,
+    /// The files.
+    pub files: Vec<Arc<SourceFile>>,
+    /// Package scope: name → object.
+    pub scope: HashMap<String, ObjId>,
+    /// Problems found.
+    pub errors: Vec<CheckError>,
+    /// Imports per file, resolved lazily.
+    file_imports: Vec<Vec<FileImport>>,
+    /// Whether the package is a stand-in for an import that could not be loaded.
+    pub missing: bool,
+}
+
+/// The type checker's state: every package reached, the type arena and the universe.
+pub struct Program<'s> {
+    source: &'s dyn PackageSource,
+    sizes: Sizes,
+    types: Vec<Type>,
+    type_index: HashMap<Type, TypeId>,
+    /// All declared types.
+    pub named: Vec<Named>,
+    /// All type parameters.
+    pub type_params: Vec<TypeParamData>,
+    /// All objects.
+    pub objects: Vec<Object>,
+    /// All packages.
+    pub packages: Vec<Package>,
+    by_path: HashMap<String, PkgId>,
+    universe: HashMap<&'static str, ObjId>,
+    unsafe_pkg: Option<PkgId>,
+    /// Import paths that could not be loaded, with the importing package.
+    pub unresolved_imports: Vec<(String, String)>,
+    /// Predeclared types.
+    pub basic: HashMap<BasicKind, TypeId>,
+    /// The `error` type.
+    pub error_type: TypeId,
+    /// The `comparable` type.
+    pub comparable_type: TypeId,
+    /// The empty interface.
+    pub empty_interface: TypeId,
+    invalid: TypeId,
+}
+
+impl<'s> Program<'s> {
+    /// A program that loads packages from `source` with type sizes `sizes`.
+    pub fn new(source: &'s dyn PackageSource, sizes: Sizes) -> Program<'s> {
+        let mut program = Program {
+            source,
+            sizes,
+            types: Vec::new(),
+            type_index: HashMap::new(),
+            named: Vec::new(),
+            type_params: Vec::new(),
+            objects: Vec::new(),
+            packages: Vec::new(),
+            by_path: HashMap::new(),
+            universe: HashMap::new(),
+            unsafe_pkg: None,
+            unresolved_imports: Vec::new(),
+            basic: HashMap::new(),
+            error_type: TypeId(0),
+            comparable_type: TypeId(0),
+            empty_interface: TypeId(0),
+            invalid: TypeId(0),
+        };
+        program.invalid = program.intern(Type::Invalid);
+        universe::populate(&mut program);
+        program
+    }
+
+    /// The type `id`.
+    #[inline]
+    pub fn ty(&self, id: TypeId) -> &Type {
+        &self.types[id.0 as usize]
+    }
+
+    /// The invalid type.
+    pub fn invalid(&self) -> TypeId {
+        self.invalid
+    }
+
+    /// Interns a type: structurally equal types get the same id (so ids compare types
+    /// identically, except that distinct declared types stay distinct).
+    pub fn intern(&mut self, ty: Type) -> TypeId {
+        if let Some(&id) = self.type_index.get(&ty) {
+            return id;
+        }
+        let id = TypeId(self.types.len() as u32);
+        self.types.push(ty.clone());
+        self.type_index.insert(ty, id);
+        id
+    }
+
+    /// The type of a basic kind.
+    pub fn basic(&self, kind: BasicKind) -> TypeId {
+        self.basic.get(&kind).copied().unwrap_or(self.invalid)
+    }
+
+    /// The package with this import path, loading and collecting it if needed. `None` when
+    /// the source does not have it.
+    pub fn package(&mut self, importer: &str, path: &str) -> Option<PkgId> {
+        if path == "unsafe" {
+            return self.unsafe_pkg;
+        }
+        if let Some(&id) = self.by_path.get(path) {
+            return Some(id);
+        }
+        let input = self.source.import(importer, path)?;
+        if let Some(&id) = self.by_path.get(&input.path) {
+            return Some(id);
+        }
+        Some(collect::add_package(self, input))
+    }
+
+    /// Looks up a package already added.
+    pub fn package_by_path(&self, path: &str) -> Option<PkgId> {
+        self.by_path.get(path).copied()
+    }
+
+    /// The package `id`.
+    pub fn pkg(&self, id: PkgId) -> &Package {
+        &self.packages[id.0 as usize]
+    }
+
+    /// Resolves (if needed) and returns an object.
+    pub fn object(&mut self, id: ObjId) -> &Object {
+        check::resolve_object(self, id);
+        &self.objects[id.0 as usize]
+    }
+
+    /// The underlying type of `ty` (resolving declared types as needed).
+    pub fn underlying(&mut self, ty: TypeId) -> TypeId {
+        check::underlying(self, ty)
+    }
+
+    /// Resolves a declared type's type parameters, underlying type and method signatures.
+    pub fn complete_named(&mut self, named: NamedId) {
+        check::complete_named(self, named);
+    }
+
+    /// The type sizes in use.
+    pub fn sizes(&self) -> Sizes {
+        self.sizes
+    }
+
+    /// Where an object is declared (`file:line:col`) and the first sentence of its doc
+    /// comment.
+    pub fn object_source(&self, id: ObjId) -> Option<(String, Option<String>)> {
+        let obj = &self.objects[id.0 as usize];
+        let (pkg, decl) = (obj.pkg?, obj.decl?);
+        let file = self.packages[pkg.0 as usize]
+            .files
+            .get(decl.file as usize)?;
+        let ast = &file.ast;
+        let (offset, doc) = match ast.decls.get(decl.decl as usize)? {
+            crate::ast::Decl::Gen(gen) => match gen.specs.get(decl.spec as usize)? {
+                crate::ast::Spec::Value(v) => {
+                    let name = ast.ident_list(v.names).get(decl.name as usize)?;
+                    (name.start, v.doc.or(gen.doc))
+                }
+                crate::ast::Spec::Type(t) => (t.name.start, t.doc.or(gen.doc)),
+                crate::ast::Spec::Import(_) => return None,
+            },
+            crate::ast::Decl::Func(f) => (f.name.start, f.doc),
+            crate::ast::Decl::Bad(_) => return None,
+        };
+        let pos = crate::span::LineIndex::new(&file.src).line_col(offset);
+        let doc = doc.and_then(|group| doc_summary(ast.comment_group(group), &file.src));
+        Some((format!("{}:{}:{}", file.name, pos.line, pos.col), doc))
+    }
+}
+
+/// The first sentence of a doc comment (go/doc's synopsis, simplified).
+fn doc_summary(comments: &[crate::token::Comment], src: &[u8]) -> Option<String> {
+    let mut text = String::new();
+    for c in comments {
+        let raw = c.span.text(src);
+        let body = raw
+            .strip_prefix("//")
+            .map(str::to_owned)
+            .or_else(|| {
+                raw.strip_prefix("/*")
+                    .and_then(|r| r.strip_suffix("*/"))
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default();
+        // Directives (`//go:generate`) are not documentation.
+        if body.starts_with("go:") || body.starts_with("line ") {
+            continue;
+        }
+        for line in body.lines() {
+            let line = line.trim();
+            if line.is_empty() {
+                if !text.is_empty() {
+                    return Some(text);
+                }
+                continue;
+            }
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(line);
+            if let Some(end) = text.find(". ") {
+                text.truncate(end + 1);
+                return Some(text);
+            }
+        }
+    }
+    (!text.is_empty()).then_some(text)
+}

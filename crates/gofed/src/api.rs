@@ -1,0 +1,339 @@
+//! `gofed api`: the exported API of a tree's packages, for one build context or several
+//! (merged as cmd/api merges them: a feature not present in every context is written
+//! `pkg P (CONTEXT), ...`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use gofed_go::api::source::{ParseCache, TreeSource};
+use gofed_go::api::{extract_package, render_goapi, ApiPackage};
+use gofed_go::build::Selector;
+use gofed_go::load::{Layout, OsFileTree, Project};
+use gofed_go::types::{Program, Sizes};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::cli::{ApiArgs, ApiFormat, ContextArgs};
+use crate::deps::load;
+
+/// One build context of an API run (cmd/api's `goos-goarch[-cgo]`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct ContextSpec {
+    goos: String,
+    goarch: String,
+    cgo: bool,
+}
+
+impl ContextSpec {
+    fn name(&self) -> String {
+        let cgo = if self.cgo { "-cgo" } else { "" };
+        format!("{}-{}{cgo}", self.goos, self.goarch)
+    }
+
+    fn parse(text: &str) -> anyhow::Result<ContextSpec> {
+        let parts: Vec<&str> = text.split('-').collect();
+        match parts.as_slice() {
+            [goos, goarch] => Ok(ContextSpec {
+                goos: (*goos).into(),
+                goarch: (*goarch).into(),
+                cgo: false,
+            }),
+            [goos, goarch, "cgo"] => Ok(ContextSpec {
+                goos: (*goos).into(),
+                goarch: (*goarch).into(),
+                cgo: true,
+            }),
+            _ => anyhow::bail!("bad context {text:?}: expected GOOS-GOARCH or GOOS-GOARCH-cgo"),
+        }
+    }
+}
+
+/// cmd/api's default context list.
+const DEFAULT_CONTEXTS: &str = "linux-386-cgo,linux-386,linux-amd64-cgo,linux-amd64,linux-arm-cgo,linux-arm,\
+darwin-amd64-cgo,darwin-amd64,windows-amd64,windows-386,freebsd-386-cgo,freebsd-386,freebsd-amd64-cgo,\
+freebsd-amd64,freebsd-arm-cgo,freebsd-arm,netbsd-386-cgo,netbsd-386,netbsd-amd64-cgo,netbsd-amd64,\
+netbsd-arm-cgo,netbsd-arm,netbsd-arm64-cgo,netbsd-arm64,openbsd-386-cgo,openbsd-386,openbsd-amd64-cgo,\
+openbsd-amd64";
+
+/// The JSON document.
+#[derive(Debug, Serialize)]
+struct ApiReport {
+    packages: Vec<MergedPackage>,
+    meta: ApiMeta,
+}
+
+#[derive(Debug, Serialize)]
+struct MergedPackage {
+    path: String,
+    name: String,
+    features: Vec<MergedFeature>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct MergedFeature {
+    #[serde(flatten)]
+    feature: gofed_go::api::Feature,
+    /// The contexts that have the feature, when not all of them do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contexts: Option<Vec<String>>,
+}
+
+#[derive(Debug, Serialize)]
+struct ApiMeta {
+    go_version: String,
+    contexts: Vec<String>,
+    /// Imports that could not be resolved (the API mentioning them is incomplete).
+    unresolved_imports: Vec<UnresolvedImport>,
+}
+
+#[derive(Debug, Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct UnresolvedImport {
+    importer: String,
+    import: String,
+}
+
+/// One context's result.
+struct ContextResult {
+    context: ContextSpec,
+    go_minor: u32,
+    packages: Vec<ApiPackage>,
+    unresolved: Vec<UnresolvedImport>,
+}
+
+pub fn api(args: &ApiArgs) -> anyhow::Result<ExitCode> {
+    let contexts = contexts(args)?;
+    let cache = ParseCache::default();
+    let results: Vec<ContextResult> = contexts
+        .par_iter()
+        .map(|ctx| analyse(args, ctx, &cache))
+        .collect::<anyhow::Result<_>>()?;
+    let n_contexts = results.len();
+    match args.format {
+        ApiFormat::Goapi if n_contexts == 1 => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(render_goapi(&results[0].packages).as_bytes())?;
+        }
+        ApiFormat::Goapi => {
+            // feature line → contexts having it
+            let mut lines: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            for result in &results {
+                for line in render_goapi(&result.packages).lines() {
+                    lines
+                        .entry(line.to_owned())
+                        .or_default()
+                        .insert(result.context.name());
+                }
+            }
+            let mut out_lines = Vec::new();
+            for (line, ctxs) in lines {
+                if ctxs.len() == n_contexts {
+                    out_lines.push(line);
+                    continue;
+                }
+                let comma = line.find(',').unwrap_or(line.len());
+                for ctx in ctxs {
+                    out_lines.push(format!("{} ({ctx}){}", &line[..comma], &line[comma..]));
+                }
+            }
+            out_lines.sort();
+            let mut out = std::io::stdout().lock();
+            for line in out_lines {
+                writeln!(out, "{line}")?;
+            }
+        }
+        ApiFormat::Json => {
+            let report = merge_json(&results);
+            crate::output::print_json(&report)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn contexts(args: &ApiArgs) -> anyhow::Result<Vec<ContextSpec>> {
+    let c = &args.context;
+    if let Some(list) = &args.contexts {
+        let list = if list == "default" {
+            DEFAULT_CONTEXTS
+        } else {
+            list.as_str()
+        };
+        return list.split(',').map(ContextSpec::parse).collect();
+    }
+    if c.all_platforms {
+        // Every real platform of the Go version, with and without cgo where supported.
+        let minor = c.go_minor.unwrap_or(gofed_go::load::NEWEST_GO_MINOR);
+        let union = Selector::all_platforms(minor, c.tags.clone());
+        let mut list: Vec<ContextSpec> = union
+            .contexts()
+            .iter()
+            .map(|ctx| ContextSpec {
+                goos: ctx.goos.clone(),
+                goarch: ctx.goarch.clone(),
+                cgo: ctx.cgo_enabled,
+            })
+            .collect();
+        list.sort();
+        list.dedup();
+        return Ok(list);
+    }
+    Ok(vec![ContextSpec {
+        goos: c.goos.clone(),
+        goarch: c.goarch.clone(),
+        cgo: c.cgo,
+    }])
+}
+
+fn analyse(
+    args: &ApiArgs,
+    spec: &ContextSpec,
+    cache: &ParseCache,
+) -> anyhow::Result<ContextResult> {
+    let ctx = ContextArgs {
+        goos: spec.goos.clone(),
+        goarch: spec.goarch.clone(),
+        cgo: spec.cgo,
+        all_platforms: false,
+        ..args.context.clone()
+    };
+    let project = load(&args.source, &ctx, true)?;
+    // The standard library: the tree itself when it is a GOROOT, else --goroot / $GOROOT.
+    let goroot_project: Option<Project> =
+        match (&project.layout, goroot_dir(args)) {
+            (Layout::Goroot { .. }, _) | (_, None) => None,
+            (_, Some(goroot)) => {
+                let src = goroot.join("src");
+                let std_ctx = ContextArgs {
+                    import_path: None,
+                    ..ctx.clone()
+                };
+                Some(load(&src, &std_ctx, true).with_context(|| {
+                    format!("loading the standard library from {}", src.display())
+                })?)
+            }
+        };
+    let mut projects = vec![&project];
+    if let Some(goroot) = &goroot_project {
+        projects.push(goroot);
+    }
+    let source = TreeSource::new(&OsFileTree, &projects, cache);
+    let mut program = Program::new(&source, Sizes::for_arch(&spec.goarch));
+
+    let is_goroot = matches!(project.layout, Layout::Goroot { .. });
+    let mut packages = Vec::new();
+    for pkg in &project.packages {
+        let has_files = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty();
+        if pkg.vendored || !has_files || !wanted(&pkg.import_path, &pkg.name, is_goroot, spec.cgo) {
+            continue;
+        }
+        let Some(id) = program.package("", &pkg.import_path) else {
+            continue;
+        };
+        packages.push(extract_package(&mut program, id));
+    }
+    let mut unresolved: Vec<UnresolvedImport> = program
+        .unresolved_imports
+        .iter()
+        .map(|(importer, import)| UnresolvedImport {
+            importer: importer.clone(),
+            import: import.clone(),
+        })
+        .collect();
+    unresolved.sort();
+    unresolved.dedup();
+    Ok(ContextResult {
+        context: spec.clone(),
+        go_minor: project.go_minor,
+        packages,
+        unresolved,
+    })
+}
+
+fn merge_json(results: &[ContextResult]) -> ApiReport {
+    let n_contexts = results.len();
+    // (package, feature text) → contexts; first context's feature and package data kept.
+    let mut packages: BTreeMap<
+        String,
+        (
+            String,
+            Vec<String>,
+            BTreeMap<String, (gofed_go::api::Feature, BTreeSet<String>)>,
+        ),
+    > = BTreeMap::new();
+    for result in results {
+        for pkg in &result.packages {
+            let entry = packages
+                .entry(pkg.path.clone())
+                .or_insert_with(|| (pkg.name.clone(), Vec::new(), BTreeMap::new()));
+            for err in &pkg.errors {
+                if !entry.1.contains(err) {
+                    entry.1.push(err.clone());
+                }
+            }
+            for f in &pkg.features {
+                entry
+                    .2
+                    .entry(f.text.clone())
+                    .or_insert_with(|| (f.clone(), BTreeSet::new()))
+                    .1
+                    .insert(result.context.name());
+            }
+        }
+    }
+    let packages = packages
+        .into_iter()
+        .map(|(path, (name, errors, features))| MergedPackage {
+            path,
+            name,
+            errors,
+            features: features
+                .into_values()
+                .map(|(feature, ctxs)| MergedFeature {
+                    feature,
+                    contexts: (ctxs.len() != n_contexts).then(|| ctxs.into_iter().collect()),
+                })
+                .collect(),
+        })
+        .collect();
+    let mut unresolved: Vec<UnresolvedImport> = results
+        .iter()
+        .flat_map(|r| r.unresolved.iter().cloned())
+        .collect();
+    unresolved.sort();
+    unresolved.dedup();
+    ApiReport {
+        packages,
+        meta: ApiMeta {
+            go_version: format!("1.{}", results.first().map_or(0, |r| r.go_minor)),
+            contexts: results.iter().map(|r| r.context.name()).collect(),
+            unresolved_imports: unresolved,
+        },
+    }
+}
+
+/// The packages whose API is reported: cmd/api walks `go list std` without `internal` and
+/// vendored packages and `unsafe` (and `go list std` has no `runtime/cgo` without cgo);
+/// commands (`package main`) have no importable API.
+fn wanted(path: &str, name: &str, is_goroot: bool, cgo: bool) -> bool {
+    if name == "main" || name.is_empty() {
+        return false;
+    }
+    if is_goroot {
+        let internal = path.split('/').any(|e| e == "internal");
+        return !internal
+            && !path.starts_with("vendor/")
+            && path != "unsafe"
+            && (cgo || path != "runtime/cgo");
+    }
+    true
+}
+
+fn goroot_dir(args: &ApiArgs) -> Option<PathBuf> {
+    args.goroot
+        .clone()
+        .or_else(|| std::env::var_os("GOROOT").map(PathBuf::from))
+}
