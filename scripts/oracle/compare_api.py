@@ -7,7 +7,8 @@ Usage:
                          [--known FILE] [--summary FILE] [--limit 50]
   compare_api.py select-gocode --golist GOLIST.jsonl [--golist-errors ERRORS.jsonl]
                          [--count 150]
-  compare_api.py load --out OUT.txt --dropped DROPPED.txt --packages PKGS.txt -- CMD [ARG...]
+  compare_api.py load --out OUT.txt --dropped DROPPED.txt --packages PKGS.txt
+                         [--allow-errors-flag F] -- CMD [ARG...]
 
 compare
   REF.txt and GOFED.txt hold cmd/api feature lines (`pkg P, func F()`,
@@ -53,7 +54,11 @@ load
   which are dropped. When CMD has goapi's -v flag and cmd/api's code
   panicked, the package it was exporting (the last `package NAME ("PATH")`
   log line before the panic) is dropped directly and the rest run again
-  without bisecting. OUT.txt gets the merged, bytewise sorted features of
+  without bisecting. With --allow-errors-flag F (goapi: -allow-errors, and
+  -v in CMD), a failing set is first run once more with F: goapi then
+  prints each requested package's load errors just before the `package`
+  log line of its export, which names the packages to drop; the rest is run
+  again without F (bisected if it still fails). OUT.txt gets the merged, bytewise sorted features of
   the packages that loaded, DROPPED.txt `PKG<TAB>REASON` lines (REASON: the
   first `panic:` or error line of the failing run's stderr). Exit 0 when at
   least one package loaded, 2 otherwise.
@@ -375,7 +380,7 @@ def cmd_load(args):
     lines, dropped = [], []
     runs = [0]
 
-    def run(ps):
+    def run(ps, attribute=True):
         runs[0] += 1
         r = subprocess.run(cmd + ps, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if r.returncode == 0:
@@ -391,9 +396,39 @@ def cmd_load(args):
             dropped.append((culprit, reason))
             run([p for p in ps if p != culprit])
             return
+        if args.allow_errors_flag and attribute:
+            bad = attributed_errors(ps)
+            if bad:
+                dropped.extend(bad)
+                names = set(p for p, _ in bad)
+                rest = [p for p in ps if p not in names]
+                if rest:
+                    run(rest, attribute=False)
+                return
         h = len(ps) // 2
-        run(ps[:h])
-        run(ps[h:])
+        run(ps[:h], attribute=False)
+        run(ps[h:], attribute=False)
+
+    def attributed_errors(ps):
+        """One run with the allow-errors flag: goapi prints each root's
+        errors just before exporting it (-v logs `package NAME ("PATH")`),
+        so the errors seen since the previous export belong to PATH."""
+        runs[0] += 1
+        r = subprocess.run(cmd + [args.allow_errors_flag] + ps, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        bad, pending = [], []
+        for l in r.stderr.decode("utf-8", "replace").splitlines():
+            if l.startswith("panic:"):
+                return []
+            m = EXPORT_RE.match(l)
+            if m:
+                if pending:
+                    bad.append((m.group(1), "exit 3, " + pending[0]))
+                pending = []
+            elif l.startswith("goapi: package error:"):
+                pending.append(l.strip())
+        if pending or any(p not in ps for p, _ in bad):
+            return []  # errors of a package that was not exported: bisect instead
+        return bad
 
     if pkgs:
         run(pkgs)
@@ -429,6 +464,8 @@ def main():
     l.add_argument("--out", required=True)
     l.add_argument("--dropped", required=True)
     l.add_argument("--packages", required=True)
+    l.add_argument("--allow-errors-flag", default="",
+                   help="CMD's flag to print despite errors (goapi: -allow-errors), to find the failing packages in one run")
     l.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     fn = {"compare": cmd_compare, "select-gocode": cmd_select_gocode, "load": cmd_load}[args.command]

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use gofed_go::api::{extract_package, render_goapi};
+use gofed_go::constant::StringStyle;
 use gofed_go::parser::parse_file;
 use gofed_go::types::{PackageInput, PackageSource, Program, Sizes, SourceFile};
 
@@ -49,7 +50,7 @@ fn api(packages: &[(&str, &[(&str, &str)])]) -> String {
     let source = MemSource::new(packages);
     let mut program = Program::new(&source, Sizes::for_arch("amd64"));
     let id = program.package("", "p").expect("package p");
-    let pkg = extract_package(&mut program, id);
+    let pkg = extract_package(&mut program, id, StringStyle::Current);
     let mut out = render_goapi(std::slice::from_ref(&pkg));
     for err in &pkg.errors {
         out.push_str(&format!(

@@ -8,9 +8,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use gofed_go::api::legacy::{gofed_legacy, make_relative, LegacyPackage};
 use gofed_go::api::source::{ParseCache, TreeSource};
-use gofed_go::api::{extract_package, render_goapi, ApiPackage};
+use gofed_go::api::stdlib::{Chain, StdSummary};
+use gofed_go::api::{extract_package, is_api_package, render_goapi, ApiPackage};
 use gofed_go::build::Selector;
+use gofed_go::constant::StringStyle;
 use gofed_go::load::{Layout, OsFileTree, Project};
 use gofed_go::types::{Program, Sizes};
 use rayon::prelude::*;
@@ -103,6 +106,8 @@ struct ContextResult {
     go_minor: u32,
     packages: Vec<ApiPackage>,
     unresolved: Vec<UnresolvedImport>,
+    /// gofed-ng's historical shape (with `--format gofed`).
+    legacy: Vec<LegacyPackage>,
 }
 
 pub fn api(args: &ApiArgs) -> anyhow::Result<ExitCode> {
@@ -149,6 +154,11 @@ pub fn api(args: &ApiArgs) -> anyhow::Result<ExitCode> {
         ApiFormat::Json => {
             let report = merge_json(&results);
             crate::output::print_json(&report)?;
+        }
+        ApiFormat::Gofed => {
+            // The historical shape has no contexts: the first context's API.
+            let legacy = results.first().map_or(&[][..], |r| r.legacy.as_slice());
+            crate::output::print_json(&legacy)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -220,20 +230,38 @@ fn analyse(
     if let Some(goroot) = &goroot_project {
         projects.push(goroot);
     }
-    let source = TreeSource::new(&OsFileTree, &projects, cache);
+    let tree_source = TreeSource::new(&OsFileTree, &projects, cache);
+    // Without a GOROOT, the standard library comes from gofed's embedded summary.
+    let summary = StdSummary::new();
+    let source = if is_goroot_layout(&project) || goroot_project.is_some() {
+        Chain(vec![&tree_source])
+    } else {
+        Chain(vec![&tree_source, &summary])
+    };
     let mut program = Program::new(&source, Sizes::for_arch(&spec.goarch));
 
     let is_goroot = matches!(project.layout, Layout::Goroot { .. });
+    // cmd/api of Go 1.19 and earlier printed some float constants differently.
+    let style = if project.go_minor <= 19 {
+        StringStyle::Go119
+    } else {
+        StringStyle::Current
+    };
     let mut packages = Vec::new();
+    let mut ids = Vec::new();
     for pkg in &project.packages {
         let has_files = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty();
-        if pkg.vendored || !has_files || !wanted(&pkg.import_path, &pkg.name, is_goroot, spec.cgo) {
+        if pkg.vendored
+            || !has_files
+            || !is_api_package(&pkg.import_path, &pkg.name, is_goroot, spec.cgo)
+        {
             continue;
         }
         let Some(id) = program.package("", &pkg.import_path) else {
             continue;
         };
-        packages.push(extract_package(&mut program, id));
+        ids.push(id);
+        packages.push(extract_package(&mut program, id, style));
     }
     let mut unresolved: Vec<UnresolvedImport> = program
         .unresolved_imports
@@ -245,38 +273,51 @@ fn analyse(
         .collect();
     unresolved.sort();
     unresolved.dedup();
+    let legacy = if args.format == ApiFormat::Gofed {
+        let mut legacy = gofed_legacy(&mut program, &ids);
+        if let Some(root) = root_import_path(&project) {
+            make_relative(&mut legacy, &root);
+        }
+        legacy
+    } else {
+        Vec::new()
+    };
     Ok(ContextResult {
         context: spec.clone(),
         go_minor: project.go_minor,
         packages,
         unresolved,
+        legacy,
     })
+}
+
+/// A package's features across contexts, while merging.
+struct PackageAcc {
+    name: String,
+    errors: Vec<String>,
+    /// Feature text → (feature, contexts having it).
+    features: BTreeMap<String, (gofed_go::api::Feature, BTreeSet<String>)>,
 }
 
 fn merge_json(results: &[ContextResult]) -> ApiReport {
     let n_contexts = results.len();
-    // (package, feature text) → contexts; first context's feature and package data kept.
-    let mut packages: BTreeMap<
-        String,
-        (
-            String,
-            Vec<String>,
-            BTreeMap<String, (gofed_go::api::Feature, BTreeSet<String>)>,
-        ),
-    > = BTreeMap::new();
+    let mut packages: BTreeMap<String, PackageAcc> = BTreeMap::new();
     for result in results {
         for pkg in &result.packages {
-            let entry = packages
+            let acc = packages
                 .entry(pkg.path.clone())
-                .or_insert_with(|| (pkg.name.clone(), Vec::new(), BTreeMap::new()));
+                .or_insert_with(|| PackageAcc {
+                    name: pkg.name.clone(),
+                    errors: Vec::new(),
+                    features: BTreeMap::new(),
+                });
             for err in &pkg.errors {
-                if !entry.1.contains(err) {
-                    entry.1.push(err.clone());
+                if !acc.errors.contains(err) {
+                    acc.errors.push(err.clone());
                 }
             }
             for f in &pkg.features {
-                entry
-                    .2
+                acc.features
                     .entry(f.text.clone())
                     .or_insert_with(|| (f.clone(), BTreeSet::new()))
                     .1
@@ -286,11 +327,12 @@ fn merge_json(results: &[ContextResult]) -> ApiReport {
     }
     let packages = packages
         .into_iter()
-        .map(|(path, (name, errors, features))| MergedPackage {
+        .map(|(path, acc)| MergedPackage {
             path,
-            name,
-            errors,
-            features: features
+            name: acc.name,
+            errors: acc.errors,
+            features: acc
+                .features
                 .into_values()
                 .map(|(feature, ctxs)| MergedFeature {
                     feature,
@@ -315,21 +357,36 @@ fn merge_json(results: &[ContextResult]) -> ApiReport {
     }
 }
 
-/// The packages whose API is reported: cmd/api walks `go list std` without `internal` and
-/// vendored packages and `unsafe` (and `go list std` has no `runtime/cgo` without cgo);
-/// commands (`package main`) have no importable API.
-fn wanted(path: &str, name: &str, is_goroot: bool, cgo: bool) -> bool {
-    if name == "main" || name.is_empty() {
-        return false;
+/// The import path of the tree's root, for gofed-ng's root-relative package names.
+fn root_import_path(project: &Project) -> Option<String> {
+    let rel = |base: &std::path::Path| -> Option<String> {
+        Some(
+            project
+                .root
+                .strip_prefix(base)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/"),
+        )
+    };
+    match &project.layout {
+        Layout::Module { dir, path } => {
+            let rel = rel(dir)?;
+            Some(if rel.is_empty() {
+                path.clone()
+            } else {
+                format!("{path}/{rel}")
+            })
+        }
+        Layout::Prefix { import_path } => Some(import_path.clone()),
+        Layout::Gopath { src } => rel(src),
+        Layout::Goroot { goroot, .. } => rel(&goroot.join("src")),
+        _ => None,
     }
-    if is_goroot {
-        let internal = path.split('/').any(|e| e == "internal");
-        return !internal
-            && !path.starts_with("vendor/")
-            && path != "unsafe"
-            && (cgo || path != "runtime/cgo");
-    }
-    true
+}
+
+fn is_goroot_layout(project: &Project) -> bool {
+    matches!(project.layout, Layout::Goroot { .. })
 }
 
 fn goroot_dir(args: &ApiArgs) -> Option<PathBuf> {

@@ -46,6 +46,8 @@ pub enum ApiFormat {
     /// Packages and their features with kinds, plus meta (unresolved imports).
     #[default]
     Json,
+    /// gofed-ng's historical shape: `[{package, datatypes, functions, variables}]`.
+    Gofed,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +154,14 @@ pub enum DebugCommand {
         #[arg(long)]
         files_from: Option<PathBuf>,
     },
+    /// Print Go-syntax stubs of a GOROOT's standard library API (the embedded summary).
+    StdSummary {
+        /// The Go distribution.
+        #[arg(long)]
+        goroot: PathBuf,
+    },
+    /// Print the cmd/api lines of the embedded standard library summary.
+    StdSummaryApi,
     /// Measure single-thread parse throughput (bodies skipped) over every .go file of a tree.
     BenchParse {
         /// Root directory.

@@ -1,5 +1,6 @@
 //! Walking a checked package as cmd/api's `Walker.export` does.
 
+use crate::constant::StringStyle;
 use crate::types::methodset::{interface_methods, method_set};
 use crate::types::ty::{PkgId, Type, TypeId};
 use crate::types::{ObjKind, Program};
@@ -12,7 +13,9 @@ fn is_exported(name: &str) -> bool {
 }
 
 /// The API of package `pkg` (exported names in sorted order, as cmd/api walks them).
-pub fn extract_package(p: &mut Program, pkg: PkgId) -> ApiPackage {
+/// Constant values are printed as the Go release of `style` prints them (Go 1.20 changed
+/// the short form of some floats).
+pub fn extract_package(p: &mut Program, pkg: PkgId, style: StringStyle) -> ApiPackage {
     let printer = Printer { current: pkg };
     let mut names: Vec<String> = p
         .pkg(pkg)
@@ -36,7 +39,7 @@ pub fn extract_package(p: &mut Program, pkg: PkgId) -> ApiPackage {
                     name.clone(),
                     format!("const {name} {ty_text}"),
                 ));
-                let short = val.string();
+                let short = val.string_as(style);
                 let exact = val.exact_string();
                 let text = if short == exact {
                     format!("const {name} = {short}")

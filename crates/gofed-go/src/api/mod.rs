@@ -8,8 +8,11 @@
 //! method sets of `T` and `*T`.
 
 mod extract;
+pub mod legacy;
 mod print;
 pub mod source;
+pub mod stdlib;
+pub mod stub;
 
 pub use extract::extract_package;
 
@@ -83,6 +86,23 @@ pub enum FeatureKind {
     InterfaceMethod,
     /// `method (T) M(...)`
     Method,
+}
+
+/// Whether a package's API is reported: cmd/api walks `go list std` without `internal` and
+/// vendored packages and `unsafe` (and `go list std` has no `runtime/cgo` without cgo);
+/// commands (`package main`) have no importable API.
+pub fn is_api_package(path: &str, name: &str, in_goroot: bool, cgo: bool) -> bool {
+    if name == "main" || name.is_empty() {
+        return false;
+    }
+    if in_goroot {
+        let internal = path.split('/').any(|e| e == "internal");
+        return !internal
+            && !path.starts_with("vendor/")
+            && path != "unsafe"
+            && (cgo || path != "runtime/cgo");
+    }
+    true
 }
 
 /// Renders packages as cmd/api does: `pkg PATH, TEXT` lines, sorted bytewise.

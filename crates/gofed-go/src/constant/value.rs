@@ -18,7 +18,7 @@ pub const MAX_SHIFT: u32 = 1 << 24;
 const MAX_EXP: u64 = 4 << 10;
 
 /// `UnaryOp`: `+x`, `-x`, `^x`, `!x`. For `^`, `prec > 0` is the bit size of an unsigned
-/// operand type, which limits the result to `prec` bits.
+/// operand type, which limits the result to `prec` bits (at most [`MAX_SHIFT`]).
 pub fn unary_op(op: Op, y: &Value, prec: u32) -> Result<Value, ConstError> {
     let invalid = || ConstError::InvalidOperation {
         op: op.as_str(),
@@ -41,6 +41,9 @@ pub fn unary_op(op: Op, y: &Value, prec: u32) -> Result<Value, ConstError> {
             Ok(make_complex(re, im))
         }
         (Op::Xor, Repr::Int64(_) | Repr::Int(_)) => {
+            if prec > MAX_SHIFT {
+                return Err(ConstError::ShiftTooLarge(prec));
+            }
             let mut z = !to_bigint(y);
             if prec > 0 {
                 z &= (BigInt::one() << prec) - 1u32;
@@ -61,10 +64,9 @@ pub fn binary_op(x: &Value, op: Op, y: &Value) -> Result<Value, ConstError> {
         op: op.as_str(),
         kind: x.kind(),
     };
-    if matches!(op, Op::Quo | Op::QuoInt | Op::Rem) && !x.is_unknown() && sign(&y) == 0 {
-        if x.kind() != Kind::Bool && x.kind() != Kind::String {
-            return Err(ConstError::DivisionByZero);
-        }
+    let numeric = matches!(x.kind(), Kind::Int | Kind::Float | Kind::Complex);
+    if matches!(op, Op::Quo | Op::QuoInt | Op::Rem) && numeric && sign(&y) == 0 {
+        return Err(ConstError::DivisionByZero);
     }
     match (&x.0, &y.0) {
         (Repr::Unknown, _) => Ok(x.clone()),
