@@ -559,11 +559,7 @@ mod tests {
                     .map(|(name, src)| {
                         let src = src.as_bytes().to_vec();
                         let ast = parse_file(&src).file;
-                        Arc::new(SourceFile {
-                            name: (*name).to_owned(),
-                            src,
-                            ast,
-                        })
+                        Arc::new(SourceFile::new((*name).to_owned(), src, ast))
                     })
                     .collect();
                 map.insert((*path).to_owned(), files);

@@ -25,11 +25,7 @@ impl ParseCache {
         }
         let src = tree.read(&path).ok()?;
         let ast = parse_file(&src).file;
-        let file = Arc::new(SourceFile {
-            name: path.display().to_string(),
-            src,
-            ast,
-        });
+        let file = Arc::new(SourceFile::new(path.display().to_string(), src, ast));
         self.files.lock().ok()?.insert(path, Arc::clone(&file));
         Some(file)
     }

@@ -93,11 +93,11 @@ impl PackageSource for StdSummary {
                     .as_bytes()
                     .to_vec();
                 let ast = parse_file(&src).file;
-                Arc::new(SourceFile {
-                    name: format!("<std summary>/{path}.go"),
+                Arc::new(SourceFile::new(
+                    format!("<std summary>/{path}.go"),
                     src,
                     ast,
-                })
+                ))
             })
             .clone();
         Some(PackageInput {

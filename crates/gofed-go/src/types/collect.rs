@@ -25,6 +25,8 @@ pub(super) fn add_package(program: &mut Program, input: PackageInput) -> PkgId {
     let mut scope: HashMap<String, ObjId> = HashMap::new();
     let mut file_imports = Vec::with_capacity(input.files.len());
     let mut methods: Vec<(String, Method)> = Vec::new();
+    // `type A = T` with T a plain name: methods may be declared on A.
+    let mut alias_targets: HashMap<String, String> = HashMap::new();
 
     for (file_idx, file) in input.files.iter().enumerate() {
         let src = &file.src;
@@ -68,6 +70,10 @@ pub(super) fn add_package(program: &mut Program, input: PackageInput) -> PkgId {
                                     continue;
                                 }
                                 let id = add_object(program, name, pkg, at(0));
+                                if ty.assign.is_some() && matches!(ast.expr(ty.ty), Expr::Ident) {
+                                    let target = ast.expr_span(ty.ty).text(src).to_owned();
+                                    alias_targets.insert(name.to_owned(), target);
+                                }
                                 if ty.assign.is_none() {
                                     let named = NamedId(program.named.len() as u32);
                                     program.named.push(Named {
@@ -140,7 +146,13 @@ pub(super) fn add_package(program: &mut Program, input: PackageInput) -> PkgId {
     }
 
     // Attach methods to the declared types of this package.
-    for (base, method) in methods {
+    for (mut base, method) in methods {
+        for _ in 0..16 {
+            match alias_targets.get(&base) {
+                Some(target) => base.clone_from(target),
+                None => break,
+            }
+        }
         let Some(&obj) = scope.get(&base) else {
             continue;
         };

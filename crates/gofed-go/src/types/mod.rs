@@ -40,6 +40,27 @@ pub struct SourceFile {
     pub src: Vec<u8>,
     /// The parsed file (bodies skipped).
     pub ast: File,
+    /// Line starts, built when a position is first shown.
+    lines: std::sync::OnceLock<crate::span::LineIndex>,
+}
+
+impl SourceFile {
+    /// A file from its name, bytes and tree.
+    pub fn new(name: String, src: Vec<u8>, ast: File) -> SourceFile {
+        SourceFile {
+            name,
+            src,
+            ast,
+            lines: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Line and column of a byte offset.
+    pub fn line_col(&self, offset: u32) -> crate::span::LineCol {
+        self.lines
+            .get_or_init(|| crate::span::LineIndex::new(&self.src))
+            .line_col(offset)
+    }
 }
 
 /// A package's files as the build context selects them.
@@ -398,7 +419,7 @@ impl<'s> Program<'s> {
             crate::ast::Decl::Func(f) => (f.name.start, f.doc),
             crate::ast::Decl::Bad(_) => return None,
         };
-        let pos = crate::span::LineIndex::new(&file.src).line_col(offset);
+        let pos = file.line_col(offset);
         let doc = doc.and_then(|group| doc_summary(ast.comment_group(group), &file.src));
         Some((format!("{}:{}:{}", file.name, pos.line, pos.col), doc))
     }
