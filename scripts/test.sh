@@ -18,6 +18,10 @@
 #                    also checks tests/oracle/known-differences.txt parses)
 #   parse-SUITE      scripts/oracle-parse.sh SUITE ROOT GOROOT
 #   golist-SUITE     scripts/oracle-golist.sh SUITE ROOT [GOROOT]
+#   api-SUITE        scripts/oracle-api.sh SUITE (go1.19-std, go1.19-std-contexts,
+#                    gocode, go1.27-small): gofed api vs cmd/api / goapi
+#   std-summary      scripts/gen-std-summary.sh --check: the embedded std
+#                    summary is reproducible and round-trips
 #   golist-ctx-*     the same on the Go 1.27.3 std for windows/amd64,
 #                    linux/386 and freebsd/riscv64 without cgo, darwin/arm64
 #                    with cgo
@@ -150,6 +154,22 @@ conformance() {
       skip_step "golist-$suite" "$why"
     fi
   done
+  # API conformance with cmd/api (Go 1.19 std, one context and several), goapi
+  # on third-party packages and on the Go 1.27.3 std packages go/types 1.26 loads.
+  for suite in go1.19-std go1.19-std-contexts gocode go1.27-small; do
+    if why=$(have_oracle && have_corpus "${suite%%-*}"); then
+      run_step "api-$suite" "$REPO/scripts/oracle-api.sh" "$suite"
+    else
+      skip_step "api-$suite" "$why"
+    fi
+  done
+  # The embedded standard library summary: reproducible from Go 1.27.3 and
+  # giving the same API as the sources.
+  if why=$(have_corpus go1.27); then
+    run_step std-summary env GOFED="$gofed" "$REPO/scripts/gen-std-summary.sh" --check "$GO127"
+  else
+    skip_step std-summary "$why"
+  fi
   # Other build contexts on the Go 1.27.3 standard library (GOOS/GOARCH/cgo
   # decide the file sets and the packages listed).
   for ctx in "windows amd64 0" "linux 386 0" "darwin arm64 1" "freebsd riscv64 0"; do
