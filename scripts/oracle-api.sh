@@ -19,11 +19,14 @@
 #                        error, no cgo files, not main, no internal/testdata/
 #                        vendor element, round-robin over repository roots).
 #                        Reference: goapi (Go 1.19 go/types) on all of them in
-#                        one call; packages it fails on are dropped by
-#                        bisection and listed in the summary with the reason.
-#                        gofed: gofed api /usr/share/gocode/src --format goapi
-#                        --go 1.19 --goos linux --goarch amd64 --cgo false,
-#                        only the chosen packages' lines compared
+#                        one call; packages it fails on are found (goapi -v
+#                        and -allow-errors, else bisection: compare_api.py
+#                        load), dropped and listed in the summary with the
+#                        reason. gofed: gofed api /usr/share/gocode/src
+#                        --format goapi --go 1.19 --goos linux --goarch amd64
+#                        --cgo false --goroot /usr/lib/go-1.19 (its std
+#                        resolves the std imports), only the chosen packages'
+#                        lines compared
 #   go1.27-small         a fixed list of Go 1.27.3 std packages (GO127_PKGS) that
 #                        goapi-new (Go 1.26.6 go/types) is tried on, failures
 #                        dropped the same way (those importing os, via

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::cli::{ApiArgs, ApiFormat, ContextArgs};
-use crate::deps::load;
+use crate::deps::{load, Purpose};
 
 /// One build context of an API run (cmd/api's `goos-goarch[-cgo]`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -210,7 +210,7 @@ fn analyse(
         all_platforms: false,
         ..args.context.clone()
     };
-    let project = load(&args.source, &ctx, true)?;
+    let project = load(&args.source, &ctx, Purpose::Api)?;
     // The standard library: the tree itself when it is a GOROOT, else --goroot / $GOROOT.
     let goroot_project: Option<Project> =
         match (&project.layout, goroot_dir(args)) {
@@ -221,7 +221,7 @@ fn analyse(
                     import_path: None,
                     ..ctx.clone()
                 };
-                Some(load(&src, &std_ctx, true).with_context(|| {
+                Some(load(&src, &std_ctx, Purpose::Api).with_context(|| {
                     format!("loading the standard library from {}", src.display())
                 })?)
             }

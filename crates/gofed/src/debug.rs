@@ -207,7 +207,7 @@ fn std_summary(goroot: &Path) -> anyhow::Result<ExitCode> {
         go_minor: None,
         import_path: None,
     };
-    let project = crate::deps::load(&src, &ctx, true)?;
+    let project = crate::deps::load(&src, &ctx, crate::deps::Purpose::Api)?;
     let cache = ParseCache::default();
     let source = TreeSource::new(&gofed_go::load::OsFileTree, &[&project], &cache);
     let mut program = Program::new(&source, Sizes::for_arch("amd64"));

@@ -15,7 +15,7 @@ use crate::cli::{ContextArgs, DepsArgs, Format, PackagesArgs};
 use crate::output::print_json;
 
 pub fn packages(args: &PackagesArgs) -> anyhow::Result<ExitCode> {
-    let project = load(&args.source, &args.context, false)?;
+    let project = load(&args.source, &args.context, Purpose::Deps)?;
     match args.format {
         Format::Json => print_json(&project.packages)?,
         Format::Text => {
@@ -29,9 +29,17 @@ pub fn packages(args: &PackagesArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Loads the packages of a tree; `include_vendor` adds the packages under `vendor/` (for type
-/// checking; `go list ./...` leaves them out).
-pub fn load(source: &Path, args: &ContextArgs, include_vendor: bool) -> anyhow::Result<Project> {
+/// What a load is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// Package lists and imports with `go list` semantics (tests included, no vendor).
+    Deps,
+    /// Type checking: packages under `vendor/` too, no tests, file bytes kept for parsing.
+    Api,
+}
+
+/// Loads the packages of a tree.
+pub fn load(source: &Path, args: &ContextArgs, purpose: Purpose) -> anyhow::Result<Project> {
     // Absolute but with symbolic links kept: a GOROOT is recognised by its layout
     // (`GOROOT/src` next to `GOROOT/VERSION`), which links such as Debian's may hide.
     let root = std::path::absolute(source).with_context(|| format!("{}", source.display()))?;
@@ -60,7 +68,9 @@ pub fn load(source: &Path, args: &ContextArgs, include_vendor: bool) -> anyhow::
         selector,
         go_minor: Some(minor),
         import_path: args.import_path.clone(),
-        include_vendor,
+        include_vendor: purpose == Purpose::Api,
+        skip_tests: purpose == Purpose::Api,
+        keep_sources: purpose == Purpose::Api,
     };
     let project = load_tree(&OsFileTree, &root, &config)?;
     Ok(project)
@@ -131,7 +141,7 @@ struct Unresolved {
 }
 
 pub fn deps(args: &DepsArgs) -> anyhow::Result<ExitCode> {
-    let project = load(&args.source, &args.context, false)?;
+    let project = load(&args.source, &args.context, Purpose::Deps)?;
     let classifier = Classifier::new(&project);
     let keep = |path: &&str| args.std || !classifier.is_std(path);
     let mut packages = Vec::new();

@@ -19,11 +19,19 @@ pub struct ParseCache {
 }
 
 impl ParseCache {
-    fn get_or_parse(&self, tree: &dyn FileTree, path: PathBuf) -> Option<Arc<SourceFile>> {
+    fn get_or_parse(
+        &self,
+        tree: &dyn FileTree,
+        path: PathBuf,
+        bytes: Option<&Arc<[u8]>>,
+    ) -> Option<Arc<SourceFile>> {
         if let Some(file) = self.files.lock().ok()?.get(&path) {
             return Some(Arc::clone(file));
         }
-        let src = tree.read(&path).ok()?;
+        let src = match bytes {
+            Some(bytes) => bytes.to_vec(),
+            None => tree.read(&path).ok()?,
+        };
         let ast = parse_file(&src).file;
         let file = Arc::new(SourceFile::new(path.display().to_string(), src, ast));
         self.files.lock().ok()?.insert(path, Arc::clone(&file));
@@ -58,12 +66,21 @@ impl TreeSource {
         let packages = wanted
             .par_iter()
             .map(|pkg| {
-                let files = pkg
-                    .go_files
-                    .iter()
-                    .chain(&pkg.cgo_files)
-                    .filter_map(|name| cache.get_or_parse(tree, pkg.dir.join(name)))
-                    .collect();
+                let files = if pkg.sources.is_empty() {
+                    pkg.go_files
+                        .iter()
+                        .chain(&pkg.cgo_files)
+                        .filter_map(|name| cache.get_or_parse(tree, pkg.dir.join(name), None))
+                        .collect()
+                } else {
+                    // The loader kept the bytes: no second read.
+                    pkg.sources
+                        .iter()
+                        .filter_map(|(name, src)| {
+                            cache.get_or_parse(tree, pkg.dir.join(name), Some(src))
+                        })
+                        .collect()
+                };
                 (
                     pkg.import_path.clone(),
                     Entry {

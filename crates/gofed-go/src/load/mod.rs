@@ -163,6 +163,12 @@ pub struct LoadConfig {
     /// Also load the packages under `vendor/` directories (as dependencies for type
     /// checking; `go list ./...` does not list them).
     pub include_vendor: bool,
+    /// Skip `_test.go` files entirely (their names and imports are not reported): what
+    /// API analysis needs, and faster.
+    pub skip_tests: bool,
+    /// Keep the bytes of the package files (GoFiles, CgoFiles) in [`Package::sources`], so
+    /// that a later full parse does not read them again.
+    pub keep_sources: bool,
 }
 
 /// A package, with `go list -json`'s field names and meanings.
@@ -219,6 +225,9 @@ pub struct Package {
     /// (`go list` reports them as errors of the dependency).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub import_errors: Vec<String>,
+    /// The bytes of GoFiles and CgoFiles, when loaded with `keep_sources`.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub sources: Vec<(String, std::sync::Arc<[u8]>)>,
 }
 
 /// `go list`'s `Error` object.
@@ -329,6 +338,8 @@ pub fn load_tree(
         root,
         layout: &layout,
         selector: &config.selector,
+        skip_tests: config.skip_tests,
+        keep_sources: config.keep_sources,
     };
     let mut packages: Vec<Package> = dirs
         .par_iter()
@@ -478,9 +489,12 @@ struct LoadContext<'a> {
     root: &'a Path,
     layout: &'a Layout,
     selector: &'a Selector,
+    skip_tests: bool,
+    keep_sources: bool,
 }
 
 /// What one `.go` file contributes.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum FileClass {
     Go,
     Cgo,
@@ -539,7 +553,10 @@ impl LoadContext<'_> {
 
         for entry in entries.iter().filter(|e| !e.is_dir) {
             let name = entry.name.as_str();
-            if !name.ends_with(".go") || build::is_hidden(name) {
+            if !name.ends_with(".go")
+                || build::is_hidden(name)
+                || self.skip_tests && name.ends_with("_test.go")
+            {
                 continue;
             }
             if !self.selector.name_matches(name) {
@@ -629,6 +646,10 @@ impl LoadContext<'_> {
             list.push(name.to_owned());
             if let Some(set) = set {
                 set.extend(file_imports);
+            }
+            if self.keep_sources && matches!(class, FileClass::Go | FileClass::Cgo) {
+                pkg.sources
+                    .push((name.to_owned(), std::sync::Arc::from(src)));
             }
         }
 
