@@ -559,6 +559,7 @@ fn constraint_type(p: &mut Program, env: &Env, e: ExprId) -> TypeId {
         return p.intern(Type::Interface(Interface {
             methods: Vec::new(),
             embeddeds: vec![t],
+            is_any: false,
         }));
     }
     t
@@ -643,6 +644,7 @@ fn subst_inner(p: &mut Program, ty: TypeId, map: &[(TypeId, TypeId)]) -> TypeId 
                 })
                 .collect(),
             embeddeds: i.embeddeds.iter().map(|&x| subst(p, x, map)).collect(),
+            is_any: i.is_any,
         }),
         Type::Union(terms) => Type::Union(
             terms
@@ -1301,13 +1303,13 @@ fn index_expr(p: &mut Program, env: &Env, e: ExprId, x: ExprId, indices: &[ExprI
                                 if let Some(&b) = bytes.get(idx as usize) {
                                     return Operand {
                                         mode: Mode::Const(Value::int64(i64::from(b))),
-                                        ty: p.basic(BasicKind::Uint8),
+                                        ty: p.basic(BasicKind::Byte),
                                     };
                                 }
                             }
                         }
                     }
-                    Operand::value(p.basic(BasicKind::Uint8))
+                    Operand::value(p.basic(BasicKind::Byte))
                 }
                 Type::Slice(elem) | Type::Array { elem, .. } => Operand::value(elem),
                 Type::Pointer(base) => {
@@ -1421,9 +1423,9 @@ fn unary(p: &mut Program, env: &Env, e: ExprId, op: TokenKind, x: ExprId) -> Ope
 
 fn basic_bits(p: &Program, kind: BasicKind) -> u32 {
     match kind {
-        BasicKind::Int8 | BasicKind::Uint8 => 8,
+        BasicKind::Int8 | BasicKind::Uint8 | BasicKind::Byte => 8,
         BasicKind::Int16 | BasicKind::Uint16 => 16,
-        BasicKind::Int32 | BasicKind::Uint32 | BasicKind::Float32 => 32,
+        BasicKind::Int32 | BasicKind::Uint32 | BasicKind::Float32 | BasicKind::Rune => 32,
         BasicKind::Int | BasicKind::Uint | BasicKind::Uintptr => (p.sizes().word_size * 8) as u32,
         _ => 64,
     }
@@ -1467,10 +1469,10 @@ fn basic_target(kind: BasicKind) -> constant::BasicTarget {
         BasicKind::Int => T::Int,
         BasicKind::Int8 => T::Int8,
         BasicKind::Int16 => T::Int16,
-        BasicKind::Int32 => T::Int32,
+        BasicKind::Int32 | BasicKind::Rune => T::Int32,
         BasicKind::Int64 => T::Int64,
         BasicKind::Uint => T::Uint,
-        BasicKind::Uint8 => T::Uint8,
+        BasicKind::Uint8 | BasicKind::Byte => T::Uint8,
         BasicKind::Uint16 => T::Uint16,
         BasicKind::Uint32 => T::Uint32,
         BasicKind::Uint64 => T::Uint64,
@@ -2075,7 +2077,7 @@ fn builtin(p: &mut Program, env: &Env, e: ExprId, b: Builtin, args: &[ExprId]) -
         },
         Builtin::String => Operand::value(p.basic(BasicKind::String)),
         Builtin::StringData => {
-            let byte = p.basic(BasicKind::Uint8);
+            let byte = p.basic(BasicKind::Byte);
             Operand::value(p.intern(Type::Pointer(byte)))
         }
         Builtin::Clear

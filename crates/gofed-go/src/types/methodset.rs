@@ -309,9 +309,9 @@ fn sizeof_inner(p: &mut Program, ty: TypeId, depth: u32) -> u64 {
     let under = underlying(p, ty);
     match p.ty(under).clone() {
         Type::Basic(kind) => match kind {
-            BasicKind::Bool | BasicKind::Int8 | BasicKind::Uint8 => 1,
+            BasicKind::Bool | BasicKind::Int8 | BasicKind::Uint8 | BasicKind::Byte => 1,
             BasicKind::Int16 | BasicKind::Uint16 => 2,
-            BasicKind::Int32 | BasicKind::Uint32 | BasicKind::Float32 => 4,
+            BasicKind::Int32 | BasicKind::Uint32 | BasicKind::Float32 | BasicKind::Rune => 4,
             BasicKind::Int64 | BasicKind::Uint64 | BasicKind::Float64 | BasicKind::Complex64 => 8,
             BasicKind::Complex128 => 16,
             BasicKind::String => 2 * word,

@@ -41,6 +41,10 @@ pub enum BasicKind {
     Complex128,
     String,
     UnsafePointer,
+    /// `byte`: identical to `uint8`, kept apart to print as written (go/types does).
+    Byte,
+    /// `rune`: identical to `int32`.
+    Rune,
     UntypedBool,
     UntypedInt,
     UntypedRune,
@@ -56,10 +60,19 @@ impl BasicKind {
         self >= BasicKind::UntypedBool
     }
 
+    /// The kind `byte` and `rune` stand for; others unchanged.
+    pub fn canonical(self) -> BasicKind {
+        match self {
+            BasicKind::Byte => BasicKind::Uint8,
+            BasicKind::Rune => BasicKind::Int32,
+            other => other,
+        }
+    }
+
     /// Integer kinds (typed and untyped, runes included).
     pub fn is_integer(self) -> bool {
         matches!(
-            self,
+            self.canonical(),
             BasicKind::Int
                 | BasicKind::Int8
                 | BasicKind::Int16
@@ -79,7 +92,7 @@ impl BasicKind {
     /// Unsigned integer kinds.
     pub fn is_unsigned(self) -> bool {
         matches!(
-            self,
+            self.canonical(),
             BasicKind::Uint
                 | BasicKind::Uint8
                 | BasicKind::Uint16
@@ -120,9 +133,9 @@ impl BasicKind {
         matches!(self, BasicKind::Bool | BasicKind::UntypedBool)
     }
 
-    /// The name go/types prints (`byte` and `rune` are aliases and print as `uint8`/`int32`).
+    /// The name as cmd/api prints it (`byte` and `rune` as `uint8` and `int32`).
     pub fn name(self) -> &'static str {
-        match self {
+        match self.canonical() {
             BasicKind::Bool => "bool",
             BasicKind::Int => "int",
             BasicKind::Int8 => "int8",
@@ -148,6 +161,17 @@ impl BasicKind {
             BasicKind::UntypedComplex => "untyped complex",
             BasicKind::UntypedString => "untyped string",
             BasicKind::UntypedNil => "untyped nil",
+            BasicKind::Byte | BasicKind::Rune => unreachable_name(),
+        }
+    }
+
+    /// The name as go/types prints it (`byte` and `rune` as written).
+    pub fn go_name(self) -> &'static str {
+        match self {
+            BasicKind::Byte => "byte",
+            BasicKind::Rune => "rune",
+            BasicKind::UnsafePointer => "unsafe.Pointer",
+            other => other.name(),
         }
     }
 
@@ -165,7 +189,7 @@ impl BasicKind {
     }
 
     /// Every kind, for building the universe's table.
-    pub const ALL: [BasicKind; 25] = [
+    pub const ALL: [BasicKind; 27] = [
         BasicKind::Bool,
         BasicKind::Int,
         BasicKind::Int8,
@@ -184,6 +208,8 @@ impl BasicKind {
         BasicKind::Complex128,
         BasicKind::String,
         BasicKind::UnsafePointer,
+        BasicKind::Byte,
+        BasicKind::Rune,
         BasicKind::UntypedBool,
         BasicKind::UntypedInt,
         BasicKind::UntypedRune,
@@ -192,6 +218,11 @@ impl BasicKind {
         BasicKind::UntypedString,
         BasicKind::UntypedNil,
     ];
+}
+
+/// `canonical()` never yields `Byte` or `Rune`.
+fn unreachable_name() -> &'static str {
+    "uint8"
 }
 
 /// A type.
@@ -300,6 +331,8 @@ pub struct Interface {
     pub methods: Vec<IfaceMethod>,
     /// Embedded interfaces, types and unions.
     pub embeddeds: Vec<TypeId>,
+    /// The universe's `any` (an empty interface that go/types prints as `any`).
+    pub is_any: bool,
 }
 
 /// A union term.

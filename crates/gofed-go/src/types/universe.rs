@@ -47,8 +47,8 @@ pub(super) fn populate(program: &mut Program) {
         ("complex64", BasicKind::Complex64),
         ("complex128", BasicKind::Complex128),
         ("string", BasicKind::String),
-        ("byte", BasicKind::Uint8),
-        ("rune", BasicKind::Int32),
+        ("byte", BasicKind::Byte),
+        ("rune", BasicKind::Rune),
     ];
     for (name, kind) in basic_names {
         let ty = program.basic(kind);
@@ -59,11 +59,15 @@ pub(super) fn populate(program: &mut Program) {
 
     let empty = program.intern(Type::Interface(Interface::default()));
     program.empty_interface = empty;
+    let any_ty = program.intern(Type::Interface(Interface {
+        is_any: true,
+        ..Interface::default()
+    }));
     let any = add_object(
         program,
         "any",
         ObjKind::TypeName {
-            ty: empty,
+            ty: any_ty,
             alias: true,
         },
         None,
@@ -83,6 +87,7 @@ pub(super) fn populate(program: &mut Program) {
             pkg: None,
         }],
         embeddeds: Vec::new(),
+        is_any: false,
     }));
     program.error_type = add_universe_named(program, "error", error_iface);
     // comparable: a type set interface; its underlying is an empty interface marked by name.
