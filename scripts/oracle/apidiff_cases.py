@@ -39,7 +39,9 @@ testdata
 gocode
   Builds realistic pairs from real packages of /usr/share/gocode/src: each
   case copies one package directory (its non-test .go files) to OUT/CASE/old
-  and OUT/CASE/new and applies scripted text edits to the new copy (remove
+  and OUT/CASE/new (an import comment `package p // import "PATH"` is
+  removed from both, since go list rejects it for a directory outside
+  PATH) and applies scripted text edits to the new copy (remove
   a method, change a parameter type, add a struct field, change a constant,
   add an interface method, ...). Every edit must match its text exactly
   once, otherwise the script stops with exit 2 (a changed corpus is noticed,
@@ -54,6 +56,7 @@ std-pairs
 
 import argparse
 import os
+import re
 import shutil
 import sys
 
@@ -144,24 +147,35 @@ def cmd_testdata(args):
 
 # --- std suite ---------------------------------------------------------------
 
-# (package, old version, new version). Chosen so that the oracle (Go 1.26.6
-# go/types) loads both sides (no Go 1.27.3 side) and most pairs have API
-# changes; adjacent and wider version steps both appear.
+# (package, old version, new version). Both sides load with the oracle
+# (Go 1.26.6 go/types: no Go 1.27.3 side, see the oracle README's
+# limitations). Most pairs have API changes; forward steps (adjacent and
+# wider) give mostly `c NAME: added`, the backward ones (new -> old) give
+# `i NAME: removed` and the incompatible changes; five pairs have no change
+# (gofed must print nothing and exit 0).
 STD_PAIRS = [
     ("bufio", "1.21.13", "1.26.6"),
     ("bytes", "1.21.13", "1.24.11"),
     ("bytes", "1.24.11", "1.26.6"),
+    ("cmp", "1.21.13", "1.22.10"),
     ("context", "1.21.13", "1.26.6"),
-    ("crypto/tls", "1.21.13", "1.22.10"),
+    ("crypto/rand", "1.23.9", "1.24.11"),
+    ("crypto/tls", "1.22.10", "1.23.9"),
     ("crypto/tls", "1.24.11", "1.25.5"),
-    ("crypto/x509", "1.22.10", "1.23.9"),
+    ("crypto/tls", "1.26.6", "1.21.13"),
+    ("crypto/x509", "1.23.9", "1.24.11"),
+    ("database/sql", "1.21.13", "1.22.10"),
+    ("debug/elf", "1.21.13", "1.26.6"),
     ("encoding/binary", "1.22.10", "1.23.9"),
+    ("encoding/hex", "1.21.13", "1.22.10"),
     ("encoding/json", "1.21.13", "1.26.6"),
     ("errors", "1.25.5", "1.26.6"),
     ("go/ast", "1.21.13", "1.22.10"),
-    ("go/ast", "1.22.10", "1.26.6"),
+    ("go/ast", "1.26.6", "1.21.13"),
     ("go/token", "1.21.13", "1.26.6"),
-    ("go/types", "1.22.10", "1.23.9"),
+    ("go/types", "1.21.13", "1.22.10"),
+    ("go/types", "1.26.6", "1.21.13"),
+    ("hash", "1.24.11", "1.25.5"),
     ("hash/maphash", "1.21.13", "1.26.6"),
     ("io/fs", "1.21.13", "1.26.6"),
     ("iter", "1.23.9", "1.26.6"),
@@ -170,26 +184,29 @@ STD_PAIRS = [
     ("maps", "1.21.13", "1.23.9"),
     ("math/big", "1.21.13", "1.26.6"),
     ("math/rand/v2", "1.22.10", "1.26.6"),
-    ("net/http", "1.21.13", "1.22.10"),
+    ("net", "1.21.13", "1.26.6"),
     ("net/http", "1.23.9", "1.24.11"),
+    ("net/http", "1.26.6", "1.21.13"),
     ("net/netip", "1.21.13", "1.26.6"),
-    ("os", "1.23.9", "1.24.11"),
+    ("net/url", "1.21.13", "1.26.6"),
+    ("os", "1.21.13", "1.26.6"),
+    ("path/filepath", "1.21.13", "1.26.6"),
     ("reflect", "1.21.13", "1.23.9"),
-    ("reflect", "1.23.9", "1.26.6"),
+    ("reflect", "1.26.6", "1.21.13"),
     ("regexp", "1.21.13", "1.26.6"),
-    ("slices", "1.21.13", "1.22.10"),
+    ("runtime/debug", "1.21.13", "1.26.6"),
     ("slices", "1.22.10", "1.23.9"),
+    ("slices", "1.26.6", "1.21.13"),
     ("strconv", "1.21.13", "1.26.6"),
-    ("strings", "1.21.13", "1.24.11"),
     ("strings", "1.24.11", "1.26.6"),
-    ("sync", "1.21.13", "1.26.6"),
+    ("sync", "1.24.11", "1.25.5"),
     ("sync/atomic", "1.22.10", "1.23.9"),
-    ("testing", "1.23.9", "1.24.11"),
+    ("sync/atomic", "1.26.6", "1.21.13"),
+    ("testing", "1.24.11", "1.25.5"),
     ("testing/fstest", "1.21.13", "1.26.6"),
-    ("time", "1.22.10", "1.23.9"),
+    ("time", "1.21.13", "1.26.6"),
     ("unicode", "1.21.13", "1.26.6"),
     ("unicode/utf8", "1.21.13", "1.26.6"),
-    ("unique", "1.23.9", "1.26.6"),
 ]
 
 
@@ -202,75 +219,138 @@ def cmd_std_pairs(args):
 # --- gocode suite ------------------------------------------------------------
 
 # Each case: (name, import path, description, [(file, old text, new text), ...]).
-# old text must occur exactly once in that file of the copy.
+# Every old text must occur exactly once in that file of the copy; the edits
+# of one case apply in order. The packages import only the standard library,
+# so each copy loads on its own (import path _/abs/dir in GOPATH mode).
 GOCODE_CASES = [
     ("pkg-errors", "github.com/pkg/errors",
-     "remove func WithMessagef, change Wrap's message parameter to an interface, add a func and a method",
+     "remove a func, change a parameter type, add a func",
      [("errors.go",
-       "// WithMessagef annotates err with the format specifier.\n"
-       "// If err is nil, WithMessagef returns nil.\n"
        "func WithMessagef(err error, format string, args ...interface{}) error {",
-       "// withMessagef annotates err with the format specifier.\n"
        "func withMessagef(err error, format string, args ...interface{}) error {"),
       ("errors.go",
        "func Wrap(err error, message string) error {",
        "func Wrap(err error, message fmt.Stringer) error {"),
       ("errors.go",
-       "\treturn &withStack{\n\t\t&withMessage{\n\t\t\tcause: err,\n\t\t\tmsg:   message,\n\t\t},",
-       "\treturn &withStack{\n\t\t&withMessage{\n\t\t\tcause: err,\n\t\t\tmsg:   message.String(),\n\t\t},"),
+       "\terr = &withMessage{\n\t\tcause: err,\n\t\tmsg:   message,\n\t}",
+       "\terr = &withMessage{\n\t\tcause: err,\n\t\tmsg:   message.String(),\n\t}"),
       ("errors.go",
        "func (f *fundamental) Error() string { return f.msg }",
        "func (f *fundamental) Error() string { return f.msg }\n\n"
-       "// Msg returns the message.\nfunc (f *fundamental) Msg() string { return f.msg }\n\n"
-       "// Join returns an error with both messages.\nfunc Join(a, b error) error { return New(a.Error() + b.Error()) }"),
+       "// Join returns an error with both messages.\n"
+       "func Join(a, b error) error { return New(a.Error() + \": \" + b.Error()) }"),
       ]),
     ("x-text-transform", "golang.org/x/text/transform",
-     "add an interface method to Transformer, change the ErrShortDst variable's type, remove Chain",
+     "add an interface method (and to its implementations), change a variable's type, remove a func",
      [("transform.go",
-       "\tTransform(dst, src []byte, atEOF bool) (nDst, nSrc int, err error)\n",
-       "\tTransform(dst, src []byte, atEOF bool) (nDst, nSrc int, err error)\n\n"
-       "\t// Name names the transformer.\n\tName() string\n"),
+       "\t// Reset resets the state and allows a Transformer to be reused.\n\tReset()\n}",
+       "\t// Reset resets the state and allows a Transformer to be reused.\n\tReset()\n\n"
+       "\t// Name names the transformation.\n\tName() string\n}"),
+      ("transform.go",
+       "func (NopResetter) Reset() {}",
+       "func (NopResetter) Reset() {}\n\n// Name implements the Name method of the Transformer interface.\n"
+       "func (NopResetter) Name() string { return \"\" }"),
+      ("transform.go",
+       "func (removeF) Reset() {}",
+       "func (removeF) Reset() {}\n\nfunc (removeF) Name() string { return \"remove\" }"),
+      ("transform.go",
+       "func (c *chain) Reset() {",
+       "func (c *chain) Name() string { return \"chain\" }\n\nfunc (c *chain) Reset() {"),
       ("transform.go",
        "\tErrShortDst = errors.New(\"transform: short destination buffer\")",
-       "\tErrShortDst = shortDst{}"),
+       "\tErrShortDst = &ShortDstError{}"),
       ("transform.go",
-       "// Chain returns a Transformer that applies t in sequence.\nfunc Chain(",
-       "type shortDst struct{}\n\nfunc (shortDst) Error() string { return \"transform: short destination buffer\" }\n\n"
-       "// chain returns a Transformer that applies t in sequence.\nfunc chain("),
-      ]),
-    ("gopkg-yaml", "gopkg.in/yaml.v2",
-     "add a field to Decoder's neighbour type MapItem, change a constant's kind, change Unmarshal's result",
-     [("yaml.go",
-       "type MapItem struct {\n\tKey, Value interface{}\n}",
-       "type MapItem struct {\n\tKey, Value interface{}\n\tComment    string\n}"),
-      ("yaml.go",
-       "func Unmarshal(in []byte, out interface{}) (err error) {\n\treturn unmarshal(in, out, false)\n}",
-       "func Unmarshal(in []byte, out interface{}) (n int, err error) {\n\treturn 0, unmarshal(in, out, false)\n}"),
-      ]),
-    ("go-cmp-cmp", "github.com/google/go-cmp/cmp",
-     "add a method to the exported interface Option, remove an option func, change a func to a variadic one",
-     [("options.go",
-       "type Option interface {\n",
-       "type Option interface {\n\t// String describes the option.\n\tString() string\n\n"),
-      ("options.go",
-       "func Ignore() Option { return ignore{} }",
-       "func ignoreAll() Option { return ignore{} }"),
+       "// Transformer transforms bytes.\n",
+       "// ShortDstError is the type of ErrShortDst.\ntype ShortDstError struct{ Need int }\n\n"
+       "func (*ShortDstError) Error() string { return \"transform: short destination buffer\" }\n\n"
+       "// Transformer transforms bytes.\n"),
+      ("transform.go",
+       "func Chain(t ...Transformer) Transformer {",
+       "func chainOf(t ...Transformer) Transformer {"),
       ]),
     ("x-sync-errgroup", "golang.org/x/sync/errgroup",
-     "add a field to Group, change Go's parameter, add a method",
+     "add a struct field, change a method's parameters, add a method",
      [("errgroup.go",
+       "type Group struct {\n\tcancel func()\n",
+       "type Group struct {\n\t// Name names the group in errors.\n\tName string\n\n\tcancel func()\n"),
+      ("errgroup.go",
        "func (g *Group) Go(f func() error) {",
-       "func (g *Group) Go(f func(ctx context.Context) error) {"),
-      ("errgroup.go",
-       "\t\tif err := f(); err != nil {",
-       "\t\tif err := f(context.Background()); err != nil {"),
-      ("errgroup.go",
-       "func (g *Group) Wait() error {",
-       "// Running reports whether goroutines are still running.\n"
-       "func (g *Group) Running() bool { return false }\n\n"
-       "func (g *Group) Wait() error {"),
+       "func (g *Group) Go(ctx context.Context, f func() error) {\n\tg.goOld(f)\n}\n\n"
+       "// Running reports whether the group has goroutines running.\n"
+       "func (g *Group) Running() bool { return g.sem != nil && len(g.sem) > 0 }\n\n"
+       "func (g *Group) goOld(f func() error) {"),
+      ]),
+    ("x-time-rate", "golang.org/x/time/rate",
+     "change a constant's value, add a field, remove a method, move a method from *T to T",
+     [("rate.go",
+       "const Inf = Limit(math.MaxFloat64)",
+       "const Inf = Limit(math.MaxFloat32)"),
+      ("rate.go",
+       "func (r *Reservation) OK() bool {",
+       "func (r Reservation) OK() bool {"),
+      ("rate.go",
+       "type Reservation struct {\n\tok        bool\n",
+       "type Reservation struct {\n\t// Tokens is the number of tokens reserved.\n\tTokens int\n\n\tok        bool\n"),
+      ("rate.go",
+       "func (lim *Limiter) Tokens() float64 {",
+       "func (lim *Limiter) tokensNow() float64 {"),
+      ]),
+    ("google-uuid", "github.com/google/uuid",
+     "change constant values, add a constant, change a func's result",
+     [("dce.go",
+       "\tGroup  = Domain(1)\n\tOrg    = Domain(2)\n",
+       "\tGroup  = Domain(2)\n\tOrg    = Domain(1)\n\tOther  = Domain(3)\n"),
+      ("uuid.go",
+       "func IsInvalidLengthError(err error) bool {",
+       "func IsInvalidLengthError(err error) (int, bool) {\n\tif e, ok := err.(invalidLengthError); ok {\n"
+       "\t\treturn e.len, true\n\t}\n\treturn 0, false\n}\n\nfunc isInvalidLengthError(err error) bool {"),
+      ]),
+    ("golang-lru-simplelru", "github.com/hashicorp/golang-lru/simplelru",
+     "add an interface method and the method of its implementation, change a func type",
+     [("lru_interface.go",
+       "\tPurge()\n",
+       "\tPurge()\n\n\t// Returns the capacity of the cache.\n\tCap() int\n"),
+      ("lru.go",
+       "func (c *LRU) Len() int {",
+       "func (c *LRU) Cap() int { return c.size }\n\nfunc (c *LRU) Len() int {"),
+      ("lru.go",
+       "type EvictCallback func(key interface{}, value interface{})",
+       "type EvictCallback func(key interface{}, value interface{}) bool"),
+      ]),
+    ("x-exp-maps", "golang.org/x/exp/maps",
+     "generic funcs: remove one, change a type parameter's constraint, add one",
+     [("maps.go",
+       "func Clear[M ~map[K]V, K comparable, V any](m M) {",
+       "func clearAll[M ~map[K]V, K comparable, V any](m M) {"),
+      ("maps.go",
+       "func Clone[M ~map[K]V, K comparable, V any](m M) M {",
+       "func Clone[M ~map[K]V, K comparable, V comparable](m M) M {"),
+      ("maps.go",
+       "func DeleteFunc[",
+       "// Filter returns the entries of m for which keep returns true.\n"
+       "func Filter[M ~map[K]V, K comparable, V any](m M, keep func(K, V) bool) M {\n"
+       "\tr := make(M)\n\tfor k, v := range m {\n\t\tif keep(k, v) {\n\t\t\tr[k] = v\n\t\t}\n\t}\n\treturn r\n}\n\n"
+       "func DeleteFunc["),
+      ]),
+    ("x-exp-constraints", "golang.org/x/exp/constraints",
+     "type sets: widen one constraint, narrow another, add a method to one, add one",
+     [("constraints.go",
+       "\t~float32 | ~float64\n",
+       "\t~float32 | ~float64 | ~complex64\n"),
+      ("constraints.go",
+       "\t~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr\n",
+       "\t~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64\n"),
+      ("constraints.go",
+       "\t~complex64 | ~complex128\n",
+       "\t~complex64 | ~complex128\n\tString() string\n"),
+      ("constraints.go",
+       "type Ordered interface {",
+       "type Number interface {\n\tInteger | Float\n}\n\ntype Ordered interface {"),
       ]),
 ]
+
+
+IMPORT_COMMENT_RE = re.compile(rb"(?m)^(package[ \t]+\w+)[ \t]*//[ \t]*import[ \t]+\"[^\"\n]*\"[ \t]*$")
 
 
 def cmd_gocode(args):
@@ -289,7 +369,13 @@ def cmd_gocode(args):
             for fn in sorted(os.listdir(src)):
                 p = os.path.join(src, fn)
                 if fn.endswith(".go") and not fn.endswith("_test.go") and os.path.isfile(p):
-                    shutil.copyfile(p, os.path.join(d, fn))
+                    with open(p, "rb") as f:
+                        data = f.read()
+                    # An import comment would make go list refuse the copy
+                    # ("code in directory ... expects import ...").
+                    data = IMPORT_COMMENT_RE.sub(rb"\1", data)
+                    with open(os.path.join(d, fn), "wb") as f:
+                        f.write(data)
         for fn, a, b in edits:
             p = os.path.join(args.out, name, "new", fn)
             try:

@@ -10,9 +10,11 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod apidiff;
 pub mod ast;
 pub mod build;
 pub mod constant;
+pub mod depsdiff;
 pub mod diagnostic;
 pub mod lexer;
 pub mod load;

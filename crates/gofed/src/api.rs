@@ -100,6 +100,63 @@ struct UnresolvedImport {
     import: String,
 }
 
+/// A tree loaded for type checking, with where its imports come from: the tree itself
+/// (and its `vendor/`), the standard library of the GOROOT it lies in, else of `--goroot` /
+/// `$GOROOT`, else gofed's embedded standard library summary.
+pub struct World {
+    /// The analysed tree.
+    pub project: Project,
+    /// Package source for a [`Program`].
+    pub source: Chain,
+}
+
+impl World {
+    pub fn load(
+        path: &std::path::Path,
+        ctx: &ContextArgs,
+        goroot: Option<&std::path::Path>,
+        cache: &ParseCache,
+    ) -> anyhow::Result<World> {
+        let project = load(path, ctx, Purpose::Api)?;
+        let goroot_src = match &project.layout {
+            // A package inside a GOROOT: that GOROOT's standard library.
+            Layout::Goroot { goroot, .. } if project.root != goroot.join("src") => {
+                Some(goroot.join("src"))
+            }
+            Layout::Goroot { .. } => None,
+            _ => goroot
+                .map(|g| g.join("src"))
+                .or_else(|| std::env::var_os("GOROOT").map(|g| PathBuf::from(g).join("src"))),
+        };
+        let goroot_project = match goroot_src {
+            Some(src) => {
+                let std_ctx = ContextArgs {
+                    import_path: None,
+                    ..ctx.clone()
+                };
+                Some(load(&src, &std_ctx, Purpose::Api).with_context(|| {
+                    format!("loading the standard library from {}", src.display())
+                })?)
+            }
+            None => None,
+        };
+        let mut projects = vec![&project];
+        if let Some(g) = &goroot_project {
+            projects.push(g);
+        }
+        let tree_source = TreeSource::new(&OsFileTree, &projects, cache);
+        let mut sources: Vec<Box<dyn gofed_go::types::PackageSource + Send + Sync>> =
+            vec![Box::new(tree_source)];
+        if !is_goroot_layout(&project) && goroot_project.is_none() {
+            sources.push(Box::new(StdSummary::new()));
+        }
+        Ok(World {
+            project,
+            source: Chain(sources),
+        })
+    }
+}
+
 /// One context's result.
 struct ContextResult {
     context: ContextSpec,
@@ -210,35 +267,9 @@ fn analyse(
         all_platforms: false,
         ..args.context.clone()
     };
-    let project = load(&args.source, &ctx, Purpose::Api)?;
-    // The standard library: the tree itself when it is a GOROOT, else --goroot / $GOROOT.
-    let goroot_project: Option<Project> =
-        match (&project.layout, goroot_dir(args)) {
-            (Layout::Goroot { .. }, _) | (_, None) => None,
-            (_, Some(goroot)) => {
-                let src = goroot.join("src");
-                let std_ctx = ContextArgs {
-                    import_path: None,
-                    ..ctx.clone()
-                };
-                Some(load(&src, &std_ctx, Purpose::Api).with_context(|| {
-                    format!("loading the standard library from {}", src.display())
-                })?)
-            }
-        };
-    let mut projects = vec![&project];
-    if let Some(goroot) = &goroot_project {
-        projects.push(goroot);
-    }
-    let tree_source = TreeSource::new(&OsFileTree, &projects, cache);
-    // Without a GOROOT, the standard library comes from gofed's embedded summary.
-    let summary = StdSummary::new();
-    let source = if is_goroot_layout(&project) || goroot_project.is_some() {
-        Chain(vec![&tree_source])
-    } else {
-        Chain(vec![&tree_source, &summary])
-    };
-    let mut program = Program::new(&source, Sizes::for_arch(&spec.goarch));
+    let world = World::load(&args.source, &ctx, args.goroot.as_deref(), cache)?;
+    let project = &world.project;
+    let mut program = Program::new(&world.source, Sizes::for_arch(&spec.goarch));
 
     let is_goroot = matches!(project.layout, Layout::Goroot { .. });
     // cmd/api of Go 1.19 and earlier printed some float constants differently.
@@ -275,7 +306,7 @@ fn analyse(
     unresolved.dedup();
     let legacy = if args.format == ApiFormat::Gofed {
         let mut legacy = gofed_legacy(&mut program, &ids);
-        if let Some(root) = root_import_path(&project) {
+        if let Some(root) = root_import_path(project) {
             make_relative(&mut legacy, &root);
         }
         legacy
@@ -358,7 +389,7 @@ fn merge_json(results: &[ContextResult]) -> ApiReport {
 }
 
 /// The import path of the tree's root, for gofed-ng's root-relative package names.
-fn root_import_path(project: &Project) -> Option<String> {
+pub fn root_import_path(project: &Project) -> Option<String> {
     let rel = |base: &std::path::Path| -> Option<String> {
         Some(
             project
@@ -387,10 +418,4 @@ fn root_import_path(project: &Project) -> Option<String> {
 
 fn is_goroot_layout(project: &Project) -> bool {
     matches!(project.layout, Layout::Goroot { .. })
-}
-
-fn goroot_dir(args: &ApiArgs) -> Option<PathBuf> {
-    args.goroot
-        .clone()
-        .or_else(|| std::env::var_os("GOROOT").map(PathBuf::from))
 }

@@ -21,8 +21,13 @@ pub enum Command {
     Packages(PackagesArgs),
     /// Show what each package imports and the project's external dependencies.
     Deps(DepsArgs),
+    /// What changed in the dependencies between two versions of a tree (a report: exits 0).
+    Depsdiff(DepsdiffArgs),
     /// The exported API of a tree's packages (cmd/api's format with --format goapi).
     Api(ApiArgs),
+    /// API changes between two versions, with golang.org/x/exp/apidiff's rules; exits 1
+    /// when a change is incompatible (a CI gate).
+    Apidiff(ApidiffArgs),
     /// Developer tools: parser dumps and throughput measurements.
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
@@ -67,6 +72,44 @@ pub struct ApiArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: ApiFormat,
+}
+
+/// Output formats of `gofed apidiff`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ApidiffFormat {
+    /// Per package, incompatible changes first (apidiff's report), and a semver verdict.
+    #[default]
+    Text,
+    /// The module report with the verdict.
+    Json,
+    /// `i MESSAGE` / `c MESSAGE` lines sorted (x/exp/apidiff's oracle format); prefixed
+    /// `pkg P, ` when the trees hold several packages.
+    Lines,
+    /// gofed-ng's historical diff shape (newpackages/removedpackages/updatedpackages).
+    Gofed,
+}
+
+#[derive(Debug, Args)]
+pub struct ApidiffArgs {
+    /// The old version: a package directory or a tree.
+    pub old: PathBuf,
+    /// The new version.
+    pub new: PathBuf,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Only this package (import path or path relative to the root).
+    #[arg(long)]
+    pub package: Option<String>,
+    /// The old version's number, to suggest the next one (e.g. v1.4.2).
+    #[arg(long)]
+    pub base_version: Option<String>,
+    /// A Go distribution whose standard library resolves imports (default: $GOROOT, else
+    /// gofed's embedded summary).
+    #[arg(long)]
+    pub goroot: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ApidiffFormat,
 }
 
 /// Which build configuration to analyse.
@@ -131,6 +174,26 @@ pub struct PackagesArgs {
 pub struct DepsArgs {
     /// A directory holding Go code.
     pub source: PathBuf,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Include test imports.
+    #[arg(long)]
+    pub tests: bool,
+    /// Include standard library imports.
+    #[arg(long)]
+    pub std: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct DepsdiffArgs {
+    /// The old version: a directory holding Go code.
+    pub old: PathBuf,
+    /// The new version: a directory holding Go code.
+    pub new: PathBuf,
+    // The build configuration applies to both versions.
     #[command(flatten)]
     pub context: ContextArgs,
     /// Include test imports.

@@ -1,9 +1,11 @@
 //! The gofed command line: thin wiring of the `gofed-go` library to the terminal.
 
 mod api;
+mod apidiff;
 mod cli;
 mod debug;
 mod deps;
+mod depsdiff;
 mod output;
 
 use std::process::ExitCode;
@@ -28,7 +30,9 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         cli::Command::Packages(args) => deps::packages(&args),
         cli::Command::Deps(args) => deps::deps(&args),
+        cli::Command::Depsdiff(args) => depsdiff::depsdiff(&args),
         cli::Command::Api(args) => api::api(&args),
+        cli::Command::Apidiff(args) => apidiff::apidiff(&args),
         cli::Command::Debug(cmd) => debug::run(cmd),
     }
 }

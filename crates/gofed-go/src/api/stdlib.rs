@@ -108,9 +108,9 @@ impl PackageSource for StdSummary {
 }
 
 /// Sources tried in order: the first that has a package provides it.
-pub struct Chain<'a>(pub Vec<&'a dyn PackageSource>);
+pub struct Chain(pub Vec<Box<dyn PackageSource + Send + Sync>>);
 
-impl PackageSource for Chain<'_> {
+impl PackageSource for Chain {
     fn import(&self, importer: &str, path: &str) -> Option<PackageInput> {
         self.0
             .iter()

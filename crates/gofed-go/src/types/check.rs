@@ -339,7 +339,7 @@ pub(super) fn complete_named(p: &mut Program, named: NamedId) {
 }
 
 /// The type parameters of a declared generic type.
-pub(super) fn named_type_params(p: &mut Program, named: NamedId) -> Vec<TypeId> {
+pub(crate) fn named_type_params(p: &mut Program, named: NamedId) -> Vec<TypeId> {
     let n = &p.named[named.0 as usize];
     match n.tparams_state {
         ObjState::Done => return n.type_params.clone(),

@@ -18,6 +18,11 @@ pub struct MethodEntry {
     pub sig: TypeId,
     /// The receiver's type parameters (for methods of generic types, as declared).
     pub recv_type_params: Vec<TypeId>,
+    /// The type that declares the method: the named type of a concrete method (its
+    /// receiver's base type), or the interface type of an interface method.
+    pub declared_on: TypeId,
+    /// A concrete method with a pointer receiver.
+    pub ptr_recv: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -73,13 +78,15 @@ pub fn method_set(p: &mut Program, ty: TypeId) -> Vec<MethodEntry> {
                     let sig = method_signature(p, named, i);
                     let sig = subst(p, sig, &map);
                     let m = &p.named[named.0 as usize].methods[i];
+                    let ptr_recv = m.ptr_recv;
                     let entry = MethodEntry {
                         name: m.name.clone(),
                         pkg: p.named[named.0 as usize].pkg,
                         sig,
                         recv_type_params: m.recv_type_params.clone(),
+                        declared_on: typ,
+                        ptr_recv,
                     };
-                    let ptr_recv = m.ptr_recv;
                     add_one(&mut mset, entry, e.indirect, e.multiples, ptr_recv);
                 }
             }
@@ -205,6 +212,8 @@ fn collect_interface_methods_inner(
                 pkg: m.pkg,
                 sig: m.sig,
                 recv_type_params: Vec::new(),
+                declared_on: ty,
+                ptr_recv: false,
             });
         }
     }

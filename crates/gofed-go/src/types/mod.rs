@@ -11,11 +11,12 @@
 //! (`type A B; type B A`, `const C = len([C]int{})`) are detected and reported, never
 //! followed forever.
 
-mod check;
+pub(crate) mod check;
 mod collect;
 pub mod methodset;
 mod sizes;
 pub mod ty;
+pub mod typestring;
 mod universe;
 
 use std::collections::HashMap;

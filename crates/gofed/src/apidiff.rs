@@ -1,0 +1,285 @@
+//! `gofed apidiff OLD NEW`: API compatibility between two versions of a tree, with
+//! golang.org/x/exp/apidiff's rules; exit status 1 when something is incompatible.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use gofed_go::api::is_api_package;
+use gofed_go::api::source::ParseCache;
+use gofed_go::apidiff::{changes, diff_modules, next_version, Bump, ModuleReport, PackageReport};
+use gofed_go::load::Layout;
+use gofed_go::types::{ObjKind, PkgId, Program, Sizes};
+use serde::Serialize;
+
+use crate::api::{root_import_path, World};
+use crate::cli::{ApidiffArgs, ApidiffFormat};
+
+/// The JSON document.
+#[derive(Debug, Serialize)]
+struct ApidiffJson<'a> {
+    #[serde(flatten)]
+    report: &'a ModuleReport,
+    /// The smallest version bump the changes require.
+    bump: Bump,
+    /// With --base-version: the suggested next version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_version: Option<String>,
+}
+
+pub fn apidiff(args: &ApidiffArgs) -> anyhow::Result<ExitCode> {
+    let cache = ParseCache::default();
+    let old_world = World::load(&args.old, &args.context, args.goroot.as_deref(), &cache)?;
+    let new_world = World::load(&args.new, &args.context, args.goroot.as_deref(), &cache)?;
+    let sizes = Sizes::for_arch(&args.context.goarch);
+    let mut old = Program::new(&old_world.source, sizes);
+    let mut new = Program::new(&new_world.source, sizes);
+    let old_pkgs = side_packages(&old_world, &mut old, args.package.as_deref());
+    let new_pkgs = side_packages(&new_world, &mut new, args.package.as_deref());
+
+    // Two single packages (a package directory each): apidiff's own setting.
+    let single = old_pkgs.len() == 1 && new_pkgs.len() == 1;
+    let report = if single {
+        let r = changes(&mut old, old_pkgs[0].1, &mut new, new_pkgs[0].1);
+        let mut m = ModuleReport::default();
+        if !r.changes.is_empty() {
+            m.changed_packages.push(PackageReport {
+                path: new.pkg(new_pkgs[0].1).path.clone(),
+                report: r,
+            });
+        }
+        m
+    } else {
+        diff_modules(&mut old, &old_pkgs, &mut new, &new_pkgs)
+    };
+    let bump = report.bump();
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        ApidiffFormat::Lines => {
+            let mut lines: Vec<String> = Vec::new();
+            for pkg in &report.changed_packages {
+                for c in &pkg.report.changes {
+                    let tag = if c.compatible { "c" } else { "i" };
+                    if single {
+                        lines.push(format!("{tag} {}", c.message));
+                    } else {
+                        lines.push(format!("pkg {}, {tag} {}", pkg.path, c.message));
+                    }
+                }
+            }
+            for p in &report.removed_packages {
+                lines.push(format!("pkg {p}, i package removed"));
+            }
+            for p in &report.added_packages {
+                lines.push(format!("pkg {p}, c package added"));
+            }
+            lines.sort();
+            for line in lines {
+                writeln!(out, "{line}")?;
+            }
+        }
+        ApidiffFormat::Text => {
+            out.write_all(render_text(&report, bump, args.base_version.as_deref()).as_bytes())?
+        }
+        ApidiffFormat::Json => {
+            let next = args
+                .base_version
+                .as_deref()
+                .and_then(|v| next_version(v, bump));
+            crate::output::print_json(&ApidiffJson {
+                report: &report,
+                bump,
+                next_version: next,
+            })?;
+        }
+        ApidiffFormat::Gofed => {
+            let legacy = legacy_diff(
+                &report, &mut old, &old_pkgs, &mut new, &new_pkgs, &old_world, &new_world,
+            );
+            crate::output::print_json(&legacy)?;
+        }
+    }
+    Ok(if bump == Bump::Major {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The packages of one side whose API counts, keyed by path relative to the tree's root
+/// (so that a moved module still matches).
+fn side_packages(
+    world: &World,
+    program: &mut Program,
+    filter: Option<&str>,
+) -> Vec<(String, PkgId)> {
+    let project = &world.project;
+    let in_goroot = matches!(project.layout, Layout::Goroot { .. });
+    let root = root_import_path(project).unwrap_or_default();
+    let mut out = Vec::new();
+    for pkg in &project.packages {
+        let has_files = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty();
+        if pkg.vendored
+            || !has_files
+            || !is_api_package(&pkg.import_path, &pkg.name, in_goroot, true)
+        {
+            continue;
+        }
+        // internal packages are no one else's API (gorelease leaves them out too).
+        if !in_goroot && pkg.import_path.split('/').any(|e| e == "internal") {
+            continue;
+        }
+        let rel = relative(&pkg.import_path, &root);
+        if let Some(filter) = filter {
+            if filter != rel && filter != pkg.import_path {
+                continue;
+            }
+        }
+        if let Some(id) = program.package("", &pkg.import_path) {
+            out.push((rel, id));
+        }
+    }
+    out
+}
+
+fn relative(path: &str, root: &str) -> String {
+    if path == root {
+        return ".".into();
+    }
+    match path.strip_prefix(root).and_then(|r| r.strip_prefix('/')) {
+        Some(rel) if !root.is_empty() => rel.to_owned(),
+        _ => path.to_owned(),
+    }
+}
+
+fn render_text(report: &ModuleReport, bump: Bump, base: Option<&str>) -> String {
+    let mut out = String::new();
+    for p in &report.removed_packages {
+        let _ = writeln!(out, "{p}: package removed (incompatible)");
+    }
+    // Packages with incompatible changes first, as apidiff's report puts them first.
+    let mut pkgs: Vec<&PackageReport> = report.changed_packages.iter().collect();
+    pkgs.sort_by_key(|p| (!p.report.has_incompatible(), p.path.clone()));
+    for pkg in pkgs {
+        let _ = writeln!(out, "{}", pkg.path);
+        for line in pkg.report.text().lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    for p in &report.added_packages {
+        let _ = writeln!(out, "{p}: package added (compatible)");
+    }
+    let verdict = match bump {
+        Bump::Major => "incompatible changes: a major version bump",
+        Bump::Minor => "compatible additions: a minor version bump",
+        Bump::Patch => "no API change: a patch release",
+    };
+    let _ = writeln!(out, "\nverdict: {verdict}");
+    if let Some(next) = base.and_then(|b| next_version(b, bump)) {
+        let _ = writeln!(out, "suggested version: {next}");
+    }
+    out
+}
+
+/// gofed-ng's historical diff shape.
+#[derive(Debug, Serialize)]
+struct LegacyDiff {
+    newpackages: Vec<String>,
+    removedpackages: Vec<String>,
+    updatedpackages: Vec<LegacyUpdated>,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct LegacyUpdated {
+    package: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    types: Option<LegacyChanges>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    functions: Option<LegacyChanges>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    variables: Option<LegacyChanges>,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct LegacyChanges {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    new: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    removed: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    updated: Vec<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn legacy_diff(
+    report: &ModuleReport,
+    old: &mut Program,
+    old_pkgs: &[(String, PkgId)],
+    new: &mut Program,
+    new_pkgs: &[(String, PkgId)],
+    old_world: &World,
+    new_world: &World,
+) -> LegacyDiff {
+    let old_root = root_import_path(&old_world.project).unwrap_or_default();
+    let new_root = root_import_path(&new_world.project).unwrap_or_default();
+    let mut updated = Vec::new();
+    for pkg in &report.changed_packages {
+        let rel = relative(&pkg.path, &new_root);
+        let new_id = new_pkgs.iter().find(|(r, _)| *r == rel).map(|(_, id)| *id);
+        let old_id = old_pkgs.iter().find(|(r, _)| *r == rel).map(|(_, id)| *id);
+        let mut sections: BTreeMap<&'static str, LegacyChanges> = BTreeMap::new();
+        for c in &pkg.report.changes {
+            // The object the message is about: `Name`, `T.M`, `(*T).M`, `T.F`.
+            let head = c.message.split(':').next().unwrap_or_default();
+            let base = head
+                .trim_start_matches("(*")
+                .split(['.', ')', ','])
+                .next()
+                .unwrap_or(head);
+            let kind = object_kind(new, new_id, base)
+                .or_else(|| object_kind(old, old_id, base))
+                .unwrap_or("types");
+            let is_method = head.contains('.') && c.message.contains("func");
+            let section = if is_method { "functions" } else { kind };
+            let entry = sections.entry(section).or_default();
+            let sign = if c.compatible { "+" } else { "-" };
+            if c.message.ends_with(": added") {
+                entry.new.push(head.to_owned());
+            } else if c.message.ends_with(": removed") {
+                entry.removed.push(head.to_owned());
+            } else {
+                entry.updated.push(format!("{sign}{}", c.message));
+            }
+        }
+        updated.push(LegacyUpdated {
+            package: rel,
+            types: sections.remove("types"),
+            functions: sections.remove("functions"),
+            variables: sections.remove("variables"),
+        });
+    }
+    LegacyDiff {
+        newpackages: report
+            .added_packages
+            .iter()
+            .map(|p| relative(p, &new_root))
+            .collect(),
+        removedpackages: report
+            .removed_packages
+            .iter()
+            .map(|p| relative(p, &old_root))
+            .collect(),
+        updatedpackages: updated,
+    }
+}
+
+/// The legacy section of a package-level name: `types`, `functions` or `variables`.
+fn object_kind(p: &mut Program, pkg: Option<PkgId>, name: &str) -> Option<&'static str> {
+    let &obj = p.pkg(pkg?).scope.get(name)?;
+    Some(match &p.object(obj).kind {
+        ObjKind::TypeName { .. } => "types",
+        ObjKind::Func { .. } => "functions",
+        _ => "variables",
+    })
+}
