@@ -38,7 +38,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::load::gomod::{semver, GoMod, ReplaceTarget};
-use crate::load::importpath::{self, ClassifyContext, ImportClass};
+use crate::load::importpath::{self, ClassifyContext, ImportOrigin};
 use crate::load::{Layout, Package, Project};
 
 /// What to compare.
@@ -500,7 +500,7 @@ impl<'a> Index<'a> {
         let mut idx = Index {
             project,
             ctx: project.classify_context(),
-            root_import_path: root_import_path(project),
+            root_import_path: project.root_import_path(),
             own: BTreeMap::new(),
             packages: BTreeMap::new(),
             imports: BTreeMap::new(),
@@ -603,33 +603,21 @@ impl<'a> Index<'a> {
         if let Some(rel) = self.own.get(imp) {
             return Origin::Own(rel.clone());
         }
-        // Resolved paths of the standard library's vendored packages start with `vendor/`.
-        if imp.starts_with("vendor/") {
-            return Origin::Std;
-        }
-        let (path, gopath_vendored) = match imp.rfind("/vendor/") {
-            Some(i) => (&imp[i + "/vendor/".len()..], true),
-            None => (imp, false),
-        };
-        match importpath::classify(path, &self.ctx) {
-            ImportClass::Cgo | ImportClass::Standard => Origin::Std,
-            ImportClass::Project => Origin::Own(self.relative_import(path)),
-            ImportClass::Vendored { module } => {
-                let provider = importpath::provider_prefix(path).to_owned();
-                Origin::External {
-                    path: path.to_owned(),
-                    root: module.unwrap_or_else(|| provider.clone()),
-                    provider,
-                    vendored: true,
-                }
-            }
-            ImportClass::External { module, provider } => Origin::External {
-                path: path.to_owned(),
-                root: module.unwrap_or_else(|| provider.clone()),
+        match importpath::import_origin(imp, &self.ctx) {
+            ImportOrigin::Std => Origin::Std,
+            ImportOrigin::Project => Origin::Own(self.relative_import(imp)),
+            ImportOrigin::External {
+                path,
+                root,
                 provider,
-                vendored: gopath_vendored,
+                vendored,
+            } => Origin::External {
+                path,
+                root,
+                provider,
+                vendored,
             },
-            _ => Origin::Unresolved,
+            ImportOrigin::Unresolved(_) => Origin::Unresolved,
         }
     }
 
@@ -676,25 +664,6 @@ fn relative_dir(root: &Path, dir: &Path) -> Option<String> {
     } else {
         parts.join("/")
     })
-}
-
-/// The import path of the loaded root directory.
-fn root_import_path(project: &Project) -> Option<String> {
-    let under = |base: &Path, prefix: &str| -> Option<String> {
-        let rel = relative_dir(base, &project.root)?;
-        Some(match (prefix.is_empty(), rel.as_str()) {
-            (_, ".") => prefix.to_owned(),
-            (true, rel) => rel.to_owned(),
-            (false, rel) => format!("{prefix}/{rel}"),
-        })
-    };
-    match &project.layout {
-        Layout::Goroot { goroot, .. } => under(&goroot.join("src"), ""),
-        Layout::Module { dir, path } => under(dir, path),
-        Layout::Gopath { src } => under(src, ""),
-        Layout::Prefix { import_path } => Some(import_path.clone()),
-        Layout::Local => None,
-    }
 }
 
 fn diff_packages(

@@ -2,48 +2,13 @@
 //! cmd/api walker via the `goapi` oracle) and hostile declarations that must not panic or
 //! hang.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use gofed_go::api::{extract_package, render_goapi};
 use gofed_go::constant::StringStyle;
-use gofed_go::parser::parse_file;
-use gofed_go::types::{PackageInput, PackageSource, Program, Sizes, SourceFile};
-
-/// Packages by import path, each a list of (file name, source).
-struct MemSource(HashMap<String, Vec<Arc<SourceFile>>>);
-
-impl MemSource {
-    fn new(packages: &[(&str, &[(&str, &str)])]) -> MemSource {
-        let mut map = HashMap::new();
-        for (path, files) in packages {
-            let files = files
-                .iter()
-                .map(|(name, src)| {
-                    let src = src.as_bytes().to_vec();
-                    let ast = parse_file(&src).file;
-                    Arc::new(SourceFile::new((*name).to_owned(), src, ast))
-                })
-                .collect();
-            map.insert((*path).to_owned(), files);
-        }
-        MemSource(map)
-    }
-}
-
-impl PackageSource for MemSource {
-    fn import(&self, _importer: &str, path: &str) -> Option<PackageInput> {
-        let files = self.0.get(path)?.clone();
-        Some(PackageInput {
-            path: path.to_owned(),
-            files,
-        })
-    }
-}
+use gofed_go::types::{MemorySource, Program, Sizes};
 
 /// The goapi lines of package `p` and the check errors (as `error: ...` lines).
 fn api(packages: &[(&str, &[(&str, &str)])]) -> String {
-    let source = MemSource::new(packages);
+    let source = MemorySource::new(packages);
     let mut program = Program::new(&source, Sizes::for_arch("amd64"));
     let id = program.package("", "p").expect("package p");
     let pkg = extract_package(&mut program, id, StringStyle::Current);

@@ -306,7 +306,7 @@ fn analyse(
     unresolved.dedup();
     let legacy = if args.format == ApiFormat::Gofed {
         let mut legacy = gofed_legacy(&mut program, &ids);
-        if let Some(root) = root_import_path(project) {
+        if let Some(root) = project.root_import_path() {
             make_relative(&mut legacy, &root);
         }
         legacy
@@ -385,34 +385,6 @@ fn merge_json(results: &[ContextResult]) -> ApiReport {
             contexts: results.iter().map(|r| r.context.name()).collect(),
             unresolved_imports: unresolved,
         },
-    }
-}
-
-/// The import path of the tree's root, for gofed-ng's root-relative package names.
-pub fn root_import_path(project: &Project) -> Option<String> {
-    let rel = |base: &std::path::Path| -> Option<String> {
-        Some(
-            project
-                .root
-                .strip_prefix(base)
-                .ok()?
-                .to_string_lossy()
-                .replace('\\', "/"),
-        )
-    };
-    match &project.layout {
-        Layout::Module { dir, path } => {
-            let rel = rel(dir)?;
-            Some(if rel.is_empty() {
-                path.clone()
-            } else {
-                format!("{path}/{rel}")
-            })
-        }
-        Layout::Prefix { import_path } => Some(import_path.clone()),
-        Layout::Gopath { src } => rel(src),
-        Layout::Goroot { goroot, .. } => rel(&goroot.join("src")),
-        _ => None,
     }
 }
 

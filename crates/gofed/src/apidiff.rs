@@ -13,7 +13,7 @@ use gofed_go::load::Layout;
 use gofed_go::types::{ObjKind, PkgId, Program, Sizes};
 use serde::Serialize;
 
-use crate::api::{root_import_path, World};
+use crate::api::World;
 use crate::cli::{ApidiffArgs, ApidiffFormat};
 
 /// The JSON document.
@@ -116,7 +116,7 @@ fn side_packages(
 ) -> Vec<(String, PkgId)> {
     let project = &world.project;
     let in_goroot = matches!(project.layout, Layout::Goroot { .. });
-    let root = root_import_path(project).unwrap_or_default();
+    let root = project.root_import_path().unwrap_or_default();
     let mut out = Vec::new();
     for pkg in &project.packages {
         let has_files = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty();
@@ -221,8 +221,8 @@ fn legacy_diff(
     old_world: &World,
     new_world: &World,
 ) -> LegacyDiff {
-    let old_root = root_import_path(&old_world.project).unwrap_or_default();
-    let new_root = root_import_path(&new_world.project).unwrap_or_default();
+    let old_root = old_world.project.root_import_path().unwrap_or_default();
+    let new_root = new_world.project.root_import_path().unwrap_or_default();
     let mut updated = Vec::new();
     for pkg in &report.changed_packages {
         let rel = relative(&pkg.path, &new_root);

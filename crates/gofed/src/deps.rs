@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use gofed_go::build::{Context, Selector};
-use gofed_go::load::importpath::{self, ImportClass};
+use gofed_go::load::importpath::{self, ImportOrigin};
 use gofed_go::load::{load_tree, LoadConfig, OsFileTree, Package, Project};
 use serde::Serialize;
 
@@ -302,7 +302,7 @@ enum Origin {
     Unresolved(String),
 }
 
-/// Import classification for the report, on the library's [`importpath::classify`].
+/// Import classification for the report, on the library's [`importpath::import_origin`].
 struct Classifier<'a> {
     project: &'a Project,
     ctx: importpath::ClassifyContext,
@@ -325,45 +325,26 @@ impl<'a> Classifier<'a> {
     }
 
     fn is_std(&self, path: &str) -> bool {
-        // Resolved paths of the standard library's vendored packages start with `vendor/`.
-        path.starts_with("vendor/")
-            || matches!(
-                importpath::classify(path, &self.ctx),
-                ImportClass::Standard | ImportClass::Cgo
-            )
+        importpath::import_origin(path, &self.ctx) == ImportOrigin::Std
     }
 
     fn classify(&self, path: &str) -> Origin {
-        if self.own.contains(path) || self.is_std(path) {
+        if self.own.contains(path) {
             return Origin::Internal;
         }
-        // GOPATH vendoring resolves `x` to `project/vendor/x`.
-        let (path, gopath_vendored) = match path.rfind("/vendor/") {
-            Some(i) => (&path[i + "/vendor/".len()..], true),
-            None => (path, false),
-        };
-        match importpath::classify(path, &self.ctx) {
-            ImportClass::Cgo | ImportClass::Standard | ImportClass::Project => Origin::Internal,
-            ImportClass::Vendored { module } => {
-                let provider = importpath::provider_prefix(path).to_owned();
-                Origin::External {
-                    root: module.unwrap_or_else(|| provider.clone()),
-                    provider,
-                    vendored: true,
-                }
-            }
-            ImportClass::External { module, provider } => Origin::External {
-                root: module.unwrap_or_else(|| provider.clone()),
+        match importpath::import_origin(path, &self.ctx) {
+            ImportOrigin::Std | ImportOrigin::Project => Origin::Internal,
+            ImportOrigin::External {
+                root,
                 provider,
-                vendored: gopath_vendored,
+                vendored,
+                ..
+            } => Origin::External {
+                root,
+                provider,
+                vendored,
             },
-            ImportClass::NotInStd => Origin::Unresolved(format!(
-                "not in the standard library of Go 1.{} and not in this tree",
-                self.project.go_minor
-            )),
-            ImportClass::Invalid { reason } => {
-                Origin::Unresolved(format!("invalid import path: {reason}"))
-            }
+            ImportOrigin::Unresolved(reason) => Origin::Unresolved(reason),
         }
     }
 

@@ -541,44 +541,12 @@ impl Coder<'_> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-    use std::sync::Arc;
 
     use super::*;
-    use crate::parser::parse_file;
-    use crate::types::{PackageInput, PackageSource, Sizes, SourceFile};
-
-    struct MemSource(HashMap<String, Vec<Arc<SourceFile>>>);
-
-    impl MemSource {
-        fn new(packages: &[(&str, &[(&str, &str)])]) -> MemSource {
-            let mut map = HashMap::new();
-            for (path, files) in packages {
-                let files = files
-                    .iter()
-                    .map(|(name, src)| {
-                        let src = src.as_bytes().to_vec();
-                        let ast = parse_file(&src).file;
-                        Arc::new(SourceFile::new((*name).to_owned(), src, ast))
-                    })
-                    .collect();
-                map.insert((*path).to_owned(), files);
-            }
-            MemSource(map)
-        }
-    }
-
-    impl PackageSource for MemSource {
-        fn import(&self, _importer: &str, path: &str) -> Option<PackageInput> {
-            Some(PackageInput {
-                path: path.to_owned(),
-                files: self.0.get(path)?.clone(),
-            })
-        }
-    }
+    use crate::types::{MemorySource, Sizes};
 
     fn legacy(packages: &[(&str, &[(&str, &str)])], wanted: &[&str]) -> Vec<LegacyPackage> {
-        let source = MemSource::new(packages);
+        let source = MemorySource::new(packages);
         let mut program = Program::new(&source, Sizes::for_arch("amd64"));
         let ids: Vec<PkgId> = wanted
             .iter()

@@ -830,3 +830,63 @@ require (
         );
     }
 }
+
+/// Where an import comes from, for dependency reports: [`classify`] with resolved `vendor/`
+/// paths undone (the go command's GOPATH vendoring resolves `x` to `project/vendor/x`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImportOrigin {
+    /// Standard library (incl. its own `vendor/` copies) or cgo.
+    Std,
+    /// A package of the project.
+    Project,
+    /// Another project's package.
+    External {
+        /// The import path without any `.../vendor/` prefix.
+        path: String,
+        /// The module providing it (from go.mod / modules.txt), else its provider prefix.
+        root: String,
+        /// Its repository root.
+        provider: String,
+        /// Whether the project vendors it.
+        vendored: bool,
+    },
+    /// Not attributable, with the reason.
+    Unresolved(String),
+}
+
+/// The origin of a (resolved) import path.
+pub fn import_origin(imp: &str, ctx: &ClassifyContext) -> ImportOrigin {
+    if imp.starts_with("vendor/") {
+        return ImportOrigin::Std;
+    }
+    let (path, gopath_vendored) = match imp.rfind("/vendor/") {
+        Some(i) => (&imp[i + "/vendor/".len()..], true),
+        None => (imp, false),
+    };
+    match classify(path, ctx) {
+        ImportClass::Cgo | ImportClass::Standard => ImportOrigin::Std,
+        ImportClass::Project => ImportOrigin::Project,
+        ImportClass::Vendored { module } => {
+            let provider = provider_prefix(path).to_owned();
+            ImportOrigin::External {
+                path: path.to_owned(),
+                root: module.unwrap_or_else(|| provider.clone()),
+                provider,
+                vendored: true,
+            }
+        }
+        ImportClass::External { module, provider } => ImportOrigin::External {
+            path: path.to_owned(),
+            root: module.unwrap_or_else(|| provider.clone()),
+            provider,
+            vendored: gopath_vendored,
+        },
+        ImportClass::NotInStd => ImportOrigin::Unresolved(format!(
+            "not in the standard library of Go 1.{} and not in this tree",
+            ctx.go_minor
+        )),
+        ImportClass::Invalid { reason } => {
+            ImportOrigin::Unresolved(format!("invalid import path: {reason}"))
+        }
+    }
+}

@@ -267,6 +267,30 @@ pub struct Project {
 }
 
 impl Project {
+    /// The import path of the root directory (`None` for `_/abs/dir` layouts).
+    pub fn root_import_path(&self) -> Option<String> {
+        let under = |base: &Path, prefix: &str| -> Option<String> {
+            let rel = self
+                .root
+                .strip_prefix(base)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
+            Some(match (prefix.is_empty(), rel.is_empty()) {
+                (_, true) => prefix.to_owned(),
+                (true, false) => rel,
+                (false, false) => format!("{prefix}/{rel}"),
+            })
+        };
+        match &self.layout {
+            Layout::Goroot { goroot, .. } => under(&goroot.join("src"), ""),
+            Layout::Module { dir, path } => under(dir, path),
+            Layout::Gopath { src } => under(src, ""),
+            Layout::Prefix { import_path } => Some(import_path.clone()),
+            Layout::Local => None,
+        }
+    }
+
     /// The context for [`importpath::classify`]ing this project's imports.
     pub fn classify_context(&self) -> importpath::ClassifyContext {
         let mut ctx = importpath::ClassifyContext {

@@ -80,6 +80,40 @@ pub trait PackageSource {
     fn import(&self, importer: &str, path: &str) -> Option<PackageInput>;
 }
 
+/// Packages held in memory (sources parsed once): for tests and for tools that already
+/// have the bytes.
+#[derive(Debug, Default)]
+pub struct MemorySource(HashMap<String, Vec<Arc<SourceFile>>>);
+
+impl MemorySource {
+    /// Packages from (import path, [(file name, source)]) pairs.
+    pub fn new(packages: &[(&str, &[(&str, &str)])]) -> MemorySource {
+        let mut map = HashMap::new();
+        for (path, files) in packages {
+            let files = files
+                .iter()
+                .map(|(name, src)| {
+                    let src = src.as_bytes().to_vec();
+                    let ast = crate::parser::parse_file(&src).file;
+                    Arc::new(SourceFile::new((*name).to_owned(), src, ast))
+                })
+                .collect();
+            map.insert((*path).to_owned(), files);
+        }
+        MemorySource(map)
+    }
+}
+
+impl PackageSource for MemorySource {
+    fn import(&self, _importer: &str, path: &str) -> Option<PackageInput> {
+        let files = self.0.get(path)?.clone();
+        Some(PackageInput {
+            path: path.to_owned(),
+            files,
+        })
+    }
+}
+
 /// A problem found while checking, attached to a package.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckError {
