@@ -126,10 +126,6 @@ fn side_packages(
         {
             continue;
         }
-        // internal packages are no one else's API (gorelease leaves them out too).
-        if !in_goroot && pkg.import_path.split('/').any(|e| e == "internal") {
-            continue;
-        }
         let rel = relative(&pkg.import_path, &root);
         if let Some(filter) = filter {
             if filter != rel && filter != pkg.import_path {

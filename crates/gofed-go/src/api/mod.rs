@@ -88,19 +88,16 @@ pub enum FeatureKind {
     Method,
 }
 
-/// Whether a package's API is reported: cmd/api walks `go list std` without `internal` and
-/// vendored packages and `unsafe` (and `go list std` has no `runtime/cgo` without cgo);
-/// commands (`package main`) have no importable API.
+/// Whether a package's API is reported: what other projects can import. Commands
+/// (`package main`) and `internal` packages are no one else's API; in a GOROOT, cmd/api walks
+/// `go list std` without vendored packages and `unsafe` (and `go list std` has no
+/// `runtime/cgo` without cgo).
 pub fn is_api_package(path: &str, name: &str, in_goroot: bool, cgo: bool) -> bool {
-    if name == "main" || name.is_empty() {
+    if name == "main" || name.is_empty() || path.split('/').any(|e| e == "internal") {
         return false;
     }
     if in_goroot {
-        let internal = path.split('/').any(|e| e == "internal");
-        return !internal
-            && !path.starts_with("vendor/")
-            && path != "unsafe"
-            && (cgo || path != "runtime/cgo");
+        return !path.starts_with("vendor/") && path != "unsafe" && (cgo || path != "runtime/cgo");
     }
     true
 }
