@@ -10,17 +10,21 @@
 #      go/packages: both sides' packages and all their dependencies
 #      type-checked from source) in batch mode, -old-goroot O -new-goroot N
 #      -outdir DIR on the PKGS below (each side loaded once, GO111MODULE=off
-#      CGO_ENABLED=0 linux/amd64), and gofed on the same pairs, one
-#      `gofed apidiff O/src/PKG N/src/PKG --format lines --goos linux
-#      --goarch amd64 --cgo false` per package, run one after the other (the
-#      sum of the per-pair runs), and their ratio (oracle time / gofed time,
-#      above 1: gofed is faster);
-#   2. gofed alone on the whole standard library: gofed apidiff O/src N/src
-#      --format lines (every std package, lines prefixed `pkg P, `; the
+#      CGO_ENABLED=0 linux/amd64), against gofed on the same pairs in two
+#      ways, each with its ratio (oracle time / gofed time, above 1: gofed
+#      is faster):
+#        a. one `gofed apidiff O/src/PKG N/src/PKG --format lines --package
+#           PKG --goos linux --goarch amd64 --cgo false` per package, run one
+#           after the other (the sum of the per-pair runs);
+#        b. one `gofed apidiff O/src N/src --format lines --goos linux
+#           --goarch amd64 --cgo false` on the two whole standard libraries
+#           (every std package, lines prefixed `pkg P, `), of which the
+#           lines of PKGS are compared; more work than the oracle does;
+#   2. that whole-std run on its own: its line and package counts (the
 #      oracle has no such mode, so the time only).
-# The number of change lines of one run of each command is printed too (the
-# same for the oracle and gofed in 1. when they agree; the conformance test
-# is scripts/oracle-apidiff.sh std). Times come from hyperfine when installed
+# The number of change lines of one run of each command is printed too, and
+# whether gofed's lines for PKGS are the oracle's (the conformance test is
+# scripts/oracle-apidiff.sh std). Times come from hyperfine when installed
 # (apt-get install hyperfine is tried when it is missing and we are root),
 # else from a plain loop with date +%s.%N. Timings depend on the machine:
 # nothing here is asserted.
@@ -110,7 +114,8 @@ cat >"$tmp/gofed-pairs.sh" <<EOF
 #!/usr/bin/env bash
 rc=0
 for p in $(printf '%q ' "${PKGS[@]}"); do
-  "$gofed" apidiff "$O/src/\$p" "$N/src/\$p" --format lines --goos linux --goarch amd64 --cgo false || ((\$? == 1)) || rc=2
+  "$gofed" apidiff "$O/src/\$p" "$N/src/\$p" --format lines --package "\$p" --goos linux --goarch amd64 --cgo false ||
+    ((\$? == 1)) || rc=2
 done
 exit \$rc
 EOF
@@ -131,17 +136,26 @@ if [[ -n $gofed ]]; then
 fi
 # lines NAME TIME: the non-empty lines of NAME's checked run, n/a when it failed
 lines() { if [[ -n $2 ]]; then awk 'NF { n++ } END { print n + 0 }' "$tmp/$1.out"; else echo n/a; fi; }
-same="n/a"
-if [[ -n $t_ora && -n $t_pairs ]]; then
-  if cmp -s <(LC_ALL=C sort "$tmp/oracle.out") <(LC_ALL=C sort "$tmp/pairs.out"); then same=yes; else same=no; fi
+# same_as_oracle FILE: yes/no, whether FILE's lines are the oracle's (as multisets)
+same_as_oracle() { if cmp -s <(LC_ALL=C sort "$tmp/oracle.out") <(LC_ALL=C sort "$1"); then echo yes; else echo no; fi; }
+same_pairs="n/a" same_std="n/a" l_stdsel="n/a" npkg_std="n/a"
+[[ -n $t_ora && -n $t_pairs ]] && same_pairs=$(same_as_oracle "$tmp/pairs.out")
+if [[ -n $t_std ]]; then
+  # The lines of PKGS, without their `pkg P, ` prefix.
+  printf '%s\n' "${PKGS[@]}" >"$tmp/pkgs.txt"
+  awk 'NR == FNR { want[$0] = 1; next }
+       match($0, /^pkg [^ ,]+, /) { p = substr($0, 5, RLENGTH - 6); if (p in want) print substr($0, RLENGTH + 1) }' \
+    "$tmp/pkgs.txt" "$tmp/std.out" >"$tmp/stdsel.out"
+  l_stdsel=$(awk 'NF { n++ } END { print n + 0 }' "$tmp/stdsel.out")
+  [[ -n $t_ora ]] && same_std=$(same_as_oracle "$tmp/stdsel.out")
+  npkg_std=$(sed -n 's/^pkg \([^ ,]*\), .*/\1/p' "$tmp/std.out" | sort -u | wc -l)
 fi
-npkg_std=n/a
-[[ -n $t_std ]] && npkg_std=$(sed -n 's/^pkg \([^ ,]*\), .*/\1/p' "$tmp/std.out" | sort -u | wc -l)
 
 python3 - "$runs" "$use_hf" "$t_ora" "$t_pairs" "$t_std" "$(lines oracle "$t_ora")" "$(lines pairs "$t_pairs")" "$(lines std "$t_std")" \
-  "$OV" "$NV" "${#PKGS[@]}" "$same" "$npkg_std" <<'EOF'
+  "$OV" "$NV" "${#PKGS[@]}" "$same_pairs" "$same_std" "$l_stdsel" "$npkg_std" <<'EOF'
 import sys
-runs, use_hf, t_ora, t_pairs, t_std, l_ora, l_pairs, l_std, ov, nv, npkgs, same, npkg_std = sys.argv[1:]
+(runs, use_hf, t_ora, t_pairs, t_std, l_ora, l_pairs, l_std, ov, nv, npkgs, same_pairs, same_std, l_stdsel,
+ npkg_std) = sys.argv[1:]
 def num(s):
     try:
         return float(s)
@@ -153,17 +167,23 @@ print()
 print("gofed apidiff benchmark, Go %s -> Go %s, median of %s runs after one warm-up, timer: %s"
       % (ov, nv, runs, "hyperfine" if use_hf == "1" else "date loop"))
 print()
-print("%-52s %12s %12s %14s" % ("", "gofed", "oracle", "gofed speedup"))
-ratio = "%.2fx" % (t_ora / t_pairs) if t_ora and t_pairs else "n/a"
-print("%-52s %12s %12s %14s" % ("%s std packages (oracle: one batch run)" % npkgs, fmt_t(t_pairs), fmt_t(t_ora), ratio))
-print("%-52s %12s %12s" % ("  change lines printed", l_pairs, l_ora))
-print("%-52s %12s" % ("  same lines on both sides", same))
-print("%-52s %12s %12s %14s" % ("whole std, one run (gofed only)", fmt_t(t_std), "-", "-"))
-print("%-52s %12s" % ("  change lines printed", l_std))
-print("%-52s %12s" % ("  packages with changes", npkg_std))
+print("%-56s %12s %12s %14s" % ("", "gofed", "oracle", "gofed speedup"))
+ratio = lambda a, b: "%.2fx" % (a / b) if a and b else "n/a"
+print("%-56s %12s %12s %14s" % ("%s std packages, gofed one run per package" % npkgs, fmt_t(t_pairs), fmt_t(t_ora),
+                                 ratio(t_ora, t_pairs)))
+print("%-56s %12s %12s" % ("  change lines printed", l_pairs, l_ora))
+print("%-56s %12s" % ("  gofed's lines are the oracle's", same_pairs))
+print("%-56s %12s %12s %14s" % ("%s std packages, gofed one run on the whole std" % npkgs, fmt_t(t_std), fmt_t(t_ora),
+                                 ratio(t_ora, t_std)))
+print("%-56s %12s %12s" % ("  change lines of those packages", l_stdsel, l_ora))
+print("%-56s %12s" % ("  gofed's lines are the oracle's", same_std))
+print("%-56s %12s %12s %14s" % ("whole std (gofed only: the same run)", fmt_t(t_std), "-", "-"))
+print("%-56s %12s" % ("  change lines printed", l_std))
+print("%-56s %12s" % ("  packages with changes", npkg_std))
 print()
-print("gofed speedup: oracle time / gofed time (above 1: gofed is faster); gofed's time is the sum of")
-print("one run per package, the oracle's one batch run loading every package once per side.")
+print("gofed speedup: oracle time / gofed time (above 1: gofed is faster). The oracle's time is one batch")
+print("run loading every package once per side; gofed's is the sum of one run per package, or one run")
+print("diffing every std package.")
 print("The oracle's time includes go list on each side and type-checking both sides' packages and")
 print("their dependencies from source.")
 EOF

@@ -16,9 +16,12 @@
 #             apidiff -old-goroot O -new-goroot N -outdir DIR PKG... once per
 #             version pair (GO111MODULE=off, CGO_ENABLED=0, linux/amd64);
 #             packages it fails to load are dropped and listed. gofed, per
-#             pair: gofed apidiff O/src/PKG N/src/PKG --format lines --goos
-#             linux --goarch amd64 --cgo false (each side uses the standard
-#             library of the GOROOT it lies in)
+#             pair: gofed apidiff O/src/PKG N/src/PKG --format lines --package
+#             PKG --goos linux --goarch amd64 --cgo false (each side uses the
+#             standard library of the GOROOT it lies in; --package because a
+#             directory with package directories below it, like net or os,
+#             is a tree to gofed, whose lines then carry `pkg P, ` prefixes,
+#             while the oracle compares the directory's own package only)
 #   gocode    real packages of /usr/share/gocode/src changed by scripted
 #             edits (apidiff_cases.py gocode: removed/added funcs and
 #             methods, changed parameter types, constants, struct fields,
@@ -120,7 +123,7 @@ case $suite in
         f=$out/$(safe "$p").txt
         if [[ -f $f ]]; then
           cp "$f" "$tmp/ref/$(safe "$name").txt"
-          printf '%s\t%s\t%s\t-\n' "$name" "$O/src/$p" "$N/src/$p" >>"$tmp/pairs.tsv"
+          printf '%s\t%s\t%s\t-\t--package\t%s\n' "$name" "$O/src/$p" "$N/src/$p" "$p" >>"$tmp/pairs.tsv"
         else
           why=$(grep -m1 -F "FAILED $p: " "$tmp/batch.err" | sed "s|^FAILED $p: ||") ||
             why="exit $brc, $(grep -v 'package error' "$tmp/batch.err" | head -n1)"
@@ -129,7 +132,7 @@ case $suite in
       done
     done <"$tmp/versions.tsv"
     reference="x/exp/apidiff (Oct 2022, $oracle_go go/types) -old-goroot $GOBIN/OLD/go -new-goroot $GOBIN/NEW/go -outdir, GO111MODULE=off, linux/amd64, CGO_ENABLED=0"
-    gofed_form="gofed apidiff OLDGOROOT/src/PKG NEWGOROOT/src/PKG --format lines ${ctx_flags[*]}"
+    gofed_form="gofed apidiff OLDGOROOT/src/PKG NEWGOROOT/src/PKG --format lines --package PKG ${ctx_flags[*]}"
     ;;
   gocode)
     python3 "$CASES" gocode "$tmp/src/gocode" 2>"$tmp/cases.err" || { cat "$tmp/cases.err" >&2; exit 2; }

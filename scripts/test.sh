@@ -20,6 +20,8 @@
 #   golist-SUITE     scripts/oracle-golist.sh SUITE ROOT [GOROOT]
 #   api-SUITE        scripts/oracle-api.sh SUITE (go1.19-std, go1.19-std-contexts,
 #                    gocode, go1.27-small): gofed api vs cmd/api / goapi
+#   apidiff-SUITE    scripts/oracle-apidiff.sh SUITE (testdata, std, gocode):
+#                    gofed apidiff vs x/exp/apidiff
 #   std-summary      scripts/gen-std-summary.sh --check: the embedded std
 #                    summary is reproducible and round-trips
 #   golist-ctx-*     the same on the Go 1.27.3 std for windows/amd64,
@@ -161,6 +163,15 @@ conformance() {
       run_step "api-$suite" "$REPO/scripts/oracle-api.sh" "$suite"
     else
       skip_step "api-$suite" "$why"
+    fi
+  done
+  # API diff conformance with x/exp/apidiff: its own test cases, 53 std package
+  # pairs between Go 1.21-1.26, and edited third-party packages.
+  for suite in testdata std gocode; do
+    if why=$(have_oracle && have_corpus go1.27); then
+      run_step "apidiff-$suite" "$REPO/scripts/oracle-apidiff.sh" "$suite"
+    else
+      skip_step "apidiff-$suite" "$why"
     fi
   done
   # The embedded standard library summary: reproducible from Go 1.27.3 and

@@ -151,7 +151,7 @@ def cmd_testdata(args):
 # (Go 1.26.6 go/types: no Go 1.27.3 side, see the oracle README's
 # limitations). Most pairs have API changes; forward steps (adjacent and
 # wider) give mostly `c NAME: added`, the backward ones (new -> old) give
-# `i NAME: removed` and the incompatible changes; five pairs have no change
+# `i NAME: removed` and the incompatible changes; seven pairs have no change
 # (gofed must print nothing and exit 0).
 STD_PAIRS = [
     ("bufio", "1.21.13", "1.26.6"),

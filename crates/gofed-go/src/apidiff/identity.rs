@@ -2,7 +2,7 @@
 //! `Implements`, `Comparable`) for the differ.
 
 use crate::types::methodset::{interface_methods, method_set};
-use crate::types::ty::{Type, TypeId};
+use crate::types::ty::{Term, Type, TypeId};
 use crate::types::Program;
 
 /// Whether `a` (in `pa`) and `b` (in `pb`) are identical types: declared types by package
@@ -161,6 +161,32 @@ pub(crate) fn equivalent(p: &mut Program, a: TypeId, b: TypeId) -> bool {
 /// go/types' `Implements(v, iface)`: the method set of `v` has every method of the
 /// interface `iface` with an identical signature (interfaces: their method sets).
 pub fn implements(p: &mut Program, v: TypeId, iface: TypeId) -> bool {
+    // A constraint's type set must hold v (or, for an interface, all of v's type set).
+    if let Some(allowed) = type_terms(p, iface, 0) {
+        let u = p.underlying(v);
+        let inside = if matches!(p.ty(u), Type::Interface(_)) {
+            match type_terms(p, v, 0) {
+                None => false,
+                Some(have) => have
+                    .iter()
+                    .all(|h| allowed.iter().any(|a| term_includes(p, *a, *h))),
+            }
+        } else {
+            allowed.iter().any(|a| {
+                term_includes(
+                    p,
+                    *a,
+                    Term {
+                        tilde: false,
+                        ty: v,
+                    },
+                )
+            })
+        };
+        if !inside {
+            return false;
+        }
+    }
     let want = interface_methods(p, iface);
     if want.is_empty() {
         return true;
@@ -272,5 +298,54 @@ fn comparable_depth(p: &mut Program, ty: TypeId, depth: u32) -> bool {
             .all(|f| comparable_depth(p, f.ty, depth + 1)),
         Type::Array { elem, .. } => comparable_depth(p, elem, depth + 1),
         _ => true,
+    }
+}
+
+/// The type terms of an interface's type set: `None` when it is not restricted to terms (a
+/// method-only interface). Several restricting elements intersect.
+fn type_terms(p: &mut Program, iface: TypeId, depth: u32) -> Option<Vec<Term>> {
+    if depth > 100 {
+        return None;
+    }
+    let u = p.underlying(iface);
+    let Type::Interface(i) = p.ty(u).clone() else {
+        return None;
+    };
+    let mut result: Option<Vec<Term>> = None;
+    for e in i.embeddeds {
+        let terms = match p.ty(e).clone() {
+            Type::Union(terms) => Some(terms),
+            _ => {
+                let eu = p.underlying(e);
+                if matches!(p.ty(eu), Type::Interface(_)) {
+                    type_terms(p, e, depth + 1)
+                } else {
+                    Some(vec![Term {
+                        tilde: false,
+                        ty: e,
+                    }])
+                }
+            }
+        };
+        let Some(terms) = terms else { continue };
+        result = Some(match result {
+            None => terms,
+            Some(prev) => prev
+                .into_iter()
+                .filter(|t| terms.iter().any(|u| term_includes(p, *u, *t)))
+                .collect(),
+        });
+    }
+    result
+}
+
+/// Whether term `outer` includes term `inner` (`~T` includes every type whose underlying
+/// type is `T`).
+fn term_includes(p: &mut Program, outer: Term, inner: Term) -> bool {
+    if outer.tilde {
+        let under = p.underlying(inner.ty);
+        same_program_identical(p, under, outer.ty)
+    } else {
+        !inner.tilde && same_program_identical(p, inner.ty, outer.ty)
     }
 }

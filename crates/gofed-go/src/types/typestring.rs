@@ -107,7 +107,15 @@ fn write_inner(
             }
             buf.push_str("interface{");
             let mut first = true;
-            for m in &iface.methods {
+            // go/types keeps explicit methods sorted by their Id.
+            let mut methods = iface.methods.clone();
+            methods.sort_by_cached_key(|m| match m.pkg {
+                Some(pkg) if !m.name.starts_with(char::is_uppercase) => {
+                    format!("{}.{}", p.pkg(pkg).path, m.name)
+                }
+                _ => m.name.clone(),
+            });
+            for m in &methods {
                 if !first {
                     buf.push_str("; ");
                 }
