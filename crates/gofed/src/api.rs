@@ -9,6 +9,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use gofed_go::api::legacy::{gofed_legacy, make_relative, LegacyPackage};
+use std::sync::Arc;
+
 use gofed_go::api::source::{ParseCache, TreeSource};
 use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::api::{extract_package, is_api_package, render_goapi, ApiPackage};
@@ -100,6 +102,9 @@ struct UnresolvedImport {
     import: String,
 }
 
+/// The file system, for sources that live as long as the program.
+static OS_FILE_TREE: OsFileTree = OsFileTree;
+
 /// A tree loaded for type checking, with where its imports come from: the tree itself
 /// (and its `vendor/`), the standard library of the GOROOT it lies in, else of `--goroot` /
 /// `$GOROOT`, else gofed's embedded standard library summary.
@@ -115,7 +120,7 @@ impl World {
         path: &std::path::Path,
         ctx: &ContextArgs,
         goroot: Option<&std::path::Path>,
-        cache: &ParseCache,
+        cache: &Arc<ParseCache>,
     ) -> anyhow::Result<World> {
         let project = load(path, ctx, Purpose::Api)?;
         let goroot_src = match &project.layout {
@@ -144,7 +149,9 @@ impl World {
         if let Some(g) = &goroot_project {
             projects.push(g);
         }
-        let tree_source = TreeSource::new(&OsFileTree, &projects, cache);
+        let tree_source = TreeSource::new(&OS_FILE_TREE, &projects, Arc::clone(cache));
+        // Analysing a whole tree needs nearly all its packages: parse them in parallel now.
+        tree_source.prefetch(project.packages.iter().map(|p| p.import_path.as_str()));
         let mut sources: Vec<Box<dyn gofed_go::types::PackageSource + Send + Sync>> =
             vec![Box::new(tree_source)];
         if !is_goroot_layout(&project) && goroot_project.is_none() {
@@ -169,7 +176,7 @@ struct ContextResult {
 
 pub fn api(args: &ApiArgs) -> anyhow::Result<ExitCode> {
     let contexts = contexts(args)?;
-    let cache = ParseCache::default();
+    let cache = Arc::new(ParseCache::default());
     let results: Vec<ContextResult> = contexts
         .par_iter()
         .map(|ctx| analyse(args, ctx, &cache))
@@ -258,7 +265,7 @@ fn contexts(args: &ApiArgs) -> anyhow::Result<Vec<ContextSpec>> {
 fn analyse(
     args: &ApiArgs,
     spec: &ContextSpec,
-    cache: &ParseCache,
+    cache: &Arc<ParseCache>,
 ) -> anyhow::Result<ContextResult> {
     let ctx = ContextArgs {
         goos: spec.goos.clone(),

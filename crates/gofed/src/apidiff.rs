@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+
 use gofed_go::api::is_api_package;
 use gofed_go::api::source::ParseCache;
 use gofed_go::apidiff::{changes, diff_modules, next_version, Bump, ModuleReport, PackageReport};
@@ -29,14 +31,23 @@ struct ApidiffJson<'a> {
 }
 
 pub fn apidiff(args: &ApidiffArgs) -> anyhow::Result<ExitCode> {
-    let cache = ParseCache::default();
-    let old_world = World::load(&args.old, &args.context, args.goroot.as_deref(), &cache)?;
-    let new_world = World::load(&args.new, &args.context, args.goroot.as_deref(), &cache)?;
+    let cache = std::sync::Arc::new(ParseCache::default());
+    // The two sides load and check independently: in parallel.
+    let load =
+        |path: &std::path::Path| World::load(path, &args.context, args.goroot.as_deref(), &cache);
+    let (old_world, new_world) = rayon::join(|| load(&args.old), || load(&args.new));
+    let (old_world, new_world) = (
+        old_world.context("loading the old version")?,
+        new_world.context("loading the new version")?,
+    );
     let sizes = Sizes::for_arch(&args.context.goarch);
     let mut old = Program::new(&old_world.source, sizes);
     let mut new = Program::new(&new_world.source, sizes);
-    let old_pkgs = side_packages(&old_world, &mut old, args.package.as_deref());
-    let new_pkgs = side_packages(&new_world, &mut new, args.package.as_deref());
+    let filter = args.package.as_deref();
+    let (old_pkgs, new_pkgs) = rayon::join(
+        || side_packages(&old_world, &mut old, filter),
+        || side_packages(&new_world, &mut new, filter),
+    );
 
     // Two single packages (a package directory each): apidiff's own setting.
     let single = old_pkgs.len() == 1 && new_pkgs.len() == 1;
@@ -133,6 +144,12 @@ fn side_packages(
             }
         }
         if let Some(id) = program.package("", &pkg.import_path) {
+            // Resolve the exported API now (in this side's thread), not during the diff.
+            let _ = gofed_go::api::extract_package(
+                program,
+                id,
+                gofed_go::constant::StringStyle::Current,
+            );
             out.push((rel, id));
         }
     }

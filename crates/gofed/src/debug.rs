@@ -208,8 +208,9 @@ fn std_summary(goroot: &Path) -> anyhow::Result<ExitCode> {
         import_path: None,
     };
     let project = crate::deps::load(&src, &ctx, crate::deps::Purpose::Api)?;
-    let cache = ParseCache::default();
-    let source = TreeSource::new(&gofed_go::load::OsFileTree, &[&project], &cache);
+    let cache = std::sync::Arc::new(ParseCache::default());
+    let source = TreeSource::new(&gofed_go::load::OsFileTree, &[&project], cache);
+    source.prefetch(project.packages.iter().map(|p| p.import_path.as_str()));
     let mut program = Program::new(&source, Sizes::for_arch("amd64"));
     let mut roots = Vec::new();
     for pkg in &project.packages {

@@ -1,13 +1,14 @@
 //! A [`PackageSource`] over loaded file trees: the analysed project and, for the standard
-//! library, a GOROOT.
+//! library, a GOROOT. Packages are parsed when first imported (so a single package pulls in
+//! only what it depends on); [`TreeSource::prefetch`] parses many in parallel up front.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use crate::load::{FileTree, Package, Project};
+use crate::load::{FileTree, Project};
 use crate::parser::parse_file;
 use crate::types::{PackageInput, PackageSource, SourceFile};
 
@@ -39,58 +40,79 @@ impl ParseCache {
     }
 }
 
-/// Packages of loaded projects, parsed in parallel up front.
-pub struct TreeSource {
+/// Packages of loaded projects.
+pub struct TreeSource<'t> {
+    tree: &'t dyn FileTree,
+    cache: Arc<ParseCache>,
     packages: HashMap<String, Entry>,
 }
 
 struct Entry {
+    dir: PathBuf,
+    /// GoFiles and CgoFiles, with their bytes when the loader kept them.
+    files: Vec<(String, Option<Arc<[u8]>>)>,
     /// Resolved imports of the package (to map written paths through `vendor/`).
     imports: Vec<String>,
-    files: Vec<Arc<SourceFile>>,
 }
 
-impl TreeSource {
-    /// Reads and parses the Go files (GoFiles and CgoFiles) of every package of `projects`;
-    /// earlier projects win when an import path appears twice.
-    pub fn new(tree: &dyn FileTree, projects: &[&Project], cache: &ParseCache) -> TreeSource {
-        let mut wanted: Vec<&Package> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+impl<'t> TreeSource<'t> {
+    /// The packages of `projects` (earlier projects win when an import path appears twice);
+    /// nothing is parsed yet.
+    pub fn new(
+        tree: &'t dyn FileTree,
+        projects: &[&Project],
+        cache: Arc<ParseCache>,
+    ) -> TreeSource<'t> {
+        let mut packages = HashMap::new();
         for project in projects {
             for pkg in &project.packages {
-                if seen.insert(pkg.import_path.as_str()) {
-                    wanted.push(pkg);
+                if packages.contains_key(&pkg.import_path) {
+                    continue;
                 }
-            }
-        }
-        let packages = wanted
-            .par_iter()
-            .map(|pkg| {
                 let files = if pkg.sources.is_empty() {
                     pkg.go_files
                         .iter()
                         .chain(&pkg.cgo_files)
-                        .filter_map(|name| cache.get_or_parse(tree, pkg.dir.join(name), None))
+                        .map(|name| (name.clone(), None))
                         .collect()
                 } else {
                     // The loader kept the bytes: no second read.
                     pkg.sources
                         .iter()
-                        .filter_map(|(name, src)| {
-                            cache.get_or_parse(tree, pkg.dir.join(name), Some(src))
-                        })
+                        .map(|(name, src)| (name.clone(), Some(Arc::clone(src))))
                         .collect()
                 };
-                (
+                packages.insert(
                     pkg.import_path.clone(),
                     Entry {
-                        imports: pkg.imports.clone(),
+                        dir: pkg.dir.clone(),
                         files,
+                        imports: pkg.imports.clone(),
                     },
-                )
+                );
+            }
+        }
+        TreeSource {
+            tree,
+            cache,
+            packages,
+        }
+    }
+
+    /// Parses the given packages in parallel (for analyses that will need most of them).
+    pub fn prefetch<'a>(&self, paths: impl IntoIterator<Item = &'a str>) {
+        let files: Vec<(&Path, &str, Option<&Arc<[u8]>>)> = paths
+            .into_iter()
+            .filter_map(|path| self.packages.get(path))
+            .flat_map(|e| {
+                e.files
+                    .iter()
+                    .map(move |(name, src)| (e.dir.as_path(), name.as_str(), src.as_ref()))
             })
             .collect();
-        TreeSource { packages }
+        files.par_iter().for_each(|(dir, name, src)| {
+            let _ = self.cache.get_or_parse(self.tree, dir.join(name), *src);
+        });
     }
 
     /// Whether a package is available.
@@ -98,17 +120,25 @@ impl TreeSource {
         self.packages.contains_key(path)
     }
 
-    /// The input of a package by its (resolved) import path.
+    /// The input of a package by its (resolved) import path, parsing it if needed.
     pub fn input(&self, path: &str) -> Option<PackageInput> {
         let entry = self.packages.get(path)?;
+        let files = entry
+            .files
+            .iter()
+            .filter_map(|(name, src)| {
+                self.cache
+                    .get_or_parse(self.tree, entry.dir.join(name), src.as_ref())
+            })
+            .collect();
         Some(PackageInput {
             path: path.to_owned(),
-            files: entry.files.clone(),
+            files,
         })
     }
 }
 
-impl PackageSource for TreeSource {
+impl PackageSource for TreeSource<'_> {
     fn import(&self, importer: &str, path: &str) -> Option<PackageInput> {
         // The importer's resolved imports say where a vendored path went.
         let resolved = self.packages.get(importer).and_then(|entry| {

@@ -73,8 +73,8 @@ pub struct PackageInput {
     pub files: Vec<Arc<SourceFile>>,
 }
 
-/// Where imported packages come from.
-pub trait PackageSource {
+/// Where imported packages come from (shared by checkers running on several threads).
+pub trait PackageSource: Sync {
     /// The package an import `path` written in package `importer` refers to (after vendor
     /// resolution), or `None` when it is not available.
     fn import(&self, importer: &str, path: &str) -> Option<PackageInput>;
