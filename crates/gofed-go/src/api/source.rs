@@ -3,7 +3,7 @@
 //! only what it depends on); [`TreeSource::prefetch`] parses many in parallel up front.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
@@ -101,18 +101,18 @@ impl<'t> TreeSource<'t> {
 
     /// Parses the given packages in parallel (for analyses that will need most of them).
     pub fn prefetch<'a>(&self, paths: impl IntoIterator<Item = &'a str>) {
-        let files: Vec<(&Path, &str, Option<&Arc<[u8]>>)> = paths
+        let entries: Vec<&Entry> = paths
             .into_iter()
             .filter_map(|path| self.packages.get(path))
-            .flat_map(|e| {
-                e.files
-                    .iter()
-                    .map(move |(name, src)| (e.dir.as_path(), name.as_str(), src.as_ref()))
-            })
             .collect();
-        files.par_iter().for_each(|(dir, name, src)| {
-            let _ = self.cache.get_or_parse(self.tree, dir.join(name), *src);
-        });
+        entries
+            .par_iter()
+            .flat_map(|e| e.files.par_iter().map(move |file| (e, file)))
+            .for_each(|(e, (name, src))| {
+                let _ = self
+                    .cache
+                    .get_or_parse(self.tree, e.dir.join(name), src.as_ref());
+            });
     }
 
     /// Whether a package is available.
