@@ -13,6 +13,8 @@
 #                        windows-amd64,darwin-arm64-cgo,freebsd-amd64 (cmd/api
 #                        -contexts LIST, gofed --contexts LIST; a feature not in
 #                        every context is written `pkg P (CONTEXT), ...`)
+#   go1.19-std-default   cmd/api with no -contexts (its default list of 28
+#                        contexts) vs gofed --contexts default
 #   gocode               150 packages of /usr/share/gocode/src (GOPATH mode,
 #                        linux/amd64, no cgo) chosen by `compare_api.py
 #                        select-gocode` from golist.sh's output (no go list
@@ -68,10 +70,10 @@ CMP=$REPO/scripts/oracle/compare_api.py
 
 need() { [[ -e $1 ]] || { echo "oracle-api: $1 not found ($2)" >&2; exit 2; }; }
 case $suite in
-  go1.19-std | go1.19-std-contexts) need "$CMDAPI" "Go 1.19's cmd/api, Debian golang-go"; need "$GO119/bin/go" "Go 1.19" ;;
+  go1.19-std | go1.19-std-contexts | go1.19-std-default) need "$CMDAPI" "Go 1.19's cmd/api, Debian golang-go"; need "$GO119/bin/go" "Go 1.19" ;;
   gocode) need "$bin/goapi" "oracle setup.sh"; need "$GO119/bin/go" "Go 1.19"; need "$GOCODE" "scripts/install-test-deps.sh" ;;
   go1.27-small) need "$bin/goapi-new" "oracle setup.sh"; need "$GO127/bin/go" "oracle setup.sh" ;;
-  *) echo "oracle-api: unknown suite $suite (go1.19-std, go1.19-std-contexts, gocode, go1.27-small)" >&2; exit 2 ;;
+  *) echo "oracle-api: unknown suite $suite (go1.19-std, go1.19-std-contexts, go1.19-std-default, gocode, go1.27-small)" >&2; exit 2 ;;
 esac
 
 tmp=$(mktemp -d)
@@ -84,11 +86,13 @@ pkg_args=()
 # reference side -> $tmp/ref.txt (sorted bytewise)
 t0=$(date +%s.%N)
 case $suite in
-  go1.19-std | go1.19-std-contexts)
+  go1.19-std | go1.19-std-contexts | go1.19-std-default)
     ctx=linux-amd64-cgo
     [[ $suite == go1.19-std-contexts ]] && ctx=$CONTEXTS
+    ctx_flag=(-contexts "$ctx")
+    [[ $suite == go1.19-std-default ]] && { ctx=default; ctx_flag=(); }
     env -u GOFLAGS GOROOT="$GO119" PATH="$GO119/bin:$PATH" GO111MODULE=off GOPATH="$tmp/gopath" \
-      GOTOOLCHAIN=local GOWORK=off "$CMDAPI" -contexts "$ctx" >"$tmp/ref.unsorted" 2>"$tmp/ref.err" || {
+      GOTOOLCHAIN=local GOWORK=off "$CMDAPI" "${ctx_flag[@]}" >"$tmp/ref.unsorted" 2>"$tmp/ref.err" || {
       echo "oracle-api: cmd/api -contexts $ctx failed:" >&2
       head -n 20 "$tmp/ref.err" >&2
       exit 2

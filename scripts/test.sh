@@ -19,7 +19,8 @@
 #   parse-SUITE      scripts/oracle-parse.sh SUITE ROOT GOROOT
 #   golist-SUITE     scripts/oracle-golist.sh SUITE ROOT [GOROOT]
 #   api-SUITE        scripts/oracle-api.sh SUITE (go1.19-std, go1.19-std-contexts,
-#                    gocode, go1.27-small): gofed api vs cmd/api / goapi
+#                    go1.19-std-default, gocode, go1.27-small): gofed api vs
+#                    cmd/api / goapi
 #   apidiff-SUITE    scripts/oracle-apidiff.sh SUITE (testdata, std, gocode):
 #                    gofed apidiff vs x/exp/apidiff
 #   std-summary      scripts/gen-std-summary.sh --check: the embedded std
@@ -158,7 +159,7 @@ conformance() {
   done
   # API conformance with cmd/api (Go 1.19 std, one context and several), goapi
   # on third-party packages and on the Go 1.27.3 std packages go/types 1.26 loads.
-  for suite in go1.19-std go1.19-std-contexts gocode go1.27-small; do
+  for suite in go1.19-std go1.19-std-contexts go1.19-std-default gocode go1.27-small; do
     if why=$(have_oracle && have_corpus "${suite%%-*}"); then
       run_step "api-$suite" "$REPO/scripts/oracle-api.sh" "$suite"
     else
