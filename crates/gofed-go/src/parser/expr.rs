@@ -686,14 +686,11 @@ impl Parser<'_> {
                     self.expr_scratch.push(x2);
                     if self.at_comma("type argument list", TokenKind::RBrack) {
                         self.next();
-                        while !self.at(TokenKind::RBrack) && !self.at(TokenKind::Eof) {
-                            let t = self.parse_type();
-                            self.expr_scratch.push(t);
-                            if !self.at_comma("type argument list", TokenKind::RBrack) {
-                                break;
-                            }
-                            self.next();
-                        }
+                        self.parse_list_until(
+                            TokenKind::RBrack,
+                            "type argument list",
+                            Self::parse_type,
+                        );
                     }
                     self.expect_closing(TokenKind::RBrack, "type argument list");
                     ty = self.pack_index_expr(x, mark);
@@ -844,17 +841,28 @@ impl Parser<'_> {
         self.alloc(Expr::ChanType { dir, value }, span)
     }
 
-    fn parse_type_instance(&mut self, ty: ExprId) -> ExprId {
-        let opening = self.expect(TokenKind::LBrack);
-        let mark = self.expr_scratch.len();
-        while !self.at(TokenKind::RBrack) && !self.at(TokenKind::Eof) {
-            let t = self.parse_type();
-            self.expr_scratch.push(t);
-            if !self.at_comma("type argument list", TokenKind::RBrack) {
+    /// `elem, elem, ...` up to (not including) `closing`, into the expression scratch, with
+    /// go/parser's comma handling (`atComma`: a missing comma is reported and assumed).
+    fn parse_list_until(
+        &mut self,
+        closing: TokenKind,
+        context: &'static str,
+        elem: fn(&mut Self) -> ExprId,
+    ) {
+        while !self.at(closing) && !self.at(TokenKind::Eof) {
+            let x = elem(self);
+            self.expr_scratch.push(x);
+            if !self.at_comma(context, closing) {
                 break;
             }
             self.next();
         }
+    }
+
+    fn parse_type_instance(&mut self, ty: ExprId) -> ExprId {
+        let opening = self.expect(TokenKind::LBrack);
+        let mark = self.expr_scratch.len();
+        self.parse_list_until(TokenKind::RBrack, "type argument list", Self::parse_type);
         let closing = self.expect_closing(TokenKind::RBrack, "type argument list");
         if self.expr_scratch.len() == mark {
             self.error_expected(closing, Expected::Text("type argument list"));
@@ -1116,14 +1124,7 @@ impl Parser<'_> {
     fn parse_literal_value_inner(&mut self, ty: Option<ExprId>) -> ExprId {
         let lbrace = self.expect(TokenKind::LBrace);
         let mark = self.expr_scratch.len();
-        while !self.at(TokenKind::RBrace) && !self.at(TokenKind::Eof) {
-            let elt = self.parse_element();
-            self.expr_scratch.push(elt);
-            if !self.at_comma("composite literal", TokenKind::RBrace) {
-                break;
-            }
-            self.next();
-        }
+        self.parse_list_until(TokenKind::RBrace, "composite literal", Self::parse_element);
         self.expect_closing(TokenKind::RBrace, "composite literal");
         let elts = self.finish_expr_list(mark);
         let start = ty.map_or(lbrace, |t| self.file.expr_span(t).start);
