@@ -13,7 +13,10 @@
 set -euo pipefail
 
 # Every one exists in Debian bookworm (checked with apt-cache policy).
+# etcd-server: the real etcd the registry's etcd backend is tested against
+# (crates/gofed-registry/tests/etcd.rs starts it on loopback with a temp dir).
 PACKAGES=(
+  etcd-server
   golang-github-pkg-errors-dev
   golang-github-stretchr-testify-dev
   golang-github-stretchr-objx-dev

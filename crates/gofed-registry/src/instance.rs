@@ -68,7 +68,10 @@ impl Instance {
     }
 
     /// Sets the actions.
-    pub fn with_actions<S: Into<String>>(mut self, actions: impl IntoIterator<Item = S>) -> Instance {
+    pub fn with_actions<S: Into<String>>(
+        mut self,
+        actions: impl IntoIterator<Item = S>,
+    ) -> Instance {
         self.actions = actions.into_iter().map(Into::into).collect();
         self
     }
@@ -141,7 +144,11 @@ pub fn check_instance_id(instance_id: &str) -> Result<(), RegistryError> {
 /// characters that need no escaping there, and can never contain `/`.
 fn check_token(what: &'static str, value: &str) -> Result<(), RegistryError> {
     if value.is_empty() || value.len() > MAX_NAME_LEN {
-        return Err(RegistryError::invalid(what, value, "must be 1 to 128 bytes"));
+        return Err(RegistryError::invalid(
+            what,
+            value,
+            "must be 1 to 128 bytes",
+        ));
     }
     let ok = value
         .bytes()
@@ -156,16 +163,16 @@ fn check_token(what: &'static str, value: &str) -> Result<(), RegistryError> {
     Ok(())
 }
 
-mod millis {
+pub(crate) mod millis {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         u64::deserialize(d).map(Duration::from_millis)
     }
 }

@@ -1,0 +1,219 @@
+//! The embedded registry: the behavioural suite on `MemoryRegistry` directly and through the HTTP
+//! server and client, the server's error answers, and repopulation after a restart.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::Timing;
+use gofed_registry::{
+    HttpRegistry, MemoryRegistry, Registrar, Registry, RegistryError, RegistryServer, ServerConfig,
+    ServerHandle,
+};
+
+const T: Timing = Timing {
+    ttl: Duration::from_millis(300),
+    heartbeat: Duration::from_millis(75),
+    slack: Duration::from_millis(150),
+};
+
+async fn serve_at(address: SocketAddr) -> ServerHandle {
+    RegistryServer::bind(
+        &ServerConfig { address },
+        Arc::new(MemoryRegistry::default()),
+    )
+    .await
+    .expect("bind")
+    .spawn()
+}
+
+/// A server on a free loopback port and a client of it.
+async fn server() -> (ServerHandle, Arc<dyn Registry>) {
+    let server = serve_at("127.0.0.1:0".parse().unwrap()).await;
+    let client = HttpRegistry::new(&server.url()).expect("client");
+    (server, Arc::new(client))
+}
+
+#[tokio::test]
+async fn memory_crud() {
+    common::crud(&MemoryRegistry::default(), T).await;
+}
+
+#[tokio::test]
+async fn memory_ttl_pruning() {
+    common::ttl_pruning(&MemoryRegistry::default(), T).await;
+}
+
+#[tokio::test]
+async fn http_crud() {
+    let (server, client) = server().await;
+    common::crud(&*client, T).await;
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test]
+async fn http_ttl_pruning() {
+    let (server, client) = server().await;
+    common::ttl_pruning(&*client, T).await;
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test]
+async fn http_registrar_lifecycle() {
+    let (server, client) = server().await;
+    common::registrar_lifecycle(client, T).await;
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test]
+async fn memory_registrar_reregisters_after_loss() {
+    let registry: Arc<dyn Registry> = Arc::new(MemoryRegistry::default());
+    let r = Arc::clone(&registry);
+    common::registrar_reregisters(Arc::clone(&registry), registry, T, || async move {
+        r.deregister("again", "r1").await.expect("deregister");
+    })
+    .await;
+}
+
+/// A restarted registry (same address, empty memory) is repopulated by the next heartbeats, and
+/// the registrar survives the time the registry was down.
+#[tokio::test]
+async fn restarted_server_is_repopulated() {
+    let (server, client) = server().await;
+    let address = server.local_addr();
+    let registrar = Registrar::start(
+        Arc::clone(&client),
+        common::instance("api", "r1", T.ttl),
+        T.heartbeat_config(),
+    )
+    .await
+    .expect("start");
+    server.shutdown().await.expect("shutdown");
+
+    // Down for several heartbeats: they fail, and the registrar keeps trying.
+    tokio::time::sleep(T.heartbeat * 3).await;
+    assert!(client.list().await.is_err(), "the registry is down");
+
+    let server = serve_at(address).await;
+    let back = common::eventually(T.heartbeat * 4, || async {
+        matches!(client.lookup("api").await.as_deref(), Ok([i]) if i.instance_id == "r1")
+    })
+    .await;
+    assert!(
+        back.is_some(),
+        "the restarted registry learnt the instance again"
+    );
+    assert_eq!(registrar.n_registrations(), 2);
+    registrar.shutdown().await.expect("deregister");
+    assert!(client.lookup("api").await.expect("lookup").is_empty());
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test]
+async fn registrar_start_fails_when_registry_is_unreachable() {
+    // Bind and drop to get a port that nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client: Arc<dyn Registry> =
+        Arc::new(HttpRegistry::new(&format!("http://127.0.0.1:{port}")).expect("client"));
+    let err = Registrar::start(
+        client,
+        common::instance("api", "r1", T.ttl),
+        T.heartbeat_config(),
+    )
+    .await
+    .err()
+    .expect("nothing listens");
+    assert!(matches!(err, RegistryError::Transport { .. }), "{err:?}");
+}
+
+/// The wire: status codes and JSON error bodies with stable codes.
+#[tokio::test]
+async fn http_errors_are_json_with_codes() {
+    let (server, _client) = server().await;
+    let base = server.url();
+    let http = reqwest::Client::new();
+    let check = |resp: reqwest::Response, status: u16, code: &'static str| async move {
+        assert_eq!(resp.status().as_u16(), status, "{}", resp.url());
+        let body: serde_json::Value = resp.json().await.expect("a JSON error body");
+        assert_eq!(body["code"], code, "{body}");
+        assert!(body["message"].is_string(), "{body}");
+    };
+
+    let resp = http
+        .put(format!("{base}/v1/registry/instances/api/x/heartbeat"))
+        .send()
+        .await
+        .unwrap();
+    check(resp, 404, "instance_not_found").await;
+
+    let resp = http
+        .post(format!("{base}/v1/registry/instances"))
+        .header("content-type", "application/json")
+        .body("{\"name\": 1}")
+        .send()
+        .await
+        .unwrap();
+    check(resp, 400, "invalid_json").await;
+
+    let resp = http
+        .post(format!("{base}/v1/registry/instances"))
+        .json(&serde_json::json!({
+            "name": "a b", "instance_id": "x", "address": "http://h", "ttl_ms": 1000
+        }))
+        .send()
+        .await
+        .unwrap();
+    check(resp, 400, "invalid_input").await;
+
+    let resp = http
+        .get(format!("{base}/v1/registry/services/a%20b"))
+        .send()
+        .await
+        .unwrap();
+    check(resp, 400, "invalid_input").await;
+
+    let resp = http.get(format!("{base}/v1/nothing")).send().await.unwrap();
+    check(resp, 404, "not_found").await;
+
+    // The documented success shapes.
+    let resp = http
+        .post(format!("{base}/v1/registry/instances"))
+        .json(&serde_json::json!({
+            "name": "Api", "instance_id": "x", "address": "http://h", "ttl_ms": 60000
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 204);
+    let body: serde_json::Value = http
+        .get(format!("{base}/v1/registry/services/API"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"instances": [{
+            "name": "api", "instance_id": "x", "address": "http://h", "version": "",
+            "actions": [], "ttl_ms": 60000
+        }]})
+    );
+    let health: serde_json::Value = http
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    server.shutdown().await.expect("shutdown");
+}

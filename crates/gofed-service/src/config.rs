@@ -1,0 +1,294 @@
+//! Configuration: one serde struct for `gofed.toml`, with precedence defaults < file < `GOFED_*` environment.
+//!
+//! ```toml
+//! [server]
+//! listen = "127.0.0.1:8811"       # loopback unless told otherwise
+//! token = "s3cret"                # bearer token required on every request when set
+//! blob_dir = "/var/lib/gofed/blobs"
+//! json_body_limit = 16777216      # bytes
+//! file_body_limit = 1073741824    # bytes
+//! max_concurrent_calls = 64       # more concurrent action calls are answered 503 `overloaded`
+//! action_timeout_ms = 300000
+//! header_read_timeout_ms = 10000
+//! shutdown_timeout_ms = 30000
+//! [server.action_timeouts_ms]
+//! api_analysis = 600000
+//!
+//! [client]
+//! token = "s3cret"
+//! timeout_ms = 600000
+//! ```
+//!
+//! Environment variables: `GOFED_LISTEN`, `GOFED_TOKEN` (server and client), `GOFED_BLOB_DIR`,
+//! `GOFED_JSON_BODY_LIMIT`, `GOFED_FILE_BODY_LIMIT`, `GOFED_MAX_CONCURRENT_CALLS`, `GOFED_ACTION_TIMEOUT_MS`,
+//! `GOFED_HEADER_READ_TIMEOUT_MS`, `GOFED_SHUTDOWN_TIMEOUT_MS`, `GOFED_CLIENT_TIMEOUT_MS`. Config is passed
+//! explicitly, never read from a global.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Errors of loading configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for [`Config`].
+    #[error("{path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Why (names the key and line).
+        source: Box<toml::de::Error>,
+    },
+    /// An environment variable has a value of the wrong form.
+    #[error("environment variable {name}={value:?}: {message}")]
+    Env {
+        /// The variable.
+        name: String,
+        /// Its value.
+        value: String,
+        /// What was expected.
+        message: String,
+    },
+}
+
+/// The whole of `gofed.toml` that this crate knows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// How the service envelope serves.
+    pub server: ServerConfig,
+    /// How the HTTP client calls remote services.
+    pub client: ClientConfig,
+}
+
+/// The `[server]` table: listening, auth, limits, timeouts, blob directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on. Default `127.0.0.1:0` (loopback, any free port).
+    pub listen: SocketAddr,
+    /// When set, every request must carry `Authorization: Bearer <token>`.
+    pub token: Option<String>,
+    /// Where uploaded blobs live. Default: `$XDG_DATA_HOME/gofed/blobs` (or `~/.local/share/gofed/blobs`).
+    pub blob_dir: Option<PathBuf>,
+    /// Largest action input document, in bytes. Default 16 MiB.
+    pub json_body_limit: u64,
+    /// Largest uploaded file, in bytes. Default 1 GiB.
+    pub file_body_limit: u64,
+    /// Most action calls running at once; further calls are answered 503 `overloaded`. Default 64.
+    pub max_concurrent_calls: usize,
+    /// Timeout of one action call, in milliseconds. Default 300000 (5 minutes).
+    pub action_timeout_ms: u64,
+    /// Per-action timeouts overriding `action_timeout_ms`, by action name.
+    pub action_timeouts_ms: BTreeMap<String, u64>,
+    /// Time a client has to send the request headers, in milliseconds. Default 10000.
+    pub header_read_timeout_ms: u64,
+    /// On shutdown, how long in-flight requests may take to finish, in milliseconds. Default 30000.
+    pub shutdown_timeout_ms: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            token: None,
+            blob_dir: None,
+            json_body_limit: 16 << 20,
+            file_body_limit: 1 << 30,
+            max_concurrent_calls: 64,
+            action_timeout_ms: 300_000,
+            action_timeouts_ms: BTreeMap::new(),
+            header_read_timeout_ms: 10_000,
+            shutdown_timeout_ms: 30_000,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The timeout of one action.
+    pub fn action_timeout(&self, action: &str) -> Duration {
+        Duration::from_millis(
+            self.action_timeouts_ms
+                .get(action)
+                .copied()
+                .unwrap_or(self.action_timeout_ms),
+        )
+    }
+
+    /// The blob directory: `blob_dir`, or the default under the user's data directory.
+    pub fn blob_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.blob_dir {
+            return dir.clone();
+        }
+        let data = std::env::var_os("XDG_DATA_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".local/share")))
+            .unwrap_or_else(|| PathBuf::from("."));
+        data.join("gofed").join("blobs")
+    }
+}
+
+/// The `[client]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientConfig {
+    /// Bearer token sent with every request.
+    pub token: Option<String>,
+    /// Timeout of one request, in milliseconds. Default 600000 (10 minutes).
+    pub timeout_ms: u64,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            token: None,
+            timeout_ms: 600_000,
+        }
+    }
+}
+
+impl Config {
+    /// Parse a `gofed.toml` document.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|err| ConfigError::Parse {
+            path: path.to_owned(),
+            source: Box::new(err),
+        })
+    }
+
+    /// Defaults < `path` (if given) < the process environment.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut config = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                Config::from_toml(&text, path)?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        )?;
+        Ok(config)
+    }
+
+    /// Override fields from `GOFED_*` variables (given as pairs, so tests need not touch the process environment).
+    pub fn apply_env(
+        &mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), ConfigError> {
+        for (name, value) in vars {
+            let s = &mut self.server;
+            match name.as_str() {
+                "GOFED_LISTEN" => s.listen = parse(&name, &value)?,
+                "GOFED_TOKEN" => {
+                    let token = (!value.is_empty()).then(|| value.clone());
+                    s.token = token.clone();
+                    self.client.token = token;
+                }
+                "GOFED_BLOB_DIR" => s.blob_dir = Some(PathBuf::from(&value)),
+                "GOFED_JSON_BODY_LIMIT" => s.json_body_limit = parse(&name, &value)?,
+                "GOFED_FILE_BODY_LIMIT" => s.file_body_limit = parse(&name, &value)?,
+                "GOFED_MAX_CONCURRENT_CALLS" => s.max_concurrent_calls = parse(&name, &value)?,
+                "GOFED_ACTION_TIMEOUT_MS" => s.action_timeout_ms = parse(&name, &value)?,
+                "GOFED_HEADER_READ_TIMEOUT_MS" => s.header_read_timeout_ms = parse(&name, &value)?,
+                "GOFED_SHUTDOWN_TIMEOUT_MS" => s.shutdown_timeout_ms = parse(&name, &value)?,
+                "GOFED_CLIENT_TIMEOUT_MS" => self.client.timeout_ms = parse(&name, &value)?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse<T: FromStr>(name: &str, value: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .trim()
+        .parse()
+        .map_err(|err: T::Err| ConfigError::Env {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            message: err.to_string(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_file_env() {
+        let config = Config::from_toml(
+            "[server]\nlisten = \"127.0.0.1:9000\"\naction_timeout_ms = 5\n[server.action_timeouts_ms]\nslow = 7\n",
+            Path::new("gofed.toml"),
+        )
+        .unwrap();
+        assert_eq!(config.server.listen.port(), 9000);
+        assert_eq!(config.server.json_body_limit, 16 << 20);
+        assert_eq!(
+            config.server.action_timeout("slow"),
+            Duration::from_millis(7)
+        );
+        assert_eq!(
+            config.server.action_timeout("other"),
+            Duration::from_millis(5)
+        );
+
+        let mut config = config;
+        config
+            .apply_env([
+                ("GOFED_LISTEN".to_owned(), "127.0.0.2:9001".to_owned()),
+                ("GOFED_TOKEN".to_owned(), "t".to_owned()),
+                ("PATH".to_owned(), "/bin".to_owned()),
+            ])
+            .unwrap();
+        assert_eq!(config.server.listen, "127.0.0.2:9001".parse().unwrap());
+        assert_eq!(config.server.token.as_deref(), Some("t"));
+        assert_eq!(config.client.token.as_deref(), Some("t"));
+        assert_eq!(
+            config.server.action_timeout_ms, 5,
+            "env does not reset file values"
+        );
+    }
+
+    #[test]
+    fn default_listen_is_loopback() {
+        let config = Config::from_toml("", Path::new("gofed.toml")).unwrap();
+        assert_eq!(config, Config::default());
+        assert!(config.server.listen.ip().is_loopback());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_env_are_errors() {
+        let err = Config::from_toml("[server]\nlisten_addr = \"x\"\n", Path::new("gofed.toml"))
+            .unwrap_err();
+        assert!(err.to_string().contains("listen_addr"), "{err}");
+        let err = Config::default()
+            .apply_env([("GOFED_MAX_CONCURRENT_CALLS".to_owned(), "many".to_owned())])
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("GOFED_MAX_CONCURRENT_CALLS"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,216 @@
+//! Content-addressed blobs: `PUT`, `GET` and `HEAD /v1/files/{sha256}`.
+//!
+//! Blobs live at `<blob_dir>/sha256/<first two hex digits>/<sha256>`. An upload streams into
+//! `<blob_dir>/tmp/`, hashing as it goes; only a complete body with the right hash is renamed into place (atomic on
+//! one file system), so an interrupted or wrong upload never leaves a blob. Uploading a blob that exists answers 200
+//! without reading or rewriting it; a new one answers 201.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+use tokio_util::io::ReaderStream;
+
+use crate::envelope::FileInfo;
+use crate::error::ServiceError;
+use crate::limits::check_content_length;
+use crate::server::AppState;
+
+/// The blob directory.
+#[derive(Debug)]
+pub(crate) struct BlobStore {
+    root: PathBuf,
+    next_tmp: AtomicU64,
+}
+
+impl BlobStore {
+    /// Open (creating) the blob directory.
+    pub(crate) fn open(root: PathBuf) -> std::io::Result<BlobStore> {
+        std::fs::create_dir_all(root.join("tmp"))?;
+        std::fs::create_dir_all(root.join("sha256"))?;
+        Ok(BlobStore {
+            root,
+            next_tmp: AtomicU64::new(0),
+        })
+    }
+
+    fn path(&self, sha256: &str) -> PathBuf {
+        self.root.join("sha256").join(&sha256[..2]).join(sha256)
+    }
+
+    fn tmp_path(&self, sha256: &str) -> PathBuf {
+        let n = self.next_tmp.fetch_add(1, Ordering::Relaxed);
+        self.root
+            .join("tmp")
+            .join(format!("{sha256}.{}.{n}.part", std::process::id()))
+    }
+}
+
+/// A sha256 from the URL: 64 hex digits, normalised to lowercase.
+pub(crate) fn parse_sha256(text: &str) -> Result<String, ServiceError> {
+    if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(text.to_ascii_lowercase())
+    } else {
+        Err(ServiceError::invalid_input(
+            "sha256",
+            format!("`{text}` is not 64 hexadecimal digits"),
+        ))
+    }
+}
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route(
+        "/v1/files/{sha256}",
+        get(get_file).head(head_file).put(put_file),
+    )
+}
+
+async fn size_of(path: &Path) -> Result<Option<u64>, ServiceError> {
+    match tokio::fs::metadata(path).await {
+        Ok(meta) => Ok(Some(meta.len())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(ServiceError::internal(
+            format!("stat {}", path.display()),
+            err,
+        )),
+    }
+}
+
+fn octet_headers(sha256: &str, size: u64) -> [(header::HeaderName, HeaderValue); 3] {
+    [
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        ),
+        (header::CONTENT_LENGTH, HeaderValue::from(size)),
+        (
+            header::ETAG,
+            HeaderValue::from_str(&format!("\"{sha256}\""))
+                .unwrap_or(HeaderValue::from_static("\"\"")),
+        ),
+    ]
+}
+
+async fn head_file(
+    State(state): State<AppState>,
+    UrlPath(sha256): UrlPath<String>,
+) -> Result<Response, ServiceError> {
+    let sha256 = parse_sha256(&sha256)?;
+    match size_of(&state.blobs().path(&sha256)).await? {
+        Some(size) => Ok((octet_headers(&sha256, size), Body::empty()).into_response()),
+        None => Err(ServiceError::NotFound(format!("blob {sha256}"))),
+    }
+}
+
+async fn get_file(
+    State(state): State<AppState>,
+    UrlPath(sha256): UrlPath<String>,
+) -> Result<Response, ServiceError> {
+    let sha256 = parse_sha256(&sha256)?;
+    let path = state.blobs().path(&sha256);
+    let file = match tokio::fs::File::open(&path).await {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ServiceError::NotFound(format!("blob {sha256}")))
+        }
+        Err(err) => {
+            return Err(ServiceError::internal(
+                format!("open {}", path.display()),
+                err,
+            ))
+        }
+    };
+    let size = file
+        .metadata()
+        .await
+        .map_err(|err| ServiceError::internal("stat blob", err))?
+        .len();
+    let body = Body::from_stream(ReaderStream::with_capacity(file, 64 << 10));
+    Ok((octet_headers(&sha256, size), body).into_response())
+}
+
+/// A temporary file removed on drop unless persisted.
+struct TempFile {
+    path: PathBuf,
+    persisted: bool,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.persisted {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+async fn put_file(
+    State(state): State<AppState>,
+    UrlPath(sha256): UrlPath<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<FileInfo>), ServiceError> {
+    let sha256 = parse_sha256(&sha256)?;
+    let blobs = state.blobs();
+    let dest = blobs.path(&sha256);
+    if let Some(size) = size_of(&dest).await? {
+        return Ok((StatusCode::OK, Json(FileInfo { sha256, size })));
+    }
+    let limit = state.config().file_body_limit;
+    check_content_length(&headers, limit)?;
+
+    let mut tmp = TempFile {
+        path: blobs.tmp_path(&sha256),
+        persisted: false,
+    };
+    let io = |what: &str, err: std::io::Error| {
+        ServiceError::internal(format!("{what} upload of {sha256}"), err)
+    };
+    let mut file = tokio::fs::File::create(&tmp.path)
+        .await
+        .map_err(|err| io("create", err))?;
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|err| {
+            ServiceError::invalid_input("body", format!("upload interrupted: {err}"))
+        })?;
+        size += chunk.len() as u64;
+        if size > limit {
+            return Err(ServiceError::PayloadTooLarge { limit });
+        }
+        hasher.update(&chunk);
+        file.write_all(&chunk)
+            .await
+            .map_err(|err| io("write", err))?;
+    }
+    file.flush().await.map_err(|err| io("flush", err))?;
+    file.sync_all().await.map_err(|err| io("sync", err))?;
+    drop(file);
+
+    let actual = hex::encode(hasher.finalize());
+    if actual != sha256 {
+        return Err(ServiceError::HashMismatch {
+            expected: sha256,
+            actual,
+        });
+    }
+    if let Some(parent) = dest.parent() {
+        tokio::fs::create_dir_all(parent)
+            .await
+            .map_err(|err| io("mkdir for", err))?;
+    }
+    tokio::fs::rename(&tmp.path, &dest)
+        .await
+        .map_err(|err| io("rename", err))?;
+    tmp.persisted = true;
+    Ok((StatusCode::CREATED, Json(FileInfo { sha256, size })))
+}

@@ -1,0 +1,399 @@
+//! The HTTP envelope: routes, auth, and the accept loop with graceful shutdown.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /v1/info` | [`Info`]: instance, hostname, services, actions with JSON Schemas |
+//! | `POST /v1/actions/{action}` | [`ActionResponse`] (`result` + `meta`) or an error document |
+//! | `PUT`, `GET`, `HEAD /v1/files/{sha256}` | blobs, see [`crate::files`] |
+//! | `GET /healthz` | `ok` |
+//! | `GET /metrics` | Prometheus text, see [`crate::metrics`] |
+//!
+//! When a token is configured, every route requires `Authorization: Bearer <token>`.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use serde_json::value::RawValue;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use tokio::net::TcpListener;
+
+use crate::action::{Action, JsonInput, Service};
+use crate::config::ServerConfig;
+use crate::envelope::{ActionResponse, Info, Meta};
+use crate::error::{BoxError, ServiceError};
+use crate::files::{self, BlobStore};
+use crate::limits::{self, CallLimiter};
+use crate::metrics::Metrics;
+
+/// Errors that stop [`serve`] (or prevent it from starting).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// Two hosted services declare the same action name.
+    #[error("action `{action}` is declared by both `{first}` and `{second}`")]
+    DuplicateAction {
+        /// The action name.
+        action: String,
+        /// The first service declaring it.
+        first: String,
+        /// The second.
+        second: String,
+    },
+    /// The blob directory cannot be created.
+    #[error("cannot create blob directory {path}: {source}")]
+    BlobDir {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A startup hook failed.
+    #[error("startup hook of service `{service}` failed: {source}")]
+    Startup {
+        /// The service.
+        service: String,
+        /// Its error.
+        source: BoxError,
+    },
+}
+
+/// One hosted action and its metadata.
+struct Hosted {
+    service: Arc<str>,
+    service_version: Arc<str>,
+    action: Arc<Action>,
+}
+
+struct Inner {
+    services: Vec<Service>,
+    actions: BTreeMap<String, Hosted>,
+    config: ServerConfig,
+    metrics: Metrics,
+    limiter: CallLimiter,
+    blobs: BlobStore,
+    instance: String,
+    hostname: String,
+    started: String,
+}
+
+/// Shared state of the envelope's handlers.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// A random instance id: 16 hex digits.
+fn new_instance_id() -> String {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    format!("{:016x}", hasher.finish())
+}
+
+impl AppState {
+    /// Check the services (action names unique) and open the blob directory.
+    pub fn new(services: Vec<Service>, config: ServerConfig) -> Result<AppState, ServeError> {
+        let mut actions: BTreeMap<String, Hosted> = BTreeMap::new();
+        for service in &services {
+            let name: Arc<str> = service.name().into();
+            let version: Arc<str> = service.version().into();
+            for action in service.actions() {
+                if let Some(first) = actions.get(action.name()) {
+                    return Err(ServeError::DuplicateAction {
+                        action: action.name().to_owned(),
+                        first: first.service.to_string(),
+                        second: name.to_string(),
+                    });
+                }
+                let hosted = Hosted {
+                    service: Arc::clone(&name),
+                    service_version: Arc::clone(&version),
+                    action: Arc::clone(action),
+                };
+                actions.insert(action.name().to_owned(), hosted);
+            }
+        }
+        let blob_dir = config.blob_dir();
+        let blobs = BlobStore::open(blob_dir.clone()).map_err(|source| ServeError::BlobDir {
+            path: blob_dir,
+            source,
+        })?;
+        let metrics = Metrics::new(actions.iter().map(|(name, h)| (&*h.service, name.as_str())));
+        let inner = Inner {
+            limiter: CallLimiter::new(config.max_concurrent_calls),
+            services,
+            actions,
+            config,
+            metrics,
+            blobs,
+            instance: new_instance_id(),
+            hostname: gethostname::gethostname().to_string_lossy().into_owned(),
+            started: now_rfc3339(),
+        };
+        Ok(AppState {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The configuration served with.
+    pub fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    /// This process's instance id.
+    pub fn instance(&self) -> &str {
+        &self.inner.instance
+    }
+
+    pub(crate) fn blobs(&self) -> &BlobStore {
+        &self.inner.blobs
+    }
+
+    /// The `GET /v1/info` document.
+    pub fn info(&self) -> Info {
+        Info {
+            instance: self.inner.instance.clone(),
+            hostname: self.inner.hostname.clone(),
+            started: self.inner.started.clone(),
+            services: self.inner.services.iter().map(Service::info).collect(),
+        }
+    }
+}
+
+/// The envelope's routes with auth, for `state`.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(ops_router())
+        .merge(actions_router())
+        .merge(files::router())
+        .fallback(|| async { ServiceError::NotFound("route".to_owned()) })
+        .method_not_allowed_fallback(|| async { ServiceError::MethodNotAllowed })
+        .layer(middleware::from_fn_with_state(state.clone(), auth))
+        .with_state(state)
+}
+
+fn ops_router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/info",
+            get(|State(state): State<AppState>| async move { Json(state.info()) }),
+        )
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
+}
+
+fn actions_router() -> Router<AppState> {
+    Router::new().route("/v1/actions/{action}", post(call_action))
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        state.inner.metrics.render(),
+    )
+}
+
+/// Compare without an early exit, so the time taken does not tell how much of a guess was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn auth(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if let Some(token) = &state.inner.config.token {
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if !given.is_some_and(|given| constant_time_eq(given.trim().as_bytes(), token.as_bytes())) {
+            return ServiceError::Unauthorized.into_response();
+        }
+    }
+    next.run(request).await
+}
+
+async fn call_action(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<ActionResponse<Box<RawValue>>>, ServiceError> {
+    let inner = &state.inner;
+    let Some(hosted) = inner.actions.get(&name) else {
+        return Err(ServiceError::UnknownAction {
+            action: name,
+            known: inner.actions.keys().cloned().collect(),
+        });
+    };
+    let mut guard = inner.metrics.action(&name).map(|m| m.start());
+    let started = now_rfc3339();
+    let clock = Instant::now();
+
+    let result = async {
+        let _permit = inner.limiter.try_acquire()?;
+        let input = limits::read_body(&headers, body, inner.config.json_body_limit).await?;
+        let timeout = inner.config.action_timeout(&name);
+        limits::with_timeout(
+            &name,
+            timeout,
+            hosted.action.call_raw(JsonInput::Bytes(input)),
+        )
+        .await
+    }
+    .await;
+
+    let duration = clock.elapsed();
+    match result {
+        Ok(result) => {
+            if let Some(guard) = guard.as_mut() {
+                guard.succeed();
+            }
+            let meta = Meta {
+                service: hosted.service.to_string(),
+                service_version: hosted.service_version.to_string(),
+                instance: inner.instance.clone(),
+                hostname: inner.hostname.clone(),
+                started,
+                finished: now_rfc3339(),
+                duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+                cached: false,
+            };
+            Ok(Json(ActionResponse { result, meta }))
+        }
+        Err(err) => {
+            tracing::debug!(action = %name, code = err.code(), "action failed: {err}");
+            Err(err)
+        }
+    }
+}
+
+/// Serve `services` on `listener` until `shutdown` completes.
+///
+/// Runs the services' startup hooks, then accepts connections (HTTP/1.1, each on its own task, with the configured
+/// header read timeout). When `shutdown` completes it stops accepting, lets in-flight requests finish (for at most
+/// `shutdown_timeout_ms`), runs the shutdown hooks and returns.
+pub async fn serve(
+    listener: TcpListener,
+    services: Vec<Service>,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let state = AppState::new(services, config)?;
+    for service in &state.inner.services {
+        for hook in service.startup_hooks() {
+            hook().await.map_err(|source| ServeError::Startup {
+                service: service.name().to_owned(),
+                source,
+            })?;
+        }
+    }
+    let config = &state.inner.config;
+    let app = router(state.clone());
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_millis(config.header_read_timeout_ms.max(1)));
+    let graceful = GracefulShutdown::new();
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, instance = %state.inner.instance, "serving");
+    }
+
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let service = TowerToHyperService::new(app.clone());
+                    let conn = http.serve_connection(TokioIo::new(stream), service);
+                    let conn = graceful.watch(conn);
+                    tokio::spawn(async move {
+                        if let Err(err) = conn.await {
+                            tracing::debug!(%peer, "connection ended: {err}");
+                        }
+                    });
+                }
+                Err(err) => {
+                    // Typically EMFILE: back off instead of spinning.
+                    tracing::warn!("accept failed: {err}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    tracing::info!("shutting down: waiting for in-flight requests");
+    let grace = Duration::from_millis(config.shutdown_timeout_ms);
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "in-flight requests still running after {} ms; stopping anyway",
+            config.shutdown_timeout_ms
+        );
+    }
+    for service in &state.inner.services {
+        for hook in service.shutdown_hooks() {
+            if let Err(err) = hook().await {
+                tracing::error!(service = service.name(), "shutdown hook failed: {err}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM: the `shutdown` future for [`serve`] in a real process.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for SIGINT: {err}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!("cannot listen for SIGTERM: {err}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
