@@ -1585,7 +1585,7 @@ fn binary(p: &mut Program, env: &Env, e: ExprId, op: TokenKind, x: ExprId, y: Ex
         return Operand::value(bool_ty);
     }
     let (Mode::Const(a), Mode::Const(b)) = (&lhs.mode, &rhs.mode) else {
-        return Operand::value(default_if_mixed(p, ty, &lhs, &rhs));
+        return Operand::value(default_type(p, ty));
     };
     let Some(mut cop) = const_op(op) else {
         return Operand::invalid(p);
@@ -1609,15 +1609,6 @@ fn binary(p: &mut Program, env: &Env, e: ExprId, op: TokenKind, x: ExprId, y: Ex
             expr_error(p, env, e, err.to_string());
             Operand::invalid(p)
         }
-    }
-}
-
-/// A non-constant operation's type: an untyped operand meeting a typed one takes its type.
-fn default_if_mixed(p: &Program, ty: TypeId, lhs: &Operand, rhs: &Operand) -> TypeId {
-    let _ = (lhs, rhs);
-    match p.ty(ty) {
-        Type::Basic(kind) if kind.is_untyped() => p.basic(kind.default_kind()),
-        _ => ty,
     }
 }
 

@@ -344,16 +344,13 @@ fn sizeof_inner(p: &mut Program, ty: TypeId, depth: u32) -> u64 {
                 return 0;
             }
             let mut offset = 0u64;
-            let mut last_size = 0;
             let mut max_align = 1;
             for f in &s.fields {
                 let align = alignof_depth(p, f.ty, depth + 1);
                 max_align = max_align.max(align);
                 offset = align_up(offset, align);
-                last_size = sizeof_depth(p, f.ty, depth + 1);
-                offset += last_size;
+                offset += sizeof_depth(p, f.ty, depth + 1);
             }
-            let _ = last_size;
             align_up(offset, max_align)
         }
         _ => word,
