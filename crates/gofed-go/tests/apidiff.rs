@@ -11,7 +11,7 @@ use gofed_go::types::{MemorySource, PackageSource, Program, Sizes};
 /// The stub source of one summary package.
 fn stub_source(summary: &StdSummary, path: &str) -> String {
     let input = summary.import("", path).expect("package in summary");
-    String::from_utf8(input.files[0].src.clone()).expect("utf-8 stub")
+    String::from_utf8(input.files[0].src.to_vec()).expect("utf-8 stub")
 }
 
 /// The changes from `old_src` to `new_src`, both as package `path`, other imports from the

@@ -12,6 +12,11 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
+/// mimalloc: the analyses allocate many small objects; measured a third faster than the
+/// system allocator on `gofed api` over the standard library.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     init_tracing(cli.verbose);

@@ -29,9 +29,9 @@ impl ParseCache {
         if let Some(file) = self.files.lock().ok()?.get(&path) {
             return Some(Arc::clone(file));
         }
-        let src = match bytes {
-            Some(bytes) => bytes.to_vec(),
-            None => tree.read(&path).ok()?,
+        let src: Arc<[u8]> = match bytes {
+            Some(bytes) => Arc::clone(bytes),
+            None => tree.read(&path).ok()?.into(),
         };
         let ast = parse_file(&src).file;
         let file = Arc::new(SourceFile::new(path.display().to_string(), src, ast));

@@ -37,8 +37,8 @@ pub use ty::{
 pub struct SourceFile {
     /// File name (for errors).
     pub name: String,
-    /// The bytes.
-    pub src: Vec<u8>,
+    /// The bytes (shared with the loader that read them).
+    pub src: Arc<[u8]>,
     /// The parsed file (bodies skipped).
     pub ast: File,
     /// Line starts, built when a position is first shown.
@@ -47,10 +47,10 @@ pub struct SourceFile {
 
 impl SourceFile {
     /// A file from its name, bytes and tree.
-    pub fn new(name: String, src: Vec<u8>, ast: File) -> SourceFile {
+    pub fn new(name: String, src: impl Into<Arc<[u8]>>, ast: File) -> SourceFile {
         SourceFile {
             name,
-            src,
+            src: src.into(),
             ast,
             lines: std::sync::OnceLock::new(),
         }
