@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use gofed_go::api::legacy::{gofed_legacy, make_relative, LegacyPackage};
 use std::sync::Arc;
 
-use gofed_go::api::source::{ParseCache, TreeSource};
+use gofed_go::api::source::{GorootSource, ParseCache, TreeSource};
 use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::api::{extract_package, is_api_package, render_goapi, ApiPackage};
 use gofed_go::build::Selector;
@@ -133,29 +133,30 @@ impl World {
                 .map(|g| g.join("src"))
                 .or_else(|| std::env::var_os("GOROOT").map(|g| PathBuf::from(g).join("src"))),
         };
-        let goroot_project = match goroot_src {
-            Some(src) => {
-                let std_ctx = ContextArgs {
-                    import_path: None,
-                    ..ctx.clone()
-                };
-                Some(load(&src, &std_ctx, Purpose::Api).with_context(|| {
-                    format!("loading the standard library from {}", src.display())
-                })?)
-            }
-            None => None,
-        };
-        let mut projects = vec![&project];
-        if let Some(g) = &goroot_project {
-            projects.push(g);
-        }
-        let tree_source = TreeSource::new(&OS_FILE_TREE, &projects, Arc::clone(cache));
+        let tree_source = TreeSource::new(&OS_FILE_TREE, &[&project], Arc::clone(cache));
         // Analysing a whole tree needs nearly all its packages: parse them in parallel now.
         tree_source.prefetch(project.packages.iter().map(|p| p.import_path.as_str()));
         let mut sources: Vec<Box<dyn gofed_go::types::PackageSource + Send + Sync>> =
             vec![Box::new(tree_source)];
-        if !is_goroot_layout(&project) && goroot_project.is_none() {
-            sources.push(Box::new(StdSummary::new()));
+        match goroot_src {
+            // The standard library of a GOROOT, loaded package by package as imported.
+            Some(src) => {
+                let src = crate::deps::absolute_dir(&src)
+                    .with_context(|| "the standard library's GOROOT".to_owned())?;
+                let std_ctx = ContextArgs {
+                    import_path: None,
+                    ..ctx.clone()
+                };
+                let config = crate::deps::load_config(&src, &std_ctx, Purpose::Api);
+                sources.push(Box::new(GorootSource::new(
+                    &OS_FILE_TREE,
+                    src,
+                    config,
+                    Arc::clone(cache),
+                )));
+            }
+            None if !is_goroot_layout(&project) => sources.push(Box::new(StdSummary::new())),
+            None => {}
         }
         Ok(World {
             project,

@@ -40,17 +40,28 @@ pub enum Purpose {
 
 /// Loads the packages of a tree.
 pub fn load(source: &Path, args: &ContextArgs, purpose: Purpose) -> anyhow::Result<Project> {
-    // Absolute but with symbolic links kept: a GOROOT is recognised by its layout
-    // (`GOROOT/src` next to `GOROOT/VERSION`), which links such as Debian's may hide.
+    let root = absolute_dir(source)?;
+    let config = load_config(&root, args, purpose);
+    let project = load_tree(&OsFileTree, &root, &config)?;
+    Ok(project)
+}
+
+/// `source` made absolute, with symbolic links kept: a GOROOT is recognised by its layout
+/// (`GOROOT/src` next to `GOROOT/VERSION`), which links such as Debian's may hide.
+pub fn absolute_dir(source: &Path) -> anyhow::Result<std::path::PathBuf> {
     let root = std::path::absolute(source).with_context(|| format!("{}", source.display()))?;
     if !root.is_dir() {
         anyhow::bail!("{}: not a directory", source.display());
     }
-    let go_minor = args.go_minor;
-    // The context's Go version is that of the tree when it is a GOROOT; decided after layout
-    // detection, so build the selector lazily from the detected version.
-    let layout = gofed_go::load::detect_layout(&OsFileTree, &root);
-    let minor = go_minor
+    Ok(root)
+}
+
+/// The load configuration for a tree: the context's Go version is that of the tree when it
+/// is a GOROOT (its `VERSION`), else `--go`, else the newest known.
+pub fn load_config(root: &Path, args: &ContextArgs, purpose: Purpose) -> LoadConfig {
+    let layout = gofed_go::load::detect_layout(&OsFileTree, root);
+    let minor = args
+        .go_minor
         .or(match &layout {
             gofed_go::load::Layout::Goroot { go_minor, .. } => *go_minor,
             _ => None,
@@ -64,16 +75,14 @@ pub fn load(source: &Path, args: &ContextArgs, purpose: Purpose) -> anyhow::Resu
         ctx.build_tags.clone_from(&args.tags);
         Selector::Single(ctx)
     };
-    let config = LoadConfig {
+    LoadConfig {
         selector,
         go_minor: Some(minor),
         import_path: args.import_path.clone(),
         include_vendor: purpose == Purpose::Api,
         skip_tests: purpose == Purpose::Api,
         keep_sources: purpose == Purpose::Api,
-    };
-    let project = load_tree(&OsFileTree, &root, &config)?;
-    Ok(project)
+    }
 }
 
 /// The `deps` result.

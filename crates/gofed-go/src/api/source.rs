@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use crate::load::{FileTree, Project};
+use crate::load::{load_package, FileTree, Layout, LoadConfig, Project};
 use crate::parser::parse_file;
 use crate::types::{PackageInput, PackageSource, SourceFile};
 
@@ -155,5 +155,93 @@ impl PackageSource for TreeSource<'_> {
         });
         let resolved = resolved.unwrap_or_else(|| path.to_owned());
         self.input(&resolved).or_else(|| self.input(path))
+    }
+}
+
+/// The packages of a Go distribution, loaded when first imported (a single package of a
+/// project then costs only what it depends on, not a walk of the whole GOROOT).
+pub struct GorootSource<'t> {
+    tree: &'t dyn FileTree,
+    src: PathBuf,
+    layout: Layout,
+    config: LoadConfig,
+    cache: Arc<ParseCache>,
+    /// Import path → loaded package (`None`: no such package).
+    loaded: Mutex<HashMap<String, Option<Arc<Entry>>>>,
+}
+
+impl<'t> GorootSource<'t> {
+    /// The standard library of the GOROOT whose `src` is `src`, for a build configuration.
+    pub fn new(
+        tree: &'t dyn FileTree,
+        src: PathBuf,
+        config: LoadConfig,
+        cache: Arc<ParseCache>,
+    ) -> GorootSource<'t> {
+        let layout = crate::load::detect_layout(tree, &src);
+        GorootSource {
+            tree,
+            src,
+            layout,
+            config,
+            cache,
+            loaded: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn entry(&self, path: &str) -> Option<Arc<Entry>> {
+        if let Some(entry) = self.loaded.lock().ok()?.get(path) {
+            return entry.clone();
+        }
+        let dir = self.src.join(path);
+        let entry = if path.is_empty() || path.starts_with('.') || !self.tree.is_dir(&dir) {
+            None
+        } else {
+            load_package(self.tree, &self.src, &self.layout, &self.config, &dir).map(|pkg| {
+                let files = pkg
+                    .sources
+                    .iter()
+                    .map(|(name, src)| (name.clone(), Some(Arc::clone(src))))
+                    .collect();
+                Arc::new(Entry {
+                    dir: pkg.dir.clone(),
+                    files,
+                    imports: pkg.imports.clone(),
+                })
+            })
+        };
+        self.loaded
+            .lock()
+            .ok()?
+            .insert(path.to_owned(), entry.clone());
+        entry
+    }
+}
+
+impl PackageSource for GorootSource<'_> {
+    fn import(&self, importer: &str, path: &str) -> Option<PackageInput> {
+        // Standard library packages import the distribution's vendored copies.
+        let resolved = self
+            .entry(importer)
+            .and_then(|e| {
+                e.imports
+                    .iter()
+                    .find(|imp| imp.strip_prefix("vendor/") == Some(path))
+                    .cloned()
+            })
+            .unwrap_or_else(|| path.to_owned());
+        let entry = self.entry(&resolved)?;
+        let files = entry
+            .files
+            .iter()
+            .filter_map(|(name, src)| {
+                self.cache
+                    .get_or_parse(self.tree, entry.dir.join(name), src.as_ref())
+            })
+            .collect();
+        Some(PackageInput {
+            path: resolved,
+            files,
+        })
     }
 }

@@ -407,6 +407,27 @@ pub fn load_tree(
     })
 }
 
+/// Loads the one package in `dir` of a tree whose layout is known (for loading a GOROOT's
+/// packages on demand instead of walking it all). `None` when the directory holds no
+/// buildable Go files.
+pub fn load_package(
+    tree: &dyn FileTree,
+    root: &Path,
+    layout: &Layout,
+    config: &LoadConfig,
+    dir: &Path,
+) -> Option<Package> {
+    let ctx = LoadContext {
+        tree,
+        root,
+        layout,
+        selector: &config.selector,
+        skip_tests: config.skip_tests,
+        keep_sources: config.keep_sources,
+    };
+    ctx.load_dir(dir)
+}
+
 /// Decides the layout as the go command (and the oracle's `golist.sh`) does: a GOROOT's
 /// `src`, a module (`go.mod` in the root or above, unless a GOPATH `src` comes first), a
 /// GOPATH `src`, else `_/abs/dir` paths.
