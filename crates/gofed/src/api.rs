@@ -178,10 +178,27 @@ struct ContextResult {
 pub fn api(args: &ApiArgs) -> anyhow::Result<ExitCode> {
     let contexts = contexts(args)?;
     let cache = Arc::new(ParseCache::default());
+    // Several contexts take seconds: show progress on a terminal (hidden otherwise).
+    let progress = if contexts.len() > 1 {
+        indicatif::ProgressBar::new(contexts.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} contexts {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    progress.set_prefix("gofed api");
     let results: Vec<ContextResult> = contexts
         .par_iter()
-        .map(|ctx| analyse(args, ctx, &cache))
+        .map(|ctx| {
+            let result = analyse(args, ctx, &cache);
+            progress.set_message(ctx.name());
+            progress.inc(1);
+            result
+        })
         .collect::<anyhow::Result<_>>()?;
+    progress.finish_and_clear();
     let n_contexts = results.len();
     match args.format {
         ApiFormat::Goapi if n_contexts == 1 => {
