@@ -40,19 +40,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/gopath"
 
-use_hf=0
-if [[ -z ${NO_HYPERFINE:-} ]]; then
-  if ! command -v hyperfine >/dev/null && ((EUID == 0)); then
-    echo "bench-api: installing hyperfine (apt-get)" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null 2>&1 ||
-      { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null 2>&1; } ||
-      echo "bench-api: hyperfine not available, using a plain loop" >&2
-  fi
-  command -v hyperfine >/dev/null && use_hf=1
-fi
-
-# median of the numbers on stdin
-median() { LC_ALL=C sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+use_hf=$(bench_use_hyperfine bench-api)
+export BENCH_TMP=$tmp
 
 # measure NAME CMD... : one checked run (its line count to $tmp/NAME.lines),
 # then warm-up + median of $runs, output discarded. Prints the median
@@ -66,21 +55,7 @@ measure() {
     head -n 5 "$tmp/$name.err" | sed 's/^/    /' >&2
     return 1
   fi
-  if ((use_hf)); then
-    hyperfine -N --style none --warmup 1 --runs "$runs" --output null \
-      --export-json "$tmp/$name.json" -n "$name" -- "$(printf '%q ' "$@")" >"$tmp/$name.hf" 2>&1 ||
-      { sed 's/^/    /' "$tmp/$name.hf" >&2; return 1; }
-    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$tmp/$name.json"
-  else
-    "$@" >/dev/null 2>&1 || return 1
-    local i a b
-    for ((i = 0; i < runs; i++)); do
-      a=$(date +%s.%N)
-      "$@" >/dev/null 2>&1 || return 1
-      b=$(date +%s.%N)
-      awk -v a="$a" -v b="$b" 'BEGIN { printf "%.6f\n", b - a }'
-    done | median
-  fi
+  bench_time "$use_hf" "$runs" . "$name" "$@"
 }
 
 gofed=$(gofed_bin) || { echo "bench-api: no gofed binary" >&2; gofed=""; status=1; }

@@ -42,40 +42,17 @@ status=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-use_hf=0
-if [[ -z ${NO_HYPERFINE:-} ]]; then
-  if ! command -v hyperfine >/dev/null && ((EUID == 0)); then
-    echo "bench: installing hyperfine (apt-get)" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null 2>&1 ||
-      { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null 2>&1; } ||
-      echo "bench: hyperfine not available, using a plain loop" >&2
-  fi
-  command -v hyperfine >/dev/null && use_hf=1
-fi
-
-# median of the numbers on stdin
-median() { LC_ALL=C sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+use_hf=$(bench_use_hyperfine bench)
+export BENCH_TMP=$tmp
 
 # measure NAME DIR CMD... : warm-up + median of $runs, command output discarded.
 # Prints the median seconds, or nothing when the command fails.
 measure() {
   local name=$1 dir=$2
   shift 2
-  if ((use_hf)); then
-    (cd "$dir" && hyperfine -N --style none --warmup 1 --runs "$runs" --output null \
-      --export-json "$tmp/$name.json" -n "$name" -- "$(printf '%q ' "$@")") >"$tmp/$name.hf" 2>&1 ||
-      { sed 's/^/    /' "$tmp/$name.hf" >&2; return 1; }
-    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$tmp/$name.json"
-  else
-    (cd "$dir" && "$@" >/dev/null 2>"$tmp/$name.err") || { head -n 5 "$tmp/$name.err" | sed 's/^/    /' >&2; return 1; }
-    local i a b
-    for ((i = 0; i < runs; i++)); do
-      a=$(date +%s.%N)
-      (cd "$dir" && "$@" >/dev/null 2>&1) || return 1
-      b=$(date +%s.%N)
-      awk -v a="$a" -v b="$b" 'BEGIN { printf "%.6f\n", b - a }'
-    done | median
-  fi
+  # One checked run first, so that a failure shows its error.
+  (cd "$dir" && "$@" >/dev/null 2>"$tmp/$name.err") || { head -n 5 "$tmp/$name.err" | sed 's/^/    /' >&2; return 1; }
+  bench_time "$use_hf" "$runs" "$dir" "$name" "$@"
 }
 
 gofed=$(gofed_bin) || { echo "bench: no gofed binary" >&2; gofed=""; status=1; }

@@ -110,3 +110,48 @@ list_go_files() {
   # but no link below it (go list does not follow them either).
   find -H "$root" -type f -name '*.go' | LC_ALL=C sort >"$out"
 }
+
+# ---- benchmarks (bench.sh, bench-api.sh, bench-apidiff.sh)
+
+# bench_use_hyperfine TAG: prints 1 when hyperfine can time the runs (installs it
+# with apt-get when missing and we are root; NO_HYPERFINE=1 forces the loop).
+bench_use_hyperfine() {
+  local tag=$1
+  [[ -n ${NO_HYPERFINE:-} ]] && { echo 0; return; }
+  if ! command -v hyperfine >/dev/null && ((EUID == 0)); then
+    echo "$tag: installing hyperfine (apt-get)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null 2>&1; } ||
+      echo "$tag: hyperfine not available, using a plain loop" >&2
+  fi
+  if command -v hyperfine >/dev/null; then echo 1; else echo 0; fi
+}
+
+# median of the numbers on stdin
+median() { LC_ALL=C sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# bench_time USE_HF RUNS WORKDIR NAME CMD...: one warm-up, then the median
+# wall time in seconds of RUNS runs of CMD in WORKDIR (output discarded), by
+# hyperfine (USE_HF=1, its JSON in $BENCH_TMP/NAME.json) or a plain loop.
+bench_time() {
+  local use_hf=$1 runs=$2 dir=$3 name=$4
+  shift 4
+  if ((use_hf)); then
+    (cd "$dir" && hyperfine -N --style none --warmup 1 --runs "$runs" --output null \
+      --export-json "$BENCH_TMP/$name.json" -n "$name" -- "$(printf '%q ' "$@")") >"$BENCH_TMP/$name.hf" 2>&1 ||
+      { sed 's/^/    /' "$BENCH_TMP/$name.hf" >&2; return 1; }
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$BENCH_TMP/$name.json"
+  else
+    # One subshell around the whole loop: the cd stays out of the timed runs.
+    (
+      cd "$dir" || exit 1
+      "$@" >/dev/null 2>&1 || exit 1
+      for ((i = 0; i < runs; i++)); do
+        a=$(date +%s.%N)
+        "$@" >/dev/null 2>&1 || exit 1
+        b=$(date +%s.%N)
+        awk -v a="$a" -v b="$b" 'BEGIN { printf "%.6f\n", b - a }'
+      done
+    ) | median
+  fi
+}
