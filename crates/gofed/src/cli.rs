@@ -28,9 +28,39 @@ pub enum Command {
     /// API changes between two versions, with golang.org/x/exp/apidiff's rules; exits 1
     /// when a change is incompatible (a CI gate).
     Apidiff(ApidiffArgs),
+    /// Run the embedded service registry (where services register and clients find them)
+    /// until SIGINT or SIGTERM.
+    Registry(RegistryArgs),
+    /// The running system: registry, services and their instances.
+    #[command(subcommand)]
+    System(SystemCommand),
     /// Developer tools: parser dumps and throughput measurements.
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    /// Address to listen on; port 0 picks a free port. The address actually bound is printed
+    /// on stdout as `listening on http://ADDR`. Loopback unless told otherwise.
+    #[arg(long, env = "GOFED_REGISTRY_LISTEN", default_value_t = gofed_registry::DEFAULT_ADDRESS)]
+    pub listen: std::net::SocketAddr,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SystemCommand {
+    /// The services and instances the registry knows (live ones only).
+    Status(SystemStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SystemStatusArgs {
+    /// Base URL of the embedded registry (`gofed registry`).
+    #[arg(long, env = "GOFED_REGISTRY", default_value = "http://127.0.0.1:18811")]
+    pub registry: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }
 
 /// Output formats.

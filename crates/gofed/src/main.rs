@@ -7,6 +7,7 @@ mod debug;
 mod deps;
 mod depsdiff;
 mod output;
+mod system;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,8 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Depsdiff(args) => depsdiff::depsdiff(&args),
         cli::Command::Api(args) => api::api(&args),
         cli::Command::Apidiff(args) => apidiff::apidiff(&args),
+        cli::Command::Registry(args) => system::registry(&args),
+        cli::Command::System(cli::SystemCommand::Status(args)) => system::status(&args),
         cli::Command::Debug(cmd) => debug::run(cmd),
     }
 }

@@ -1,0 +1,184 @@
+//! `gofed registry` and `gofed system status` as real processes on loopback: an instance kept
+//! registered by a `Registrar` in this process, the registry killed with SIGKILL and restarted
+//! on the same port (the instance is back within a heartbeat), TTL pruning once the instance
+//! stops heartbeating, and a clean exit on SIGTERM.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gofed_registry::{HeartbeatConfig, HttpRegistry, Instance, Registrar, Registry};
+
+const GOFED: &str = env!("CARGO_BIN_EXE_gofed");
+
+/// A `gofed registry` process, killed when dropped.
+struct RegistryProcess {
+    child: Child,
+    url: String,
+}
+
+impl RegistryProcess {
+    fn start(listen: &str) -> RegistryProcess {
+        let mut child = Command::new(GOFED)
+            .args(["registry", "--listen", listen])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn gofed registry");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the listening line");
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        RegistryProcess { child, url }
+    }
+
+    fn address(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+}
+
+impl Drop for RegistryProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `gofed system status --format json` against `url`, parsed.
+fn status_json(url: &str) -> serde_json::Value {
+    let out = Command::new(GOFED)
+        .args(["system", "status", "--registry", url, "--format", "json"])
+        .output()
+        .expect("run gofed system status");
+    assert!(
+        out.status.success(),
+        "status failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("status prints JSON")
+}
+
+fn instance_ids(status: &serde_json::Value, service: &str) -> Vec<String> {
+    status["services"]
+        .as_array()
+        .expect("services array")
+        .iter()
+        .filter(|s| s["name"] == service)
+        .flat_map(|s| s["instances"].as_array().expect("instances array").iter())
+        .map(|i| i["instance_id"].as_str().expect("instance_id").to_owned())
+        .collect()
+}
+
+/// Polls `status` until `done` holds or `limit` passes; returns the time it took.
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return Some(start.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+#[test]
+fn registry_process_survives_kill_and_prunes_silent_instances() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let registry = RegistryProcess::start("127.0.0.1:0");
+    let url = registry.url.clone();
+    let address = registry.address().to_owned();
+
+    let heartbeat = HeartbeatConfig {
+        interval: Duration::from_millis(200),
+        ttl: Duration::from_millis(1000),
+    };
+    let client: Arc<dyn Registry> = Arc::new(HttpRegistry::new(&url).expect("client"));
+    let instance = Instance::new("API", "api-1", "http://127.0.0.1:9")
+        .with_version("0.1.0")
+        .with_actions(["api_analysis", "api_diff"]);
+    let registrar = rt
+        .block_on(Registrar::start(Arc::clone(&client), instance, heartbeat))
+        .expect("register");
+
+    // Names are case-insensitive: registered as API, listed as api.
+    let status = status_json(&url);
+    assert_eq!(status["registry"], url.as_str());
+    assert_eq!(instance_ids(&status, "api"), ["api-1"]);
+    let listed = &status["services"][0]["instances"][0];
+    assert_eq!(listed["version"], "0.1.0");
+    assert_eq!(listed["ttl_ms"], 1000);
+
+    let text = Command::new(GOFED)
+        .args(["system", "status", "--registry", &url])
+        .output()
+        .expect("run gofed system status");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("1 service(s), 1 instance(s)"), "{text}");
+    assert!(
+        text.contains("api-1  http://127.0.0.1:9  version 0.1.0"),
+        "{text}"
+    );
+
+    // kill -9 and a restart on the same port: the registry comes back empty and the next
+    // heartbeat (200 ms) finds the instance missing and registers it again.
+    drop(registry);
+    let restarted = RegistryProcess::start(&address);
+    assert_eq!(restarted.url, url);
+    let back = wait_until(Duration::from_secs(3), || {
+        instance_ids(&status_json(&url), "api") == ["api-1"]
+    });
+    assert!(back.is_some(), "instance not re-registered after a restart");
+    assert!(registrar.n_registrations() >= 2);
+
+    // An instance that stops heartbeating (a crash) is pruned once its TTL (1 s) has passed.
+    rt.block_on(registrar.abandon());
+    let gone = wait_until(Duration::from_secs(4), || {
+        instance_ids(&status_json(&url), "api").is_empty()
+    });
+    let gone = gone.expect("silent instance still listed after 4 s");
+    // Lazy pruning: gone at the first lookup after the TTL; 2 s leaves room for a slow machine.
+    assert!(gone <= Duration::from_secs(2), "pruned after {gone:?}");
+
+    // SIGTERM: a graceful stop, exit status 0.
+    let mut restarted = restarted;
+    let pid = restarted.child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    let exit = restarted.child.wait().expect("wait for the registry");
+    assert!(exit.success(), "registry exit status after SIGTERM: {exit}");
+}
+
+#[test]
+fn status_names_an_unreachable_registry() {
+    // Port 9 (discard) on loopback: nothing listens there in the test environment.
+    let out = Command::new(GOFED)
+        .args(["system", "status", "--registry", "http://127.0.0.1:9"])
+        .output()
+        .expect("run gofed system status");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("http://127.0.0.1:9"), "{stderr}");
+}
+
+#[test]
+fn registry_reports_a_port_in_use() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = taken.local_addr().expect("local addr").to_string();
+    let out = Command::new(GOFED)
+        .args(["registry", "--listen", &address])
+        .output()
+        .expect("run gofed registry");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&address), "{stderr}");
+}
