@@ -58,6 +58,9 @@ pub struct SystemStatusArgs {
     /// Base URL of the embedded registry (`gofed registry`).
     #[arg(long, env = "GOFED_REGISTRY", default_value = "http://127.0.0.1:18811")]
     pub registry: String,
+    /// Bearer token sent when asking each instance for its health (`GET /v1/info`).
+    #[arg(long, env = "GOFED_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,

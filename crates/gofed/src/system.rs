@@ -1,5 +1,5 @@
 //! `gofed registry` and `gofed system status`: the embedded registry as a process, and what it
-//! knows about the running system.
+//! knows about the running system (each instance is asked for `GET /v1/info` to show its health).
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -41,8 +41,23 @@ pub fn registry(args: &RegistryArgs) -> anyhow::Result<ExitCode> {
 #[derive(Serialize)]
 struct ServiceStatus {
     name: String,
-    instances: Vec<Instance>,
+    instances: Vec<InstanceStatus>,
 }
+
+/// An instance as registered, and whether it answered `GET /v1/info` just now.
+#[derive(Serialize)]
+struct InstanceStatus {
+    #[serde(flatten)]
+    instance: Instance,
+    /// `up` or `down`.
+    health: &'static str,
+    /// Why the instance is down.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// How long `system status` waits for an instance's answer before calling it down.
+const PROBE_TIMEOUT_MS: u64 = 2_000;
 
 #[derive(Serialize)]
 struct SystemStatus<'a> {
@@ -55,10 +70,11 @@ pub fn status(args: &SystemStatusArgs) -> anyhow::Result<ExitCode> {
     let instances = runtime()?.block_on(async {
         let registry = HttpRegistry::new(&args.registry)
             .with_context(|| format!("registry URL {}", args.registry))?;
-        registry
+        let instances = registry
             .list()
             .await
-            .with_context(|| format!("cannot list the registry at {}", args.registry))
+            .with_context(|| format!("cannot list the registry at {}", args.registry))?;
+        Ok::<_, anyhow::Error>(probe_all(instances, args.token.clone()).await)
     })?;
     let status = SystemStatus {
         registry: &args.registry,
@@ -71,15 +87,75 @@ pub fn status(args: &SystemStatusArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Asks every instance for `GET /v1/info`, all at once; the order of `instances` is kept.
+async fn probe_all(instances: Vec<Instance>, token: Option<String>) -> Vec<InstanceStatus> {
+    let config = gofed_service::config::ClientConfig {
+        token,
+        timeout_ms: PROBE_TIMEOUT_MS,
+    };
+    let mut probes = tokio::task::JoinSet::new();
+    for (index, instance) in instances.iter().enumerate() {
+        let (address, config) = (instance.address.clone(), config.clone());
+        probes.spawn(async move {
+            let answer = match gofed_service::Client::new(&address, &config) {
+                Ok(client) => client
+                    .info()
+                    .await
+                    .map(drop)
+                    .map_err(|err| error_chain(&err)),
+                Err(err) => Err(error_chain(&err)),
+            };
+            (index, answer)
+        });
+    }
+    let mut answers: Vec<Option<Result<(), String>>> = vec![None; instances.len()];
+    while let Some(joined) = probes.join_next().await {
+        if let Ok((index, answer)) = joined {
+            answers[index] = Some(answer);
+        }
+    }
+    instances
+        .into_iter()
+        .zip(answers)
+        .map(|(instance, answer)| {
+            let answer = answer.unwrap_or_else(|| Err("the probe task failed".to_owned()));
+            InstanceStatus {
+                instance,
+                health: if answer.is_ok() { "up" } else { "down" },
+                error: answer.err(),
+            }
+        })
+        .collect()
+}
+
+/// An error and its causes on one line (reqwest's own message alone says only "error sending
+/// request"; the cause says "Connection refused"). Causes already quoted by their parent are
+/// skipped.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(err) = cause {
+        let message = err.to_string();
+        if !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        cause = err.source();
+    }
+    text
+}
+
 /// Groups instances by service name; `list` returns them sorted by name, then instance id.
-fn group_by_service(instances: Vec<Instance>) -> Vec<ServiceStatus> {
+fn group_by_service(instances: Vec<InstanceStatus>) -> Vec<ServiceStatus> {
     let mut services: Vec<ServiceStatus> = Vec::new();
-    for instance in instances {
+    for status in instances {
         match services.last_mut() {
-            Some(service) if service.name == instance.name => service.instances.push(instance),
+            Some(service) if service.name == status.instance.name => {
+                service.instances.push(status);
+            }
             _ => services.push(ServiceStatus {
-                name: instance.name.clone(),
-                instances: vec![instance],
+                name: status.instance.name.clone(),
+                instances: vec![status],
             }),
         }
     }
@@ -98,7 +174,8 @@ fn print_status(status: &SystemStatus<'_>) -> anyhow::Result<()> {
     )?;
     for service in &status.services {
         writeln!(out, "{}", service.name)?;
-        for instance in &service.instances {
+        for status in &service.instances {
+            let instance = &status.instance;
             let version = if instance.version.is_empty() {
                 "-"
             } else {
@@ -106,13 +183,17 @@ fn print_status(status: &SystemStatus<'_>) -> anyhow::Result<()> {
             };
             writeln!(
                 out,
-                "  {}  {}  version {}  ttl {} ms  actions: {}",
+                "  {}  {}  {}  version {}  ttl {} ms  actions: {}",
                 instance.instance_id,
                 instance.address,
+                status.health,
                 version,
                 instance.ttl.as_millis(),
                 instance.actions.join(", ")
             )?;
+            if let Some(error) = &status.error {
+                writeln!(out, "    {error}")?;
+            }
         }
     }
     Ok(())

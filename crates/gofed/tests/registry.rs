@@ -122,7 +122,7 @@ fn registry_process_survives_kill_and_prunes_silent_instances() {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("1 service(s), 1 instance(s)"), "{text}");
     assert!(
-        text.contains("api-1  http://127.0.0.1:9  version 0.1.0"),
+        text.contains("api-1  http://127.0.0.1:9  down  version 0.1.0"),
         "{text}"
     );
 
@@ -156,6 +156,65 @@ fn registry_process_survives_kill_and_prunes_silent_instances() {
     assert!(killed.success());
     let exit = restarted.child.wait().expect("wait for the registry");
     assert!(exit.success(), "registry exit status after SIGTERM: {exit}");
+}
+
+#[test]
+fn status_probes_each_instance() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let registry = RegistryProcess::start("127.0.0.1:0");
+    let client = HttpRegistry::new(&registry.url).expect("client");
+
+    // A real envelope on loopback serving one trivial service: it answers /v1/info.
+    let greeter = gofed_service::Service::new("greeter", "1.0.0", "says hello").action(
+        "hello",
+        "greets a name",
+        |name: String| async move { Ok(format!("hello, {name}")) },
+    );
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let up = format!("http://{}", listener.local_addr().expect("local addr"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = rt.spawn(gofed_service::server::serve(
+        listener,
+        vec![greeter],
+        gofed_service::config::ServerConfig::default(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    rt.block_on(async {
+        client
+            .register(Instance::new("greeter", "g-up", &up))
+            .await
+            .expect("register");
+        // Port 9 on loopback: nothing listens, the probe is refused.
+        client
+            .register(Instance::new("greeter", "g-down", "http://127.0.0.1:9"))
+            .await
+            .expect("register");
+    });
+
+    let status = status_json(&registry.url);
+    let instances = status["services"][0]["instances"]
+        .as_array()
+        .expect("instances");
+    let health: Vec<(&str, &str, bool)> = instances
+        .iter()
+        .map(|i| {
+            (
+                i["instance_id"].as_str().expect("id"),
+                i["health"].as_str().expect("health"),
+                i["error"].is_string(),
+            )
+        })
+        .collect();
+    assert_eq!(health, [("g-down", "down", true), ("g-up", "up", false)]);
+    let error = instances[0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("Connection refused"), "{error}");
+
+    let _ = stop.send(());
+    rt.block_on(server).expect("join").expect("serve");
 }
 
 #[test]
