@@ -1,6 +1,6 @@
 //! `MakeFromLiteral`: Go literal text to values, with the number syntax of `math/big`'s
-//! `Int.SetString`, `Float.SetString` and `Rat.SetString` (base 0) and the quoting rules of
-//! `strconv.Unquote` / `UnquoteChar`.
+//! `Int.SetString`, `Float.SetString` and `Rat.SetString` (base 0); the quoting rules of
+//! `strconv.Unquote` / `UnquoteChar` are the lexer's (`lexer::strconv_unquote`, `unquote_one`).
 //!
 //! Float literals are parsed as `big.Float.SetString` does at 512 bits: the decimal mantissa
 //! is exact and is multiplied or divided by `5^n` computed at 576 bits by repeated squaring,
@@ -13,6 +13,7 @@ use num_traits::{One, ToPrimitive, Zero};
 use crate::constant::float::{BigFloat, PREC};
 use crate::constant::value::{make_complex, make_float, small_float};
 use crate::constant::{LitKind, Repr, Value};
+use crate::lexer::{strconv_unquote, unquote_one};
 
 pub(crate) fn from_literal(kind: LitKind, lit: &[u8]) -> Value {
     let v = match kind {
@@ -27,13 +28,14 @@ pub(crate) fn from_literal(kind: LitKind, lit: &[u8]) -> Value {
             }
             _ => None,
         },
+        // go/constant takes the first character and ignores the rest (`'ab'` is 97).
         LitKind::Char => match lit.len() {
-            n if n >= 2 => unquote_char(&lit[1..n - 1], b'\'')
-                .ok()
-                .map(|(c, _, _)| Value::int64(i64::from(c))),
+            n if n >= 2 => {
+                unquote_one(&lit[1..n - 1], b'\'').map(|(c, _, _)| Value::int64(i64::from(c)))
+            }
             _ => None,
         },
-        LitKind::String => unquote(lit).map(|s| Value::bytes(&s)),
+        LitKind::String => strconv_unquote(lit).map(|s| Value::bytes(&s)),
     };
     v.unwrap_or_else(Value::unknown)
 }
@@ -364,152 +366,4 @@ fn parse_rat(lit: &[u8]) -> Option<BigRational> {
         BigInt::from_biguint(sign, a),
         BigInt::from_biguint(Sign::Plus, b),
     ))
-}
-
-/// Go's `utf8.DecodeRune`: the rune and its size; `(U+FFFD, 1)` for invalid input.
-fn decode_rune(s: &[u8]) -> (u32, usize) {
-    let Some(&b0) = s.first() else {
-        return (0xFFFD, 0);
-    };
-    if b0 < 0x80 {
-        return (u32::from(b0), 1);
-    }
-    let n = match b0 {
-        0xC2..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        0xF0..=0xF4 => 4,
-        _ => return (0xFFFD, 1),
-    };
-    match s.get(..n).and_then(|p| std::str::from_utf8(p).ok()) {
-        Some(p) => (p.chars().next().map_or(0xFFFD, u32::from), n),
-        None => (0xFFFD, 1),
-    }
-}
-
-/// `strconv.UnquoteChar`: `(value, multibyte, tail)`.
-fn unquote_char(s: &[u8], quote: u8) -> Result<(u32, bool, &[u8]), ()> {
-    let &c = s.first().ok_or(())?;
-    if c == quote && (quote == b'\'' || quote == b'"') {
-        return Err(());
-    }
-    if c >= 0x80 {
-        let (r, size) = decode_rune(s);
-        return Ok((r, true, &s[size..]));
-    }
-    if c != b'\\' {
-        return Ok((u32::from(c), false, &s[1..]));
-    }
-    let &c = s.get(1).ok_or(())?;
-    let s = &s[2..];
-    let simple = |v: u8| Ok((u32::from(v), false, s));
-    match c {
-        b'a' => simple(0x07),
-        b'b' => simple(0x08),
-        b'f' => simple(0x0C),
-        b'n' => simple(b'\n'),
-        b'r' => simple(b'\r'),
-        b't' => simple(b'\t'),
-        b'v' => simple(0x0B),
-        b'x' | b'u' | b'U' => {
-            let n = match c {
-                b'x' => 2,
-                b'u' => 4,
-                _ => 8,
-            };
-            let hex = s.get(..n).ok_or(())?;
-            let mut v: u32 = 0;
-            for &h in hex {
-                v = (v << 4) | char::from(h).to_digit(16).ok_or(())?;
-            }
-            if c == b'x' {
-                return Ok((v, false, &s[n..]));
-            }
-            if char::from_u32(v).is_none() {
-                return Err(());
-            }
-            Ok((v, true, &s[n..]))
-        }
-        b'0'..=b'7' => {
-            let mut v = u32::from(c - b'0');
-            let oct = s.get(..2).ok_or(())?;
-            for &o in oct {
-                if !(b'0'..=b'7').contains(&o) {
-                    return Err(());
-                }
-                v = (v << 3) | u32::from(o - b'0');
-            }
-            if v > 255 {
-                return Err(());
-            }
-            Ok((v, false, &s[2..]))
-        }
-        b'\\' => simple(b'\\'),
-        b'\'' | b'"' if c == quote => simple(c),
-        _ => Err(()),
-    }
-}
-
-/// `strconv.Unquote`.
-fn unquote(lit: &[u8]) -> Option<Vec<u8>> {
-    if lit.len() < 2 {
-        return None;
-    }
-    let quote = lit[0];
-    let end = lit[1..].iter().position(|&c| c == quote)? + 2;
-    match quote {
-        b'`' => {
-            if end != lit.len() {
-                return None;
-            }
-            Some(
-                lit[1..end - 1]
-                    .iter()
-                    .copied()
-                    .filter(|&c| c != b'\r')
-                    .collect(),
-            )
-        }
-        b'"' | b'\'' => {
-            let head = &lit[..end];
-            if !head.contains(&b'\\') && !head.contains(&b'\n') {
-                let body = &lit[1..end - 1];
-                let valid = if quote == b'"' {
-                    std::str::from_utf8(body).is_ok()
-                } else {
-                    let (r, n) = decode_rune(body);
-                    1 + n + 1 == end && (r != 0xFFFD || n != 1)
-                };
-                if valid {
-                    return (end == lit.len()).then(|| body.to_vec());
-                }
-            }
-            let mut buf = Vec::with_capacity(lit.len());
-            let mut s = &lit[1..];
-            while let Some(&c) = s.first() {
-                if c == quote {
-                    break;
-                }
-                let (r, multibyte, rem) = unquote_char(s, quote).ok()?;
-                if c == b'\n' {
-                    return None;
-                }
-                s = rem;
-                if r < 0x80 || !multibyte {
-                    buf.push(r as u8);
-                } else {
-                    let ch = char::from_u32(r).unwrap_or('\u{FFFD}');
-                    let mut tmp = [0u8; 4];
-                    buf.extend_from_slice(ch.encode_utf8(&mut tmp).as_bytes());
-                }
-                if quote == b'\'' {
-                    break;
-                }
-            }
-            match s {
-                [q] if *q == quote => Some(buf),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
 }

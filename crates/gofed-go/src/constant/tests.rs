@@ -846,6 +846,14 @@ mod oracle {
             ));
             lines.push(format!("show {}", lit("CHAR", &char_text(&mut r))));
             lines.push(format!("show {}", lit("STRING", &string_text(&mut r))));
+            // strconv.Unquote also takes single-quoted text; MakeFromLiteral(STRING) with it is
+            // go/constant's behaviour, not Go source's, and must still match.
+            lines.push(format!("show {}", lit("STRING", &char_text(&mut r))));
+        }
+        for text in [
+            "''", "'''", "'ab'", "'\n'", "'", r"'\''", r"'\xff'", "'\u{e9}'",
+        ] {
+            lines.push(format!("show {}", lit("STRING", text.as_bytes())));
         }
         for _ in 0..30000 {
             lines.push(format!("show {}", expr(&mut r, 3)));

@@ -228,6 +228,30 @@ pub fn unquote_bytes(lit: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
+/// All of `strconv.Unquote`, as `go/constant.MakeFromLiteral` applies it to a STRING literal:
+/// [`unquote_bytes`], plus single-quoted text, which gives the one character it holds (and
+/// `''` the empty string, by strconv's fast path). Go source never has a single-quoted
+/// string, hence not in [`unquote_bytes`].
+pub(crate) fn strconv_unquote(lit: &[u8]) -> Option<Vec<u8>> {
+    let Some(rest) = lit.strip_prefix(b"'") else {
+        return unquote_bytes(lit);
+    };
+    let body = rest.strip_suffix(b"'")?;
+    let mut out = Vec::new();
+    if body.is_empty() {
+        return Some(out);
+    }
+    if body[0] == b'\n' {
+        return None;
+    }
+    let (value, multibyte, tail) = unquote_one(body, b'\'')?;
+    if !tail.is_empty() {
+        return None;
+    }
+    push_value(&mut out, value, multibyte);
+    Some(out)
+}
+
 /// Decodes a Go rune literal (`'a'`, `'\n'`, `'\u00e9'`, `'\377'`) into its value, as go/constant
 /// does (`strconv.UnquoteChar` on the text between the quotes, which must be used up). A source
 /// byte that is not valid UTF-8 gives U+FFFD. `None` if the literal is malformed.
@@ -253,7 +277,7 @@ fn push_value(out: &mut Vec<u8>, value: u32, multibyte: bool) {
 
 /// One character of a quoted literal (`strconv.UnquoteChar`): its value, whether it is a
 /// multi-byte character (encode as UTF-8) and the rest of the input.
-fn unquote_one(s: &[u8], quote: u8) -> Option<(u32, bool, &[u8])> {
+pub(crate) fn unquote_one(s: &[u8], quote: u8) -> Option<(u32, bool, &[u8])> {
     let (&c, rest) = s.split_first()?;
     if c == quote {
         return None;
