@@ -38,6 +38,16 @@ impl ParseCache {
         self.files.lock().ok()?.insert(path, Arc::clone(&file));
         Some(file)
     }
+
+    /// The input of the package `entry` under the import path `path`, each file parsed once.
+    fn input(&self, tree: &dyn FileTree, path: String, entry: &Entry) -> PackageInput {
+        let files = entry
+            .files
+            .iter()
+            .filter_map(|(name, src)| self.get_or_parse(tree, entry.dir.join(name), src.as_ref()))
+            .collect();
+        PackageInput { path, files }
+    }
 }
 
 /// Packages of loaded projects.
@@ -123,18 +133,7 @@ impl<'t> TreeSource<'t> {
     /// The input of a package by its (resolved) import path, parsing it if needed.
     pub fn input(&self, path: &str) -> Option<PackageInput> {
         let entry = self.packages.get(path)?;
-        let files = entry
-            .files
-            .iter()
-            .filter_map(|(name, src)| {
-                self.cache
-                    .get_or_parse(self.tree, entry.dir.join(name), src.as_ref())
-            })
-            .collect();
-        Some(PackageInput {
-            path: path.to_owned(),
-            files,
-        })
+        Some(self.cache.input(self.tree, path.to_owned(), entry))
     }
 }
 
@@ -231,17 +230,6 @@ impl PackageSource for GorootSource<'_> {
             })
             .unwrap_or_else(|| path.to_owned());
         let entry = self.entry(&resolved)?;
-        let files = entry
-            .files
-            .iter()
-            .filter_map(|(name, src)| {
-                self.cache
-                    .get_or_parse(self.tree, entry.dir.join(name), src.as_ref())
-            })
-            .collect();
-        Some(PackageInput {
-            path: resolved,
-            files,
-        })
+        Some(self.cache.input(self.tree, resolved, &entry))
     }
 }
