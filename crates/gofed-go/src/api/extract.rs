@@ -3,20 +3,13 @@
 use crate::constant::StringStyle;
 use crate::types::methodset::{interface_methods, method_set};
 use crate::types::ty::{PkgId, Type, TypeId};
-use crate::types::{ObjKind, Program};
+use crate::types::{is_exported, ObjKind, Program};
 
 use super::print::Printer;
 use super::{ApiPackage, Feature, FeatureKind};
 
-fn is_exported(name: &str) -> bool {
-    name.chars().next().is_some_and(char::is_uppercase)
-}
-
-/// The API of package `pkg` (exported names in sorted order, as cmd/api walks them).
-/// Constant values are printed as the Go release of `style` prints them (Go 1.20 changed
-/// the short form of some floats).
-pub fn extract_package(p: &mut Program, pkg: PkgId, style: StringStyle) -> ApiPackage {
-    let printer = Printer { current: pkg };
+/// The exported names of package `pkg`'s scope, sorted.
+pub(super) fn exported_names(p: &Program, pkg: PkgId) -> Vec<String> {
     let mut names: Vec<String> = p
         .pkg(pkg)
         .scope
@@ -25,8 +18,16 @@ pub fn extract_package(p: &mut Program, pkg: PkgId, style: StringStyle) -> ApiPa
         .cloned()
         .collect();
     names.sort();
+    names
+}
+
+/// The API of package `pkg` (exported names in sorted order, as cmd/api walks them).
+/// Constant values are printed as the Go release of `style` prints them (Go 1.20 changed
+/// the short form of some floats).
+pub fn extract_package(p: &mut Program, pkg: PkgId, style: StringStyle) -> ApiPackage {
+    let printer = Printer { current: pkg };
     let mut features = Vec::new();
-    for name in names {
+    for name in exported_names(p, pkg) {
         let Some(&obj) = p.pkg(pkg).scope.get(&name) else {
             continue;
         };

@@ -98,7 +98,7 @@
 
 use crate::ast::{ChanDir, Decl, Expr, ExprId, FieldList, File, Spec};
 use crate::token::TokenKind;
-use crate::types::{PkgId, Program};
+use crate::types::{is_exported, PkgId, Program};
 
 /// How deep a type description may nest before the rest is written as source text.
 pub const MAX_DEPTH: u32 = 200;
@@ -258,10 +258,6 @@ impl LegacyType {
             args: Vec::new(),
         }
     }
-}
-
-fn is_exported(name: &str) -> bool {
-    name.chars().next().is_some_and(char::is_uppercase)
 }
 
 /// The API of `pkgs` in gofed-ng's shape (`[{package, datatypes, functions, variables}]`).

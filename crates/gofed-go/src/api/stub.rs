@@ -10,7 +10,9 @@ use std::fmt::Write as _;
 use crate::ast::ChanDir;
 use crate::constant::{self, Value};
 use crate::types::ty::{BasicKind, PkgId, Type, TypeId};
-use crate::types::{ObjKind, Program};
+use crate::types::{is_exported, ObjKind, Program};
+
+use super::extract::exported_names;
 
 /// Writes stubs for the exported API of `roots` and everything it refers to, as one text:
 /// a header line, then per package `--- package PATH` followed by its Go source.
@@ -22,15 +24,7 @@ pub fn write_stubs(p: &mut Program, roots: &[PkgId], header: &str) -> String {
         imports: HashMap::new(),
     };
     for &pkg in roots {
-        let mut names: Vec<String> = p
-            .pkg(pkg)
-            .scope
-            .keys()
-            .filter(|n| is_exported(n))
-            .cloned()
-            .collect();
-        names.sort();
-        for name in names {
+        for name in exported_names(p, pkg) {
             gen.want(pkg, &name);
         }
     }
@@ -72,10 +66,6 @@ struct StubGen {
     queue: VecDeque<(PkgId, String)>,
     /// Per package: imported package → alias.
     imports: HashMap<PkgId, HashMap<PkgId, String>>,
-}
-
-fn is_exported(name: &str) -> bool {
-    name.chars().next().is_some_and(char::is_uppercase)
 }
 
 impl StubGen {

@@ -18,7 +18,7 @@ use crate::constant::{self, Value};
 use crate::types::methodset::{interface_methods, method_set, MethodEntry};
 use crate::types::ty::{BasicKind, NamedId, PkgId, Type, TypeId};
 use crate::types::typestring::type_string;
-use crate::types::{ObjKind, Program};
+use crate::types::{is_exported, ObjKind, Program};
 
 pub use identity::{identical, implements};
 pub use module::{diff_modules, next_version, Bump, ModuleReport, PackageReport};
@@ -144,10 +144,6 @@ struct Differ<'a, 'o, 'n> {
     compatibles: MessageSet,
     /// The defined type whose underlying types are being compared.
     current_otn: Option<NamedId>,
-}
-
-fn is_exported(name: &str) -> bool {
-    name.chars().next().is_some_and(char::is_uppercase)
 }
 
 impl Differ<'_, '_, '_> {

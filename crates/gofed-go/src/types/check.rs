@@ -2126,7 +2126,7 @@ fn const_str(v: &Value) -> Option<&[u8]> {
     matches!(v.kind(), constant::Kind::String).then(|| v.string_val())
 }
 
-/// Whether a Go name is exported.
-pub(super) fn is_exported(name: &str) -> bool {
+/// Whether a Go name is exported (`token.IsExported`).
+pub(crate) fn is_exported(name: &str) -> bool {
     name.chars().next().is_some_and(char::is_uppercase)
 }

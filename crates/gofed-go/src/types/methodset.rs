@@ -34,7 +34,7 @@ struct Embedded {
 
 /// go/types' method identity key: exported names are global, others are per package.
 fn method_key(name: &str, pkg: Option<PkgId>) -> (String, Option<PkgId>) {
-    if super::check::is_exported(name) {
+    if super::is_exported(name) {
         (name.to_owned(), None)
     } else {
         (name.to_owned(), pkg)

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use crate::ast::File;
 use crate::constant::Value;
 
-pub(crate) use check::{STACK_RED_ZONE, STACK_SEGMENT};
+pub(crate) use check::{is_exported, STACK_RED_ZONE, STACK_SEGMENT};
 pub use sizes::Sizes;
 pub use ty::{
     BasicKind, Field, IfaceMethod, Interface, NamedId, PkgId, Signature, Struct, Term, Type,
