@@ -1,21 +1,20 @@
 //! `gofed api` and `gofed apidiff` on real trees in temp directories, without a Go
 //! installation (the standard library comes from the embedded summary).
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::write;
+
+/// `gofed ARGS` without GOROOT: the standard library comes from the embedded summary.
 fn gofed(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gofed"))
+    Command::new(common::GOFED)
         .args(args)
         .env_remove("GOROOT")
         .output()
         .expect("run gofed")
-}
-
-fn write(dir: &Path, name: &str, content: &str) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, content).unwrap();
 }
 
 fn module(dir: &Path, lib: &str) {

@@ -1,29 +1,18 @@
 //! Bad input is normal input: the binary reports per-file errors and still analyses the rest.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn gofed(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gofed"))
-        .args(args)
-        .output()
-        .expect("run gofed")
-}
-
-fn write(dir: &Path, name: &str, content: &[u8]) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, content).unwrap();
-}
+use common::{gofed, success_json, write};
 
 fn packages_json(dir: &Path) -> serde_json::Value {
-    let out = gofed(&["packages", dir.to_str().unwrap(), "--format", "json"]);
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    success_json(&gofed(&[
+        "packages",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]))
 }
 
 fn package<'a>(pkgs: &'a serde_json::Value, import_path: &str) -> &'a serde_json::Value {

@@ -1,29 +1,16 @@
 //! `gofed deps` on a module tree: main packages, vendored and external dependencies with
 //! go.mod versions, internal visibility, unresolved imports, test imports, platforms.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-fn write(dir: &Path, name: &str, content: &str) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, content).unwrap();
-}
+use std::path::Path;
+
+use common::{gofed, success_json, write};
 
 fn deps(dir: &Path, extra: &[&str]) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_gofed"))
-        .arg("deps")
-        .arg(dir)
-        .args(["--format", "json"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let mut args = vec!["deps", dir.to_str().unwrap(), "--format", "json"];
+    args.extend(extra);
+    success_json(&gofed(&args))
 }
 
 fn module() -> tempfile::TempDir {

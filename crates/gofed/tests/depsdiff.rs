@@ -1,35 +1,18 @@
 //! `gofed depsdiff OLD NEW`: two versions of a module (go.mod, packages, imports, test
 //! imports, vendoring), identical trees, a GOPATH tree, text output and bad input.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
+use common::{gofed, success_json, write};
 use serde_json::{json, Value};
-
-fn write(dir: &Path, name: &str, content: &str) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, content).unwrap();
-}
-
-fn gofed(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gofed"))
-        .args(args)
-        .output()
-        .expect("run gofed")
-}
 
 fn depsdiff(old: &Path, new: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["depsdiff", old.to_str().unwrap(), new.to_str().unwrap()];
     args.extend(["--format", "json"]);
     args.extend(extra);
-    let out = gofed(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    success_json(&gofed(&args))
 }
 
 fn depsdiff_text(old: &Path, new: &Path, extra: &[&str]) -> String {

@@ -8,9 +8,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gofed_registry::{HeartbeatConfig, HttpRegistry, Instance, Registrar, Registry};
+mod common;
 
-const GOFED: &str = env!("CARGO_BIN_EXE_gofed");
+use common::{gofed, success_json, GOFED};
+use gofed_registry::{HeartbeatConfig, HttpRegistry, Instance, Registrar, Registry};
 
 /// A `gofed registry` process, killed when dropped.
 struct RegistryProcess {
@@ -53,16 +54,14 @@ impl Drop for RegistryProcess {
 
 /// `gofed system status --format json` against `url`, parsed.
 fn status_json(url: &str) -> serde_json::Value {
-    let out = Command::new(GOFED)
-        .args(["system", "status", "--registry", url, "--format", "json"])
-        .output()
-        .expect("run gofed system status");
-    assert!(
-        out.status.success(),
-        "status failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("status prints JSON")
+    success_json(&gofed(&[
+        "system",
+        "status",
+        "--registry",
+        url,
+        "--format",
+        "json",
+    ]))
 }
 
 fn instance_ids(status: &serde_json::Value, service: &str) -> Vec<String> {
@@ -115,10 +114,7 @@ fn registry_process_survives_kill_and_prunes_silent_instances() {
     assert_eq!(listed["version"], "0.1.0");
     assert_eq!(listed["ttl_ms"], 1000);
 
-    let text = Command::new(GOFED)
-        .args(["system", "status", "--registry", &url])
-        .output()
-        .expect("run gofed system status");
+    let text = gofed(&["system", "status", "--registry", &url]);
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("1 service(s), 1 instance(s)"), "{text}");
     assert!(
@@ -220,10 +216,7 @@ fn status_probes_each_instance() {
 #[test]
 fn status_names_an_unreachable_registry() {
     // Port 9 (discard) on loopback: nothing listens there in the test environment.
-    let out = Command::new(GOFED)
-        .args(["system", "status", "--registry", "http://127.0.0.1:9"])
-        .output()
-        .expect("run gofed system status");
+    let out = gofed(&["system", "status", "--registry", "http://127.0.0.1:9"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("http://127.0.0.1:9"), "{stderr}");
@@ -233,10 +226,7 @@ fn status_names_an_unreachable_registry() {
 fn registry_reports_a_port_in_use() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let address = taken.local_addr().expect("local addr").to_string();
-    let out = Command::new(GOFED)
-        .args(["registry", "--listen", &address])
-        .output()
-        .expect("run gofed registry");
+    let out = gofed(&["registry", "--listen", &address]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&address), "{stderr}");
