@@ -15,6 +15,8 @@
 //!   `/gofed/services/<name>/<instance_id>`, bound to a lease with the TTL; heartbeats are lease
 //!   keep-alives. It talks to etcd's JSON gateway with the same HTTP client, so the default build
 //!   needs no `protoc`, no system package and no extra crate, and it is always compiled in.
+//! - [`connect`] turns a URL into a backend: `http://…` is the embedded registry,
+//!   `etcd://HOST:PORT[/PREFIX]` is etcd.
 //! - [`Registrar`] is what an instance runs: it registers, heartbeats in a background task,
 //!   registers again when the registry has lost the instance (a restarted embedded registry is
 //!   repopulated this way within one heartbeat), and deregisters on shutdown.
@@ -75,6 +77,7 @@
 #![warn(missing_docs)]
 
 mod client;
+mod connect;
 mod error;
 pub mod etcd;
 mod instance;
@@ -85,6 +88,7 @@ pub mod server;
 use async_trait::async_trait;
 
 pub use crate::client::{HttpRegistry, DEFAULT_REQUEST_TIMEOUT};
+pub use crate::connect::connect;
 pub use crate::error::RegistryError;
 pub use crate::etcd::{EtcdConfig, EtcdRegistry};
 pub use crate::instance::{

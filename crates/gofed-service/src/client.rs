@@ -14,6 +14,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::config::ClientConfig;
 use crate::envelope::{ActionResponse, ErrorBody, FileInfo, Info};
 
+/// Longest wait for a TCP connection to an instance.
+const CONNECT_TIMEOUT_MS: u64 = 2_000;
+
 /// Errors of the client.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -114,6 +117,10 @@ impl Client {
         }
         let http = reqwest::Client::builder()
             .timeout(Duration::from_millis(config.timeout_ms))
+            // A dead host should fail over quickly, whatever the (long) call timeout.
+            .connect_timeout(Duration::from_millis(
+                config.timeout_ms.min(CONNECT_TIMEOUT_MS),
+            ))
             .build()
             .map_err(|source| ClientError::Http {
                 url: base_url.to_owned(),

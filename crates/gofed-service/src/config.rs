@@ -17,11 +17,16 @@
 //! [client]
 //! token = "s3cret"
 //! timeout_ms = 600000
+//!
+//! [system]                        # see `SystemConfig`
+//! registry = "http://127.0.0.1:18811"
+//! [system.placement]
+//! api = "remote"
 //! ```
 //!
 //! Environment variables: `GOFED_LISTEN`, `GOFED_TOKEN` (server and client), `GOFED_BLOB_DIR`,
 //! `GOFED_JSON_BODY_LIMIT`, `GOFED_FILE_BODY_LIMIT`, `GOFED_MAX_CONCURRENT_CALLS`, `GOFED_ACTION_TIMEOUT_MS`,
-//! `GOFED_HEADER_READ_TIMEOUT_MS`, `GOFED_SHUTDOWN_TIMEOUT_MS`, `GOFED_CLIENT_TIMEOUT_MS`. Config is passed
+//! `GOFED_HEADER_READ_TIMEOUT_MS`, `GOFED_SHUTDOWN_TIMEOUT_MS`, `GOFED_CLIENT_TIMEOUT_MS`, `GOFED_REGISTRY`. Config is passed
 //! explicitly, never read from a global.
 
 use std::collections::BTreeMap;
@@ -72,6 +77,8 @@ pub struct Config {
     pub server: ServerConfig,
     /// How the HTTP client calls remote services.
     pub client: ClientConfig,
+    /// Where services run and how remote calls are balanced (see [`crate::system`]).
+    pub system: crate::system::SystemConfig,
 }
 
 /// The `[server]` table: listening, auth, limits, timeouts, blob directory.
@@ -211,6 +218,7 @@ impl Config {
                 "GOFED_HEADER_READ_TIMEOUT_MS" => s.header_read_timeout_ms = parse(&name, &value)?,
                 "GOFED_SHUTDOWN_TIMEOUT_MS" => s.shutdown_timeout_ms = parse(&name, &value)?,
                 "GOFED_CLIENT_TIMEOUT_MS" => self.client.timeout_ms = parse(&name, &value)?,
+                "GOFED_REGISTRY" => self.system.registry.clone_from(&value),
                 _ => {}
             }
         }

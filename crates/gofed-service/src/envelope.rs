@@ -95,3 +95,15 @@ pub struct FileInfo {
     /// Size in bytes.
     pub size: u64,
 }
+
+/// A file the system holds, as passed between services: its content address and where it was stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FileRef {
+    /// Lowercase hex sha256 of the content.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Base URL of the instance that stored it (`GET {origin}/v1/files/{sha256}`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+}

@@ -14,6 +14,7 @@
 //! | `payload_too_large` | 413    | the body exceeds the configured limit |
 //! | `timeout`           | 504    | the action did not finish within its timeout |
 //! | `overloaded`        | 503    | the concurrency limit is reached; retry later or on another instance |
+//! | `unprocessable`     | 422    | the input is well-formed but the action cannot work on it (e.g. no such tree); the message says why |
 //! | `internal`          | 500    | anything else; details are logged on the server, never sent |
 
 use axum::http::StatusCode;
@@ -82,6 +83,9 @@ pub enum ServiceError {
         /// The concurrency limit.
         limit: usize,
     },
+    /// `unprocessable`, 422: the action ran and failed on this input; the message is for the user.
+    #[error("{0}")]
+    Unprocessable(String),
     /// `internal`, 500. The context and source are logged, the client only sees "internal error".
     #[error("{context}: {source}")]
     Internal {
@@ -109,6 +113,11 @@ impl ServiceError {
         }
     }
 
+    /// An `unprocessable` error: the input is well-formed, the action cannot work on it.
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        ServiceError::Unprocessable(message.into())
+    }
+
     /// The stable snake_case code (see the table in the module doc).
     pub fn code(&self) -> &'static str {
         match self {
@@ -121,6 +130,7 @@ impl ServiceError {
             ServiceError::PayloadTooLarge { .. } => "payload_too_large",
             ServiceError::Timeout { .. } => "timeout",
             ServiceError::Overloaded { .. } => "overloaded",
+            ServiceError::Unprocessable(_) => "unprocessable",
             ServiceError::Internal { .. } => "internal",
         }
     }
@@ -137,6 +147,7 @@ impl ServiceError {
             ServiceError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             ServiceError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ServiceError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ServiceError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -174,6 +185,22 @@ impl IntoResponse for ServiceError {
         }
         response
     }
+}
+
+/// An error and its causes on one line (reqwest's own message alone says only "error sending request"; the cause
+/// says "Connection refused"). Causes already quoted by their parent are skipped.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(err) = cause {
+        let message = err.to_string();
+        if !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        cause = err.source();
+    }
+    text
 }
 
 /// Turn a `serde_path_to_error` failure into `invalid_input` naming the field.

@@ -24,30 +24,75 @@ use crate::error::ServiceError;
 use crate::limits::check_content_length;
 use crate::server::AppState;
 
-/// The blob directory.
+/// The blob directory: what the envelope's `/v1/files` routes serve, and what the `filestorage` service's actions
+/// read and write.
 #[derive(Debug)]
-pub(crate) struct BlobStore {
+pub struct BlobStore {
     root: PathBuf,
-    next_tmp: AtomicU64,
 }
+
+/// Numbers temporary files, process-wide: several stores may share a directory.
+static NEXT_TMP: AtomicU64 = AtomicU64::new(0);
 
 impl BlobStore {
     /// Open (creating) the blob directory.
-    pub(crate) fn open(root: PathBuf) -> std::io::Result<BlobStore> {
+    pub fn open(root: PathBuf) -> std::io::Result<BlobStore> {
         std::fs::create_dir_all(root.join("tmp"))?;
         std::fs::create_dir_all(root.join("sha256"))?;
-        Ok(BlobStore {
-            root,
-            next_tmp: AtomicU64::new(0),
-        })
+        Ok(BlobStore { root })
     }
 
     fn path(&self, sha256: &str) -> PathBuf {
         self.root.join("sha256").join(&sha256[..2]).join(sha256)
     }
 
+    /// A store at `root` that touches nothing until the first write creates its directories (for describing a
+    /// service without serving it).
+    pub fn at(root: PathBuf) -> BlobStore {
+        BlobStore { root }
+    }
+
+    /// The size of blob `sha256` (64 hex digits) when the store has it.
+    pub async fn size(&self, sha256: &str) -> Result<Option<u64>, ServiceError> {
+        let sha256 = parse_sha256(sha256)?;
+        size_of(&self.path(&sha256)).await
+    }
+
+    /// Stores `bytes` (atomically: a temporary file renamed into place) unless already there.
+    pub async fn put_bytes(&self, bytes: &[u8]) -> Result<FileInfo, ServiceError> {
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let size = bytes.len() as u64;
+        let dest = self.path(&sha256);
+        if size_of(&dest).await?.is_some() {
+            return Ok(FileInfo { sha256, size });
+        }
+        let mut tmp = TempFile {
+            path: self.tmp_path(&sha256),
+            persisted: false,
+        };
+        let io = |what: &str, err: std::io::Error| {
+            ServiceError::internal(format!("{what} blob {sha256}"), err)
+        };
+        tokio::fs::create_dir_all(self.root.join("tmp"))
+            .await
+            .map_err(|err| io("mkdir for", err))?;
+        tokio::fs::write(&tmp.path, bytes)
+            .await
+            .map_err(|err| io("write", err))?;
+        if let Some(parent) = dest.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(|err| io("mkdir for", err))?;
+        }
+        tokio::fs::rename(&tmp.path, &dest)
+            .await
+            .map_err(|err| io("rename", err))?;
+        tmp.persisted = true;
+        Ok(FileInfo { sha256, size })
+    }
+
     fn tmp_path(&self, sha256: &str) -> PathBuf {
-        let n = self.next_tmp.fetch_add(1, Ordering::Relaxed);
+        let n = NEXT_TMP.fetch_add(1, Ordering::Relaxed);
         self.root
             .join("tmp")
             .join(format!("{sha256}.{}.{n}.part", std::process::id()))

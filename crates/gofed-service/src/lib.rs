@@ -11,7 +11,8 @@
 //! - limits: body sizes, a concurrency limit that sheds load with 503, per-action timeouts, a header read timeout
 //!   ([`limits`]); an optional bearer token on every request; graceful shutdown;
 //! - configuration from `gofed.toml` and `GOFED_*` variables ([`config`]), passed explicitly;
-//! - a [`Client`] for one instance's actions and files.
+//! - a [`Client`] for one instance's actions and files, and a [`System`] that calls actions wherever configuration
+//!   places them (in-process, registry lookup, fixed address), balancing and failing over between instances.
 //!
 //! Invariants: the server binds what it is given (the default config listens on loopback); internal error
 //! details are logged, never sent; an upload is stored only complete and with the right sha256.
@@ -45,12 +46,15 @@ pub mod files;
 pub mod limits;
 pub mod metrics;
 pub mod server;
+pub mod system;
 
 pub use action::{Action, BoxFuture, Service};
 pub use client::{Client, ClientError, Upload};
 pub use config::{ClientConfig, Config, ConfigError, ServerConfig};
 pub use envelope::{
-    ActionInfo, ActionResponse, ErrorBody, ErrorDetail, FileInfo, Info, Meta, ServiceInfo,
+    ActionInfo, ActionResponse, ErrorBody, ErrorDetail, FileInfo, FileRef, Info, Meta, ServiceInfo,
 };
-pub use error::{BoxError, ServiceError};
-pub use server::{router, serve, shutdown_signal, AppState, ServeError};
+pub use error::{error_chain, BoxError, ServiceError};
+pub use files::BlobStore;
+pub use server::{router, serve, serve_state, shutdown_signal, AppState, ServeError};
+pub use system::{Placement, System, SystemConfig, SystemError};

@@ -170,7 +170,8 @@ impl AppState {
         &self.inner.instance
     }
 
-    pub(crate) fn blobs(&self) -> &BlobStore {
+    /// The blob directory served under `/v1/files`.
+    pub fn blobs(&self) -> &BlobStore {
         &self.inner.blobs
     }
 
@@ -306,7 +307,15 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
-    let state = AppState::new(services, config)?;
+    serve_state(listener, AppState::new(services, config)?, shutdown).await
+}
+
+/// [`serve`] with a state built beforehand (to learn the instance id, e.g. to register it, before serving).
+pub async fn serve_state(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
     for service in &state.inner.services {
         for hook in service.startup_hooks() {
             hook().await.map_err(|source| ServeError::Startup {

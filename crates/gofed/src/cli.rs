@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
+use gofed_services::{ApiFormat, ApidiffFormat, BuildContext, Format};
 
 /// gofed: Go source analysis for packagers, auditors and release engineers.
 #[derive(Debug, Parser)]
@@ -11,6 +12,8 @@ pub struct Cli {
     /// More logging on stderr (-v info, -vv debug); `GOFED_LOG` overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    #[command(flatten)]
+    pub system: SystemArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -31,12 +34,37 @@ pub enum Command {
     /// Run the embedded service registry (where services register and clients find them)
     /// until SIGINT or SIGTERM.
     Registry(RegistryArgs),
-    /// The running system: registry, services and their instances.
+    /// Run services (api, deps, filestorage) in one process, registered with the registry,
+    /// until SIGINT or SIGTERM.
+    Serve(ServeArgs),
+    /// The running system: registry, services and their instances; the action catalogue.
     #[command(subcommand)]
     System(SystemCommand),
     /// Developer tools: parser dumps and throughput measurements.
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
+}
+
+/// Where the scenarios' actions run (defaults: `gofed.toml`'s `[system]`, else everything
+/// in-process).
+#[derive(Debug, Clone, Args)]
+pub struct SystemArgs {
+    /// Configuration file (`[server]`, `[client]`, `[system]` tables); default: none.
+    #[arg(long, global = true, env = "GOFED_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The registry: `http://HOST:PORT` (`gofed registry`) or `etcd://HOST:PORT[/PREFIX]`.
+    #[arg(long, global = true, env = "GOFED_REGISTRY")]
+    pub registry: Option<String>,
+    /// Where a service runs: `SERVICE=local`, `SERVICE=remote` (found through the registry) or
+    /// `SERVICE=URL[,URL...]` (fixed instances); `*=WHERE` for every service. Repeatable.
+    #[arg(long, global = true, env = "GOFED_PLACEMENT", value_delimiter = ' ')]
+    pub placement: Vec<String>,
+    /// Shorthand for `--placement '*=remote'`: every action runs on registered instances.
+    #[arg(long, global = true)]
+    pub remote: bool,
+    /// Bearer token sent to remote services.
+    #[arg(long, global = true, env = "GOFED_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -49,43 +77,48 @@ pub struct RegistryArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SystemCommand {
-    /// The services and instances the registry knows (live ones only).
-    Status(SystemStatusArgs),
+    /// The topology: registry, services, their instances, versions and health (each instance
+    /// is asked for `GET /v1/info`; `--registry` and `--token` apply).
+    Status(FormatArgs),
+    /// Every action of every service with its doc and JSON Schemas (gofed-ng's system.json).
+    Catalogue(FormatArgs),
 }
 
 #[derive(Debug, Args)]
-pub struct SystemStatusArgs {
-    /// Base URL of the embedded registry (`gofed registry`).
-    #[arg(long, env = "GOFED_REGISTRY", default_value = "http://127.0.0.1:18811")]
-    pub registry: String,
-    /// Bearer token sent when asking each instance for its health (`GET /v1/info`).
-    #[arg(long, env = "GOFED_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+pub struct FormatArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
 
-/// Output formats.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Human-readable text.
-    #[default]
-    Text,
-    /// JSON (field names as `go list -json` where the meaning is the same).
-    Json,
-}
-
-/// Output formats of `gofed api`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum ApiFormat {
-    /// Go's cmd/api lines (`pkg P, func F(int) error`), sorted.
-    Goapi,
-    /// Packages and their features with kinds, plus meta (unresolved imports).
-    #[default]
-    Json,
-    /// gofed-ng's historical shape: `[{package, datatypes, functions, variables}]`.
-    Gofed,
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Services to run in this process: api, deps, filestorage.
+    #[arg(required = true, value_parser = clap::builder::PossibleValuesParser::new(gofed_services::SERVICE_NAMES))]
+    pub services: Vec<String>,
+    /// Print each service's name, version, description and actions, and exit.
+    #[arg(long)]
+    pub info: bool,
+    /// Address to listen on (default: `[server] listen`, else 127.0.0.1:0, a free loopback
+    /// port). The bound address is printed on stdout as `listening on http://ADDR`.
+    #[arg(long, env = "GOFED_LISTEN")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Base URL registered for clients (default: `http://` + the bound address).
+    #[arg(long)]
+    pub advertise: Option<String>,
+    /// Do not register with the registry (clients must use a fixed placement).
+    #[arg(long)]
+    pub no_register: bool,
+    /// Accept sources given as paths of this machine (only when clients share its file
+    /// system); otherwise trees must be uploaded as bundles.
+    #[arg(long)]
+    pub allow_paths: bool,
+    /// Interval between two heartbeats to the registry, in milliseconds.
+    #[arg(long, default_value_t = 2000)]
+    pub heartbeat_ms: u64,
+    /// Time to live of the registration without heartbeats, in milliseconds.
+    #[arg(long, default_value_t = 6000)]
+    pub ttl_ms: u64,
 }
 
 #[derive(Debug, Args)]
@@ -105,21 +138,6 @@ pub struct ApiArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: ApiFormat,
-}
-
-/// Output formats of `gofed apidiff`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum ApidiffFormat {
-    /// Per package, incompatible changes first (apidiff's report), and a semver verdict.
-    #[default]
-    Text,
-    /// The module report with the verdict.
-    Json,
-    /// `i MESSAGE` / `c MESSAGE` lines sorted (x/exp/apidiff's oracle format); prefixed
-    /// `pkg P, ` when the trees hold several packages.
-    Lines,
-    /// gofed-ng's historical diff shape (newpackages/removedpackages/updatedpackages).
-    Gofed,
 }
 
 #[derive(Debug, Args)]
@@ -171,6 +189,21 @@ pub struct ContextArgs {
     /// Import path of the tree's root (default: from go.mod, a GOPATH layout, or a GOROOT).
     #[arg(long)]
     pub import_path: Option<String>,
+}
+
+impl ContextArgs {
+    /// The build context of an analysis request.
+    pub fn build_context(&self) -> BuildContext {
+        BuildContext {
+            goos: self.goos.clone(),
+            goarch: self.goarch.clone(),
+            cgo: self.cgo,
+            tags: self.tags.clone(),
+            all_platforms: self.all_platforms,
+            go_minor: self.go_minor,
+            import_path: self.import_path.clone(),
+        }
+    }
 }
 
 fn parse_cgo(s: &str) -> Result<bool, String> {

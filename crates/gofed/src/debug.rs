@@ -198,16 +198,10 @@ fn std_summary(goroot: &Path) -> anyhow::Result<ExitCode> {
     use gofed_go::types::{Program, Sizes};
 
     let src = goroot.join("src");
-    let ctx = crate::cli::ContextArgs {
-        goos: "linux".into(),
-        goarch: "amd64".into(),
-        cgo: true,
-        tags: Vec::new(),
-        all_platforms: false,
-        go_minor: None,
-        import_path: None,
-    };
-    let project = crate::deps::load(&src, &ctx, crate::deps::Purpose::Api)?;
+    // The default build context is linux/amd64 with cgo.
+    let ctx = gofed_services::BuildContext::default();
+    let tree = gofed_services::tree::OpenedTree::directory(&src)?;
+    let project = gofed_services::deps::load(&tree, &ctx, gofed_services::deps::Purpose::Api)?;
     let cache = std::sync::Arc::new(ParseCache::default());
     let source = TreeSource::new(&gofed_go::load::OsFileTree, &[&project], cache);
     source.prefetch(project.packages.iter().map(|p| p.import_path.as_str()));

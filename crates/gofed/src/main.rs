@@ -1,12 +1,11 @@
 //! The gofed command line: thin wiring of the `gofed-go` library to the terminal.
 
-mod api;
-mod apidiff;
 mod cli;
 mod debug;
-mod deps;
-mod depsdiff;
 mod output;
+mod packages;
+mod scenario;
+mod serve;
 mod system;
 
 use std::process::ExitCode;
@@ -34,13 +33,19 @@ fn main() -> ExitCode {
 
 fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        cli::Command::Packages(args) => deps::packages(&args),
-        cli::Command::Deps(args) => deps::deps(&args),
-        cli::Command::Depsdiff(args) => depsdiff::depsdiff(&args),
-        cli::Command::Api(args) => api::api(&args),
-        cli::Command::Apidiff(args) => apidiff::apidiff(&args),
+        cli::Command::Packages(args) => packages::packages(&args),
+        cli::Command::Deps(args) => scenario::deps(&cli.system, &args),
+        cli::Command::Depsdiff(args) => scenario::depsdiff(&cli.system, &args),
+        cli::Command::Api(args) => scenario::api(&cli.system, &args),
+        cli::Command::Apidiff(args) => scenario::apidiff(&cli.system, &args),
         cli::Command::Registry(args) => system::registry(&args),
-        cli::Command::System(cli::SystemCommand::Status(args)) => system::status(&args),
+        cli::Command::Serve(args) => serve::serve(&cli.system, &args),
+        cli::Command::System(cli::SystemCommand::Status(args)) => {
+            system::status(&cli.system, &args)
+        }
+        cli::Command::System(cli::SystemCommand::Catalogue(args)) => {
+            system::catalogue(&cli.system, &args)
+        }
         cli::Command::Debug(cmd) => debug::run(cmd),
     }
 }

@@ -1,15 +1,19 @@
-//! `gofed registry` and `gofed system status`: the embedded registry as a process, and what it
-//! knows about the running system (each instance is asked for `GET /v1/info` to show its health).
+//! `gofed registry`, `gofed system status` and `gofed system catalogue`: the embedded registry as
+//! a process, what it knows about the running system (each instance is asked for `GET /v1/info`
+//! to show its health), and every action this program's services offer.
 
 use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use gofed_registry::{HttpRegistry, Instance, MemoryRegistry, Registry as _, RegistryServer};
+use gofed_registry::{Instance, MemoryRegistry, RegistryServer};
+use gofed_service::error_chain;
 use serde::Serialize;
 
-use crate::cli::{Format, RegistryArgs, SystemStatusArgs};
+use gofed_services::Format;
+
+use crate::cli::{FormatArgs, RegistryArgs, SystemArgs};
 use crate::output::print_json;
 
 /// `gofed registry`: serves an in-memory registry until SIGINT or SIGTERM, then finishes the
@@ -66,18 +70,20 @@ struct SystemStatus<'a> {
 }
 
 /// `gofed system status`: the services and instances the registry lists.
-pub fn status(args: &SystemStatusArgs) -> anyhow::Result<ExitCode> {
+pub fn status(system: &SystemArgs, args: &FormatArgs) -> anyhow::Result<ExitCode> {
+    let config = crate::scenario::config(system)?;
+    let url = &config.system.registry;
     let instances = runtime()?.block_on(async {
-        let registry = HttpRegistry::new(&args.registry)
-            .with_context(|| format!("registry URL {}", args.registry))?;
+        let registry =
+            gofed_registry::connect(url).with_context(|| format!("registry URL {url}"))?;
         let instances = registry
             .list()
             .await
-            .with_context(|| format!("cannot list the registry at {}", args.registry))?;
-        Ok::<_, anyhow::Error>(probe_all(instances, args.token.clone()).await)
+            .with_context(|| format!("cannot list the registry at {url}"))?;
+        Ok::<_, anyhow::Error>(probe_all(instances, config.client.token.clone()).await)
     })?;
     let status = SystemStatus {
-        registry: &args.registry,
+        registry: url,
         services: group_by_service(instances),
     };
     match args.format {
@@ -126,23 +132,6 @@ async fn probe_all(instances: Vec<Instance>, token: Option<String>) -> Vec<Insta
             }
         })
         .collect()
-}
-
-/// An error and its causes on one line (reqwest's own message alone says only "error sending
-/// request"; the cause says "Connection refused"). Causes already quoted by their parent are
-/// skipped.
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut cause = err.source();
-    while let Some(err) = cause {
-        let message = err.to_string();
-        if !text.contains(&message) {
-            text.push_str(": ");
-            text.push_str(&message);
-        }
-        cause = err.source();
-    }
-    text
 }
 
 /// Groups instances by service name; `list` returns them sorted by name, then instance id.
@@ -199,7 +188,66 @@ fn print_status(status: &SystemStatus<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+/// One action in `gofed system catalogue --format json`.
+#[derive(Serialize)]
+struct CatalogueAction<'a> {
+    service: &'a str,
+    service_version: &'a str,
+    name: &'a str,
+    doc: &'a str,
+    input_schema: &'a serde_json::Value,
+    output_schema: &'a serde_json::Value,
+}
+
+/// `gofed system catalogue`: every action of every service, generated from the code.
+pub fn catalogue(system: &SystemArgs, args: &FormatArgs) -> anyhow::Result<ExitCode> {
+    let config = crate::scenario::config(system)?;
+    let services = crate::serve::catalogue(&config);
+    let actions: Vec<CatalogueAction> = services
+        .iter()
+        .flat_map(|service| {
+            service.actions().map(move |action| CatalogueAction {
+                service: service.name(),
+                service_version: service.version(),
+                name: action.name(),
+                doc: action.doc(),
+                input_schema: action.input_schema(),
+                output_schema: action.output_schema(),
+            })
+        })
+        .collect();
+    match args.format {
+        Format::Json => print_json(&actions)?,
+        Format::Text => {
+            let mut out = std::io::stdout().lock();
+            for action in &actions {
+                let input = schema_title(action.input_schema);
+                let output = schema_title(action.output_schema);
+                writeln!(
+                    out,
+                    "{} ({} {})",
+                    action.name, action.service, action.service_version
+                )?;
+                writeln!(out, "    {}", action.doc)?;
+                writeln!(out, "    input: {input}  output: {output}")?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A schema's `title` (schemars sets it to the Rust type name), else its `type`.
+fn schema_title(schema: &serde_json::Value) -> String {
+    schema
+        .get("title")
+        .or_else(|| schema.get("type"))
+        .map_or_else(
+            || "any".to_owned(),
+            |v| v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+        )
+}
+
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -108,9 +108,9 @@ impl PackageSource for StdSummary {
 }
 
 /// Sources tried in order: the first that has a package provides it.
-pub struct Chain(pub Vec<Box<dyn PackageSource + Send + Sync>>);
+pub struct Chain<'t>(pub Vec<Box<dyn PackageSource + Send + Sync + 't>>);
 
-impl PackageSource for Chain {
+impl PackageSource for Chain<'_> {
     fn import(&self, importer: &str, path: &str) -> Option<PackageInput> {
         self.0
             .iter()

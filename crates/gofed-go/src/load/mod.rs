@@ -13,8 +13,11 @@
 
 pub mod gomod;
 pub mod importpath;
+mod memory_tree;
 pub mod stdlib;
 pub mod vendor;
+
+pub use memory_tree::{MemoryTree, MemoryTreeError};
 
 use std::collections::BTreeSet;
 use std::io;

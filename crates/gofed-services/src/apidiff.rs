@@ -1,10 +1,8 @@
-//! `gofed apidiff OLD NEW`: API compatibility between two versions of a tree, with
-//! golang.org/x/exp/apidiff's rules; exit status 1 when something is incompatible.
+//! `api_diff`: API compatibility between two versions of a tree, with golang.org/x/exp/apidiff's
+//! rules; exit status 1 when something is incompatible.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::process::ExitCode;
 
 use anyhow::Context as _;
 
@@ -16,7 +14,8 @@ use gofed_go::types::{ObjKind, PkgId, Program, Sizes};
 use serde::Serialize;
 
 use crate::api::World;
-use crate::cli::{ApidiffArgs, ApidiffFormat};
+use crate::request::{ApidiffFormat, ApidiffRequest, Rendered};
+use crate::tree::OpenedTree;
 
 /// The JSON document.
 #[derive(Debug, Serialize)]
@@ -30,12 +29,16 @@ struct ApidiffJson<'a> {
     next_version: Option<String>,
 }
 
-pub fn apidiff(args: &ApidiffArgs) -> anyhow::Result<ExitCode> {
+/// The `api_diff` action on two opened trees.
+pub fn api_diff(
+    old: &OpenedTree,
+    new: &OpenedTree,
+    args: &ApidiffRequest,
+) -> anyhow::Result<Rendered> {
     let cache = std::sync::Arc::new(ParseCache::default());
     // The two sides load and check independently: in parallel.
-    let load =
-        |path: &std::path::Path| World::load(path, &args.context, args.goroot.as_deref(), &cache);
-    let (old_world, new_world) = rayon::join(|| load(&args.old), || load(&args.new));
+    let load = |tree| World::load(tree, &args.context, args.goroot.as_deref(), &cache);
+    let (old_world, new_world) = rayon::join(|| load(old), || load(new));
     let (old_world, new_world) = (
         old_world.context("loading the old version")?,
         new_world.context("loading the new version")?,
@@ -65,8 +68,7 @@ pub fn apidiff(args: &ApidiffArgs) -> anyhow::Result<ExitCode> {
         diff_modules(&mut old, &old_pkgs, &mut new, &new_pkgs)
     };
     let bump = report.bump();
-    let mut out = std::io::stdout().lock();
-    match args.format {
+    let output = match args.format {
         ApidiffFormat::Lines => {
             let mut lines: Vec<String> = Vec::new();
             for pkg in &report.changed_packages {
@@ -86,35 +88,35 @@ pub fn apidiff(args: &ApidiffArgs) -> anyhow::Result<ExitCode> {
                 lines.push(format!("pkg {p}, c package added"));
             }
             lines.sort();
+            let mut text = String::new();
             for line in lines {
-                writeln!(out, "{line}")?;
+                text.push_str(&line);
+                text.push('\n');
             }
+            Rendered::text(text)
         }
         ApidiffFormat::Text => {
-            out.write_all(render_text(&report, bump, args.base_version.as_deref()).as_bytes())?
+            Rendered::text(render_text(&report, bump, args.base_version.as_deref()))
         }
         ApidiffFormat::Json => {
             let next = args
                 .base_version
                 .as_deref()
                 .and_then(|v| next_version(v, bump));
-            crate::output::print_json(&ApidiffJson {
+            Rendered::json(&ApidiffJson {
                 report: &report,
                 bump,
                 next_version: next,
-            })?;
+            })?
         }
-        ApidiffFormat::Gofed => {
-            let legacy = legacy_diff(
-                &report, &mut old, &old_pkgs, &mut new, &new_pkgs, &old_world, &new_world,
-            );
-            crate::output::print_json(&legacy)?;
-        }
-    }
-    Ok(if bump == Bump::Major {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+        ApidiffFormat::Gofed => Rendered::json(&legacy_diff(
+            &report, &mut old, &old_pkgs, &mut new, &new_pkgs, &old_world, &new_world,
+        ))?,
+    };
+    Ok(Rendered {
+        // A CI gate: incompatible changes fail.
+        exit_code: u8::from(bump == Bump::Major),
+        ..output
     })
 }
 

@@ -1,28 +1,26 @@
-//! `gofed api`: the exported API of a tree's packages, for one build context or several
+//! `api_analysis`: the exported API of a tree's packages, for one build context or several
 //! (merged as cmd/api merges them: a feature not present in every context is written
 //! `pkg P (CONTEXT), ...`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
-use std::path::PathBuf;
-use std::process::ExitCode;
-
-use anyhow::Context as _;
-use gofed_go::api::legacy::{gofed_legacy, make_relative, LegacyPackage};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use gofed_go::api::legacy::{gofed_legacy, make_relative, LegacyPackage};
 
 use gofed_go::api::source::{GorootSource, ParseCache, TreeSource};
 use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::api::{extract_package, is_api_package, render_goapi, ApiPackage};
 use gofed_go::build::Selector;
 use gofed_go::constant::StringStyle;
-use gofed_go::load::{Layout, OsFileTree, Project};
+use gofed_go::load::{FileTree, Layout, OsFileTree, Project};
 use gofed_go::types::{Program, Sizes};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::cli::{ApiArgs, ApiFormat, ContextArgs};
 use crate::deps::{load, Purpose};
+use crate::request::{ApiFormat, ApiRequest, BuildContext, Rendered};
+use crate::tree::OpenedTree;
 
 /// One build context of an API run (cmd/api's `goos-goarch[-cgo]`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -102,54 +100,61 @@ struct UnresolvedImport {
     import: String,
 }
 
-/// The file system, for sources that live as long as the program.
+/// The file system, for the standard library of a GOROOT.
 static OS_FILE_TREE: OsFileTree = OsFileTree;
 
 /// A tree loaded for type checking, with where its imports come from: the tree itself
-/// (and its `vendor/`), the standard library of the GOROOT it lies in, else of `--goroot` /
-/// `$GOROOT`, else gofed's embedded standard library summary.
-pub struct World {
+/// (and its `vendor/`), the standard library of the GOROOT it lies in, else of `goroot`,
+/// else gofed's embedded standard library summary.
+pub struct World<'t> {
     /// The analysed tree.
     pub project: Project,
     /// Package source for a [`Program`].
-    pub source: Chain,
+    pub source: Chain<'t>,
 }
 
-impl World {
+impl<'t> World<'t> {
+    /// Loads `opened` for `ctx`.
     pub fn load(
-        path: &std::path::Path,
-        ctx: &ContextArgs,
-        goroot: Option<&std::path::Path>,
+        opened: &'t OpenedTree,
+        ctx: &BuildContext,
+        goroot: Option<&Path>,
         cache: &Arc<ParseCache>,
-    ) -> anyhow::Result<World> {
-        let project = load(path, ctx, Purpose::Api)?;
-        let goroot_src = match &project.layout {
-            // A package inside a GOROOT: that GOROOT's standard library.
+    ) -> anyhow::Result<World<'t>> {
+        let project = load(opened, ctx, Purpose::Api)?;
+        // Where the standard library comes from: the GOROOT the tree lies in (part of the
+        // opened tree), else `goroot` on this machine, else the embedded summary.
+        let tree_and_src: Option<(&'t (dyn FileTree + Sync), PathBuf)> = match &project.layout {
             Layout::Goroot { goroot, .. } if project.root != goroot.join("src") => {
-                Some(goroot.join("src"))
+                Some((opened.tree(), goroot.join("src")))
             }
             Layout::Goroot { .. } => None,
-            _ => goroot
-                .map(|g| g.join("src"))
-                .or_else(|| std::env::var_os("GOROOT").map(|g| PathBuf::from(g).join("src"))),
+            _ => match goroot {
+                Some(goroot) => {
+                    let src = std::path::absolute(goroot.join("src"))?;
+                    if !src.is_dir() {
+                        anyhow::bail!("GOROOT {}: no src directory", goroot.display());
+                    }
+                    Some((&OS_FILE_TREE, src))
+                }
+                None => None,
+            },
         };
-        let tree_source = TreeSource::new(&OS_FILE_TREE, &[&project], Arc::clone(cache));
+        let tree_source = TreeSource::new(opened.tree(), &[&project], Arc::clone(cache));
         // Analysing a whole tree needs nearly all its packages: parse them in parallel now.
         tree_source.prefetch(project.packages.iter().map(|p| p.import_path.as_str()));
-        let mut sources: Vec<Box<dyn gofed_go::types::PackageSource + Send + Sync>> =
+        let mut sources: Vec<Box<dyn gofed_go::types::PackageSource + Send + Sync + 't>> =
             vec![Box::new(tree_source)];
-        match goroot_src {
+        match tree_and_src {
             // The standard library of a GOROOT, loaded package by package as imported.
-            Some(src) => {
-                let src = crate::deps::absolute_dir(&src)
-                    .with_context(|| "the standard library's GOROOT".to_owned())?;
-                let std_ctx = ContextArgs {
+            Some((tree, src)) => {
+                let std_ctx = BuildContext {
                     import_path: None,
                     ..ctx.clone()
                 };
-                let config = crate::deps::load_config(&src, &std_ctx, Purpose::Api);
+                let config = crate::deps::load_config(tree, &src, &std_ctx, Purpose::Api);
                 sources.push(Box::new(GorootSource::new(
-                    &OS_FILE_TREE,
+                    tree,
                     src,
                     config,
                     Arc::clone(cache),
@@ -175,7 +180,8 @@ struct ContextResult {
     legacy: Vec<LegacyPackage>,
 }
 
-pub fn api(args: &ApiArgs) -> anyhow::Result<ExitCode> {
+/// The `api_analysis` action on an opened tree.
+pub fn api_analysis(opened: &OpenedTree, args: &ApiRequest) -> anyhow::Result<Rendered> {
     let contexts = contexts(args)?;
     let cache = Arc::new(ParseCache::default());
     // Several contexts take seconds: show progress on a terminal (hidden otherwise).
@@ -192,7 +198,7 @@ pub fn api(args: &ApiArgs) -> anyhow::Result<ExitCode> {
     let results: Vec<ContextResult> = contexts
         .par_iter()
         .map(|ctx| {
-            let result = analyse(args, ctx, &cache);
+            let result = analyse(opened, args, ctx, &cache);
             progress.set_message(ctx.name());
             progress.inc(1);
             result
@@ -200,11 +206,8 @@ pub fn api(args: &ApiArgs) -> anyhow::Result<ExitCode> {
         .collect::<anyhow::Result<_>>()?;
     progress.finish_and_clear();
     let n_contexts = results.len();
-    match args.format {
-        ApiFormat::Goapi if n_contexts == 1 => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(render_goapi(&results[0].packages).as_bytes())?;
-        }
+    Ok(match args.format {
+        ApiFormat::Goapi if n_contexts == 1 => Rendered::text(render_goapi(&results[0].packages)),
         ApiFormat::Goapi => {
             // feature line → contexts having it
             let mut lines: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -228,25 +231,22 @@ pub fn api(args: &ApiArgs) -> anyhow::Result<ExitCode> {
                 }
             }
             out_lines.sort();
-            let mut out = std::io::stdout().lock();
+            let mut text = String::new();
             for line in out_lines {
-                writeln!(out, "{line}")?;
+                text.push_str(&line);
+                text.push('\n');
             }
+            Rendered::text(text)
         }
-        ApiFormat::Json => {
-            let report = merge_json(&results);
-            crate::output::print_json(&report)?;
-        }
+        ApiFormat::Json => Rendered::json(&merge_json(&results))?,
+        // The historical shape has no contexts: the first context's API.
         ApiFormat::Gofed => {
-            // The historical shape has no contexts: the first context's API.
-            let legacy = results.first().map_or(&[][..], |r| r.legacy.as_slice());
-            crate::output::print_json(&legacy)?;
+            Rendered::json(&results.first().map_or(&[][..], |r| r.legacy.as_slice()))?
         }
-    }
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
-fn contexts(args: &ApiArgs) -> anyhow::Result<Vec<ContextSpec>> {
+fn contexts(args: &ApiRequest) -> anyhow::Result<Vec<ContextSpec>> {
     let c = &args.context;
     if let Some(list) = &args.contexts {
         let list = if list == "default" {
@@ -281,18 +281,19 @@ fn contexts(args: &ApiArgs) -> anyhow::Result<Vec<ContextSpec>> {
 }
 
 fn analyse(
-    args: &ApiArgs,
+    opened: &OpenedTree,
+    args: &ApiRequest,
     spec: &ContextSpec,
     cache: &Arc<ParseCache>,
 ) -> anyhow::Result<ContextResult> {
-    let ctx = ContextArgs {
+    let ctx = BuildContext {
         goos: spec.goos.clone(),
         goarch: spec.goarch.clone(),
         cgo: spec.cgo,
         all_platforms: false,
         ..args.context.clone()
     };
-    let world = World::load(&args.source, &ctx, args.goroot.as_deref(), cache)?;
+    let world = World::load(opened, &ctx, args.goroot.as_deref(), cache)?;
     let project = &world.project;
     let mut program = Program::new(&world.source, Sizes::for_arch(&spec.goarch));
 

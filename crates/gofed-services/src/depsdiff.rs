@@ -1,25 +1,27 @@
-//! `gofed depsdiff OLD NEW`: what changed in the dependencies between two versions of a tree.
+//! `deps_diff`: what changed in the dependencies between two versions of a tree.
 //!
-//! A report, not a gate: it exits 0 whenever both trees load (2 on errors).
-
-use std::fmt::Write as _;
-use std::path::Path;
-use std::process::ExitCode;
+//! A report, not a gate: exit status 0 whenever both trees load.
 
 use anyhow::Context as _;
 use gofed_go::depsdiff::{
     self, Change, DepsDiff, DiffOptions, Direction, ExternalDep, ListDiff, Replacement,
 };
 use gofed_go::load::Project;
+use std::fmt::Write as _;
 
-use crate::cli::{ContextArgs, DepsdiffArgs, Format};
 use crate::deps::{load, Purpose};
-use crate::output::print_json;
+use crate::request::{BuildContext, DepsdiffRequest, Format, Rendered};
+use crate::tree::OpenedTree;
 
-pub fn depsdiff(args: &DepsdiffArgs) -> anyhow::Result<ExitCode> {
+/// The `deps_diff` action on two opened trees.
+pub fn deps_diff(
+    old: &OpenedTree,
+    new: &OpenedTree,
+    args: &DepsdiffRequest,
+) -> anyhow::Result<Rendered> {
     let (old, new) = rayon::join(
-        || load_version("old", &args.old, &args.context),
-        || load_version("new", &args.new, &args.context),
+        || load_version("old", old, &args.context),
+        || load_version("new", new, &args.context),
     );
     let (old, new) = (old?, new?);
     let options = DiffOptions {
@@ -27,20 +29,14 @@ pub fn depsdiff(args: &DepsdiffArgs) -> anyhow::Result<ExitCode> {
         tests: args.tests,
     };
     let res = depsdiff::diff(&old, &new, &options);
-    match args.format {
-        Format::Json => print_json(&res)?,
-        Format::Text => print!("{}", render_text(&res)),
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(match args.format {
+        Format::Json => Rendered::json(&res)?,
+        Format::Text => Rendered::text(render_text(&res)),
+    })
 }
 
-fn load_version(which: &str, path: &Path, args: &ContextArgs) -> anyhow::Result<Project> {
-    let res = if path.exists() {
-        load(path, args, Purpose::Deps)
-    } else {
-        Err(anyhow::anyhow!("{}: no such directory", path.display()))
-    };
-    res.with_context(|| format!("loading the {which} version"))
+fn load_version(which: &str, tree: &OpenedTree, args: &BuildContext) -> anyhow::Result<Project> {
+    load(tree, args, Purpose::Deps).with_context(|| format!("loading the {which} version"))
 }
 
 fn render_text(res: &DepsDiff) -> String {

@@ -1,33 +1,17 @@
-//! `gofed packages` and `gofed deps`.
+//! `deps_analysis`: what each package imports and the project's external dependencies; and the package loading
+//! every analysis shares.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::ExitCode;
 
-use anyhow::Context as _;
 use gofed_go::build::{Context, Selector};
 use gofed_go::load::importpath::{self, ImportOrigin};
-use gofed_go::load::{load_tree, LoadConfig, OsFileTree, Package, Project};
+use gofed_go::load::{load_tree, FileTree, LoadConfig, Package, Project};
 use serde::Serialize;
 
-use crate::cli::{ContextArgs, DepsArgs, Format, PackagesArgs};
-use crate::output::print_json;
-
-pub fn packages(args: &PackagesArgs) -> anyhow::Result<ExitCode> {
-    let project = load(&args.source, &args.context, Purpose::Deps)?;
-    match args.format {
-        Format::Json => print_json(&project.packages)?,
-        Format::Text => {
-            let mut out = String::new();
-            for pkg in &project.packages {
-                let _ = writeln!(out, "{}", pkg.import_path);
-            }
-            print!("{out}");
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
+use crate::request::{BuildContext, DepsRequest, Format, Rendered};
+use crate::tree::OpenedTree;
 
 /// What a load is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,27 +23,21 @@ pub enum Purpose {
 }
 
 /// Loads the packages of a tree.
-pub fn load(source: &Path, args: &ContextArgs, purpose: Purpose) -> anyhow::Result<Project> {
-    let root = absolute_dir(source)?;
-    let config = load_config(&root, args, purpose);
-    let project = load_tree(&OsFileTree, &root, &config)?;
+pub fn load(opened: &OpenedTree, args: &BuildContext, purpose: Purpose) -> anyhow::Result<Project> {
+    let config = load_config(opened.tree(), opened.root(), args, purpose);
+    let project = load_tree(opened.tree(), opened.root(), &config)?;
     Ok(project)
-}
-
-/// `source` made absolute, with symbolic links kept: a GOROOT is recognised by its layout
-/// (`GOROOT/src` next to `GOROOT/VERSION`), which links such as Debian's may hide.
-pub fn absolute_dir(source: &Path) -> anyhow::Result<std::path::PathBuf> {
-    let root = std::path::absolute(source).with_context(|| format!("{}", source.display()))?;
-    if !root.is_dir() {
-        anyhow::bail!("{}: not a directory", source.display());
-    }
-    Ok(root)
 }
 
 /// The load configuration for a tree: the context's Go version is that of the tree when it
 /// is a GOROOT (its `VERSION`), else `--go`, else the newest known.
-pub fn load_config(root: &Path, args: &ContextArgs, purpose: Purpose) -> LoadConfig {
-    let layout = gofed_go::load::detect_layout(&OsFileTree, root);
+pub fn load_config(
+    tree: &dyn FileTree,
+    root: &Path,
+    args: &BuildContext,
+    purpose: Purpose,
+) -> LoadConfig {
+    let layout = gofed_go::load::detect_layout(tree, root);
     let minor = args
         .go_minor
         .or(match &layout {
@@ -149,8 +127,9 @@ struct Unresolved {
     used_by: BTreeSet<String>,
 }
 
-pub fn deps(args: &DepsArgs) -> anyhow::Result<ExitCode> {
-    let project = load(&args.source, &args.context, Purpose::Deps)?;
+/// The `deps_analysis` action on an opened tree.
+pub fn deps_analysis(opened: &OpenedTree, args: &DepsRequest) -> anyhow::Result<Rendered> {
+    let project = load(opened, &args.context, Purpose::Deps)?;
     let classifier = Classifier::new(&project);
     let keep = |path: &&str| args.std || !classifier.is_std(path);
     let mut packages = Vec::new();
@@ -239,11 +218,10 @@ pub fn deps(args: &DepsArgs) -> anyhow::Result<ExitCode> {
         external: external.into_values().collect(),
         unresolved: unresolved.into_values().collect(),
     };
-    match args.format {
-        Format::Json => print_json(&report)?,
-        Format::Text => print!("{}", render_text(&report)),
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(match args.format {
+        Format::Json => Rendered::json(&report)?,
+        Format::Text => Rendered::text(render_text(&report)),
+    })
 }
 
 fn render_text(report: &DepsReport) -> String {

@@ -1,0 +1,139 @@
+//! gofed's services: the actions of `api`, `deps` and `filestorage`, as thin adapters from typed requests to the
+//! analysis libraries.
+//!
+//! | service | actions | does |
+//! |---|---|---|
+//! | `api` | `api_analysis`, `api_diff` | exported API (cmd/api's lines, JSON, gofed-ng's shape); x/exp/apidiff |
+//! | `deps` | `deps_analysis`, `deps_diff` | imports per package, external dependencies; their diff |
+//! | `filestorage` | `upload`, `upload_url`, `download` | content-addressed files that the others fetch by id |
+//!
+//! An analysis takes a [`Source`]: a path (when the action runs on the machine that has the tree) or a bundle
+//! uploaded to `filestorage` ([`bundle`]), read into memory and analysed as if it were at the client's path, so
+//! the result is the same bytes either way. Analyses render their result in the requested format ([`Rendered`]).
+//! A computational service calls storage only (here: fetching bundles); storage calls nothing.
+
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod apidiff;
+pub mod bundle;
+pub mod deps;
+pub mod depsdiff;
+pub mod filestorage;
+pub mod request;
+pub mod tree;
+
+use std::sync::Arc;
+
+use gofed_service::{Service, ServiceError, System};
+
+pub use request::{
+    ApiFormat, ApiRequest, ApidiffFormat, ApidiffRequest, BuildContext, DepsRequest,
+    DepsdiffRequest, Format, Output, Rendered, Source,
+};
+
+/// The version every service of this crate reports.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What the analysis services may reach.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceContext {
+    /// The system, to fetch uploaded bundles from `filestorage` (`None`: bundles are refused).
+    pub system: Option<Arc<System>>,
+    /// Whether [`Source::Path`] is accepted: true in-process, false for a service reachable over the network
+    /// unless its clients share its file system.
+    pub allow_paths: bool,
+}
+
+impl ServiceContext {
+    /// In-process use: paths allowed, no bundles.
+    pub fn local() -> ServiceContext {
+        ServiceContext {
+            system: None,
+            allow_paths: true,
+        }
+    }
+}
+
+/// Runs an analysis on tokio's blocking pool; its errors are the user's to read (`unprocessable`).
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> Result<T, ServiceError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(|err| ServiceError::unprocessable(format!("{err:#}"))),
+        Err(err) => Err(ServiceError::internal("running an analysis", err)),
+    }
+}
+
+/// The `api` service.
+pub fn api_service(context: ServiceContext) -> Service {
+    let (ctx_a, ctx_b) = (context.clone(), context);
+    Service::new(
+        "api",
+        VERSION,
+        "exported API of Go trees (cmd/api's format) and API compatibility between versions (x/exp/apidiff)",
+    )
+    .action(
+        "api_analysis",
+        "The exported API of a tree's packages for one or several build contexts.",
+        move |request: ApiRequest| {
+            let context = ctx_a.clone();
+            async move {
+                let tree = tree::open(&context, &request.source).await?;
+                blocking(move || api::api_analysis(&tree, &request)).await
+            }
+        },
+    )
+    .action(
+        "api_diff",
+        "API changes between two versions with x/exp/apidiff's rules; exit_code 1 when one is incompatible.",
+        move |request: ApidiffRequest| {
+            let context = ctx_b.clone();
+            async move {
+                let (old, new) = tokio::try_join!(
+                    tree::open(&context, &request.old),
+                    tree::open(&context, &request.new)
+                )?;
+                blocking(move || apidiff::api_diff(&old, &new, &request)).await
+            }
+        },
+    )
+}
+
+/// The `deps` service.
+pub fn deps_service(context: ServiceContext) -> Service {
+    let (ctx_a, ctx_b) = (context.clone(), context);
+    Service::new(
+        "deps",
+        VERSION,
+        "imports of Go packages and external dependencies (go list semantics), and their diff between versions",
+    )
+    .action(
+        "deps_analysis",
+        "What each package imports and the project's external dependencies.",
+        move |request: DepsRequest| {
+            let context = ctx_a.clone();
+            async move {
+                let tree = tree::open(&context, &request.source).await?;
+                blocking(move || deps::deps_analysis(&tree, &request)).await
+            }
+        },
+    )
+    .action(
+        "deps_diff",
+        "What changed in the dependencies between two versions of a tree.",
+        move |request: DepsdiffRequest| {
+            let context = ctx_b.clone();
+            async move {
+                let (old, new) = tokio::try_join!(
+                    tree::open(&context, &request.old),
+                    tree::open(&context, &request.new)
+                )?;
+                blocking(move || depsdiff::deps_diff(&old, &new, &request)).await
+            }
+        },
+    )
+}
+
+/// Names of the services `gofed serve` can run.
+pub const SERVICE_NAMES: [&str; 3] = ["api", "deps", "filestorage"];

@@ -1,0 +1,223 @@
+//! The scenarios `gofed api`, `apidiff`, `deps`, `depsdiff`: each builds a request, calls one action through the
+//! [`System`] (in-process by default, remote when configured) and prints the rendered result.
+//!
+//! When the action runs remotely, every tree is packed into a bundle and uploaded to `filestorage` first (a bundle
+//! the storage already has is not sent again); the service analyses it in memory at the client's path, so the
+//! output is byte for byte what the in-process call prints.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use gofed_service::system::FILESTORAGE;
+use gofed_service::{ClientError, Config, Placement, System, SystemError};
+use gofed_services::tree::OpenedTree;
+use gofed_services::{
+    api_service, bundle, deps_service, ApiRequest, ApidiffRequest, DepsRequest, DepsdiffRequest,
+    Rendered, ServiceContext, Source,
+};
+use serde::Serialize;
+
+use crate::cli::{ApiArgs, ApidiffArgs, DepsArgs, DepsdiffArgs, SystemArgs};
+
+/// The configuration: `--config` file (if any) < `GOFED_*` < flags.
+pub fn config(args: &SystemArgs) -> anyhow::Result<Config> {
+    let mut config = Config::load(args.config.as_deref())?;
+    if let Some(registry) = &args.registry {
+        config.system.registry.clone_from(registry);
+    }
+    if args.token.is_some() {
+        config.client.token.clone_from(&args.token);
+    }
+    if args.remote {
+        config.system.default_placement = Placement::Remote;
+    }
+    for spec in &args.placement {
+        let (service, place) = spec
+            .split_once('=')
+            .with_context(|| format!("--placement {spec:?}: expected SERVICE=WHERE"))?;
+        let place: Placement = place
+            .parse()
+            .map_err(|err| anyhow::anyhow!("--placement {spec:?}: {err}"))?;
+        if service == "*" {
+            config.system.default_placement = place;
+        } else {
+            config.system.placement.insert(service.to_owned(), place);
+        }
+    }
+    Ok(config)
+}
+
+/// The system the scenarios call: the analysis services compiled in, and the registry when anything is remote.
+pub fn system(args: &SystemArgs) -> anyhow::Result<System> {
+    let config = config(args)?;
+    let services = vec![
+        api_service(ServiceContext::local()),
+        deps_service(ServiceContext::local()),
+    ];
+    let any_remote = services
+        .iter()
+        .map(|s| s.name())
+        .chain([FILESTORAGE])
+        .any(|name| *config.system.placement_of(name) == Placement::Remote);
+    let registry = if any_remote {
+        Some(
+            gofed_registry::connect(&config.system.registry)
+                .with_context(|| format!("registry {}", config.system.registry))?,
+        )
+    } else {
+        None
+    };
+    Ok(System::new(
+        services,
+        config.system,
+        config.client,
+        registry,
+    ))
+}
+
+/// Runs one scenario action on a fresh runtime and prints its result.
+struct Scenario {
+    system: Arc<System>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Scenario {
+    fn new(args: &SystemArgs) -> anyhow::Result<Scenario> {
+        Ok(Scenario {
+            system: Arc::new(system(args)?),
+            runtime: crate::system::runtime()?,
+        })
+    }
+
+    /// The source for `action`: the path itself when the action runs here, else an uploaded bundle.
+    fn source(&self, action: &str, which: Option<&str>, path: &Path) -> anyhow::Result<Source> {
+        let context = || match which {
+            Some(which) => format!("loading the {which} version"),
+            None => format!("{}", path.display()),
+        };
+        // The same check, with the same message, wherever the action runs.
+        OpenedTree::directory(path).with_context(context)?;
+        let service = self.system.service_of(action)?;
+        if self.system.is_local(service) {
+            return Ok(Source::Path(path.to_owned()));
+        }
+        if self.system.is_local(FILESTORAGE) {
+            anyhow::bail!(
+                "service `{service}` runs remotely, so trees are uploaded to `{FILESTORAGE}`, which is placed local: \
+                 place it remote too (--placement {FILESTORAGE}=remote, or --remote)"
+            );
+        }
+        let bundle = bundle::pack(path).with_context(context)?;
+        tracing::info!(files = bundle.files, bytes = bundle.bytes.len(), mount = %bundle.mount.display(), "uploading a bundle");
+        let file = self
+            .runtime
+            .block_on(self.system.upload_bytes(bundle.bytes.into()))
+            .with_context(|| format!("uploading {}", path.display()))?;
+        Ok(Source::Bundle {
+            file,
+            mount: bundle.mount,
+            root: bundle.root,
+        })
+    }
+
+    /// Calls `action` and prints what it rendered; the exit status is the action's.
+    fn run<Req: Serialize + Send + Sync + 'static>(
+        &self,
+        action: &str,
+        request: Req,
+    ) -> anyhow::Result<ExitCode> {
+        let rendered: Rendered = self
+            .runtime
+            .block_on(self.system.call(action, request))
+            .map_err(user_error)?;
+        let mut out = std::io::stdout().lock();
+        rendered.write_to(&mut out)?;
+        out.flush()?;
+        Ok(ExitCode::from(rendered.exit_code))
+    }
+}
+
+/// An analysis that failed on its input says why in the same words wherever it ran; other errors keep their
+/// chain (which instance, which transport failure).
+fn user_error(err: SystemError) -> anyhow::Error {
+    match &err {
+        SystemError::Remote(ClientError::Service {
+            code, message, url, ..
+        }) if code == "unprocessable" => {
+            tracing::info!(%url, "the action failed remotely");
+            anyhow::anyhow!("{message}")
+        }
+        _ => err.into(),
+    }
+}
+
+/// The standard library for the analysis: `--goroot`, else `$GOROOT`. A remote service has no access to this
+/// machine's GOROOT, so there it must not be set.
+fn goroot(scenario: &Scenario, flag: Option<&Path>) -> anyhow::Result<Option<std::path::PathBuf>> {
+    let goroot = flag.map(Path::to_owned).or_else(|| {
+        std::env::var_os("GOROOT")
+            .filter(|g| !g.is_empty())
+            .map(Into::into)
+    });
+    if goroot.is_some() && !scenario.system.is_local("api") {
+        anyhow::bail!(
+            "--goroot/GOROOT names a directory of this machine, but `api` runs remotely (with the embedded \
+             standard library summary): unset it, or place api local"
+        );
+    }
+    Ok(goroot)
+}
+
+pub fn api(system: &SystemArgs, args: &ApiArgs) -> anyhow::Result<ExitCode> {
+    let scenario = Scenario::new(system)?;
+    let request = ApiRequest {
+        source: scenario.source("api_analysis", None, &args.source)?,
+        context: args.context.build_context(),
+        contexts: args.contexts.clone(),
+        goroot: goroot(&scenario, args.goroot.as_deref())?,
+        format: args.format,
+    };
+    scenario.run("api_analysis", request)
+}
+
+pub fn apidiff(system: &SystemArgs, args: &ApidiffArgs) -> anyhow::Result<ExitCode> {
+    let scenario = Scenario::new(system)?;
+    let request = ApidiffRequest {
+        old: scenario.source("api_diff", Some("old"), &args.old)?,
+        new: scenario.source("api_diff", Some("new"), &args.new)?,
+        context: args.context.build_context(),
+        package: args.package.clone(),
+        base_version: args.base_version.clone(),
+        goroot: goroot(&scenario, args.goroot.as_deref())?,
+        format: args.format,
+    };
+    scenario.run("api_diff", request)
+}
+
+pub fn deps(system: &SystemArgs, args: &DepsArgs) -> anyhow::Result<ExitCode> {
+    let scenario = Scenario::new(system)?;
+    let request = DepsRequest {
+        source: scenario.source("deps_analysis", None, &args.source)?,
+        context: args.context.build_context(),
+        tests: args.tests,
+        std: args.std,
+        format: args.format,
+    };
+    scenario.run("deps_analysis", request)
+}
+
+pub fn depsdiff(system: &SystemArgs, args: &DepsdiffArgs) -> anyhow::Result<ExitCode> {
+    let scenario = Scenario::new(system)?;
+    let request = DepsdiffRequest {
+        old: scenario.source("deps_diff", Some("old"), &args.old)?,
+        new: scenario.source("deps_diff", Some("new"), &args.new)?,
+        context: args.context.build_context(),
+        tests: args.tests,
+        std: args.std,
+        format: args.format,
+    };
+    scenario.run("deps_diff", request)
+}

@@ -1,0 +1,181 @@
+//! `gofed serve SERVICE...`: run services in one envelope, registered with the registry, until SIGINT or SIGTERM;
+//! `gofed serve --info SERVICE...`: describe them.
+//!
+//! On a signal the instance first deregisters (clients stop choosing it), then stops accepting connections, lets
+//! the calls in flight finish, and exits 0.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use gofed_registry::{HeartbeatConfig, Instance, Registrar};
+use gofed_service::system::FILESTORAGE;
+use gofed_service::{AppState, BlobStore, Config, Placement, Service, System};
+use gofed_services::{api_service, deps_service, filestorage, ServiceContext};
+
+use crate::cli::{ServeArgs, SystemArgs};
+
+/// Builds the named services. `public_url` is where this envelope is reached.
+fn build(
+    names: &[String],
+    context: &ServiceContext,
+    blobs: &Arc<BlobStore>,
+    public_url: &str,
+) -> Vec<Service> {
+    let mut services = Vec::new();
+    for name in names {
+        let service = match name.as_str() {
+            "api" => api_service(context.clone()),
+            "deps" => deps_service(context.clone()),
+            _ => filestorage::service(Arc::clone(blobs), public_url),
+        };
+        if !services
+            .iter()
+            .any(|s: &Service| s.name() == service.name())
+        {
+            services.push(service);
+        }
+    }
+    services
+}
+
+/// Every service this program has, for descriptions (nothing is opened or served).
+pub fn catalogue(config: &Config) -> Vec<Service> {
+    let names: Vec<String> = gofed_services::SERVICE_NAMES
+        .iter()
+        .map(|&s| s.to_owned())
+        .collect();
+    let blobs = Arc::new(BlobStore::at(config.server.blob_dir()));
+    build(&names, &ServiceContext::default(), &blobs, "http://ADDRESS")
+}
+
+pub fn serve(system_args: &SystemArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let mut config = crate::scenario::config(system_args)?;
+    if args.info {
+        let blobs = Arc::new(BlobStore::at(config.server.blob_dir()));
+        let services = build(
+            &args.services,
+            &ServiceContext::default(),
+            &blobs,
+            "http://ADDRESS",
+        );
+        let mut out = std::io::stdout().lock();
+        for service in &services {
+            writeln!(
+                out,
+                "{} {}: {}",
+                service.name(),
+                service.version(),
+                service.description()
+            )?;
+            for action in service.actions() {
+                writeln!(out, "  {}: {}", action.name(), action.doc())?;
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(listen) = args.listen {
+        config.server.listen = listen;
+    }
+    let heartbeat = HeartbeatConfig {
+        interval: Duration::from_millis(args.heartbeat_ms),
+        ttl: Duration::from_millis(args.ttl_ms),
+    };
+    crate::system::runtime()?.block_on(run(config, args, heartbeat))
+}
+
+async fn run(
+    config: Config,
+    args: &ServeArgs,
+    heartbeat: HeartbeatConfig,
+) -> anyhow::Result<ExitCode> {
+    let listen = config.server.listen;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("serve: cannot listen on {listen}"))?;
+    let address = listener.local_addr()?;
+    let public_url = args
+        .advertise
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+    let registry = if args.no_register {
+        None
+    } else {
+        Some(
+            gofed_registry::connect(&config.system.registry)
+                .with_context(|| format!("registry {}", config.system.registry))?,
+        )
+    };
+    // What the analysis services may call: bundles come from `filestorage` instances (the bundle's origin first).
+    let mut storage_config = config.system.clone();
+    if !matches!(
+        storage_config.placement_of(FILESTORAGE),
+        Placement::Fixed(_)
+    ) {
+        storage_config
+            .placement
+            .insert(FILESTORAGE.to_owned(), Placement::Remote);
+    }
+    let storage = System::new(
+        Vec::new(),
+        storage_config,
+        config.client.clone(),
+        registry.clone(),
+    );
+    let context = ServiceContext {
+        system: Some(Arc::new(storage)),
+        allow_paths: args.allow_paths,
+    };
+    let blob_dir = config.server.blob_dir();
+    let blobs = Arc::new(
+        BlobStore::open(blob_dir.clone())
+            .with_context(|| format!("blob directory {}", blob_dir.display()))?,
+    );
+    let services = build(&args.services, &context, &blobs, &public_url);
+    let state = AppState::new(services.clone(), config.server.clone())?;
+
+    let mut registrars = Vec::new();
+    if let Some(registry) = &registry {
+        for service in &services {
+            let instance = Instance::new(service.name(), state.instance(), &public_url)
+                .with_version(service.version())
+                .with_actions(service.actions().map(|a| a.name().to_owned()));
+            let registrar = Registrar::start(Arc::clone(registry), instance, heartbeat)
+                .await
+                .with_context(|| {
+                    format!(
+                        "registering `{}` with {}",
+                        service.name(),
+                        config.system.registry
+                    )
+                })?;
+            registrars.push(registrar);
+        }
+    }
+    // The bound address goes to stdout, so that scripts (and tests) that asked for port 0 learn the real one.
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "listening on {public_url} instance {}",
+        state.instance()
+    )?;
+    out.flush()?;
+    drop(out);
+
+    let shutdown = async move {
+        gofed_service::shutdown_signal().await;
+        for registrar in registrars {
+            if let Err(err) = registrar.shutdown().await {
+                tracing::warn!(
+                    "deregistering failed (the registry prunes the instance after its TTL): {err}"
+                );
+            }
+        }
+    };
+    gofed_service::serve_state(listener, state, shutdown)
+        .await
+        .context("serving failed")?;
+    Ok(ExitCode::SUCCESS)
+}
