@@ -298,7 +298,8 @@ impl System {
             registry,
             pools: Mutex::new(HashMap::new()),
             endpoints: Mutex::new(HashMap::new()),
-            round_robin: AtomicUsize::new(0),
+            // A random start: short-lived clients (one command, one call) must not all pick the first instance.
+            round_robin: AtomicUsize::new(random_start()),
         }
     }
 
@@ -556,6 +557,13 @@ impl System {
         );
         Ok(endpoints)
     }
+}
+
+fn random_start() -> usize {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    hasher.finish() as usize
 }
 
 /// Transport failures and overloaded or unreachable upstreams: another instance may succeed.

@@ -3,53 +3,19 @@
 //! on the same port (the instance is back within a heartbeat), TTL pruning once the instance
 //! stops heartbeating, and a clean exit on SIGTERM.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{gofed, success_json, GOFED};
+use common::system::Process;
+use common::{gofed, success_json};
 use gofed_registry::{HeartbeatConfig, HttpRegistry, Instance, Registrar, Registry};
 
-/// A `gofed registry` process, killed when dropped.
-struct RegistryProcess {
-    child: Child,
-    url: String,
-}
-
-impl RegistryProcess {
-    fn start(listen: &str) -> RegistryProcess {
-        let mut child = Command::new(GOFED)
-            .args(["registry", "--listen", listen])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn gofed registry");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the listening line");
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        RegistryProcess { child, url }
-    }
-
-    fn address(&self) -> &str {
-        self.url.trim_start_matches("http://")
-    }
-}
-
-impl Drop for RegistryProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A `gofed registry` process listening on `listen`, killed when dropped.
+fn start_registry(listen: &str) -> Process {
+    Process::start(&["registry", "--listen", listen], &[])
 }
 
 /// `gofed system status --format json` against `url`, parsed.
@@ -90,7 +56,7 @@ fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> Option<Duratio
 #[test]
 fn registry_process_survives_kill_and_prunes_silent_instances() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let registry = RegistryProcess::start("127.0.0.1:0");
+    let registry = start_registry("127.0.0.1:0");
     let url = registry.url.clone();
     let address = registry.address().to_owned();
 
@@ -125,7 +91,7 @@ fn registry_process_survives_kill_and_prunes_silent_instances() {
     // kill -9 and a restart on the same port: the registry comes back empty and the next
     // heartbeat (200 ms) finds the instance missing and registers it again.
     drop(registry);
-    let restarted = RegistryProcess::start(&address);
+    let restarted = start_registry(&address);
     assert_eq!(restarted.url, url);
     let back = wait_until(Duration::from_secs(3), || {
         instance_ids(&status_json(&url), "api") == ["api-1"]
@@ -157,7 +123,7 @@ fn registry_process_survives_kill_and_prunes_silent_instances() {
 #[test]
 fn status_probes_each_instance() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let registry = RegistryProcess::start("127.0.0.1:0");
+    let registry = start_registry("127.0.0.1:0");
     let client = HttpRegistry::new(&registry.url).expect("client");
 
     // A real envelope on loopback serving one trivial service: it answers /v1/info.

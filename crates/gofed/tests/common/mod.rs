@@ -30,3 +30,4 @@ pub fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) {
     std::fs::create_dir_all(path.parent().expect("a file has a parent")).expect("create dirs");
     std::fs::write(path, content).expect("write file");
 }
+pub mod system;
