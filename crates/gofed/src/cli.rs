@@ -291,6 +291,25 @@ pub enum DebugCommand {
     },
     /// Print the cmd/api lines of the embedded standard library summary.
     StdSummaryApi,
+    /// Measure the system's call paths (scripts/bench-system.sh): in-process overhead, or
+    /// latency and throughput of remote calls placed by the global flags.
+    BenchCalls {
+        /// Nanoseconds per call of a trivial action: direct, Service::call_local, System::call.
+        #[arg(long)]
+        local_overhead: bool,
+        /// upload_url (trivial) or api_analysis (of --tree).
+        #[arg(long, default_value = "upload_url")]
+        action: String,
+        /// The tree api_analysis analyses (uploaded once).
+        #[arg(long)]
+        tree: Option<PathBuf>,
+        /// Number of calls.
+        #[arg(long, default_value_t = 2000)]
+        requests: usize,
+        /// Calls in flight at once.
+        #[arg(long, default_value_t = 1)]
+        concurrency: usize,
+    },
     /// Measure single-thread parse throughput (bodies skipped) over every .go file of a tree.
     BenchParse {
         /// Root directory.

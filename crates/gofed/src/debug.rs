@@ -16,8 +16,20 @@ use rayon::prelude::*;
 
 use crate::cli::DebugCommand;
 
-pub fn run(cmd: DebugCommand) -> anyhow::Result<ExitCode> {
+pub fn run(system: &crate::cli::SystemArgs, cmd: DebugCommand) -> anyhow::Result<ExitCode> {
     match cmd {
+        DebugCommand::BenchCalls {
+            local_overhead: true,
+            requests,
+            ..
+        } => crate::bench::local_overhead(requests as u64),
+        DebugCommand::BenchCalls {
+            action,
+            tree,
+            requests,
+            concurrency,
+            ..
+        } => crate::bench::calls(system, &action, tree, requests, concurrency),
         DebugCommand::Parse { files, files_from } => parse(files, files_from),
         DebugCommand::BenchParse { root, runs } => bench_parse(&root, runs),
         DebugCommand::StdSummary { goroot } => std_summary(&goroot),

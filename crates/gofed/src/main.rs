@@ -1,5 +1,6 @@
 //! The gofed command line: thin wiring of the `gofed-go` library to the terminal.
 
+mod bench;
 mod cli;
 mod debug;
 mod output;
@@ -46,7 +47,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::System(cli::SystemCommand::Catalogue(args)) => {
             system::catalogue(&cli.system, &args)
         }
-        cli::Command::Debug(cmd) => debug::run(cmd),
+        cli::Command::Debug(cmd) => debug::run(&cli.system, cmd),
     }
 }
 

@@ -12,11 +12,11 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use gofed_service::system::FILESTORAGE;
-use gofed_service::{ClientError, Config, Placement, System, SystemError};
+use gofed_service::{BlobStore, ClientError, Config, Placement, System, SystemError};
 use gofed_services::tree::OpenedTree;
 use gofed_services::{
-    api_service, bundle, deps_service, ApiRequest, ApidiffRequest, DepsRequest, DepsdiffRequest,
-    Rendered, ServiceContext, Source,
+    api_service, bundle, deps_service, filestorage, ApiRequest, ApidiffRequest, DepsRequest,
+    DepsdiffRequest, Rendered, ServiceContext, Source,
 };
 use serde::Serialize;
 
@@ -53,15 +53,16 @@ pub fn config(args: &SystemArgs) -> anyhow::Result<Config> {
 /// The system the scenarios call: the analysis services compiled in, and the registry when anything is remote.
 pub fn system(args: &SystemArgs) -> anyhow::Result<System> {
     let config = config(args)?;
+    let blobs = Arc::new(BlobStore::at(config.server.blob_dir()));
     let services = vec![
         api_service(ServiceContext::local()),
         deps_service(ServiceContext::local()),
+        // In-process, file storage has no URL of its own: it answers paths.
+        filestorage::service(blobs, ""),
     ];
     let any_remote = services
         .iter()
-        .map(|s| s.name())
-        .chain([FILESTORAGE])
-        .any(|name| *config.system.placement_of(name) == Placement::Remote);
+        .any(|s| *config.system.placement_of(s.name()) == Placement::Remote);
     let registry = if any_remote {
         Some(
             gofed_registry::connect(&config.system.registry)

@@ -251,7 +251,10 @@ fn spread_and_failover(registry: &str, ttl_ms: u64) {
         unlisted < Duration::from_millis(ttl_ms + 1500),
         "{unlisted:?}"
     );
-    assert_eq!(listed(&rt, registry, "api"), std::slice::from_ref(&a.instance));
+    assert_eq!(
+        listed(&rt, registry, "api"),
+        std::slice::from_ref(&a.instance)
+    );
     drop(storage);
 }
 
