@@ -18,6 +18,7 @@ use gofed_services::{
     api_service, bundle, deps_service, filestorage, ApiRequest, ApidiffRequest, DepsRequest,
     DepsdiffRequest, Rendered, ServiceContext, Source,
 };
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::cli::{ApiArgs, ApidiffArgs, DepsArgs, DepsdiffArgs, SystemArgs};
@@ -93,17 +94,27 @@ impl Scenario {
         })
     }
 
-    /// The source for `action`: the path itself when the action runs here, else an uploaded bundle.
-    fn source(&self, action: &str, which: Option<&str>, path: &Path) -> anyhow::Result<Source> {
-        let context = || match which {
+    /// The sources for `action`, one per tree (`which` names the version in errors): the paths themselves when
+    /// the action runs here, else bundles, packed in parallel and uploaded concurrently.
+    fn sources(
+        &self,
+        action: &str,
+        trees: &[(Option<&str>, &Path)],
+    ) -> anyhow::Result<Vec<Source>> {
+        let context = |which: Option<&str>, path: &Path| match which {
             Some(which) => format!("loading the {which} version"),
             None => format!("{}", path.display()),
         };
         // The same check, with the same message, wherever the action runs.
-        OpenedTree::directory(path).with_context(context)?;
+        for &(which, path) in trees {
+            OpenedTree::directory(path).with_context(|| context(which, path))?;
+        }
         let service = self.system.service_of(action)?;
         if self.system.is_local(service) {
-            return Ok(Source::Path(path.to_owned()));
+            return Ok(trees
+                .iter()
+                .map(|(_, path)| Source::Path(path.to_path_buf()))
+                .collect());
         }
         if self.system.is_local(FILESTORAGE) {
             anyhow::bail!(
@@ -111,17 +122,52 @@ impl Scenario {
                  place it remote too (--placement {FILESTORAGE}=remote, or --remote)"
             );
         }
-        let bundle = bundle::pack(path).with_context(context)?;
-        tracing::info!(files = bundle.files, bytes = bundle.bytes.len(), mount = %bundle.mount.display(), "uploading a bundle");
-        let file = self
-            .runtime
-            .block_on(self.system.upload_bytes(bundle.bytes.into()))
-            .with_context(|| format!("uploading {}", path.display()))?;
-        Ok(Source::Bundle {
-            file,
-            mount: bundle.mount,
-            root: bundle.root,
-        })
+        let mut bundles: Vec<bundle::Bundle> = trees
+            .par_iter()
+            .map(|&(which, path)| bundle::pack(path).with_context(|| context(which, path)))
+            .collect::<anyhow::Result<_>>()?;
+        let files = self.runtime.block_on(async {
+            let mut uploads = tokio::task::JoinSet::new();
+            for (index, bundle) in bundles.iter_mut().enumerate() {
+                tracing::info!(files = bundle.files, bytes = bundle.bytes.len(), mount = %bundle.mount.display(), "uploading a bundle");
+                let (system, bytes) = (Arc::clone(&self.system), std::mem::take(&mut bundle.bytes));
+                uploads.spawn(async move { (index, system.upload_bytes(bytes.into()).await) });
+            }
+            let mut files = vec![None; bundles.len()];
+            while let Some(joined) = uploads.join_next().await {
+                let (index, file) = joined.context("an upload task failed")?;
+                let path = trees[index].1;
+                files[index] = Some(file.with_context(|| format!("uploading {}", path.display()))?);
+            }
+            Ok::<_, anyhow::Error>(files)
+        })?;
+        Ok(bundles
+            .into_iter()
+            .zip(files)
+            .filter_map(|(bundle, file)| {
+                Some(Source::Bundle {
+                    file: file?,
+                    mount: bundle.mount,
+                    root: bundle.root,
+                })
+            })
+            .collect())
+    }
+
+    /// The source of one tree.
+    fn source(&self, action: &str, path: &Path) -> anyhow::Result<Source> {
+        self.sources(action, &[(None, path)])?
+            .pop()
+            .context("no source")
+    }
+
+    /// The sources of an old and a new version.
+    fn old_new(&self, action: &str, old: &Path, new: &Path) -> anyhow::Result<(Source, Source)> {
+        let mut sources = self.sources(action, &[(Some("old"), old), (Some("new"), new)])?;
+        match (sources.pop(), sources.pop()) {
+            (Some(new), Some(old)) => Ok((old, new)),
+            _ => anyhow::bail!("missing sources"),
+        }
     }
 
     /// Calls `action` and prints what it rendered; the exit status is the action's.
@@ -175,7 +221,7 @@ fn goroot(scenario: &Scenario, flag: Option<&Path>) -> anyhow::Result<Option<std
 pub fn api(system: &SystemArgs, args: &ApiArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::new(system)?;
     let request = ApiRequest {
-        source: scenario.source("api_analysis", None, &args.source)?,
+        source: scenario.source("api_analysis", &args.source)?,
         context: args.context.build_context(),
         contexts: args.contexts.clone(),
         goroot: goroot(&scenario, args.goroot.as_deref())?,
@@ -186,9 +232,10 @@ pub fn api(system: &SystemArgs, args: &ApiArgs) -> anyhow::Result<ExitCode> {
 
 pub fn apidiff(system: &SystemArgs, args: &ApidiffArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::new(system)?;
+    let (old, new) = scenario.old_new("api_diff", &args.old, &args.new)?;
     let request = ApidiffRequest {
-        old: scenario.source("api_diff", Some("old"), &args.old)?,
-        new: scenario.source("api_diff", Some("new"), &args.new)?,
+        old,
+        new,
         context: args.context.build_context(),
         package: args.package.clone(),
         base_version: args.base_version.clone(),
@@ -201,7 +248,7 @@ pub fn apidiff(system: &SystemArgs, args: &ApidiffArgs) -> anyhow::Result<ExitCo
 pub fn deps(system: &SystemArgs, args: &DepsArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::new(system)?;
     let request = DepsRequest {
-        source: scenario.source("deps_analysis", None, &args.source)?,
+        source: scenario.source("deps_analysis", &args.source)?,
         context: args.context.build_context(),
         tests: args.tests,
         std: args.std,
@@ -212,9 +259,10 @@ pub fn deps(system: &SystemArgs, args: &DepsArgs) -> anyhow::Result<ExitCode> {
 
 pub fn depsdiff(system: &SystemArgs, args: &DepsdiffArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::new(system)?;
+    let (old, new) = scenario.old_new("deps_diff", &args.old, &args.new)?;
     let request = DepsdiffRequest {
-        old: scenario.source("deps_diff", Some("old"), &args.old)?,
-        new: scenario.source("deps_diff", Some("new"), &args.new)?,
+        old,
+        new,
         context: args.context.build_context(),
         tests: args.tests,
         std: args.std,

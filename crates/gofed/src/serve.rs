@@ -79,6 +79,9 @@ pub fn serve(system_args: &SystemArgs, args: &ServeArgs) -> anyhow::Result<ExitC
     if let Some(listen) = args.listen {
         config.server.listen = listen;
     }
+    if system_args.token.is_some() {
+        config.server.token.clone_from(&system_args.token);
+    }
     let heartbeat = HeartbeatConfig {
         interval: Duration::from_millis(args.heartbeat_ms),
         ttl: Duration::from_millis(args.ttl_ms),

@@ -735,3 +735,85 @@ fn serve_info_and_catalogue_describe_every_action() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("api"));
 }
+
+#[test]
+fn a_configured_token_is_required_end_to_end() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    scenario_trees(dir.path());
+    let v1 = dir.path().join("v1").to_string_lossy().into_owned();
+    let server = Process::start(
+        &[
+            "--token",
+            "s3cret",
+            "serve",
+            "api",
+            "filestorage",
+            "--no-register",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        &[("GOFED_BLOB_DIR", &dir.path().join("blobs"))],
+    );
+    let api = format!("api={}", server.url);
+    let storage = format!("filestorage={}", server.url);
+    let placed = ["--placement", api.as_str(), "--placement", storage.as_str()];
+
+    let out = Command::new(GOFED)
+        .args(placed)
+        .args(["api", &v1])
+        .env_remove("GOFED_TOKEN")
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("401") && stderr.contains("unauthorized"),
+        "{stderr}"
+    );
+
+    let out = Command::new(GOFED)
+        .args(placed)
+        .args(["--token", "s3cret", "api", &v1, "--format", "goapi"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("pkg example.com/m/a, func E(string) error")
+    );
+}
+
+#[test]
+fn serve_fails_clearly_without_its_registry() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = Command::new(GOFED)
+        .args([
+            "serve",
+            "api",
+            "--listen",
+            "127.0.0.1:0",
+            "--registry",
+            "http://127.0.0.1:9",
+        ])
+        .env("GOFED_BLOB_DIR", dir.path())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("registering `api` with http://127.0.0.1:9"),
+        "{stderr}"
+    );
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = busy.local_addr().expect("address").to_string();
+    let out = gofed(&["serve", "api", "--no-register", "--listen", &address]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {address}")),
+        "{stderr}"
+    );
+}
