@@ -79,15 +79,7 @@ impl BlobStore {
         tokio::fs::write(&tmp.path, bytes)
             .await
             .map_err(|err| io("write", err))?;
-        if let Some(parent) = dest.parent() {
-            tokio::fs::create_dir_all(parent)
-                .await
-                .map_err(|err| io("mkdir for", err))?;
-        }
-        tokio::fs::rename(&tmp.path, &dest)
-            .await
-            .map_err(|err| io("rename", err))?;
-        tmp.persisted = true;
+        tmp.persist(&dest).await.map_err(|err| io("store", err))?;
         Ok(FileInfo { sha256, size })
     }
 
@@ -188,6 +180,18 @@ struct TempFile {
     persisted: bool,
 }
 
+impl TempFile {
+    /// Renames the file to `dest` (atomic on one file system), creating its directory.
+    async fn persist(&mut self, dest: &Path) -> std::io::Result<()> {
+        if let Some(parent) = dest.parent() {
+            tokio::fs::create_dir_all(parent).await?;
+        }
+        tokio::fs::rename(&self.path, dest).await?;
+        self.persisted = true;
+        Ok(())
+    }
+}
+
 impl Drop for TempFile {
     fn drop(&mut self) {
         if !self.persisted {
@@ -248,14 +252,6 @@ async fn put_file(
             actual,
         });
     }
-    if let Some(parent) = dest.parent() {
-        tokio::fs::create_dir_all(parent)
-            .await
-            .map_err(|err| io("mkdir for", err))?;
-    }
-    tokio::fs::rename(&tmp.path, &dest)
-        .await
-        .map_err(|err| io("rename", err))?;
-    tmp.persisted = true;
+    tmp.persist(&dest).await.map_err(|err| io("store", err))?;
     Ok((StatusCode::CREATED, Json(FileInfo { sha256, size })))
 }

@@ -479,17 +479,20 @@ impl System {
         if up.is_empty() {
             return Ok(None);
         }
-        let least = up
+        // One snapshot of the counts: they change under our feet as other calls finish.
+        let loads: Vec<usize> = up
             .iter()
             .map(|e| e.outstanding.load(Ordering::Relaxed))
-            .min()
-            .unwrap_or(0);
-        let best: Vec<&&Arc<Endpoint>> = up
+            .collect();
+        let least = loads.iter().copied().min().unwrap_or(0);
+        let best: Vec<&Arc<Endpoint>> = up
             .iter()
-            .filter(|e| e.outstanding.load(Ordering::Relaxed) == least)
+            .zip(&loads)
+            .filter(|(_, &load)| load == least)
+            .map(|(e, _)| *e)
             .collect();
         let turn = self.round_robin.fetch_add(1, Ordering::Relaxed);
-        Ok(best.get(turn % best.len()).map(|e| Arc::clone(e)))
+        Ok(best.get(turn % best.len().max(1)).map(|e| Arc::clone(e)))
     }
 
     /// The instances of `service`: fixed, or from the registry (cached for `lookup_ttl_ms` unless `refresh`).
@@ -572,5 +575,75 @@ fn is_retryable(err: &ClientError) -> bool {
         ClientError::Http { .. } => true,
         ClientError::Service { status, .. } => matches!(status, 502..=504),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placements_parse_and_configure() {
+        assert_eq!("local".parse::<Placement>(), Ok(Placement::Local));
+        assert_eq!(" remote ".parse::<Placement>(), Ok(Placement::Remote));
+        assert_eq!(
+            "http://a:1,https://b:2".parse::<Placement>(),
+            Ok(Placement::Fixed(vec![
+                "http://a:1".to_owned(),
+                "https://b:2".to_owned()
+            ]))
+        );
+        for bad in ["", "elsewhere", "http://a:1,ftp://b"] {
+            assert!(bad.parse::<Placement>().is_err(), "{bad:?}");
+        }
+        let config = crate::Config::from_toml(
+            "[system]\nregistry = \"etcd://127.0.0.1:2379\"\ndefault_placement = \"remote\"\n\
+             [system.placement]\napi = \"local\"\ndeps = \"http://h:1\"\n",
+            std::path::Path::new("gofed.toml"),
+        )
+        .unwrap();
+        let system = &config.system;
+        assert_eq!(system.registry, "etcd://127.0.0.1:2379");
+        assert_eq!(*system.placement_of("api"), Placement::Local);
+        assert_eq!(
+            *system.placement_of("deps"),
+            Placement::Fixed(vec!["http://h:1".to_owned()])
+        );
+        assert_eq!(*system.placement_of("filestorage"), Placement::Remote);
+        let err = crate::Config::from_toml(
+            "[system.placement]\napi = \"nowhere\"\n",
+            std::path::Path::new("gofed.toml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("nowhere"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn unknown_actions_and_missing_instances_are_errors() {
+        let config = SystemConfig {
+            default_placement: Placement::Remote,
+            max_attempts: 2,
+            retry_wait_ms: 1,
+            ..SystemConfig::default()
+        };
+        let greeter = Service::new("greeter", "1", "hello").action(
+            "hello",
+            "greets",
+            |name: String| async move { Ok(format!("hello, {name}")) },
+        );
+        let system = System::new(vec![greeter], config, ClientConfig::default(), None);
+        let err = system
+            .call::<_, String>("nope", "x".to_owned())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SystemError::UnknownAction { .. }), "{err}");
+        let err = system
+            .call::<_, String>("hello", "x".to_owned())
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("no instance of service `greeter`"),
+            "{err}"
+        );
     }
 }

@@ -231,12 +231,7 @@ pub fn api_analysis(opened: &OpenedTree, args: &ApiRequest) -> anyhow::Result<Re
                 }
             }
             out_lines.sort();
-            let mut text = String::new();
-            for line in out_lines {
-                text.push_str(&line);
-                text.push('\n');
-            }
-            Rendered::text(text)
+            Rendered::lines(out_lines)
         }
         ApiFormat::Json => Rendered::json(&merge_json(&results))?,
         // The historical shape has no contexts: the first context's API.

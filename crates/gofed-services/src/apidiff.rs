@@ -88,12 +88,7 @@ pub fn api_diff(
                 lines.push(format!("pkg {p}, c package added"));
             }
             lines.sort();
-            let mut text = String::new();
-            for line in lines {
-                text.push_str(&line);
-                text.push('\n');
-            }
-            Rendered::text(text)
+            Rendered::lines(lines)
         }
         ApidiffFormat::Text => {
             Rendered::text(render_text(&report, bump, args.base_version.as_deref()))

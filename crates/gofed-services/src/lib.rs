@@ -25,7 +25,8 @@ pub mod tree;
 
 use std::sync::Arc;
 
-use gofed_service::{Service, ServiceError, System};
+use gofed_service::{BoxFuture, Service, ServiceError, System};
+use tree::OpenedTree;
 
 pub use request::{
     ApiFormat, ApiRequest, ApidiffFormat, ApidiffRequest, BuildContext, DepsRequest,
@@ -65,9 +66,42 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
+/// An action analysing the tree `source(request)` names with `analyse`, on the blocking pool.
+fn on_tree<Req: Send + 'static>(
+    context: ServiceContext,
+    source: fn(&Req) -> &Source,
+    analyse: fn(&OpenedTree, &Req) -> anyhow::Result<Rendered>,
+) -> impl Fn(Req) -> BoxFuture<Result<Rendered, ServiceError>> + Send + Sync + 'static {
+    move |request: Req| {
+        let context = context.clone();
+        Box::pin(async move {
+            let tree = tree::open(&context, source(&request)).await?;
+            blocking(move || analyse(&tree, &request)).await
+        })
+    }
+}
+
+/// An action comparing the trees `old(request)` and `new(request)` (opened concurrently) with `diff`.
+fn on_two_trees<Req: Send + 'static>(
+    context: ServiceContext,
+    old: fn(&Req) -> &Source,
+    new: fn(&Req) -> &Source,
+    diff: fn(&OpenedTree, &OpenedTree, &Req) -> anyhow::Result<Rendered>,
+) -> impl Fn(Req) -> BoxFuture<Result<Rendered, ServiceError>> + Send + Sync + 'static {
+    move |request: Req| {
+        let context = context.clone();
+        Box::pin(async move {
+            let (old, new) = tokio::try_join!(
+                tree::open(&context, old(&request)),
+                tree::open(&context, new(&request))
+            )?;
+            blocking(move || diff(&old, &new, &request)).await
+        })
+    }
+}
+
 /// The `api` service.
 pub fn api_service(context: ServiceContext) -> Service {
-    let (ctx_a, ctx_b) = (context.clone(), context);
     Service::new(
         "api",
         VERSION,
@@ -76,33 +110,17 @@ pub fn api_service(context: ServiceContext) -> Service {
     .action(
         "api_analysis",
         "The exported API of a tree's packages for one or several build contexts.",
-        move |request: ApiRequest| {
-            let context = ctx_a.clone();
-            async move {
-                let tree = tree::open(&context, &request.source).await?;
-                blocking(move || api::api_analysis(&tree, &request)).await
-            }
-        },
+        on_tree(context.clone(), |r: &ApiRequest| &r.source, api::api_analysis),
     )
     .action(
         "api_diff",
         "API changes between two versions with x/exp/apidiff's rules; exit_code 1 when one is incompatible.",
-        move |request: ApidiffRequest| {
-            let context = ctx_b.clone();
-            async move {
-                let (old, new) = tokio::try_join!(
-                    tree::open(&context, &request.old),
-                    tree::open(&context, &request.new)
-                )?;
-                blocking(move || apidiff::api_diff(&old, &new, &request)).await
-            }
-        },
+        on_two_trees(context, |r: &ApidiffRequest| &r.old, |r| &r.new, apidiff::api_diff),
     )
 }
 
 /// The `deps` service.
 pub fn deps_service(context: ServiceContext) -> Service {
-    let (ctx_a, ctx_b) = (context.clone(), context);
     Service::new(
         "deps",
         VERSION,
@@ -111,27 +129,12 @@ pub fn deps_service(context: ServiceContext) -> Service {
     .action(
         "deps_analysis",
         "What each package imports and the project's external dependencies.",
-        move |request: DepsRequest| {
-            let context = ctx_a.clone();
-            async move {
-                let tree = tree::open(&context, &request.source).await?;
-                blocking(move || deps::deps_analysis(&tree, &request)).await
-            }
-        },
+        on_tree(context.clone(), |r: &DepsRequest| &r.source, deps::deps_analysis),
     )
     .action(
         "deps_diff",
         "What changed in the dependencies between two versions of a tree.",
-        move |request: DepsdiffRequest| {
-            let context = ctx_b.clone();
-            async move {
-                let (old, new) = tokio::try_join!(
-                    tree::open(&context, &request.old),
-                    tree::open(&context, &request.new)
-                )?;
-                blocking(move || depsdiff::deps_diff(&old, &new, &request)).await
-            }
-        },
+        on_two_trees(context, |r: &DepsdiffRequest| &r.old, |r| &r.new, depsdiff::deps_diff),
     )
 }
 

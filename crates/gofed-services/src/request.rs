@@ -237,6 +237,16 @@ impl Rendered {
         }
     }
 
+    /// Lines of text, each newline-terminated, exit status 0.
+    pub fn lines(lines: impl IntoIterator<Item = String>) -> Rendered {
+        let mut text = String::new();
+        for line in lines {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        Rendered::text(text)
+    }
+
     /// Writes the document as the command line prints it: JSON pretty-printed with a final newline, text as is.
     pub fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
         match &self.output {

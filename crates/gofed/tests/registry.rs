@@ -5,11 +5,11 @@
 
 use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod common;
 
-use common::system::Process;
+use common::system::{wait_until, Process};
 use common::{gofed, success_json};
 use gofed_registry::{HeartbeatConfig, HttpRegistry, Instance, Registrar, Registry};
 
@@ -39,18 +39,6 @@ fn instance_ids(status: &serde_json::Value, service: &str) -> Vec<String> {
         .flat_map(|s| s["instances"].as_array().expect("instances array").iter())
         .map(|i| i["instance_id"].as_str().expect("instance_id").to_owned())
         .collect()
-}
-
-/// Polls `status` until `done` holds or `limit` passes; returns the time it took.
-fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> Option<Duration> {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if done() {
-            return Some(start.elapsed());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    None
 }
 
 #[test]
