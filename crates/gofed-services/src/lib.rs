@@ -30,7 +30,7 @@ use tree::OpenedTree;
 
 pub use request::{
     ApiFormat, ApiRequest, ApidiffFormat, ApidiffRequest, BuildContext, DepsRequest,
-    DepsdiffRequest, Format, Output, Rendered, Source,
+    DepsdiffRequest, Format, MachinePaths, Output, Rendered, Source,
 };
 
 /// The version every service of this crate reports.
@@ -66,8 +66,23 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
+/// A service that does not read its machine's paths refuses a GOROOT too.
+fn check_machine_paths(
+    context: &ServiceContext,
+    request: &impl MachinePaths,
+) -> Result<(), ServiceError> {
+    if !context.allow_paths && request.goroot().is_some() {
+        return Err(ServiceError::invalid_input(
+            "goroot",
+            "this service does not read paths of its own machine; leave goroot out (the embedded standard library \
+             summary is used)",
+        ));
+    }
+    Ok(())
+}
+
 /// An action analysing the tree `source(request)` names with `analyse`, on the blocking pool.
-fn on_tree<Req: Send + 'static>(
+fn on_tree<Req: MachinePaths + Send + 'static>(
     context: ServiceContext,
     source: fn(&Req) -> &Source,
     analyse: fn(&OpenedTree, &Req) -> anyhow::Result<Rendered>,
@@ -75,6 +90,7 @@ fn on_tree<Req: Send + 'static>(
     move |request: Req| {
         let context = context.clone();
         Box::pin(async move {
+            check_machine_paths(&context, &request)?;
             let tree = tree::open(&context, source(&request)).await?;
             blocking(move || analyse(&tree, &request)).await
         })
@@ -82,7 +98,7 @@ fn on_tree<Req: Send + 'static>(
 }
 
 /// An action comparing the trees `old(request)` and `new(request)` (opened concurrently) with `diff`.
-fn on_two_trees<Req: Send + 'static>(
+fn on_two_trees<Req: MachinePaths + Send + 'static>(
     context: ServiceContext,
     old: fn(&Req) -> &Source,
     new: fn(&Req) -> &Source,
@@ -91,6 +107,7 @@ fn on_two_trees<Req: Send + 'static>(
     move |request: Req| {
         let context = context.clone();
         Box::pin(async move {
+            check_machine_paths(&context, &request)?;
             let (old, new) = tokio::try_join!(
                 tree::open(&context, old(&request)),
                 tree::open(&context, new(&request))

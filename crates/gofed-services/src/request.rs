@@ -117,6 +117,30 @@ pub enum ApidiffFormat {
     Gofed,
 }
 
+/// Directories of the machine running the action that a request names besides its sources (a service reachable
+/// over the network refuses them, as it refuses [`Source::Path`]).
+pub trait MachinePaths {
+    /// The GOROOT whose standard library resolves imports.
+    fn goroot(&self) -> Option<&std::path::Path> {
+        None
+    }
+}
+
+impl MachinePaths for ApiRequest {
+    fn goroot(&self) -> Option<&std::path::Path> {
+        self.goroot.as_deref()
+    }
+}
+
+impl MachinePaths for ApidiffRequest {
+    fn goroot(&self) -> Option<&std::path::Path> {
+        self.goroot.as_deref()
+    }
+}
+
+impl MachinePaths for DepsRequest {}
+impl MachinePaths for DepsdiffRequest {}
+
 /// Input of `api_analysis`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ApiRequest {

@@ -601,6 +601,16 @@ fn bad_requests_and_placements_are_clear_errors() {
         .expect_err("a path is refused");
     assert_eq!(err.code(), Some("invalid_input"), "{err}");
     assert!(err.to_string().contains("source.path"), "{err}");
+    let err = rt
+        .block_on(client.call_json(
+            "api_analysis",
+            &serde_json::json!({"source": {"path": "/etc"}, "goroot": "/usr/lib/go"}),
+        ))
+        .expect_err("a goroot is refused");
+    assert!(
+        err.to_string().contains("invalid input at `goroot`"),
+        "{err}"
+    );
 
     // A bundle that is not a tar: a clear error naming it; the service keeps serving.
     let (garbage, _) = rt
