@@ -180,6 +180,29 @@ fn spread_and_failover(registry: &str, ttl_ms: u64) {
     })
     .expect("two api instances and one filestorage registered");
 
+    // `gofed system status` reads either backend and probes every instance.
+    let status = success_json(&gofed(&[
+        "system",
+        "status",
+        "--registry",
+        registry,
+        "--format",
+        "json",
+    ]));
+    let api = status["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["name"] == "api")
+        .expect("api listed");
+    let health: Vec<&str> = api["instances"]
+        .as_array()
+        .expect("instances")
+        .iter()
+        .map(|i| i["health"].as_str().expect("health"))
+        .collect();
+    assert_eq!(health, ["up", "up"], "{status}");
+
     let system = remote_system(registry);
     let request = upload_request(&rt, &system, &tree);
     let expected = local_result(&rt, &tree);
