@@ -44,14 +44,16 @@ pub struct ServiceContext {
     /// Whether [`Source::Path`] is accepted: true in-process, false for a service reachable over the network
     /// unless its clients share its file system.
     pub allow_paths: bool,
+    /// Bundles already fetched and unpacked.
+    pub bundles: Arc<tree::BundleCache>,
 }
 
 impl ServiceContext {
     /// In-process use: paths allowed, no bundles.
     pub fn local() -> ServiceContext {
         ServiceContext {
-            system: None,
             allow_paths: true,
+            ..ServiceContext::default()
         }
     }
 }

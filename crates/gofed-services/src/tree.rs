@@ -1,6 +1,8 @@
 //! Opening a [`Source`]: a directory on this machine, or an uploaded bundle read into memory.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use gofed_go::load::{FileTree, MemoryTree, OsFileTree};
 use gofed_service::{error_chain, ServiceError};
@@ -16,7 +18,79 @@ pub struct OpenedTree {
 
 enum Tree {
     Os,
-    Memory(MemoryTree),
+    Memory(Arc<MemoryTree>),
+}
+
+/// Unpacked bundles kept in memory, so that the analyses of one tree (several formats, both sides of many
+/// diffs, retries) fetch and unpack it once. Keyed by sha256 and mount point; least recently used first out.
+#[derive(Debug)]
+pub struct BundleCache {
+    capacity: u64,
+    entries: Mutex<VecDeque<CachedBundle>>,
+}
+
+#[derive(Debug)]
+struct CachedBundle {
+    sha256: String,
+    mount: PathBuf,
+    size: u64,
+    tree: Arc<MemoryTree>,
+}
+
+impl BundleCache {
+    /// Default capacity: 512 MiB of bundles.
+    pub const DEFAULT_CAPACITY: u64 = 512 << 20;
+
+    /// A cache holding at most `capacity` bytes of bundles (0: no caching).
+    pub fn new(capacity: u64) -> BundleCache {
+        BundleCache {
+            capacity,
+            entries: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<CachedBundle>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, sha256: &str, mount: &Path) -> Option<Arc<MemoryTree>> {
+        let mut entries = self.lock();
+        let index = entries
+            .iter()
+            .position(|e| e.sha256 == sha256 && e.mount == mount)?;
+        let entry = entries.remove(index)?;
+        let tree = Arc::clone(&entry.tree);
+        entries.push_back(entry);
+        Some(tree)
+    }
+
+    fn insert(&self, sha256: &str, mount: &Path, size: u64, tree: &Arc<MemoryTree>) {
+        if size > self.capacity {
+            return;
+        }
+        let mut entries = self.lock();
+        let mut total: u64 = entries.iter().map(|e| e.size).sum::<u64>() + size;
+        while total > self.capacity {
+            match entries.pop_front() {
+                Some(evicted) => total -= evicted.size,
+                None => break,
+            }
+        }
+        entries.push_back(CachedBundle {
+            sha256: sha256.to_owned(),
+            mount: mount.to_owned(),
+            size,
+            tree: Arc::clone(tree),
+        });
+    }
+}
+
+impl Default for BundleCache {
+    fn default() -> Self {
+        BundleCache::new(BundleCache::DEFAULT_CAPACITY)
+    }
 }
 
 /// The file system, for sources that live as long as the program.
@@ -44,7 +118,7 @@ impl OpenedTree {
     pub fn tree(&self) -> &(dyn FileTree + Sync) {
         match &self.tree {
             Tree::Os => &OS_FILE_TREE,
-            Tree::Memory(tree) => tree,
+            Tree::Memory(tree) => tree.as_ref(),
         }
     }
 
@@ -74,6 +148,12 @@ pub async fn open(context: &ServiceContext, source: &Source) -> Result<OpenedTre
                     "mount must be absolute and root must lie in it",
                 ));
             }
+            if let Some(tree) = context.bundles.get(&file.sha256, mount) {
+                return Ok(OpenedTree {
+                    tree: Tree::Memory(tree),
+                    root: root.clone(),
+                });
+            }
             let system = context.system.as_ref().ok_or_else(|| {
                 ServiceError::unprocessable(
                     "this service has no file storage to fetch bundles from",
@@ -86,16 +166,59 @@ pub async fn open(context: &ServiceContext, source: &Source) -> Result<OpenedTre
                     error_chain(&err)
                 ))
             })?;
-            let (sha256, mount, root) = (file.sha256.clone(), mount.clone(), root.clone());
-            let tree =
-                tokio::task::spawn_blocking(move || crate::bundle::unpack(&bytes, &sha256, &mount))
-                    .await
-                    .map_err(|err| ServiceError::internal("unpacking a bundle", err))?
-                    .map_err(|err| ServiceError::unprocessable(err.to_string()))?;
+            let size = bytes.len() as u64;
+            let (sha256, unpack_mount) = (file.sha256.clone(), mount.clone());
+            let tree = tokio::task::spawn_blocking(move || {
+                crate::bundle::unpack(&bytes, &sha256, &unpack_mount)
+            })
+            .await
+            .map_err(|err| ServiceError::internal("unpacking a bundle", err))?
+            .map_err(|err| ServiceError::unprocessable(err.to_string()))?;
+            let tree = Arc::new(tree);
+            // Fetched bytes are hash-checked, so the sha256 names this content.
+            context.bundles.insert(&file.sha256, mount, size, &tree);
             Ok(OpenedTree {
                 tree: Tree::Memory(tree),
-                root,
+                root: root.clone(),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundle_cache_evicts_the_least_recently_used() {
+        let cache = BundleCache::new(10);
+        let tree = |mount: &str| Arc::new(MemoryTree::new(Path::new(mount)));
+        let (a, b, c) = (tree("/a"), tree("/b"), tree("/c"));
+        cache.insert("a", Path::new("/a"), 4, &a);
+        cache.insert("b", Path::new("/b"), 4, &b);
+        assert!(
+            cache.get("a", Path::new("/a")).is_some(),
+            "a is now the most recent"
+        );
+        assert!(
+            cache.get("a", Path::new("/elsewhere")).is_none(),
+            "the mount is part of the key"
+        );
+        cache.insert("c", Path::new("/c"), 4, &c);
+        assert!(
+            cache.get("b", Path::new("/b")).is_none(),
+            "b was the least recently used"
+        );
+        assert!(cache.get("a", Path::new("/a")).is_some());
+        assert!(cache.get("c", Path::new("/c")).is_some());
+        cache.insert("huge", Path::new("/h"), 11, &c);
+        assert!(
+            cache.get("huge", Path::new("/h")).is_none(),
+            "larger than the whole cache"
+        );
+        assert!(
+            cache.get("a", Path::new("/a")).is_some(),
+            "and it evicted nothing"
+        );
     }
 }

@@ -130,6 +130,7 @@ async fn run(
     let context = ServiceContext {
         system: Some(Arc::new(storage)),
         allow_paths: args.allow_paths,
+        bundles: Arc::default(),
     };
     let blob_dir = config.server.blob_dir();
     let blobs = Arc::new(
