@@ -99,6 +99,9 @@ pub struct ServeArgs {
     /// Print each service's name, version, description and actions, and exit.
     #[arg(long)]
     pub info: bool,
+    /// Output format of --info (json: as `GET /v1/info` lists services, with schemas).
+    #[arg(long, value_enum, default_value_t, requires = "info")]
+    pub format: Format,
     /// Address to listen on (default: `[server] listen`, else 127.0.0.1:0, a free loopback
     /// port). The bound address is printed on stdout as `listening on http://ADDR`.
     #[arg(long, env = "GOFED_LISTEN")]

@@ -13,7 +13,7 @@ use anyhow::Context as _;
 use gofed_registry::{HeartbeatConfig, Instance, Registrar};
 use gofed_service::system::FILESTORAGE;
 use gofed_service::{AppState, BlobStore, Config, Placement, Service, System};
-use gofed_services::{api_service, deps_service, filestorage, ServiceContext};
+use gofed_services::{api_service, deps_service, filestorage, Format, ServiceContext};
 
 use crate::cli::{ServeArgs, SystemArgs};
 
@@ -61,6 +61,11 @@ pub fn serve(system_args: &SystemArgs, args: &ServeArgs) -> anyhow::Result<ExitC
             &blobs,
             "http://ADDRESS",
         );
+        if args.format == Format::Json {
+            let infos: Vec<_> = services.iter().map(Service::info).collect();
+            crate::output::print_json(&infos)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         let mut out = std::io::stdout().lock();
         for service in &services {
             writeln!(

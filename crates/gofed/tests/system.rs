@@ -282,6 +282,75 @@ fn spread_and_failover(registry: &str, ttl_ms: u64) {
 }
 
 #[test]
+fn a_hung_instance_times_out_and_is_skipped() {
+    let rt = runtime();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tree = dir.path().join("big");
+    api_tree(&tree, 4);
+    let registry = Process::start(&["registry", "--listen", "127.0.0.1:0"], &[]);
+    let _storage = serve(
+        &["filestorage"],
+        &registry.url,
+        6000,
+        &dir.path().join("bs"),
+    );
+    let a = serve(&["api"], &registry.url, 6000, &dir.path().join("ba"));
+    let b = serve(&["api"], &registry.url, 6000, &dir.path().join("bb"));
+    wait_until(Duration::from_secs(5), || {
+        listed(&rt, &registry.url, "api").len() == 2
+            && listed(&rt, &registry.url, "filestorage").len() == 1
+    })
+    .expect("registered");
+    // A client with a short call timeout: a hung instance costs one timeout, then it is skipped.
+    let config = SystemConfig {
+        registry: registry.url.clone(),
+        default_placement: Placement::Remote,
+        down_ms: 60_000,
+        ..SystemConfig::default()
+    };
+    let client = gofed_service::ClientConfig {
+        timeout_ms: 1500,
+        ..Default::default()
+    };
+    let backend = gofed_registry::connect(&registry.url).expect("registry URL");
+    let system = Arc::new(System::new(
+        vec![api_service(ServiceContext::local())],
+        config,
+        client,
+        Some(backend),
+    ));
+    let request = upload_request(&rt, &system, &tree);
+    let expected = local_result(&rt, &tree);
+
+    // SIGSTOP: the kernel still accepts connections for b, but nothing answers (and it still looks registered).
+    let stop = Command::new("kill")
+        .args(["-STOP", &b.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(stop.success());
+    let started = std::time::Instant::now();
+    let failures = run_calls(&rt, &system, &request, &expected, 40, 4, None);
+    let took = started.elapsed();
+    let _ = Command::new("kill")
+        .args(["-CONT", &b.child.id().to_string()])
+        .status();
+    assert!(failures.is_empty(), "{failures:?}");
+    let attempts = system.calls_per_instance();
+    let on_b = attempts.get(&b.url).copied().unwrap_or(0);
+    eprintln!("hung instance: {on_b} call(s) timed out on it, 40 calls in {took:?}");
+    assert_eq!(
+        calls_total(&a.url, "api_analysis"),
+        40,
+        "every call answered by a"
+    );
+    assert!(
+        (1..=4).contains(&on_b),
+        "{on_b} calls tried the hung instance"
+    );
+    assert!(took < Duration::from_secs(20), "{took:?}");
+}
+
+#[test]
 fn embedded_registry_spread_and_failover() {
     let registry = Process::start(&["registry", "--listen", "127.0.0.1:0"], &[]);
     spread_and_failover(&registry.url, 1000);
@@ -735,6 +804,16 @@ fn serve_info_and_catalogue_describe_every_action() {
         assert!(text.contains(needle), "{needle:?} in {text}");
     }
     assert!(!text.contains("filestorage"));
+    let info = success_json(&gofed(&[
+        "serve",
+        "--info",
+        "--format",
+        "json",
+        "filestorage",
+    ]));
+    assert_eq!(info[0]["name"], "filestorage");
+    assert_eq!(info[0]["actions"].as_array().map(Vec::len), Some(3));
+    assert!(info[0]["actions"][0]["input_schema"].is_object());
     let catalogue = success_json(&gofed(&["system", "catalogue", "--format", "json"]));
     let actions: Vec<&str> = catalogue
         .as_array()
