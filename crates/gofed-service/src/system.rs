@@ -8,9 +8,10 @@
 //!
 //! Remote calls are balanced over the instances of a name: the instance with the fewest calls outstanding from this
 //! client wins, ties go round robin. An instance that refuses the connection, resets it, times out or answers
-//! 502/503/504 is marked down for a while and the call is retried on another instance (actions are idempotent: the
-//! same input gives the same output); after every instance has failed, the call waits briefly, asks the registry
-//! again and retries, until `max_attempts` is reached. Registry lookups are cached for `lookup_ttl_ms` and refreshed
+//! 502/503/504 is marked down for a while (`down_ms`; an overloaded 503 only for `retry_wait_ms`) and the call is
+//! retried on another instance (actions are idempotent: the same input gives the same output; uploads are
+//! content-addressed, the sha256 is their idempotency key); after every instance has failed, the call waits
+//! `retry_wait_ms`, asks the registry again and retries, down instances included, until `max_attempts` is reached. Registry lookups are cached for `lookup_ttl_ms` and refreshed
 //! at once after a failure. Calls take `&self`, so independent calls run concurrently (`tokio::join!`).
 //!
 //! Files between machines: [`System::upload_bytes`] stores a blob on a `filestorage` instance (`HEAD` first, so a
@@ -425,17 +426,19 @@ impl System {
         let mut refresh = false;
         let mut last: Option<ClientError> = None;
         while attempts < self.config.max_attempts.max(1) {
-            let Some(endpoint) = self.pick(service, refresh).await? else {
-                if attempts > 0 || refresh {
-                    // Every instance failed or none is listed: give the registry (or the instances) a moment.
+            let endpoint = match self.pick(service, refresh, false).await? {
+                Some(endpoint) => endpoint,
+                None => {
+                    // Every instance failed lately, or none is listed: wait a moment, ask the registry again, and
+                    // try even an instance marked down (it may be back; the wait bounds the pace).
                     attempts += 1;
                     tokio::time::sleep(Duration::from_millis(self.config.retry_wait_ms)).await;
+                    refresh = true;
+                    match self.pick(service, true, true).await? {
+                        Some(endpoint) if attempts < self.config.max_attempts => endpoint,
+                        _ => continue,
+                    }
                 }
-                refresh = true;
-                if attempts >= self.config.max_attempts {
-                    break;
-                }
-                continue;
             };
             attempts += 1;
             let result = {
@@ -446,8 +449,15 @@ impl System {
                 Ok(value) => return Ok(value),
                 Err(err) if is_retryable(&err) => {
                     tracing::info!(%service, %action, instance = %endpoint.address, "call failed, trying another instance: {err}");
+                    // An overloaded instance is alive: keep it out only briefly.
+                    let overloaded = matches!(err, ClientError::Service { status: 503, .. });
+                    let down_ms = if overloaded {
+                        self.config.retry_wait_ms
+                    } else {
+                        self.config.down_ms
+                    };
                     *lock(&endpoint.down_until) =
-                        Some(Instant::now() + Duration::from_millis(self.config.down_ms));
+                        Some(Instant::now() + Duration::from_millis(down_ms));
                     refresh = true;
                     last = Some(err);
                 }
@@ -467,15 +477,20 @@ impl System {
         }
     }
 
-    /// The instance with the fewest outstanding calls among those not marked down (round robin among equals).
+    /// The instance with the fewest outstanding calls among those not marked down (unless `include_down`), round
+    /// robin among equals.
     async fn pick(
         &self,
         service: &str,
         refresh: bool,
+        include_down: bool,
     ) -> Result<Option<Arc<Endpoint>>, SystemError> {
         let endpoints = self.endpoints_of(service, refresh).await?;
         let now = Instant::now();
-        let up: Vec<&Arc<Endpoint>> = endpoints.iter().filter(|e| !e.is_down(now)).collect();
+        let up: Vec<&Arc<Endpoint>> = endpoints
+            .iter()
+            .filter(|e| include_down || !e.is_down(now))
+            .collect();
         if up.is_empty() {
             return Ok(None);
         }
