@@ -161,25 +161,46 @@ fn listed(rt: &tokio::runtime::Runtime, registry: &str, service: &str) -> Vec<St
         .unwrap_or_default()
 }
 
+/// One `filestorage` and `n_api` `api` instances registered at `registry` (blobs under `dir`), once all are
+/// listed.
+fn fleet(
+    rt: &tokio::runtime::Runtime,
+    registry: &str,
+    n_api: usize,
+    ttl_ms: u64,
+    dir: &Path,
+) -> (Process, Vec<Process>) {
+    let storage = serve(
+        &["filestorage"],
+        registry,
+        ttl_ms,
+        &dir.join("blobs-storage"),
+    );
+    let apis: Vec<Process> = (0..n_api)
+        .map(|i| {
+            serve(
+                &["api"],
+                registry,
+                ttl_ms,
+                &dir.join(format!("blobs-api{i}")),
+            )
+        })
+        .collect();
+    wait_until(Duration::from_secs(5), || {
+        listed(rt, registry, "api").len() == n_api && listed(rt, registry, "filestorage").len() == 1
+    })
+    .expect("every instance registered");
+    (storage, apis)
+}
+
 /// The failover suite against the registry at `registry` (embedded or etcd), instances registering with `ttl_ms`.
 fn spread_and_failover(registry: &str, ttl_ms: u64) {
     let rt = runtime();
     let dir = tempfile::tempdir().expect("temp dir");
     let tree = dir.path().join("big");
     api_tree(&tree, 8);
-    let storage = serve(
-        &["filestorage"],
-        registry,
-        ttl_ms,
-        &dir.path().join("blobs-s"),
-    );
-    let a = serve(&["api"], registry, ttl_ms, &dir.path().join("blobs-a"));
-    let mut b = serve(&["api"], registry, ttl_ms, &dir.path().join("blobs-b"));
-    wait_until(Duration::from_secs(5), || {
-        listed(&rt, registry, "api").len() == 2 && listed(&rt, registry, "filestorage").len() == 1
-    })
-    .expect("two api instances and one filestorage registered");
-
+    let (storage, mut apis) = fleet(&rt, registry, 2, ttl_ms, dir.path());
+    let (mut b, a) = (apis.pop().expect("b"), apis.pop().expect("a"));
     // `gofed system status` reads either backend and probes every instance.
     let status = success_json(&gofed(&[
         "system",
@@ -288,19 +309,8 @@ fn a_hung_instance_times_out_and_is_skipped() {
     let tree = dir.path().join("big");
     api_tree(&tree, 4);
     let registry = Process::start(&["registry", "--listen", "127.0.0.1:0"], &[]);
-    let _storage = serve(
-        &["filestorage"],
-        &registry.url,
-        6000,
-        &dir.path().join("bs"),
-    );
-    let a = serve(&["api"], &registry.url, 6000, &dir.path().join("ba"));
-    let b = serve(&["api"], &registry.url, 6000, &dir.path().join("bb"));
-    wait_until(Duration::from_secs(5), || {
-        listed(&rt, &registry.url, "api").len() == 2
-            && listed(&rt, &registry.url, "filestorage").len() == 1
-    })
-    .expect("registered");
+    let (_storage, mut apis) = fleet(&rt, &registry.url, 2, 6000, dir.path());
+    let (b, a) = (apis.pop().expect("b"), apis.pop().expect("a"));
     // A client with a short call timeout: a hung instance costs one timeout, then it is skipped.
     let config = SystemConfig {
         registry: registry.url.clone(),
@@ -407,18 +417,8 @@ fn sigterm_under_load_completes_calls_in_flight() {
     let tree = dir.path().join("big");
     api_tree(&tree, 20);
     let registry = Process::start(&["registry", "--listen", "127.0.0.1:0"], &[]);
-    let _storage = serve(
-        &["filestorage"],
-        &registry.url,
-        1000,
-        &dir.path().join("bs"),
-    );
-    let mut api = serve(&["api"], &registry.url, 1000, &dir.path().join("ba"));
-    wait_until(Duration::from_secs(5), || {
-        listed(&rt, &registry.url, "api").len() == 1
-            && listed(&rt, &registry.url, "filestorage").len() == 1
-    })
-    .expect("registered");
+    let (_storage, mut apis) = fleet(&rt, &registry.url, 1, 1000, dir.path());
+    let mut api = apis.pop().expect("api");
     let system = remote_system(&registry.url);
     let mut request = upload_request(&rt, &system, &tree);
     // Every default cmd/api context: a call that takes a while.
