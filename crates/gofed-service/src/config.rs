@@ -18,6 +18,10 @@
 //! token = "s3cret"
 //! timeout_ms = 600000
 //!
+//! [registration]                  # how `gofed serve` stays registered
+//! heartbeat_ms = 2000
+//! ttl_ms = 6000
+//!
 //! [system]                        # see `SystemConfig`
 //! registry = "http://127.0.0.1:18811"
 //! [system.placement]
@@ -26,7 +30,7 @@
 //!
 //! Environment variables: `GOFED_LISTEN`, `GOFED_TOKEN` (server and client), `GOFED_BLOB_DIR`,
 //! `GOFED_JSON_BODY_LIMIT`, `GOFED_FILE_BODY_LIMIT`, `GOFED_MAX_CONCURRENT_CALLS`, `GOFED_ACTION_TIMEOUT_MS`,
-//! `GOFED_HEADER_READ_TIMEOUT_MS`, `GOFED_SHUTDOWN_TIMEOUT_MS`, `GOFED_CLIENT_TIMEOUT_MS`, `GOFED_REGISTRY`. Config is passed
+//! `GOFED_HEADER_READ_TIMEOUT_MS`, `GOFED_SHUTDOWN_TIMEOUT_MS`, `GOFED_CLIENT_TIMEOUT_MS`, `GOFED_REGISTRY`, `GOFED_HEARTBEAT_MS`, `GOFED_TTL_MS`. Config is passed
 //! explicitly, never read from a global.
 
 use std::collections::BTreeMap;
@@ -79,6 +83,8 @@ pub struct Config {
     pub client: ClientConfig,
     /// Where services run and how remote calls are balanced (see [`crate::system`]).
     pub system: crate::system::SystemConfig,
+    /// How a served instance stays registered: `heartbeat_ms` (default 2000) and `ttl_ms` (default 6000).
+    pub registration: gofed_registry::HeartbeatConfig,
 }
 
 /// The `[server]` table: listening, auth, limits, timeouts, blob directory.
@@ -219,6 +225,12 @@ impl Config {
                 "GOFED_SHUTDOWN_TIMEOUT_MS" => s.shutdown_timeout_ms = parse(&name, &value)?,
                 "GOFED_CLIENT_TIMEOUT_MS" => self.client.timeout_ms = parse(&name, &value)?,
                 "GOFED_REGISTRY" => self.system.registry.clone_from(&value),
+                "GOFED_HEARTBEAT_MS" => {
+                    self.registration.interval = Duration::from_millis(parse(&name, &value)?);
+                }
+                "GOFED_TTL_MS" => {
+                    self.registration.ttl = Duration::from_millis(parse(&name, &value)?)
+                }
                 _ => {}
             }
         }

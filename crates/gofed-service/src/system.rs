@@ -344,10 +344,10 @@ impl System {
         self.with_failover(&service, action, |client| {
             let input = &input;
             async move {
-                client
-                    .call::<In, Out>(action, input)
-                    .await
-                    .map(|r| r.result)
+                let response = client.call::<In, Out>(action, input).await?;
+                let meta = &response.meta;
+                tracing::info!(%action, instance = %meta.instance, address = %client.base_url(), duration_ms = meta.duration_ms, "called");
+                Ok(response.result)
             }
         })
         .await
@@ -613,10 +613,13 @@ mod tests {
         }
         let config = crate::Config::from_toml(
             "[system]\nregistry = \"etcd://127.0.0.1:2379\"\ndefault_placement = \"remote\"\n\
-             [system.placement]\napi = \"local\"\ndeps = \"http://h:1\"\n",
+             [system.placement]\napi = \"local\"\ndeps = \"http://h:1\"\n\
+             [registration]\nttl_ms = 9000\n",
             std::path::Path::new("gofed.toml"),
         )
         .unwrap();
+        assert_eq!(config.registration.ttl, Duration::from_secs(9));
+        assert_eq!(config.registration.interval, Duration::from_secs(2));
         let system = &config.system;
         assert_eq!(system.registry, "etcd://127.0.0.1:2379");
         assert_eq!(*system.placement_of("api"), Placement::Local);

@@ -116,12 +116,14 @@ pub struct ServeArgs {
     /// system); otherwise trees must be uploaded as bundles.
     #[arg(long)]
     pub allow_paths: bool,
-    /// Interval between two heartbeats to the registry, in milliseconds.
-    #[arg(long, default_value_t = 2000)]
-    pub heartbeat_ms: u64,
-    /// Time to live of the registration without heartbeats, in milliseconds.
-    #[arg(long, default_value_t = 6000)]
-    pub ttl_ms: u64,
+    /// Interval between two heartbeats to the registry, in milliseconds (default:
+    /// `[registration] heartbeat_ms`, `GOFED_HEARTBEAT_MS`, else 2000).
+    #[arg(long)]
+    pub heartbeat_ms: Option<u64>,
+    /// Time to live of the registration without heartbeats, in milliseconds (default:
+    /// `[registration] ttl_ms`, `GOFED_TTL_MS`, else 6000).
+    #[arg(long)]
+    pub ttl_ms: Option<u64>,
 }
 
 #[derive(Debug, Args)]

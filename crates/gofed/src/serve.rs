@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use gofed_registry::{HeartbeatConfig, Instance, Registrar};
+use gofed_registry::{Instance, Registrar};
 use gofed_service::system::FILESTORAGE;
 use gofed_service::{AppState, BlobStore, Config, Placement, Service, System};
 use gofed_services::{api_service, deps_service, filestorage, Format, ServiceContext};
@@ -87,18 +87,16 @@ pub fn serve(system_args: &SystemArgs, args: &ServeArgs) -> anyhow::Result<ExitC
     if system_args.token.is_some() {
         config.server.token.clone_from(&system_args.token);
     }
-    let heartbeat = HeartbeatConfig {
-        interval: Duration::from_millis(args.heartbeat_ms),
-        ttl: Duration::from_millis(args.ttl_ms),
-    };
-    crate::system::runtime()?.block_on(run(config, args, heartbeat))
+    if let Some(ms) = args.heartbeat_ms {
+        config.registration.interval = Duration::from_millis(ms);
+    }
+    if let Some(ms) = args.ttl_ms {
+        config.registration.ttl = Duration::from_millis(ms);
+    }
+    crate::system::runtime()?.block_on(run(config, args))
 }
 
-async fn run(
-    config: Config,
-    args: &ServeArgs,
-    heartbeat: HeartbeatConfig,
-) -> anyhow::Result<ExitCode> {
+async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let listen = config.server.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -151,7 +149,7 @@ async fn run(
             let instance = Instance::new(service.name(), state.instance(), &public_url)
                 .with_version(service.version())
                 .with_actions(service.actions().map(|a| a.name().to_owned()));
-            let registrar = Registrar::start(Arc::clone(registry), instance, heartbeat)
+            let registrar = Registrar::start(Arc::clone(registry), instance, config.registration)
                 .await
                 .with_context(|| {
                     format!(
