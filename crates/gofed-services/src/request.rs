@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use gofed_service::FileRef;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 /// Where the Go code to analyse is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -226,7 +227,7 @@ pub struct DepsdiffRequest {
 }
 
 /// A result rendered in the requested format.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Rendered {
     /// The document.
     pub output: Output,
@@ -235,20 +236,36 @@ pub struct Rendered {
 }
 
 /// The rendered document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+///
+/// JSON travels as the pretty-printed text the command line prints, embedded as JSON (a raw value): a remote
+/// caller reads a JSON document, and the scenario prints the very bytes the action rendered, with no tree of
+/// values built in between.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Output {
     /// A JSON document (the json and gofed formats).
-    Json(serde_json::Value),
+    Json(#[schemars(with = "serde_json::Value")] Box<RawValue>),
     /// Text (the text, goapi and lines formats), newline-terminated.
     Text(String),
 }
+
+impl PartialEq for Output {
+    fn eq(&self, other: &Output) -> bool {
+        match (self, other) {
+            (Output::Json(a), Output::Json(b)) => a.get() == b.get(),
+            (Output::Text(a), Output::Text(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Output {}
 
 impl Rendered {
     /// A JSON document, exit status 0.
     pub fn json<T: Serialize>(value: &T) -> Result<Rendered, serde_json::Error> {
         Ok(Rendered {
-            output: Output::Json(serde_json::to_value(value)?),
+            output: Output::Json(RawValue::from_string(serde_json::to_string_pretty(value)?)?),
             exit_code: 0,
         })
     }
@@ -274,8 +291,8 @@ impl Rendered {
     /// Writes the document as the command line prints it: JSON pretty-printed with a final newline, text as is.
     pub fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
         match &self.output {
-            Output::Json(value) => {
-                serde_json::to_writer_pretty(&mut *out, value)?;
+            Output::Json(json) => {
+                out.write_all(json.get().as_bytes())?;
                 out.write_all(b"\n")
             }
             Output::Text(text) => out.write_all(text.as_bytes()),

@@ -90,7 +90,12 @@ impl Scenario {
     fn new(args: &SystemArgs) -> anyhow::Result<Scenario> {
         Ok(Scenario {
             system: Arc::new(system(args)?),
-            runtime: crate::system::runtime()?,
+            // One thread is enough to wait on calls and uploads (analyses run on the blocking pool and rayon), and
+            // starts measurably faster than a pool: a whole-std `deps` takes tens of milliseconds.
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?,
         })
     }
 
