@@ -157,5 +157,28 @@ pub fn deps_service(context: ServiceContext) -> Service {
     )
 }
 
-/// Names of the services `gofed serve` can run.
+/// Names of the services this crate provides, in catalogue order.
 pub const SERVICE_NAMES: [&str; 3] = ["api", "deps", "filestorage"];
+
+/// The services named (each once, in the order given; names not in [`SERVICE_NAMES`] are skipped): the analyses
+/// with `context`, `filestorage` storing in `blobs` and answering URLs under `public_url`.
+pub fn services<S: AsRef<str>>(
+    names: &[S],
+    context: &ServiceContext,
+    blobs: &Arc<gofed_service::BlobStore>,
+    public_url: &str,
+) -> Vec<Service> {
+    let mut services: Vec<Service> = Vec::new();
+    for name in names {
+        let service = match name.as_ref() {
+            "api" => api_service(context.clone()),
+            "deps" => deps_service(context.clone()),
+            "filestorage" => filestorage::service(Arc::clone(blobs), public_url),
+            _ => continue,
+        };
+        if !services.iter().any(|s| s.name() == service.name()) {
+            services.push(service);
+        }
+    }
+    services
+}

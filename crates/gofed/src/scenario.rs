@@ -15,8 +15,8 @@ use gofed_service::system::FILESTORAGE;
 use gofed_service::{BlobStore, ClientError, Config, Placement, System, SystemError};
 use gofed_services::tree::OpenedTree;
 use gofed_services::{
-    api_service, bundle, deps_service, filestorage, ApiRequest, ApidiffRequest, DepsRequest,
-    DepsdiffRequest, Rendered, ServiceContext, Source,
+    bundle, ApiRequest, ApidiffRequest, DepsRequest, DepsdiffRequest, Rendered, ServiceContext,
+    Source,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -54,13 +54,14 @@ pub fn config(args: &SystemArgs) -> anyhow::Result<Config> {
 /// The system the scenarios call: the analysis services compiled in, and the registry when anything is remote.
 pub fn system(args: &SystemArgs) -> anyhow::Result<System> {
     let config = config(args)?;
+    // In-process, file storage has no URL of its own: it answers paths.
     let blobs = Arc::new(BlobStore::at(config.server.blob_dir()));
-    let services = vec![
-        api_service(ServiceContext::local()),
-        deps_service(ServiceContext::local()),
-        // In-process, file storage has no URL of its own: it answers paths.
-        filestorage::service(blobs, ""),
-    ];
+    let services = gofed_services::services(
+        &gofed_services::SERVICE_NAMES,
+        &ServiceContext::local(),
+        &blobs,
+        "",
+    );
     let any_remote = services
         .iter()
         .any(|s| *config.system.placement_of(s.name()) == Placement::Remote);

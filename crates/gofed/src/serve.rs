@@ -13,54 +13,20 @@ use anyhow::Context as _;
 use gofed_registry::{Instance, Registrar};
 use gofed_service::system::FILESTORAGE;
 use gofed_service::{AppState, BlobStore, Config, Placement, Service, System};
-use gofed_services::{api_service, deps_service, filestorage, Format, ServiceContext};
+use gofed_services::{services, Format, ServiceContext};
 
 use crate::cli::{ServeArgs, SystemArgs};
 
-/// Builds the named services. `public_url` is where this envelope is reached.
-fn build(
-    names: &[String],
-    context: &ServiceContext,
-    blobs: &Arc<BlobStore>,
-    public_url: &str,
-) -> Vec<Service> {
-    let mut services = Vec::new();
-    for name in names {
-        let service = match name.as_str() {
-            "api" => api_service(context.clone()),
-            "deps" => deps_service(context.clone()),
-            _ => filestorage::service(Arc::clone(blobs), public_url),
-        };
-        if !services
-            .iter()
-            .any(|s: &Service| s.name() == service.name())
-        {
-            services.push(service);
-        }
-    }
-    services
-}
-
-/// Every service this program has, for descriptions (nothing is opened or served).
-pub fn catalogue(config: &Config) -> Vec<Service> {
-    let names: Vec<String> = gofed_services::SERVICE_NAMES
-        .iter()
-        .map(|&s| s.to_owned())
-        .collect();
+/// The services named, for describing them (nothing is opened or served).
+pub fn describe<S: AsRef<str>>(names: &[S], config: &Config) -> Vec<Service> {
     let blobs = Arc::new(BlobStore::at(config.server.blob_dir()));
-    build(&names, &ServiceContext::default(), &blobs, "http://ADDRESS")
+    services(names, &ServiceContext::default(), &blobs, "http://ADDRESS")
 }
 
 pub fn serve(system_args: &SystemArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let mut config = crate::scenario::config(system_args)?;
     if args.info {
-        let blobs = Arc::new(BlobStore::at(config.server.blob_dir()));
-        let services = build(
-            &args.services,
-            &ServiceContext::default(),
-            &blobs,
-            "http://ADDRESS",
-        );
+        let services = describe(&args.services, &config);
         if args.format == Format::Json {
             let infos: Vec<_> = services.iter().map(Service::info).collect();
             crate::output::print_json(&infos)?;
@@ -140,7 +106,7 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         BlobStore::open(blob_dir.clone())
             .with_context(|| format!("blob directory {}", blob_dir.display()))?,
     );
-    let services = build(&args.services, &context, &blobs, &public_url);
+    let services = services(&args.services, &context, &blobs, &public_url);
     let state = AppState::new(services.clone(), config.server.clone())?;
 
     let mut registrars = Vec::new();

@@ -202,7 +202,7 @@ struct CatalogueAction<'a> {
 /// `gofed system catalogue`: every action of every service, generated from the code.
 pub fn catalogue(system: &SystemArgs, args: &FormatArgs) -> anyhow::Result<ExitCode> {
     let config = crate::scenario::config(system)?;
-    let services = crate::serve::catalogue(&config);
+    let services = crate::serve::describe(&gofed_services::SERVICE_NAMES, &config);
     let actions: Vec<CatalogueAction> = services
         .iter()
         .flat_map(|service| {
