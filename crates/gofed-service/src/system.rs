@@ -373,32 +373,37 @@ impl System {
     pub async fn fetch(&self, file: &FileRef) -> Result<bytes::Bytes, SystemError> {
         let mut last = None;
         if let Some(origin) = &file.origin {
-            match Client::new(origin, &self.client_config) {
-                Ok(client) => match client.download_bytes(&file.sha256).await {
-                    Ok(bytes) => return Ok(bytes),
-                    Err(err) => last = Some(err),
-                },
+            let downloaded = match self.endpoint(origin) {
+                Ok(endpoint) => endpoint.client.download_bytes(&file.sha256).await,
+                Err(err) => Err(err),
+            };
+            match downloaded {
+                Ok(bytes) => return Ok(bytes),
                 Err(err) => last = Some(err),
             }
         }
-        if self.registry.is_some()
-            || matches!(self.config.placement_of(FILESTORAGE), Placement::Fixed(_))
-        {
-            for endpoint in self.endpoints_of(FILESTORAGE, true).await? {
-                if Some(&endpoint.address) == file.origin.as_ref() {
-                    continue;
-                }
-                match endpoint.client.download_bytes(&file.sha256).await {
-                    Ok(bytes) => return Ok(bytes),
-                    Err(err) => last = Some(err),
-                }
+        let others = match self.endpoints_of(FILESTORAGE, true).await {
+            Ok(others) => others,
+            // No registry (or it failed): the origin's error says more, when there is one.
+            Err(err) => match last {
+                Some(last) => return Err(SystemError::Remote(last)),
+                None => return Err(err),
+            },
+        };
+        for endpoint in others {
+            if Some(&endpoint.address) == file.origin.as_ref() {
+                continue;
+            }
+            match endpoint.client.download_bytes(&file.sha256).await {
+                Ok(bytes) => return Ok(bytes),
+                Err(err) => last = Some(err),
             }
         }
         match last {
             Some(err) => Err(SystemError::Remote(err)),
             None => Err(SystemError::NoInstance {
                 service: FILESTORAGE.to_owned(),
-                placement: "no origin and no registry".to_owned(),
+                placement: self.config.placement_of(FILESTORAGE).to_string(),
             }),
         }
     }
@@ -409,6 +414,23 @@ impl System {
             .iter()
             .map(|(address, e)| (address.clone(), e.calls.load(Ordering::Relaxed)))
             .collect()
+    }
+
+    /// The endpoint at `address`, made once and shared by every lookup (its client keeps its connections).
+    fn endpoint(&self, address: &str) -> Result<Arc<Endpoint>, ClientError> {
+        let mut known = lock(&self.endpoints);
+        if let Some(endpoint) = known.get(address) {
+            return Ok(Arc::clone(endpoint));
+        }
+        let endpoint = Arc::new(Endpoint {
+            address: address.to_owned(),
+            client: Client::new(address, &self.client_config)?,
+            outstanding: AtomicUsize::new(0),
+            calls: AtomicU64::new(0),
+            down_until: Mutex::new(None),
+        });
+        known.insert(address.to_owned(), Arc::clone(&endpoint));
+        Ok(endpoint)
     }
 
     /// Run `op` on the best instance of `service`, retrying on others after transport failures.
@@ -545,27 +567,11 @@ impl System {
                 instances.into_iter().map(|i| i.address).collect()
             }
         };
-        let mut endpoints = Vec::with_capacity(addresses.len());
-        {
-            let mut known = lock(&self.endpoints);
-            for address in addresses {
-                if let Some(endpoint) = known.get(&address) {
-                    endpoints.push(Arc::clone(endpoint));
-                    continue;
-                }
-                let client =
-                    Client::new(&address, &self.client_config).map_err(SystemError::Remote)?;
-                let endpoint = Arc::new(Endpoint {
-                    address: address.clone(),
-                    client,
-                    outstanding: AtomicUsize::new(0),
-                    calls: AtomicU64::new(0),
-                    down_until: Mutex::new(None),
-                });
-                known.insert(address, Arc::clone(&endpoint));
-                endpoints.push(endpoint);
-            }
-        }
+        let endpoints = addresses
+            .iter()
+            .map(|address| self.endpoint(address))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(SystemError::Remote)?;
         lock(&self.pools).insert(
             service.to_owned(),
             Pool {
