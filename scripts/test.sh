@@ -25,6 +25,8 @@
 #                    gofed apidiff vs x/exp/apidiff
 #   std-summary      scripts/gen-std-summary.sh --check: the embedded std
 #                    summary is reproducible and round-trips
+#   template-go1.27  scripts/oracle-template.sh: gofed packages -f TEMPLATE vs
+#                    go list -e -f TEMPLATE ./... on the Go 1.27.3 std
 #   golist-ctx-*     the same on the Go 1.27.3 std for windows/amd64,
 #                    linux/386 and freebsd/riscv64 without cgo, darwin/arm64
 #                    with cgo
@@ -181,6 +183,13 @@ conformance() {
     run_step std-summary env GOFED="$gofed" "$REPO/scripts/gen-std-summary.sh" --check "$GO127"
   else
     skip_step std-summary "$why"
+  fi
+  # go list -f templates: gofed packages -f on the Go 1.27.3 standard library
+  # gives go list's output byte for byte.
+  if why=$(have_corpus go1.27); then
+    run_step template-go1.27 "$REPO/scripts/oracle-template.sh" go1.27 "$GO127/src" "$GO127"
+  else
+    skip_step template-go1.27 "$why"
   fi
   # Other build contexts on the Go 1.27.3 standard library (GOOS/GOARCH/cgo
   # decide the file sets and the packages listed).

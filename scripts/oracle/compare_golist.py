@@ -6,8 +6,9 @@ Usage:
                     [--golist-errors ERRORS.jsonl] [--known FILE] [--summary FILE] [--limit 50]
 
 GOLIST.jsonl: golist.sh's output (one JSON object per line, "dir" relative to
-ROOT). GOFED.json: a JSON array of packages with go list's field names ("Dir"
-absolute, "ImportPath", "Name", "GoFiles", ...; empty lists may be omitted).
+ROOT). GOFED.json: a stream of JSON objects as `go list -json` prints them (or a
+JSON array) with go list's field names ("Dir" absolute, "ImportPath", "Name",
+"GoFiles", ...; empty lists may be omitted).
 ERRORS.jsonl: golist.sh's GOLIST_ERRORS file.
 
 Checks (the CHECK column of known-differences.txt; KEY is the package
@@ -46,6 +47,25 @@ FIELDS = [
     ("XTestImports", "xtest_imports"),
 ]
 GOLIST_CHECKS = ["missing", "extra", "duplicate", "Error"] + [f for f, _ in FIELDS]
+
+
+def load_stream(path):
+    """The packages of `gofed packages --format json`: a stream of JSON objects as
+    `go list -json` prints them (a JSON array is accepted too)."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    dec = json.JSONDecoder()
+    out, i, n = [], 0, len(text)
+    while True:
+        while i < n and text[i].isspace():
+            i += 1
+        if i >= n:
+            break
+        obj, i = dec.raw_decode(text, i)
+        out.append(obj)
+    if len(out) == 1 and isinstance(out[0], list):
+        return out[0]
+    return out
 
 
 def list_diff(a, b):
@@ -100,10 +120,7 @@ def main():
                         go_err[(o["dir"], o["import_path"])] = o["error"]
 
     try:
-        with open(args.gofed, encoding="utf-8") as f:
-            fed_list = json.load(f)
-        if not isinstance(fed_list, list):
-            raise ValueError("not a JSON array")
+        fed_list = load_stream(args.gofed)
     except (ValueError, OSError) as e:
         print("compare_golist: cannot read gofed output %s: %s" % (args.gofed, e), file=sys.stderr)
         sys.exit(2)

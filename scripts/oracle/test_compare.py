@@ -178,6 +178,15 @@ class CompareGolist(unittest.TestCase):
         self.assertEqual(rc, 0, out + err)
         self.assertRegex(out, r"fields compared\s+18\n")
 
+    def test_agreement_on_a_stream(self):
+        # `gofed packages --format json` prints go list -json's stream of indented objects.
+        f = self.t.write("fed.json", "".join(json.dumps(p, indent="\t") + "\n" for p in self.fed))
+        k = self.t.write("known.txt", "")
+        rc, out, err = run("compare_golist.py", "--suite", "s", "--root", self.root, "--golist", self.golist,
+                           "--golist-errors", self.errors, "--gofed", f, "--known", k)
+        self.assertEqual(rc, 0, out + err)
+        self.assertRegex(out, r"gofed packages\s+2\n")
+
     def test_differences(self):
         fed = json.loads(json.dumps(self.fed))
         fed[0]["Imports"] = ["os", "fmt"]

@@ -232,13 +232,26 @@ fn parse_go_version(s: &str) -> Result<u32, String> {
 
 #[derive(Debug, Args)]
 pub struct PackagesArgs {
-    /// A directory holding Go code.
-    pub source: PathBuf,
+    /// The tree (a directory; default `.`), then package patterns read in it as `go list`
+    /// reads them (default `./...`): `./...`, `./sub/...`, `./sub`, `example.com/x/...`,
+    /// `std`. The first argument is a pattern, not the tree, when it is written as one
+    /// (`./x`, `../x`, `...`) or is not a directory.
+    #[arg(value_name = "SOURCE|PATTERN")]
+    pub args: Vec<String>,
     #[command(flatten)]
     pub context: ContextArgs,
-    /// Output format.
+    /// Output format: text (import paths) or json (`go list -json`'s stream of objects).
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Print each package with a Go text/template, as `go list -f` (the fields of --format
+    /// json; `join`, `range`, `if`, `printf`, ...).
+    #[arg(
+        short = 'f',
+        long = "template",
+        value_name = "TEMPLATE",
+        conflicts_with = "format"
+    )]
+    pub template: Option<String>,
 }
 
 #[derive(Debug, Args)]

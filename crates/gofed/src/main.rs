@@ -8,6 +8,7 @@ mod packages;
 mod scenario;
 mod serve;
 mod system;
+mod template;
 
 use std::process::ExitCode;
 

@@ -4,15 +4,25 @@ mod common;
 
 use std::path::Path;
 
-use common::{gofed, success_json, write};
+use common::{gofed, write};
 
 fn packages_json(dir: &Path) -> serde_json::Value {
-    success_json(&gofed(&[
-        "packages",
-        dir.to_str().unwrap(),
-        "--format",
-        "json",
-    ]))
+    let out = gofed(&["packages", dir.to_str().unwrap(), "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json_stream(&out.stdout)
+}
+
+/// The objects of `go list -json`'s output format, as one array.
+fn json_stream(stdout: &[u8]) -> serde_json::Value {
+    serde_json::Deserializer::from_slice(stdout)
+        .into_iter::<serde_json::Value>()
+        .collect::<Result<Vec<_>, _>>()
+        .map(serde_json::Value::Array)
+        .expect("stdout is a stream of JSON objects")
 }
 
 fn package<'a>(pkgs: &'a serde_json::Value, import_path: &str) -> &'a serde_json::Value {
@@ -117,11 +127,18 @@ fn broken_files_are_reported_and_the_rest_is_analysed() {
         invalid.contains(&"empty.go") && invalid.contains(&"bom_only.go"),
         "invalid: {invalid:?}"
     );
-    let err = bad["Error"]["Err"].as_str().unwrap();
+    // As go list: the position (file relative to the tree) apart from the message.
+    let pos = bad["Error"]["Pos"].as_str().unwrap();
     assert!(
-        err.contains("bom_only.go") || err.contains("empty.go"),
-        "error: {err}"
+        pos.starts_with("bad/bom_only.go:") || pos.starts_with("bad/empty.go:"),
+        "error: {}",
+        bad["Error"]
     );
+    assert_eq!(
+        bad["Error"]["ImportStack"],
+        serde_json::json!(["example.com/m/bad"])
+    );
+    assert_eq!(bad["Incomplete"], true);
 
     // The full parser on every file: one verdict per file, nesting limits instead of crashes.
     let files: Vec<String> = std::fs::read_dir(root.join("bad"))
@@ -196,7 +213,7 @@ fn a_huge_generated_file_is_analysed() {
         "example.com/big",
     ]);
     assert!(out.status.success());
-    let pkgs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pkgs = json_stream(&out.stdout);
     let big = package(&pkgs, "example.com/big");
     assert_eq!(big["Imports"], serde_json::json!(["errors", "unicode"]));
     assert_eq!(big["GoFiles"], serde_json::json!(["big.go", "small.go"]));
