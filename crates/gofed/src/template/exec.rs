@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 
 use crate::template::format::{go_quote, sprint, sprint_action, sprint_value, sprintf, sprintln};
 use crate::template::parse::{Arg, Branch, Command, Node, Number, Pipe, Template};
-use crate::template::{TemplateError, Ty};
+use crate::template::{with_stack, TemplateError, Ty};
 
 /// A value during execution: Go's `reflect.Value`, either invalid (no value: a missing map
 /// key, an untyped nil) or a JSON value with its Go type.
@@ -238,6 +238,10 @@ impl<'t, 'd> State<'t, 'd, '_> {
     }
 
     fn walk(&mut self, dot: &Val<'d>, node: &'t Node) -> EResult<()> {
+        with_stack(|| self.walk_node(dot, node))
+    }
+
+    fn walk_node(&mut self, dot: &Val<'d>, node: &'t Node) -> EResult<()> {
         self.at = Some(At::Node(node));
         match node {
             Node::Text(text) => {
@@ -378,6 +382,10 @@ impl<'t, 'd> State<'t, 'd, '_> {
     }
 
     fn eval_pipeline(&mut self, dot: &Val<'d>, pipe: &'t Pipe) -> EResult<Val<'d>> {
+        with_stack(|| self.eval_pipeline_inner(dot, pipe))
+    }
+
+    fn eval_pipeline_inner(&mut self, dot: &Val<'d>, pipe: &'t Pipe) -> EResult<Val<'d>> {
         self.at = Some(At::Pipe(pipe));
         let mut value = None;
         for cmd in &pipe.cmds {

@@ -100,6 +100,7 @@ pub(crate) fn lex(input: &str) -> Vec<Item> {
         start: 0,
         paren_depth: 0,
         items: Vec::new(),
+        counted: (0, 1),
     };
     lexer.run();
     // The parser may look a few items past the end: it sees the final item again.
@@ -115,6 +116,8 @@ struct Lexer<'a> {
     start: usize,
     paren_depth: usize,
     items: Vec<Item>,
+    /// A position and its line, where counting newlines resumes (items come in order).
+    counted: (usize, usize),
 }
 
 enum State {
@@ -149,8 +152,17 @@ fn trim_space_chars(c: char) -> bool {
 }
 
 impl Lexer<'_> {
-    fn line_at(&self, pos: usize) -> usize {
-        1 + self.input[..pos].bytes().filter(|&b| b == b'\n').count()
+    fn line_at(&mut self, pos: usize) -> usize {
+        let (mut from, mut line) = self.counted;
+        if pos < from {
+            (from, line) = (0, 1);
+        }
+        line += self.input.as_bytes()[from..pos]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.counted = (pos, line);
+        line
     }
 
     fn emit(&mut self, kind: ItemKind) {

@@ -129,5 +129,11 @@ impl Ty {
     }
 }
 
+/// Runs `f` with enough stack for deep nesting: Go's templates nest `{{if}}`s without a limit
+/// (goroutine stacks grow), and parentheses up to 10,000 levels.
+pub(crate) fn with_stack<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, f)
+}
+
 #[cfg(test)]
 mod tests;

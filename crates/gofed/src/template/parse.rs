@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::template::format::{go_quote, go_unquote, go_unquote_char};
 use crate::template::lex::{lex, Item, ItemKind};
-use crate::template::TemplateError;
+use crate::template::{with_stack, TemplateError};
 
 /// A parsed template.
 #[derive(Debug)]
@@ -178,6 +178,12 @@ impl fmt::Display for Command {
 
 impl fmt::Display for Pipe {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        with_stack(|| self.write_to(f))
+    }
+}
+
+impl Pipe {
+    fn write_to(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.decl.is_empty() {
             f.write_str(&self.decl.join(", "))?;
             f.write_str(if self.is_assign { " = " } else { " := " })?;
@@ -198,6 +204,12 @@ fn write_list(f: &mut fmt::Formatter<'_>, list: &[Node]) -> fmt::Result {
 
 impl fmt::Display for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        with_stack(|| self.write_to(f))
+    }
+}
+
+impl Node {
+    fn write_to(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (keyword, branch) = match self {
             Node::Text(text) => return write!(f, "{}", go_quote(text)),
             Node::Action(pipe) => return write!(f, "{{{{{pipe}}}}}"),
@@ -214,6 +226,36 @@ impl fmt::Display for Node {
             write_list(f, else_list)?;
         }
         f.write_str("{{end}}")
+    }
+}
+
+// A deeply nested tree dropped recursively could overflow the stack (Go nests `{{if}}`s
+// without a limit): children are moved to a work list and dropped one level at a time.
+impl Drop for Branch {
+    fn drop(&mut self) {
+        let mut work: Vec<Node> = std::mem::take(&mut self.list);
+        work.extend(self.else_list.take().into_iter().flatten());
+        while let Some(mut node) = work.pop() {
+            if let Node::If(branch) | Node::Range(branch) | Node::With(branch) = &mut node {
+                work.append(&mut branch.list);
+                work.extend(branch.else_list.take().into_iter().flatten());
+            }
+        }
+    }
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        let mut work: Vec<Arg> = self.cmds.drain(..).flat_map(|cmd| cmd.args).collect();
+        while let Some(mut arg) = work.pop() {
+            match &mut arg {
+                Arg::Pipe(pipe) => work.extend(pipe.cmds.drain(..).flat_map(|cmd| cmd.args)),
+                Arg::Chain { node, .. } => {
+                    work.push(std::mem::replace(node.as_mut(), Arg::Dot { pos: 0 }));
+                }
+                _ => {}
+            }
+        }
     }
 }
 
@@ -365,6 +407,10 @@ impl Parser<'_> {
     }
 
     fn text_or_action(&mut self) -> PResult<Parsed> {
+        with_stack(|| self.text_or_action_inner())
+    }
+
+    fn text_or_action_inner(&mut self) -> PResult<Parsed> {
         let item = self.next_non_space();
         match item.kind {
             ItemKind::Text => Ok(Parsed::Node(Node::Text(item.val))),
@@ -704,7 +750,8 @@ impl Parser<'_> {
                     return self.error("max expression depth exceeded");
                 }
                 self.stack_depth += 1;
-                let pipe = self.pipeline("parenthesized pipeline", ItemKind::RightParen);
+                let pipe =
+                    with_stack(|| self.pipeline("parenthesized pipeline", ItemKind::RightParen));
                 self.stack_depth -= 1;
                 Arg::Pipe(Box::new(pipe?))
             }

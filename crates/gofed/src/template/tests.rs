@@ -244,3 +244,19 @@ fn what_gofed_does_not_support_is_an_error_that_says_so() {
         ),
     ]);
 }
+
+#[test]
+fn deep_nesting_does_not_overflow_the_stack() {
+    let n = 5000;
+    let ifs = format!("{}x{}", "{{if 1}}".repeat(n), "{{end}}".repeat(n));
+    assert_eq!(run(&ifs), "x");
+    let parens = format!("{{{{{}.Name{}}}}}", "(".repeat(n), ")".repeat(n));
+    assert_eq!(run(&parens), "deep");
+    // Go's limit on parentheses.
+    let n = 10_001;
+    let parens = format!("{{{{{}.Name{}}}}}", "(".repeat(n), ")".repeat(n));
+    assert_eq!(
+        run(&parens),
+        "template: main:1: max expression depth exceeded"
+    );
+}
