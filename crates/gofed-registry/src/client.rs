@@ -8,8 +8,8 @@ use axum::body::Bytes;
 use reqwest::{Method, StatusCode};
 
 use crate::instance::{check_instance_id, normalize_name};
-use crate::server::{ErrorBody, InstanceList};
-use crate::{Instance, Registry, RegistryError};
+use crate::server::ErrorBody;
+use crate::{Instance, Registry, RegistryError, MAX_ANSWER_BYTES};
 
 /// Time limit of one request, unless the client is built with [`HttpRegistry::with_client`].
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -17,7 +17,9 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// A [`Registry`] served by a gofed registry server (see [`crate::RegistryServer`]).
 ///
 /// Names and ids are checked before any request is sent. A heartbeat that the server answers
-/// with 404 `instance_not_found` returns [`RegistryError::NotFound`].
+/// with 404 `instance_not_found` returns [`RegistryError::NotFound`]. Answers over
+/// [`MAX_ANSWER_BYTES`] are an error; listed entries that are not valid instances (an address
+/// clients cannot use, say) are skipped with a warning.
 #[derive(Clone, Debug)]
 pub struct HttpRegistry {
     base: String,
@@ -69,7 +71,7 @@ impl HttpRegistry {
         };
         let resp = req.send().await.map_err(transport)?;
         let status = resp.status();
-        let bytes = resp.bytes().await.map_err(transport)?;
+        let bytes = read_answer(resp, &url).await?;
         Ok((url, status, bytes))
     }
 
@@ -93,13 +95,71 @@ impl HttpRegistry {
         if !status.is_success() {
             return Err(error_answer(url, status, &bytes));
         }
-        serde_json::from_slice::<InstanceList>(&bytes)
-            .map(|list| list.instances)
-            .map_err(|err| RegistryError::Decode {
-                url,
+        let list = serde_json::from_slice::<RawInstanceList>(&bytes).map_err(|err| {
+            RegistryError::Decode {
+                url: url.clone(),
                 reason: err.to_string(),
-            })
+            }
+        })?;
+        Ok(valid_instances(&url, list.instances))
     }
+}
+
+/// A list answer whose entries are decoded one by one, so that one bad entry costs only itself.
+#[derive(serde::Deserialize)]
+struct RawInstanceList {
+    instances: Vec<serde_json::Value>,
+}
+
+/// The entries that are valid instances; the others are logged and skipped (an older or foreign
+/// registry may hold them, and one must not break the lookup of every other instance).
+fn valid_instances(url: &str, entries: Vec<serde_json::Value>) -> Vec<Instance> {
+    let mut instances = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let checked = serde_json::from_value::<Instance>(entry)
+            .map_err(|err| err.to_string())
+            .and_then(|instance| instance.normalized().map_err(|err| err.to_string()));
+        match checked {
+            Ok(instance) => instances.push(instance),
+            Err(reason) => {
+                tracing::warn!(%url, %reason, "skipping a listed entry that is not a usable instance");
+            }
+        }
+    }
+    instances
+}
+
+/// The body of `resp`, at most [`MAX_ANSWER_BYTES`]: a registry (or something posing as one) that
+/// answers more is an error, not unbounded memory.
+pub(crate) async fn read_answer(
+    mut resp: reqwest::Response,
+    url: &str,
+) -> Result<Bytes, RegistryError> {
+    let too_large = || RegistryError::Decode {
+        url: url.to_owned(),
+        reason: format!("the answer is over {MAX_ANSWER_BYTES} bytes"),
+    };
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|source| RegistryError::Transport {
+            url: url.to_owned(),
+            source,
+        })?
+    {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(body))
 }
 
 fn error_answer(url: String, status: StatusCode, bytes: &[u8]) -> RegistryError {

@@ -24,10 +24,21 @@ pub enum RegistryError {
     InvalidInput {
         /// What was checked (`service name`, `instance id`, ...).
         what: &'static str,
-        /// The rejected value, as given.
+        /// The rejected value as given (its first 160 bytes when longer).
         value: String,
         /// Why it was rejected.
         reason: &'static str,
+    },
+    /// A new instance would exceed the registry's bounds (see [`crate::Limits`]). HTTP: 409 with code
+    /// `limit_exceeded`.
+    #[error(
+        "{scope} already has {limit} instances, the most allowed: deregister some, or wait until dead ones expire"
+    )]
+    LimitExceeded {
+        /// `service `NAME`` or `the registry`.
+        scope: String,
+        /// The bound reached.
+        limit: usize,
     },
     /// The registry server could not listen on its address.
     #[error("cannot bind the registry server to {address}")]
@@ -81,11 +92,45 @@ impl RegistryError {
     }
 
     pub(crate) fn invalid(what: &'static str, value: &str, reason: &'static str) -> Self {
+        // The value may be a 16 KB string sent to fill logs: its start says enough.
+        const SHOWN: usize = 160;
+        let value = if value.len() > SHOWN {
+            let mut end = SHOWN;
+            while !value.is_char_boundary(end) {
+                end -= 1;
+            }
+            format!("{}...", &value[..end])
+        } else {
+            value.to_owned()
+        };
         RegistryError::InvalidInput {
             what,
-            value: value.to_owned(),
+            value,
             reason,
         }
+    }
+
+    /// The JSON field of an [`Instance`](crate::Instance) that an
+    /// [`RegistryError::InvalidInput`] is about (`address`, `version`, ...), if any.
+    pub fn field(&self) -> Option<&'static str> {
+        let RegistryError::InvalidInput { what, .. } = self else {
+            return None;
+        };
+        match *what {
+            "service name" => Some("name"),
+            "instance id" => Some("instance_id"),
+            "address" => Some("address"),
+            "version" => Some("version"),
+            "action name" | "action list" => Some("actions"),
+            "ttl" => Some("ttl_ms"),
+            _ => None,
+        }
+    }
+
+    /// True when the registry could not be reached at all (connection refused, no route, connect
+    /// timeout): usually no registry runs at the configured address.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, RegistryError::Transport { source, .. } if source.is_connect())
     }
 
     /// True when the registry does not know the instance (see [`RegistryError::NotFound`]).

@@ -24,8 +24,9 @@ use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::client::read_answer;
 use crate::instance::{check_instance_id, normalize_name};
-use crate::{Instance, Registry, RegistryError};
+use crate::{Instance, Limits, Registry, RegistryError};
 
 /// The default etcd endpoint.
 pub const DEFAULT_ETCD_ENDPOINT: &str = "http://127.0.0.1:2379";
@@ -62,6 +63,7 @@ pub struct EtcdRegistry {
     endpoint: String,
     prefix: String,
     client: reqwest::Client,
+    limits: Limits,
 }
 
 impl EtcdRegistry {
@@ -83,7 +85,15 @@ impl EtcdRegistry {
             endpoint: config.endpoint.trim_end_matches('/').to_owned(),
             prefix,
             client,
+            limits: Limits::default(),
         })
+    }
+
+    /// The same registry, registering new instances only within `limits` (default:
+    /// [`Limits::default`]). Keys under the prefix that others wrote count too.
+    pub fn with_limits(mut self, limits: Limits) -> EtcdRegistry {
+        self.limits = limits;
+        self
     }
 
     fn key(&self, name: &str, instance_id: &str) -> String {
@@ -110,7 +120,7 @@ impl EtcdRegistry {
             .await
             .map_err(transport)?;
         let status = resp.status();
-        let bytes = resp.bytes().await.map_err(transport)?;
+        let bytes = read_answer(resp, &url).await?;
         if !status.is_success() {
             let (code, message) = match serde_json::from_slice::<GatewayError>(&bytes) {
                 Ok(err) => (err.code.to_string(), err.message),
@@ -147,12 +157,29 @@ impl EtcdRegistry {
         let req = RangeRequest {
             key: BASE64.encode(key),
             range_end: range_end.map(|end| BASE64.encode(end)),
+            count_only: false,
         };
         let resp: RangeResponse = self.call("/v3/kv/range", &req).await?;
         Ok(resp.kvs)
     }
 
-    /// The instances stored under `prefix`; values that are not instances are skipped (logged).
+    /// How many keys start with `prefix` (etcd counts them; no value is sent).
+    async fn count(&self, prefix: &str) -> Result<usize, RegistryError> {
+        let req = RangeRequest {
+            key: BASE64.encode(prefix),
+            range_end: Some(BASE64.encode(prefix_end(prefix))),
+            count_only: true,
+        };
+        let resp: RangeResponse = self.call("/v3/kv/range", &req).await?;
+        Ok(resp
+            .count
+            .as_deref()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// The instances stored under `prefix`; values that are not valid instances (others may write
+    /// under the prefix: junk, an address clients cannot use) are skipped (logged).
     async fn range_instances(&self, prefix: &str) -> Result<Vec<Instance>, RegistryError> {
         let kvs = self.range(prefix, Some(&prefix_end(prefix))).await?;
         let mut instances = Vec::with_capacity(kvs.len());
@@ -196,6 +223,15 @@ impl Registry for EtcdRegistry {
         let instance = instance.normalized()?;
         let key = self.key(&instance.name, &instance.instance_id);
         let previous = self.lease_of(&key).await?;
+        if previous.is_none() {
+            // Counted, then written: concurrent registrations may overshoot by a few, which the
+            // bound tolerates (it is there against thousands).
+            let n_of_name = self
+                .count(&format!("{}{}/", self.prefix, instance.name))
+                .await?;
+            let n_total = self.count(&self.prefix).await?;
+            self.limits.check_new(&instance.name, n_of_name, n_total)?;
+        }
         let ttl_secs = i64::try_from(instance.ttl.as_millis().div_ceil(1000))
             .unwrap_or(i64::MAX)
             .max(1);
@@ -285,6 +321,7 @@ impl Registry for EtcdRegistry {
             let req = RangeRequest {
                 key: BASE64.encode(&key),
                 range_end: None,
+                count_only: false,
             };
             self.call::<_, serde_json::Value>("/v3/kv/deleterange", &req)
                 .await?;
@@ -319,12 +356,17 @@ struct RangeRequest {
     key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     range_end: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    count_only: bool,
 }
 
 #[derive(Deserialize)]
 struct RangeResponse {
     #[serde(default)]
     kvs: Vec<Kv>,
+    /// The number of keys in the range, a decimal string (absent when 0).
+    #[serde(default)]
+    count: Option<String>,
 }
 
 #[derive(Deserialize)]

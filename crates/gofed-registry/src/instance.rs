@@ -15,9 +15,15 @@ pub const MIN_TTL: Duration = Duration::from_millis(50);
 /// Longest TTL a registry accepts.
 pub const MAX_TTL: Duration = Duration::from_secs(3600);
 
-const MAX_NAME_LEN: usize = 128;
-const MAX_ADDRESS_LEN: usize = 512;
-const MAX_ACTIONS: usize = 1024;
+/// Longest service name, instance id, version and action name, in bytes.
+pub const MAX_NAME_LEN: usize = 128;
+/// Longest address, in bytes.
+pub const MAX_ADDRESS_LEN: usize = 512;
+/// Most actions one instance may list.
+pub const MAX_ACTIONS: usize = 256;
+/// Most bytes of action names one instance may list, all names together: with the other bounds, one
+/// registration holds at most about 10 KB, so a full registry stays within tens of megabytes.
+pub const MAX_ACTIONS_BYTES: usize = 8 * 1024;
 
 /// One running instance of a service, as registered.
 ///
@@ -87,20 +93,7 @@ impl Instance {
     pub fn normalized(mut self) -> Result<Instance, RegistryError> {
         self.name = normalize_name(&self.name)?;
         check_instance_id(&self.instance_id)?;
-        if self.address.is_empty() || self.address.len() > MAX_ADDRESS_LEN {
-            return Err(RegistryError::invalid(
-                "address",
-                &self.address,
-                "must be 1 to 512 bytes",
-            ));
-        }
-        if self.address.chars().any(char::is_control) {
-            return Err(RegistryError::invalid(
-                "address",
-                &self.address,
-                "contains a control character",
-            ));
-        }
+        check_address(&self.address)?;
         if self.version.len() > MAX_NAME_LEN {
             return Err(RegistryError::invalid(
                 "version",
@@ -111,8 +104,16 @@ impl Instance {
         if self.actions.len() > MAX_ACTIONS {
             return Err(RegistryError::invalid(
                 "action list",
-                &self.actions.len().to_string(),
-                "more than 1024 actions",
+                &format!("{} actions", self.actions.len()),
+                "more than 256 actions",
+            ));
+        }
+        let n_action_bytes: usize = self.actions.iter().map(String::len).sum();
+        if n_action_bytes > MAX_ACTIONS_BYTES {
+            return Err(RegistryError::invalid(
+                "action list",
+                &format!("{n_action_bytes} bytes of names"),
+                "more than 8192 bytes of action names",
             ));
         }
         for action in &self.actions {
@@ -127,6 +128,40 @@ impl Instance {
         }
         Ok(self)
     }
+}
+
+/// Checks an instance's address: an absolute `http` or `https` base URL with a host and nothing after
+/// it (no path but `/`, no query, fragment or user info), which is what every client turns into a
+/// request URL. Whatever else a registration carries, one instance with an address clients cannot use
+/// must not be stored, since every client of the service would meet it.
+pub fn check_address(address: &str) -> Result<(), RegistryError> {
+    let invalid = |reason| Err(RegistryError::invalid("address", address, reason));
+    if address.is_empty() || address.len() > MAX_ADDRESS_LEN {
+        return invalid("must be 1 to 512 bytes");
+    }
+    if address.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return invalid("contains a control or white-space character");
+    }
+    let lower = address.get(..8).unwrap_or(address).to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        return invalid("must be an http:// or https:// URL such as http://127.0.0.1:8811");
+    }
+    let Ok(url) = reqwest::Url::parse(address) else {
+        return invalid("is not a valid URL");
+    };
+    if url.host_str().is_none_or(str::is_empty) {
+        return invalid("has no host");
+    }
+    if url.port() == Some(0) {
+        return invalid("has port 0");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return invalid("must not contain user info");
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return invalid("must be a base URL without a path, query or fragment");
+    }
+    Ok(())
 }
 
 /// Checks a service name and returns it lower-cased: the form registries store and compare.

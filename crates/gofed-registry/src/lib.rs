@@ -67,6 +67,13 @@
 //! - Names and instance ids are checked (ASCII letters, digits, `-`, `_`, `.`; at most 128 bytes)
 //!   before they reach a map, a URL or an etcd key, so they never need escaping and never contain
 //!   `/`.
+//! - An address is an `http`/`https` base URL with a host and nothing after it ([`check_address`]):
+//!   a registration that clients could not call is refused, and an entry that is not a valid
+//!   instance (an etcd key written by others, an older registry) is skipped by `lookup` and `list`,
+//!   with a warning, so it never breaks the other instances of its service.
+//! - Everything is bounded: field sizes ([`MAX_NAME_LEN`], [`MAX_ADDRESS_LEN`], [`MAX_ACTIONS`],
+//!   [`MAX_ACTIONS_BYTES`]), instances per name and in all ([`Limits`]), the server's request body
+//!   ([`MAX_REQUEST_BYTES`]) and every answer a client reads ([`MAX_ANSWER_BYTES`]).
 //! - `lookup` and `list` never return an instance whose TTL has passed (etcd: once etcd has
 //!   expired its lease, within 0.5 s of the TTL).
 //! - `register` of an existing name and id replaces it; `deregister` of an unknown instance
@@ -81,6 +88,7 @@ mod connect;
 mod error;
 pub mod etcd;
 mod instance;
+mod limit;
 mod memory;
 mod registrar;
 pub mod server;
@@ -92,8 +100,10 @@ pub use crate::connect::connect;
 pub use crate::error::RegistryError;
 pub use crate::etcd::{EtcdConfig, EtcdRegistry};
 pub use crate::instance::{
-    check_instance_id, normalize_name, Instance, DEFAULT_HEARTBEAT, DEFAULT_TTL, MAX_TTL, MIN_TTL,
+    check_address, check_instance_id, normalize_name, Instance, DEFAULT_HEARTBEAT, DEFAULT_TTL,
+    MAX_ACTIONS, MAX_ACTIONS_BYTES, MAX_ADDRESS_LEN, MAX_NAME_LEN, MAX_TTL, MIN_TTL,
 };
+pub use crate::limit::{Limits, MAX_ANSWER_BYTES, MAX_REQUEST_BYTES};
 pub use crate::memory::MemoryRegistry;
 pub use crate::registrar::{HeartbeatConfig, Registrar};
 pub use crate::server::{RegistryServer, ServerConfig, ServerHandle, DEFAULT_ADDRESS};

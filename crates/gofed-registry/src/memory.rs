@@ -7,17 +7,18 @@ use std::time::Instant;
 use async_trait::async_trait;
 
 use crate::instance::{check_instance_id, normalize_name};
-use crate::{Instance, Registry, RegistryError};
+use crate::{Instance, Limits, Registry, RegistryError};
 
 /// A registry held in this process's memory.
 ///
 /// Pruning is lazy: every operation first drops the instances whose TTL has passed, so a lookup
 /// never returns an expired instance, and no background task is needed. Results are sorted by
 /// name, then instance id. A restart loses everything; the instances' next heartbeats get
-/// [`RegistryError::NotFound`] and register again.
+/// [`RegistryError::NotFound`] and register again. It holds at most what its [`Limits`] allow.
 #[derive(Debug, Default)]
 pub struct MemoryRegistry {
     services: Mutex<BTreeMap<String, BTreeMap<String, Entry>>>,
+    limits: Limits,
 }
 
 #[derive(Debug)]
@@ -29,6 +30,14 @@ struct Entry {
 type Services = BTreeMap<String, BTreeMap<String, Entry>>;
 
 impl MemoryRegistry {
+    /// An empty registry that keeps at most what `limits` allow.
+    pub fn with_limits(limits: Limits) -> MemoryRegistry {
+        MemoryRegistry {
+            services: Mutex::default(),
+            limits,
+        }
+    }
+
     fn with_pruned<T>(&self, f: impl FnOnce(&mut Services, Instant) -> T) -> T {
         // A panic while the lock was held cannot leave the maps half-updated in a way that
         // matters (each operation is one insert or remove), so a poisoned lock is taken over.
@@ -50,6 +59,13 @@ impl Registry for MemoryRegistry {
     async fn register(&self, instance: Instance) -> Result<(), RegistryError> {
         let instance = instance.normalized()?;
         self.with_pruned(|services, now| {
+            let of_name = services.get(&instance.name);
+            let known = of_name.is_some_and(|m| m.contains_key(&instance.instance_id));
+            if !known {
+                let n_total = services.values().map(BTreeMap::len).sum();
+                self.limits
+                    .check_new(&instance.name, of_name.map_or(0, BTreeMap::len), n_total)?;
+            }
             let entry = Entry {
                 expires: now + instance.ttl,
                 instance,
@@ -58,8 +74,8 @@ impl Registry for MemoryRegistry {
                 .entry(entry.instance.name.clone())
                 .or_default()
                 .insert(entry.instance.instance_id.clone(), entry);
-        });
-        Ok(())
+            Ok(())
+        })
     }
 
     async fn heartbeat(&self, name: &str, instance_id: &str) -> Result<(), RegistryError> {

@@ -2,19 +2,24 @@
 //!
 //! | method and path | body | answer |
 //! |---|---|---|
-//! | `POST /v1/registry/instances` | an [`Instance`] | 204; registers or replaces |
+//! | `POST /v1/registry/instances` | an [`Instance`] | 204; registers or replaces; 422 `invalid_input` or 409 `limit_exceeded` |
 //! | `PUT /v1/registry/instances/{name}/{instance_id}/heartbeat` | none | 204, or 404 `instance_not_found` |
 //! | `DELETE /v1/registry/instances/{name}/{instance_id}` | none | 204, also when unknown |
 //! | `GET /v1/registry/instances` | none | 200 `{"instances": [...]}`, every live instance |
 //! | `GET /v1/registry/services/{name}` | none | 200 `{"instances": [...]}`, the live instances of `name` |
 //! | `GET /healthz` | none | 200 `{"status": "ok"}` |
 //!
-//! Errors are JSON, `{"code": "...", "message": "..."}`, with these stable codes:
+//! Errors are JSON, `{"code": "...", "message": "..."}`, plus `"field": "address"` (the
+//! [`Instance`] field at fault) when a registration is refused for one field, with these stable
+//! codes:
 //!
 //! | code | status | meaning |
 //! |---|---|---|
 //! | `instance_not_found` | 404 | heartbeat for an instance the registry does not know: register again |
-//! | `invalid_input` | 400 | a name, id, address or TTL was rejected (see [`RegistryError::InvalidInput`]) |
+//! | `invalid_input` | 422 | a registration's name, id, address, version, actions or TTL was rejected (see [`RegistryError::InvalidInput`]) |
+//! | `invalid_input` | 400 | a name or id in the path was rejected |
+//! | `limit_exceeded` | 409 | the service name or the registry already has the most instances allowed (see [`crate::Limits`]) |
+//! | `body_too_large` | 413 | the request body is over [`crate::MAX_REQUEST_BYTES`] |
 //! | `invalid_json` | 400 | the body is not an [`Instance`] document |
 //! | `not_found` | 404 | no such route |
 //! | `backend_error` | 502 | the registry behind the server failed; details are logged, not sent |
@@ -34,14 +39,11 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::{Instance, Registry, RegistryError};
+use crate::{Instance, Registry, RegistryError, MAX_REQUEST_BYTES};
 
 /// The embedded registry's default address.
 pub const DEFAULT_ADDRESS: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 18811);
-
-/// Largest request body the server reads: an [`Instance`] is far smaller.
-const BODY_LIMIT: usize = 256 * 1024;
 
 /// Configuration of the registry server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +73,9 @@ pub(crate) struct InstanceList {
 pub(crate) struct ErrorBody {
     pub(crate) code: String,
     pub(crate) message: String,
+    /// The [`Instance`] field a refused registration is refused for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) field: Option<String>,
 }
 
 /// The registry's routes over any [`Registry`] (usually a [`crate::MemoryRegistry`]).
@@ -88,7 +93,7 @@ pub fn router(registry: Arc<dyn Registry>) -> Router {
         .route("/v1/registry/services/{name}", get(lookup))
         .route("/healthz", get(healthz))
         .fallback(fallback)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(registry)
 }
 
@@ -187,7 +192,11 @@ async fn register(
     payload: Result<Json<Instance>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Json(instance) = payload.map_err(ApiError::Json)?;
-    registry.register(instance).await?;
+    registry.register(instance).await.map_err(|err| match err {
+        // The document was well-formed JSON; what it says is refused.
+        err @ RegistryError::InvalidInput { .. } => ApiError::Unprocessable(err),
+        err => ApiError::Registry(err),
+    })?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -231,6 +240,8 @@ async fn fallback() -> ApiError {
 /// Everything a handler can answer with besides success.
 enum ApiError {
     Registry(RegistryError),
+    /// A registration's content refused: 422 naming the field.
+    Unprocessable(RegistryError),
     Json(JsonRejection),
     NoRoute,
 }
@@ -243,12 +254,24 @@ impl From<RegistryError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let mut field = None;
         let (status, code, message) = match self {
             ApiError::Registry(err @ RegistryError::NotFound { .. }) => {
                 (StatusCode::NOT_FOUND, "instance_not_found", err.to_string())
             }
             ApiError::Registry(err @ RegistryError::InvalidInput { .. }) => {
                 (StatusCode::BAD_REQUEST, "invalid_input", err.to_string())
+            }
+            ApiError::Unprocessable(err) => {
+                field = err.field().map(str::to_owned);
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_input",
+                    err.to_string(),
+                )
+            }
+            ApiError::Registry(err @ RegistryError::LimitExceeded { .. }) => {
+                (StatusCode::CONFLICT, "limit_exceeded", err.to_string())
             }
             ApiError::Registry(err) => {
                 tracing::error!(error = %err, source = ?std::error::Error::source(&err), "registry backend failed");
@@ -258,6 +281,11 @@ impl IntoResponse for ApiError {
                     "the registry backend failed".to_owned(),
                 )
             }
+            ApiError::Json(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the request body is over {MAX_REQUEST_BYTES} bytes"),
+            ),
             ApiError::Json(rejection) => (
                 StatusCode::BAD_REQUEST,
                 "invalid_json",
@@ -272,6 +300,7 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             code: code.to_owned(),
             message,
+            field,
         };
         (status, Json(body)).into_response()
     }

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use common::Timing;
 use gofed_registry::{
-    HttpRegistry, MemoryRegistry, Registrar, Registry, RegistryError, RegistryServer, ServerConfig,
-    ServerHandle,
+    HttpRegistry, Limits, MemoryRegistry, Registrar, Registry, RegistryError, RegistryServer,
+    ServerConfig, ServerHandle,
 };
 
 const T: Timing = Timing {
@@ -20,9 +20,13 @@ const T: Timing = Timing {
 };
 
 async fn serve_at(address: SocketAddr) -> ServerHandle {
+    serve_with(address, Limits::default()).await
+}
+
+async fn serve_with(address: SocketAddr, limits: Limits) -> ServerHandle {
     RegistryServer::bind(
         &ServerConfig { address },
-        Arc::new(MemoryRegistry::default()),
+        Arc::new(MemoryRegistry::with_limits(limits)),
     )
     .await
     .expect("bind")
@@ -39,6 +43,31 @@ async fn server() -> (ServerHandle, Arc<dyn Registry>) {
 #[tokio::test]
 async fn memory_crud() {
     common::crud(&MemoryRegistry::default(), T).await;
+}
+
+#[tokio::test]
+async fn memory_invalid_fields() {
+    common::invalid_fields(&MemoryRegistry::default(), T).await;
+}
+
+#[tokio::test]
+async fn http_invalid_fields() {
+    let (server, client) = server().await;
+    common::invalid_fields(&*client, T).await;
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test]
+async fn memory_bounded_instances() {
+    common::bounded_instances(&MemoryRegistry::with_limits(common::SMALL_LIMITS), T).await;
+}
+
+#[tokio::test]
+async fn http_bounded_instances() {
+    let server = serve_with("127.0.0.1:0".parse().unwrap(), common::SMALL_LIMITS).await;
+    let client = HttpRegistry::new(&server.url()).expect("client");
+    common::bounded_instances(&client, T).await;
+    server.shutdown().await.expect("shutdown");
 }
 
 #[tokio::test]
@@ -161,15 +190,66 @@ async fn http_errors_are_json_with_codes() {
         .unwrap();
     check(resp, 400, "invalid_json").await;
 
+    // A well-formed registration with a refused field: 422, naming the field.
+    for (body, field) in [
+        (
+            serde_json::json!({
+                "name": "a b", "instance_id": "x", "address": "http://h", "ttl_ms": 1000
+            }),
+            "name",
+        ),
+        (
+            serde_json::json!({
+                "name": "api", "instance_id": "x", "address": "not a url", "ttl_ms": 1000
+            }),
+            "address",
+        ),
+        (
+            serde_json::json!({
+                "name": "api", "instance_id": "x", "address": "http://h:1/p", "ttl_ms": 1000
+            }),
+            "address",
+        ),
+        (
+            serde_json::json!({
+                "name": "api", "instance_id": "x", "address": "http://h", "ttl_ms": 1000,
+                "version": "v".repeat(129)
+            }),
+            "version",
+        ),
+    ] {
+        let resp = http
+            .post(format!("{base}/v1/registry/instances"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 422, "{body}");
+        let answer: serde_json::Value = resp.json().await.expect("a JSON error body");
+        assert_eq!(answer["code"], "invalid_input", "{answer}");
+        assert_eq!(answer["field"], field, "{answer}");
+        let message = answer["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with(&format!(
+                "invalid {}",
+                field.replace("name", "service name")
+            )),
+            "{answer}"
+        );
+    }
+
+    // A body over the bound is refused before it is parsed, whatever its content.
+    let huge = serde_json::json!({
+        "name": "api", "instance_id": "x", "address": "http://h", "ttl_ms": 1000,
+        "actions": (0..2000).map(|i| format!("action_{i:05}")).collect::<Vec<_>>()
+    });
     let resp = http
         .post(format!("{base}/v1/registry/instances"))
-        .json(&serde_json::json!({
-            "name": "a b", "instance_id": "x", "address": "http://h", "ttl_ms": 1000
-        }))
+        .json(&huge)
         .send()
         .await
         .unwrap();
-    check(resp, 400, "invalid_input").await;
+    check(resp, 413, "body_too_large").await;
 
     let resp = http
         .get(format!("{base}/v1/registry/services/a%20b"))
@@ -216,4 +296,64 @@ async fn http_errors_are_json_with_codes() {
         .unwrap();
     assert_eq!(health["status"], "ok");
     server.shutdown().await.expect("shutdown");
+}
+
+/// A peer posing as a registry on a loopback port: it answers every request with `body` (one
+/// connection at a time, `n` connections), as an older registry or a hostile one could; with
+/// `declare_length` false the body has no length and ends when the connection closes.
+fn hostile_registry(body: Vec<u8>, n: usize, declare_length: bool) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(n) {
+            let Ok(mut stream) = stream else { return };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let length = if declare_length {
+                format!("content-length: {}\r\n", body.len())
+            } else {
+                String::new()
+            };
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{length}connection: close\r\n\r\n"
+            );
+            // The client may stop reading early (that is the point of a bound): ignore write errors.
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    url
+}
+
+/// A listed entry that is not a usable instance (an address such as "not a url") is skipped, not
+/// fatal: the lookup returns the other instances.
+#[tokio::test]
+async fn client_skips_unusable_listed_instances() {
+    let body = serde_json::json!({"instances": [
+        {"name": "api", "instance_id": "bad", "address": "not a url", "ttl_ms": 6000},
+        {"name": "api", "instance_id": "junk"},
+        {"name": "api", "instance_id": "good", "address": "http://127.0.0.1:9", "ttl_ms": 6000},
+    ]});
+    let url = hostile_registry(serde_json::to_vec(&body).expect("json"), 1, true);
+    let client = HttpRegistry::new(&url).expect("client");
+    let found = client.lookup("api").await.expect("lookup");
+    let ids: Vec<&str> = found.iter().map(|i| i.instance_id.as_str()).collect();
+    assert_eq!(ids, ["good"]);
+}
+
+/// An answer over the client's bound is an error, whether its length is declared or not (then
+/// reading stops at the bound).
+#[tokio::test]
+async fn client_refuses_an_oversized_answer() {
+    let n_bytes = gofed_registry::MAX_ANSWER_BYTES + 1;
+    for declare_length in [true, false] {
+        let url = hostile_registry(vec![b' '; n_bytes], 1, declare_length);
+        let client = HttpRegistry::new(&url).expect("client");
+        let err = client.list().await.expect_err("too large");
+        assert!(
+            matches!(&err, RegistryError::Decode { reason, .. } if reason.contains("over")),
+            "declare_length {declare_length}: {err:?}"
+        );
+    }
 }

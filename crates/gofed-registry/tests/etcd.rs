@@ -59,6 +59,60 @@ async fn etcd_crud() {
 }
 
 #[tokio::test]
+async fn etcd_invalid_fields() {
+    let Some(etcd) = start_etcd("etcd_invalid_fields").await else {
+        return;
+    };
+    common::invalid_fields(&*etcd.registry(), T).await;
+}
+
+#[tokio::test]
+async fn etcd_bounded_instances() {
+    let Some(etcd) = start_etcd("etcd_bounded_instances").await else {
+        return;
+    };
+    let config = EtcdConfig {
+        endpoint: etcd.endpoint.clone(),
+        ..EtcdConfig::default()
+    };
+    let registry = EtcdRegistry::new(&config)
+        .expect("etcd client")
+        .with_limits(common::SMALL_LIMITS);
+    common::bounded_instances(&registry, T).await;
+}
+
+/// Others may write under the prefix: a well-formed instance whose address clients cannot use is
+/// skipped by lookups, and the valid instance of the same service is still found.
+#[tokio::test]
+async fn etcd_skips_foreign_entries_with_unusable_addresses() {
+    let Some(etcd) = start_etcd("etcd_skips_foreign_entries_with_unusable_addresses").await else {
+        return;
+    };
+    let registry = etcd.registry();
+    registry
+        .register(common::instance("api", "good", Duration::from_secs(60)))
+        .await
+        .expect("register");
+    for (id, address) in [("bad", "not a url"), ("path", "http://127.0.0.1:9/x")] {
+        let value = serde_json::json!({
+            "name": "api", "instance_id": id, "address": address, "ttl_ms": 60000
+        });
+        etcd.gateway(
+            "/v3/kv/put",
+            serde_json::json!({
+                "key": b64(&format!("/gofed/services/api/{id}")),
+                "value": b64(&value.to_string())
+            }),
+        )
+        .await;
+    }
+    let found = registry.lookup("api").await.expect("lookup");
+    let ids: Vec<&str> = found.iter().map(|i| i.instance_id.as_str()).collect();
+    assert_eq!(ids, ["good"]);
+    assert_eq!(registry.list().await.expect("list").len(), 1);
+}
+
+#[tokio::test]
 async fn etcd_ttl_pruning() {
     let Some(etcd) = start_etcd("etcd_ttl_pruning").await else {
         return;

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gofed_registry::{HeartbeatConfig, Instance, Registrar, Registry, RegistryError};
+use gofed_registry::{HeartbeatConfig, Instance, Limits, Registrar, Registry, RegistryError};
 
 /// Timings of a backend under test.
 #[derive(Clone, Copy, Debug)]
@@ -28,7 +28,7 @@ impl Timing {
 }
 
 pub fn instance(name: &str, id: &str, ttl: Duration) -> Instance {
-    Instance::new(name, id, &format!("http://127.0.0.1:9/{id}"))
+    Instance::new(name, id, "http://127.0.0.1:9")
         .with_version("0.1.0")
         .with_actions(["api_analysis", "api_diff"])
         .with_ttl(ttl)
@@ -109,13 +109,13 @@ pub async fn crud(registry: &dyn Registry, t: Timing) {
 
     // Registering the same name and id replaces the registration.
     let moved = Instance {
-        address: "http://127.0.0.1:9/moved".into(),
+        address: "http://127.0.0.1:10".into(),
         ..instance("api", "a1", ttl)
     };
     registry.register(moved).await.expect("re-register a1");
     let api = registry.lookup("api").await.expect("lookup api");
     assert_eq!(api.len(), 2);
-    assert_eq!(api[0].address, "http://127.0.0.1:9/moved");
+    assert_eq!(api[0].address, "http://127.0.0.1:10");
 
     registry.heartbeat("API", "a1").await.expect("heartbeat a1");
     let err = registry
@@ -311,3 +311,166 @@ pub async fn registrar_reregisters<F, Fut>(
     registrar.shutdown().await.expect("shutdown");
     assert_eq!(n_live(&*lookup_via, "again").await, 0);
 }
+
+/// Whether `err` says a bound on the number of instances was reached: the error itself, or the
+/// embedded server's 409 `limit_exceeded` as its HTTP client reports it.
+pub fn is_limit_exceeded(err: &RegistryError) -> bool {
+    match err {
+        RegistryError::LimitExceeded { .. } => true,
+        RegistryError::Rejected { status, code, .. } => *status == 409 && code == "limit_exceeded",
+        _ => false,
+    }
+}
+
+/// Addresses that clients cannot use and oversized fields are refused, naming the field; the
+/// service's valid instance stays listed and usable.
+pub async fn invalid_fields(registry: &dyn Registry, t: Timing) {
+    let ttl = t.ttl * 20;
+    registry
+        .register(instance("fields", "good", ttl))
+        .await
+        .expect("register good");
+    let bad_addresses = [
+        "not a url",
+        "",
+        "127.0.0.1:9",
+        "ftp://127.0.0.1:21",
+        "http://",
+        "http://127.0.0.1:0",
+        "http://127.0.0.1:99999",
+        "http://user:pw@127.0.0.1:9",
+        "http://127.0.0.1:9/path",
+        "http://127.0.0.1:9/?q=1",
+        "http://127.0.0.1:9#fragment",
+        " http://127.0.0.1:9",
+        "http://127.0.0.1:9\n",
+        "http://127.0.0.1:9\u{1b}[2J",
+    ];
+    for bad in bad_addresses {
+        let err = registry
+            .register(Instance {
+                address: bad.into(),
+                ..instance("fields", "bad", ttl)
+            })
+            .await
+            .expect_err(bad);
+        assert!(
+            matches!(
+                &err,
+                RegistryError::InvalidInput {
+                    what: "address",
+                    ..
+                }
+            ),
+            "{bad:?}: {err:?}"
+        );
+        assert_eq!(err.field(), Some("address"), "{bad:?}");
+    }
+    let long = "x".repeat(200);
+    let too_many_actions: Vec<String> = (0..257).map(|i| format!("a{i}")).collect();
+    let too_long_actions: Vec<String> = (0..100)
+        .map(|i| format!("{i}{}", "y".repeat(100)))
+        .collect();
+    for (what, bad) in [
+        (
+            "version",
+            Instance {
+                version: long.clone(),
+                ..instance("fields", "bad", ttl)
+            },
+        ),
+        (
+            "actions",
+            instance("fields", "bad", ttl).with_actions(too_many_actions),
+        ),
+        (
+            "actions",
+            instance("fields", "bad", ttl).with_actions(too_long_actions),
+        ),
+        (
+            "actions",
+            instance("fields", "bad", ttl).with_actions([long.clone()]),
+        ),
+        ("name", instance(&long, "bad", ttl)),
+    ] {
+        let err = registry.register(bad).await.expect_err(what);
+        assert_eq!(err.field(), Some(what), "{err:?}");
+    }
+    for good in [
+        "https://gofed.example:8811/",
+        "http://[::1]:9",
+        "http://localhost",
+    ] {
+        registry
+            .register(Instance {
+                address: good.into(),
+                ..instance("fields", "ok", ttl)
+            })
+            .await
+            .unwrap_or_else(|err| panic!("{good}: {err}"));
+    }
+    let listed: Vec<String> = registry
+        .lookup("fields")
+        .await
+        .expect("lookup")
+        .into_iter()
+        .map(|i| format!("{} {}", i.instance_id, i.address))
+        .collect();
+    assert_eq!(
+        listed,
+        ["good http://127.0.0.1:9", "ok http://localhost"],
+        "only the valid registrations are listed"
+    );
+}
+
+/// A registry made with `limits` (3 per name, 5 in all) refuses new instances beyond them, still
+/// accepts re-registrations, and accepts new ones once some are gone.
+pub async fn bounded_instances(registry: &dyn Registry, t: Timing) {
+    let ttl = t.ttl * 20;
+    assert_eq!(
+        SMALL_LIMITS,
+        Limits {
+            max_instances_per_name: 3,
+            max_instances: 5
+        }
+    );
+    for id in ["x0", "x1", "x2"] {
+        registry
+            .register(instance("x", id, ttl))
+            .await
+            .expect("within the bounds");
+    }
+    let err = registry
+        .register(instance("x", "x3", ttl))
+        .await
+        .expect_err("a 4th instance of x");
+    assert!(is_limit_exceeded(&err), "{err:?}");
+    assert!(err.to_string().contains('3'), "{err}");
+    registry
+        .register(instance("X", "x0", ttl))
+        .await
+        .expect("re-registering is replacing, not adding");
+    for id in ["y0", "y1"] {
+        registry
+            .register(instance("y", id, ttl))
+            .await
+            .expect("within the bounds");
+    }
+    let err = registry
+        .register(instance("z", "z0", ttl))
+        .await
+        .expect_err("a 6th instance in all");
+    assert!(is_limit_exceeded(&err), "{err:?}");
+    assert_eq!(registry.list().await.expect("list").len(), 5);
+    registry.deregister("x", "x0").await.expect("deregister");
+    registry
+        .register(instance("z", "z0", ttl))
+        .await
+        .expect("room again");
+}
+
+/// The bounds `bounded_instances` expects.
+pub const SMALL_LIMITS: Limits = Limits {
+    max_instances_per_name: 3,
+    max_instances: 5,
+};
