@@ -101,22 +101,23 @@ impl HttpRegistry {
                 reason: err.to_string(),
             }
         })?;
-        Ok(valid_instances(&url, list.instances))
+        Ok(valid_instances(&url, &list.instances))
     }
 }
 
 /// A list answer whose entries are decoded one by one, so that one bad entry costs only itself.
 #[derive(serde::Deserialize)]
-struct RawInstanceList {
-    instances: Vec<serde_json::Value>,
+struct RawInstanceList<'a> {
+    #[serde(borrow)]
+    instances: Vec<&'a serde_json::value::RawValue>,
 }
 
 /// The entries that are valid instances; the others are logged and skipped (an older or foreign
 /// registry may hold them, and one must not break the lookup of every other instance).
-fn valid_instances(url: &str, entries: Vec<serde_json::Value>) -> Vec<Instance> {
+fn valid_instances(url: &str, entries: &[&serde_json::value::RawValue]) -> Vec<Instance> {
     let mut instances = Vec::with_capacity(entries.len());
     for entry in entries {
-        let checked = serde_json::from_value::<Instance>(entry)
+        let checked = serde_json::from_str::<Instance>(entry.get())
             .map_err(|err| err.to_string())
             .and_then(|instance| instance.normalized().map_err(|err| err.to_string()));
         match checked {
