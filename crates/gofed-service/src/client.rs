@@ -85,6 +85,21 @@ impl ClientError {
     }
 }
 
+/// An absolute `http` or `https` URL.
+fn check_base_url(base_url: &str) -> Result<(), ClientError> {
+    let parsed = reqwest::Url::parse(base_url).map_err(|err| ClientError::BaseUrl {
+        url: base_url.to_owned(),
+        message: err.to_string(),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(ClientError::BaseUrl {
+            url: base_url.to_owned(),
+            message: "not http or https".to_owned(),
+        });
+    }
+    Ok(())
+}
+
 /// Whether an upload sent the bytes or found them already there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upload {
@@ -105,16 +120,7 @@ pub struct Client {
 impl Client {
     /// A client for `base_url` with the given configuration (token, timeout).
     pub fn new(base_url: &str, config: &ClientConfig) -> Result<Client, ClientError> {
-        let parsed = reqwest::Url::parse(base_url).map_err(|err| ClientError::BaseUrl {
-            url: base_url.to_owned(),
-            message: err.to_string(),
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(ClientError::BaseUrl {
-                url: base_url.to_owned(),
-                message: "not http or https".to_owned(),
-            });
-        }
+        check_base_url(base_url)?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_millis(config.timeout_ms))
             // A dead host should fail over quickly, whatever the (long) call timeout.
@@ -130,6 +136,17 @@ impl Client {
             http,
             base: base_url.trim_end_matches('/').to_owned(),
             token: config.token.clone(),
+        })
+    }
+
+    /// A client for another instance at `base_url` that shares this one's configuration and
+    /// connection pool: much cheaper than [`Client::new`] when talking to many instances.
+    pub fn for_base_url(&self, base_url: &str) -> Result<Client, ClientError> {
+        check_base_url(base_url)?;
+        Ok(Client {
+            http: self.http.clone(),
+            base: base_url.trim_end_matches('/').to_owned(),
+            token: self.token.clone(),
         })
     }
 

@@ -61,6 +61,18 @@ pub enum ConfigError {
         /// Why (names the key and line).
         source: Box<toml::de::Error>,
     },
+    /// A placement names a service that no program part provides (a typo such as `apii`).
+    #[error(
+        "{origin}: unknown service `{name}`; known services: {known}, and `*` for every service"
+    )]
+    UnknownService {
+        /// Where the placement was given (`--placement "apii=remote"`, the file's `[system.placement]`).
+        origin: String,
+        /// The name given.
+        name: String,
+        /// The known names, comma-separated.
+        known: String,
+    },
     /// An environment variable has a value of the wrong form.
     #[error("environment variable {name}={value:?}: {message}")]
     Env {
@@ -238,6 +250,37 @@ impl Config {
     }
 }
 
+/// Checks that `name`, a service named in a placement given at `origin`, is one of `known` (or `*`).
+pub fn check_placed_service(name: &str, known: &[&str], origin: &str) -> Result<(), ConfigError> {
+    if name == "*" || known.contains(&name) {
+        return Ok(());
+    }
+    Err(ConfigError::UnknownService {
+        origin: origin.to_owned(),
+        name: name.to_owned(),
+        known: known.join(", "),
+    })
+}
+
+impl Config {
+    /// Checks that every service named in `[system.placement]` is one of `known`: a misspelt name
+    /// would otherwise be ignored, and its service silently run where the default places it.
+    pub fn check_placed_services(
+        &self,
+        known: &[&str],
+        path: Option<&Path>,
+    ) -> Result<(), ConfigError> {
+        let origin = match path {
+            Some(path) => format!("{}: [system.placement]", path.display()),
+            None => "[system.placement]".to_owned(),
+        };
+        for name in self.system.placement.keys() {
+            check_placed_service(name, known, &origin)?;
+        }
+        Ok(())
+    }
+}
+
 fn parse<T: FromStr>(name: &str, value: &str) -> Result<T, ConfigError>
 where
     T::Err: std::fmt::Display,
@@ -289,6 +332,34 @@ mod tests {
             config.server.action_timeout_ms, 5,
             "env does not reset file values"
         );
+    }
+
+    #[test]
+    fn placements_of_unknown_services_are_errors() {
+        let known = ["api", "deps", "filestorage"];
+        let config = Config::from_toml(
+            "[system.placement]\napi = \"remote\"\ndeps = \"local\"\n",
+            Path::new("gofed.toml"),
+        )
+        .unwrap();
+        config
+            .check_placed_services(&known, Some(Path::new("gofed.toml")))
+            .unwrap();
+        let config = Config::from_toml(
+            "[system.placement]\napii = \"remote\"\n",
+            Path::new("gofed.toml"),
+        )
+        .unwrap();
+        let err = config
+            .check_placed_services(&known, Some(Path::new("gofed.toml")))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "gofed.toml: [system.placement]: unknown service `apii`; known services: api, deps, \
+             filestorage, and `*` for every service"
+        );
+        assert!(check_placed_service("*", &known, "--placement").is_ok());
+        assert!(check_placed_service("API", &known, "--placement").is_err());
     }
 
     #[test]

@@ -538,8 +538,8 @@ impl System {
         service: &str,
         refresh: bool,
     ) -> Result<Vec<Arc<Endpoint>>, SystemError> {
-        let addresses = match self.config.placement_of(service) {
-            Placement::Fixed(urls) => urls.clone(),
+        let (addresses, from_registry) = match self.config.placement_of(service) {
+            Placement::Fixed(urls) => (urls.clone(), false),
             Placement::Local | Placement::Remote => {
                 let ttl = Duration::from_millis(self.config.lookup_ttl_ms);
                 if !refresh {
@@ -564,14 +564,21 @@ impl System {
                             service: service.to_owned(),
                             source,
                         })?;
-                instances.into_iter().map(|i| i.address).collect()
+                (instances.into_iter().map(|i| i.address).collect(), true)
             }
         };
-        let endpoints = addresses
-            .iter()
-            .map(|address| self.endpoint(address))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(SystemError::Remote)?;
+        let mut endpoints = Vec::with_capacity(addresses.len());
+        for address in &addresses {
+            match self.endpoint(address) {
+                Ok(endpoint) => endpoints.push(endpoint),
+                // Anyone may register (or write to etcd): one unusable address must not fail every call of the
+                // service while its other instances are fine. A fixed address is the user's own: say so.
+                Err(err) if from_registry => {
+                    tracing::warn!(%service, %address, "skipping a registered instance: {err}");
+                }
+                Err(err) => return Err(SystemError::Remote(err)),
+            }
+        }
         lock(&self.pools).insert(
             service.to_owned(),
             Pool {

@@ -65,6 +65,9 @@ pub struct SystemArgs {
     /// Bearer token sent to remote services.
     #[arg(long, global = true, env = "GOFED_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Whether `placement` came from `GOFED_PLACEMENT` rather than the command line (set by `main`).
+    #[arg(skip)]
+    pub placement_from_env: bool,
 }
 
 #[derive(Debug, Args)]
@@ -336,4 +339,39 @@ pub enum DebugCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+}
+
+/// The commands that call actions through the system, where `--remote` and `--placement` apply.
+const PLACED_COMMANDS: &str = "api, apidiff, deps, depsdiff";
+
+impl Cli {
+    /// Refuses `--remote` (and `--placement` given on the command line) for a command that has no
+    /// remote form, rather than run it in-process as if the flag had been honoured. A placement from
+    /// `GOFED_PLACEMENT` is ignored there: an exported default must not break every other command.
+    pub fn check_placement_applies(&self) -> Result<(), String> {
+        let (command, placement_applies) = match &self.command {
+            Command::Packages(_) => ("packages", false),
+            Command::Registry(_) => ("registry", false),
+            Command::System(SystemCommand::Status(_)) => ("system status", false),
+            Command::System(SystemCommand::Catalogue(_)) => ("system catalogue", false),
+            // `serve` places `filestorage` (where its services fetch bundles) with --placement.
+            Command::Serve(_) => ("serve", true),
+            Command::Deps(_)
+            | Command::Depsdiff(_)
+            | Command::Api(_)
+            | Command::Apidiff(_)
+            | Command::Debug(_) => return Ok(()),
+        };
+        let placement_given = !self.system.placement.is_empty() && !self.system.placement_from_env;
+        let flag = if self.system.remote {
+            "--remote"
+        } else if placement_given && !placement_applies {
+            "--placement"
+        } else {
+            return Ok(());
+        };
+        Err(format!(
+            "`{command}` runs in-process only: {flag} applies to {PLACED_COMMANDS}"
+        ))
+    }
 }

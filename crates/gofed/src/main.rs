@@ -12,7 +12,7 @@ mod template;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 /// mimalloc: the analyses allocate many small objects; measured a third faster than the
 /// system allocator on `gofed api` over the standard library.
@@ -20,7 +20,13 @@ use clap::Parser as _;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let matches = cli::Cli::command().get_matches();
+    let mut cli = match cli::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.format(&mut cli::Cli::command()).exit(),
+    };
+    cli.system.placement_from_env =
+        matches.value_source("placement") == Some(clap::parser::ValueSource::EnvVariable);
     init_tracing(cli.verbose);
     match run(cli) {
         Ok(code) => code,
@@ -28,12 +34,37 @@ fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("gofed: error: {err:#}");
+            if let Some(hint) = hint(&err) {
+                eprintln!("gofed: hint: {hint}");
+            }
             ExitCode::from(2)
         }
     }
 }
 
+/// What to do about the most common mistakes, when `err` is one of them.
+fn hint(err: &anyhow::Error) -> Option<String> {
+    let unreachable = err.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<gofed_registry::RegistryError>()
+            .filter(|e| e.is_unreachable())
+    })?;
+    let url = match unreachable {
+        gofed_registry::RegistryError::Transport { url, .. } => url.as_str(),
+        _ => "",
+    };
+    // The registry's base URL, not the route that was asked.
+    let url = url
+        .find("://")
+        .and_then(|scheme| Some(&url[..scheme + 3 + url[scheme + 3..].find('/')?]))
+        .unwrap_or(url);
+    Some(format!(
+        "no registry answers at {url}: start `gofed registry` or pass `--registry`"
+    ))
+}
+
 fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+    cli.check_placement_applies().map_err(anyhow::Error::msg)?;
     match cli.command {
         cli::Command::Packages(args) => packages::packages(&args),
         cli::Command::Deps(args) => scenario::deps(&cli.system, &args),

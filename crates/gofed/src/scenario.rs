@@ -26,6 +26,8 @@ use crate::cli::{ApiArgs, ApidiffArgs, DepsArgs, DepsdiffArgs, SystemArgs};
 /// The configuration: `--config` file (if any) < `GOFED_*` < flags.
 pub fn config(args: &SystemArgs) -> anyhow::Result<Config> {
     let mut config = Config::load(args.config.as_deref())?;
+    let known = gofed_services::SERVICE_NAMES;
+    config.check_placed_services(&known, args.config.as_deref())?;
     if let Some(registry) = &args.registry {
         config.system.registry.clone_from(registry);
     }
@@ -39,6 +41,12 @@ pub fn config(args: &SystemArgs) -> anyhow::Result<Config> {
         let (service, place) = spec
             .split_once('=')
             .with_context(|| format!("--placement {spec:?}: expected SERVICE=WHERE"))?;
+        let origin = if args.placement_from_env {
+            format!("GOFED_PLACEMENT {spec:?}")
+        } else {
+            format!("--placement {spec:?}")
+        };
+        gofed_service::config::check_placed_service(service, &known, &origin)?;
         let place: Placement = place
             .parse()
             .map_err(|err| anyhow::anyhow!("--placement {spec:?}: {err}"))?;

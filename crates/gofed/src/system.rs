@@ -1,14 +1,16 @@
 //! `gofed registry`, `gofed system status` and `gofed system catalogue`: the embedded registry as
 //! a process, what it knows about the running system (each instance is asked for `GET /v1/info`
-//! to show its health), and every action this program's services offer.
+//! to show its health; the exit status is 1 unless every instance is up), and every action this
+//! program's services offer. Text output escapes what peers wrote ([`escape_untrusted`]).
 
+use std::borrow::Cow;
 use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use gofed_registry::{Instance, MemoryRegistry, RegistryServer};
-use gofed_service::error_chain;
+use gofed_service::{error_chain, ClientError};
 use serde::Serialize;
 
 use gofed_services::Format;
@@ -53,15 +55,20 @@ struct ServiceStatus {
 struct InstanceStatus {
     #[serde(flatten)]
     instance: Instance,
-    /// `up` or `down`.
+    /// `up`; `unauthorized` when it refused the token (401 or 403: none given, or a wrong one);
+    /// `down` for any other failure.
     health: &'static str,
-    /// Why the instance is down.
+    /// Why the instance is not up.
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
 
 /// How long `system status` waits for an instance's answer before calling it down.
 const PROBE_TIMEOUT_MS: u64 = 2_000;
+
+/// Most probes in flight at once: a registry may list thousands of instances, and each probe holds
+/// a client and a connection.
+const PROBE_CONCURRENCY: usize = 32;
 
 #[derive(Serialize)]
 struct SystemStatus<'a> {
@@ -82,6 +89,9 @@ pub fn status(system: &SystemArgs, args: &FormatArgs) -> anyhow::Result<ExitCode
             .with_context(|| format!("cannot list the registry at {url}"))?;
         Ok::<_, anyhow::Error>(probe_all(instances, config.client.token.clone()).await)
     })?;
+    // A monitoring script (or a person) must not read "all is well" from the exit status while an
+    // instance is down or refuses the token.
+    let all_up = instances.iter().all(|i| i.health == "up");
     let status = SystemStatus {
         registry: url,
         services: group_by_service(instances),
@@ -90,7 +100,11 @@ pub fn status(system: &SystemArgs, args: &FormatArgs) -> anyhow::Result<ExitCode
         Format::Json => print_json(&status)?,
         Format::Text => print_status(&status)?,
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if all_up {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Asks every instance for `GET /v1/info`, all at once; the order of `instances` is kept.
@@ -99,39 +113,91 @@ async fn probe_all(instances: Vec<Instance>, token: Option<String>) -> Vec<Insta
         token,
         timeout_ms: PROBE_TIMEOUT_MS,
     };
+    // One client (one connection pool, one TLS set-up) for every probe: building one per
+    // instance took most of the time of a status of thousands.
+    let client = match gofed_service::Client::new("http://probe.invalid", &config) {
+        Ok(client) => client,
+        Err(err) => {
+            let error = error_chain(&err);
+            return instances
+                .into_iter()
+                .map(|instance| InstanceStatus {
+                    instance,
+                    health: "down",
+                    error: Some(error.clone()),
+                })
+                .collect();
+        }
+    };
     let mut probes = tokio::task::JoinSet::new();
-    for (index, instance) in instances.iter().enumerate() {
-        let (address, config) = (instance.address.clone(), config.clone());
-        probes.spawn(async move {
-            let answer = match gofed_service::Client::new(&address, &config) {
-                Ok(client) => client
-                    .info()
-                    .await
-                    .map(drop)
-                    .map_err(|err| error_chain(&err)),
-                Err(err) => Err(error_chain(&err)),
-            };
-            (index, answer)
-        });
-    }
-    let mut answers: Vec<Option<Result<(), String>>> = vec![None; instances.len()];
-    while let Some(joined) = probes.join_next().await {
-        if let Ok((index, answer)) = joined {
-            answers[index] = Some(answer);
+    let mut answers: Vec<Option<Result<(), (&'static str, String)>>> = vec![None; instances.len()];
+    let mut next = 0;
+    loop {
+        while probes.len() < PROBE_CONCURRENCY && next < instances.len() {
+            let probed = client.for_base_url(&instances[next].address);
+            let index = next;
+            probes.spawn(async move { (index, probe(probed).await) });
+            next += 1;
+        }
+        match probes.join_next().await {
+            Some(Ok((index, answer))) => answers[index] = Some(answer),
+            Some(Err(_)) => {}
+            None => break,
         }
     }
     instances
         .into_iter()
         .zip(answers)
         .map(|(instance, answer)| {
-            let answer = answer.unwrap_or_else(|| Err("the probe task failed".to_owned()));
+            let answer =
+                answer.unwrap_or_else(|| Err(("down", "the probe task failed".to_owned())));
+            let (health, error) = match answer {
+                Ok(()) => ("up", None),
+                Err((health, error)) => (health, Some(error)),
+            };
             InstanceStatus {
                 instance,
-                health: if answer.is_ok() { "up" } else { "down" },
-                error: answer.err(),
+                health,
+                error,
             }
         })
         .collect()
+}
+
+/// `GET /v1/info` of an instance: `Ok` when it answers, else its health and why.
+async fn probe(
+    client: Result<gofed_service::Client, ClientError>,
+) -> Result<(), (&'static str, String)> {
+    let client = client.map_err(|err| ("down", error_chain(&err)))?;
+    match client.info().await {
+        Ok(_) => Ok(()),
+        Err(
+            err @ ClientError::Service {
+                status: 401 | 403, ..
+            },
+        ) => Err(("unauthorized", error_chain(&err))),
+        Err(err) => Err(("down", error_chain(&err))),
+    }
+}
+
+/// `text` as it may be shown on a terminal: characters that are not printable (escape sequences
+/// that would clear the screen or move the cursor, bidirectional overrides) are written as Rust
+/// escapes (`\u{1b}`), as Go's `%q` does; other characters, quotes and backslashes included, are
+/// kept. Registry entries and error messages come from peers, so their text is untrusted.
+pub fn escape_untrusted(text: &str) -> Cow<'_, str> {
+    let needs_escape = |c: char| !matches!(c, '"' | '\'' | '\\') && c.escape_debug().len() > 1;
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if needs_escape(c) {
+            escaped.extend(c.escape_debug());
+        } else {
+            escaped.push(c);
+        }
+    }
+    Cow::Owned(escaped)
 }
 
 /// Groups instances by service name; `list` returns them sorted by name, then instance id.
@@ -151,18 +217,20 @@ fn group_by_service(instances: Vec<InstanceStatus>) -> Vec<ServiceStatus> {
     services
 }
 
+/// The text form: every string from the registry or an instance is escaped ([`escape_untrusted`]).
 fn print_status(status: &SystemStatus<'_>) -> anyhow::Result<()> {
+    let e = escape_untrusted;
     let mut out = std::io::stdout().lock();
     let n_instances: usize = status.services.iter().map(|s| s.instances.len()).sum();
     writeln!(
         out,
         "registry {}: {} service(s), {} instance(s)",
-        status.registry,
+        e(status.registry),
         status.services.len(),
         n_instances
     )?;
     for service in &status.services {
-        writeln!(out, "{}", service.name)?;
+        writeln!(out, "{}", e(&service.name))?;
         for status in &service.instances {
             let instance = &status.instance;
             let version = if instance.version.is_empty() {
@@ -173,15 +241,15 @@ fn print_status(status: &SystemStatus<'_>) -> anyhow::Result<()> {
             writeln!(
                 out,
                 "  {}  {}  {}  version {}  ttl {} ms  actions: {}",
-                instance.instance_id,
-                instance.address,
+                e(&instance.instance_id),
+                e(&instance.address),
                 status.health,
-                version,
+                e(version),
                 instance.ttl.as_millis(),
-                instance.actions.join(", ")
+                e(&instance.actions.join(", "))
             )?;
             if let Some(error) = &status.error {
-                writeln!(out, "    {error}")?;
+                writeln!(out, "    {}", e(error))?;
             }
         }
     }
@@ -223,13 +291,16 @@ pub fn catalogue(system: &SystemArgs, args: &FormatArgs) -> anyhow::Result<ExitC
             for action in &actions {
                 let input = schema_title(action.input_schema);
                 let output = schema_title(action.output_schema);
+                let e = escape_untrusted;
                 writeln!(
                     out,
                     "{} ({} {})",
-                    action.name, action.service, action.service_version
+                    e(action.name),
+                    e(action.service),
+                    e(action.service_version)
                 )?;
-                writeln!(out, "    {}", action.doc)?;
-                writeln!(out, "    input: {input}  output: {output}")?;
+                writeln!(out, "    {}", e(action.doc))?;
+                writeln!(out, "    input: {}  output: {}", e(&input), e(&output))?;
             }
         }
     }
