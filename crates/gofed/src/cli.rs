@@ -55,8 +55,9 @@ pub struct SystemArgs {
     /// The registry: `http://HOST:PORT` (`gofed registry`) or `etcd://HOST:PORT[/PREFIX]`.
     #[arg(long, global = true, env = "GOFED_REGISTRY")]
     pub registry: Option<String>,
-    /// Where a service runs: `SERVICE=local`, `SERVICE=remote` (found through the registry) or
-    /// `SERVICE=URL[,URL...]` (fixed instances); `*=WHERE` for every service. Repeatable.
+    /// Where a service (api, deps, filestorage) runs: `SERVICE=local`, `SERVICE=remote` (found
+    /// through the registry) or `SERVICE=URL[,URL...]` (fixed instances); `*=WHERE` for every
+    /// service. Repeatable.
     #[arg(long, global = true, env = "GOFED_PLACEMENT", value_delimiter = ' ')]
     pub placement: Vec<String>,
     /// Shorthand for `--placement '*=remote'`: every action runs on registered instances.
