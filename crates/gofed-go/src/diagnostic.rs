@@ -215,3 +215,51 @@ fn go_unicode_repr(c: char) -> String {
         format!("U+{:04X} '{c}'", c as u32)
     }
 }
+
+/// A problem found in a package (syntax, type or load error), shown as the go command shows
+/// it: `file:line:col: message` (`file: message` without a line, `message` without a file).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Diagnostic {
+    /// The file (as the analysis named it; empty when the problem is the package's).
+    pub file: String,
+    /// 1-based line (0: none).
+    pub line: u32,
+    /// 1-based byte column (0: none).
+    pub col: u32,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// A problem without a position (`found packages a and b in DIR`), or one whose text
+    /// already carries it (the loader's rendered errors).
+    pub fn unpositioned(message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            file: String::new(),
+            line: 0,
+            col: 0,
+            message: message.into(),
+        }
+    }
+
+    /// `file:line:col` (`file` alone without a line; empty without a file).
+    pub fn position(&self) -> String {
+        match (self.file.is_empty(), self.line) {
+            (true, _) => String::new(),
+            (false, 0) => self.file.clone(),
+            (false, line) => format!("{}:{line}:{}", self.file, self.col),
+        }
+    }
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let position = self.position();
+        if position.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{position}: {}", self.message)
+        }
+    }
+}

@@ -13,7 +13,8 @@ use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::api::{extract_package, is_api_package, render_goapi, ApiPackage};
 use gofed_go::build::Selector;
 use gofed_go::constant::StringStyle;
-use gofed_go::load::{FileTree, Layout, OsFileTree, Project};
+use gofed_go::diagnostic::Diagnostic;
+use gofed_go::load::{FileTree, Layout, OsFileTree, Package, Project};
 use gofed_go::types::{Program, Sizes};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -92,6 +93,72 @@ struct ApiMeta {
     contexts: Vec<String>,
     /// Imports that could not be resolved (the API mentioning them is incomplete).
     unresolved_imports: Vec<UnresolvedImport>,
+    /// Syntax, type and load errors of the tree's packages (their API may be incomplete).
+    errors: Vec<ErrorJson>,
+}
+
+/// An error in the JSON documents: `{"position": "path:line:col", "message": "..."}` (no position when the
+/// problem is a package's, like mixed package names).
+#[derive(Debug, Serialize, Clone, PartialEq, Eq)]
+pub(crate) struct ErrorJson {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    position: String,
+    message: String,
+}
+
+impl From<&Diagnostic> for ErrorJson {
+    fn from(d: &Diagnostic) -> ErrorJson {
+        ErrorJson {
+            position: d.position(),
+            message: d.message.clone(),
+        }
+    }
+}
+
+/// The errors of the tree's own packages (not vendored ones, not the standard library it imports) that a
+/// program checked, with the loader's errors of every package: what `go build` would reject. Call after the API
+/// was extracted (objects resolve lazily).
+pub(crate) fn tree_errors(project: &Project, program: &Program) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for pkg in project.packages.iter().filter(|p| !p.vendored) {
+        out.extend(package_errors(pkg, program));
+    }
+    sort_errors(&mut out);
+    out
+}
+
+/// The errors of one package of a tree: the loader's, and the syntax and type errors its check found.
+pub(crate) fn package_errors(pkg: &Package, program: &Program) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if let Some(err) = &pkg.error {
+        out.push(Diagnostic::unpositioned(err.err.clone()));
+    }
+    for err in &pkg.import_errors {
+        out.push(Diagnostic::unpositioned(format!(
+            "package {}: {err}",
+            pkg.import_path
+        )));
+    }
+    if let Some(id) = program.package_by_path(&pkg.import_path) {
+        out.extend(program.package_diagnostics(id));
+    }
+    sort_errors(&mut out);
+    out
+}
+
+/// Sorts by position and drops repeats (the loader and the full parse report a header's syntax error alike).
+pub(crate) fn sort_errors(errors: &mut Vec<Diagnostic>) {
+    errors.sort();
+    let mut seen = std::collections::HashSet::new();
+    errors.retain(|d| seen.insert(d.to_string()));
+}
+
+/// The warning for an import that could not be resolved.
+fn unresolved_warning(u: &UnresolvedImport) -> String {
+    format!(
+        "{}: import \"{}\": package not found (types from it are invalid)",
+        u.importer, u.import
+    )
 }
 
 #[derive(Debug, Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -140,7 +207,18 @@ impl<'t> World<'t> {
                 None => None,
             },
         };
-        let tree_source = TreeSource::new(opened.tree(), &[&project], Arc::clone(cache));
+        // A directory below its module's root imports the module's other packages and its vendored ones, as
+        // `go list` there does: they come from the whole module (the analysed packages first).
+        let module = match &project.layout {
+            Layout::Module { dir, .. } if *dir != project.root => {
+                let config = crate::deps::load_config(opened.tree(), dir, ctx, Purpose::Api);
+                Some(gofed_go::load::load_tree(opened.tree(), dir, &config)?)
+            }
+            _ => None,
+        };
+        let mut projects = vec![&project];
+        projects.extend(module.as_ref());
+        let tree_source = TreeSource::new(opened.tree(), &projects, Arc::clone(cache));
         // Analysing a whole tree needs nearly all its packages: parse them in parallel now.
         tree_source.prefetch(project.packages.iter().map(|p| p.import_path.as_str()));
         let mut sources: Vec<Box<dyn gofed_go::types::PackageSource + Send + Sync + 't>> =
@@ -176,6 +254,8 @@ struct ContextResult {
     go_minor: u32,
     packages: Vec<ApiPackage>,
     unresolved: Vec<UnresolvedImport>,
+    /// Errors of the tree's packages.
+    errors: Vec<Diagnostic>,
     /// gofed-ng's historical shape (with `--format gofed`).
     legacy: Vec<LegacyPackage>,
 }
@@ -206,7 +286,18 @@ pub fn api_analysis(opened: &OpenedTree, args: &ApiRequest) -> anyhow::Result<Re
         .collect::<anyhow::Result<_>>()?;
     progress.finish_and_clear();
     let n_contexts = results.len();
-    Ok(match args.format {
+    let mut errors: Vec<Diagnostic> = results.iter().flat_map(|r| r.errors.clone()).collect();
+    sort_errors(&mut errors);
+    let mut unresolved: Vec<&UnresolvedImport> =
+        results.iter().flat_map(|r| &r.unresolved).collect();
+    unresolved.sort();
+    unresolved.dedup();
+    let diagnostics: Vec<String> = errors
+        .iter()
+        .map(ToString::to_string)
+        .chain(unresolved.into_iter().map(unresolved_warning))
+        .collect();
+    let rendered = match args.format {
         ApiFormat::Goapi if n_contexts == 1 => Rendered::text(render_goapi(&results[0].packages)),
         ApiFormat::Goapi => {
             // feature line → contexts having it
@@ -238,7 +329,8 @@ pub fn api_analysis(opened: &OpenedTree, args: &ApiRequest) -> anyhow::Result<Re
         ApiFormat::Gofed => {
             Rendered::json(&results.first().map_or(&[][..], |r| r.legacy.as_slice()))?
         }
-    })
+    };
+    Ok(rendered.with_errors(diagnostics, !errors.is_empty(), args.allow_errors))
 }
 
 fn contexts(args: &ApiRequest) -> anyhow::Result<Vec<ContextSpec>> {
@@ -325,6 +417,7 @@ fn analyse(
         .collect();
     unresolved.sort();
     unresolved.dedup();
+    let errors = tree_errors(project, &program);
     let legacy = if args.format == ApiFormat::Gofed {
         let mut legacy = gofed_legacy(&mut program, &ids);
         if let Some(root) = project.root_import_path() {
@@ -339,6 +432,7 @@ fn analyse(
         go_minor: project.go_minor,
         packages,
         unresolved,
+        errors,
         legacy,
     })
 }
@@ -399,12 +493,15 @@ fn merge_json(results: &[ContextResult]) -> ApiReport {
         .collect();
     unresolved.sort();
     unresolved.dedup();
+    let mut errors: Vec<Diagnostic> = results.iter().flat_map(|r| r.errors.clone()).collect();
+    sort_errors(&mut errors);
     ApiReport {
         packages,
         meta: ApiMeta {
             go_version: format!("1.{}", results.first().map_or(0, |r| r.go_minor)),
             contexts: results.iter().map(|r| r.context.name()).collect(),
             unresolved_imports: unresolved,
+            errors: errors.iter().map(ErrorJson::from).collect(),
         },
     }
 }

@@ -13,9 +13,10 @@ use gofed_go::load::Layout;
 use gofed_go::types::{ObjKind, PkgId, Program, Sizes};
 use serde::Serialize;
 
-use crate::api::World;
+use crate::api::{package_errors, tree_errors, ErrorJson, World};
 use crate::request::{ApidiffFormat, ApidiffRequest, Rendered};
 use crate::tree::OpenedTree;
+use gofed_go::diagnostic::Diagnostic;
 
 /// The JSON document.
 #[derive(Debug, Serialize)]
@@ -27,6 +28,36 @@ struct ApidiffJson<'a> {
     /// With --base-version: the suggested next version.
     #[serde(skip_serializing_if = "Option::is_none")]
     next_version: Option<String>,
+    /// Packages with errors in either version: not compared, not counted in the bump (as gorelease).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    not_compared: Vec<NotComparedJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct NotComparedJson {
+    path: String,
+    old_errors: Vec<ErrorJson>,
+    new_errors: Vec<ErrorJson>,
+}
+
+/// A package that has errors in the old or the new version (or both): its API is incomplete there, so changes
+/// would be guesses.
+#[derive(Debug)]
+struct NotCompared {
+    path: String,
+    old_errors: Vec<Diagnostic>,
+    new_errors: Vec<Diagnostic>,
+}
+
+impl NotCompared {
+    /// `not compared: errors in the new version` (gorelease's "errors in release version").
+    fn reason(&self) -> &'static str {
+        match (self.old_errors.is_empty(), self.new_errors.is_empty()) {
+            (false, false) => "not compared: errors in the old and new versions",
+            (false, true) => "not compared: errors in the old version",
+            _ => "not compared: errors in the new version",
+        }
+    }
 }
 
 /// The `api_diff` action on two opened trees.
@@ -51,10 +82,60 @@ pub fn api_diff(
         || side_packages(&old_world, &mut old, filter),
         || side_packages(&new_world, &mut new, filter),
     );
-
     // Two single packages (a package directory each): apidiff's own setting.
     let single = old_pkgs.len() == 1 && new_pkgs.len() == 1;
-    let report = if single {
+
+    // Packages with errors on either side are left out of the comparison (gorelease counts no change of theirs).
+    let old_errors = side_errors(&old_world, &old, &old_pkgs);
+    let new_errors = side_errors(&new_world, &new, &new_pkgs);
+    let mut not_compared: BTreeMap<String, NotCompared> = BTreeMap::new();
+    for (side_errors, pkgs, program, is_old) in [
+        (&old_errors, &old_pkgs, &old, true),
+        (&new_errors, &new_pkgs, &new, false),
+    ] {
+        for (rel, errors) in side_errors {
+            let Some(&(_, id)) = pkgs.iter().find(|(r, _)| r == rel) else {
+                continue;
+            };
+            let entry = not_compared
+                .entry(rel.clone())
+                .or_insert_with(|| NotCompared {
+                    path: program.pkg(id).path.clone(),
+                    old_errors: Vec::new(),
+                    new_errors: Vec::new(),
+                });
+            if is_old {
+                entry.old_errors.clone_from(errors);
+            } else {
+                entry.new_errors.clone_from(errors);
+                // The new version names the package.
+                entry.path.clone_from(&program.pkg(id).path);
+            }
+        }
+    }
+    let comparable = |pkgs: Vec<(String, PkgId)>| -> Vec<(String, PkgId)> {
+        pkgs.into_iter()
+            .filter(|(rel, _)| !not_compared.contains_key(rel))
+            .collect()
+    };
+    let (old_pkgs, new_pkgs) = (comparable(old_pkgs), comparable(new_pkgs));
+    let not_compared: Vec<NotCompared> = not_compared.into_values().collect();
+    // Every error of either tree is shown (and fails the run without allow_errors), then what was not compared.
+    let mut all_errors = tree_errors(&old_world.project, &old);
+    all_errors.extend(tree_errors(&new_world.project, &new));
+    let diagnostics: Vec<String> = all_errors
+        .iter()
+        .map(ToString::to_string)
+        .chain(
+            not_compared
+                .iter()
+                .map(|n| format!("{}: {}", n.path, n.reason())),
+        )
+        .collect();
+
+    let report = if single && !not_compared.is_empty() {
+        ModuleReport::default()
+    } else if single {
         let r = changes(&mut old, old_pkgs[0].1, &mut new, new_pkgs[0].1);
         let mut m = ModuleReport::default();
         if !r.changes.is_empty() {
@@ -87,32 +168,74 @@ pub fn api_diff(
             for p in &report.added_packages {
                 lines.push(format!("pkg {p}, c package added"));
             }
+            for n in &not_compared {
+                lines.push(format!("pkg {}, {}", n.path, n.reason()));
+            }
             lines.sort();
             Rendered::lines(lines)
         }
-        ApidiffFormat::Text => {
-            Rendered::text(render_text(&report, bump, args.base_version.as_deref()))
-        }
+        ApidiffFormat::Text => Rendered::text(render_text(
+            &report,
+            bump,
+            args.base_version.as_deref(),
+            &not_compared,
+        )),
         ApidiffFormat::Json => {
             let next = args
                 .base_version
                 .as_deref()
+                .filter(|_| not_compared.is_empty())
                 .and_then(|v| next_version(v, bump));
+            let errors = |d: &[Diagnostic]| d.iter().map(ErrorJson::from).collect();
             Rendered::json(&ApidiffJson {
                 report: &report,
                 bump,
                 next_version: next,
+                not_compared: not_compared
+                    .iter()
+                    .map(|n| NotComparedJson {
+                        path: n.path.clone(),
+                        old_errors: errors(&n.old_errors),
+                        new_errors: errors(&n.new_errors),
+                    })
+                    .collect(),
             })?
         }
         ApidiffFormat::Gofed => Rendered::json(&legacy_diff(
             &report, &mut old, &old_pkgs, &mut new, &new_pkgs, &old_world, &new_world,
         ))?,
     };
-    Ok(Rendered {
+    let rendered = Rendered {
         // A CI gate: incompatible changes fail.
         exit_code: u8::from(bump == Bump::Major),
         ..output
-    })
+    };
+    Ok(rendered.with_errors(diagnostics, !all_errors.is_empty(), args.allow_errors))
+}
+
+/// The errors of the compared packages of one side, by path relative to the root.
+fn side_errors(
+    world: &World,
+    program: &Program,
+    pkgs: &[(String, PkgId)],
+) -> BTreeMap<String, Vec<Diagnostic>> {
+    let mut out = BTreeMap::new();
+    for (rel, id) in pkgs {
+        let path = &program.pkg(*id).path;
+        let Some(pkg) = world
+            .project
+            .packages
+            .iter()
+            .find(|p| p.import_path == *path)
+        else {
+            continue;
+        };
+        let errors = package_errors(pkg, program);
+        if !errors.is_empty() {
+            out.insert(rel.clone(), errors);
+        }
+    }
+    out
 }
 
 /// The packages of one side whose API counts, keyed by path relative to the tree's root
@@ -163,8 +286,16 @@ fn relative(path: &str, root: &str) -> String {
     }
 }
 
-fn render_text(report: &ModuleReport, bump: Bump, base: Option<&str>) -> String {
+fn render_text(
+    report: &ModuleReport,
+    bump: Bump,
+    base: Option<&str>,
+    not_compared: &[NotCompared],
+) -> String {
     let mut out = String::new();
+    for n in not_compared {
+        let _ = writeln!(out, "{}: {}", n.path, n.reason());
+    }
     for p in &report.removed_packages {
         let _ = writeln!(out, "{p}: package removed (incompatible)");
     }
@@ -186,6 +317,16 @@ fn render_text(report: &ModuleReport, bump: Bump, base: Option<&str>) -> String 
         Bump::Patch => "no API change: a patch release",
     };
     let _ = writeln!(out, "\nverdict: {verdict}");
+    if !not_compared.is_empty() {
+        // As gorelease: with errors, changes may be missing, so no version is suggested.
+        let n = not_compared.len();
+        let plural = if n == 1 { "" } else { "s" };
+        let _ = writeln!(
+            out,
+            "errors were found: {n} package{plural} not compared, the verdict covers the others"
+        );
+        return out;
+    }
     if let Some(next) = base.and_then(|b| next_version(b, bump)) {
         let _ = writeln!(out, "suggested version: {next}");
     }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use gofed_go::build::{Context, Selector};
 use gofed_go::load::importpath::{self, ImportOrigin};
-use gofed_go::load::{load_tree, FileTree, LoadConfig, Package, Project};
+use gofed_go::load::{load_tree, FileTree, Layout, LoadConfig, Package, Project};
 use serde::Serialize;
 
 use crate::request::{BuildContext, DepsRequest, Format, Rendered};
@@ -130,7 +130,7 @@ struct Unresolved {
 /// The `deps_analysis` action on an opened tree.
 pub fn deps_analysis(opened: &OpenedTree, args: &DepsRequest) -> anyhow::Result<Rendered> {
     let project = load(opened, &args.context, Purpose::Deps)?;
-    let classifier = Classifier::new(&project);
+    let classifier = Classifier::new(&project, opened.tree());
     let keep = |path: &&str| args.std || !classifier.is_std(path);
     let mut packages = Vec::new();
     let mut external: BTreeMap<String, ExternalDep> = BTreeMap::new();
@@ -218,10 +218,22 @@ pub fn deps_analysis(opened: &OpenedTree, args: &DepsRequest) -> anyhow::Result<
         external: external.into_values().collect(),
         unresolved: unresolved.into_values().collect(),
     };
-    Ok(match args.format {
+    // What `go list` without -e reports on stderr: each package's error.
+    let mut diagnostics = Vec::new();
+    for pkg in &project.packages {
+        if let Some(err) = &pkg.error {
+            diagnostics.push(err.err.clone());
+        }
+        for err in &pkg.import_errors {
+            diagnostics.push(format!("package {}: {err}", pkg.import_path));
+        }
+    }
+    let has_errors = !diagnostics.is_empty();
+    let rendered = match args.format {
         Format::Json => Rendered::json(&report)?,
         Format::Text => Rendered::text(render_text(&report)),
-    })
+    };
+    Ok(rendered.with_errors(diagnostics, has_errors, args.allow_errors))
 }
 
 fn render_text(report: &DepsReport) -> String {
@@ -292,13 +304,15 @@ enum Origin {
 /// Import classification for the report, on the library's [`importpath::import_origin`].
 struct Classifier<'a> {
     project: &'a Project,
+    /// The tree, to tell whether a package of the module exists outside the analysed directory.
+    tree: &'a dyn FileTree,
     ctx: importpath::ClassifyContext,
     /// Import paths of the loaded packages (a GOPATH tree holds many projects).
     own: BTreeSet<&'a str>,
 }
 
 impl<'a> Classifier<'a> {
-    fn new(project: &'a Project) -> Classifier<'a> {
+    fn new(project: &'a Project, tree: &'a dyn FileTree) -> Classifier<'a> {
         let own = project
             .packages
             .iter()
@@ -306,6 +320,7 @@ impl<'a> Classifier<'a> {
             .collect();
         Classifier {
             project,
+            tree,
             ctx: project.classify_context(),
             own,
         }
@@ -319,20 +334,64 @@ impl<'a> Classifier<'a> {
         if self.own.contains(path) {
             return Origin::Internal;
         }
+        let module = match &self.project.layout {
+            Layout::Module { dir, path: module } => Some((dir, module.as_str())),
+            _ => None,
+        };
         match importpath::import_origin(path, &self.ctx) {
-            ImportOrigin::Std | ImportOrigin::Project => Origin::Internal,
+            ImportOrigin::Std => Origin::Internal,
+            ImportOrigin::Project => match module {
+                // A package of the main module that is not there (the go command: "no required module provides
+                // package"; the main module provides it, or nothing does).
+                Some((dir, module)) if !self.module_has_package(dir, module, path) => {
+                    Origin::Unresolved(format!("package {path} is not in module {module}"))
+                }
+                _ => Origin::Internal,
+            },
             ImportOrigin::External {
                 root,
                 provider,
                 vendored,
                 ..
-            } => Origin::External {
-                root,
-                provider,
-                vendored,
-            },
+            } => {
+                // In a module, what no requirement provides (and nothing vendors) cannot be built.
+                let required = self.ctx.module_for(path).is_some();
+                match module {
+                    Some(_) if !required && !vendored => Origin::Unresolved(format!(
+                        "no required module provides package {path} (go.mod has no require for it)"
+                    )),
+                    _ => Origin::External {
+                        root,
+                        provider,
+                        vendored,
+                    },
+                }
+            }
             ImportOrigin::Unresolved(reason) => Origin::Unresolved(reason),
         }
+    }
+
+    /// Whether the main module (its directory `dir`, its path `module`) has a package `path`: a directory with
+    /// `.go` files, not in a nested module.
+    fn module_has_package(&self, dir: &Path, module: &str, path: &str) -> bool {
+        let Some(rel) = path
+            .strip_prefix(module)
+            .map(|rel| rel.trim_start_matches('/'))
+        else {
+            return false;
+        };
+        let pkg_dir = dir.join(rel);
+        let has_go_files = self.tree.read_dir(&pkg_dir).is_ok_and(|entries| {
+            entries
+                .iter()
+                .any(|e| !e.is_dir && e.name.ends_with(".go") && !e.name.ends_with("_test.go"))
+        });
+        // A nested module owns its directories.
+        let nested = pkg_dir
+            .ancestors()
+            .take_while(|d| *d != dir)
+            .any(|d| self.tree.is_file(&d.join("go.mod")));
+        has_go_files && !nested
     }
 
     /// The version go.mod requires of a module.

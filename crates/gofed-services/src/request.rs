@@ -160,6 +160,10 @@ pub struct ApiRequest {
     /// Output format.
     #[serde(default)]
     pub format: ApiFormat,
+    /// Go on when packages have errors (`-e`): print them and the result; otherwise the errors alone and exit
+    /// status 2.
+    #[serde(default)]
+    pub allow_errors: bool,
 }
 
 /// Input of `api_diff`.
@@ -184,6 +188,10 @@ pub struct ApidiffRequest {
     /// Output format.
     #[serde(default)]
     pub format: ApidiffFormat,
+    /// Go on when packages have errors (`-e`): print them and the result; otherwise the errors alone and exit
+    /// status 2.
+    #[serde(default)]
+    pub allow_errors: bool,
 }
 
 /// Input of `deps_analysis`.
@@ -203,6 +211,9 @@ pub struct DepsRequest {
     /// Output format.
     #[serde(default)]
     pub format: Format,
+    /// As in [`ApiRequest::allow_errors`].
+    #[serde(default)]
+    pub allow_errors: bool,
 }
 
 /// Input of `deps_diff`.
@@ -231,9 +242,18 @@ pub struct DepsdiffRequest {
 pub struct Rendered {
     /// The document.
     pub output: Output,
-    /// The exit status a command-line scenario ends with (`api_diff`: 1 when a change is incompatible).
+    /// The exit status a command-line scenario ends with (`api_diff`: 1 when a change is incompatible; 2 when
+    /// packages have errors and the request did not allow them).
     pub exit_code: u8,
+    /// Lines for the user's terminal (stderr), before the document: errors (`path:line:col: message`) and
+    /// warnings (`path: import "x": ...`). A scenario prints them as they are, wherever the action ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<String>,
 }
+
+/// The exit status of a scenario whose tree has packages with errors (without `allow_errors`), as for every
+/// other error of the command line.
+pub const EXIT_ERRORS: u8 = 2;
 
 /// The rendered document.
 ///
@@ -267,6 +287,7 @@ impl Rendered {
         Ok(Rendered {
             output: Output::Json(RawValue::from_string(serde_json::to_string_pretty(value)?)?),
             exit_code: 0,
+            diagnostics: Vec::new(),
         })
     }
 
@@ -275,6 +296,7 @@ impl Rendered {
         Rendered {
             output: Output::Text(text),
             exit_code: 0,
+            diagnostics: Vec::new(),
         }
     }
 
@@ -286,6 +308,36 @@ impl Rendered {
             text.push('\n');
         }
         Rendered::text(text)
+    }
+
+    /// The result of a tree with errors (`diagnostics`): without `allow_errors` the errors alone, nothing on
+    /// stdout, exit status [`EXIT_ERRORS`] (the go command's habit without `-e`); with it, the document too.
+    pub fn with_errors(
+        self,
+        diagnostics: Vec<String>,
+        has_errors: bool,
+        allow_errors: bool,
+    ) -> Rendered {
+        if has_errors && !allow_errors {
+            return Rendered {
+                output: Output::Text(String::new()),
+                exit_code: EXIT_ERRORS,
+                diagnostics,
+            };
+        }
+        Rendered {
+            diagnostics,
+            ..self
+        }
+    }
+
+    /// Writes the diagnostics, one per line (what a scenario prints on stderr).
+    pub fn write_diagnostics(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        for line in &self.diagnostics {
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
     }
 
     /// Writes the document as the command line prints it: JSON pretty-printed with a final newline, text as is.

@@ -123,6 +123,7 @@ pub fn calls(
                 contexts: None,
                 goroot: None,
                 format: ApiFormat::Goapi,
+                allow_errors: false,
             })?
         }
         other => anyhow::bail!("--action {other}: expected upload_url or api_analysis"),

@@ -147,6 +147,10 @@ pub struct ApiArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: ApiFormat,
+    /// Go on when packages have errors, as `go list -e`: print the errors (stderr) and the result; without it,
+    /// the errors alone and exit status 2.
+    #[arg(short = 'e')]
+    pub allow_errors: bool,
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +174,10 @@ pub struct ApidiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: ApidiffFormat,
+    /// Go on when packages have errors, as `go list -e`: print the errors (stderr) and the result; without it,
+    /// the errors alone and exit status 2.
+    #[arg(short = 'e')]
+    pub allow_errors: bool,
 }
 
 /// Which build configuration to analyse.
@@ -273,6 +281,10 @@ pub struct DepsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Go on when packages have errors, as `go list -e`: print the errors (stderr) and the result; without it,
+    /// the errors alone and exit status 2.
+    #[arg(short = 'e')]
+    pub allow_errors: bool,
 }
 
 #[derive(Debug, Args)]

@@ -194,6 +194,8 @@ impl Scenario {
             .runtime
             .block_on(self.system.call(action, request))
             .map_err(user_error)?;
+        // Errors and warnings first, on stderr, as the action worded them (the same wherever it ran).
+        rendered.write_diagnostics(&mut std::io::stderr().lock())?;
         let mut out = std::io::stdout().lock();
         rendered.write_to(&mut out)?;
         out.flush()?;
@@ -240,6 +242,7 @@ pub fn api(system: &SystemArgs, args: &ApiArgs) -> anyhow::Result<ExitCode> {
         contexts: args.contexts.clone(),
         goroot: goroot(&scenario, args.goroot.as_deref())?,
         format: args.format,
+        allow_errors: args.allow_errors,
     };
     scenario.run("api_analysis", request)
 }
@@ -255,6 +258,7 @@ pub fn apidiff(system: &SystemArgs, args: &ApidiffArgs) -> anyhow::Result<ExitCo
         base_version: args.base_version.clone(),
         goroot: goroot(&scenario, args.goroot.as_deref())?,
         format: args.format,
+        allow_errors: args.allow_errors,
     };
     scenario.run("api_diff", request)
 }
@@ -267,6 +271,7 @@ pub fn deps(system: &SystemArgs, args: &DepsArgs) -> anyhow::Result<ExitCode> {
         tests: args.tests,
         std: args.std,
         format: args.format,
+        allow_errors: args.allow_errors,
     };
     scenario.run("deps_analysis", request)
 }

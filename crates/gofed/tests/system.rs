@@ -82,6 +82,7 @@ fn upload_request(rt: &tokio::runtime::Runtime, system: &System, tree: &Path) ->
         contexts: None,
         goroot: None,
         format: ApiFormat::Goapi,
+        allow_errors: false,
     }
 }
 
@@ -94,6 +95,7 @@ fn local_result(rt: &tokio::runtime::Runtime, tree: &Path) -> Rendered {
         contexts: None,
         goroot: None,
         format: ApiFormat::Goapi,
+        allow_errors: false,
     };
     rt.block_on(service.call_local("api_analysis", request))
         .expect("local analysis")

@@ -85,13 +85,11 @@ pub fn extract_package(p: &mut Program, pkg: PkgId, style: StringStyle) -> ApiPa
             }
         }
     }
-    let errors = {
-        let pkg = p.pkg(pkg);
-        pkg.errors
-            .iter()
-            .map(|e| format!("{}: {}", e.file, e.message))
-            .collect()
-    };
+    let errors = p
+        .package_diagnostics(pkg)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     ApiPackage {
         path: p.pkg(pkg).path.clone(),
         name: p.pkg(pkg).name.clone(),

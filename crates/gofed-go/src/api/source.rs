@@ -33,8 +33,8 @@ impl ParseCache {
             Some(bytes) => Arc::clone(bytes),
             None => tree.read(&path).ok()?.into(),
         };
-        let ast = parse_file(&src).file;
-        let file = Arc::new(SourceFile::new(path.display().to_string(), src, ast));
+        let parsed = parse_file(&src);
+        let file = Arc::new(SourceFile::parsed(path.display().to_string(), src, parsed));
         self.files.lock().ok()?.insert(path, Arc::clone(&file));
         Some(file)
     }

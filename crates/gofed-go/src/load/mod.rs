@@ -118,6 +118,26 @@ pub enum LoadError {
         /// The root.
         path: PathBuf,
     },
+    /// The main module's go.mod is invalid: the go command refuses to do anything with it
+    /// (the main module's go.mod is read strictly: unknown directives are errors too).
+    #[error("errors parsing go.mod:\n{}", join_lines(.errors))]
+    GoMod {
+        /// The errors, in file order, as modfile words them (`/m/go.mod:1: unknown directive: modul`).
+        errors: Vec<gomod::GoModError>,
+    },
+    /// The main module's go.mod has no `module` directive.
+    #[error(
+        "error reading go.mod: missing module declaration. To specify the module path:\n\tgo mod edit -module=example.com/mod"
+    )]
+    MissingModule {
+        /// The go.mod file.
+        path: PathBuf,
+    },
+}
+
+fn join_lines(errors: &[gomod::GoModError]) -> String {
+    let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    lines.join("\n")
 }
 
 /// How import paths are assigned, as the go command decides (see [`detect_layout`]).
@@ -347,6 +367,40 @@ pub fn load_tree(
             _ => None,
         })
         .unwrap_or(NEWEST_GO_MINOR);
+    let (go_mod, vendor) = match &layout {
+        Layout::Module { dir, .. } => {
+            let go_mod_path = dir.join("go.mod");
+            let go_mod = tree
+                .read(&go_mod_path)
+                .ok()
+                .map(|src| gomod::parse(&go_mod_path.display().to_string(), &src));
+            let txt_path = dir.join("vendor").join("modules.txt");
+            let vendor = tree
+                .read(&txt_path)
+                .ok()
+                .map(|src| vendor::parse_modules_txt(&txt_path.display().to_string(), &src));
+            (go_mod, vendor)
+        }
+        _ => (None, None),
+    };
+    if let (Layout::Module { dir, .. }, Some(parsed)) = (&layout, &go_mod) {
+        // The main module's go.mod, read as the go command reads it: strictly.
+        let mut errors: Vec<gomod::GoModError> = parsed
+            .errors
+            .iter()
+            .chain(&parsed.warnings)
+            .cloned()
+            .collect();
+        errors.sort_by_key(|e| (e.line, e.col));
+        if !errors.is_empty() {
+            return Err(LoadError::GoMod { errors });
+        }
+        if parsed.go_mod.module.is_none() {
+            return Err(LoadError::MissingModule {
+                path: dir.join("go.mod"),
+            });
+        }
+    }
     let module_mode = matches!(layout, Layout::Goroot { .. } | Layout::Module { .. });
 
     // Walk the directories `./...` matches.
@@ -384,22 +438,6 @@ pub fn load_tree(
             path: root.to_path_buf(),
         });
     }
-    let (go_mod, vendor) = match &layout {
-        Layout::Module { dir, .. } => {
-            let go_mod_path = dir.join("go.mod");
-            let go_mod = tree
-                .read(&go_mod_path)
-                .ok()
-                .map(|src| gomod::parse(&go_mod_path.display().to_string(), &src));
-            let txt_path = dir.join("vendor").join("modules.txt");
-            let vendor = tree
-                .read(&txt_path)
-                .ok()
-                .map(|src| vendor::parse_modules_txt(&txt_path.display().to_string(), &src));
-            (go_mod, vendor)
-        }
-        _ => (None, None),
-    };
     Ok(Project {
         root: root.to_path_buf(),
         layout,
@@ -452,10 +490,12 @@ pub fn detect_layout(tree: &dyn FileTree, root: &Path) -> Layout {
             }
         }
     }
-    if let Some(path) = read_module_path(tree, root) {
+    // Any go.mod makes a module, as for the go command: one without a usable `module` line
+    // is reported when it is parsed, not read as some other layout.
+    if tree.is_file(&root.join("go.mod")) {
         return Layout::Module {
             dir: root.to_path_buf(),
-            path,
+            path: read_module_path(tree, root).unwrap_or_default(),
         };
     }
     // A GOPATH src at or above the root, with no go.mod in between.
@@ -470,10 +510,10 @@ pub fn detect_layout(tree: &dyn FileTree, root: &Path) -> Layout {
         }
     }
     for dir in root.ancestors().skip(1) {
-        if let Some(path) = read_module_path(tree, dir) {
+        if tree.is_file(&dir.join("go.mod")) {
             return Layout::Module {
                 dir: dir.to_path_buf(),
-                path,
+                path: read_module_path(tree, dir).unwrap_or_default(),
             };
         }
     }
@@ -523,8 +563,12 @@ fn walk(
             continue;
         }
         let sub = dir.join(name);
-        // Nested modules are other modules (module mode only).
-        if options.module_mode && tree.is_file(&sub.join("go.mod")) {
+        // Nested modules are other modules (module mode only). Under `vendor/` a go.mod is a vendored module's
+        // own (`go mod vendor` kept them before Go 1.17): its packages are still the main module's vendored ones.
+        let in_vendor = sub
+            .strip_prefix(root)
+            .is_ok_and(|rel| rel.components().any(|c| c.as_os_str() == "vendor"));
+        if options.module_mode && !in_vendor && tree.is_file(&sub.join("go.mod")) {
             continue;
         }
         walk(tree, root, &sub, options, out)?;

@@ -1164,11 +1164,47 @@ fn ident(p: &mut Program, env: &Env, e: ExprId) -> Operand {
             ty: p.invalid(),
         },
         Resolved::Obj(obj) => object_operand(p, env, e, obj),
+        // A name that may be the package of an import that could not be loaded is invalid
+        // without an error of its own: the unresolved import is the problem (go/types'
+        // fake packages).
+        Resolved::None if names_unresolved_import(p, env, &name) => Operand::invalid(p),
         Resolved::None => {
             expr_error(p, env, e, format!("undefined: {name}"));
             Operand::invalid(p)
         }
     }
+}
+
+/// Whether an import of the current file that could not be loaded may be the package `name`:
+/// it is imported under that name, or unnamed with `name` as its last element (`go-name`,
+/// `name.v2` and a `/vN` suffix are read as `name`, as the lookup guesses).
+fn names_unresolved_import(p: &Program, env: &Env, name: &str) -> bool {
+    let Some(imports) = p.packages[env.pkg.0 as usize]
+        .file_imports
+        .get(env.file_idx as usize)
+    else {
+        return false;
+    };
+    imports.iter().any(|imp| {
+        if imp.pkg != Some(None) {
+            return false;
+        }
+        match imp.local.as_deref() {
+            Some(local) => local == name,
+            None => {
+                let mut elems = imp.path.rsplit('/');
+                let mut last = elems.next().unwrap_or_default();
+                let is_version = last.len() > 1
+                    && last.starts_with('v')
+                    && last[1..].bytes().all(|b| b.is_ascii_digit());
+                if is_version {
+                    last = elems.next().unwrap_or(last);
+                }
+                let last = last.split('.').next().unwrap_or(last);
+                last == name || last.strip_prefix("go-") == Some(name)
+            }
+        }
+    })
 }
 
 fn object_operand(p: &mut Program, env: &Env, e: ExprId, obj: ObjId) -> Operand {

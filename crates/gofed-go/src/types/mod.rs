@@ -41,6 +41,8 @@ pub struct SourceFile {
     pub src: Arc<[u8]>,
     /// The parsed file (bodies skipped).
     pub ast: File,
+    /// The parser's errors (the tree is what could be made of the rest).
+    pub syntax_errors: Vec<crate::diagnostic::SyntaxError>,
     /// Line starts, built when a position is first shown.
     lines: std::sync::OnceLock<crate::span::LineIndex>,
 }
@@ -52,7 +54,31 @@ impl SourceFile {
             name,
             src: src.into(),
             ast,
+            syntax_errors: Vec::new(),
             lines: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// A file from its name, bytes and what the parser made of them (errors included).
+    pub fn parsed(
+        name: String,
+        src: impl Into<Arc<[u8]>>,
+        parsed: crate::parser::Parsed,
+    ) -> SourceFile {
+        SourceFile {
+            syntax_errors: parsed.errors,
+            ..SourceFile::new(name, src, parsed.file)
+        }
+    }
+
+    /// A problem at a byte offset of this file.
+    pub fn diagnostic(&self, offset: u32, message: String) -> crate::diagnostic::Diagnostic {
+        let pos = self.line_col(offset);
+        crate::diagnostic::Diagnostic {
+            file: self.name.clone(),
+            line: pos.line,
+            col: pos.col,
+            message,
         }
     }
 
@@ -94,8 +120,8 @@ impl MemorySource {
                 .iter()
                 .map(|(name, src)| {
                     let src = src.as_bytes().to_vec();
-                    let ast = crate::parser::parse_file(&src).file;
-                    Arc::new(SourceFile::new((*name).to_owned(), src, ast))
+                    let parsed = crate::parser::parse_file(&src);
+                    Arc::new(SourceFile::parsed((*name).to_owned(), src, parsed))
                 })
                 .collect();
             map.insert((*path).to_owned(), files);
@@ -457,6 +483,30 @@ impl<'s> Program<'s> {
         let pos = file.line_col(offset);
         let doc = doc.and_then(|group| doc_summary(ast.comment_group(group), &file.src));
         Some((format!("{}:{}:{}", file.name, pos.line, pos.col), doc))
+    }
+
+    /// The syntax errors of a package's files and the errors its check found so far (objects
+    /// are resolved lazily: extract the API first), sorted by position, each once.
+    pub fn package_diagnostics(&self, id: PkgId) -> Vec<crate::diagnostic::Diagnostic> {
+        let pkg = &self.packages[id.0 as usize];
+        let mut out: Vec<crate::diagnostic::Diagnostic> = Vec::new();
+        for file in &pkg.files {
+            for err in &file.syntax_errors {
+                out.push(file.diagnostic(err.span.start, err.message(&file.src)));
+            }
+        }
+        for err in &pkg.errors {
+            match pkg.files.iter().find(|f| f.name == err.file) {
+                Some(file) => out.push(file.diagnostic(err.offset, err.message.clone())),
+                None => out.push(crate::diagnostic::Diagnostic {
+                    file: err.file.clone(),
+                    ..crate::diagnostic::Diagnostic::unpositioned(err.message.clone())
+                }),
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 }
 
