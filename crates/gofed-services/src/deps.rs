@@ -341,10 +341,9 @@ impl<'a> Classifier<'a> {
         match importpath::import_origin(path, &self.ctx) {
             ImportOrigin::Std => Origin::Internal,
             ImportOrigin::Project => match module {
-                // A package of the main module that is not there (the go command: "no required module provides
-                // package"; the main module provides it, or nothing does).
+                // A package of the main module that is not there: nothing provides it (the go command's words).
                 Some((dir, module)) if !self.module_has_package(dir, module, path) => {
-                    Origin::Unresolved(format!("package {path} is not in module {module}"))
+                    Origin::Unresolved(format!("no required module provides package {path}"))
                 }
                 _ => Origin::Internal,
             },
@@ -357,9 +356,9 @@ impl<'a> Classifier<'a> {
                 // In a module, what no requirement provides (and nothing vendors) cannot be built.
                 let required = self.ctx.module_for(path).is_some();
                 match module {
-                    Some(_) if !required && !vendored => Origin::Unresolved(format!(
-                        "no required module provides package {path} (go.mod has no require for it)"
-                    )),
+                    Some(_) if !required && !vendored => {
+                        Origin::Unresolved(format!("no required module provides package {path}"))
+                    }
                     _ => Origin::External {
                         root,
                         provider,

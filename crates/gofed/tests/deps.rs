@@ -7,8 +7,10 @@ use std::path::Path;
 
 use common::{gofed, success_json, write};
 
+/// `gofed deps DIR --format json -e EXTRA`: the tree has a package with an error on purpose (an `internal` import
+/// from outside its parent), which without `-e` fails the run.
 fn deps(dir: &Path, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec!["deps", dir.to_str().unwrap(), "--format", "json"];
+    let mut args = vec!["deps", dir.to_str().unwrap(), "--format", "json", "-e"];
     args.extend(extra);
     success_json(&gofed(&args))
 }
@@ -16,7 +18,7 @@ fn deps(dir: &Path, extra: &[&str]) -> serde_json::Value {
 fn module() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(root, "go.mod", "module example.com/m\n\ngo 1.22\n\nrequire (\n\tgithub.com/pkg/errors v0.9.1\n\tgolang.org/x/sys v0.20.0 // indirect\n)\n");
+    write(root, "go.mod", "module example.com/m\n\ngo 1.22\n\nrequire (\n\tgithub.com/pkg/errors v0.9.1\n\tgithub.com/stretchr/testify v1.9.0\n\tgolang.org/x/sys v0.20.0 // indirect\n)\n");
     write(
         root,
         "vendor/modules.txt",
@@ -94,6 +96,15 @@ fn module_dependencies() {
         serde_json::json!([
             "use of internal package example.com/m/cmd/tool/internal/y not allowed"
         ])
+    );
+
+    // Without -e the error fails the run, as `go list` without -e: the error alone, on stderr.
+    let out = gofed(&["deps", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "package example.com/m/other: use of internal package example.com/m/cmd/tool/internal/y not allowed\n"
     );
 }
 
