@@ -121,8 +121,19 @@ pub fn api_diff(
     let (old_pkgs, new_pkgs) = (comparable(old_pkgs), comparable(new_pkgs));
     let not_compared: Vec<NotCompared> = not_compared.into_values().collect();
     // Every error of either tree is shown (and fails the run without allow_errors), then what was not compared.
-    let mut all_errors = tree_errors(&old_world.project, &old);
-    all_errors.extend(tree_errors(&new_world.project, &new));
+    let side_all = |world: &World, program: &Program| match filter {
+        // Only the package asked for (and what it imports of its tree) matters.
+        Some(_) => world
+            .project
+            .packages
+            .iter()
+            .filter(|p| !p.vendored && program.package_by_path(&p.import_path).is_some())
+            .flat_map(|p| package_errors(p, program))
+            .collect(),
+        None => tree_errors(&world.project, program),
+    };
+    let mut all_errors: Vec<Diagnostic> = side_all(&old_world, &old);
+    all_errors.extend(side_all(&new_world, &new));
     let diagnostics: Vec<String> = all_errors
         .iter()
         .map(ToString::to_string)

@@ -221,6 +221,17 @@ fn apidiff_does_not_compare_packages_with_errors() {
             }]
         }])
     );
+    // --package compares one package: errors elsewhere in the trees do not matter.
+    let out = gofed(&[
+        "apidiff",
+        path(&old),
+        path(&new),
+        "--package",
+        "other",
+        "--format",
+        "lines",
+    ]);
+    assert_run(&out, 0, "c B: added\n", "");
     // Errors on the old side are named so too; an incompatible change elsewhere is still exit status 1 with -e.
     write(
         &old,
