@@ -15,7 +15,7 @@ use gofed_go::build::Selector;
 use gofed_go::constant::StringStyle;
 use gofed_go::diagnostic::Diagnostic;
 use gofed_go::load::{FileTree, Layout, OsFileTree, Package, Project};
-use gofed_go::types::{Program, Sizes};
+use gofed_go::types::{PackageSource as _, Program, Sizes};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -115,13 +115,23 @@ impl From<&Diagnostic> for ErrorJson {
     }
 }
 
-/// The errors of the tree's own packages (not vendored ones, not the standard library it imports) that a
-/// program checked, with the loader's errors of every package: what `go build` would reject. Call after the API
-/// was extracted (objects resolve lazily).
-pub(crate) fn tree_errors(project: &Project, program: &Program) -> Vec<Diagnostic> {
+/// The errors of the tree's own packages (not vendored ones, not the standard library it imports): the loader's,
+/// the syntax errors of every package and the type errors of those the program checked; what `go build` would
+/// reject. Call after the API was extracted (objects resolve lazily).
+pub(crate) fn tree_errors(world: &World, program: &Program) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for pkg in project.packages.iter().filter(|p| !p.vendored) {
+    for pkg in world.project.packages.iter().filter(|p| !p.vendored) {
         out.extend(package_errors(pkg, program));
+        // Packages no API reaches (commands, internal packages nothing exported uses) are not checked, but their
+        // syntax errors count: `go build ./...` stops on them.
+        let has_files = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty();
+        if has_files && program.package_by_path(&pkg.import_path).is_none() {
+            if let Some(input) = world.source.import("", &pkg.import_path) {
+                for file in &input.files {
+                    out.extend(file.syntax_diagnostics());
+                }
+            }
+        }
     }
     sort_errors(&mut out);
     out
@@ -417,7 +427,7 @@ fn analyse(
         .collect();
     unresolved.sort();
     unresolved.dedup();
-    let errors = tree_errors(project, &program);
+    let errors = tree_errors(&world, &program);
     let legacy = if args.format == ApiFormat::Gofed {
         let mut legacy = gofed_legacy(&mut program, &ids);
         if let Some(root) = project.root_import_path() {

@@ -130,7 +130,7 @@ pub fn api_diff(
             .filter(|p| !p.vendored && program.package_by_path(&p.import_path).is_some())
             .flat_map(|p| package_errors(p, program))
             .collect(),
-        None => tree_errors(&world.project, program),
+        None => tree_errors(world, program),
     };
     let mut all_errors: Vec<Diagnostic> = side_all(&old_world, &old);
     all_errors.extend(side_all(&new_world, &new));

@@ -89,6 +89,8 @@ fn bad_module(root: &Path) {
     );
     write(root, "typed/t.go", "package typed\n\ntype U Undefined\n");
     write(root, "ok/ok.go", "package ok\n\nfunc OK() {}\n");
+    // A command has no API, but `go build ./...` stops on its syntax error too.
+    write(root, "cmd/tool/main.go", "package main\n\nfunc main() {\n");
 }
 
 #[test]
@@ -97,8 +99,11 @@ fn api_prints_syntax_and_type_errors_and_fails_unless_e() {
     let root = dir.path();
     bad_module(root);
     let a_go = root.join("a.go");
+    let main_go = root.join("cmd/tool/main.go");
     let syntax = format!(
-        "{a}:3:14: missing ',' in parameter list\n{a}:4:1: expected ')', found '}}'\n{a}:6:1: expected ')', found 'type'\n",
+        "{a}:3:14: missing ',' in parameter list\n{a}:4:1: expected ')', found '}}'\n{a}:6:1: expected ')', found 'type'\n\
+         {}:3:15: expected '}}', found 'EOF'\n",
+        main_go.display(),
         a = a_go.display()
     );
     let errors = format!(
@@ -148,6 +153,7 @@ fn api_prints_syntax_and_type_errors_and_fails_unless_e() {
         let gofmt = Command::new(GOFMT)
             .arg("-l")
             .arg(&a_go)
+            .arg(&main_go)
             .output()
             .expect("run gofmt");
         assert_eq!(text(&gofmt.stderr), syntax);

@@ -71,6 +71,13 @@ impl SourceFile {
         }
     }
 
+    /// The syntax errors, positioned.
+    pub fn syntax_diagnostics(&self) -> impl Iterator<Item = crate::diagnostic::Diagnostic> + '_ {
+        self.syntax_errors
+            .iter()
+            .map(|err| self.diagnostic(err.span.start, err.message(&self.src)))
+    }
+
     /// A problem at a byte offset of this file.
     pub fn diagnostic(&self, offset: u32, message: String) -> crate::diagnostic::Diagnostic {
         let pos = self.line_col(offset);
@@ -491,9 +498,7 @@ impl<'s> Program<'s> {
         let pkg = &self.packages[id.0 as usize];
         let mut out: Vec<crate::diagnostic::Diagnostic> = Vec::new();
         for file in &pkg.files {
-            for err in &file.syntax_errors {
-                out.push(file.diagnostic(err.span.start, err.message(&file.src)));
-            }
+            out.extend(file.syntax_diagnostics());
         }
         for err in &pkg.errors {
             match pkg.files.iter().find(|f| f.name == err.file) {
