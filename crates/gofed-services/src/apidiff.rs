@@ -21,6 +21,13 @@ use gofed_go::diagnostic::Diagnostic;
 /// The JSON document.
 #[derive(Debug, Serialize)]
 struct ApidiffJson<'a> {
+    /// When the two versions' module paths differ: both (packages are paired by their path within the module).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    module_path_changed: Option<&'a ModulePaths>,
+    /// When one version was given as a directory below its module's root: that directory's import path (only
+    /// packages in and below it are compared).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
     #[serde(flatten)]
     report: &'a ModuleReport,
     /// The smallest version bump the changes require.
@@ -60,16 +67,31 @@ impl NotCompared {
     }
 }
 
+/// The module paths of the two versions.
+#[derive(Debug, Serialize)]
+struct ModulePaths {
+    old: String,
+    new: String,
+}
+
+/// What the report says before the changes.
+#[derive(Debug, Default)]
+struct Preamble {
+    module_path_changed: Option<ModulePaths>,
+    /// The import path of the directory the comparison is limited to.
+    scope: Option<String>,
+}
+
 /// The `api_diff` action on two opened trees.
 pub fn api_diff(
-    old: &OpenedTree,
-    new: &OpenedTree,
+    old_tree: &OpenedTree,
+    new_tree: &OpenedTree,
     args: &ApidiffRequest,
 ) -> anyhow::Result<Rendered> {
     let cache = std::sync::Arc::new(ParseCache::default());
     // The two sides load and check independently: in parallel.
     let load = |tree| World::load(tree, &args.context, args.goroot.as_deref(), &cache);
-    let (old_world, new_world) = rayon::join(|| load(old), || load(new));
+    let (old_world, new_world) = rayon::join(|| load(old_tree), || load(new_tree));
     let (old_world, new_world) = (
         old_world.context("loading the old version")?,
         new_world.context("loading the new version")?,
@@ -77,14 +99,30 @@ pub fn api_diff(
     let sizes = Sizes::for_arch(&args.context.goarch);
     let mut old = Program::new(&old_world.source, sizes);
     let mut new = Program::new(&new_world.source, sizes);
-    let filter = args.package.as_deref();
-    let (old_pkgs, new_pkgs) = rayon::join(
-        || side_packages(&old_world, &mut old, filter),
-        || side_packages(&new_world, &mut new, filter),
+    let filter = args.package.as_deref().map(PackageFilter::new);
+    let (mut old_side, mut new_side) = rayon::join(
+        || side_packages(&old_world, &mut old, filter.as_ref()),
+        || side_packages(&new_world, &mut new, filter.as_ref()),
     );
-    // Two single packages (a package directory each): apidiff's own setting.
-    let single = old_pkgs.len() == 1 && new_pkgs.len() == 1;
-
+    if let Some(filter) = &filter {
+        filter.check(&old_side, old_tree, &new_side, new_tree)?;
+    }
+    let mut preamble = Preamble::default();
+    if let (Some(o), Some(n)) = (&old_side.module, &new_side.module) {
+        if o != n {
+            preamble.module_path_changed = Some(ModulePaths {
+                old: o.clone(),
+                new: n.clone(),
+            });
+        }
+    }
+    // Two package directories (one package each, at the directory given): apidiff's own setting, compared
+    // whatever their paths.
+    let single = old_side.is_one_package_dir() && new_side.is_one_package_dir();
+    if !single {
+        preamble.scope = limit_to_common_scope(&mut old_side, &mut new_side);
+    }
+    let (old_pkgs, new_pkgs) = (old_side.pkgs.clone(), new_side.pkgs.clone());
     // Packages with errors on either side are left out of the comparison (gorelease counts no change of theirs).
     let old_errors = side_errors(&old_world, &old, &old_pkgs);
     let new_errors = side_errors(&new_world, &new, &new_pkgs);
@@ -121,7 +159,7 @@ pub fn api_diff(
     let (old_pkgs, new_pkgs) = (comparable(old_pkgs), comparable(new_pkgs));
     let not_compared: Vec<NotCompared> = not_compared.into_values().collect();
     // Every error of either tree is shown (and fails the run without allow_errors), then what was not compared.
-    let side_all = |world: &World, program: &Program| match filter {
+    let side_all = |world: &World, program: &Program| match &filter {
         // Only the package asked for (and what it imports of its tree) matters.
         Some(_) => world
             .project
@@ -160,6 +198,11 @@ pub fn api_diff(
         diff_modules(&mut old, &old_pkgs, &mut new, &new_pkgs)
     };
     let bump = report.bump();
+    // gorelease: "Base module path is different from release." — no version to suggest.
+    let base_version = args
+        .base_version
+        .as_deref()
+        .filter(|_| preamble.module_path_changed.is_none());
     let output = match args.format {
         ApidiffFormat::Lines => {
             let mut lines: Vec<String> = Vec::new();
@@ -186,19 +229,20 @@ pub fn api_diff(
             Rendered::lines(lines)
         }
         ApidiffFormat::Text => Rendered::text(render_text(
+            &preamble,
             &report,
             bump,
-            args.base_version.as_deref(),
+            base_version,
             &not_compared,
         )),
         ApidiffFormat::Json => {
-            let next = args
-                .base_version
-                .as_deref()
+            let next = base_version
                 .filter(|_| not_compared.is_empty())
                 .and_then(|v| next_version(v, bump));
             let errors = |d: &[Diagnostic]| d.iter().map(ErrorJson::from).collect();
             Rendered::json(&ApidiffJson {
+                module_path_changed: preamble.module_path_changed.as_ref(),
+                scope: preamble.scope.as_deref(),
                 report: &report,
                 bump,
                 next_version: next,
@@ -213,7 +257,7 @@ pub fn api_diff(
             })?
         }
         ApidiffFormat::Gofed => Rendered::json(&legacy_diff(
-            &report, &mut old, &old_pkgs, &mut new, &new_pkgs, &old_world, &new_world,
+            &report, &mut old, &old_side, &mut new, &new_side, &old_world, &new_world,
         ))?,
     };
     let rendered = Rendered {
@@ -224,7 +268,7 @@ pub fn api_diff(
     Ok(rendered.with_errors(diagnostics, !all_errors.is_empty(), args.allow_errors))
 }
 
-/// The errors of the compared packages of one side, by path relative to the root.
+/// The errors of the compared packages of one side, by key (see [`Side`]).
 fn side_errors(
     world: &World,
     program: &Program,
@@ -249,30 +293,68 @@ fn side_errors(
     out
 }
 
-/// The packages of one side whose API counts, keyed by path relative to the tree's root
-/// (so that a moved module still matches).
-fn side_packages(
-    world: &World,
-    program: &mut Program,
-    filter: Option<&str>,
-) -> Vec<(String, PkgId)> {
+/// One version's packages whose API counts, keyed by their path within the module, as gorelease pairs them:
+/// the same import path when the module path is the same, `example.com/m/x` with `example.com/m/v2/x` across a
+/// major version, whatever directory of the module each version was given as.
+struct Side {
+    /// (key, package), sorted by key.
+    pkgs: Vec<(String, PkgId)>,
+    /// What keys are relative to: the module path; nothing in a GOPATH or GOROOT (keys are import paths);
+    /// else the root's import path (`--import-path`, or `_/abs/dir` for a tree with neither go.mod nor GOPATH).
+    base: String,
+    /// The module path (`None` when the tree is no module).
+    module: Option<String>,
+    /// The root directory's key (`.` at the module's root, `sub` for a directory below it).
+    scope: String,
+    /// Import paths of every package the --package filter matched, with or without an API.
+    filter_matches: Vec<String>,
+}
+
+impl Side {
+    /// Whether the side is one package, in the directory given.
+    fn is_one_package_dir(&self) -> bool {
+        matches!(self.pkgs.as_slice(), [(key, _)] if *key == self.scope)
+    }
+}
+
+fn side_packages(world: &World, program: &mut Program, filter: Option<&PackageFilter>) -> Side {
     let project = &world.project;
     let in_goroot = matches!(project.layout, Layout::Goroot { .. });
-    let root = project.root_import_path().unwrap_or_default();
-    let mut out = Vec::new();
+    let root = project
+        .root_import_path()
+        .unwrap_or_else(|| format!("_{}", project.root.display()));
+    let module = match &project.layout {
+        Layout::Module { path, .. } => Some(path.clone()),
+        _ => None,
+    };
+    let base = match &project.layout {
+        Layout::Module { path, .. } => path.clone(),
+        // Import paths mean the same in every GOPATH and GOROOT: compared as they are.
+        Layout::Gopath { .. } | Layout::Goroot { .. } => String::new(),
+        // Paths given by --import-path or made from the directory (`_/abs/dir`): relative to the root.
+        _ => root.clone(),
+    };
+    let mut side = Side {
+        pkgs: Vec::new(),
+        scope: relative(&root, &base),
+        base,
+        module,
+        filter_matches: Vec::new(),
+    };
     for pkg in &project.packages {
         let has_files = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty();
-        if pkg.vendored
-            || !has_files
-            || !is_api_package(&pkg.import_path, &pkg.name, in_goroot, true)
-        {
+        if pkg.vendored || !has_files {
             continue;
         }
-        let rel = relative(&pkg.import_path, &root);
+        let key = relative(&pkg.import_path, &side.base);
         if let Some(filter) = filter {
-            if filter != rel && filter != pkg.import_path {
+            if !filter.matches(&pkg.import_path, &relative(&pkg.import_path, &root), &key) {
                 continue;
             }
+            side.filter_matches.push(pkg.import_path.clone());
+        }
+        if !is_api_package(&pkg.import_path, &pkg.name, in_goroot, true) {
+            continue;
         }
         if let Some(id) = program.package("", &pkg.import_path) {
             // Resolve the exported API now (in this side's thread), not during the diff.
@@ -281,10 +363,96 @@ fn side_packages(
                 id,
                 gofed_go::constant::StringStyle::Current,
             );
-            out.push((rel, id));
+            side.pkgs.push((key, id));
         }
     }
-    out
+    side.pkgs.sort_by(|a, b| a.0.cmp(&b.0));
+    side
+}
+
+/// Whether `key` is `scope` or below it.
+fn within(key: &str, scope: &str) -> bool {
+    scope == "."
+        || key == scope
+        || key
+            .strip_prefix(scope)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// When one version was given as a directory below the other's (`apidiff v1/sub v2`), only that directory and
+/// below are compared on both sides: the packages of the other version outside it were not asked about, and
+/// reporting them as added or removed would be a wrong verdict. Returns the directory's import path.
+fn limit_to_common_scope(old: &mut Side, new: &mut Side) -> Option<String> {
+    let (narrow, wide) = if old.scope == new.scope {
+        return None;
+    } else if within(&old.scope, &new.scope) {
+        (&*old, new)
+    } else if within(&new.scope, &old.scope) {
+        (&*new, old)
+    } else {
+        // Unrelated directories: paired by import path, what differs is added or removed.
+        return None;
+    };
+    wide.pkgs.retain(|(key, _)| within(key, &narrow.scope));
+    Some(match (narrow.base.as_str(), narrow.scope.as_str()) {
+        (base, ".") => base.to_owned(),
+        ("", scope) => scope.to_owned(),
+        (base, scope) => format!("{base}/{scope}"),
+    })
+}
+
+/// `--package`, as go users write a package: an import path, or a directory relative to the tree's root
+/// (`./sub`, `sub`, `.`).
+struct PackageFilter {
+    given: String,
+    /// The directory form: `sub` for `./sub/`, `.` for `./`.
+    dir: String,
+}
+
+impl PackageFilter {
+    fn new(given: &str) -> PackageFilter {
+        let mut dir = given.trim_end_matches('/');
+        while let Some(rest) = dir.strip_prefix("./") {
+            dir = rest.trim_start_matches('/');
+        }
+        let dir = if dir.is_empty() { "." } else { dir };
+        PackageFilter {
+            given: given.to_owned(),
+            dir: dir.to_owned(),
+        }
+    }
+
+    /// Whether the package with `import_path`, at `dir` relative to the root given and `key` within its
+    /// module, is the one asked for.
+    fn matches(&self, import_path: &str, dir: &str, key: &str) -> bool {
+        import_path == self.given || dir == self.dir || key == self.dir
+    }
+
+    /// A package that is in neither version is an error, not "no API change".
+    fn check(
+        &self,
+        old: &Side,
+        old_tree: &OpenedTree,
+        new: &Side,
+        new_tree: &OpenedTree,
+    ) -> anyhow::Result<()> {
+        if old.filter_matches.is_empty() && new.filter_matches.is_empty() {
+            anyhow::bail!(
+                "package {:?} is in neither version (old {}, new {})",
+                self.given,
+                old_tree.root().display(),
+                new_tree.root().display()
+            );
+        }
+        if old.pkgs.is_empty() && new.pkgs.is_empty() {
+            let path = old.filter_matches.first().or(new.filter_matches.first());
+            anyhow::bail!(
+                "package {} has no API to compare (a command or an internal package)",
+                path.map_or(self.given.as_str(), String::as_str)
+            );
+        }
+        Ok(())
+    }
 }
 
 fn relative(path: &str, root: &str) -> String {
@@ -298,12 +466,26 @@ fn relative(path: &str, root: &str) -> String {
 }
 
 fn render_text(
+    preamble: &Preamble,
     report: &ModuleReport,
     bump: Bump,
     base: Option<&str>,
     not_compared: &[NotCompared],
 ) -> String {
     let mut out = String::new();
+    if let Some(paths) = &preamble.module_path_changed {
+        let _ = writeln!(
+            out,
+            "module path changed: {} (old), {} (new); packages are paired by their path within the module\n",
+            paths.old, paths.new
+        );
+    }
+    if let Some(scope) = &preamble.scope {
+        let _ = writeln!(
+            out,
+            "comparing {scope} and the packages below it (one version was given as that directory)\n"
+        );
+    }
     for n in not_compared {
         let _ = writeln!(out, "{}: {}", n.path, n.reason());
     }
@@ -377,9 +559,9 @@ struct LegacyChanges {
 fn legacy_diff(
     report: &ModuleReport,
     old: &mut Program,
-    old_pkgs: &[(String, PkgId)],
+    old_side: &Side,
     new: &mut Program,
-    new_pkgs: &[(String, PkgId)],
+    new_side: &Side,
     old_world: &World,
     new_world: &World,
 ) -> LegacyDiff {
@@ -388,8 +570,13 @@ fn legacy_diff(
     let mut updated = Vec::new();
     for pkg in &report.changed_packages {
         let rel = relative(&pkg.path, &new_root);
-        let new_id = new_pkgs.iter().find(|(r, _)| *r == rel).map(|(_, id)| *id);
-        let old_id = old_pkgs.iter().find(|(r, _)| *r == rel).map(|(_, id)| *id);
+        let key = relative(&pkg.path, &new_side.base);
+        // Two package directories are compared whatever their keys.
+        let id_of = |side: &Side| match side.pkgs.as_slice() {
+            [(_, id)] => Some(*id),
+            pkgs => pkgs.iter().find(|(k, _)| *k == key).map(|(_, id)| *id),
+        };
+        let (new_id, old_id) = (id_of(new_side), id_of(old_side));
         let mut sections: BTreeMap<&'static str, LegacyChanges> = BTreeMap::new();
         for c in &pkg.report.changes {
             // The object the message is about: `Name`, `T.M`, `(*T).M`, `T.F`.

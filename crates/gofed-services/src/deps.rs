@@ -24,9 +24,36 @@ pub enum Purpose {
 
 /// Loads the packages of a tree.
 pub fn load(opened: &OpenedTree, args: &BuildContext, purpose: Purpose) -> anyhow::Result<Project> {
+    // Every analysis loads through here: a platform or Go version no release has is refused, not analysed as
+    // an empty context.
+    args.check()?;
+    let started = std::time::Instant::now();
     let config = load_config(opened.tree(), opened.root(), args, purpose);
     let project = load_tree(opened.tree(), opened.root(), &config)?;
+    tracing::info!(
+        root = %opened.root().display(),
+        packages = project.packages.len(),
+        go = %format_args!("1.{}", project.go_minor),
+        context = %describe_context(args),
+        ms = started.elapsed().as_millis(),
+        "loaded a tree"
+    );
     Ok(project)
+}
+
+/// `linux/amd64 cgo tags=a,b` or `all platforms`, for logs.
+fn describe_context(args: &BuildContext) -> String {
+    let mut text = if args.all_platforms {
+        "all platforms".to_owned()
+    } else {
+        let cgo = if args.cgo { " cgo" } else { "" };
+        format!("{}/{}{cgo}", args.goos, args.goarch)
+    };
+    if !args.tags.is_empty() {
+        text.push_str(" tags=");
+        text.push_str(&args.tags.join(","));
+    }
+    text
 }
 
 /// The load configuration for a tree: the context's Go version is that of the tree when it
@@ -250,8 +277,12 @@ fn render_text(report: &DepsReport) -> String {
         for imp in &pkg.imports {
             let _ = writeln!(out, "  {imp}");
         }
-        for imp in pkg.test_imports.iter().chain(&pkg.x_test_imports) {
+        // go list's TestImports (package foo, _test.go) and XTestImports (package foo_test) apart.
+        for imp in &pkg.test_imports {
             let _ = writeln!(out, "  {imp} (test)");
+        }
+        for imp in &pkg.x_test_imports {
+            let _ = writeln!(out, "  {imp} (xtest)");
         }
     }
     let _ = writeln!(out, "\nexternal dependencies ({}):", report.external.len());

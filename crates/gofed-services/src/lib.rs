@@ -29,8 +29,8 @@ use gofed_service::{BoxFuture, Service, ServiceError, System};
 use tree::OpenedTree;
 
 pub use request::{
-    ApiFormat, ApiRequest, ApidiffFormat, ApidiffRequest, BuildContext, DepsRequest,
-    DepsdiffRequest, Format, MachinePaths, Output, Rendered, Source,
+    ApiFormat, ApiRequest, ApidiffFormat, ApidiffRequest, BuildContext, CheckRequest, DepsRequest,
+    DepsdiffRequest, Format, MachinePaths, Output, Rendered, RequestError, Source,
 };
 
 /// The version every service of this crate reports.
@@ -68,11 +68,15 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-/// A service that does not read its machine's paths refuses a GOROOT too.
-fn check_machine_paths(
+/// A request that names no valid build context or option is refused before any tree is fetched (`unprocessable`,
+/// in the words the command line uses); a service that does not read its machine's paths refuses a GOROOT too.
+fn check_request(
     context: &ServiceContext,
-    request: &impl MachinePaths,
+    request: &(impl MachinePaths + CheckRequest),
 ) -> Result<(), ServiceError> {
+    request
+        .check()
+        .map_err(|err| ServiceError::unprocessable(err.to_string()))?;
     if !context.allow_paths && request.goroot().is_some() {
         return Err(ServiceError::invalid_input(
             "goroot",
@@ -84,7 +88,7 @@ fn check_machine_paths(
 }
 
 /// An action analysing the tree `source(request)` names with `analyse`, on the blocking pool.
-fn on_tree<Req: MachinePaths + Send + 'static>(
+fn on_tree<Req: MachinePaths + CheckRequest + Send + 'static>(
     context: ServiceContext,
     source: fn(&Req) -> &Source,
     analyse: fn(&OpenedTree, &Req) -> anyhow::Result<Rendered>,
@@ -92,7 +96,7 @@ fn on_tree<Req: MachinePaths + Send + 'static>(
     move |request: Req| {
         let context = context.clone();
         Box::pin(async move {
-            check_machine_paths(&context, &request)?;
+            check_request(&context, &request)?;
             let tree = tree::open(&context, source(&request)).await?;
             blocking(move || analyse(&tree, &request)).await
         })
@@ -100,7 +104,7 @@ fn on_tree<Req: MachinePaths + Send + 'static>(
 }
 
 /// An action comparing the trees `old(request)` and `new(request)` (opened concurrently) with `diff`.
-fn on_two_trees<Req: MachinePaths + Send + 'static>(
+fn on_two_trees<Req: MachinePaths + CheckRequest + Send + 'static>(
     context: ServiceContext,
     old: fn(&Req) -> &Source,
     new: fn(&Req) -> &Source,
@@ -109,7 +113,7 @@ fn on_two_trees<Req: MachinePaths + Send + 'static>(
     move |request: Req| {
         let context = context.clone();
         Box::pin(async move {
-            check_machine_paths(&context, &request)?;
+            check_request(&context, &request)?;
             let (old, new) = tokio::try_join!(
                 tree::open(&context, old(&request)),
                 tree::open(&context, new(&request))

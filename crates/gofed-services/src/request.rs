@@ -7,6 +7,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use gofed_go::build::GoRelease;
 use gofed_service::FileRef;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,185 @@ impl Default for BuildContext {
     }
 }
 
+/// Why a request cannot be analysed as given: the service answers `unprocessable` (422) with this message, and
+/// the command line refuses it (exit status 2) before loading anything.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// Not a platform of the Go release (`go tool dist list`), in the go command's words.
+    #[error("unsupported GOOS/GOARCH pair {goos}/{goarch}")]
+    UnsupportedPlatform {
+        /// The GOOS asked for.
+        goos: String,
+        /// The GOARCH asked for.
+        goarch: String,
+    },
+    /// A Go version gofed has no platform and standard library data for.
+    #[error("unsupported Go version 1.{minor}: gofed has data for Go {known}")]
+    UnknownGoVersion {
+        /// The minor version asked for.
+        minor: u32,
+        /// The versions gofed knows, e.g. `1.19, 1.21, ..., 1.27`.
+        known: String,
+    },
+    /// A `contexts` entry that is not `GOOS-GOARCH` or `GOOS-GOARCH-cgo`.
+    #[error("bad context {0:?}: expected GOOS-GOARCH or GOOS-GOARCH-cgo")]
+    BadContext(String),
+    /// A base version that is not a canonical semantic version (gorelease requires one).
+    #[error(
+        "base version {version:?} is not a canonical semantic version (vMAJOR.MINOR.PATCH{hint})"
+    )]
+    NotCanonicalVersion {
+        /// The version given.
+        version: String,
+        /// `, e.g. v1.4.2`, or the canonical form of what was meant (`; did you mean v1.4.0?`).
+        hint: String,
+    },
+}
+
+impl BuildContext {
+    /// Checks the Go version and the platform: a Go version gofed has data for, and a GOOS/GOARCH pair that
+    /// Go release supports (any release gofed knows when no version is given: a GOROOT tree brings its own).
+    /// With `all_platforms`, GOOS and GOARCH are not used and not checked.
+    pub fn check(&self) -> Result<(), RequestError> {
+        let release = match self.go_minor {
+            Some(minor) => Some(go_release(minor)?),
+            None => None,
+        };
+        if !self.all_platforms {
+            check_platform(release, &self.goos, &self.goarch)?;
+        }
+        Ok(())
+    }
+}
+
+/// The embedded data of Go 1.`minor`, or why there is none.
+pub fn go_release(minor: u32) -> Result<&'static GoRelease, RequestError> {
+    let releases = GoRelease::all();
+    releases
+        .iter()
+        .find(|r| r.minor() == minor)
+        .ok_or_else(|| RequestError::UnknownGoVersion {
+            minor,
+            known: releases
+                .iter()
+                .map(|r| format!("1.{}", r.minor()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+/// Whether `goos`/`goarch` is a real platform of `release` (of any known release when `None`).
+fn check_platform(
+    release: Option<&GoRelease>,
+    goos: &str,
+    goarch: &str,
+) -> Result<(), RequestError> {
+    let known = match release {
+        Some(release) => release.platform(goos, goarch).is_some(),
+        None => GoRelease::all()
+            .iter()
+            .any(|r| r.platform(goos, goarch).is_some()),
+    };
+    if known {
+        Ok(())
+    } else {
+        Err(RequestError::UnsupportedPlatform {
+            goos: goos.to_owned(),
+            goarch: goarch.to_owned(),
+        })
+    }
+}
+
+/// One context of a cmd/api style list (`linux-amd64`, `linux-amd64-cgo`): GOOS, GOARCH, cgo, checked against
+/// Go 1.`go_minor` (any known release when `None`).
+pub fn parse_context(
+    text: &str,
+    go_minor: Option<u32>,
+) -> Result<(String, String, bool), RequestError> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let (goos, goarch, cgo) = match parts.as_slice() {
+        [goos, goarch] => (*goos, *goarch, false),
+        [goos, goarch, "cgo"] => (*goos, *goarch, true),
+        _ => return Err(RequestError::BadContext(text.to_owned())),
+    };
+    let release = match go_minor {
+        Some(minor) => Some(go_release(minor)?),
+        None => None,
+    };
+    check_platform(release, goos, goarch)?;
+    Ok((goos.to_owned(), goarch.to_owned(), cgo))
+}
+
+/// Checks that `version` is a canonical semantic version (`v1.4.2`, `v2.0.0-rc.1`), as gorelease requires of
+/// the versions it compares: a `v` prefix, major.minor.patch, an optional pre-release, no build metadata.
+pub fn check_base_version(version: &str) -> Result<(), RequestError> {
+    use gofed_go::load::gomod::semver;
+    match semver::canonical(version) {
+        Some(canonical) if canonical == version => Ok(()),
+        canonical => {
+            // What was probably meant: `1.4.2` → v1.4.2, `v1.4` → v1.4.0.
+            let meant = canonical.or_else(|| {
+                semver::canonical(&format!("v{version}")).filter(|_| !version.starts_with('v'))
+            });
+            Err(RequestError::NotCanonicalVersion {
+                version: version.to_owned(),
+                hint: match meant {
+                    Some(meant) => format!("; did you mean {meant}?"),
+                    None => ", e.g. v1.4.2".to_owned(),
+                },
+            })
+        }
+    }
+}
+
+/// What a request's own fields must satisfy before any tree is opened.
+pub trait CheckRequest {
+    /// Checks the request's build context and options.
+    fn check(&self) -> Result<(), RequestError>;
+}
+
+impl CheckRequest for ApiRequest {
+    fn check(&self) -> Result<(), RequestError> {
+        if let Some(minor) = self.context.go_minor {
+            go_release(minor)?;
+        }
+        match self.contexts.as_deref() {
+            // cmd/api's own default list, known good.
+            Some("default") => Ok(()),
+            Some(list) => {
+                for context in list.split(',') {
+                    parse_context(context, self.context.go_minor)?;
+                }
+                Ok(())
+            }
+            None => self.context.check(),
+        }
+    }
+}
+
+impl CheckRequest for ApidiffRequest {
+    fn check(&self) -> Result<(), RequestError> {
+        self.context.check()?;
+        match &self.base_version {
+            Some(version) => check_base_version(version),
+            None => Ok(()),
+        }
+    }
+}
+
+impl CheckRequest for DepsRequest {
+    fn check(&self) -> Result<(), RequestError> {
+        self.context.check()
+    }
+}
+
+impl CheckRequest for DepsdiffRequest {
+    fn check(&self) -> Result<(), RequestError> {
+        self.context.check()
+    }
+}
+
 /// Output formats of the deps analyses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
@@ -92,7 +272,9 @@ pub enum Format {
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum ApiFormat {
-    /// Go's cmd/api lines (`pkg P, func F(int) error`), sorted.
+    /// Go's cmd/api lines (`pkg P, func F(int) error`), sorted; `text` names it too, as on the other commands.
+    #[cfg_attr(feature = "clap", value(alias = "text"))]
+    #[serde(alias = "text")]
     Goapi,
     /// Packages and their features with kinds, plus meta (unresolved imports).
     #[default]
