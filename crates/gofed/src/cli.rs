@@ -180,21 +180,24 @@ pub struct ApidiffArgs {
     pub allow_errors: bool,
 }
 
-/// Which build configuration to analyse.
+/// Which build configuration to analyse. `GOOS`, `GOARCH` and `CGO_ENABLED` in the environment apply when the
+/// flag is not given, as for the go command: an empty value means the default, and a flag beats the environment
+/// (so an exported `GOOS` does not conflict with --all-platforms or --contexts).
 #[derive(Clone, Debug, Args)]
 pub struct ContextArgs {
-    /// Target operating system.
-    #[arg(long, env = "GOOS", default_value = "linux")]
-    pub goos: String,
-    /// Target architecture.
-    #[arg(long, env = "GOARCH", default_value = "amd64")]
-    pub goarch: String,
-    /// Whether cgo is enabled.
-    #[arg(long, env = "CGO_ENABLED", default_value = "true", value_parser = parse_cgo, action = clap::ArgAction::Set)]
-    pub cgo: bool,
-    /// Extra build tags, comma-separated.
-    #[arg(long, value_delimiter = ',')]
-    pub tags: Vec<String>,
+    /// Target operating system [default: $GOOS, else linux].
+    #[arg(long)]
+    pub goos: Option<String>,
+    /// Target architecture [default: $GOARCH, else amd64].
+    #[arg(long)]
+    pub goarch: Option<String>,
+    /// Whether cgo is enabled [default: $CGO_ENABLED when 0 or 1, else true].
+    #[arg(long, value_parser = parse_cgo, action = clap::ArgAction::Set)]
+    pub cgo: Option<bool>,
+    /// Extra build tags, comma-separated (`a,b`) or, as go also accepts, space-separated (`"a b"`); the last
+    /// --tags counts.
+    #[arg(long, value_parser = parse_tags)]
+    pub tags: Vec<BuildTags>,
     /// The union of every platform Go knows (what a distribution needs for BuildRequires):
     /// a file counts if any platform includes it.
     #[arg(long, conflicts_with_all = ["goos", "goarch"])]
@@ -208,14 +211,38 @@ pub struct ContextArgs {
     pub import_path: Option<String>,
 }
 
+/// The build tags of one --tags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildTags(pub Vec<String>);
+
+/// A variable of the environment, unless unset or empty (the go command's "empty means default").
+fn from_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
 impl ContextArgs {
-    /// The build context of an analysis request.
+    /// The build context of an analysis request: flags, else the environment, else the defaults.
     pub fn build_context(&self) -> BuildContext {
+        let defaults = BuildContext::default();
+        // Only `0` and `1` count, as cmd/go reads CGO_ENABLED.
+        let cgo_env = match from_env("CGO_ENABLED").as_deref() {
+            Some("0") => Some(false),
+            Some("1") => Some(true),
+            _ => None,
+        };
         BuildContext {
-            goos: self.goos.clone(),
-            goarch: self.goarch.clone(),
-            cgo: self.cgo,
-            tags: self.tags.clone(),
+            goos: self
+                .goos
+                .clone()
+                .or_else(|| from_env("GOOS"))
+                .unwrap_or(defaults.goos),
+            goarch: self
+                .goarch
+                .clone()
+                .or_else(|| from_env("GOARCH"))
+                .unwrap_or(defaults.goarch),
+            cgo: self.cgo.or(cgo_env).unwrap_or(defaults.cgo),
+            tags: self.tags.last().map(|t| t.0.clone()).unwrap_or_default(),
             all_platforms: self.all_platforms,
             go_minor: self.go_minor,
             import_path: self.import_path.clone(),
@@ -226,20 +253,56 @@ impl ContextArgs {
 fn parse_cgo(s: &str) -> Result<bool, String> {
     match s {
         "1" | "true" | "on" | "yes" => Ok(true),
-        "0" | "false" | "off" | "no" | "" => Ok(false),
+        "0" | "false" | "off" | "no" => Ok(false),
         _ => Err(format!("expected true/false or 1/0, found {s:?}")),
     }
 }
 
+/// cmd/go's -tags: with a space or a quote, a list of fields (quoted fields allowed, as before Go 1.13), else
+/// comma-separated; empty elements are dropped.
+fn parse_tags(s: &str) -> Result<BuildTags, String> {
+    if !s.contains([' ', '\'']) {
+        return Ok(BuildTags(
+            s.split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ));
+    }
+    let mut tags = Vec::new();
+    let mut rest = s;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', '\n', '\r']);
+        let Some(first) = rest.chars().next() else {
+            break;
+        };
+        if first == '"' || first == '\'' {
+            let Some(end) = rest[1..].find(first) else {
+                return Err(format!("unterminated {first} string"));
+            };
+            tags.push(rest[1..=end].to_owned());
+            rest = &rest[end + 2..];
+        } else {
+            let end = rest.find([' ', '\t', '\n', '\r']).unwrap_or(rest.len());
+            tags.push(rest[..end].to_owned());
+            rest = &rest[end..];
+        }
+    }
+    Ok(BuildTags(tags))
+}
+
+/// A Go version gofed has data for (`1.21`, `go1.21`, `1.21.3`).
 fn parse_go_version(s: &str) -> Result<u32, String> {
     let rest = s.strip_prefix("go").unwrap_or(s);
     let minor = rest
         .strip_prefix("1.")
         .ok_or_else(|| format!("expected a Go version like 1.21, found {s:?}"))?;
     let minor = minor.split('.').next().unwrap_or(minor);
-    minor
+    let minor = minor
         .parse()
-        .map_err(|_| format!("expected a Go version like 1.21, found {s:?}"))
+        .map_err(|_| format!("expected a Go version like 1.21, found {s:?}"))?;
+    gofed_services::request::go_release(minor).map_err(|err| err.to_string())?;
+    Ok(minor)
 }
 
 #[derive(Debug, Args)]

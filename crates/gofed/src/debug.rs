@@ -53,10 +53,12 @@ fn parse(mut files: Vec<PathBuf>, files_from: Option<PathBuf>) -> anyhow::Result
         }
     }
     let dumps: Vec<Vec<u8>> = files.par_iter().map(|path| dump_file(path)).collect();
-    let mut out = std::io::stdout().lock();
-    for dump in dumps {
-        out.write_all(&dump)?;
-    }
+    crate::output::write_stdout(|out| {
+        for dump in &dumps {
+            out.write_all(dump)?;
+        }
+        Ok(())
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -184,7 +186,7 @@ fn bench_parse(root: &Path, runs: usize) -> anyhow::Result<ExitCode> {
         "seconds": median,
         "mb_per_s": bytes as f64 / 1e6 / median,
     });
-    println!("{report}");
+    crate::output::print_bytes(format!("{report}\n").as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -231,7 +233,7 @@ fn std_summary(goroot: &Path) -> anyhow::Result<ExitCode> {
     let version = version.lines().next().unwrap_or("unknown");
     let header = format!("// gofed standard library summary: {version} linux/amd64 cgo; regenerate with scripts/gen-std-summary.sh");
     let text = write_stubs(&mut program, &roots, &header);
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    crate::output::print_bytes(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -255,8 +257,6 @@ fn std_summary_api() -> anyhow::Result<ExitCode> {
             packages.push(extract_package(&mut program, id, StringStyle::Current));
         }
     }
-    std::io::stdout()
-        .lock()
-        .write_all(render_goapi(&packages).as_bytes())?;
+    crate::output::print_bytes(render_goapi(&packages).as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -10,6 +10,7 @@ mod serve;
 mod system;
 mod template;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{CommandFactory as _, FromArgMatches as _};
@@ -20,24 +21,27 @@ use clap::{CommandFactory as _, FromArgMatches as _};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let matches = cli::Cli::command().get_matches();
-    let mut cli = match cli::Cli::from_arg_matches(&matches) {
+    let parsed = cli::Cli::command().try_get_matches().and_then(|matches| {
+        let mut cli = cli::Cli::from_arg_matches(&matches)?;
+        cli.system.placement_from_env =
+            matches.value_source("placement") == Some(clap::parser::ValueSource::EnvVariable);
+        Ok(cli)
+    });
+    let cli = match parsed {
         Ok(cli) => cli,
-        Err(err) => err.format(&mut cli::Cli::command()).exit(),
+        Err(err) => return ExitCode::from(output::clap_exit(&err)),
     };
-    cli.system.placement_from_env =
-        matches.value_source("placement") == Some(clap::parser::ValueSource::EnvVariable);
     init_tracing(cli.verbose);
     match run(cli) {
         Ok(code) => code,
-        // A closed pipe (`gofed ... | head`) is not an error worth reporting.
-        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("gofed: error: {err:#}");
-            if let Some(hint) = hint(&err) {
-                eprintln!("gofed: hint: {hint}");
+            let status = output::report_error(&err, 2);
+            if status == 2 {
+                if let Some(hint) = hint(&err) {
+                    let _ = writeln!(std::io::stderr().lock(), "gofed: hint: {hint}");
+                }
             }
-            ExitCode::from(2)
+            ExitCode::from(status)
         }
     }
 }
@@ -94,17 +98,6 @@ fn init_tracing(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(output::colour_on(&std::io::stderr()))
         .init();
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            || cause
-                .downcast_ref::<serde_json::Error>()
-                .and_then(serde_json::Error::io_error_kind)
-                .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
-    })
 }

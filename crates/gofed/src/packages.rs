@@ -5,7 +5,6 @@
 
 mod pattern;
 
-use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
@@ -31,7 +30,7 @@ pub fn packages(args: &PackagesArgs) -> anyhow::Result<ExitCode> {
     let project = load(&tree, &args.context.build_context(), Purpose::Deps)?;
     let listed = select(&tree, &project, &args.context, &patterns)?;
 
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = crate::output::stdout();
     let mut text = String::new();
     for pkg in &listed {
         text.clear();

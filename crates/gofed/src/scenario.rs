@@ -5,7 +5,6 @@
 //! the storage already has is not sent again); the service analyses it in memory at the client's path, so the
 //! output is byte for byte what the in-process call prints.
 
-use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -15,8 +14,8 @@ use gofed_service::system::FILESTORAGE;
 use gofed_service::{BlobStore, ClientError, Config, Placement, System, SystemError};
 use gofed_services::tree::OpenedTree;
 use gofed_services::{
-    bundle, ApiRequest, ApidiffRequest, DepsRequest, DepsdiffRequest, Rendered, ServiceContext,
-    Source,
+    bundle, ApiRequest, ApidiffRequest, CheckRequest, DepsRequest, DepsdiffRequest, Rendered,
+    ServiceContext, Source,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -119,9 +118,13 @@ impl Scenario {
             Some(which) => format!("loading the {which} version"),
             None => format!("{}", path.display()),
         };
-        // The same check, with the same message, wherever the action runs.
+        // The same check, with the same message, wherever the action runs (the message names the path already).
         for &(which, path) in trees {
-            OpenedTree::directory(path).with_context(|| context(which, path))?;
+            let opened = OpenedTree::directory(path);
+            match which {
+                Some(which) => opened.with_context(|| format!("loading the {which} version"))?,
+                None => opened?,
+            };
         }
         let service = self.system.service_of(action)?;
         if self.system.is_local(service) {
@@ -194,11 +197,10 @@ impl Scenario {
             .runtime
             .block_on(self.system.call(action, request))
             .map_err(user_error)?;
-        // Errors and warnings first, on stderr, as the action worded them (the same wherever it ran).
-        rendered.write_diagnostics(&mut std::io::stderr().lock())?;
-        let mut out = std::io::stdout().lock();
-        rendered.write_to(&mut out)?;
-        out.flush()?;
+        // Errors and warnings first, on stderr, as the action worded them (the same wherever it ran); a full or
+        // closed stderr has nobody to tell and does not change the outcome.
+        let _ = rendered.write_diagnostics(&mut std::io::stderr().lock());
+        crate::output::write_stdout(|out| rendered.write_to(out))?;
         Ok(ExitCode::from(rendered.exit_code))
     }
 }
@@ -234,25 +236,32 @@ fn goroot(scenario: &Scenario, flag: Option<&Path>) -> anyhow::Result<Option<std
     Ok(goroot)
 }
 
+/// Refuses a request whose build context or options no analysis can use before any tree is packed or uploaded;
+/// the action checks it again (a remote service answers 422), in the same words.
+fn check(request: &impl CheckRequest) -> anyhow::Result<()> {
+    Ok(request.check()?)
+}
+
 pub fn api(system: &SystemArgs, args: &ApiArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::new(system)?;
-    let request = ApiRequest {
-        source: scenario.source("api_analysis", &args.source)?,
+    let mut request = ApiRequest {
+        source: Source::Path(args.source.clone()),
         context: args.context.build_context(),
         contexts: args.contexts.clone(),
         goroot: goroot(&scenario, args.goroot.as_deref())?,
         format: args.format,
         allow_errors: args.allow_errors,
     };
+    check(&request)?;
+    request.source = scenario.source("api_analysis", &args.source)?;
     scenario.run("api_analysis", request)
 }
 
 pub fn apidiff(system: &SystemArgs, args: &ApidiffArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::new(system)?;
-    let (old, new) = scenario.old_new("api_diff", &args.old, &args.new)?;
-    let request = ApidiffRequest {
-        old,
-        new,
+    let mut request = ApidiffRequest {
+        old: Source::Path(args.old.clone()),
+        new: Source::Path(args.new.clone()),
         context: args.context.build_context(),
         package: args.package.clone(),
         base_version: args.base_version.clone(),
@@ -260,32 +269,37 @@ pub fn apidiff(system: &SystemArgs, args: &ApidiffArgs) -> anyhow::Result<ExitCo
         format: args.format,
         allow_errors: args.allow_errors,
     };
+    check(&request)?;
+    (request.old, request.new) = scenario.old_new("api_diff", &args.old, &args.new)?;
     scenario.run("api_diff", request)
 }
 
 pub fn deps(system: &SystemArgs, args: &DepsArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::new(system)?;
-    let request = DepsRequest {
-        source: scenario.source("deps_analysis", &args.source)?,
+    let mut request = DepsRequest {
+        source: Source::Path(args.source.clone()),
         context: args.context.build_context(),
         tests: args.tests,
         std: args.std,
         format: args.format,
         allow_errors: args.allow_errors,
     };
+    check(&request)?;
+    request.source = scenario.source("deps_analysis", &args.source)?;
     scenario.run("deps_analysis", request)
 }
 
 pub fn depsdiff(system: &SystemArgs, args: &DepsdiffArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::new(system)?;
-    let (old, new) = scenario.old_new("deps_diff", &args.old, &args.new)?;
-    let request = DepsdiffRequest {
-        old,
-        new,
+    let mut request = DepsdiffRequest {
+        old: Source::Path(args.old.clone()),
+        new: Source::Path(args.new.clone()),
         context: args.context.build_context(),
         tests: args.tests,
         std: args.std,
         format: args.format,
     };
+    check(&request)?;
+    (request.old, request.new) = scenario.old_new("deps_diff", &args.old, &args.new)?;
     scenario.run("deps_diff", request)
 }

@@ -4,7 +4,6 @@
 //! On a signal the instance first deregisters (clients stop choosing it), then stops accepting connections, lets
 //! the calls in flight finish, and exits 0.
 
-use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,19 +31,21 @@ pub fn serve(system_args: &SystemArgs, args: &ServeArgs) -> anyhow::Result<ExitC
             crate::output::print_json(&infos)?;
             return Ok(ExitCode::SUCCESS);
         }
-        let mut out = std::io::stdout().lock();
-        for service in &services {
-            writeln!(
-                out,
-                "{} {}: {}",
-                service.name(),
-                service.version(),
-                service.description()
-            )?;
-            for action in service.actions() {
-                writeln!(out, "  {}: {}", action.name(), action.doc())?;
+        crate::output::write_stdout(|out| {
+            for service in &services {
+                writeln!(
+                    out,
+                    "{} {}: {}",
+                    service.name(),
+                    service.version(),
+                    service.description()
+                )?;
+                for action in service.actions() {
+                    writeln!(out, "  {}: {}", action.name(), action.doc())?;
+                }
             }
-        }
+            Ok(())
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(listen) = args.listen {
@@ -128,14 +129,13 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         }
     }
     // The bound address goes to stdout, so that scripts (and tests) that asked for port 0 learn the real one.
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "listening on {public_url} instance {}",
-        state.instance()
-    )?;
-    out.flush()?;
-    drop(out);
+    crate::output::write_stdout(|out| {
+        writeln!(
+            out,
+            "listening on {public_url} instance {}",
+            state.instance()
+        )
+    })?;
 
     let shutdown = async move {
         gofed_service::shutdown_signal().await;

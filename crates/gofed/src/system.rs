@@ -4,7 +4,6 @@
 //! program's services offer. Text output escapes what peers wrote ([`escape_untrusted`]).
 
 use std::borrow::Cow;
-use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -31,10 +30,9 @@ pub fn registry(args: &RegistryArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("registry: cannot listen on {}", args.listen))?;
         // The bound address goes to stdout, so that scripts (and tests) that asked for port 0
         // learn the real one.
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on http://{}", server.local_addr())?;
-        out.flush()?;
-        drop(out);
+        crate::output::write_stdout(|out| {
+            writeln!(out, "listening on http://{}", server.local_addr())
+        })?;
         server
             .serve(gofed_service::shutdown_signal())
             .await
@@ -220,39 +218,41 @@ fn group_by_service(instances: Vec<InstanceStatus>) -> Vec<ServiceStatus> {
 /// The text form: every string from the registry or an instance is escaped ([`escape_untrusted`]).
 fn print_status(status: &SystemStatus<'_>) -> anyhow::Result<()> {
     let e = escape_untrusted;
-    let mut out = std::io::stdout().lock();
-    let n_instances: usize = status.services.iter().map(|s| s.instances.len()).sum();
-    writeln!(
-        out,
-        "registry {}: {} service(s), {} instance(s)",
-        e(status.registry),
-        status.services.len(),
-        n_instances
-    )?;
-    for service in &status.services {
-        writeln!(out, "{}", e(&service.name))?;
-        for status in &service.instances {
-            let instance = &status.instance;
-            let version = if instance.version.is_empty() {
-                "-"
-            } else {
-                &instance.version
-            };
-            writeln!(
-                out,
-                "  {}  {}  {}  version {}  ttl {} ms  actions: {}",
-                e(&instance.instance_id),
-                e(&instance.address),
-                status.health,
-                e(version),
-                instance.ttl.as_millis(),
-                e(&instance.actions.join(", "))
-            )?;
-            if let Some(error) = &status.error {
-                writeln!(out, "    {}", e(error))?;
+    crate::output::write_stdout(|out| {
+        let n_instances: usize = status.services.iter().map(|s| s.instances.len()).sum();
+        writeln!(
+            out,
+            "registry {}: {} service(s), {} instance(s)",
+            e(status.registry),
+            status.services.len(),
+            n_instances
+        )?;
+        for service in &status.services {
+            writeln!(out, "{}", e(&service.name))?;
+            for status in &service.instances {
+                let instance = &status.instance;
+                let version = if instance.version.is_empty() {
+                    "-"
+                } else {
+                    &instance.version
+                };
+                writeln!(
+                    out,
+                    "  {}  {}  {}  version {}  ttl {} ms  actions: {}",
+                    e(&instance.instance_id),
+                    e(&instance.address),
+                    status.health,
+                    e(version),
+                    instance.ttl.as_millis(),
+                    e(&instance.actions.join(", "))
+                )?;
+                if let Some(error) = &status.error {
+                    writeln!(out, "    {}", e(error))?;
+                }
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(())
 }
 
@@ -287,21 +287,23 @@ pub fn catalogue(system: &SystemArgs, args: &FormatArgs) -> anyhow::Result<ExitC
     match args.format {
         Format::Json => print_json(&actions)?,
         Format::Text => {
-            let mut out = std::io::stdout().lock();
-            for action in &actions {
-                let input = schema_title(action.input_schema);
-                let output = schema_title(action.output_schema);
-                let e = escape_untrusted;
-                writeln!(
-                    out,
-                    "{} ({} {})",
-                    e(action.name),
-                    e(action.service),
-                    e(action.service_version)
-                )?;
-                writeln!(out, "    {}", e(action.doc))?;
-                writeln!(out, "    input: {}  output: {}", e(&input), e(&output))?;
-            }
+            crate::output::write_stdout(|out| {
+                for action in &actions {
+                    let input = schema_title(action.input_schema);
+                    let output = schema_title(action.output_schema);
+                    let e = escape_untrusted;
+                    writeln!(
+                        out,
+                        "{} ({} {})",
+                        e(action.name),
+                        e(action.service),
+                        e(action.service_version)
+                    )?;
+                    writeln!(out, "    {}", e(action.doc))?;
+                    writeln!(out, "    input: {}  output: {}", e(&input), e(&output))?;
+                }
+                Ok(())
+            })?;
         }
     }
     Ok(ExitCode::SUCCESS)
