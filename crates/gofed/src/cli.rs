@@ -48,6 +48,7 @@ pub enum Command {
 /// Where the scenarios' actions run (defaults: `gofed.toml`'s `[system]`, else everything
 /// in-process).
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Service options")]
 pub struct SystemArgs {
     /// Configuration file (`[server]`, `[client]`, `[system]` tables); default: none.
     #[arg(long, global = true, env = "GOFED_CONFIG")]
@@ -69,6 +70,115 @@ pub struct SystemArgs {
     /// Whether `placement` came from `GOFED_PLACEMENT` rather than the command line (set by `main`).
     #[arg(skip)]
     pub placement_from_env: bool,
+}
+
+/// The ids of [`SystemArgs`]' options, and the commands whose help shows them (the others accept them, as
+/// global options, but do not use them).
+const SERVICE_OPTIONS: [(&str, &[&str]); 5] = [
+    (
+        "config",
+        &[
+            "api",
+            "apidiff",
+            "deps",
+            "depsdiff",
+            "serve",
+            "system status",
+            "system catalogue",
+            "debug bench-calls",
+        ],
+    ),
+    (
+        "registry",
+        &[
+            "api",
+            "apidiff",
+            "deps",
+            "depsdiff",
+            "serve",
+            "system status",
+            "debug bench-calls",
+        ],
+    ),
+    (
+        "placement",
+        &[
+            "api",
+            "apidiff",
+            "deps",
+            "depsdiff",
+            "serve",
+            "debug bench-calls",
+        ],
+    ),
+    (
+        "remote",
+        &[
+            "api",
+            "apidiff",
+            "deps",
+            "depsdiff",
+            "serve",
+            "debug bench-calls",
+        ],
+    ),
+    (
+        "token",
+        &[
+            "api",
+            "apidiff",
+            "deps",
+            "depsdiff",
+            "serve",
+            "system status",
+            "debug bench-calls",
+        ],
+    ),
+];
+
+/// The command line: [`Cli`], with the service options (global, so that `gofed --remote api .` works) in their
+/// own help section and shown only in the help of the commands that use them.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory as _;
+    let command = Cli::command();
+    let options: Vec<clap::Arg> = SERVICE_OPTIONS
+        .iter()
+        .filter_map(|(id, _)| command.get_arguments().find(|a| a.get_id() == *id))
+        .map(|arg| arg.clone().hide(true))
+        .collect();
+    hide_unused_service_options(command, "", &options)
+}
+
+/// Gives each command that does not use a service option a hidden copy of it: clap propagates a global option
+/// only to commands that do not define it already, and the copy, global too, parses the same way.
+fn hide_unused_service_options(
+    mut command: clap::Command,
+    path: &str,
+    hidden: &[clap::Arg],
+) -> clap::Command {
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_owned())
+        .collect();
+    for name in names {
+        let sub_path = if path.is_empty() {
+            name.clone()
+        } else {
+            format!("{path} {name}")
+        };
+        command = command.mut_subcommand(&name, |mut sub| {
+            for ((_, shown_in), arg) in SERVICE_OPTIONS.iter().zip(hidden) {
+                let shown = shown_in.contains(&sub_path.as_str())
+                    // A group (`system`, `debug`) shows the options of its commands.
+                    || shown_in.iter().any(|c| c.starts_with(&format!("{sub_path} ")));
+                if !shown {
+                    sub = sub.arg(arg.clone());
+                }
+            }
+            hide_unused_service_options(sub, &sub_path, hidden)
+        });
+    }
+    command
 }
 
 #[derive(Debug, Args)]

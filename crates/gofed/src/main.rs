@@ -13,7 +13,7 @@ mod template;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::{CommandFactory as _, FromArgMatches as _};
+use clap::FromArgMatches as _;
 
 /// mimalloc: the analyses allocate many small objects; measured a third faster than the
 /// system allocator on `gofed api` over the standard library.
@@ -21,7 +21,7 @@ use clap::{CommandFactory as _, FromArgMatches as _};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let parsed = cli::Cli::command().try_get_matches().and_then(|matches| {
+    let parsed = cli::command().try_get_matches().and_then(|matches| {
         let mut cli = cli::Cli::from_arg_matches(&matches)?;
         cli.system.placement_from_env =
             matches.value_source("placement") == Some(clap::parser::ValueSource::EnvVariable);

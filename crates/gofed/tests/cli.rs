@@ -532,3 +532,63 @@ fn deps_tests_labels_internal_and_external_test_imports_apart() {
         "{text}"
     );
 }
+
+#[test]
+fn service_options_have_their_own_help_section_where_they_apply() {
+    let section = |args: &[&str]| {
+        let out = run(args, &[]);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let text = stdout(&out);
+        let options: Vec<String> = match text.split_once("Service options:\n") {
+            Some((before, after)) => {
+                // Nothing of the section leaks into the other options.
+                assert!(!before.contains("      --registry"), "{args:?}: {text}");
+                [
+                    "--config",
+                    "--registry",
+                    "--placement",
+                    "--remote",
+                    "--token",
+                ]
+                .into_iter()
+                .filter(|o| after.contains(&format!("      {o}")))
+                .map(str::to_owned)
+                .collect()
+            }
+            None => {
+                assert!(!text.contains("      --registry"), "{args:?}: {text}");
+                Vec::new()
+            }
+        };
+        options
+    };
+    let all = [
+        "--config",
+        "--registry",
+        "--placement",
+        "--remote",
+        "--token",
+    ];
+    for cmd in ["api", "apidiff", "deps", "depsdiff", "serve"] {
+        assert_eq!(section(&[cmd, "--help"]), all, "{cmd}");
+    }
+    assert_eq!(
+        section(&["system", "status", "--help"]),
+        ["--config", "--registry", "--token"]
+    );
+    assert_eq!(section(&["system", "catalogue", "--help"]), ["--config"]);
+    assert!(section(&["packages", "--help"]).is_empty());
+    assert!(section(&["registry", "--help"]).is_empty());
+    // Still global: accepted before the command, as the README writes `gofed --remote api .`.
+    let dir = tempfile::tempdir().expect("temp dir");
+    module(dir.path());
+    let tree = dir.path().to_str().expect("utf-8");
+    let out = run(
+        &["--placement", "api=local", "api", tree, "--format", "text"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["api", tree, "--placement", "api=nowhere"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("api=nowhere"), "{}", stderr(&out));
+}
