@@ -193,10 +193,23 @@ impl Scenario {
         action: &str,
         request: Req,
     ) -> anyhow::Result<ExitCode> {
+        let started = std::time::Instant::now();
         let rendered: Rendered = self
             .runtime
             .block_on(self.system.call(action, request))
             .map_err(user_error)?;
+        let service = self.system.service_of(action)?;
+        tracing::info!(
+            action,
+            placement = if self.system.is_local(service) {
+                "in-process"
+            } else {
+                "remote"
+            },
+            ms = started.elapsed().as_millis(),
+            exit_code = rendered.exit_code,
+            "action done"
+        );
         // Errors and warnings first, on stderr, as the action worded them (the same wherever it ran); a full or
         // closed stderr has nobody to tell and does not change the outcome.
         let _ = rendered.write_diagnostics(&mut std::io::stderr().lock());

@@ -255,6 +255,11 @@ fn logs_say_what_gofed_does_without_colours_off_a_terminal() {
         ] {
             assert!(line.contains(needle), "{needle} not in {line}");
         }
+        assert!(
+            text.lines().any(|l| l.contains("action done")
+                && l.contains("action=\"deps_analysis\" placement=\"in-process\" ms=")),
+            "{text}"
+        );
     }
     // Without -v, a successful run says nothing.
     let out = run(&["deps", tree], &[]);
