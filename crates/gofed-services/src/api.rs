@@ -37,21 +37,10 @@ impl ContextSpec {
         format!("{}-{}{cgo}", self.goos, self.goarch)
     }
 
-    fn parse(text: &str) -> anyhow::Result<ContextSpec> {
-        let parts: Vec<&str> = text.split('-').collect();
-        match parts.as_slice() {
-            [goos, goarch] => Ok(ContextSpec {
-                goos: (*goos).into(),
-                goarch: (*goarch).into(),
-                cgo: false,
-            }),
-            [goos, goarch, "cgo"] => Ok(ContextSpec {
-                goos: (*goos).into(),
-                goarch: (*goarch).into(),
-                cgo: true,
-            }),
-            _ => anyhow::bail!("bad context {text:?}: expected GOOS-GOARCH or GOOS-GOARCH-cgo"),
-        }
+    /// One entry of a cmd/api context list, checked as requests are ([`crate::request::parse_context`]).
+    fn parse(text: &str, go_minor: Option<u32>) -> anyhow::Result<ContextSpec> {
+        let (goos, goarch, cgo) = crate::request::parse_context(text, go_minor)?;
+        Ok(ContextSpec { goos, goarch, cgo })
     }
 }
 
@@ -351,7 +340,10 @@ fn contexts(args: &ApiRequest) -> anyhow::Result<Vec<ContextSpec>> {
         } else {
             list.as_str()
         };
-        return list.split(',').map(ContextSpec::parse).collect();
+        return list
+            .split(',')
+            .map(|text| ContextSpec::parse(text, c.go_minor))
+            .collect();
     }
     if c.all_platforms {
         // Every real platform of the Go version, with and without cgo where supported.
