@@ -138,6 +138,35 @@ fn packages_pair_by_import_path_whatever_directory_is_given() {
 }
 
 #[test]
+fn gopath_trees_pair_by_import_path_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (gopath, sub) in [
+        ("gp1", "func Old() {}\n\nfunc Kept() {}"),
+        ("gp2", "func Kept() {}"),
+    ] {
+        let project = dir.path().join(gopath).join("src/github.com/a/b");
+        write(&project, "b.go", "package b\n\nfunc R() {}\n");
+        write(&project, "sub/sub.go", format!("package sub\n\n{sub}\n"));
+    }
+    let (old, new) = (
+        dir.path().join("gp1/src/github.com/a/b/sub"),
+        dir.path().join("gp2/src/github.com/a/b"),
+    );
+    let out = run(&[
+        "apidiff",
+        old.to_str().expect("utf-8"),
+        new.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["scope"], "github.com/a/b/sub");
+    assert_eq!(json["changed_packages"][0]["path"], "github.com/a/b/sub");
+    assert_eq!(json["added_packages"], serde_json::json!([]));
+}
+
+#[test]
 fn a_changed_module_path_is_said_first() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
