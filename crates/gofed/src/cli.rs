@@ -72,81 +72,31 @@ pub struct SystemArgs {
     pub placement_from_env: bool,
 }
 
-/// The ids of [`SystemArgs`]' options, and the commands whose help shows them (the others accept them, as
-/// global options, but do not use them).
-const SERVICE_OPTIONS: [(&str, &[&str]); 5] = [
-    (
-        "config",
-        &[
-            "api",
-            "apidiff",
-            "deps",
-            "depsdiff",
-            "serve",
-            "system status",
-            "system catalogue",
-            "debug bench-calls",
-        ],
-    ),
-    (
-        "registry",
-        &[
-            "api",
-            "apidiff",
-            "deps",
-            "depsdiff",
-            "serve",
-            "system status",
-            "debug bench-calls",
-        ],
-    ),
-    (
-        "placement",
-        &[
-            "api",
-            "apidiff",
-            "deps",
-            "depsdiff",
-            "serve",
-            "debug bench-calls",
-        ],
-    ),
-    (
-        "remote",
-        &[
-            "api",
-            "apidiff",
-            "deps",
-            "depsdiff",
-            "serve",
-            "debug bench-calls",
-        ],
-    ),
-    (
-        "token",
-        &[
-            "api",
-            "apidiff",
-            "deps",
-            "depsdiff",
-            "serve",
-            "system status",
-            "debug bench-calls",
-        ],
-    ),
-];
+/// The ids of [`SystemArgs`]' options.
+const SERVICE_OPTIONS: [&str; 5] = ["config", "registry", "placement", "remote", "token"];
+
+/// Whether the command at `path` (`api`, `system status`) uses the service option `id`; the others accept it,
+/// as a global option, but do not show it.
+fn uses_service_option(path: &str, id: &str) -> bool {
+    match path {
+        "api" | "apidiff" | "deps" | "depsdiff" | "serve" | "debug bench-calls" => true,
+        "system status" => matches!(id, "config" | "registry" | "token"),
+        "system catalogue" => id == "config",
+        _ => false,
+    }
+}
 
 /// The command line: [`Cli`], with the service options (global, so that `gofed --remote api .` works) in their
 /// own help section and shown only in the help of the commands that use them.
 pub fn command() -> clap::Command {
     use clap::CommandFactory as _;
     let command = Cli::command();
-    let options: Vec<clap::Arg> = SERVICE_OPTIONS
+    let hidden: Vec<clap::Arg> = SERVICE_OPTIONS
         .iter()
-        .filter_map(|(id, _)| command.get_arguments().find(|a| a.get_id() == *id))
+        .filter_map(|id| command.get_arguments().find(|a| a.get_id() == *id))
         .map(|arg| arg.clone().hide(true))
         .collect();
-    hide_unused_service_options(command, "", &options)
+    hide_unused_service_options(command, "", &hidden)
 }
 
 /// Gives each command that does not use a service option a hidden copy of it: clap propagates a global option
@@ -156,6 +106,13 @@ fn hide_unused_service_options(
     path: &str,
     hidden: &[clap::Arg],
 ) -> clap::Command {
+    // A group (`system`, `debug`) shows the options of any of its commands.
+    fn shows(command: &clap::Command, path: &str, id: &str) -> bool {
+        uses_service_option(path, id)
+            || command
+                .get_subcommands()
+                .any(|sub| shows(sub, &format!("{path} {}", sub.get_name()), id))
+    }
     let names: Vec<String> = command
         .get_subcommands()
         .map(|sub| sub.get_name().to_owned())
@@ -167,11 +124,8 @@ fn hide_unused_service_options(
             format!("{path} {name}")
         };
         command = command.mut_subcommand(&name, |mut sub| {
-            for ((_, shown_in), arg) in SERVICE_OPTIONS.iter().zip(hidden) {
-                let shown = shown_in.contains(&sub_path.as_str())
-                    // A group (`system`, `debug`) shows the options of its commands.
-                    || shown_in.iter().any(|c| c.starts_with(&format!("{sub_path} ")));
-                if !shown {
+            for arg in hidden {
+                if !shows(&sub, &sub_path, arg.get_id().as_str()) {
                     sub = sub.arg(arg.clone());
                 }
             }
