@@ -469,6 +469,35 @@ fn flags_beat_the_environment_without_conflicts() {
         "{}",
         stdout(&linux)
     );
+    // CGO_ENABLED as cmd/go reads it: 0 or 1 count, anything else (empty too) is the default; --cgo beats it.
+    let cgo = dir.path().join("cgo");
+    write(&cgo, "go.mod", "module example.com/cgo\n");
+    write(&cgo, "p.go", "package p\n");
+    write(
+        &cgo,
+        "c.go",
+        "package p\n\nimport \"C\"\n\nimport \"os\"\n\nvar _ = os.Args\n",
+    );
+    let cgo = cgo.to_str().expect("utf-8");
+    for (flags, env, with_cgo) in [
+        (vec![], None, true),
+        (vec![], Some("0"), false),
+        (vec![], Some(""), true),
+        (vec![], Some("yes"), true),
+        (vec!["--cgo", "true"], Some("0"), true),
+        (vec!["--cgo", "0"], Some("1"), false),
+    ] {
+        let mut args = vec!["deps", cgo, "--std"];
+        args.extend(&flags);
+        let envs: Vec<(&str, &str)> = env.map(|v| ("CGO_ENABLED", v)).into_iter().collect();
+        let out = run(&args, &envs);
+        assert!(out.status.success(), "{args:?} {envs:?}: {}", stderr(&out));
+        assert_eq!(
+            stdout(&out).contains("  os\n"),
+            with_cgo,
+            "{args:?} {envs:?}"
+        );
+    }
     // Conflicting flags the user typed are still a usage error.
     let out = run(&["deps", tree, "--all-platforms", "--goos", "linux"], &[]);
     assert_eq!(out.status.code(), Some(2));
