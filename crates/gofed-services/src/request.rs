@@ -81,8 +81,9 @@ impl Default for BuildContext {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RequestError {
-    /// Not a platform of the Go release (`go tool dist list`), in the go command's words.
-    #[error("unsupported GOOS/GOARCH pair {goos}/{goarch}")]
+    /// Not a platform of the Go release (`go tool dist list`), in the go command's words (control characters
+    /// escaped: the values may come from a remote request).
+    #[error("unsupported GOOS/GOARCH pair {}/{}", goos.escape_debug(), goarch.escape_debug())]
     UnsupportedPlatform {
         /// The GOOS asked for.
         goos: String,
