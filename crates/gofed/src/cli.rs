@@ -79,7 +79,9 @@ const SERVICE_OPTIONS: [&str; 5] = ["config", "registry", "placement", "remote",
 /// as a global option, but do not show it.
 fn uses_service_option(path: &str, id: &str) -> bool {
     match path {
-        "api" | "apidiff" | "deps" | "depsdiff" | "serve" | "debug bench-calls" => true,
+        "api" | "apidiff" | "deps" | "depsdiff" | "debug bench-calls" => true,
+        // `serve` places `filestorage` with --placement; --remote is refused there.
+        "serve" => id != "remote",
         "system status" => matches!(id, "config" | "registry" | "token"),
         "system catalogue" => id == "config",
         _ => false,

@@ -603,9 +603,13 @@ fn service_options_have_their_own_help_section_where_they_apply() {
         "--remote",
         "--token",
     ];
-    for cmd in ["api", "apidiff", "deps", "depsdiff", "serve"] {
+    for cmd in ["api", "apidiff", "deps", "depsdiff"] {
         assert_eq!(section(&[cmd, "--help"]), all, "{cmd}");
     }
+    assert_eq!(
+        section(&["serve", "--help"]),
+        ["--config", "--registry", "--placement", "--token"]
+    );
     assert_eq!(
         section(&["system", "status", "--help"]),
         ["--config", "--registry", "--token"]
