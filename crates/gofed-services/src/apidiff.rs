@@ -116,9 +116,11 @@ pub fn api_diff(
             });
         }
     }
-    // Two package directories (one package each, at the directory given): apidiff's own setting, compared
-    // whatever their paths.
-    let single = old_side.is_one_package_dir() && new_side.is_one_package_dir();
+    // One package each, named by --package or given as the directory: apidiff's own setting (its line format
+    // without `pkg P, `), compared whatever their paths.
+    let one_each = old_side.pkgs.len() == 1 && new_side.pkgs.len() == 1;
+    let single = (filter.is_some() && one_each)
+        || (old_side.is_one_package_dir() && new_side.is_one_package_dir());
     if !single {
         preamble.scope = limit_to_common_scope(&mut old_side, &mut new_side);
     }

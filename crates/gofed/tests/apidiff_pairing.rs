@@ -104,6 +104,20 @@ fn a_package_is_named_as_go_users_write_it() {
             "{text}"
         );
     }
+    // One package named: apidiff's single-package lines, without `pkg P, `.
+    let out = run(&[
+        "apidiff",
+        &v1,
+        &v2,
+        "--package",
+        "./sub",
+        "--format",
+        "lines",
+    ]);
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (Some(1), "i Old: removed\n".to_owned())
+    );
     // The root package alone did not change.
     for package in [".", "./", "example.com/m"] {
         let out = run(&["apidiff", &v1, &v2, "--package", package]);
