@@ -12,6 +12,7 @@
 pub mod api;
 pub mod apidiff;
 pub mod ast;
+pub mod budget;
 pub mod build;
 pub mod constant;
 pub mod depsdiff;

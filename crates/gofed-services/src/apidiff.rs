@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use gofed_go::api::is_api_package;
 use gofed_go::api::source::ParseCache;
 use gofed_go::apidiff::{changes, diff_modules, next_version, Bump, ModuleReport, PackageReport};
+use gofed_go::budget::Budget;
 use gofed_go::load::Layout;
 use gofed_go::types::{ObjKind, PkgId, Program, Sizes};
 use serde::Serialize;
@@ -65,10 +66,11 @@ pub fn api_diff(
     old: &OpenedTree,
     new: &OpenedTree,
     args: &ApidiffRequest,
+    budget: &Budget,
 ) -> anyhow::Result<Rendered> {
     let cache = std::sync::Arc::new(ParseCache::default());
     // The two sides load and check independently: in parallel.
-    let load = |tree| World::load(tree, &args.context, args.goroot.as_deref(), &cache);
+    let load = |tree| World::load(tree, &args.context, args.goroot.as_deref(), &cache, budget);
     let (old_world, new_world) = rayon::join(|| load(old), || load(new));
     let (old_world, new_world) = (
         old_world.context("loading the old version")?,
@@ -77,11 +79,18 @@ pub fn api_diff(
     let sizes = Sizes::for_arch(&args.context.goarch);
     let mut old = Program::new(&old_world.source, sizes);
     let mut new = Program::new(&new_world.source, sizes);
+    old.set_budget(budget);
+    new.set_budget(budget);
     let filter = args.package.as_deref();
     let (old_pkgs, new_pkgs) = rayon::join(
         || side_packages(&old_world, &mut old, filter),
         || side_packages(&new_world, &mut new, filter),
     );
+    // Both sides share the budget: a breach or a cancellation ends the request.
+    if let Some(err) = old.budget_error() {
+        return Err(err.into());
+    }
+
     // Two single packages (a package directory each): apidiff's own setting.
     let single = old_pkgs.len() == 1 && new_pkgs.len() == 1;
 
@@ -159,6 +168,9 @@ pub fn api_diff(
     } else {
         diff_modules(&mut old, &old_pkgs, &mut new, &new_pkgs)
     };
+    if let Some(err) = old.budget_error() {
+        return Err(err.into());
+    }
     let bump = report.bump();
     let output = match args.format {
         ApidiffFormat::Lines => {

@@ -23,8 +23,10 @@ pub mod filestorage;
 pub mod request;
 pub mod tree;
 
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+use gofed_go::budget::{Budget, BudgetError};
 use gofed_service::{BoxFuture, Service, ServiceError, System};
 use tree::OpenedTree;
 
@@ -58,14 +60,48 @@ impl ServiceContext {
     }
 }
 
-/// Runs an analysis on tokio's blocking pool; its errors are the user's to read (`unprocessable`).
+/// How many bytes one analysis may allocate (one build context of an API analysis; see
+/// [`Budget`]). Loading and checking the whole Go 1.27 standard library charges about
+/// 0.2 GiB; a crafted tree (constants doubling a string, types whose printed form doubles)
+/// stops here instead of taking the process's memory.
+pub const ANALYSIS_MEMORY_LIMIT: u64 = 2 << 30;
+
+/// The budget an action's analysis runs under: `cancel` is the envelope's cancellation flag
+/// for the call (a timeout or shutdown sets it; `None` where no flag is passed).
+pub fn analysis_budget(cancel: Option<Arc<AtomicBool>>) -> Budget {
+    Budget::new(cancel, Some(ANALYSIS_MEMORY_LIMIT))
+}
+
+/// Runs an analysis on tokio's blocking pool; its errors are the user's to read (`unprocessable`), except that a
+/// cancelled analysis answers `timeout` (504).
 async fn blocking<T: Send + 'static>(
+    action: &'static str,
     f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
 ) -> Result<T, ServiceError> {
     match tokio::task::spawn_blocking(f).await {
-        Ok(result) => result.map_err(|err| ServiceError::unprocessable(format!("{err:#}"))),
+        Ok(result) => result.map_err(|err| analysis_error(action, &err)),
         Err(err) => Err(ServiceError::internal("running an analysis", err)),
     }
+}
+
+/// The service error for an analysis that failed: a [`BudgetError::Cancelled`] anywhere in the chain is a
+/// timeout, anything else (an over-budget analysis included) is `unprocessable` with the whole chain as message.
+fn analysis_error(action: &'static str, err: &anyhow::Error) -> ServiceError {
+    let cancelled = err.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<BudgetError>(),
+            Some(BudgetError::Cancelled)
+        )
+    });
+    if cancelled {
+        // The envelope's own timeout (or shutdown) set the flag and answers for the call; its
+        // duration is not known here.
+        return ServiceError::Timeout {
+            action: action.to_owned(),
+            ms: 0,
+        };
+    }
+    ServiceError::unprocessable(format!("{err:#}"))
 }
 
 /// A service that does not read its machine's paths refuses a GOROOT too.
@@ -83,18 +119,21 @@ fn check_machine_paths(
     Ok(())
 }
 
-/// An action analysing the tree `source(request)` names with `analyse`, on the blocking pool.
+/// An action analysing the tree `source(request)` names with `analyse`, on the blocking pool, under an
+/// [`analysis_budget`].
 fn on_tree<Req: MachinePaths + Send + 'static>(
     context: ServiceContext,
+    action: &'static str,
     source: fn(&Req) -> &Source,
-    analyse: fn(&OpenedTree, &Req) -> anyhow::Result<Rendered>,
+    analyse: fn(&OpenedTree, &Req, &Budget) -> anyhow::Result<Rendered>,
 ) -> impl Fn(Req) -> BoxFuture<Result<Rendered, ServiceError>> + Send + Sync + 'static {
     move |request: Req| {
         let context = context.clone();
         Box::pin(async move {
             check_machine_paths(&context, &request)?;
             let tree = tree::open(&context, source(&request)).await?;
-            blocking(move || analyse(&tree, &request)).await
+            let budget = analysis_budget(None);
+            blocking(action, move || analyse(&tree, &request, &budget)).await
         })
     }
 }
@@ -102,9 +141,10 @@ fn on_tree<Req: MachinePaths + Send + 'static>(
 /// An action comparing the trees `old(request)` and `new(request)` (opened concurrently) with `diff`.
 fn on_two_trees<Req: MachinePaths + Send + 'static>(
     context: ServiceContext,
+    action: &'static str,
     old: fn(&Req) -> &Source,
     new: fn(&Req) -> &Source,
-    diff: fn(&OpenedTree, &OpenedTree, &Req) -> anyhow::Result<Rendered>,
+    diff: fn(&OpenedTree, &OpenedTree, &Req, &Budget) -> anyhow::Result<Rendered>,
 ) -> impl Fn(Req) -> BoxFuture<Result<Rendered, ServiceError>> + Send + Sync + 'static {
     move |request: Req| {
         let context = context.clone();
@@ -114,7 +154,8 @@ fn on_two_trees<Req: MachinePaths + Send + 'static>(
                 tree::open(&context, old(&request)),
                 tree::open(&context, new(&request))
             )?;
-            blocking(move || diff(&old, &new, &request)).await
+            let budget = analysis_budget(None);
+            blocking(action, move || diff(&old, &new, &request, &budget)).await
         })
     }
 }
@@ -129,12 +170,12 @@ pub fn api_service(context: ServiceContext) -> Service {
     .action(
         "api_analysis",
         "The exported API of a tree's packages for one or several build contexts.",
-        on_tree(context.clone(), |r: &ApiRequest| &r.source, api::api_analysis),
+        on_tree(context.clone(), "api_analysis", |r: &ApiRequest| &r.source, api::api_analysis),
     )
     .action(
         "api_diff",
         "API changes between two versions with x/exp/apidiff's rules; exit_code 1 when one is incompatible.",
-        on_two_trees(context, |r: &ApidiffRequest| &r.old, |r| &r.new, apidiff::api_diff),
+        on_two_trees(context, "api_diff", |r: &ApidiffRequest| &r.old, |r| &r.new, apidiff::api_diff),
     )
 }
 
@@ -148,12 +189,12 @@ pub fn deps_service(context: ServiceContext) -> Service {
     .action(
         "deps_analysis",
         "What each package imports and the project's external dependencies.",
-        on_tree(context.clone(), |r: &DepsRequest| &r.source, deps::deps_analysis),
+        on_tree(context.clone(), "deps_analysis", |r: &DepsRequest| &r.source, deps::deps_analysis),
     )
     .action(
         "deps_diff",
         "What changed in the dependencies between two versions of a tree.",
-        on_two_trees(context, |r: &DepsdiffRequest| &r.old, |r| &r.new, depsdiff::deps_diff),
+        on_two_trees(context, "deps_diff", |r: &DepsdiffRequest| &r.old, |r| &r.new, depsdiff::deps_diff),
     )
 }
 

@@ -105,6 +105,11 @@ fn env_for(p: &Program, pkg: PkgId, decl: DeclRef) -> Env {
 }
 
 pub(super) fn resolve_object(p: &mut Program, id: ObjId) {
+    // A cancelled or over-budget check resolves nothing more; the caller reads
+    // `Program::budget_error`.
+    if p.budget().check().is_err() {
+        return;
+    }
     let obj = &p.objects[id.0 as usize];
     match obj.state {
         ObjState::Done => return,
@@ -1446,7 +1451,14 @@ fn unary(p: &mut Program, env: &Env, e: ExprId, op: TokenKind, x: ExprId) -> Ope
                 _ => 0,
             };
             match constant::unary_op(cop, &val, prec) {
-                Ok(res) => finish_const(p, env, e, res, operand.ty),
+                Ok(res) => {
+                    let name = if op == TokenKind::Xor {
+                        "bitwise complement"
+                    } else {
+                        ""
+                    };
+                    overflow(p, env, e, res, operand.ty, name)
+                }
                 Err(err) => {
                     expr_error(p, env, e, err.to_string());
                     Operand::invalid(p)
@@ -1465,6 +1477,130 @@ fn basic_bits(p: &Program, kind: BasicKind) -> u32 {
         BasicKind::Int | BasicKind::Uint | BasicKind::Uintptr => (p.sizes().word_size * 8) as u32,
         _ => 64,
     }
+}
+
+/// go/types' precision of untyped integer constants, in bits (`prec` in `overflow`).
+const MAX_UNTYPED_INT_BITS: u64 = 512;
+
+/// go/types' longest untyped string constant (`maxLen` in `overflow`: cmd/internal/obj's
+/// `MaxSymSize`, go.dev/issue/78346).
+const MAX_CONST_STRING_LEN: u64 = 2_000_000_000;
+
+/// go/types' largest constant shift count (`shiftBound`: enough for the smallest float64).
+const SHIFT_BOUND: u64 = 1023 - 1 + 52;
+
+fn string_too_long(len: u64) -> String {
+    format!("constant string too long ({len} bytes > {MAX_CONST_STRING_LEN} bytes)")
+}
+
+/// go/types' `opName` for the binary operations that may overflow.
+fn binary_op_name(op: TokenKind) -> &'static str {
+    match op {
+        TokenKind::Add => "addition",
+        TokenKind::Sub => "subtraction",
+        TokenKind::Xor => "bitwise XOR",
+        TokenKind::Mul => "multiplication",
+        TokenKind::Shl => "shift",
+        _ => "",
+    }
+}
+
+/// go/types' `overflow` after a constant operation: typed results must be representable in
+/// their type, untyped integers must fit go/types' 512 bits and untyped strings its
+/// `maxLen`. `op_name` is go/types' `opName` of the operation ("" for none). The value is
+/// charged to the budget (a breach makes the result invalid; the caller reads
+/// `Program::budget_error`).
+fn overflow(
+    p: &mut Program,
+    env: &Env,
+    e: ExprId,
+    val: Value,
+    ty: TypeId,
+    op_name: &str,
+) -> Operand {
+    if matches!(val.kind(), constant::Kind::Unknown) {
+        return Operand::invalid(p);
+    }
+    if p.budget()
+        .charge("constant values", val.approx_size())
+        .is_err()
+    {
+        return Operand::invalid(p);
+    }
+    if basic_kind(p, ty).is_some_and(BasicKind::is_untyped) {
+        if val.kind() == constant::Kind::Int && val.bit_len() > MAX_UNTYPED_INT_BITS {
+            let sep = if op_name.is_empty() { "" } else { " " };
+            expr_error(p, env, e, format!("constant {op_name}{sep}overflow"));
+            return Operand::invalid(p);
+        }
+        let len = val.string_len() as u64;
+        if val.kind() == constant::Kind::String && len > MAX_CONST_STRING_LEN {
+            expr_error(p, env, e, string_too_long(len));
+            return Operand::invalid(p);
+        }
+    }
+    finish_const(p, env, e, val, ty)
+}
+
+/// A constant operand as go/types prints it in messages: `1075 (untyped int constant)`, or
+/// with the value when the expression is not its literal: `n (untyped int constant 1075)`.
+fn const_operand_string(p: &mut Program, env: &Env, e: ExprId, val: &Value, ty: TypeId) -> String {
+    let text = env.text(e).to_owned();
+    let shown = val.string();
+    let shown = if shown == text {
+        String::new()
+    } else {
+        format!(" {shown}")
+    };
+    let untyped = match p.ty(ty) {
+        Type::Basic(BasicKind::UntypedBool) => "untyped bool",
+        Type::Basic(BasicKind::UntypedInt) => "untyped int",
+        Type::Basic(BasicKind::UntypedRune) => "untyped rune",
+        Type::Basic(BasicKind::UntypedFloat) => "untyped float",
+        Type::Basic(BasicKind::UntypedComplex) => "untyped complex",
+        Type::Basic(BasicKind::UntypedString) => "untyped string",
+        _ => {
+            let ty_text = super::typestring::type_string(p, ty, Some(env.pkg));
+            return format!("{text} (constant{shown} of type {ty_text})");
+        }
+    };
+    format!("{text} ({untyped} constant{shown})")
+}
+
+/// A non-constant operand as go/types prints it in messages: `v (variable of struct type
+/// T)`, `T{} (value of type [4]int)`. Identifiers and selectors are taken for variables.
+fn value_operand_string(p: &mut Program, env: &Env, e: ExprId, ty: TypeId) -> String {
+    let text = env.text(e).to_owned();
+    let file = Arc::clone(&env.file);
+    let mode = match file.ast.expr(strip_parens(&file, e)) {
+        Expr::Ident | Expr::Selector { .. } => "variable",
+        _ => "value",
+    };
+    let ty_text = super::typestring::type_string(p, ty, Some(env.pkg));
+    let described = match p.ty(ty) {
+        Type::Named(_) | Type::Instance { .. } => {
+            let under = underlying(p, ty);
+            let kind = match p.ty(under) {
+                Type::Basic(kind) => kind.go_name(),
+                Type::Array { .. } => "array",
+                Type::Slice(_) => "slice",
+                Type::Struct(_) => "struct",
+                Type::Pointer(_) => "pointer",
+                Type::Signature(_) => "func",
+                Type::Interface(_) => "interface",
+                Type::Map { .. } => "map",
+                Type::Chan { .. } => "chan",
+                _ => "",
+            };
+            if kind.is_empty() {
+                format!("type {ty_text}")
+            } else {
+                format!("{kind} type {ty_text}")
+            }
+        }
+        _ => format!("type {ty_text}"),
+    };
+    format!("{text} ({mode} of {described})")
 }
 
 /// A constant result of an operation on a (possibly typed) constant: typed results must be
@@ -1580,7 +1716,7 @@ fn binary(p: &mut Program, env: &Env, e: ExprId, op: TokenKind, x: ExprId, y: Ex
         return Operand::invalid(p);
     }
     if matches!(op, TokenKind::Shl | TokenKind::Shr) {
-        return shift(p, env, e, op, lhs, rhs);
+        return shift(p, env, e, op, lhs, (y, rhs));
     }
     let is_comparison = matches!(
         op,
@@ -1639,8 +1775,23 @@ fn binary(p: &mut Program, env: &Env, e: ExprId, op: TokenKind, x: ExprId, y: Ex
             return Operand::invalid(p);
         }
     };
+    // go/constant concatenates lazily, so go/types measures an over-long string without
+    // building it; gofed's strings are flat, so it measures (and charges) before building.
+    if cop == constant::Op::Add
+        && a.kind() == constant::Kind::String
+        && b.kind() == constant::Kind::String
+    {
+        let len = a.string_len() as u64 + b.string_len() as u64;
+        if basic_kind(p, ty).is_some_and(BasicKind::is_untyped) && len > MAX_CONST_STRING_LEN {
+            expr_error(p, env, e, string_too_long(len));
+            return Operand::invalid(p);
+        }
+        if p.budget().charge("constant values", len).is_err() {
+            return Operand::invalid(p);
+        }
+    }
     match constant::binary_op(&a, cop, &b) {
-        Ok(val) => finish_const(p, env, e, val, ty),
+        Ok(val) => overflow(p, env, e, val, ty, binary_op_name(op)),
         Err(err) => {
             expr_error(p, env, e, err.to_string());
             Operand::invalid(p)
@@ -1654,7 +1805,7 @@ fn shift(
     e: ExprId,
     op: TokenKind,
     lhs: Operand,
-    rhs: Operand,
+    (rhs_expr, rhs): (ExprId, Operand),
 ) -> Operand {
     let cop = if op == TokenKind::Shl {
         constant::Op::Shl
@@ -1667,8 +1818,10 @@ fn shift(
                 expr_error(p, env, e, "invalid shift count".into());
                 return Operand::invalid(p);
             };
-            if s > 10_000 {
-                expr_error(p, env, e, format!("invalid shift count {s}"));
+            if s > SHIFT_BOUND {
+                let count = const_operand_string(p, env, rhs_expr, b, rhs.ty);
+                let message = format!("invalid operation: invalid shift count {count}");
+                expr_error(p, env, rhs_expr, message);
                 return Operand::invalid(p);
             }
             // An untyped constant shifted becomes an untyped integer.
@@ -1685,7 +1838,7 @@ fn shift(
                 }
             }
             match constant::shift(&a, cop, s as u32) {
-                Ok(val) => finish_const(p, env, e, val, ty),
+                Ok(val) => overflow(p, env, e, val, ty, binary_op_name(op)),
                 Err(err) => {
                     expr_error(p, env, e, err.to_string());
                     Operand::invalid(p)
@@ -2051,7 +2204,14 @@ fn builtin(p: &mut Program, env: &Env, e: ExprId, b: Builtin, args: &[ExprId]) -
             let x = expr(p, env, a);
             let t = default_type(p, x.ty);
             let n = if b == Builtin::Sizeof {
-                super::methodset::sizeof(p, t)
+                match super::methodset::sizeof(p, t) {
+                    Some(n) => n,
+                    None => {
+                        let x_text = value_operand_string(p, env, a, t);
+                        expr_error(p, env, a, format!("{x_text} is too large"));
+                        return Operand::invalid(p);
+                    }
+                }
             } else {
                 super::methodset::alignof(p, t)
             };
