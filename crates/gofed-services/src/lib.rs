@@ -27,6 +27,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use gofed_go::budget::{Budget, BudgetError};
+use gofed_go::load::LoadError;
 use gofed_service::{BoxFuture, Service, ServiceError, System};
 use tree::OpenedTree;
 
@@ -48,6 +49,8 @@ pub struct ServiceContext {
     pub allow_paths: bool,
     /// Bundles already fetched and unpacked.
     pub bundles: Arc<tree::BundleCache>,
+    /// Bytes one analysis may allocate; `None`: [`ANALYSIS_MEMORY_LIMIT`].
+    pub memory_limit: Option<u64>,
 }
 
 impl ServiceContext {
@@ -66,10 +69,15 @@ impl ServiceContext {
 /// stops here instead of taking the process's memory.
 pub const ANALYSIS_MEMORY_LIMIT: u64 = 2 << 30;
 
-/// The budget an action's analysis runs under: `cancel` is the envelope's cancellation flag
-/// for the call (a timeout or shutdown sets it; `None` where no flag is passed).
-pub fn analysis_budget(cancel: Option<Arc<AtomicBool>>) -> Budget {
-    Budget::new(cancel, Some(ANALYSIS_MEMORY_LIMIT))
+impl ServiceContext {
+    /// The budget an action's analysis runs under: `cancel` is the envelope's cancellation
+    /// flag for the call (a timeout or shutdown sets it; `None` where no flag is passed).
+    pub fn analysis_budget(&self, cancel: Option<Arc<AtomicBool>>) -> Budget {
+        Budget::new(
+            cancel,
+            Some(self.memory_limit.unwrap_or(ANALYSIS_MEMORY_LIMIT)),
+        )
+    }
 }
 
 /// Runs an analysis on tokio's blocking pool; its errors are the user's to read (`unprocessable`), except that a
@@ -87,10 +95,14 @@ async fn blocking<T: Send + 'static>(
 /// The service error for an analysis that failed: a [`BudgetError::Cancelled`] anywhere in the chain is a
 /// timeout, anything else (an over-budget analysis included) is `unprocessable` with the whole chain as message.
 fn analysis_error(action: &'static str, err: &anyhow::Error) -> ServiceError {
+    // A load error wraps the budget's transparently: look for both.
     let cancelled = err.chain().any(|cause| {
         matches!(
             cause.downcast_ref::<BudgetError>(),
             Some(BudgetError::Cancelled)
+        ) || matches!(
+            cause.downcast_ref::<LoadError>(),
+            Some(LoadError::Budget(BudgetError::Cancelled))
         )
     });
     if cancelled {
@@ -119,8 +131,8 @@ fn check_machine_paths(
     Ok(())
 }
 
-/// An action analysing the tree `source(request)` names with `analyse`, on the blocking pool, under an
-/// [`analysis_budget`].
+/// An action analysing the tree `source(request)` names with `analyse`, on the blocking pool, under the
+/// context's [`ServiceContext::analysis_budget`].
 fn on_tree<Req: MachinePaths + Send + 'static>(
     context: ServiceContext,
     action: &'static str,
@@ -132,7 +144,7 @@ fn on_tree<Req: MachinePaths + Send + 'static>(
         Box::pin(async move {
             check_machine_paths(&context, &request)?;
             let tree = tree::open(&context, source(&request)).await?;
-            let budget = analysis_budget(None);
+            let budget = context.analysis_budget(None);
             blocking(action, move || analyse(&tree, &request, &budget)).await
         })
     }
@@ -154,7 +166,7 @@ fn on_two_trees<Req: MachinePaths + Send + 'static>(
                 tree::open(&context, old(&request)),
                 tree::open(&context, new(&request))
             )?;
-            let budget = analysis_budget(None);
+            let budget = context.analysis_budget(None);
             blocking(action, move || diff(&old, &new, &request, &budget)).await
         })
     }
@@ -222,4 +234,29 @@ pub fn services<S: AsRef<str>>(
         }
     }
     services
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancelled_analyses_time_out_and_over_budget_ones_are_unprocessable() {
+        let status = |err: anyhow::Error| analysis_error("api_analysis", &err).status();
+        let cancelled = anyhow::Error::from(BudgetError::Cancelled).context("checking");
+        assert_eq!(status(cancelled), 504);
+        let load_cancelled = anyhow::Error::from(LoadError::Budget(BudgetError::Cancelled))
+            .context("loading the old version");
+        assert_eq!(status(load_cancelled), 504);
+        let over = anyhow::Error::from(BudgetError::OverBudget {
+            what: "constant values",
+            limit: 10,
+        });
+        let err = analysis_error("api_analysis", &over);
+        assert_eq!(err.status(), 422);
+        assert_eq!(
+            err.public_message(),
+            "analysis exceeds its memory budget of 10 bytes (growing constant values)"
+        );
+    }
 }
