@@ -472,6 +472,11 @@ fn analyse(
     } else {
         Vec::new()
     };
+    tracing::debug!(
+        context = %spec.name(),
+        charged_bytes = budget.used(),
+        "api analysis of one context done"
+    );
     Ok(ContextResult {
         context: spec.clone(),
         go_minor: project.go_minor,

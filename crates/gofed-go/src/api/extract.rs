@@ -87,6 +87,14 @@ fn emit_object(p: &mut Program, printer: &Printer, features: &mut Vec<Feature>, 
     let kind = p.object(obj).kind.clone();
     match kind {
         ObjKind::Const { ty, val } => {
+            // The exact form of a long string constant is at least as long as the string
+            // (cmd/api prints it whole): charged before it is built.
+            if p.budget()
+                .charge("printed output", 2 * val.approx_size())
+                .is_err()
+            {
+                return;
+            }
             let ty_text = printer.type_string(p, ty);
             features.push(Feature::new(
                 FeatureKind::Const,

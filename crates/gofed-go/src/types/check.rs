@@ -114,25 +114,7 @@ pub(super) fn resolve_object(p: &mut Program, id: ObjId) {
     match obj.state {
         ObjState::Done => return,
         ObjState::Resolving => {
-            // A cycle: the object depends on itself.
-            let (Some(pkg), Some(decl)) = (obj.pkg, obj.decl) else {
-                return;
-            };
-            let name = obj.name.clone();
-            let env = env_for(p, pkg, decl);
-            let offset = decl_offset(&env, decl);
-            error(
-                p,
-                &env,
-                offset,
-                format!("initialization cycle or invalid recursive reference: {name}"),
-            );
-            let invalid = p.invalid();
-            let obj = &mut p.objects[id.0 as usize];
-            obj.kind = match obj.kind {
-                ObjKind::Pending => ObjKind::Var { ty: invalid },
-                ref kind => kind.clone(),
-            };
+            report_object_cycle(p, id);
             return;
         }
         ObjState::Unresolved => {}
@@ -141,10 +123,146 @@ pub(super) fn resolve_object(p: &mut Program, id: ObjId) {
         return;
     };
     p.objects[id.0 as usize].state = ObjState::Resolving;
+    p.resolving.push(id);
     let kind = compute_object(p, pkg, decl);
+    p.resolving.pop();
     let obj = &mut p.objects[id.0 as usize];
     obj.kind = kind;
     obj.state = ObjState::Done;
+}
+
+/// An object reached again while it is being resolved: reported as go/types reports it
+/// (types: "invalid recursive type", constants and variables: "initialization cycle"), and
+/// given an invalid value of its own kind meanwhile, so that its users add no errors of
+/// their own ("is not constant", "is not a type").
+fn report_object_cycle(p: &mut Program, id: ObjId) {
+    let obj = &p.objects[id.0 as usize];
+    let (Some(pkg), Some(decl)) = (obj.pkg, obj.decl) else {
+        return;
+    };
+    let name = obj.name.clone();
+    let self_only = p.resolving.last() == Some(&id);
+    let env = env_for(p, pkg, decl);
+    let tok = match env.file.ast.decls.get(decl.decl as usize) {
+        Some(Decl::Gen(gen)) => Some(gen.tok),
+        _ => None,
+    };
+    let message = match (tok, self_only) {
+        (Some(TokenKind::Type), true) => format!("invalid recursive type: {name} refers to itself"),
+        (Some(TokenKind::Type), false) => format!("invalid recursive type {name}"),
+        (Some(TokenKind::Const | TokenKind::Var), true) => {
+            format!("initialization cycle: {name} refers to itself")
+        }
+        (Some(TokenKind::Const | TokenKind::Var), false) => {
+            format!("initialization cycle for {name}")
+        }
+        (_, true) => format!("invalid cycle in declaration: {name} refers to itself"),
+        (_, false) => format!("invalid cycle in declaration of {name}"),
+    };
+    let offset = decl_offset(&env, decl);
+    error(p, &env, offset, message);
+    let invalid = p.invalid();
+    let obj = &mut p.objects[id.0 as usize];
+    if matches!(obj.kind, ObjKind::Pending) {
+        obj.kind = match tok {
+            Some(TokenKind::Const) => ObjKind::Const {
+                ty: invalid,
+                val: Value::unknown(),
+            },
+            Some(TokenKind::Type) => ObjKind::TypeName {
+                ty: invalid,
+                alias: true,
+            },
+            _ => ObjKind::Var { ty: invalid },
+        };
+    }
+}
+
+/// go/types' `validType` for a declared type whose underlying type is now known: it must
+/// not contain itself by value (through struct fields, array elements, union terms or
+/// embedded interfaces; pointers, slices, maps, channels and functions break the chain).
+/// The type where the cycle closes is reported and becomes invalid, as in go/types.
+fn validate_named(p: &mut Program, named: NamedId) {
+    if p.named[named.0 as usize].validated {
+        return;
+    }
+    let under = p.named[named.0 as usize].underlying.unwrap_or(p.invalid());
+    let mut walk = ValidWalk {
+        path: vec![named],
+        n_skipped: 0,
+    };
+    if valid_walk(p, under, &mut walk) && walk.n_skipped == 0 {
+        p.named[named.0 as usize].validated = true;
+    }
+}
+
+/// The state of one `validType` walk.
+struct ValidWalk {
+    /// The declared types entered, outermost first.
+    path: Vec<NamedId>,
+    /// Types skipped because they are still being resolved: what was walked is then not
+    /// known to be valid (the skipped type's own check decides later).
+    n_skipped: usize,
+}
+
+/// False when a cycle was found (and reported).
+fn valid_walk(p: &mut Program, ty: TypeId, walk: &mut ValidWalk) -> bool {
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || match p.ty(ty).clone() {
+        Type::Array { elem, .. } => valid_walk(p, elem, walk),
+        Type::Struct(s) => s.fields.iter().all(|f| valid_walk(p, f.ty, walk)),
+        Type::Union(terms) => terms.iter().all(|t| valid_walk(p, t.ty, walk)),
+        Type::Interface(iface) => iface.embeddeds.iter().all(|&e| valid_walk(p, e, walk)),
+        Type::Named(m) => {
+            if let Some(start) = walk.path.iter().position(|&n| n == m) {
+                let cycle = walk.path[start..].to_vec();
+                report_type_cycle(p, &cycle);
+                return false;
+            }
+            let n = &p.named[m.0 as usize];
+            if n.validated {
+                return true;
+            }
+            let under = match n.state {
+                ObjState::Done => n.underlying.unwrap_or(p.invalid()),
+                // Being resolved further out: its own check comes when it is done.
+                ObjState::Resolving => {
+                    walk.n_skipped += 1;
+                    return true;
+                }
+                ObjState::Unresolved => named_underlying(p, m),
+            };
+            let skipped_before = walk.n_skipped;
+            walk.path.push(m);
+            let ok = valid_walk(p, under, walk);
+            walk.path.pop();
+            if ok && walk.n_skipped == skipped_before {
+                p.named[m.0 as usize].validated = true;
+            }
+            ok
+        }
+        _ => true,
+    })
+}
+
+fn report_type_cycle(p: &mut Program, cycle: &[NamedId]) {
+    let start = cycle[0];
+    let n = &p.named[start.0 as usize];
+    let (Some(pkg), Some(decl)) = (n.pkg, n.decl) else {
+        return;
+    };
+    let name = n.name.clone();
+    let message = if cycle.len() == 1 {
+        format!("invalid recursive type: {name} refers to itself")
+    } else {
+        format!("invalid recursive type {name}")
+    };
+    let env = env_for(p, pkg, decl);
+    let offset = decl_offset(&env, decl);
+    error(p, &env, offset, message);
+    let invalid = p.invalid();
+    let n = &mut p.named[start.0 as usize];
+    n.underlying = Some(invalid);
+    n.validated = true;
 }
 
 fn decl_offset(env: &Env, decl: DeclRef) -> u32 {
@@ -379,9 +497,14 @@ fn named_underlying(p: &mut Program, named: NamedId) -> TypeId {
             // `type A B; type B A`: invalid recursive type.
             if let (Some(pkg), Some(decl)) = (n.pkg, n.decl) {
                 let name = n.name.clone();
+                let message = if p.resolving_named.last() == Some(&named) {
+                    format!("invalid recursive type: {name} refers to itself")
+                } else {
+                    format!("invalid recursive type {name}")
+                };
                 let env = env_for(p, pkg, decl);
                 let offset = decl_offset(&env, decl);
-                error(p, &env, offset, format!("invalid recursive type {name}"));
+                error(p, &env, offset, message);
             }
             return p.invalid();
         }
@@ -392,6 +515,7 @@ fn named_underlying(p: &mut Program, named: NamedId) -> TypeId {
     };
     let tparams = named_type_params(p, named);
     p.named[named.0 as usize].state = ObjState::Resolving;
+    p.resolving_named.push(named);
     let mut env = env_for(p, pkg, decl);
     let file = Arc::clone(&env.file);
     let names = type_param_names(&file, decl);
@@ -412,12 +536,15 @@ fn named_underlying(p: &mut Program, named: NamedId) -> TypeId {
             }
         }
     }
+    p.resolving_named.pop();
     let n = &mut p.named[named.0 as usize];
     // A cycle may have completed the type meanwhile; the first result stands.
     if n.state == ObjState::Resolving {
         n.underlying = Some(under);
         n.state = ObjState::Done;
+        validate_named(p, named);
     }
+    let n = &p.named[named.0 as usize];
     n.underlying.unwrap_or(under)
 }
 
@@ -2063,6 +2190,9 @@ fn builtin(p: &mut Program, env: &Env, e: ExprId, b: Builtin, args: &[ExprId]) -
                 return Operand::invalid(p);
             };
             let x = expr(p, env, arg);
+            if x.is_invalid() {
+                return x;
+            }
             if let (Mode::Const(val), Builtin::Len) = (&x.mode, b) {
                 if let Some(s) = const_str(val) {
                     return Operand {
@@ -2075,6 +2205,8 @@ fn builtin(p: &mut Program, env: &Env, e: ExprId, b: Builtin, args: &[ExprId]) -
             // calls or receives.
             let under = underlying(p, x.ty);
             let arr = match p.ty(under).clone() {
+                // An invalid type, or an array whose length was in error: already reported.
+                Type::Invalid | Type::Array { len: None, .. } => return Operand::invalid(p),
                 Type::Array { len, .. } => len,
                 Type::Pointer(base) => {
                     let base = underlying(p, base);

@@ -289,6 +289,8 @@ pub struct Named {
     state: ObjState,
     tparams_state: ObjState,
     decl: Option<DeclRef>,
+    /// Known not to contain itself (go/types' `validType`), or already reported.
+    validated: bool,
 }
 
 /// A method declared on a named type.
@@ -364,6 +366,10 @@ pub struct Program<'s> {
     /// The empty interface.
     pub empty_interface: TypeId,
     invalid: TypeId,
+    /// Objects being resolved, innermost last: a cycle is the part from the repeated one on.
+    resolving: Vec<ObjId>,
+    /// Declared types whose underlying type is being resolved, innermost last.
+    resolving_named: Vec<NamedId>,
     /// Method lists of interface types, computed once each (`methodset::interface_methods`).
     iface_methods: HashMap<TypeId, Arc<[methodset::MethodEntry]>>,
 }
@@ -391,6 +397,8 @@ impl<'s> Program<'s> {
             empty_interface: TypeId(0),
             invalid: TypeId(0),
             iface_methods: HashMap::new(),
+            resolving: Vec::new(),
+            resolving_named: Vec::new(),
         };
         program.invalid = program.intern(Type::Invalid);
         universe::populate(&mut program);
