@@ -11,7 +11,8 @@ use gofed_go::budget::{Budget, BudgetError};
 use gofed_go::build::{Context, Selector};
 use gofed_go::constant::StringStyle;
 use gofed_go::load::{
-    load_tree, load_tree_with_budget, LoadConfig, LoadError, MemoryTree, MAX_DIR_DEPTH,
+    load_tree, load_tree_with_budget, DirEntry, FileTree, LoadConfig, LoadError, MemoryTree,
+    MemoryTreeError, MAX_DIR_DEPTH,
 };
 use gofed_go::types::{MemorySource, Program, Sizes};
 
@@ -58,15 +59,40 @@ fn deep_tree(depth: usize) -> MemoryTree {
     tree
 }
 
+/// A tree in which every directory has one subdirectory `a` and a Go file: as deep as one
+/// cares to walk, in no memory (what a crafted archive or a link loop looks like to a walk).
+struct EndlessTree;
+
+impl FileTree for EndlessTree {
+    fn read_dir(&self, _dir: &Path) -> std::io::Result<Vec<DirEntry>> {
+        Ok(vec![
+            DirEntry {
+                name: "a".into(),
+                is_dir: true,
+            },
+            DirEntry {
+                name: "x.go".into(),
+                is_dir: false,
+            },
+        ])
+    }
+    fn read(&self, _path: &Path) -> std::io::Result<Vec<u8>> {
+        Ok(b"package x\n".to_vec())
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        !path.ends_with("x.go") && !path.ends_with("go.mod")
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        path.ends_with("x.go")
+    }
+}
+
 #[test]
 fn a_directory_deeper_than_any_go_tree_is_an_error_naming_it() {
     // A small stack: the walk must not take a native frame per level.
     let res = std::thread::Builder::new()
         .stack_size(64 * 1024)
-        .spawn(|| {
-            let tree = deep_tree(MAX_DIR_DEPTH + 1);
-            load_tree(&tree, Path::new("/m"), &load_config())
-        })
+        .spawn(|| load_tree(&EndlessTree, Path::new("/m"), &load_config()))
         .expect("spawn")
         .join()
         .expect("the walk did not overflow its stack");
@@ -80,6 +106,22 @@ fn a_directory_deeper_than_any_go_tree_is_an_error_naming_it() {
         }
         other => panic!("expected TooDeep, got {other:?}"),
     }
+}
+
+#[test]
+fn a_memory_tree_refuses_paths_deeper_than_the_walk_goes() {
+    // The bundle entry: `a/` × 20,000 + `x.go` (each level would keep its whole
+    // path: 400 MB for this one entry).
+    let mut tree = MemoryTree::new(Path::new("/m"));
+    let rel = format!("{}x.go", "a/".repeat(20_000));
+    match tree.insert_file(Path::new(&rel), b"package x\n".to_vec()) {
+        Err(MemoryTreeError::TooDeep { n_dirs, limit }) => {
+            assert_eq!((n_dirs, limit), (20_000, MAX_DIR_DEPTH));
+        }
+        other => panic!("expected TooDeep, got {other:?}"),
+    }
+    assert!(tree.is_empty());
+    assert!(!tree.is_dir(Path::new("/m/a")));
 }
 
 #[test]
