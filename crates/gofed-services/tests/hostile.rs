@@ -59,9 +59,13 @@ async fn a_constant_bomb_is_unprocessable_and_names_the_budget() {
         .await
         .expect_err("over budget");
     assert_eq!(err.status(), 422);
-    assert_eq!(
-        err.public_message(),
-        "analysis exceeds its memory budget of 33554432 bytes (growing constant values)"
+    // The values or their printed forms (cmd/api prints string constants whole) run out.
+    let message = err.public_message();
+    assert!(
+        message == "analysis exceeds its memory budget of 33554432 bytes (growing constant values)"
+            || message
+                == "analysis exceeds its memory budget of 33554432 bytes (growing printed output)",
+        "{message}"
     );
     // The same service answers the next request.
     let fine = module("package m\n\nconst S = \"x\" + \"y\"\n");
