@@ -513,3 +513,28 @@ fn errors_match_go_types() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// apidiff compares the types of two versions structurally; the alias chain's types are
+/// small graphs with exponential trees, compared pair by pair once.
+#[test]
+fn apidiff_of_an_alias_chain_is_linear() {
+    let mut old_src = String::from("package p\n\ntype F0 = func(int, int)\n");
+    for i in 1..40 {
+        old_src.push_str(&format!("type F{i} = func(F{}, F{})\n", i - 1, i - 1));
+    }
+    old_src.push_str("var V F39\n");
+    let new_src = format!("{old_src}var W int\n");
+    let old_source = MemorySource::new(&[("p", &[("p.go", old_src.as_str())])]);
+    let new_source = MemorySource::new(&[("p", &[("p.go", new_src.as_str())])]);
+    let mut old = Program::new(&old_source, Sizes::for_arch("amd64"));
+    let mut new = Program::new(&new_source, Sizes::for_arch("amd64"));
+    let old_id = old.package("", "p").expect("old p");
+    let new_id = new.package("", "p").expect("new p");
+    let report = gofed_go::apidiff::changes(&mut old, old_id, &mut new, new_id);
+    let messages: Vec<(&str, bool)> = report
+        .changes
+        .iter()
+        .map(|c| (c.message.as_str(), c.compatible))
+        .collect();
+    assert_eq!(messages, [("W: added", true)]);
+}
