@@ -26,6 +26,7 @@ fn request(root: &Path, contexts: Option<String>) -> ApiRequest {
         contexts,
         goroot: None,
         format: ApiFormat::Goapi,
+        allow_errors: false,
     }
 }
 
