@@ -7,11 +7,14 @@
 //! Invariants: no network, no registry, no async; the only file-system access is in
 //! [`load`]'s directory walker. Nothing here panics on input: malformed Go becomes
 //! [`diagnostic::SyntaxError`]s, the rest of the file and of the tree is still analysed.
+//! Every analysis can run under a [`budget::Budget`] (a cancellation flag and a memory
+//! allowance), so that a crafted input ends in an error for that input alone.
 #![warn(missing_docs)]
 
 pub mod api;
 pub mod apidiff;
 pub mod ast;
+pub mod budget;
 pub mod build;
 pub mod constant;
 pub mod depsdiff;

@@ -11,6 +11,7 @@ use gofed_go::api::legacy::{gofed_legacy, make_relative, LegacyPackage};
 use gofed_go::api::source::{GorootSource, ParseCache, TreeSource};
 use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::api::{extract_package, is_api_package, render_goapi, ApiPackage};
+use gofed_go::budget::Budget;
 use gofed_go::build::Selector;
 use gofed_go::constant::StringStyle;
 use gofed_go::diagnostic::Diagnostic;
@@ -50,6 +51,10 @@ darwin-amd64-cgo,darwin-amd64,windows-amd64,windows-386,freebsd-386-cgo,freebsd-
 freebsd-amd64,freebsd-arm-cgo,freebsd-arm,netbsd-386-cgo,netbsd-386,netbsd-amd64-cgo,netbsd-amd64,\
 netbsd-arm-cgo,netbsd-arm,netbsd-arm64-cgo,netbsd-arm64,openbsd-386-cgo,openbsd-386,openbsd-amd64-cgo,\
 openbsd-amd64";
+
+/// The most build contexts one request may name: Go 1.27 has about 50 platforms, so twice
+/// that covers each with and without cgo.
+pub const MAX_CONTEXTS: usize = 128;
 
 /// The JSON document.
 #[derive(Debug, Serialize)]
@@ -186,8 +191,9 @@ impl<'t> World<'t> {
         ctx: &BuildContext,
         goroot: Option<&Path>,
         cache: &Arc<ParseCache>,
+        budget: &Budget,
     ) -> anyhow::Result<World<'t>> {
-        let project = load(opened, ctx, Purpose::Api)?;
+        let project = load(opened, ctx, Purpose::Api, budget)?;
         // Where the standard library comes from: the GOROOT the tree lies in (part of the
         // opened tree), else `goroot` on this machine, else the embedded summary.
         let tree_and_src: Option<(&'t (dyn FileTree + Sync), PathBuf)> = match &project.layout {
@@ -259,8 +265,14 @@ struct ContextResult {
     legacy: Vec<LegacyPackage>,
 }
 
-/// The `api_analysis` action on an opened tree.
-pub fn api_analysis(opened: &OpenedTree, args: &ApiRequest) -> anyhow::Result<Rendered> {
+/// The `api_analysis` action on an opened tree. Each build context runs under its own
+/// [`Budget::fork`] of `budget` (contexts free their memory when done); all share its
+/// cancellation flag.
+pub fn api_analysis(
+    opened: &OpenedTree,
+    args: &ApiRequest,
+    budget: &Budget,
+) -> anyhow::Result<Rendered> {
     let contexts = contexts(args)?;
     let cache = Arc::new(ParseCache::default());
     // Several contexts take seconds: show progress on a terminal (hidden otherwise).
@@ -277,7 +289,7 @@ pub fn api_analysis(opened: &OpenedTree, args: &ApiRequest) -> anyhow::Result<Re
     let results: Vec<ContextResult> = contexts
         .par_iter()
         .map(|ctx| {
-            let result = analyse(opened, args, ctx, &cache);
+            let result = analyse(opened, args, ctx, &cache, &budget.fork());
             progress.set_message(ctx.name());
             progress.inc(1);
             result
@@ -340,10 +352,21 @@ fn contexts(args: &ApiRequest) -> anyhow::Result<Vec<ContextSpec>> {
         } else {
             list.as_str()
         };
-        return list
-            .split(',')
-            .map(|text| ContextSpec::parse(text, c.go_minor))
-            .collect();
+        // Each context is a whole analysis: a repeated one is done once, and a list longer
+        // than every real platform (with and without cgo) is refused.
+        let mut specs: Vec<ContextSpec> = Vec::new();
+        for text in list.split(',') {
+            let spec = ContextSpec::parse(text, c.go_minor)?;
+            if !specs.contains(&spec) {
+                specs.push(spec);
+            }
+            if specs.len() > MAX_CONTEXTS {
+                anyhow::bail!(
+                    "too many contexts: more than {MAX_CONTEXTS} distinct GOOS-GOARCH[-cgo] entries"
+                );
+            }
+        }
+        return Ok(specs);
     }
     if c.all_platforms {
         // Every real platform of the Go version, with and without cgo where supported.
@@ -374,6 +397,7 @@ fn analyse(
     args: &ApiRequest,
     spec: &ContextSpec,
     cache: &Arc<ParseCache>,
+    budget: &Budget,
 ) -> anyhow::Result<ContextResult> {
     let ctx = BuildContext {
         goos: spec.goos.clone(),
@@ -382,9 +406,10 @@ fn analyse(
         all_platforms: false,
         ..args.context.clone()
     };
-    let world = World::load(opened, &ctx, args.goroot.as_deref(), cache)?;
+    let world = World::load(opened, &ctx, args.goroot.as_deref(), cache, budget)?;
     let project = &world.project;
     let mut program = Program::new(&world.source, Sizes::for_arch(&spec.goarch));
+    program.set_budget(budget);
 
     let is_goroot = matches!(project.layout, Layout::Goroot { .. });
     // cmd/api of Go 1.19 and earlier printed some float constants differently.
@@ -408,6 +433,10 @@ fn analyse(
         };
         ids.push(id);
         packages.push(extract_package(&mut program, id, style));
+        // A cancelled or over-budget check leaves the API incomplete: the request fails.
+        if let Some(err) = program.budget_error() {
+            return Err(err.into());
+        }
     }
     let mut unresolved: Vec<UnresolvedImport> = program
         .unresolved_imports
@@ -422,6 +451,9 @@ fn analyse(
     let errors = tree_errors(&world, &program);
     let legacy = if args.format == ApiFormat::Gofed {
         let mut legacy = gofed_legacy(&mut program, &ids);
+        if let Some(err) = program.budget_error() {
+            return Err(err.into());
+        }
         if let Some(root) = project.root_import_path() {
             make_relative(&mut legacy, &root);
         }
@@ -429,6 +461,11 @@ fn analyse(
     } else {
         Vec::new()
     };
+    tracing::debug!(
+        context = %spec.name(),
+        charged_bytes = budget.used(),
+        "api analysis of one context done"
+    );
     Ok(ContextResult {
         context: spec.clone(),
         go_minor: project.go_minor,

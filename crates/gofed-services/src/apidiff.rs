@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use gofed_go::api::is_api_package;
 use gofed_go::api::source::ParseCache;
 use gofed_go::apidiff::{changes, diff_modules, next_version, Bump, ModuleReport, PackageReport};
+use gofed_go::budget::Budget;
 use gofed_go::load::Layout;
 use gofed_go::types::{ObjKind, PkgId, Program, Sizes};
 use serde::Serialize;
@@ -87,10 +88,11 @@ pub fn api_diff(
     old_tree: &OpenedTree,
     new_tree: &OpenedTree,
     args: &ApidiffRequest,
+    budget: &Budget,
 ) -> anyhow::Result<Rendered> {
     let cache = std::sync::Arc::new(ParseCache::default());
     // The two sides load and check independently: in parallel.
-    let load = |tree| World::load(tree, &args.context, args.goroot.as_deref(), &cache);
+    let load = |tree| World::load(tree, &args.context, args.goroot.as_deref(), &cache, budget);
     let (old_world, new_world) = rayon::join(|| load(old_tree), || load(new_tree));
     let (old_world, new_world) = (
         old_world.context("loading the old version")?,
@@ -99,11 +101,17 @@ pub fn api_diff(
     let sizes = Sizes::for_arch(&args.context.goarch);
     let mut old = Program::new(&old_world.source, sizes);
     let mut new = Program::new(&new_world.source, sizes);
+    old.set_budget(budget);
+    new.set_budget(budget);
     let filter = args.package.as_deref().map(PackageFilter::new);
     let (mut old_side, mut new_side) = rayon::join(
         || side_packages(&old_world, &mut old, filter.as_ref()),
         || side_packages(&new_world, &mut new, filter.as_ref()),
     );
+    // Both sides share the budget: a breach or a cancellation ends the request.
+    if let Some(err) = old.budget_error() {
+        return Err(err.into());
+    }
     if let Some(filter) = &filter {
         filter.check(&old_side, old_tree, &new_side, new_tree)?;
     }
@@ -199,6 +207,9 @@ pub fn api_diff(
     } else {
         diff_modules(&mut old, &old_pkgs, &mut new, &new_pkgs)
     };
+    if let Some(err) = old.budget_error() {
+        return Err(err.into());
+    }
     let bump = report.bump();
     // gorelease: "Base module path is different from release." — no version to suggest.
     let base_version = args

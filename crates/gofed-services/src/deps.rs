@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
+use gofed_go::budget::Budget;
 use gofed_go::build::{Context, Selector};
 use gofed_go::load::importpath::{self, ImportOrigin};
-use gofed_go::load::{load_tree, FileTree, Layout, LoadConfig, Package, Project};
+use gofed_go::load::{load_tree_with_budget, FileTree, Layout, LoadConfig, Package, Project};
 use serde::Serialize;
 
 use crate::request::{BuildContext, DepsRequest, Format, Rendered};
@@ -22,14 +23,19 @@ pub enum Purpose {
     Api,
 }
 
-/// Loads the packages of a tree.
-pub fn load(opened: &OpenedTree, args: &BuildContext, purpose: Purpose) -> anyhow::Result<Project> {
+/// Loads the packages of a tree, charging the bytes read to `budget`.
+pub fn load(
+    opened: &OpenedTree,
+    args: &BuildContext,
+    purpose: Purpose,
+    budget: &Budget,
+) -> anyhow::Result<Project> {
     // Every analysis loads through here: a platform or Go version no release has is refused, not analysed as
     // an empty context.
     args.check()?;
     let started = std::time::Instant::now();
     let config = load_config(opened.tree(), opened.root(), args, purpose);
-    let project = load_tree(opened.tree(), opened.root(), &config)?;
+    let project = load_tree_with_budget(opened.tree(), opened.root(), &config, budget)?;
     tracing::info!(
         root = %opened.root().display(),
         packages = project.packages.len(),
@@ -155,8 +161,12 @@ struct Unresolved {
 }
 
 /// The `deps_analysis` action on an opened tree.
-pub fn deps_analysis(opened: &OpenedTree, args: &DepsRequest) -> anyhow::Result<Rendered> {
-    let project = load(opened, &args.context, Purpose::Deps)?;
+pub fn deps_analysis(
+    opened: &OpenedTree,
+    args: &DepsRequest,
+    budget: &Budget,
+) -> anyhow::Result<Rendered> {
+    let project = load(opened, &args.context, Purpose::Deps, budget)?;
     let classifier = Classifier::new(&project, opened.tree());
     let keep = |path: &&str| args.std || !classifier.is_std(path);
     let mut packages = Vec::new();

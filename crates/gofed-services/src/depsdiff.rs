@@ -3,6 +3,7 @@
 //! A report, not a gate: exit status 0 whenever both trees load.
 
 use anyhow::Context as _;
+use gofed_go::budget::Budget;
 use gofed_go::depsdiff::{
     self, Change, DepsDiff, DiffOptions, Direction, ExternalDep, ListDiff, Replacement,
 };
@@ -18,10 +19,11 @@ pub fn deps_diff(
     old: &OpenedTree,
     new: &OpenedTree,
     args: &DepsdiffRequest,
+    budget: &Budget,
 ) -> anyhow::Result<Rendered> {
     let (old, new) = rayon::join(
-        || load_version("old", old, &args.context),
-        || load_version("new", new, &args.context),
+        || load_version("old", old, &args.context, budget),
+        || load_version("new", new, &args.context, budget),
     );
     let (old, new) = (old?, new?);
     let options = DiffOptions {
@@ -35,8 +37,13 @@ pub fn deps_diff(
     })
 }
 
-fn load_version(which: &str, tree: &OpenedTree, args: &BuildContext) -> anyhow::Result<Project> {
-    load(tree, args, Purpose::Deps).with_context(|| format!("loading the {which} version"))
+fn load_version(
+    which: &str,
+    tree: &OpenedTree,
+    args: &BuildContext,
+    budget: &Budget,
+) -> anyhow::Result<Project> {
+    load(tree, args, Purpose::Deps, budget).with_context(|| format!("loading the {which} version"))
 }
 
 fn render_text(res: &DepsDiff) -> String {

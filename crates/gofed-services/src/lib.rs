@@ -23,8 +23,11 @@ pub mod filestorage;
 pub mod request;
 pub mod tree;
 
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+use gofed_go::budget::{Budget, BudgetError};
+use gofed_go::load::LoadError;
 use gofed_service::{BoxFuture, Service, ServiceError, System};
 use tree::OpenedTree;
 
@@ -46,6 +49,8 @@ pub struct ServiceContext {
     pub allow_paths: bool,
     /// Bundles already fetched and unpacked.
     pub bundles: Arc<tree::BundleCache>,
+    /// Bytes one analysis may allocate; `None`: [`ANALYSIS_MEMORY_LIMIT`].
+    pub memory_limit: Option<u64>,
 }
 
 impl ServiceContext {
@@ -58,14 +63,57 @@ impl ServiceContext {
     }
 }
 
-/// Runs an analysis on tokio's blocking pool; its errors are the user's to read (`unprocessable`).
+/// How many bytes one analysis may allocate (one build context of an API analysis; see
+/// [`Budget`]). Loading and checking the whole Go 1.27 standard library charges about
+/// 25 MB (the process peaks at 190 MB); a crafted tree (constants doubling a string, types whose printed form doubles)
+/// stops here instead of taking the process's memory.
+pub const ANALYSIS_MEMORY_LIMIT: u64 = 2 << 30;
+
+impl ServiceContext {
+    /// The budget an action's analysis runs under: `cancel` is the envelope's cancellation
+    /// flag for the call (a timeout or shutdown sets it; `None` where no flag is passed).
+    pub fn analysis_budget(&self, cancel: Option<Arc<AtomicBool>>) -> Budget {
+        Budget::new(
+            cancel,
+            Some(self.memory_limit.unwrap_or(ANALYSIS_MEMORY_LIMIT)),
+        )
+    }
+}
+
+/// Runs an analysis on tokio's blocking pool; its errors are the user's to read (`unprocessable`), except that a
+/// cancelled analysis answers `timeout` (504).
 async fn blocking<T: Send + 'static>(
+    action: &'static str,
     f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
 ) -> Result<T, ServiceError> {
     match tokio::task::spawn_blocking(f).await {
-        Ok(result) => result.map_err(|err| ServiceError::unprocessable(format!("{err:#}"))),
+        Ok(result) => result.map_err(|err| analysis_error(action, &err)),
         Err(err) => Err(ServiceError::internal("running an analysis", err)),
     }
+}
+
+/// The service error for an analysis that failed: a [`BudgetError::Cancelled`] anywhere in the chain is a
+/// timeout, anything else (an over-budget analysis included) is `unprocessable` with the whole chain as message.
+fn analysis_error(action: &'static str, err: &anyhow::Error) -> ServiceError {
+    // A load error wraps the budget's transparently: look for both.
+    let cancelled = err.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<BudgetError>(),
+            Some(BudgetError::Cancelled)
+        ) || matches!(
+            cause.downcast_ref::<LoadError>(),
+            Some(LoadError::Budget(BudgetError::Cancelled))
+        )
+    });
+    if cancelled {
+        // The envelope's own timeout (or shutdown) set the flag and answers for the call; its
+        // duration is not known here.
+        return ServiceError::Timeout {
+            action: action.to_owned(),
+            ms: 0,
+        };
+    }
+    ServiceError::unprocessable(format!("{err:#}"))
 }
 
 /// A request that names no valid build context or option is refused before any tree is fetched (`unprocessable`,
@@ -87,18 +135,21 @@ fn check_request(
     Ok(())
 }
 
-/// An action analysing the tree `source(request)` names with `analyse`, on the blocking pool.
+/// An action analysing the tree `source(request)` names with `analyse`, on the blocking pool, under the
+/// context's [`ServiceContext::analysis_budget`].
 fn on_tree<Req: MachinePaths + CheckRequest + Send + 'static>(
     context: ServiceContext,
+    action: &'static str,
     source: fn(&Req) -> &Source,
-    analyse: fn(&OpenedTree, &Req) -> anyhow::Result<Rendered>,
+    analyse: fn(&OpenedTree, &Req, &Budget) -> anyhow::Result<Rendered>,
 ) -> impl Fn(Req) -> BoxFuture<Result<Rendered, ServiceError>> + Send + Sync + 'static {
     move |request: Req| {
         let context = context.clone();
         Box::pin(async move {
             check_request(&context, &request)?;
             let tree = tree::open(&context, source(&request)).await?;
-            blocking(move || analyse(&tree, &request)).await
+            let budget = context.analysis_budget(None);
+            blocking(action, move || analyse(&tree, &request, &budget)).await
         })
     }
 }
@@ -106,9 +157,10 @@ fn on_tree<Req: MachinePaths + CheckRequest + Send + 'static>(
 /// An action comparing the trees `old(request)` and `new(request)` (opened concurrently) with `diff`.
 fn on_two_trees<Req: MachinePaths + CheckRequest + Send + 'static>(
     context: ServiceContext,
+    action: &'static str,
     old: fn(&Req) -> &Source,
     new: fn(&Req) -> &Source,
-    diff: fn(&OpenedTree, &OpenedTree, &Req) -> anyhow::Result<Rendered>,
+    diff: fn(&OpenedTree, &OpenedTree, &Req, &Budget) -> anyhow::Result<Rendered>,
 ) -> impl Fn(Req) -> BoxFuture<Result<Rendered, ServiceError>> + Send + Sync + 'static {
     move |request: Req| {
         let context = context.clone();
@@ -118,7 +170,8 @@ fn on_two_trees<Req: MachinePaths + CheckRequest + Send + 'static>(
                 tree::open(&context, old(&request)),
                 tree::open(&context, new(&request))
             )?;
-            blocking(move || diff(&old, &new, &request)).await
+            let budget = context.analysis_budget(None);
+            blocking(action, move || diff(&old, &new, &request, &budget)).await
         })
     }
 }
@@ -133,12 +186,12 @@ pub fn api_service(context: ServiceContext) -> Service {
     .action(
         "api_analysis",
         "The exported API of a tree's packages for one or several build contexts.",
-        on_tree(context.clone(), |r: &ApiRequest| &r.source, api::api_analysis),
+        on_tree(context.clone(), "api_analysis", |r: &ApiRequest| &r.source, api::api_analysis),
     )
     .action(
         "api_diff",
         "API changes between two versions with x/exp/apidiff's rules; exit_code 1 when one is incompatible.",
-        on_two_trees(context, |r: &ApidiffRequest| &r.old, |r| &r.new, apidiff::api_diff),
+        on_two_trees(context, "api_diff", |r: &ApidiffRequest| &r.old, |r| &r.new, apidiff::api_diff),
     )
 }
 
@@ -152,12 +205,12 @@ pub fn deps_service(context: ServiceContext) -> Service {
     .action(
         "deps_analysis",
         "What each package imports and the project's external dependencies.",
-        on_tree(context.clone(), |r: &DepsRequest| &r.source, deps::deps_analysis),
+        on_tree(context.clone(), "deps_analysis", |r: &DepsRequest| &r.source, deps::deps_analysis),
     )
     .action(
         "deps_diff",
         "What changed in the dependencies between two versions of a tree.",
-        on_two_trees(context, |r: &DepsdiffRequest| &r.old, |r| &r.new, depsdiff::deps_diff),
+        on_two_trees(context, "deps_diff", |r: &DepsdiffRequest| &r.old, |r| &r.new, depsdiff::deps_diff),
     )
 }
 
@@ -185,4 +238,29 @@ pub fn services<S: AsRef<str>>(
         }
     }
     services
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancelled_analyses_time_out_and_over_budget_ones_are_unprocessable() {
+        let status = |err: anyhow::Error| analysis_error("api_analysis", &err).status();
+        let cancelled = anyhow::Error::from(BudgetError::Cancelled).context("checking");
+        assert_eq!(status(cancelled), 504);
+        let load_cancelled = anyhow::Error::from(LoadError::Budget(BudgetError::Cancelled))
+            .context("loading the old version");
+        assert_eq!(status(load_cancelled), 504);
+        let over = anyhow::Error::from(BudgetError::OverBudget {
+            what: "constant values",
+            limit: 10,
+        });
+        let err = analysis_error("api_analysis", &over);
+        assert_eq!(err.status(), 422);
+        assert_eq!(
+            err.public_message(),
+            "analysis exceeds its memory budget of 10 bytes (growing constant values)"
+        );
+    }
 }

@@ -215,7 +215,12 @@ fn std_summary(goroot: &Path) -> anyhow::Result<ExitCode> {
     // The default build context is linux/amd64 with cgo.
     let ctx = gofed_services::BuildContext::default();
     let tree = gofed_services::tree::OpenedTree::directory(&src)?;
-    let project = gofed_services::deps::load(&tree, &ctx, gofed_services::deps::Purpose::Api)?;
+    let project = gofed_services::deps::load(
+        &tree,
+        &ctx,
+        gofed_services::deps::Purpose::Api,
+        &gofed_go::budget::Budget::unlimited(),
+    )?;
     let cache = std::sync::Arc::new(ParseCache::default());
     let source = TreeSource::new(&gofed_go::load::OsFileTree, &[&project], cache);
     source.prefetch(project.packages.iter().map(|p| p.import_path.as_str()));

@@ -27,7 +27,12 @@ pub fn packages(args: &PackagesArgs) -> anyhow::Result<ExitCode> {
     };
     let (source, patterns) = split_args(&args.args);
     let tree = OpenedTree::directory(&source)?;
-    let project = load(&tree, &args.context.build_context(), Purpose::Deps)?;
+    let project = load(
+        &tree,
+        &args.context.build_context(),
+        Purpose::Deps,
+        &gofed_go::budget::Budget::unlimited(),
+    )?;
     let listed = select(&tree, &project, &args.context, &patterns)?;
 
     let mut out = crate::output::stdout();

@@ -5,7 +5,7 @@ use crate::types::methodset::{interface_methods, method_set};
 use crate::types::ty::{PkgId, Type, TypeId};
 use crate::types::{is_exported, ObjKind, Program};
 
-use super::print::Printer;
+use super::print::{Printer, MAX_TYPE_STRING};
 use super::{ApiPackage, Feature, FeatureKind};
 
 /// The exported names of package `pkg`'s scope, sorted.
@@ -25,51 +25,23 @@ pub(super) fn exported_names(p: &Program, pkg: PkgId) -> Vec<String> {
 /// Constant values are printed as the Go release of `style` prints them (Go 1.20 changed
 /// the short form of some floats).
 pub fn extract_package(p: &mut Program, pkg: PkgId, style: StringStyle) -> ApiPackage {
-    let printer = Printer { current: pkg };
+    let printer = Printer::new(pkg, style);
     let mut features = Vec::new();
+    let mut too_long = Vec::new();
     for name in exported_names(p, pkg) {
-        let Some(&obj) = p.pkg(pkg).scope.get(&name) else {
-            continue;
-        };
-        let kind = p.object(obj).kind.clone();
-        match kind {
-            ObjKind::Const { ty, val } => {
-                let ty_text = printer.type_string(p, ty);
-                features.push(Feature::new(
-                    FeatureKind::Const,
-                    name.clone(),
-                    format!("const {name} {ty_text}"),
-                ));
-                let short = val.string_as(style);
-                let exact = val.exact_string();
-                let text = if short == exact {
-                    format!("const {name} = {short}")
-                } else {
-                    format!("const {name} = {short}  // {exact}")
-                };
-                features.push(Feature::new(FeatureKind::Const, name.clone(), text));
-            }
-            ObjKind::Var { ty } => {
-                let ty_text = printer.type_string(p, ty);
-                features.push(Feature::new(
-                    FeatureKind::Var,
-                    name.clone(),
-                    format!("var {name} {ty_text}"),
-                ));
-            }
-            ObjKind::Func { sig } => {
-                let sig_text = printer.signature_string(p, sig);
-                features.push(Feature::new(
-                    FeatureKind::Func,
-                    name.clone(),
-                    format!("func {name}{sig_text}"),
-                ));
-            }
-            ObjKind::TypeName { ty, alias } => {
-                emit_type(p, &printer, &mut features, &name, ty, alias)
-            }
-            ObjKind::Pending | ObjKind::Builtin(_) | ObjKind::Nil => {}
+        if p.budget().check().is_err() {
+            break;
         }
+        let first = features.len();
+        emit_object(p, &printer, &mut features, &name);
+        // A name whose type string was cut short contributes no features, an error instead.
+        if printer.take_too_long() {
+            features.truncate(first);
+            too_long.push(name);
+            continue;
+        }
+        let printed: usize = features[first..].iter().map(|f| f.text.len()).sum();
+        let _ = p.budget().charge("printed output", printed as u64);
     }
     // Positions and doc summaries of the package-level names.
     for f in &mut features {
@@ -85,6 +57,14 @@ pub fn extract_package(p: &mut Program, pkg: PkgId, style: StringStyle) -> ApiPa
             }
         }
     }
+    for name in too_long {
+        if let Some(&obj) = p.pkg(pkg).scope.get(&name) {
+            let message = format!(
+                "{name}: its type is longer than {MAX_TYPE_STRING} bytes when printed; left out"
+            );
+            p.report_at_object(obj, message);
+        }
+    }
     let errors = p
         .package_diagnostics(pkg)
         .iter()
@@ -95,6 +75,59 @@ pub fn extract_package(p: &mut Program, pkg: PkgId, style: StringStyle) -> ApiPa
         name: p.pkg(pkg).name.clone(),
         features,
         errors,
+    }
+}
+
+/// The features of the package-level object `name`, in cmd/api's order.
+fn emit_object(p: &mut Program, printer: &Printer, features: &mut Vec<Feature>, name: &str) {
+    let name = name.to_owned();
+    let Some(&obj) = p.pkg(printer.current).scope.get(&name) else {
+        return;
+    };
+    let kind = p.object(obj).kind.clone();
+    match kind {
+        ObjKind::Const { ty, val } => {
+            // The exact form of a long string constant is at least as long as the string
+            // (cmd/api prints it whole): charged before it is built.
+            if p.budget()
+                .charge("printed output", 2 * val.approx_size())
+                .is_err()
+            {
+                return;
+            }
+            let ty_text = printer.type_string(p, ty);
+            features.push(Feature::new(
+                FeatureKind::Const,
+                name.clone(),
+                format!("const {name} {ty_text}"),
+            ));
+            let short = val.string_as(printer.style);
+            let exact = val.exact_string();
+            let text = if short == exact {
+                format!("const {name} = {short}")
+            } else {
+                format!("const {name} = {short}  // {exact}")
+            };
+            features.push(Feature::new(FeatureKind::Const, name.clone(), text));
+        }
+        ObjKind::Var { ty } => {
+            let ty_text = printer.type_string(p, ty);
+            features.push(Feature::new(
+                FeatureKind::Var,
+                name.clone(),
+                format!("var {name} {ty_text}"),
+            ));
+        }
+        ObjKind::Func { sig } => {
+            let sig_text = printer.signature_string(p, sig);
+            features.push(Feature::new(
+                FeatureKind::Func,
+                name.clone(),
+                format!("func {name}{sig_text}"),
+            ));
+        }
+        ObjKind::TypeName { ty, alias } => emit_type(p, printer, features, &name, ty, alias),
+        ObjKind::Pending | ObjKind::Builtin(_) | ObjKind::Nil => {}
     }
 }
 

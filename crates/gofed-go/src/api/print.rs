@@ -1,17 +1,42 @@
 //! Type strings exactly as cmd/api writes them (`writeType`, `writeSignature`).
 
 use crate::ast::ChanDir;
+use crate::constant::StringStyle;
 use crate::types::methodset::interface_methods;
 use crate::types::ty::{BasicKind, PkgId, Type, TypeId};
 use crate::types::Program;
 use crate::types::{STACK_RED_ZONE, STACK_SEGMENT};
 
+/// The longest type string printed, in bytes. cmd/api expands aliases (`types.Unalias`), so
+/// a chain of aliases each naming the previous one twice (`type F1 = func(F0, F0)`) spells
+/// out 2^n copies: the interned type is small, its text is not. Go's own API (api/*.txt)
+/// has no line over 463 bytes; 1 MiB leaves room for any generated code while keeping one
+/// feature from costing more than that.
+pub const MAX_TYPE_STRING: usize = 1 << 20;
+
 /// Writes types relative to the package being walked (its own types are unqualified).
 pub(crate) struct Printer {
     pub(crate) current: PkgId,
+    /// How constant values are printed.
+    pub(crate) style: StringStyle,
+    /// Set when a type string reached [`MAX_TYPE_STRING`] (the text is then cut short).
+    pub(crate) too_long: std::cell::Cell<bool>,
 }
 
 impl Printer {
+    pub(crate) fn new(current: PkgId, style: StringStyle) -> Printer {
+        Printer {
+            current,
+            style,
+            too_long: std::cell::Cell::new(false),
+        }
+    }
+
+    /// Whether a type string was cut short since the last call, resetting the flag.
+    pub(crate) fn take_too_long(&self) -> bool {
+        self.too_long.replace(false)
+    }
+
     pub(crate) fn type_string(&self, p: &mut Program, ty: TypeId) -> String {
         let mut buf = String::new();
         self.write_type(p, &mut buf, ty, 0);
@@ -25,6 +50,12 @@ impl Printer {
     }
 
     fn write_type(&self, p: &mut Program, buf: &mut String, ty: TypeId, depth: u32) {
+        // Past the cap every call returns at once, so printing stops after O(cap) calls
+        // however large the expanded type is.
+        if buf.len() > MAX_TYPE_STRING {
+            self.too_long.set(true);
+            return;
+        }
         stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
             self.write_type_inner(p, buf, ty, depth)
         });

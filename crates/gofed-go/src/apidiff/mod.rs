@@ -87,6 +87,7 @@ pub fn changes(old: &mut Program, old_pkg: PkgId, new: &mut Program, new_pkg: Pk
         incompatibles: BTreeMap::new(),
         compatibles: BTreeMap::new(),
         current_otn: None,
+        corr_memo: HashMap::new(),
     };
     d.check_package();
     let mut report = Report::default();
@@ -144,6 +145,11 @@ struct Differ<'a, 'o, 'n> {
     compatibles: MessageSet,
     /// The defined type whose underlying types are being compared.
     current_otn: Option<NamedId>,
+    /// Pairs of types already compared outside interface recursion. Types are interned, so a
+    /// chain of aliases each using the previous one twice is a small graph whose tree is
+    /// exponential: comparing each pair once keeps the walk linear. A pair compares the
+    /// same way again, since correspondences are only ever added.
+    corr_memo: HashMap<(TypeId, TypeId), bool>,
 }
 
 impl Differ<'_, '_, '_> {
@@ -299,9 +305,22 @@ impl Differ<'_, '_, '_> {
     }
 
     fn corr(&mut self, old: TypeId, new: TypeId, ifaces: &mut Vec<(TypeId, TypeId)>) -> bool {
-        stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, || {
+        if self.old.budget().check().is_err() {
+            return false;
+        }
+        if !ifaces.is_empty() {
+            return stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, || {
+                self.corr_inner(old, new, ifaces)
+            });
+        }
+        if let Some(&same) = self.corr_memo.get(&(old, new)) {
+            return same;
+        }
+        let same = stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, || {
             self.corr_inner(old, new, ifaces)
-        })
+        });
+        self.corr_memo.insert((old, new), same);
+        same
     }
 
     fn corr_inner(&mut self, old: TypeId, new: TypeId, ifaces: &mut Vec<(TypeId, TypeId)>) -> bool {

@@ -326,6 +326,21 @@ impl Value {
         }
     }
 
+    /// About how many bytes the value holds (the string's bytes, the number's digits), for
+    /// charging a [`crate::budget::Budget`].
+    pub fn approx_size(&self) -> u64 {
+        const BASE: u64 = std::mem::size_of::<Value>() as u64;
+        BASE + match &self.0 {
+            Repr::Unknown | Repr::Bool(_) | Repr::Int64(_) => 0,
+            Repr::Str(s) => s.len() as u64,
+            Repr::Int(x) => x.bits() / 8,
+            Repr::Rat(x) => (x.numer().bits() + x.denom().bits()) / 8,
+            // 512 bits of mantissa.
+            Repr::Float(_) => 64,
+            Repr::Complex(c) => c.0.approx_size() + c.1.approx_size(),
+        }
+    }
+
     /// `Sign`: -1, 0 or 1; for complex values 0 iff both parts are 0. Unknown (and, where
     /// `go/constant` would panic, non-numeric) values give 1.
     pub fn sign(&self) -> i32 {

@@ -16,6 +16,15 @@ pub enum MemoryTreeError {
         /// The path given.
         path: PathBuf,
     },
+    /// The file lies more than [`super::MAX_DIR_DEPTH`] directories deep: no Go tree does,
+    /// and each level would hold its whole path in memory.
+    #[error("a path {n_dirs} directories deep (at most {limit})")]
+    TooDeep {
+        /// Directories in the path.
+        n_dirs: usize,
+        /// [`super::MAX_DIR_DEPTH`].
+        limit: usize,
+    },
     /// A file and a directory would have the same path (or a file would be added twice).
     #[error("{path:?}: already in the tree")]
     Conflict {
@@ -68,6 +77,12 @@ impl MemoryTree {
                 path: relative.to_owned(),
             });
         };
+        if dir_names.len() > super::MAX_DIR_DEPTH {
+            return Err(MemoryTreeError::TooDeep {
+                n_dirs: dir_names.len(),
+                limit: super::MAX_DIR_DEPTH,
+            });
+        }
         let conflict = || MemoryTreeError::Conflict {
             path: relative.to_owned(),
         };

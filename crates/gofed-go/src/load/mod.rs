@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::budget::{Budget, BudgetError};
 use crate::build::{self, Selector};
 use crate::lexer::unquote;
 use crate::parser::{parse_file_with, ParseMode};
@@ -133,6 +134,17 @@ pub enum LoadError {
         /// The go.mod file.
         path: PathBuf,
     },
+    /// A directory lies deeper below the root than [`MAX_DIR_DEPTH`].
+    #[error("{path}: directory nested more than {limit} levels below the root")]
+    TooDeep {
+        /// The first directory too deep.
+        path: PathBuf,
+        /// [`MAX_DIR_DEPTH`].
+        limit: usize,
+    },
+    /// The load was cancelled or went over its memory budget.
+    #[error(transparent)]
+    Budget(#[from] BudgetError),
 }
 
 fn join_lines(errors: &[gomod::GoModError]) -> String {
@@ -347,6 +359,17 @@ pub fn load_tree(
     root: &Path,
     config: &LoadConfig,
 ) -> Result<Project, LoadError> {
+    load_tree_with_budget(tree, root, config, &Budget::unlimited())
+}
+
+/// [`load_tree`] charging the bytes of the files it reads to `budget` and stopping when the
+/// budget is exhausted or cancelled.
+pub fn load_tree_with_budget(
+    tree: &dyn FileTree,
+    root: &Path,
+    config: &LoadConfig,
+    budget: &Budget,
+) -> Result<Project, LoadError> {
     if !tree.is_dir(root) {
         let source = io::Error::new(io::ErrorKind::NotFound, "not a directory");
         return Err(LoadError::Root {
@@ -409,10 +432,7 @@ pub fn load_tree(
         module_mode,
         include_vendor: config.include_vendor,
     };
-    walk(tree, root, root, walk_options, &mut dirs).map_err(|source| LoadError::Root {
-        path: root.to_path_buf(),
-        source,
-    })?;
+    walk(tree, root, walk_options, budget, &mut dirs)?;
 
     let ctx = LoadContext {
         tree,
@@ -421,6 +441,7 @@ pub fn load_tree(
         selector: &config.selector,
         skip_tests: config.skip_tests,
         keep_sources: config.keep_sources,
+        budget,
     };
     let mut packages: Vec<Package> = dirs
         .par_iter()
@@ -428,6 +449,8 @@ pub fn load_tree(
         // As cmd/go: `builtin` exists only for documentation.
         .filter(|pkg| pkg.import_path != "builtin")
         .collect();
+    // A directory stops loading once the budget is exhausted; the load as a whole fails.
+    budget.check()?;
     packages.sort_by(|a, b| {
         a.import_path
             .cmp(&b.import_path)
@@ -465,6 +488,7 @@ pub fn load_package(
         selector: &config.selector,
         skip_tests: config.skip_tests,
         keep_sources: config.keep_sources,
+        budget: &Budget::unlimited(),
     };
     ctx.load_dir(dir)
 }
@@ -540,40 +564,92 @@ struct WalkOptions {
     include_vendor: bool,
 }
 
+/// The deepest directory [`load_tree`] walks, in levels below the root. No real Go tree comes
+/// near it: a path with more levels has more than 4,096 bytes (each level adds a name and a
+/// slash), Linux's `PATH_MAX`, so the go command could not open a file there; the bound keeps
+/// a crafted tree (an archive of `a/a/a/…`) from costing more than such paths would.
+pub const MAX_DIR_DEPTH: usize = 2048;
+
+/// Walks iteratively (an explicit stack, not one native frame per level: a crafted tree
+/// may be deeper than any thread's stack), visiting directories in the order a recursive
+/// sorted walk would.
 fn walk(
     tree: &dyn FileTree,
     root: &Path,
-    dir: &Path,
     options: WalkOptions,
+    budget: &Budget,
     out: &mut Vec<PathBuf>,
-) -> io::Result<()> {
-    out.push(dir.to_path_buf());
-    let entries = match tree.read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if dir == root => return Err(err),
-        Err(_) => return Ok(()), // unreadable subdirectory: skipped, as go list reports nothing
-    };
-    for entry in entries.iter().filter(|e| e.is_dir) {
-        let name = entry.name.as_str();
-        if name.starts_with('.')
-            || name.starts_with('_')
-            || name == "testdata"
-            || name == "vendor" && !options.include_vendor
-        {
+) -> Result<(), LoadError> {
+    let entries = tree.read_dir(root).map_err(|source| LoadError::Root {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    out.push(root.to_path_buf());
+    // Each item: a directory whose subdirectories are still to be visited, its depth, and
+    // its remaining subdirectories in reverse order (so `pop` takes the smallest name).
+    let mut stack: Vec<(PathBuf, usize, Vec<String>)> = vec![(
+        root.to_path_buf(),
+        0,
+        subdirs(tree, root, root, &entries, options),
+    )];
+    while let Some((dir, depth, pending)) = stack.last_mut() {
+        budget.check().map_err(LoadError::Budget)?;
+        let Some(name) = pending.pop() else {
+            stack.pop();
             continue;
+        };
+        let sub = dir.join(&name);
+        let depth = *depth + 1;
+        if depth > MAX_DIR_DEPTH {
+            return Err(LoadError::TooDeep {
+                path: sub,
+                limit: MAX_DIR_DEPTH,
+            });
         }
-        let sub = dir.join(name);
-        // Nested modules are other modules (module mode only). Under `vendor/` a go.mod is a vendored module's
-        // own (`go mod vendor` kept them before Go 1.17): its packages are still the main module's vendored ones.
-        let in_vendor = sub
-            .strip_prefix(root)
-            .is_ok_and(|rel| rel.components().any(|c| c.as_os_str() == "vendor"));
-        if options.module_mode && !in_vendor && tree.is_file(&sub.join("go.mod")) {
-            continue;
-        }
-        walk(tree, root, &sub, options, out)?;
+        out.push(sub.clone());
+        // An unreadable subdirectory is skipped, as go list reports nothing for it.
+        let children = match tree.read_dir(&sub) {
+            Ok(entries) => subdirs(tree, root, &sub, &entries, options),
+            Err(_) => Vec::new(),
+        };
+        stack.push((sub, depth, children));
     }
     Ok(())
+}
+
+/// The subdirectories of `dir` that `./...` enters, in reverse name order.
+fn subdirs(
+    tree: &dyn FileTree,
+    root: &Path,
+    dir: &Path,
+    entries: &[DirEntry],
+    options: WalkOptions,
+) -> Vec<String> {
+    let mut names: Vec<String> = entries
+        .iter()
+        .filter(|e| e.is_dir)
+        .map(|e| e.name.as_str())
+        .filter(|name| {
+            !(name.starts_with('.')
+                || name.starts_with('_')
+                || *name == "testdata"
+                || *name == "vendor" && !options.include_vendor)
+        })
+        // Nested modules are other modules (module mode only). Under `vendor/` a go.mod is a
+        // vendored module's own (`go mod vendor` kept them before Go 1.17): its packages are
+        // still the main module's vendored ones.
+        .filter(|name| {
+            let sub = dir.join(name);
+            let in_vendor = sub
+                .strip_prefix(root)
+                .is_ok_and(|rel| rel.components().any(|c| c.as_os_str() == "vendor"));
+            !(options.module_mode && !in_vendor && tree.is_file(&sub.join("go.mod")))
+        })
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names.reverse();
+    names
 }
 
 struct LoadContext<'a> {
@@ -583,6 +659,7 @@ struct LoadContext<'a> {
     selector: &'a Selector,
     skip_tests: bool,
     keep_sources: bool,
+    budget: &'a Budget,
 }
 
 /// What one `.go` file contributes.
@@ -644,6 +721,9 @@ impl LoadContext<'_> {
         let mut errors: Vec<String> = Vec::new();
 
         for entry in entries.iter().filter(|e| !e.is_dir) {
+            if self.budget.check().is_err() {
+                return None;
+            }
             let name = entry.name.as_str();
             if !name.ends_with(".go")
                 || build::is_hidden(name)
@@ -661,6 +741,9 @@ impl LoadContext<'_> {
                 errors.push(format!("{name}: cannot read file"));
                 continue;
             };
+            if self.budget.charge("file bytes", src.len() as u64).is_err() {
+                return None;
+            }
             let header = match build::parse_file_header(&src) {
                 Ok(header) => header,
                 Err(err) => {

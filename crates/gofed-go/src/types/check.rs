@@ -105,29 +105,16 @@ fn env_for(p: &Program, pkg: PkgId, decl: DeclRef) -> Env {
 }
 
 pub(super) fn resolve_object(p: &mut Program, id: ObjId) {
+    // A cancelled or over-budget check resolves nothing more; the caller reads
+    // `Program::budget_error`.
+    if p.budget().check().is_err() {
+        return;
+    }
     let obj = &p.objects[id.0 as usize];
     match obj.state {
         ObjState::Done => return,
         ObjState::Resolving => {
-            // A cycle: the object depends on itself.
-            let (Some(pkg), Some(decl)) = (obj.pkg, obj.decl) else {
-                return;
-            };
-            let name = obj.name.clone();
-            let env = env_for(p, pkg, decl);
-            let offset = decl_offset(&env, decl);
-            error(
-                p,
-                &env,
-                offset,
-                format!("initialization cycle or invalid recursive reference: {name}"),
-            );
-            let invalid = p.invalid();
-            let obj = &mut p.objects[id.0 as usize];
-            obj.kind = match obj.kind {
-                ObjKind::Pending => ObjKind::Var { ty: invalid },
-                ref kind => kind.clone(),
-            };
+            report_object_cycle(p, id);
             return;
         }
         ObjState::Unresolved => {}
@@ -136,10 +123,146 @@ pub(super) fn resolve_object(p: &mut Program, id: ObjId) {
         return;
     };
     p.objects[id.0 as usize].state = ObjState::Resolving;
+    p.resolving.push(id);
     let kind = compute_object(p, pkg, decl);
+    p.resolving.pop();
     let obj = &mut p.objects[id.0 as usize];
     obj.kind = kind;
     obj.state = ObjState::Done;
+}
+
+/// An object reached again while it is being resolved: reported as go/types reports it
+/// (types: "invalid recursive type", constants and variables: "initialization cycle"), and
+/// given an invalid value of its own kind meanwhile, so that its users add no errors of
+/// their own ("is not constant", "is not a type").
+fn report_object_cycle(p: &mut Program, id: ObjId) {
+    let obj = &p.objects[id.0 as usize];
+    let (Some(pkg), Some(decl)) = (obj.pkg, obj.decl) else {
+        return;
+    };
+    let name = obj.name.clone();
+    let self_only = p.resolving.last() == Some(&id);
+    let env = env_for(p, pkg, decl);
+    let tok = match env.file.ast.decls.get(decl.decl as usize) {
+        Some(Decl::Gen(gen)) => Some(gen.tok),
+        _ => None,
+    };
+    let message = match (tok, self_only) {
+        (Some(TokenKind::Type), true) => format!("invalid recursive type: {name} refers to itself"),
+        (Some(TokenKind::Type), false) => format!("invalid recursive type {name}"),
+        (Some(TokenKind::Const | TokenKind::Var), true) => {
+            format!("initialization cycle: {name} refers to itself")
+        }
+        (Some(TokenKind::Const | TokenKind::Var), false) => {
+            format!("initialization cycle for {name}")
+        }
+        (_, true) => format!("invalid cycle in declaration: {name} refers to itself"),
+        (_, false) => format!("invalid cycle in declaration of {name}"),
+    };
+    let offset = decl_offset(&env, decl);
+    error(p, &env, offset, message);
+    let invalid = p.invalid();
+    let obj = &mut p.objects[id.0 as usize];
+    if matches!(obj.kind, ObjKind::Pending) {
+        obj.kind = match tok {
+            Some(TokenKind::Const) => ObjKind::Const {
+                ty: invalid,
+                val: Value::unknown(),
+            },
+            Some(TokenKind::Type) => ObjKind::TypeName {
+                ty: invalid,
+                alias: true,
+            },
+            _ => ObjKind::Var { ty: invalid },
+        };
+    }
+}
+
+/// go/types' `validType` for a declared type whose underlying type is now known: it must
+/// not contain itself by value (through struct fields, array elements, union terms or
+/// embedded interfaces; pointers, slices, maps, channels and functions break the chain).
+/// The type where the cycle closes is reported and becomes invalid, as in go/types.
+fn validate_named(p: &mut Program, named: NamedId) {
+    if p.named[named.0 as usize].validated {
+        return;
+    }
+    let under = p.named[named.0 as usize].underlying.unwrap_or(p.invalid());
+    let mut walk = ValidWalk {
+        path: vec![named],
+        n_skipped: 0,
+    };
+    if valid_walk(p, under, &mut walk) && walk.n_skipped == 0 {
+        p.named[named.0 as usize].validated = true;
+    }
+}
+
+/// The state of one `validType` walk.
+struct ValidWalk {
+    /// The declared types entered, outermost first.
+    path: Vec<NamedId>,
+    /// Types skipped because they are still being resolved: what was walked is then not
+    /// known to be valid (the skipped type's own check decides later).
+    n_skipped: usize,
+}
+
+/// False when a cycle was found (and reported).
+fn valid_walk(p: &mut Program, ty: TypeId, walk: &mut ValidWalk) -> bool {
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || match p.ty(ty).clone() {
+        Type::Array { elem, .. } => valid_walk(p, elem, walk),
+        Type::Struct(s) => s.fields.iter().all(|f| valid_walk(p, f.ty, walk)),
+        Type::Union(terms) => terms.iter().all(|t| valid_walk(p, t.ty, walk)),
+        Type::Interface(iface) => iface.embeddeds.iter().all(|&e| valid_walk(p, e, walk)),
+        Type::Named(m) => {
+            if let Some(start) = walk.path.iter().position(|&n| n == m) {
+                let cycle = walk.path[start..].to_vec();
+                report_type_cycle(p, &cycle);
+                return false;
+            }
+            let n = &p.named[m.0 as usize];
+            if n.validated {
+                return true;
+            }
+            let under = match n.state {
+                ObjState::Done => n.underlying.unwrap_or(p.invalid()),
+                // Being resolved further out: its own check comes when it is done.
+                ObjState::Resolving => {
+                    walk.n_skipped += 1;
+                    return true;
+                }
+                ObjState::Unresolved => named_underlying(p, m),
+            };
+            let skipped_before = walk.n_skipped;
+            walk.path.push(m);
+            let ok = valid_walk(p, under, walk);
+            walk.path.pop();
+            if ok && walk.n_skipped == skipped_before {
+                p.named[m.0 as usize].validated = true;
+            }
+            ok
+        }
+        _ => true,
+    })
+}
+
+fn report_type_cycle(p: &mut Program, cycle: &[NamedId]) {
+    let start = cycle[0];
+    let n = &p.named[start.0 as usize];
+    let (Some(pkg), Some(decl)) = (n.pkg, n.decl) else {
+        return;
+    };
+    let name = n.name.clone();
+    let message = if cycle.len() == 1 {
+        format!("invalid recursive type: {name} refers to itself")
+    } else {
+        format!("invalid recursive type {name}")
+    };
+    let env = env_for(p, pkg, decl);
+    let offset = decl_offset(&env, decl);
+    error(p, &env, offset, message);
+    let invalid = p.invalid();
+    let n = &mut p.named[start.0 as usize];
+    n.underlying = Some(invalid);
+    n.validated = true;
 }
 
 fn decl_offset(env: &Env, decl: DeclRef) -> u32 {
@@ -374,9 +497,14 @@ fn named_underlying(p: &mut Program, named: NamedId) -> TypeId {
             // `type A B; type B A`: invalid recursive type.
             if let (Some(pkg), Some(decl)) = (n.pkg, n.decl) {
                 let name = n.name.clone();
+                let message = if p.resolving_named.last() == Some(&named) {
+                    format!("invalid recursive type: {name} refers to itself")
+                } else {
+                    format!("invalid recursive type {name}")
+                };
                 let env = env_for(p, pkg, decl);
                 let offset = decl_offset(&env, decl);
-                error(p, &env, offset, format!("invalid recursive type {name}"));
+                error(p, &env, offset, message);
             }
             return p.invalid();
         }
@@ -387,6 +515,7 @@ fn named_underlying(p: &mut Program, named: NamedId) -> TypeId {
     };
     let tparams = named_type_params(p, named);
     p.named[named.0 as usize].state = ObjState::Resolving;
+    p.resolving_named.push(named);
     let mut env = env_for(p, pkg, decl);
     let file = Arc::clone(&env.file);
     let names = type_param_names(&file, decl);
@@ -407,12 +536,15 @@ fn named_underlying(p: &mut Program, named: NamedId) -> TypeId {
             }
         }
     }
+    p.resolving_named.pop();
     let n = &mut p.named[named.0 as usize];
     // A cycle may have completed the type meanwhile; the first result stands.
     if n.state == ObjState::Resolving {
         n.underlying = Some(under);
         n.state = ObjState::Done;
+        validate_named(p, named);
     }
+    let n = &p.named[named.0 as usize];
     n.underlying.unwrap_or(under)
 }
 
@@ -1446,7 +1578,14 @@ fn unary(p: &mut Program, env: &Env, e: ExprId, op: TokenKind, x: ExprId) -> Ope
                 _ => 0,
             };
             match constant::unary_op(cop, &val, prec) {
-                Ok(res) => finish_const(p, env, e, res, operand.ty),
+                Ok(res) => {
+                    let name = if op == TokenKind::Xor {
+                        "bitwise complement"
+                    } else {
+                        ""
+                    };
+                    overflow(p, env, e, res, operand.ty, name)
+                }
                 Err(err) => {
                     expr_error(p, env, e, err.to_string());
                     Operand::invalid(p)
@@ -1465,6 +1604,130 @@ fn basic_bits(p: &Program, kind: BasicKind) -> u32 {
         BasicKind::Int | BasicKind::Uint | BasicKind::Uintptr => (p.sizes().word_size * 8) as u32,
         _ => 64,
     }
+}
+
+/// go/types' precision of untyped integer constants, in bits (`prec` in `overflow`).
+const MAX_UNTYPED_INT_BITS: u64 = 512;
+
+/// go/types' longest untyped string constant (`maxLen` in `overflow`: cmd/internal/obj's
+/// `MaxSymSize`, go.dev/issue/78346).
+const MAX_CONST_STRING_LEN: u64 = 2_000_000_000;
+
+/// go/types' largest constant shift count (`shiftBound`: enough for the smallest float64).
+const SHIFT_BOUND: u64 = 1023 - 1 + 52;
+
+fn string_too_long(len: u64) -> String {
+    format!("constant string too long ({len} bytes > {MAX_CONST_STRING_LEN} bytes)")
+}
+
+/// go/types' `opName` for the binary operations that may overflow.
+fn binary_op_name(op: TokenKind) -> &'static str {
+    match op {
+        TokenKind::Add => "addition",
+        TokenKind::Sub => "subtraction",
+        TokenKind::Xor => "bitwise XOR",
+        TokenKind::Mul => "multiplication",
+        TokenKind::Shl => "shift",
+        _ => "",
+    }
+}
+
+/// go/types' `overflow` after a constant operation: typed results must be representable in
+/// their type, untyped integers must fit go/types' 512 bits and untyped strings its
+/// `maxLen`. `op_name` is go/types' `opName` of the operation ("" for none). The value is
+/// charged to the budget (a breach makes the result invalid; the caller reads
+/// `Program::budget_error`).
+fn overflow(
+    p: &mut Program,
+    env: &Env,
+    e: ExprId,
+    val: Value,
+    ty: TypeId,
+    op_name: &str,
+) -> Operand {
+    if matches!(val.kind(), constant::Kind::Unknown) {
+        return Operand::invalid(p);
+    }
+    if p.budget()
+        .charge("constant values", val.approx_size())
+        .is_err()
+    {
+        return Operand::invalid(p);
+    }
+    if basic_kind(p, ty).is_some_and(BasicKind::is_untyped) {
+        if val.kind() == constant::Kind::Int && val.bit_len() > MAX_UNTYPED_INT_BITS {
+            let sep = if op_name.is_empty() { "" } else { " " };
+            expr_error(p, env, e, format!("constant {op_name}{sep}overflow"));
+            return Operand::invalid(p);
+        }
+        let len = val.string_len() as u64;
+        if val.kind() == constant::Kind::String && len > MAX_CONST_STRING_LEN {
+            expr_error(p, env, e, string_too_long(len));
+            return Operand::invalid(p);
+        }
+    }
+    finish_const(p, env, e, val, ty)
+}
+
+/// A constant operand as go/types prints it in messages: `1075 (untyped int constant)`, or
+/// with the value when the expression is not its literal: `n (untyped int constant 1075)`.
+fn const_operand_string(p: &mut Program, env: &Env, e: ExprId, val: &Value, ty: TypeId) -> String {
+    let text = env.text(e).to_owned();
+    let shown = val.string();
+    let shown = if shown == text {
+        String::new()
+    } else {
+        format!(" {shown}")
+    };
+    let untyped = match p.ty(ty) {
+        Type::Basic(BasicKind::UntypedBool) => "untyped bool",
+        Type::Basic(BasicKind::UntypedInt) => "untyped int",
+        Type::Basic(BasicKind::UntypedRune) => "untyped rune",
+        Type::Basic(BasicKind::UntypedFloat) => "untyped float",
+        Type::Basic(BasicKind::UntypedComplex) => "untyped complex",
+        Type::Basic(BasicKind::UntypedString) => "untyped string",
+        _ => {
+            let ty_text = super::typestring::type_string(p, ty, Some(env.pkg));
+            return format!("{text} (constant{shown} of type {ty_text})");
+        }
+    };
+    format!("{text} ({untyped} constant{shown})")
+}
+
+/// A non-constant operand as go/types prints it in messages: `v (variable of struct type
+/// T)`, `T{} (value of type [4]int)`. Identifiers and selectors are taken for variables.
+fn value_operand_string(p: &mut Program, env: &Env, e: ExprId, ty: TypeId) -> String {
+    let text = env.text(e).to_owned();
+    let file = Arc::clone(&env.file);
+    let mode = match file.ast.expr(strip_parens(&file, e)) {
+        Expr::Ident | Expr::Selector { .. } => "variable",
+        _ => "value",
+    };
+    let ty_text = super::typestring::type_string(p, ty, Some(env.pkg));
+    let described = match p.ty(ty) {
+        Type::Named(_) | Type::Instance { .. } => {
+            let under = underlying(p, ty);
+            let kind = match p.ty(under) {
+                Type::Basic(kind) => kind.go_name(),
+                Type::Array { .. } => "array",
+                Type::Slice(_) => "slice",
+                Type::Struct(_) => "struct",
+                Type::Pointer(_) => "pointer",
+                Type::Signature(_) => "func",
+                Type::Interface(_) => "interface",
+                Type::Map { .. } => "map",
+                Type::Chan { .. } => "chan",
+                _ => "",
+            };
+            if kind.is_empty() {
+                format!("type {ty_text}")
+            } else {
+                format!("{kind} type {ty_text}")
+            }
+        }
+        _ => format!("type {ty_text}"),
+    };
+    format!("{text} ({mode} of {described})")
 }
 
 /// A constant result of an operation on a (possibly typed) constant: typed results must be
@@ -1580,7 +1843,7 @@ fn binary(p: &mut Program, env: &Env, e: ExprId, op: TokenKind, x: ExprId, y: Ex
         return Operand::invalid(p);
     }
     if matches!(op, TokenKind::Shl | TokenKind::Shr) {
-        return shift(p, env, e, op, lhs, rhs);
+        return shift(p, env, e, op, lhs, (y, rhs));
     }
     let is_comparison = matches!(
         op,
@@ -1639,8 +1902,23 @@ fn binary(p: &mut Program, env: &Env, e: ExprId, op: TokenKind, x: ExprId, y: Ex
             return Operand::invalid(p);
         }
     };
+    // go/constant concatenates lazily, so go/types measures an over-long string without
+    // building it; gofed's strings are flat, so it measures (and charges) before building.
+    if cop == constant::Op::Add
+        && a.kind() == constant::Kind::String
+        && b.kind() == constant::Kind::String
+    {
+        let len = a.string_len() as u64 + b.string_len() as u64;
+        if basic_kind(p, ty).is_some_and(BasicKind::is_untyped) && len > MAX_CONST_STRING_LEN {
+            expr_error(p, env, e, string_too_long(len));
+            return Operand::invalid(p);
+        }
+        if p.budget().charge("constant values", len).is_err() {
+            return Operand::invalid(p);
+        }
+    }
     match constant::binary_op(&a, cop, &b) {
-        Ok(val) => finish_const(p, env, e, val, ty),
+        Ok(val) => overflow(p, env, e, val, ty, binary_op_name(op)),
         Err(err) => {
             expr_error(p, env, e, err.to_string());
             Operand::invalid(p)
@@ -1654,7 +1932,7 @@ fn shift(
     e: ExprId,
     op: TokenKind,
     lhs: Operand,
-    rhs: Operand,
+    (rhs_expr, rhs): (ExprId, Operand),
 ) -> Operand {
     let cop = if op == TokenKind::Shl {
         constant::Op::Shl
@@ -1667,8 +1945,10 @@ fn shift(
                 expr_error(p, env, e, "invalid shift count".into());
                 return Operand::invalid(p);
             };
-            if s > 10_000 {
-                expr_error(p, env, e, format!("invalid shift count {s}"));
+            if s > SHIFT_BOUND {
+                let count = const_operand_string(p, env, rhs_expr, b, rhs.ty);
+                let message = format!("invalid operation: invalid shift count {count}");
+                expr_error(p, env, rhs_expr, message);
                 return Operand::invalid(p);
             }
             // An untyped constant shifted becomes an untyped integer.
@@ -1685,7 +1965,7 @@ fn shift(
                 }
             }
             match constant::shift(&a, cop, s as u32) {
-                Ok(val) => finish_const(p, env, e, val, ty),
+                Ok(val) => overflow(p, env, e, val, ty, binary_op_name(op)),
                 Err(err) => {
                     expr_error(p, env, e, err.to_string());
                     Operand::invalid(p)
@@ -1910,6 +2190,9 @@ fn builtin(p: &mut Program, env: &Env, e: ExprId, b: Builtin, args: &[ExprId]) -
                 return Operand::invalid(p);
             };
             let x = expr(p, env, arg);
+            if x.is_invalid() {
+                return x;
+            }
             if let (Mode::Const(val), Builtin::Len) = (&x.mode, b) {
                 if let Some(s) = const_str(val) {
                     return Operand {
@@ -1922,6 +2205,8 @@ fn builtin(p: &mut Program, env: &Env, e: ExprId, b: Builtin, args: &[ExprId]) -
             // calls or receives.
             let under = underlying(p, x.ty);
             let arr = match p.ty(under).clone() {
+                // An invalid type, or an array whose length was in error: already reported.
+                Type::Invalid | Type::Array { len: None, .. } => return Operand::invalid(p),
                 Type::Array { len, .. } => len,
                 Type::Pointer(base) => {
                     let base = underlying(p, base);
@@ -2051,7 +2336,14 @@ fn builtin(p: &mut Program, env: &Env, e: ExprId, b: Builtin, args: &[ExprId]) -
             let x = expr(p, env, a);
             let t = default_type(p, x.ty);
             let n = if b == Builtin::Sizeof {
-                super::methodset::sizeof(p, t)
+                match super::methodset::sizeof(p, t) {
+                    Some(n) => n,
+                    None => {
+                        let x_text = value_operand_string(p, env, a, t);
+                        expr_error(p, env, a, format!("{x_text} is too large"));
+                        return Operand::invalid(p);
+                    }
+                }
             } else {
                 super::methodset::alignof(p, t)
             };

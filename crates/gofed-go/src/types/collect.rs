@@ -90,6 +90,7 @@ pub(super) fn add_package(program: &mut Program, input: PackageInput) -> PkgId {
                                             ObjState::Done
                                         },
                                         decl: Some(at(0)),
+                                        validated: false,
                                     });
                                     let ty = program.intern(Type::Named(named));
                                     let obj = &mut program.objects[id.0 as usize];

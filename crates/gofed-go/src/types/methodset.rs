@@ -2,6 +2,7 @@
 //! interface method sets, and type sizes for `unsafe`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use super::check::{method_signature, named_type_params, subst, underlying};
 use super::ty::{BasicKind, PkgId, Type, TypeId};
@@ -172,41 +173,50 @@ fn named_of(p: &Program, ty: TypeId) -> Option<(super::NamedId, Vec<TypeId>)> {
 
 /// All methods of an interface type, including those of embedded interfaces, deduplicated.
 pub fn interface_methods(p: &mut Program, ty: TypeId) -> Vec<MethodEntry> {
-    let mut out: Vec<MethodEntry> = Vec::new();
-    let mut visiting = HashSet::new();
-    collect_interface_methods(p, ty, &mut out, &mut visiting);
-    out
+    let mut in_progress = HashSet::new();
+    interface_methods_cached(p, ty, &mut in_progress).0.to_vec()
 }
 
-fn collect_interface_methods(
+/// The methods of `ty` and whether they are complete (a cycle through an invalid embedding
+/// was cut). Complete lists are kept per type, so a chain of n interfaces each embedding the
+/// previous one costs O(n) work in all, not O(n) per interface (go/types computes each
+/// interface's type set once too).
+fn interface_methods_cached(
     p: &mut Program,
     ty: TypeId,
-    out: &mut Vec<MethodEntry>,
-    visiting: &mut HashSet<TypeId>,
-) {
-    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
-        collect_interface_methods_inner(p, ty, out, visiting)
-    });
-}
-
-fn collect_interface_methods_inner(
-    p: &mut Program,
-    ty: TypeId,
-    out: &mut Vec<MethodEntry>,
-    visiting: &mut HashSet<TypeId>,
-) {
-    if !visiting.insert(ty) {
-        return;
+    in_progress: &mut HashSet<TypeId>,
+) -> (Arc<[MethodEntry]>, bool) {
+    if let Some(methods) = p.iface_methods.get(&ty) {
+        return (Arc::clone(methods), true);
     }
+    if !in_progress.insert(ty) {
+        return (Arc::from(Vec::new()), false);
+    }
+    let (methods, complete) = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
+        compute_interface_methods(p, ty, in_progress)
+    });
+    in_progress.remove(&ty);
+    if complete {
+        let bytes = (methods.len() * std::mem::size_of::<MethodEntry>()) as u64;
+        let _ = p.budget().charge("interface method sets", bytes);
+        p.iface_methods.insert(ty, Arc::clone(&methods));
+    }
+    (methods, complete)
+}
+
+fn compute_interface_methods(
+    p: &mut Program,
+    ty: TypeId,
+    in_progress: &mut HashSet<TypeId>,
+) -> (Arc<[MethodEntry]>, bool) {
     let under = underlying(p, ty);
     let Type::Interface(iface) = p.ty(under).clone() else {
-        return;
+        return (Arc::from(Vec::new()), true);
     };
+    let mut out: Vec<MethodEntry> = Vec::new();
+    let mut keys: HashSet<(String, Option<PkgId>)> = HashSet::new();
     for m in &iface.methods {
-        if !out
-            .iter()
-            .any(|o| method_key(&o.name, o.pkg) == method_key(&m.name, m.pkg))
-        {
+        if keys.insert(method_key(&m.name, m.pkg)) {
             out.push(MethodEntry {
                 name: m.name.clone(),
                 pkg: m.pkg,
@@ -217,9 +227,21 @@ fn collect_interface_methods_inner(
             });
         }
     }
+    let mut complete = true;
     for &e in &iface.embeddeds {
-        collect_interface_methods(p, e, out, visiting);
+        if p.budget().check().is_err() {
+            complete = false;
+            break;
+        }
+        let (embedded, embedded_complete) = interface_methods_cached(p, e, in_progress);
+        complete &= embedded_complete;
+        for m in embedded.iter() {
+            if keys.insert(method_key(&m.name, m.pkg)) {
+                out.push(m.clone());
+            }
+        }
     }
+    (out.into(), complete)
 }
 
 /// The type of `x.name` for a value `x` of type `ty`: a field's type or a method's
@@ -301,22 +323,26 @@ pub fn lookup_method(p: &mut Program, ty: TypeId, name: &str) -> Option<TypeId> 
     set.into_iter().find(|m| m.name == name).map(|m| m.sig)
 }
 
-/// `unsafe.Sizeof` of a type, with the gc compiler's layout (go/types' `StdSizes`).
-pub fn sizeof(p: &mut Program, ty: TypeId) -> u64 {
+/// `unsafe.Sizeof` of a type, with the gc compiler's layout (go/types' `StdSizes`); `None`
+/// when it is larger than go/types allows (`maxInt64` bytes: "too large").
+pub fn sizeof(p: &mut Program, ty: TypeId) -> Option<u64> {
     sizeof_depth(p, ty, 0)
 }
 
-fn sizeof_depth(p: &mut Program, ty: TypeId, depth: u32) -> u64 {
+/// go/types' limit on sizes: `maxInt64` (a size past it is "too large").
+const MAX_SIZE: u64 = i64::MAX as u64;
+
+fn sizeof_depth(p: &mut Program, ty: TypeId, depth: u32) -> Option<u64> {
     stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || sizeof_inner(p, ty, depth))
 }
 
-fn sizeof_inner(p: &mut Program, ty: TypeId, depth: u32) -> u64 {
+fn sizeof_inner(p: &mut Program, ty: TypeId, depth: u32) -> Option<u64> {
     if depth > 100_000 {
-        return 0;
+        return Some(0);
     }
     let word = p.sizes().word_size;
     let under = underlying(p, ty);
-    match p.ty(under).clone() {
+    let size = match p.ty(under).clone() {
         Type::Basic(kind) => match kind {
             BasicKind::Bool | BasicKind::Int8 | BasicKind::Uint8 | BasicKind::Byte => 1,
             BasicKind::Int16 | BasicKind::Uint16 => 2,
@@ -329,32 +355,39 @@ fn sizeof_inner(p: &mut Program, ty: TypeId, depth: u32) -> u64 {
         Type::Array { len, elem } => {
             let n = len.unwrap_or(0);
             if n == 0 {
-                return 0;
+                return Some(0);
             }
-            let esize = sizeof_depth(p, elem, depth + 1);
+            let esize = sizeof_depth(p, elem, depth + 1)?;
+            if esize == 0 {
+                return Some(0);
+            }
             let align = alignof_depth(p, elem, depth + 1);
-            align_up(esize, align)
-                .saturating_mul(n - 1)
-                .saturating_add(esize)
+            align_up(esize, align)?
+                .checked_mul(n - 1)?
+                .checked_add(esize)?
         }
         Type::Slice(_) => 3 * word,
         Type::Interface(_) => 2 * word,
         Type::Struct(s) => {
             if s.fields.is_empty() {
-                return 0;
+                return Some(0);
             }
             let mut offset = 0u64;
             let mut max_align = 1;
             for f in &s.fields {
                 let align = alignof_depth(p, f.ty, depth + 1);
                 max_align = max_align.max(align);
-                offset = align_up(offset, align);
-                offset += sizeof_depth(p, f.ty, depth + 1);
+                offset = align_up(offset, align)?;
+                offset = offset.checked_add(sizeof_depth(p, f.ty, depth + 1)?)?;
+                if offset > MAX_SIZE {
+                    return None;
+                }
             }
-            align_up(offset, max_align)
+            align_up(offset, max_align)?
         }
         _ => word,
-    }
+    };
+    (size <= MAX_SIZE).then_some(size)
 }
 
 /// `unsafe.Alignof` of a type.
@@ -385,12 +418,14 @@ fn alignof_inner(p: &mut Program, ty: TypeId, depth: u32) -> u64 {
         }
         Type::Slice(_) | Type::Interface(_) => sizes.word_size,
         Type::Basic(kind) if kind.is_string() => sizes.word_size,
-        _ => sizeof_depth(p, ty, depth + 1),
+        // Basic types and words: never too large.
+        _ => sizeof_depth(p, ty, depth + 1).unwrap_or(sizes.max_align),
     };
     a.clamp(1, sizes.max_align)
 }
 
-/// `unsafe.Offsetof(x.f)` for a field of a struct type `ty` (direct fields only).
+/// `unsafe.Offsetof(x.f)` for a field of a struct type `ty` (direct fields only); `None`
+/// when there is no such field or the offset is too large.
 pub fn offsetof(p: &mut Program, ty: TypeId, field: &str) -> Option<u64> {
     let (typ, _) = deref(p, ty);
     let under = underlying(p, typ);
@@ -400,16 +435,17 @@ pub fn offsetof(p: &mut Program, ty: TypeId, field: &str) -> Option<u64> {
     let mut offset = 0u64;
     for f in &s.fields {
         let align = alignof(p, f.ty);
-        offset = align_up(offset, align);
+        offset = align_up(offset, align)?;
         if f.name == field {
-            return Some(offset);
+            return (offset <= MAX_SIZE).then_some(offset);
         }
-        offset += sizeof(p, f.ty);
+        offset = offset.checked_add(sizeof(p, f.ty)?)?;
     }
     None
 }
 
-fn align_up(x: u64, align: u64) -> u64 {
+/// `x` rounded up to a multiple of `align`; `None` on overflow.
+fn align_up(x: u64, align: u64) -> Option<u64> {
     let align = align.max(1);
-    x.div_ceil(align) * align
+    x.div_ceil(align).checked_mul(align)
 }

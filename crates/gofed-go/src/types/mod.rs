@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::ast::File;
+use crate::budget::{Budget, BudgetError};
 use crate::constant::Value;
 
 pub(crate) use check::{is_exported, STACK_RED_ZONE, STACK_SEGMENT};
@@ -288,6 +289,8 @@ pub struct Named {
     state: ObjState,
     tparams_state: ObjState,
     decl: Option<DeclRef>,
+    /// Known not to contain itself (go/types' `validType`), or already reported.
+    validated: bool,
 }
 
 /// A method declared on a named type.
@@ -337,6 +340,7 @@ pub struct Package {
 /// The type checker's state: every package reached, the type arena and the universe.
 pub struct Program<'s> {
     source: &'s dyn PackageSource,
+    budget: &'s Budget,
     sizes: Sizes,
     types: Vec<Type>,
     type_index: HashMap<Type, TypeId>,
@@ -362,6 +366,12 @@ pub struct Program<'s> {
     /// The empty interface.
     pub empty_interface: TypeId,
     invalid: TypeId,
+    /// Objects being resolved, innermost last: a cycle is the part from the repeated one on.
+    resolving: Vec<ObjId>,
+    /// Declared types whose underlying type is being resolved, innermost last.
+    resolving_named: Vec<NamedId>,
+    /// Method lists of interface types, computed once each (`methodset::interface_methods`).
+    iface_methods: HashMap<TypeId, Arc<[methodset::MethodEntry]>>,
 }
 
 impl<'s> Program<'s> {
@@ -369,6 +379,7 @@ impl<'s> Program<'s> {
     pub fn new(source: &'s dyn PackageSource, sizes: Sizes) -> Program<'s> {
         let mut program = Program {
             source,
+            budget: Budget::unlimited_ref(),
             sizes,
             types: Vec::new(),
             type_index: HashMap::new(),
@@ -385,10 +396,30 @@ impl<'s> Program<'s> {
             comparable_type: TypeId(0),
             empty_interface: TypeId(0),
             invalid: TypeId(0),
+            iface_methods: HashMap::new(),
+            resolving: Vec::new(),
+            resolving_named: Vec::new(),
         };
         program.invalid = program.intern(Type::Invalid);
         universe::populate(&mut program);
         program
+    }
+
+    /// Checks and charges `budget` from now on: once it is exhausted or cancelled, objects
+    /// are no longer resolved (they stay [`ObjKind::Pending`]) and [`Program::budget_error`]
+    /// says why.
+    pub fn set_budget(&mut self, budget: &'s Budget) {
+        self.budget = budget;
+    }
+
+    /// The budget in use.
+    pub fn budget(&self) -> &'s Budget {
+        self.budget
+    }
+
+    /// Why the check stopped early, if it did (the results are then incomplete).
+    pub fn budget_error(&self) -> Option<BudgetError> {
+        self.budget.check().err()
     }
 
     /// The type `id`.
@@ -409,6 +440,11 @@ impl<'s> Program<'s> {
             return id;
         }
         let id = TypeId(self.types.len() as u32);
+        // The arena and its index each hold the type, plus a rough allowance for its lists.
+        // A breach is seen by the next object resolution (interning itself cannot fail).
+        let _ = self
+            .budget
+            .charge("type arena", 2 * std::mem::size_of::<Type>() as u64 + 64);
         self.types.push(ty.clone());
         self.type_index.insert(ty, id);
         id
@@ -469,6 +505,34 @@ impl<'s> Program<'s> {
     /// Where an object is declared (`file:line:col`) and the first sentence of its doc
     /// comment.
     pub fn object_source(&self, id: ObjId) -> Option<(String, Option<String>)> {
+        let (file, offset, doc) = self.object_decl(id)?;
+        let pos = file.line_col(offset);
+        let doc = doc.and_then(|group| doc_summary(file.ast.comment_group(group), &file.src));
+        Some((format!("{}:{}:{}", file.name, pos.line, pos.col), doc))
+    }
+
+    /// Records a problem found outside the checker (by the API printer) at the name of a
+    /// package-level object's declaration.
+    pub(crate) fn report_at_object(&mut self, id: ObjId, message: String) {
+        let Some(pkg) = self.objects[id.0 as usize].pkg else {
+            return;
+        };
+        let Some((file, offset, _)) = self.object_decl(id) else {
+            return;
+        };
+        let file = file.name.clone();
+        self.packages[pkg.0 as usize].errors.push(CheckError {
+            file,
+            offset,
+            message,
+        });
+    }
+
+    /// The file, name offset and doc comment of a package-level object's declaration.
+    fn object_decl(
+        &self,
+        id: ObjId,
+    ) -> Option<(&SourceFile, u32, Option<crate::ast::CommentGroup>)> {
         let obj = &self.objects[id.0 as usize];
         let (pkg, decl) = (obj.pkg?, obj.decl?);
         let file = self.packages[pkg.0 as usize]
@@ -487,9 +551,7 @@ impl<'s> Program<'s> {
             crate::ast::Decl::Func(f) => (f.name.start, f.doc),
             crate::ast::Decl::Bad(_) => return None,
         };
-        let pos = file.line_col(offset);
-        let doc = doc.and_then(|group| doc_summary(ast.comment_group(group), &file.src));
-        Some((format!("{}:{}:{}", file.name, pos.line, pos.col), doc))
+        Some((file, offset, doc))
     }
 
     /// The syntax errors of a package's files and the errors its check found so far (objects

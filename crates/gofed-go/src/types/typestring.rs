@@ -16,6 +16,11 @@ pub fn type_string(p: &mut Program, ty: TypeId, relative_to: Option<PkgId>) -> S
     buf
 }
 
+/// The longest type string written, in bytes: types are interned without their alias
+/// names, so a chain of aliases each naming the previous one twice spells out 2^n copies
+/// (go/types would print the alias name). Past the cap the text ends in `…`.
+const MAX_TYPE_STRING: usize = 1 << 20;
+
 fn write_type(
     p: &mut Program,
     buf: &mut String,
@@ -23,6 +28,12 @@ fn write_type(
     rel: Option<PkgId>,
     plain_signature: bool,
 ) {
+    if buf.len() > MAX_TYPE_STRING {
+        if !buf.ends_with('…') {
+            buf.push('…');
+        }
+        return;
+    }
     stacker::maybe_grow(super::STACK_RED_ZONE, super::STACK_SEGMENT, || {
         write_inner(p, buf, ty, rel, plain_signature)
     });

@@ -203,6 +203,7 @@ fn add_universe_named(
         state: ObjState::Done,
         tparams_state: ObjState::Done,
         decl: None,
+        validated: true,
     });
     let ty = program.intern(Type::Named(named));
     add_object(program, name, ObjKind::TypeName { ty, alias: false }, None);
