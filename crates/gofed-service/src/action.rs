@@ -2,7 +2,8 @@
 //!
 //! An [`Action`] keeps its function twice: once typed (for [`Service::call_local`], a plain function call with no
 //! serialisation) and once behind a JSON adapter (for [`Service::call_json`] and the HTTP envelope). Blocking actions
-//! run on tokio's blocking pool, together with the decoding of their input and the encoding of their output.
+//! run on tokio's blocking pool, together with the decoding of their input and the encoding of their output, and
+//! get a [`Cancel`] that is set when their result can no longer be delivered (timeout, dropped call, shutdown).
 
 use std::any::{type_name, Any};
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::cancel::{run_blocking, Cancel};
 use crate::envelope::{ActionInfo, ServiceInfo};
 use crate::error::{from_path_error, BoxError, ServiceError};
 
@@ -131,12 +133,14 @@ impl Action {
     }
 
     /// An action running a blocking (CPU-heavy) function on tokio's blocking pool. Decoding the input and encoding
-    /// the output happen there too. A panic in the function becomes an `internal` error.
+    /// the output happen there too. A panic in the function becomes an `internal` error. The function gets a
+    /// [`Cancel`], set when the call times out, is dropped, or the envelope shuts down: long work checks it and
+    /// stops.
     pub fn new_blocking<In, Out, F>(name: &str, doc: &str, f: F) -> Action
     where
         In: DeserializeOwned + JsonSchema + Send + 'static,
         Out: Serialize + JsonSchema + Send + 'static,
-        F: Fn(In) -> Result<Out, ServiceError> + Send + Sync + 'static,
+        F: Fn(In, Cancel) -> Result<Out, ServiceError> + Send + Sync + 'static,
     {
         let f = Arc::new(f);
         let typed: TypedFn<In, Out> = {
@@ -146,7 +150,7 @@ impl Action {
                 let f = Arc::clone(&f);
                 let action = action.clone();
                 Box::pin(async move {
-                    join(&action, tokio::task::spawn_blocking(move || f(input))).await
+                    join(&action, run_blocking(move |cancel| f(input, cancel))).await
                 })
             })
         };
@@ -156,9 +160,9 @@ impl Action {
             let action = action.clone();
             Box::pin(async move {
                 let name = action.clone();
-                let task = tokio::task::spawn_blocking(move || {
+                let task = run_blocking(move |cancel| {
                     let input: In = decode(input)?;
-                    let output = f(input)?;
+                    let output = f(input, cancel)?;
                     encode(&name, &output)
                 });
                 join(&action, task).await
@@ -229,7 +233,7 @@ impl Action {
 
 async fn join<T>(
     action: &str,
-    task: tokio::task::JoinHandle<Result<T, ServiceError>>,
+    task: impl Future<Output = Result<Result<T, ServiceError>, tokio::task::JoinError>>,
 ) -> Result<T, ServiceError> {
     match task.await {
         Ok(result) => result,
@@ -244,7 +248,7 @@ async fn join<T>(
 ///
 /// let svc = Service::new("math", "1.0.0", "arithmetic")
 ///     .action("add", "sum of two numbers", |(a, b): (i64, i64)| async move { Ok(a + b) })
-///     .blocking_action::<u64, u64, _>("fib", "n-th Fibonacci number", |n| {
+///     .blocking_action::<u64, u64, _>("fib", "n-th Fibonacci number", |n, _cancel| {
 ///         if n > 90 {
 ///             return Err(ServiceError::invalid_input(".", "n must be at most 90"));
 ///         }
@@ -328,7 +332,7 @@ impl Service {
     where
         In: DeserializeOwned + JsonSchema + Send + 'static,
         Out: Serialize + JsonSchema + Send + 'static,
-        F: Fn(In) -> Result<Out, ServiceError> + Send + Sync + 'static,
+        F: Fn(In, Cancel) -> Result<Out, ServiceError> + Send + Sync + 'static,
     {
         self.with_action(Action::new_blocking(name, doc, f))
     }

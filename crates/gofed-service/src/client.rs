@@ -12,10 +12,25 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::config::ClientConfig;
-use crate::envelope::{ActionResponse, ErrorBody, FileInfo, Info};
+use crate::envelope::{ActionResponse, ErrorBody, FileInfo, Info, Sha256 as Sha256Id};
 
 /// Longest wait for a TCP connection to an instance.
 const CONNECT_TIMEOUT_MS: u64 = 2_000;
+
+/// Most bytes of an error document read from an instance (the rest is dropped: an error needs no more).
+const ERROR_BODY_LIMIT: usize = 64 << 10;
+
+/// An HTTP client configured as `config` says (call timeout, quick connect timeout), to share between the
+/// [`Client`]s of many instances ([`Client::with_http`]): one connection pool, one set of buffers.
+pub fn http_client(config: &ClientConfig) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_millis(config.timeout_ms))
+        // A dead host should fail over quickly, whatever the (long) call timeout.
+        .connect_timeout(Duration::from_millis(
+            config.timeout_ms.min(CONNECT_TIMEOUT_MS),
+        ))
+        .build()
+}
 
 /// Errors of the client.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +79,14 @@ pub enum ClientError {
         path: std::path::PathBuf,
         /// Why.
         source: std::io::Error,
+    },
+    /// A download is larger than the limit (declared or received); it was stopped there.
+    #[error("{url}: download larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The URL requested.
+        url: String,
+        /// The limit, in bytes.
+        limit: u64,
     },
     /// A downloaded blob does not hash to its sha256.
     #[error("downloaded blob hashes to {actual}, not {expected}")]
@@ -121,17 +144,20 @@ impl Client {
     /// A client for `base_url` with the given configuration (token, timeout).
     pub fn new(base_url: &str, config: &ClientConfig) -> Result<Client, ClientError> {
         check_base_url(base_url)?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_millis(config.timeout_ms))
-            // A dead host should fail over quickly, whatever the (long) call timeout.
-            .connect_timeout(Duration::from_millis(
-                config.timeout_ms.min(CONNECT_TIMEOUT_MS),
-            ))
-            .build()
-            .map_err(|source| ClientError::Http {
-                url: base_url.to_owned(),
-                source,
-            })?;
+        let http = http_client(config).map_err(|source| ClientError::Http {
+            url: base_url.to_owned(),
+            source,
+        })?;
+        Client::with_http(base_url, config, http)
+    }
+
+    /// A client for `base_url` that shares `http` (made by [`http_client`]) with others.
+    pub fn with_http(
+        base_url: &str,
+        config: &ClientConfig,
+        http: reqwest::Client,
+    ) -> Result<Client, ClientError> {
+        check_base_url(base_url)?;
         Ok(Client {
             http,
             base: base_url.trim_end_matches('/').to_owned(),
@@ -180,10 +206,7 @@ impl Client {
             return Ok(response);
         }
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|source| ClientError::Http {
-            url: url.to_owned(),
-            source,
-        })?;
+        let bytes = read_bounded(url, response, ERROR_BODY_LIMIT).await?;
         Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(body) => ClientError::Service {
                 url: url.to_owned(),
@@ -364,23 +387,63 @@ impl Client {
         Ok(size)
     }
 
-    /// Download blob `sha256` into memory, verifying its hash.
-    pub async fn download_bytes(&self, sha256: &str) -> Result<bytes::Bytes, ClientError> {
+    /// Download blob `sha256` into memory, at most `limit` bytes (refused from its `Content-Length`, else stopped
+    /// as soon as more arrive), verifying its hash as it streams in.
+    pub async fn download_bytes(
+        &self,
+        sha256: &Sha256Id,
+        limit: u64,
+    ) -> Result<bytes::Bytes, ClientError> {
         let url = self.url(&format!("/v1/files/{sha256}"));
-        let response = self
+        let mut response = self
             .send(&url, self.request(reqwest::Method::GET, &url))
             .await?;
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|source| ClientError::Http { url, source })?;
-        let actual = hex::encode(Sha256::digest(&bytes));
-        if !actual.eq_ignore_ascii_case(sha256) {
+        let too_large = || ClientError::TooLarge {
+            url: url.clone(),
+            limit,
+        };
+        if response.content_length().is_some_and(|len| len > limit) {
+            return Err(too_large());
+        }
+        let mut hasher = Sha256::new();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|source| ClientError::Http {
+            url: url.clone(),
+            source,
+        })? {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            hasher.update(&chunk);
+            bytes.extend_from_slice(&chunk);
+        }
+        let actual = Sha256Id::from_hasher(hasher);
+        if actual != *sha256 {
             return Err(ClientError::HashMismatch {
-                expected: sha256.to_owned(),
-                actual,
+                expected: sha256.to_string(),
+                actual: actual.to_string(),
             });
         }
-        Ok(bytes)
+        Ok(bytes.into())
     }
+}
+
+/// The body of `response`, at most `limit` bytes (the rest is not read).
+async fn read_bounded(
+    url: &str,
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, ClientError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|source| ClientError::Http {
+        url: url.to_owned(),
+        source,
+    })? {
+        let room = limit.saturating_sub(bytes.len());
+        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if bytes.len() >= limit {
+            break;
+        }
+    }
+    Ok(bytes)
 }

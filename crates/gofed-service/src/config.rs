@@ -10,6 +10,7 @@
 //! max_concurrent_calls = 64       # more concurrent action calls are answered 503 `overloaded`
 //! action_timeout_ms = 300000
 //! header_read_timeout_ms = 10000
+//! body_read_timeout_ms = 30000     # an action's whole body, or each piece of an upload; else 408
 //! shutdown_timeout_ms = 30000
 //! [server.action_timeouts_ms]
 //! api_analysis = 600000
@@ -30,7 +31,7 @@
 //!
 //! Environment variables: `GOFED_LISTEN`, `GOFED_TOKEN` (server and client), `GOFED_BLOB_DIR`,
 //! `GOFED_JSON_BODY_LIMIT`, `GOFED_FILE_BODY_LIMIT`, `GOFED_MAX_CONCURRENT_CALLS`, `GOFED_ACTION_TIMEOUT_MS`,
-//! `GOFED_HEADER_READ_TIMEOUT_MS`, `GOFED_SHUTDOWN_TIMEOUT_MS`, `GOFED_CLIENT_TIMEOUT_MS`, `GOFED_REGISTRY`, `GOFED_HEARTBEAT_MS`, `GOFED_TTL_MS`. Config is passed
+//! `GOFED_HEADER_READ_TIMEOUT_MS`, `GOFED_BODY_READ_TIMEOUT_MS`, `GOFED_SHUTDOWN_TIMEOUT_MS`, `GOFED_CLIENT_TIMEOUT_MS`, `GOFED_REGISTRY`, `GOFED_HEARTBEAT_MS`, `GOFED_TTL_MS`. Config is passed
 //! explicitly, never read from a global.
 
 use std::collections::BTreeMap;
@@ -121,6 +122,9 @@ pub struct ServerConfig {
     pub action_timeouts_ms: BTreeMap<String, u64>,
     /// Time a client has to send the request headers, in milliseconds. Default 10000.
     pub header_read_timeout_ms: u64,
+    /// Time a client has to send an action's whole body, or each piece of an upload's body, in milliseconds
+    /// (408 `request_timeout` past it). Default 30000.
+    pub body_read_timeout_ms: u64,
     /// On shutdown, how long in-flight requests may take to finish, in milliseconds. Default 30000.
     pub shutdown_timeout_ms: u64,
 }
@@ -137,6 +141,7 @@ impl Default for ServerConfig {
             action_timeout_ms: 300_000,
             action_timeouts_ms: BTreeMap::new(),
             header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 30_000,
             shutdown_timeout_ms: 30_000,
         }
     }
@@ -234,6 +239,7 @@ impl Config {
                 "GOFED_MAX_CONCURRENT_CALLS" => s.max_concurrent_calls = parse(&name, &value)?,
                 "GOFED_ACTION_TIMEOUT_MS" => s.action_timeout_ms = parse(&name, &value)?,
                 "GOFED_HEADER_READ_TIMEOUT_MS" => s.header_read_timeout_ms = parse(&name, &value)?,
+                "GOFED_BODY_READ_TIMEOUT_MS" => s.body_read_timeout_ms = parse(&name, &value)?,
                 "GOFED_SHUTDOWN_TIMEOUT_MS" => s.shutdown_timeout_ms = parse(&name, &value)?,
                 "GOFED_CLIENT_TIMEOUT_MS" => self.client.timeout_ms = parse(&name, &value)?,
                 "GOFED_REGISTRY" => self.system.registry.clone_from(&value),

@@ -12,6 +12,7 @@
 //! | `method_not_allowed`| 405    | the route exists, the method does not |
 //! | `hash_mismatch`     | 400    | an uploaded blob does not hash to the sha256 it was sent to |
 //! | `payload_too_large` | 413    | the body exceeds the configured limit |
+//! | `request_timeout`   | 408    | the request body did not arrive within `body_read_timeout_ms` |
 //! | `timeout`           | 504    | the action did not finish within its timeout |
 //! | `overloaded`        | 503    | the concurrency limit is reached; retry later or on another instance |
 //! | `unprocessable`     | 422    | the input is well-formed but the action cannot work on it (e.g. no such tree); the message says why |
@@ -68,6 +69,12 @@ pub enum ServiceError {
     PayloadTooLarge {
         /// The limit that applied, in bytes.
         limit: u64,
+    },
+    /// `request_timeout`, 408: the client did not send its body in time (the connection is closed).
+    #[error("the request body did not arrive within {ms} ms")]
+    RequestTimeout {
+        /// The deadline in milliseconds.
+        ms: u64,
     },
     /// `timeout`, 504.
     #[error("action `{action}` did not finish within {ms} ms")]
@@ -128,6 +135,7 @@ impl ServiceError {
             ServiceError::MethodNotAllowed => "method_not_allowed",
             ServiceError::HashMismatch { .. } => "hash_mismatch",
             ServiceError::PayloadTooLarge { .. } => "payload_too_large",
+            ServiceError::RequestTimeout { .. } => "request_timeout",
             ServiceError::Timeout { .. } => "timeout",
             ServiceError::Overloaded { .. } => "overloaded",
             ServiceError::Unprocessable(_) => "unprocessable",
@@ -145,6 +153,7 @@ impl ServiceError {
             ServiceError::Unauthorized => StatusCode::UNAUTHORIZED,
             ServiceError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ServiceError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ServiceError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ServiceError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             ServiceError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ServiceError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -177,6 +186,13 @@ impl IntoResponse for ServiceError {
             tracing::error!(%context, error = %source, "internal error");
         }
         let mut response = (self.status(), Json(self.to_body())).into_response();
+        if matches!(self, ServiceError::RequestTimeout { .. }) {
+            // The rest of a slow body is not worth waiting for: the connection ends with this answer.
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
         if matches!(self, ServiceError::Unauthorized) {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

@@ -228,7 +228,16 @@ async fn put_file(
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
+    // An upload may take long, but it must keep coming: each piece within the body read timeout.
+    let idle_ms = state.config().body_read_timeout_ms;
+    let idle = std::time::Duration::from_millis(idle_ms);
+    loop {
+        let next = tokio::time::timeout(idle, stream.next())
+            .await
+            .map_err(|_| ServiceError::RequestTimeout { ms: idle_ms })?;
+        let Some(chunk) = next else {
+            break;
+        };
         let chunk = chunk.map_err(|err| {
             ServiceError::invalid_input("body", format!("upload interrupted: {err}"))
         })?;

@@ -8,14 +8,18 @@
 //! - `GET /v1/info`, `POST /v1/actions/{action}` (answer: `{"result": ..., "meta": {...}}`),
 //!   `PUT|GET|HEAD /v1/files/{sha256}`, `GET /healthz`, `GET /metrics` ([`server`]);
 //! - errors are `{"error": {"code", "message"}}` with stable codes ([`error`]);
-//! - limits: body sizes, a concurrency limit that sheds load with 503, per-action timeouts, a header read timeout
-//!   ([`limits`]); an optional bearer token on every request; graceful shutdown;
+//! - limits: body sizes, bodies read within a deadline before a concurrency slot is taken (408), a concurrency
+//!   limit that sheds load with 503, per-action timeouts, a header read timeout ([`limits`]); a [`Cancel`] flag
+//!   for blocking work, set on timeout, dropped call and shutdown ([`cancel`]); an optional bearer token on every
+//!   request; graceful shutdown;
 //! - configuration from `gofed.toml` and `GOFED_*` variables ([`config`]), passed explicitly;
 //! - a [`Client`] for one instance's actions and files, and a [`System`] that calls actions wherever configuration
 //!   places them (in-process, registry lookup, fixed address), balancing and failing over between instances.
 //!
 //! Invariants: the server binds what it is given (the default config listens on loopback); internal error
-//! details are logged, never sent; an upload is stored only complete and with the right sha256.
+//! details are logged, never sent; an upload is stored only complete and with the right sha256; a request names
+//! files by [`Sha256`], never by a place: the [`System`] fetches them only from the instances its registry or
+//! configuration knows, so neither a request nor its caller can make a service call a URL with its token.
 //!
 //! ```no_run
 //! use gofed_service::{serve, shutdown_signal, Client, Config, Service};
@@ -38,6 +42,7 @@
 #![warn(missing_docs)]
 
 pub mod action;
+pub mod cancel;
 pub mod client;
 pub mod config;
 pub mod envelope;
@@ -49,10 +54,12 @@ pub mod server;
 pub mod system;
 
 pub use action::{Action, BoxFuture, Service};
+pub use cancel::{run_blocking, Cancel, CancelOnDrop};
 pub use client::{Client, ClientError, Upload};
 pub use config::{ClientConfig, Config, ConfigError, ServerConfig};
 pub use envelope::{
-    ActionInfo, ActionResponse, ErrorBody, ErrorDetail, FileInfo, FileRef, Info, Meta, ServiceInfo,
+    ActionInfo, ActionResponse, ErrorBody, ErrorDetail, FileInfo, FileRef, Info, InvalidSha256,
+    Meta, ServiceInfo, Sha256,
 };
 pub use error::{error_chain, BoxError, ServiceError};
 pub use files::BlobStore;

@@ -6,15 +6,17 @@
 //! by their body size).
 //!
 //! **Timeouts.** Each call has its action's timeout (`action_timeout_ms`, overridable per action); past it the
-//! client gets 504 `timeout`. An async action is cancelled there. A blocking action's thread cannot be cancelled:
-//! it runs to the end in the background and its result is dropped, while its concurrency permit is released.
+//! client gets 504 `timeout`. An async action is cancelled there. A blocking action's thread cannot be stopped from
+//! outside: its [`crate::Cancel`] is set, which the work checks to end early; its permit is released at once.
 //!
 //! **Bodies.** Action inputs are limited to `json_body_limit` bytes and files to `file_body_limit` (413
 //! `payload_too_large`), checked against `Content-Length` up front and against the bytes actually received.
 //!
 //! **Slow clients.** A connection has `header_read_timeout_ms` to send its request headers (hyper's
-//! `header_read_timeout`), after which it is closed; every connection is served by its own task, so a slow client
-//! never blocks others.
+//! `header_read_timeout`), after which it is closed. An action's body is read whole, within `body_read_timeout_ms`,
+//! *before* a concurrency permit is taken: slow senders hold a connection, never a permit, and get 408
+//! `request_timeout`. An upload must keep sending: each piece of its body within `body_read_timeout_ms`. Every
+//! connection is served by its own task, so a slow client never blocks others.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -79,15 +81,21 @@ pub(crate) fn check_content_length(headers: &HeaderMap, limit: u64) -> Result<()
     }
 }
 
-/// Read a whole body of at most `limit` bytes.
+/// Read a whole body of at most `limit` bytes, within `deadline` (else 408 `request_timeout`).
 pub(crate) async fn read_body(
     headers: &HeaderMap,
     body: Body,
     limit: u64,
+    deadline: Duration,
 ) -> Result<Bytes, ServiceError> {
     check_content_length(headers, limit)?;
     let max = usize::try_from(limit).unwrap_or(usize::MAX);
-    match Limited::new(body, max).collect().await {
+    let collected = tokio::time::timeout(deadline, Limited::new(body, max).collect())
+        .await
+        .map_err(|_| ServiceError::RequestTimeout {
+            ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
+        })?;
+    match collected {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(err) if err.is::<LengthLimitError>() => Err(ServiceError::PayloadTooLarge { limit }),
         Err(err) => Err(ServiceError::invalid_input(

@@ -259,8 +259,15 @@ async fn call_action(
     let clock = Instant::now();
 
     let result = async {
+        // The body first, within its deadline: a slow sender must not sit on a permit while it trickles.
+        let input = limits::read_body(
+            &headers,
+            body,
+            inner.config.json_body_limit,
+            Duration::from_millis(inner.config.body_read_timeout_ms),
+        )
+        .await?;
         let _permit = inner.limiter.try_acquire()?;
-        let input = limits::read_body(&headers, body, inner.config.json_body_limit).await?;
         let timeout = inner.config.action_timeout(&name);
         limits::with_timeout(
             &name,
@@ -300,7 +307,9 @@ async fn call_action(
 ///
 /// Runs the services' startup hooks, then accepts connections (HTTP/1.1, each on its own task, with the configured
 /// header read timeout). When `shutdown` completes it stops accepting, lets in-flight requests finish (for at most
-/// `shutdown_timeout_ms`), runs the shutdown hooks and returns.
+/// `shutdown_timeout_ms`; past it their tasks are aborted, which sets the [`crate::Cancel`] of blocking work they
+/// wait for), runs the shutdown hooks and returns. It never waits for blocking threads: a process that must exit
+/// by its deadline drops its runtime with `shutdown_timeout` rather than waiting for the blocking pool.
 pub async fn serve(
     listener: TcpListener,
     services: Vec<Service>,
@@ -334,15 +343,18 @@ pub async fn serve_state(
         tracing::info!(%addr, instance = %state.inner.instance, "serving");
     }
 
+    // The connections' tasks, to abort those still running after the grace period.
+    let mut connections = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    while connections.try_join_next().is_some() {}
                     let service = TowerToHyperService::new(app.clone());
                     let conn = http.serve_connection(TokioIo::new(stream), service);
                     let conn = graceful.watch(conn);
-                    tokio::spawn(async move {
+                    connections.spawn(async move {
                         if let Err(err) = conn.await {
                             tracing::debug!(%peer, "connection ended: {err}");
                         }
@@ -369,6 +381,8 @@ pub async fn serve_state(
             config.shutdown_timeout_ms
         );
     }
+    // Dropping the calls still running sets their blocking work's cancellation flags.
+    connections.abort_all();
     for service in &state.inner.services {
         for hook in service.shutdown_hooks() {
             if let Err(err) = hook().await {

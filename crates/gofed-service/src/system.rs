@@ -7,16 +7,26 @@
 //! - [`Placement::Fixed`]: instances at fixed base URLs, registry bypassed.
 //!
 //! Remote calls are balanced over the instances of a name: the instance with the fewest calls outstanding from this
-//! client wins, ties go round robin. An instance that refuses the connection, resets it, times out or answers
-//! 502/503/504 is marked down for a while (`down_ms`; an overloaded 503 only for `retry_wait_ms`) and the call is
-//! retried on another instance (actions are idempotent: the same input gives the same output; uploads are
-//! content-addressed, the sha256 is their idempotency key); after every instance has failed, the call waits
-//! `retry_wait_ms`, asks the registry again and retries, down instances included, until `max_attempts` is reached. Registry lookups are cached for `lookup_ttl_ms` and refreshed
-//! at once after a failure. Calls take `&self`, so independent calls run concurrently (`tokio::join!`).
+//! client wins, ties go round robin. Retries never amplify a poison request (a "query of death"):
+//! - an instance that refuses the connection (nothing was sent) or answers 503 `overloaded` (nothing was done) is
+//!   marked down for a while (`down_ms`; an overloaded one only for `retry_wait_ms`) and the call moves on to
+//!   another instance, as often as `max_attempts` allows;
+//! - a transport failure after the request was sent (reset, client timeout, 502) marks the instance down and is
+//!   retried **once** on another instance: the request may be what broke the first one;
+//! - a 504 (the action timed out on the instance) is never retried: it would time out on every other one too.
+//!
+//! Actions are idempotent (the same input gives the same output; uploads are content-addressed), so one retry is
+//! safe. After every instance has failed, the call waits `retry_wait_ms`, asks the registry again and retries, down
+//! instances included, until `max_attempts` is reached. Errors name the instance that failed. Registry lookups are
+//! cached for `lookup_ttl_ms` and refreshed at once after a failure. Calls take `&self`, so independent calls run
+//! concurrently (`tokio::join!`). The clients of instances share one HTTP connection pool, and at most
+//! `max_endpoints` instances are remembered (the least recently used idle ones are forgotten first).
 //!
 //! Files between machines: [`System::upload_bytes`] stores a blob on a `filestorage` instance (`HEAD` first, so a
 //! blob already there is not sent again) and returns a [`FileRef`] naming where it is; [`System::fetch`] gets it
-//! back from there, or from any other `filestorage` instance.
+//! back from the `filestorage` instances that the registry or configuration knows, never from an address the
+//! [`FileRef`] names (its `origin` only says which known instance to try first), at most `max_fetch_bytes`,
+//! hash-checked as it streams in. The bearer token therefore only ever goes to configured peers.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -32,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use crate::action::Service;
 use crate::client::{Client, ClientError};
 use crate::config::ClientConfig;
-use crate::envelope::FileRef;
+use crate::envelope::{FileRef, Sha256};
 use crate::error::ServiceError;
 
 /// The name of the storage service that holds uploaded files.
@@ -127,6 +137,11 @@ pub struct SystemConfig {
     pub max_attempts: u32,
     /// Wait before retrying once every known instance has failed, in milliseconds. Default 250.
     pub retry_wait_ms: u64,
+    /// Largest file [`System::fetch`] downloads, in bytes. Default 1 GiB (the envelope's default `file_body_limit`).
+    pub max_fetch_bytes: u64,
+    /// Most instances remembered (with their down marks and counters); past it, the least recently used idle
+    /// ones are forgotten. Default 256.
+    pub max_endpoints: usize,
 }
 
 impl Default for SystemConfig {
@@ -139,6 +154,8 @@ impl Default for SystemConfig {
             down_ms: 5_000,
             max_attempts: 8,
             retry_wait_ms: 250,
+            max_fetch_bytes: 1 << 30,
+            max_endpoints: 256,
         }
     }
 }
@@ -190,15 +207,41 @@ pub enum SystemError {
     #[error(transparent)]
     Remote(ClientError),
     /// Every attempt failed on a transport error or an overloaded instance.
-    #[error("`{action}` failed on {attempts} attempts; last error")]
+    #[error("`{action}` failed on {attempts} attempts, last on instance {instance}")]
     Exhausted {
         /// The action.
         action: String,
         /// Attempts made.
         attempts: u32,
+        /// The instance of the last attempt.
+        instance: String,
         /// The last error.
         #[source]
-        last: ClientError,
+        last: Box<ClientError>,
+    },
+    /// The call failed on an instance in a way that another instance would likely repeat (the action timed out,
+    /// or the request broke a second instance): not retried further.
+    #[error("`{action}` failed on instance {instance} ({reason}); not retried on other instances")]
+    NotRetried {
+        /// The action.
+        action: String,
+        /// The instance that failed last.
+        instance: String,
+        /// Why it is not retried.
+        reason: &'static str,
+        /// Its error.
+        #[source]
+        source: Box<ClientError>,
+    },
+    /// A file is larger than `max_fetch_bytes`.
+    #[error("file {sha256} has {size} bytes, more than the limit of {limit}")]
+    FileTooLarge {
+        /// The file.
+        sha256: String,
+        /// Its declared size.
+        size: u64,
+        /// The limit.
+        limit: u64,
     },
 }
 
@@ -211,11 +254,18 @@ struct Endpoint {
     /// Calls this client has made to it.
     calls: AtomicU64,
     down_until: Mutex<Option<Instant>>,
+    /// When it was last handed out (a tick of [`System::clock`]), to forget the least recently used first.
+    last_used: AtomicU64,
 }
 
 impl Endpoint {
     fn is_down(&self, now: Instant) -> bool {
         lock(&self.down_until).is_some_and(|until| now < until)
+    }
+
+    fn touch(&self, clock: &AtomicU64) {
+        self.last_used
+            .store(clock.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
     }
 }
 
@@ -259,8 +309,14 @@ pub struct System {
     action_service: BTreeMap<String, String>,
     registry: Option<Arc<dyn Registry>>,
     pools: Mutex<HashMap<String, Pool>>,
-    /// Every endpoint ever seen, by address, so that down marks and counters survive lookups.
+    /// The endpoints seen lately (at most `max_endpoints`), by address, so that down marks and counters survive
+    /// lookups.
     endpoints: Mutex<HashMap<String, Arc<Endpoint>>>,
+    /// One HTTP client for every endpoint: one connection pool (`None` if it could not be built: then each
+    /// endpoint builds its own and reports why not).
+    http: Option<reqwest::Client>,
+    /// Ticks for `Endpoint::last_used`.
+    clock: AtomicU64,
     round_robin: AtomicUsize,
 }
 
@@ -291,6 +347,13 @@ impl System {
             }
             local.insert(service.name().to_owned(), service);
         }
+        let http = match crate::client::http_client(&client_config) {
+            Ok(http) => Some(http),
+            Err(err) => {
+                tracing::warn!("cannot build the shared HTTP client: {err}");
+                None
+            }
+        };
         System {
             config,
             client_config,
@@ -299,6 +362,8 @@ impl System {
             registry,
             pools: Mutex::new(HashMap::new()),
             endpoints: Mutex::new(HashMap::new()),
+            http,
+            clock: AtomicU64::new(0),
             // A random start: short-lived clients (one command, one call) must not all pick the first instance.
             round_robin: AtomicUsize::new(random_start()),
         }
@@ -359,8 +424,12 @@ impl System {
             let bytes = bytes.clone();
             async move {
                 let (info, _) = client.upload_bytes(bytes).await?;
+                let sha256 = Sha256::parse(&info.sha256).map_err(|err| ClientError::Decode {
+                    url: client.base_url().to_owned(),
+                    message: err.to_string(),
+                })?;
                 Ok(FileRef {
-                    sha256: info.sha256,
+                    sha256,
                     size: info.size,
                     origin: Some(client.base_url().to_owned()),
                 })
@@ -369,33 +438,40 @@ impl System {
         .await
     }
 
-    /// The bytes of `file`: from its origin, else from any `filestorage` instance that has it.
+    /// The bytes of `file`, from a `filestorage` instance that the registry or configuration knows: the one its
+    /// `origin` names first when it is one of them (an unknown origin is ignored: a caller must not make this
+    /// service call a URL of its choosing, with its token), then the others. At most `max_fetch_bytes`, checked
+    /// against the sha256 as the bytes arrive.
     pub async fn fetch(&self, file: &FileRef) -> Result<bytes::Bytes, SystemError> {
-        let mut last = None;
+        let limit = self.config.max_fetch_bytes;
+        if file.size > limit {
+            return Err(SystemError::FileTooLarge {
+                sha256: file.sha256.to_string(),
+                size: file.size,
+                limit,
+            });
+        }
+        let mut known = self.endpoints_of(FILESTORAGE, false).await?;
         if let Some(origin) = &file.origin {
-            let downloaded = match self.endpoint(origin) {
-                Ok(endpoint) => endpoint.client.download_bytes(&file.sha256).await,
-                Err(err) => Err(err),
-            };
-            match downloaded {
-                Ok(bytes) => return Ok(bytes),
-                Err(err) => last = Some(err),
+            let origin = origin.trim_end_matches('/');
+            match known
+                .iter()
+                .position(|e| e.address.trim_end_matches('/') == origin)
+            {
+                Some(index) => known[..=index].rotate_right(1),
+                None => tracing::debug!(
+                    origin = %origin.chars().take(200).collect::<String>(),
+                    "ignoring a file origin that is not a known filestorage instance"
+                ),
             }
         }
-        let others = match self.endpoints_of(FILESTORAGE, true).await {
-            Ok(others) => others,
-            // No registry (or it failed): the origin's error says more, when there is one.
-            Err(err) => match last {
-                Some(last) => return Err(SystemError::Remote(last)),
-                None => return Err(err),
-            },
-        };
-        for endpoint in others {
-            if Some(&endpoint.address) == file.origin.as_ref() {
-                continue;
-            }
-            match endpoint.client.download_bytes(&file.sha256).await {
+        let mut last = None;
+        for endpoint in known {
+            endpoint.touch(&self.clock);
+            match endpoint.client.download_bytes(&file.sha256, limit).await {
                 Ok(bytes) => return Ok(bytes),
+                // The same file is as large everywhere.
+                Err(err @ ClientError::TooLarge { .. }) => return Err(SystemError::Remote(err)),
                 Err(err) => last = Some(err),
             }
         }
@@ -416,21 +492,47 @@ impl System {
             .collect()
     }
 
-    /// The endpoint at `address`, made once and shared by every lookup (its client keeps its connections).
+    /// The endpoint at `address`, made once and shared by every lookup. At most `max_endpoints` are kept: making
+    /// one more forgets the least recently used that no call is using.
     fn endpoint(&self, address: &str) -> Result<Arc<Endpoint>, ClientError> {
         let mut known = lock(&self.endpoints);
         if let Some(endpoint) = known.get(address) {
+            endpoint.touch(&self.clock);
             return Ok(Arc::clone(endpoint));
         }
+        let client = match &self.http {
+            Some(http) => Client::with_http(address, &self.client_config, http.clone())?,
+            None => Client::new(address, &self.client_config)?,
+        };
         let endpoint = Arc::new(Endpoint {
             address: address.to_owned(),
-            client: Client::new(address, &self.client_config)?,
+            client,
             outstanding: AtomicUsize::new(0),
             calls: AtomicU64::new(0),
             down_until: Mutex::new(None),
+            last_used: AtomicU64::new(0),
         });
+        endpoint.touch(&self.clock);
+        let max = self.config.max_endpoints.max(1);
+        if known.len() >= max {
+            let mut idle: Vec<(u64, String)> = known
+                .values()
+                .filter(|e| e.outstanding.load(Ordering::Relaxed) == 0)
+                .map(|e| (e.last_used.load(Ordering::Relaxed), e.address.clone()))
+                .collect();
+            idle.sort_unstable();
+            let excess = known.len() + 1 - max;
+            for (_, address) in idle.into_iter().take(excess) {
+                known.remove(&address);
+            }
+        }
         known.insert(address.to_owned(), Arc::clone(&endpoint));
         Ok(endpoint)
+    }
+
+    /// How many instances this client remembers now (at most `max_endpoints`, unless more have calls running).
+    pub fn endpoint_count(&self) -> usize {
+        lock(&self.endpoints).len()
     }
 
     /// Run `op` on the best instance of `service`, retrying on others after transport failures.
@@ -446,7 +548,8 @@ impl System {
     {
         let mut attempts = 0;
         let mut refresh = false;
-        let mut last: Option<ClientError> = None;
+        let mut failed_after_sending = 0;
+        let mut last: Option<(String, ClientError)> = None;
         while attempts < self.config.max_attempts.max(1) {
             let endpoint = match self.pick(service, refresh, false).await? {
                 Some(endpoint) => endpoint,
@@ -467,30 +570,53 @@ impl System {
                 let _outstanding = Outstanding::new(&endpoint);
                 op(endpoint.client.clone()).await
             };
-            match result {
+            let err = match result {
                 Ok(value) => return Ok(value),
-                Err(err) if is_retryable(&err) => {
-                    tracing::info!(%service, %action, instance = %endpoint.address, "call failed, trying another instance: {err}");
-                    // An overloaded instance is alive: keep it out only briefly.
-                    let overloaded = matches!(err, ClientError::Service { status: 503, .. });
-                    let down_ms = if overloaded {
-                        self.config.retry_wait_ms
-                    } else {
-                        self.config.down_ms
-                    };
-                    *lock(&endpoint.down_until) =
-                        Some(Instant::now() + Duration::from_millis(down_ms));
-                    refresh = true;
-                    last = Some(err);
-                }
-                Err(err) => return Err(SystemError::Remote(err)),
+                Err(err) => err,
+            };
+            let instance = endpoint.address.clone();
+            let failure = Failure::of(&err);
+            if failure == Failure::Final {
+                return Err(match err {
+                    ClientError::Service { status: 504, .. } => SystemError::NotRetried {
+                        action: action.to_owned(),
+                        instance,
+                        reason: "the action timed out there, and would on any other instance",
+                        source: Box::new(err),
+                    },
+                    err => SystemError::Remote(err),
+                });
             }
+            // The instance is unreachable, broken or overloaded: keep it out of the rotation for a while (an
+            // overloaded one only briefly: it is alive).
+            let overloaded = matches!(err, ClientError::Service { status: 503, .. });
+            let down_ms = if overloaded {
+                self.config.retry_wait_ms
+            } else {
+                self.config.down_ms
+            };
+            *lock(&endpoint.down_until) = Some(Instant::now() + Duration::from_millis(down_ms));
+            if failure == Failure::AfterSending {
+                failed_after_sending += 1;
+                if failed_after_sending > 1 {
+                    return Err(SystemError::NotRetried {
+                        action: action.to_owned(),
+                        instance,
+                        reason: "the request failed after it was sent, on a second instance too",
+                        source: Box::new(err),
+                    });
+                }
+            }
+            tracing::info!(%service, %action, %instance, "call failed, trying another instance: {err}");
+            refresh = true;
+            last = Some((instance, err));
         }
         match last {
-            Some(last) => Err(SystemError::Exhausted {
+            Some((instance, last)) => Err(SystemError::Exhausted {
                 action: action.to_owned(),
                 attempts,
-                last,
+                instance,
+                last: Box::new(last),
             }),
             None => Err(SystemError::NoInstance {
                 service: service.to_owned(),
@@ -529,7 +655,11 @@ impl System {
             .map(|(e, _)| *e)
             .collect();
         let turn = self.round_robin.fetch_add(1, Ordering::Relaxed);
-        Ok(best.get(turn % best.len().max(1)).map(|e| Arc::clone(e)))
+        let chosen = best.get(turn % best.len().max(1)).map(|e| Arc::clone(e));
+        if let Some(endpoint) = &chosen {
+            endpoint.touch(&self.clock);
+        }
+        Ok(chosen)
     }
 
     /// The instances of `service`: fixed, or from the registry (cached for `lookup_ttl_ms` unless `refresh`).
@@ -597,12 +727,27 @@ fn random_start() -> usize {
     hasher.finish() as usize
 }
 
-/// Transport failures and overloaded or unreachable upstreams: another instance may succeed.
-fn is_retryable(err: &ClientError) -> bool {
-    match err {
-        ClientError::Http { .. } => true,
-        ClientError::Service { status, .. } => matches!(status, 502..=504),
-        _ => false,
+/// What a failed attempt allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    /// Nothing reached the instance (connection refused) or it did nothing (503 `overloaded`): fail over freely.
+    NotSent,
+    /// The request was sent and the transport failed (reset, client timeout, 502): the request itself may be what
+    /// broke the instance, so it is retried once only.
+    AfterSending,
+    /// An answer that another instance would repeat (4xx, 500, 504): not retried.
+    Final,
+}
+
+impl Failure {
+    fn of(err: &ClientError) -> Failure {
+        match err {
+            ClientError::Http { source, .. } if source.is_connect() => Failure::NotSent,
+            ClientError::Http { .. } => Failure::AfterSending,
+            ClientError::Service { status: 503, .. } => Failure::NotSent,
+            ClientError::Service { status: 502, .. } => Failure::AfterSending,
+            _ => Failure::Final,
+        }
     }
 }
 
@@ -647,6 +792,50 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("nowhere"), "{err}");
+    }
+
+    #[test]
+    fn the_endpoint_pool_is_bounded() {
+        let config = SystemConfig {
+            max_endpoints: 16,
+            ..SystemConfig::default()
+        };
+        let system = System::new(Vec::new(), config, ClientConfig::default(), None);
+        for port in 2..2002 {
+            system
+                .endpoint(&format!("http://127.0.0.1:{port}"))
+                .unwrap();
+            // An endpoint with a call running is never forgotten, however many come after it.
+            if port % 500 == 0 {
+                let busy = system.endpoint("http://127.0.0.1:1").unwrap();
+                let _call = Outstanding::new(&busy);
+                for other in 0..40 {
+                    system
+                        .endpoint(&format!("http://127.0.0.2:{other}"))
+                        .unwrap();
+                }
+                assert!(lock(&system.endpoints).contains_key("http://127.0.0.1:1"));
+            }
+        }
+        assert_eq!(system.endpoint_count(), 16);
+        // The most recently used are the ones kept.
+        assert!(lock(&system.endpoints).contains_key("http://127.0.0.1:2001"));
+        assert!(!lock(&system.endpoints).contains_key("http://127.0.0.1:2"));
+    }
+
+    #[test]
+    fn retries_depend_on_whether_the_request_was_sent() {
+        let service = |status| ClientError::Service {
+            url: "u".to_owned(),
+            status,
+            code: String::new(),
+            message: String::new(),
+        };
+        assert_eq!(Failure::of(&service(503)), Failure::NotSent);
+        assert_eq!(Failure::of(&service(502)), Failure::AfterSending);
+        for status in [400, 404, 422, 500, 504] {
+            assert_eq!(Failure::of(&service(status)), Failure::Final, "{status}");
+        }
     }
 
     #[tokio::test]

@@ -35,10 +35,12 @@ struct Greeting {
 struct Hooks {
     started: AtomicBool,
     stopped: AtomicBool,
+    /// Calls of `spin` that saw their cancellation flag.
+    cancelled: AtomicUsize,
 }
 
 fn test_service(hooks: Arc<Hooks>) -> Service {
-    let (h1, h2) = (Arc::clone(&hooks), hooks);
+    let (h1, h2, h3) = (Arc::clone(&hooks), Arc::clone(&hooks), hooks);
     Service::new("demo", "1.2.3", "a test service")
         .action::<Greet, Greeting, _, _>("greet", "greets a name count times", |g| async move {
             Ok(Greeting {
@@ -46,9 +48,24 @@ fn test_service(hooks: Arc<Hooks>) -> Service {
                 tags: g.tags,
             })
         })
-        .blocking_action::<Vec<i64>, i64, _>("sum", "adds numbers on the blocking pool", |xs| {
+        .blocking_action::<Vec<i64>, i64, _>("sum", "adds numbers on the blocking pool", |xs, _| {
             Ok(xs.iter().sum())
         })
+        .blocking_action::<(), (), _>(
+            "spin",
+            "works until cancelled (at most 60 s)",
+            move |(), cancel| {
+                let clock = Instant::now();
+                while !cancel.is_cancelled() {
+                    if clock.elapsed() > Duration::from_secs(60) {
+                        return Ok(());
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                h3.cancelled.fetch_add(1, Ordering::SeqCst);
+                Err(ServiceError::unprocessable("cancelled"))
+            },
+        )
         .action::<u64, u64, _, _>("sleep", "sleeps for n milliseconds", |ms| async move {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             Ok(ms)
@@ -156,7 +173,7 @@ async fn info_describes_services_and_actions() {
     let svc = &info.services[0];
     assert_eq!((svc.name.as_str(), svc.version.as_str()), ("demo", "1.2.3"));
     let names: Vec<_> = svc.actions.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(names, ["fail", "greet", "sleep", "sum"]);
+    assert_eq!(names, ["fail", "greet", "sleep", "spin", "sum"]);
     let greet = &svc.actions[1];
     assert_eq!(greet.doc, "greets a name count times");
     assert_eq!(greet.input_schema["properties"]["count"]["type"], "integer");
@@ -265,7 +282,10 @@ async fn unknown_action_is_404_listing_actions() {
         .unwrap();
     let (status, code, message) = error_of(response).await;
     assert_eq!((status, code.as_str()), (404, "unknown_action"));
-    assert!(message.contains("fail, greet, sleep, sum"), "{message}");
+    assert!(
+        message.contains("fail, greet, sleep, spin, sum"),
+        "{message}"
+    );
     // Other routes and methods answer JSON errors too.
     let response = reqwest::get(server.url("/v2/nothing")).await.unwrap();
     assert_eq!(error_of(response).await.0, 404);
@@ -431,7 +451,17 @@ async fn files_upload_download_head_and_dedup() {
         (sha.as_str(), 200_000, Upload::Sent)
     );
     assert_eq!(client.file_size(&sha).await.unwrap(), Some(200_000));
-    assert_eq!(client.download_bytes(&sha).await.unwrap(), data);
+    let id: gofed_service::Sha256 = sha.parse().unwrap();
+    assert_eq!(client.download_bytes(&id, 200_000).await.unwrap(), data);
+    // A download larger than the limit is stopped.
+    let err = client.download_bytes(&id, 199_999).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            gofed_service::ClientError::TooLarge { limit: 199_999, .. }
+        ),
+        "{err}"
+    );
 
     // The client does not send it again; a raw PUT of an existing blob answers 200 without rewriting.
     assert_eq!(
@@ -776,4 +806,175 @@ async fn failing_startup_hook_refuses_to_serve() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("no registry"), "{err}");
+}
+
+/// Polls `done` every 10 ms for at most `limit`.
+async fn eventually(limit: Duration, done: impl Fn() -> bool) -> bool {
+    let clock = Instant::now();
+    while clock.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_work_is_cancelled_on_timeout_on_a_dropped_call_and_at_shutdown() {
+    let server = Server::start(|c| {
+        c.action_timeouts_ms.insert("spin".into(), 100);
+    })
+    .await;
+    let hooks = Arc::clone(&server.hooks);
+    // The action's timeout: 504, and the work sees its flag.
+    let err = server
+        .client()
+        .call_json("spin", &json!(null))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("timeout"), "{err}");
+    assert!(
+        eventually(Duration::from_secs(10), || hooks
+            .cancelled
+            .load(Ordering::SeqCst)
+            == 1)
+        .await,
+        "the timed-out work was not cancelled"
+    );
+    server.stop().await;
+
+    // The client goes away (its own timeout closes the connection) before the action's timeout.
+    let server = Server::start(|_| {}).await;
+    let hooks = Arc::clone(&server.hooks);
+    let impatient = Client::new(
+        &server.base,
+        &ClientConfig {
+            timeout_ms: 200,
+            ..ClientConfig::default()
+        },
+    )
+    .unwrap();
+    assert!(impatient.call_json("spin", &json!(null)).await.is_err());
+    assert!(
+        eventually(Duration::from_secs(10), || hooks
+            .cancelled
+            .load(Ordering::SeqCst)
+            == 1)
+        .await,
+        "the work of a dropped call was not cancelled"
+    );
+    server.stop().await;
+
+    // Shutdown: past the grace period, the work still running is cancelled and serve returns.
+    let server = Server::start(|c| c.shutdown_timeout_ms = 200).await;
+    let hooks = Arc::clone(&server.hooks);
+    let client = server.client();
+    let call = tokio::spawn(async move { client.call_json("spin", &json!(null)).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let clock = Instant::now();
+    server.stop().await;
+    assert!(
+        clock.elapsed() < Duration::from_secs(10),
+        "serve waited for the work"
+    );
+    assert!(call.await.unwrap().is_err(), "the call did not complete");
+    assert!(
+        eventually(Duration::from_secs(10), || hooks
+            .cancelled
+            .load(Ordering::SeqCst)
+            == 1)
+        .await,
+        "the work was not cancelled at shutdown"
+    );
+}
+
+/// Sends `head`, then the body one byte every `pace`, for as long as the server reads; returns what it answered.
+async fn trickle(
+    addr: std::net::SocketAddr,
+    head: String,
+    body_len: usize,
+    pace: Duration,
+) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let (mut read, mut write) = stream.into_split();
+    let writer = tokio::spawn(async move {
+        for _ in 0..body_len {
+            if write.write_all(b" ").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(pace).await;
+        }
+        write
+    });
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(20), read.read_to_end(&mut answer)).await;
+    writer.abort();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_bodies_hold_no_permit_and_get_408() {
+    let server = Server::start(|c| {
+        c.max_concurrent_calls = 2;
+        c.body_read_timeout_ms = 600;
+    })
+    .await;
+    // Four clients send an action body of 1,000 bytes, one byte every 50 ms (50 s in all).
+    let head =
+        "POST /v1/actions/sum HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n".to_owned();
+    let slow: Vec<_> = (0..4)
+        .map(|_| {
+            tokio::spawn(trickle(
+                server.addr,
+                head.clone(),
+                1000,
+                Duration::from_millis(50),
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Every other call still gets a permit.
+    for i in 0..5 {
+        let sum = server
+            .client()
+            .call_json("sum", &json!([i, 1]))
+            .await
+            .unwrap();
+        assert_eq!(sum.result, json!(i + 1));
+    }
+    let clock = Instant::now();
+    for answer in slow {
+        let answer = answer.await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("request_timeout"), "{answer}");
+    }
+    assert!(
+        clock.elapsed() < Duration::from_secs(10),
+        "the slow connections were closed"
+    );
+
+    // An upload that stops sending is answered 408 and closed, and leaves no file behind.
+    let data = vec![7u8; 1000];
+    let head = format!(
+        "PUT /v1/files/{} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n",
+        sha256_hex(&data)
+    );
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&data[..10]).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+        .await
+        .expect("the stalled upload is closed")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert_eq!(tmp_files(&server), 0);
+    assert_eq!(
+        server.client().file_size(&sha256_hex(&data)).await.unwrap(),
+        None
+    );
+    server.stop().await;
 }

@@ -17,15 +17,24 @@ fn echo() -> Service {
         .action("fail", "always invalid", |_: String| async move {
             Err::<String, _>(ServiceError::invalid_input(".", "never valid"))
         })
+        .action(
+            "slow",
+            "sleeps past its 100 ms timeout",
+            |_: String| async move {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                Ok::<String, ServiceError>("late".to_owned())
+            },
+        )
 }
 
 /// An envelope on `listener` until the returned sender is dropped or fired.
 fn start(listener: TcpListener, blobs: &std::path::Path) -> oneshot::Sender<()> {
     let (stop, stopped) = oneshot::channel::<()>();
-    let config = ServerConfig {
+    let mut config = ServerConfig {
         blob_dir: Some(blobs.to_owned()),
         ..ServerConfig::default()
     };
+    config.action_timeouts_ms.insert("slow".to_owned(), 100);
     tokio::spawn(serve(listener, vec![echo()], config, async {
         let _ = stopped.await;
     }));
@@ -107,4 +116,32 @@ async fn system_with_gone(url: String) -> SystemError {
         .call::<_, String>("echo", "x".to_owned())
         .await
         .unwrap_err()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_call_is_not_retried_and_names_its_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut urls = Vec::new();
+    let mut stops = Vec::new();
+    for i in 0..2 {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        urls.push(format!("http://{}", listener.local_addr().unwrap()));
+        stops.push(start(listener, &dir.path().join(i.to_string())));
+    }
+    let system = system(urls.clone(), 8);
+    let err = system
+        .call::<_, String>("slow", "x".to_owned())
+        .await
+        .unwrap_err();
+    let SystemError::NotRetried { instance, .. } = &err else {
+        panic!("{err}");
+    };
+    assert!(urls.contains(instance), "{err}");
+    assert!(err.to_string().contains(instance.as_str()), "{err}");
+    let calls = system.calls_per_instance();
+    assert_eq!(calls.values().sum::<u64>(), 1, "{calls:?}");
+    // The instance is not marked down for it: the next call goes anywhere.
+    let out: String = system.call("echo", "after".to_owned()).await.unwrap();
+    assert_eq!(out, "after");
+    drop(stops);
 }

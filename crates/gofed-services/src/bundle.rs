@@ -8,15 +8,26 @@
 //! same tree always gives the same bytes and the same sha256: a second upload is a `HEAD` that finds it.
 //!
 //! [`unpack`] reads a bundle into a [`MemoryTree`] mounted at the client's path: nothing is written to disk, and
-//! every entry is checked (regular files only, plain relative paths, limits on count and size).
+//! every entry is checked (regular files only, plain relative paths, limits on count and size). A mounted path is at
+//! most [`MAX_PATH`] bytes, as on the client's own system, and the tree in memory (contents, paths, names) may take
+//! at most [`MAX_MEMORY_FACTOR`] times the bundle's size plus [`MEMORY_ALLOWANCE`]: deep or long directory names
+//! cannot turn a small bundle into a large tree.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use gofed_go::load::{detect_layout, Layout, MemoryTree, OsFileTree};
 
-/// Most entries a bundle may have.
-pub const MAX_ENTRIES: usize = 1_000_000;
+/// Most entries a bundle may have (Go's standard library bundles about 7,000 files; the largest Go trees with their
+/// vendored code a few tens of thousands).
+pub const MAX_ENTRIES: usize = 200_000;
+/// Longest path of a mounted file, in bytes (Linux's `PATH_MAX`): the client could not have such a tree.
+pub const MAX_PATH: usize = 4096;
+/// The tree in memory may take this many times the bundle's size...
+pub const MAX_MEMORY_FACTOR: u64 = 2;
+/// ...plus this many bytes (a real tree takes less than its tar, whose headers are 512 bytes per file).
+pub const MEMORY_ALLOWANCE: u64 = 16 << 20;
 /// Most bytes of file content a bundle may unpack to.
 pub const MAX_CONTENT: u64 = 4 << 30;
 
@@ -52,6 +63,12 @@ pub enum BundleError {
         /// Why.
         reason: String,
     },
+    /// The mount point is not acceptable.
+    #[error("mount point of {} bytes, longer than PATH_MAX ({MAX_PATH})", .0)]
+    MountTooLong(usize),
+    /// The work was cancelled (the call that wanted it is gone).
+    #[error("bundle {0}: cancelled")]
+    Cancelled(String),
     /// The bundle is larger than the limits.
     #[error("bundle {sha256}: {reason}")]
     TooLarge {
@@ -164,10 +181,27 @@ fn collect(mount: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Bundl
 
 /// Reads a bundle into memory, mounted at `mount`. `sha256` names the bundle in errors.
 pub fn unpack(bytes: &[u8], sha256: &str, mount: &Path) -> Result<MemoryTree, BundleError> {
+    unpack_cancellable(bytes, sha256, mount, &AtomicBool::new(false))
+}
+
+/// [`unpack`], stopping with [`BundleError::Cancelled`] once `cancel` is set.
+pub fn unpack_cancellable(
+    bytes: &[u8],
+    sha256: &str,
+    mount: &Path,
+    cancel: &AtomicBool,
+) -> Result<MemoryTree, BundleError> {
     let tar_err = |source| BundleError::Tar {
         sha256: sha256.to_owned(),
         source,
     };
+    let mount_len = mount.as_os_str().len();
+    if mount_len > MAX_PATH {
+        return Err(BundleError::MountTooLong(mount_len));
+    }
+    let max_memory = MAX_MEMORY_FACTOR
+        .saturating_mul(bytes.len() as u64)
+        .saturating_add(MEMORY_ALLOWANCE);
     let mut tree = MemoryTree::new(mount);
     let mut archive = tar::Archive::new(bytes);
     let mut content: u64 = 0;
@@ -177,6 +211,9 @@ pub fn unpack(bytes: &[u8], sha256: &str, mount: &Path) -> Result<MemoryTree, Bu
                 sha256: sha256.to_owned(),
                 reason: format!("more than {MAX_ENTRIES} entries"),
             });
+        }
+        if cancel.load(Ordering::Relaxed) {
+            return Err(BundleError::Cancelled(sha256.to_owned()));
         }
         let mut entry = entry.map_err(tar_err)?;
         let path = entry.path().map_err(tar_err)?.into_owned();
@@ -190,6 +227,13 @@ pub fn unpack(bytes: &[u8], sha256: &str, mount: &Path) -> Result<MemoryTree, Bu
             tar::EntryType::Directory => continue,
             other => return Err(entry_err(format!("{other:?} entries are not accepted"))),
         }
+        // As the client would name it: mount, separator, path.
+        let full_len = mount_len + 1 + path.as_os_str().len();
+        if full_len > MAX_PATH {
+            return Err(entry_err(format!(
+                "mounted path of {full_len} bytes, longer than PATH_MAX ({MAX_PATH})"
+            )));
+        }
         let size = entry.size();
         content = content.saturating_add(size);
         if content > MAX_CONTENT {
@@ -198,8 +242,9 @@ pub fn unpack(bytes: &[u8], sha256: &str, mount: &Path) -> Result<MemoryTree, Bu
                 reason: format!("content larger than {MAX_CONTENT} bytes"),
             });
         }
-        // The size comes from the header: read at most that much, never trusting it for a preallocation.
-        let mut data = Vec::new();
+        // The size comes from the header: read at most that much, preallocating no more than the bundle holds.
+        let capacity = usize::try_from(size).unwrap_or(usize::MAX).min(bytes.len());
+        let mut data = Vec::with_capacity(capacity);
         entry
             .by_ref()
             .take(size)
@@ -207,6 +252,16 @@ pub fn unpack(bytes: &[u8], sha256: &str, mount: &Path) -> Result<MemoryTree, Bu
             .map_err(tar_err)?;
         tree.insert_file(&path, data)
             .map_err(|err| entry_err(err.to_string()))?;
+        if tree.memory_size() > max_memory {
+            return Err(BundleError::TooLarge {
+                sha256: sha256.to_owned(),
+                reason: format!(
+                    "the unpacked tree would take more than {max_memory} bytes of memory ({MAX_MEMORY_FACTOR} times \
+                     the bundle's {} bytes, plus {MEMORY_ALLOWANCE})",
+                    bytes.len()
+                ),
+            });
+        }
     }
     Ok(tree)
 }
@@ -246,6 +301,47 @@ mod tests {
         assert!(tree.is_file(Path::new("/client/m/vendor/modules.txt")));
         assert!(!tree.is_file(Path::new("/client/m/sub/README")));
         assert!(!tree.is_dir(Path::new("/client/m/testdata")));
+    }
+
+    fn tar_of(paths: impl IntoIterator<Item = String>) -> Vec<u8> {
+        let mut tar = tar::Builder::new(Vec::new());
+        for path in paths {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(0);
+            tar.append_data(&mut header, path, std::io::empty())
+                .unwrap();
+        }
+        tar.into_inner().unwrap()
+    }
+
+    #[test]
+    fn long_paths_and_amplifying_trees_are_refused() {
+        let err = unpack(&[], "m", Path::new(&format!("/{}", "m".repeat(5000)))).unwrap_err();
+        assert!(matches!(err, BundleError::MountTooLong(5001)), "{err}");
+
+        // 3,999 + 1 + 206 bytes: past PATH_MAX once mounted, fine under a short mount.
+        let tar = tar_of([format!("{}/x.go", "d".repeat(200))]);
+        let long_mount = format!("/{}", "m".repeat(3998));
+        let err = unpack(&tar, "p", Path::new(&long_mount)).unwrap_err();
+        assert!(err.to_string().contains("longer than PATH_MAX"), "{err}");
+        assert!(unpack(&tar, "p", Path::new("/m")).is_ok());
+
+        // Each entry a chain of 1,000 new directories: a few KB of tar, megabytes of paths in memory.
+        let tar = tar_of((0..40).map(|i| format!("u{i}/{}x.go", "a/".repeat(1000))));
+        let err = unpack(&tar, "deep", Path::new("/m")).unwrap_err();
+        assert!(
+            err.to_string().contains("bytes of memory"),
+            "{err} (bundle of {} bytes)",
+            tar.len()
+        );
+    }
+
+    #[test]
+    fn unpacking_stops_when_cancelled() {
+        let tar = tar_of((0..10).map(|i| format!("f{i}.go")));
+        let err =
+            unpack_cancellable(&tar, "c", Path::new("/m"), &AtomicBool::new(true)).unwrap_err();
+        assert!(matches!(err, BundleError::Cancelled(_)), "{err}");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
-use gofed_service::{BlobStore, FileRef, Service, ServiceError};
+use gofed_service::{BlobStore, FileRef, Service, ServiceError, Sha256};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -80,8 +80,10 @@ pub fn service(blobs: Arc<BlobStore>, public_url: &str) -> Service {
                         ServiceError::invalid_input("content_base64", err.to_string())
                     })?;
                 let info = blobs.put_bytes(&bytes).await?;
+                let sha256 = Sha256::parse(&info.sha256)
+                    .map_err(|err| ServiceError::internal("storing an upload", err))?;
                 Ok(FileRef {
-                    sha256: info.sha256,
+                    sha256,
                     size: info.size,
                     origin: None,
                 })

@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use gofed_go::budget::{Budget, BudgetError};
 use gofed_go::load::LoadError;
-use gofed_service::{BoxFuture, Service, ServiceError, System};
+use gofed_service::{BoxFuture, Cancel, Service, ServiceError, System};
 use tree::OpenedTree;
 
 pub use request::{
@@ -80,13 +80,14 @@ impl ServiceContext {
     }
 }
 
-/// Runs an analysis on tokio's blocking pool; its errors are the user's to read (`unprocessable`), except that a
-/// cancelled analysis answers `timeout` (504).
+/// Runs an analysis on tokio's blocking pool with a [`Cancel`] that is set when its result can no longer be
+/// delivered (the action timed out, the call was dropped, the envelope shut down); its errors are the user's to
+/// read (`unprocessable`), except that a cancelled analysis answers `timeout` (504).
 async fn blocking<T: Send + 'static>(
     action: &'static str,
-    f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+    f: impl FnOnce(Cancel) -> anyhow::Result<T> + Send + 'static,
 ) -> Result<T, ServiceError> {
-    match tokio::task::spawn_blocking(f).await {
+    match gofed_service::run_blocking(f).await {
         Ok(result) => result.map_err(|err| analysis_error(action, &err)),
         Err(err) => Err(ServiceError::internal("running an analysis", err)),
     }
@@ -148,8 +149,12 @@ fn on_tree<Req: MachinePaths + CheckRequest + Send + 'static>(
         Box::pin(async move {
             check_request(&context, &request)?;
             let tree = tree::open(&context, source(&request)).await?;
-            let budget = context.analysis_budget(None);
-            blocking(action, move || analyse(&tree, &request, &budget)).await
+            // The envelope sets the flag when the call's result can no longer be delivered.
+            blocking(action, move |cancel: Cancel| {
+                let budget = context.analysis_budget(Some(cancel.flag()));
+                analyse(&tree, &request, &budget)
+            })
+            .await
         })
     }
 }
@@ -170,8 +175,12 @@ fn on_two_trees<Req: MachinePaths + CheckRequest + Send + 'static>(
                 tree::open(&context, old(&request)),
                 tree::open(&context, new(&request))
             )?;
-            let budget = context.analysis_budget(None);
-            blocking(action, move || diff(&old, &new, &request, &budget)).await
+            // The envelope sets the flag when the call's result can no longer be delivered.
+            blocking(action, move |cancel: Cancel| {
+                let budget = context.analysis_budget(Some(cancel.flag()));
+                diff(&old, &new, &request, &budget)
+            })
+            .await
         })
     }
 }

@@ -22,7 +22,9 @@ enum Tree {
 }
 
 /// Unpacked bundles kept in memory, so that the analyses of one tree (several formats, both sides of many
-/// diffs, retries) fetch and unpack it once. Keyed by sha256 and mount point; least recently used first out.
+/// diffs, retries) fetch and unpack it once. Keyed by sha256 and mount point; least recently used first out. Each
+/// entry is charged the memory its tree really takes ([`MemoryTree::memory_size`]: contents, paths and names), not
+/// the size of its tar.
 #[derive(Debug)]
 pub struct BundleCache {
     capacity: u64,
@@ -38,10 +40,10 @@ struct CachedBundle {
 }
 
 impl BundleCache {
-    /// Default capacity: 512 MiB of bundles.
+    /// Default capacity: 512 MiB of unpacked trees.
     pub const DEFAULT_CAPACITY: u64 = 512 << 20;
 
-    /// A cache holding at most `capacity` bytes of bundles (0: no caching).
+    /// A cache holding trees of at most `capacity` bytes in all (0: no caching).
     pub fn new(capacity: u64) -> BundleCache {
         BundleCache {
             capacity,
@@ -66,7 +68,8 @@ impl BundleCache {
         Some(tree)
     }
 
-    fn insert(&self, sha256: &str, mount: &Path, size: u64, tree: &Arc<MemoryTree>) {
+    fn insert(&self, sha256: &str, mount: &Path, tree: &Arc<MemoryTree>) {
+        let size = tree.memory_size();
         if size > self.capacity {
             return;
         }
@@ -148,7 +151,15 @@ pub async fn open(context: &ServiceContext, source: &Source) -> Result<OpenedTre
                     "mount must be absolute and root must lie in it",
                 ));
             }
-            if let Some(tree) = context.bundles.get(&file.sha256, mount) {
+            // No client has such a tree; checked before anything is fetched.
+            let longest = mount.as_os_str().len().max(root.as_os_str().len());
+            if longest > crate::bundle::MAX_PATH {
+                return Err(ServiceError::unprocessable(format!(
+                    "source.bundle: a mount or root of {longest} bytes is longer than PATH_MAX ({})",
+                    crate::bundle::MAX_PATH
+                )));
+            }
+            if let Some(tree) = context.bundles.get(file.sha256.as_str(), mount) {
                 return Ok(OpenedTree {
                     tree: Tree::Memory(tree),
                     root: root.clone(),
@@ -166,17 +177,16 @@ pub async fn open(context: &ServiceContext, source: &Source) -> Result<OpenedTre
                     error_chain(&err)
                 ))
             })?;
-            let size = bytes.len() as u64;
-            let (sha256, unpack_mount) = (file.sha256.clone(), mount.clone());
-            let tree = tokio::task::spawn_blocking(move || {
-                crate::bundle::unpack(&bytes, &sha256, &unpack_mount)
+            let (sha256, unpack_mount) = (file.sha256.to_string(), mount.clone());
+            let tree = gofed_service::run_blocking(move |cancel| {
+                crate::bundle::unpack_cancellable(&bytes, &sha256, &unpack_mount, &cancel.flag())
             })
             .await
             .map_err(|err| ServiceError::internal("unpacking a bundle", err))?
             .map_err(|err| ServiceError::unprocessable(err.to_string()))?;
             let tree = Arc::new(tree);
             // Fetched bytes are hash-checked, so the sha256 names this content.
-            context.bundles.insert(&file.sha256, mount, size, &tree);
+            context.bundles.insert(file.sha256.as_str(), mount, &tree);
             Ok(OpenedTree {
                 tree: Tree::Memory(tree),
                 root: root.clone(),
@@ -191,11 +201,17 @@ mod tests {
 
     #[test]
     fn bundle_cache_evicts_the_least_recently_used() {
-        let cache = BundleCache::new(10);
-        let tree = |mount: &str| Arc::new(MemoryTree::new(Path::new(mount)));
+        // Trees of one 1,000-byte file each: a cache for two of them.
+        let tree = |mount: &str| {
+            let mut tree = MemoryTree::new(Path::new(mount));
+            tree.insert_file(Path::new("f.go"), vec![b'x'; 1000])
+                .unwrap();
+            Arc::new(tree)
+        };
         let (a, b, c) = (tree("/a"), tree("/b"), tree("/c"));
-        cache.insert("a", Path::new("/a"), 4, &a);
-        cache.insert("b", Path::new("/b"), 4, &b);
+        let cache = BundleCache::new(a.memory_size() * 5 / 2);
+        cache.insert("a", Path::new("/a"), &a);
+        cache.insert("b", Path::new("/b"), &b);
         assert!(
             cache.get("a", Path::new("/a")).is_some(),
             "a is now the most recent"
@@ -204,14 +220,17 @@ mod tests {
             cache.get("a", Path::new("/elsewhere")).is_none(),
             "the mount is part of the key"
         );
-        cache.insert("c", Path::new("/c"), 4, &c);
+        cache.insert("c", Path::new("/c"), &c);
         assert!(
             cache.get("b", Path::new("/b")).is_none(),
             "b was the least recently used"
         );
         assert!(cache.get("a", Path::new("/a")).is_some());
         assert!(cache.get("c", Path::new("/c")).is_some());
-        cache.insert("huge", Path::new("/h"), 11, &c);
+        let mut huge = MemoryTree::new(Path::new("/h"));
+        huge.insert_file(Path::new("f.go"), vec![b'x'; 3000])
+            .unwrap();
+        cache.insert("huge", Path::new("/h"), &Arc::new(huge));
         assert!(
             cache.get("huge", Path::new("/h")).is_none(),
             "larger than the whole cache"
@@ -220,5 +239,19 @@ mod tests {
             cache.get("a", Path::new("/a")).is_some(),
             "and it evicted nothing"
         );
+    }
+
+    #[test]
+    fn a_long_mount_costs_the_cache_its_length_once() {
+        let tree = |mount: &Path| {
+            let mut tree = MemoryTree::new(mount);
+            for i in 0..1000 {
+                tree.insert_file(Path::new(&format!("p/f{i}.go")), b"package p\n".to_vec())
+                    .unwrap();
+            }
+            tree.memory_size()
+        };
+        let long = PathBuf::from(format!("/{}", "m".repeat(4000)));
+        assert_eq!(tree(&long) - tree(Path::new("/m")), 4001 - 2);
     }
 }

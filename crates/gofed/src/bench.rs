@@ -40,7 +40,51 @@ struct CallStats {
     p90_us: f64,
     p99_us: f64,
     max_us: f64,
+    /// Normal calls that failed (a soak run reports them instead of stopping).
+    failed: usize,
+    /// Hostile requests made, and how many were answered with a 4xx error (as they should be).
+    hostile: usize,
+    hostile_refused: usize,
     per_instance: std::collections::BTreeMap<String, u64>,
+}
+
+/// How many calls `calls` makes and how.
+pub struct Load {
+    /// Calls to make (ignored with `duration`).
+    pub requests: usize,
+    /// Calls in flight at once.
+    pub concurrency: usize,
+    /// Keep calling until this has passed.
+    pub duration: Option<Duration>,
+    /// Every Nth call is hostile.
+    pub hostile_every: Option<usize>,
+}
+
+/// The hostile api_analysis requests of a soak run (issue #19): each must be refused with a 4xx, harming nothing.
+fn hostile_request(n: usize, origin_port: u16) -> serde_json::Value {
+    let bundle = |file: serde_json::Value, mount: &str| serde_json::json!({"source": {"bundle": {"file": file, "mount": mount, "root": mount}}});
+    let sha = format!("{:064x}", n);
+    match n % 4 {
+        // A path where a sha256 belongs, at a foreign origin.
+        0 => bundle(
+            serde_json::json!({"sha256": "../../internal/admin?q=", "size": 1,
+                "origin": format!("http://127.0.0.1:{origin_port}")}),
+            "/m",
+        ),
+        // A file nobody stored, at a new origin each time.
+        1 => bundle(
+            serde_json::json!({"sha256": sha, "size": 1,
+                "origin": format!("http://127.0.0.1:{origin_port}/o{n}")}),
+            "/m",
+        ),
+        // A mount point longer than any path.
+        2 => bundle(
+            serde_json::json!({"sha256": sha, "size": 1}),
+            &format!("/{}", "m".repeat(100_000)),
+        ),
+        // A file declared larger than anything a service fetches.
+        _ => bundle(serde_json::json!({"sha256": sha, "size": u64::MAX}), "/m"),
+    }
 }
 
 fn trivial(x: u64) -> u64 {
@@ -101,8 +145,7 @@ pub fn calls(
     system_args: &SystemArgs,
     action: &str,
     tree: Option<PathBuf>,
-    requests: usize,
-    concurrency: usize,
+    load: Load,
 ) -> anyhow::Result<ExitCode> {
     let runtime = crate::system::runtime()?;
     let system = Arc::new(crate::scenario::system(system_args)?);
@@ -128,18 +171,46 @@ pub fn calls(
         }
         other => anyhow::bail!("--action {other}: expected upload_url or api_analysis"),
     };
-    let (latencies, seconds) = runtime.block_on(async {
+    // A port where nothing should ever be asked anything: the origin of hostile requests.
+    let origin_port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let Load {
+        requests,
+        concurrency,
+        duration,
+        hostile_every,
+    } = load;
+    let (outcomes, seconds) = runtime.block_on(async {
         let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
         let mut tasks = tokio::task::JoinSet::new();
         let clock = Instant::now();
-        for _ in 0..requests {
+        let mut n = 0usize;
+        let mut outcomes = Vec::new();
+        loop {
+            let more = match duration {
+                Some(duration) => clock.elapsed() < duration,
+                None => n < requests,
+            };
+            if !more {
+                break;
+            }
+            n += 1;
             let permit = Arc::clone(&semaphore).acquire_owned().await?;
-            let (system, request, action) =
-                (Arc::clone(&system), request.clone(), action.to_owned());
+            let hostile = hostile_every.is_some_and(|every| n % every.max(1) == 0);
+            let request = if hostile {
+                hostile_request(n / hostile_every.unwrap_or(1).max(1), origin_port)
+            } else {
+                request.clone()
+            };
+            let (system, action) = (Arc::clone(&system), action.to_owned());
             tasks.spawn(async move {
                 let start = Instant::now();
-                let result = if action == "api_analysis" {
-                    system.call::<_, Rendered>(&action, request).await.map(drop)
+                let result = if hostile || action == "api_analysis" {
+                    system
+                        .call::<_, Rendered>("api_analysis", request)
+                        .await
+                        .map(drop)
                 } else {
                     system
                         .call::<_, serde_json::Value>(&action, request)
@@ -147,32 +218,76 @@ pub fn calls(
                         .map(drop)
                 };
                 drop(permit);
-                result.map(|()| start.elapsed())
+                let outcome = match (hostile, result) {
+                    (false, Ok(())) => Outcome::Done(start.elapsed()),
+                    (false, Err(err)) => {
+                        tracing::warn!("a normal call failed: {err}");
+                        Outcome::Failed
+                    }
+                    (
+                        true,
+                        Err(gofed_service::SystemError::Remote(
+                            gofed_service::ClientError::Service { status, .. },
+                        )),
+                    ) if (400..500).contains(&status) => Outcome::HostileRefused,
+                    (true, result) => {
+                        tracing::warn!("a hostile request was not refused with a 4xx: {result:?}");
+                        Outcome::HostileOther
+                    }
+                };
+                outcome
             });
+            // Reap as we go: a soak run makes many calls.
+            while let Some(joined) = tasks.try_join_next() {
+                outcomes.push(joined?);
+            }
         }
-        let mut latencies = Vec::with_capacity(requests);
         while let Some(joined) = tasks.join_next().await {
-            latencies.push(joined??);
+            outcomes.push(joined?);
         }
-        Ok::<_, anyhow::Error>((latencies, clock.elapsed().as_secs_f64()))
+        Ok::<_, anyhow::Error>((outcomes, clock.elapsed().as_secs_f64()))
     })?;
-    let mut micros: Vec<f64> = latencies.iter().map(|d| d.as_secs_f64() * 1e6).collect();
+    let mut micros: Vec<f64> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Done(d) => Some(d.as_secs_f64() * 1e6),
+            _ => None,
+        })
+        .collect();
     micros.sort_by(f64::total_cmp);
     let pct = |p: f64| {
         let index = ((micros.len() as f64 - 1.0) * p).round() as usize;
         micros.get(index).copied().unwrap_or(0.0)
     };
+    let count = |f: fn(&Outcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
+    let hostile_refused = count(|o| matches!(o, Outcome::HostileRefused));
+    let hostile = hostile_refused + count(|o| matches!(o, Outcome::HostileOther));
     crate::output::print_json(&CallStats {
         action: action.to_owned(),
-        requests,
+        requests: micros.len(),
         concurrency,
         seconds,
-        calls_per_second: requests as f64 / seconds,
+        calls_per_second: micros.len() as f64 / seconds,
         p50_us: pct(0.50),
         p90_us: pct(0.90),
         p99_us: pct(0.99),
         max_us: pct(1.0),
+        failed: count(|o| matches!(o, Outcome::Failed)),
+        hostile,
+        hostile_refused,
         per_instance: system.calls_per_instance(),
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// How one call of a bench run ended.
+enum Outcome {
+    /// A normal call succeeded in this time.
+    Done(Duration),
+    /// A normal call failed.
+    Failed,
+    /// A hostile request was refused with a 4xx.
+    HostileRefused,
+    /// A hostile request got anything else (a success, a 5xx, a transport failure).
+    HostileOther,
 }

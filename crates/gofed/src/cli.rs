@@ -472,6 +472,13 @@ pub enum DebugCommand {
         /// Calls in flight at once.
         #[arg(long, default_value_t = 1)]
         concurrency: usize,
+        /// Keep calling for this long instead of making --requests calls (a soak run).
+        #[arg(long)]
+        duration_ms: Option<u64>,
+        /// Make every Nth call a hostile api_analysis request (bad file references, foreign origins, overlong
+        /// mounts), counted apart: latencies are those of the normal calls.
+        #[arg(long)]
+        hostile_every: Option<usize>,
     },
     /// Measure single-thread parse throughput (bodies skipped) over every .go file of a tree.
     BenchParse {

@@ -4,7 +4,7 @@
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use gofed_go::ast::{Decl, Expr, ExprId, File, Spec};
@@ -28,8 +28,20 @@ pub fn run(system: &crate::cli::SystemArgs, cmd: DebugCommand) -> anyhow::Result
             tree,
             requests,
             concurrency,
+            duration_ms,
+            hostile_every,
             ..
-        } => crate::bench::calls(system, &action, tree, requests, concurrency),
+        } => crate::bench::calls(
+            system,
+            &action,
+            tree,
+            crate::bench::Load {
+                requests,
+                concurrency,
+                duration: duration_ms.map(Duration::from_millis),
+                hostile_every,
+            },
+        ),
         DebugCommand::Parse { files, files_from } => parse(files, files_from),
         DebugCommand::BenchParse { root, runs } => bench_parse(&root, runs),
         DebugCommand::StdSummary { goroot } => std_summary(&goroot),

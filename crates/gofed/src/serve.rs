@@ -2,7 +2,8 @@
 //! `gofed serve --info SERVICE...`: describe them.
 //!
 //! On a signal the instance first deregisters (clients stop choosing it), then stops accepting connections, lets
-//! the calls in flight finish, and exits 0.
+//! the calls in flight finish (at most `shutdown_timeout_ms`: then their work is cancelled and the process exits
+//! without waiting for it), and exits 0.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -60,7 +61,13 @@ pub fn serve(system_args: &SystemArgs, args: &ServeArgs) -> anyhow::Result<ExitC
     if let Some(ms) = args.ttl_ms {
         config.registration.ttl = Duration::from_millis(ms);
     }
-    crate::system::runtime()?.block_on(run(config, args))
+    let runtime = crate::system::runtime()?;
+    let result = runtime.block_on(run(config, args));
+    // `serve` has waited its grace period and cancelled the calls still running; blocking work that has not
+    // noticed yet must not hold the process past its shutdown deadline (dropping a runtime waits for its blocking
+    // threads without limit).
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    result
 }
 
 async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -81,15 +88,23 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("registry {}", config.system.registry))?,
         )
     };
-    // What the analysis services may call: bundles come from `filestorage` instances (the bundle's origin first).
+    // What the analysis services may call: bundles come only from the `filestorage` instances that configuration
+    // (a fixed placement) or the registry knows; a bundle's origin just says which of them to try first. Without a
+    // registry, an envelope that hosts `filestorage` knows itself.
     let mut storage_config = config.system.clone();
     if !matches!(
         storage_config.placement_of(FILESTORAGE),
         Placement::Fixed(_)
     ) {
+        let hosts_storage = args.services.iter().any(|s| s == FILESTORAGE);
+        let place = if registry.is_none() && hosts_storage {
+            Placement::Fixed(vec![public_url.clone()])
+        } else {
+            Placement::Remote
+        };
         storage_config
             .placement
-            .insert(FILESTORAGE.to_owned(), Placement::Remote);
+            .insert(FILESTORAGE.to_owned(), place);
     }
     let storage = System::new(
         Vec::new(),

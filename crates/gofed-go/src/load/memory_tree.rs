@@ -34,24 +34,45 @@ pub enum MemoryTreeError {
 }
 
 /// Files and directories in memory under one absolute mount point.
+///
+/// Paths are kept relative to the mount point, which is stored once: a long mount point costs its length once,
+/// not once per file and directory.
 #[derive(Debug, Default)]
 pub struct MemoryTree {
     mount: PathBuf,
+    /// Relative path → content.
     files: HashMap<PathBuf, Vec<u8>>,
-    /// Directory → its entries (name → is a directory), sorted by name.
+    /// Relative directory (`""`: the mount point) → its entries (name → is a directory), sorted by name.
     dirs: HashMap<PathBuf, BTreeMap<String, bool>>,
+    /// Estimated heap bytes held (see [`MemoryTree::memory_size`]).
+    bytes: u64,
 }
+
+/// Estimated fixed heap cost of one map entry (hash slot, B-tree node share, `PathBuf`/`String` headers).
+const ENTRY_OVERHEAD: u64 = 64;
 
 impl MemoryTree {
     /// An empty tree: only the directory `mount` exists.
     pub fn new(mount: &Path) -> MemoryTree {
         let mut dirs = HashMap::new();
-        dirs.insert(mount.to_owned(), BTreeMap::new());
+        dirs.insert(PathBuf::new(), BTreeMap::new());
         MemoryTree {
             mount: mount.to_owned(),
             files: HashMap::new(),
             dirs,
+            bytes: mount.as_os_str().len() as u64 + ENTRY_OVERHEAD,
         }
+    }
+
+    /// Estimated heap bytes the tree holds: file contents, every path and name, and a fixed overhead per entry.
+    /// What a cache of trees should charge for it.
+    pub fn memory_size(&self) -> u64 {
+        self.bytes
+    }
+
+    /// `path` relative to the mount point, if it lies there.
+    fn relative<'p>(&self, path: &'p Path) -> Option<&'p Path> {
+        path.strip_prefix(&self.mount).ok()
     }
 
     /// Where the tree is mounted.
@@ -86,22 +107,51 @@ impl MemoryTree {
         let conflict = || MemoryTreeError::Conflict {
             path: relative.to_owned(),
         };
-        let mut dir = self.mount.clone();
-        for name in dir_names {
-            let entries = self.dirs.entry(dir.clone()).or_default();
-            if entries.insert((*name).to_owned(), true) == Some(false) {
+        // Most files go to a directory that exists already (and then so do its ancestors): one lookup, not one per
+        // level.
+        let parent: PathBuf = dir_names.iter().collect();
+        if let Some(entries) = self.dirs.get_mut(&parent) {
+            if entries.contains_key(*file_name) {
                 return Err(conflict());
             }
+            entries.insert((*file_name).to_owned(), false);
+            let path = parent.join(file_name);
+            self.bytes += file_cost(&path, &bytes);
+            self.files.insert(path, bytes);
+            return Ok(());
+        }
+        let mut dir = PathBuf::new();
+        let mut added: u64 = 0;
+        for name in dir_names {
+            let entries = self.dirs.entry(dir.clone()).or_default();
+            match entries.insert((*name).to_owned(), true) {
+                Some(false) => return Err(conflict()),
+                Some(true) => {}
+                None => added += name.len() as u64 + ENTRY_OVERHEAD,
+            }
             dir.push(name);
+            if !self.dirs.contains_key(&dir) {
+                added += dir.as_os_str().len() as u64 + ENTRY_OVERHEAD;
+                self.dirs.insert(dir.clone(), BTreeMap::new());
+            }
         }
         let entries = self.dirs.entry(dir.clone()).or_default();
         if entries.contains_key(*file_name) {
             return Err(conflict());
         }
         entries.insert((*file_name).to_owned(), false);
-        self.files.insert(dir.join(file_name), bytes);
+        let path = dir.join(file_name);
+        added += file_cost(&path, &bytes);
+        self.files.insert(path, bytes);
+        self.bytes += added;
         Ok(())
     }
+}
+
+/// Estimated heap bytes of a file at `path` (relative): its content, its path, its name in its directory.
+fn file_cost(path: &Path, bytes: &[u8]) -> u64 {
+    let name = path.file_name().map_or(0, |n| n.len() as u64);
+    name + path.as_os_str().len() as u64 + bytes.len() as u64 + 2 * ENTRY_OVERHEAD
 }
 
 /// The names of a plain relative path (no root, `.`, `..` or prefix), as UTF-8.
@@ -124,7 +174,7 @@ fn plain_names(path: &Path) -> Result<Vec<&str>, MemoryTreeError> {
 
 impl FileTree for MemoryTree {
     fn read_dir(&self, dir: &Path) -> io::Result<Vec<DirEntry>> {
-        match self.dirs.get(dir) {
+        match self.relative(dir).and_then(|rel| self.dirs.get(rel)) {
             Some(entries) => Ok(entries
                 .iter()
                 .map(|(name, &is_dir)| DirEntry {
@@ -140,7 +190,8 @@ impl FileTree for MemoryTree {
     }
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        self.files.get(path).cloned().ok_or_else(|| {
+        let file = self.relative(path).and_then(|rel| self.files.get(rel));
+        file.cloned().ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::NotFound,
                 format!("{}: no such file", path.display()),
@@ -149,11 +200,13 @@ impl FileTree for MemoryTree {
     }
 
     fn is_dir(&self, path: &Path) -> bool {
-        self.dirs.contains_key(path)
+        self.relative(path)
+            .is_some_and(|rel| self.dirs.contains_key(rel))
     }
 
     fn is_file(&self, path: &Path) -> bool {
-        self.files.contains_key(path)
+        self.relative(path)
+            .is_some_and(|rel| self.files.contains_key(rel))
     }
 }
 
@@ -198,5 +251,26 @@ mod tests {
             Err(MemoryTreeError::Conflict { .. })
         ));
         assert_eq!(tree.len(), 2);
+        assert!(!tree.is_file(Path::new("/elsewhere/a.go")));
+        assert!(!tree.is_dir(Path::new("/")));
+    }
+
+    #[test]
+    fn a_long_mount_point_is_held_once() {
+        let files = |mount: &Path| {
+            let mut tree = MemoryTree::new(mount);
+            for i in 0..100 {
+                tree.insert_file(Path::new(&format!("d{i}/f.go")), vec![b'x'; 10])
+                    .unwrap();
+            }
+            tree
+        };
+        let short = files(Path::new("/m"));
+        let long_mount = format!("/{}", "m".repeat(4000));
+        let long = files(Path::new(&long_mount));
+        assert_eq!(long.memory_size() - short.memory_size(), 4001 - 2);
+        assert!(long.is_file(&Path::new(&long_mount).join("d7/f.go")));
+        // Contents, paths and names are all counted.
+        assert!(short.memory_size() > 100 * (10 + "d0/f.go".len() as u64));
     }
 }
