@@ -12,6 +12,7 @@
 //! header_read_timeout_ms = 10000
 //! body_read_timeout_ms = 30000     # an action's whole body, or each piece of an upload; else 408
 //! shutdown_timeout_ms = 30000
+//! analysis_memory_limit = 2147483648  # bytes one analysis may allocate (analysis services); else 422
 //! [server.action_timeouts_ms]
 //! api_analysis = 600000
 //!
@@ -31,7 +32,8 @@
 //!
 //! Environment variables: `GOFED_LISTEN`, `GOFED_TOKEN` (server and client), `GOFED_BLOB_DIR`,
 //! `GOFED_JSON_BODY_LIMIT`, `GOFED_FILE_BODY_LIMIT`, `GOFED_MAX_CONCURRENT_CALLS`, `GOFED_ACTION_TIMEOUT_MS`,
-//! `GOFED_HEADER_READ_TIMEOUT_MS`, `GOFED_BODY_READ_TIMEOUT_MS`, `GOFED_SHUTDOWN_TIMEOUT_MS`, `GOFED_CLIENT_TIMEOUT_MS`, `GOFED_REGISTRY`, `GOFED_HEARTBEAT_MS`, `GOFED_TTL_MS`. Config is passed
+//! `GOFED_HEADER_READ_TIMEOUT_MS`, `GOFED_BODY_READ_TIMEOUT_MS`, `GOFED_SHUTDOWN_TIMEOUT_MS`,
+//! `GOFED_ANALYSIS_MEMORY_LIMIT`, `GOFED_CLIENT_TIMEOUT_MS`, `GOFED_REGISTRY`, `GOFED_HEARTBEAT_MS`, `GOFED_TTL_MS`. Config is passed
 //! explicitly, never read from a global.
 
 use std::collections::BTreeMap;
@@ -127,6 +129,10 @@ pub struct ServerConfig {
     pub body_read_timeout_ms: u64,
     /// On shutdown, how long in-flight requests may take to finish, in milliseconds. Default 30000.
     pub shutdown_timeout_ms: u64,
+    /// Bytes one analysis may allocate in an analysis service (`api`, `deps`); an analysis past it is answered
+    /// 422 `unprocessable`, and the instance goes on serving. Default (`None`): the analysis services' own
+    /// (2 GiB).
+    pub analysis_memory_limit: Option<u64>,
 }
 
 impl Default for ServerConfig {
@@ -143,6 +149,7 @@ impl Default for ServerConfig {
             header_read_timeout_ms: 10_000,
             body_read_timeout_ms: 30_000,
             shutdown_timeout_ms: 30_000,
+            analysis_memory_limit: None,
         }
     }
 }
@@ -241,6 +248,9 @@ impl Config {
                 "GOFED_HEADER_READ_TIMEOUT_MS" => s.header_read_timeout_ms = parse(&name, &value)?,
                 "GOFED_BODY_READ_TIMEOUT_MS" => s.body_read_timeout_ms = parse(&name, &value)?,
                 "GOFED_SHUTDOWN_TIMEOUT_MS" => s.shutdown_timeout_ms = parse(&name, &value)?,
+                "GOFED_ANALYSIS_MEMORY_LIMIT" => {
+                    s.analysis_memory_limit = Some(parse(&name, &value)?);
+                }
                 "GOFED_CLIENT_TIMEOUT_MS" => self.client.timeout_ms = parse(&name, &value)?,
                 "GOFED_REGISTRY" => self.system.registry.clone_from(&value),
                 "GOFED_HEARTBEAT_MS" => {
@@ -337,6 +347,31 @@ mod tests {
         assert_eq!(
             config.server.action_timeout_ms, 5,
             "env does not reset file values"
+        );
+    }
+
+    #[test]
+    fn analysis_memory_limit_from_file_and_env() {
+        assert_eq!(Config::default().server.analysis_memory_limit, None);
+        let mut config = Config::from_toml(
+            "[server]\nanalysis_memory_limit = 268435456\n",
+            Path::new("gofed.toml"),
+        )
+        .unwrap();
+        assert_eq!(config.server.analysis_memory_limit, Some(256 << 20));
+        config
+            .apply_env([(
+                "GOFED_ANALYSIS_MEMORY_LIMIT".to_owned(),
+                "1048576".to_owned(),
+            )])
+            .unwrap();
+        assert_eq!(config.server.analysis_memory_limit, Some(1 << 20));
+        let err = config
+            .apply_env([("GOFED_ANALYSIS_MEMORY_LIMIT".to_owned(), "1G".to_owned())])
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("GOFED_ANALYSIS_MEMORY_LIMIT"),
+            "{err}"
         );
     }
 

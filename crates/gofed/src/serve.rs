@@ -116,7 +116,7 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         system: Some(Arc::new(storage)),
         allow_paths: args.allow_paths,
         bundles: Arc::default(),
-        memory_limit: None,
+        memory_limit: config.server.analysis_memory_limit,
     };
     let blob_dir = config.server.blob_dir();
     let blobs = Arc::new(

@@ -719,3 +719,224 @@ fn sigterm_ends_the_process_by_its_shutdown_deadline() {
     );
     assert!(took < Duration::from_secs(5), "{took:?}");
 }
+
+/// A tar of `entries` (path, contents), built here so that it may hold what `bundle::pack` would never write.
+fn tar_of(entries: &[(String, String)]) -> Vec<u8> {
+    let mut tar = Vec::new();
+    {
+        let mut builder = tar_builder(&mut tar);
+        for (path, text) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(tar::EntryType::Regular);
+            header.set_size(text.len() as u64);
+            header.set_mode(0o644);
+            builder
+                .append_data(&mut header, path, text.as_bytes())
+                .expect("append");
+        }
+        builder.finish().expect("finish");
+    }
+    tar
+}
+
+/// Uploads `tar` to the pair's storage; an `api_analysis` request for it mounted at `/m`.
+fn bundle_request(rt: &tokio::runtime::Runtime, pair: &Pair, tar: Vec<u8>) -> serde_json::Value {
+    let (info, _) = rt
+        .block_on(pair.storage().upload_bytes(tar))
+        .expect("upload");
+    json!({"source": {"bundle": {"file": {"sha256": info.sha256, "size": info.size},
+        "mount": "/m", "root": "/m"}}, "format": "goapi"})
+}
+
+/// A module `example.com/m` whose one file is `src`, as a bundle request.
+fn module_request(rt: &tokio::runtime::Runtime, pair: &Pair, src: String) -> serde_json::Value {
+    let tar = tar_of(&[
+        (
+            "go.mod".to_owned(),
+            "module example.com/m\n\ngo 1.21\n".to_owned(),
+        ),
+        ("m.go".to_owned(), src),
+    ]);
+    bundle_request(rt, pair, tar)
+}
+
+/// The instance answers a normal analysis correctly after a hostile one.
+fn assert_analyses(rt: &tokio::runtime::Runtime, pair: &mut Pair) {
+    pair.assert_serving(rt);
+    let fine = module_request(
+        rt,
+        pair,
+        "package m\n\n// F is exported.\nfunc F(x int) string { return \"\" }\n".to_owned(),
+    );
+    let answer = rt
+        .block_on(pair.api().call_json("api_analysis", &fine))
+        .expect("a normal analysis");
+    assert_eq!(
+        answer.result["output"]["text"], "pkg example.com/m, func F(int) string\n",
+        "{}",
+        answer.result
+    );
+}
+
+/// The api instance's peak resident memory (`VmHWM`), reported as `what`.
+fn peak_memory(pair: &Pair, what: &str) -> u64 {
+    let peak = memory(pair.api.child.id(), "VmHWM");
+    eprintln!("{what}: api instance peak memory {} MB", peak / MB);
+    peak
+}
+
+/// The first 300 characters of `text`, for a failure message about a long one.
+fn head(text: &str) -> String {
+    text.chars().take(300).collect()
+}
+
+#[test]
+fn a_deep_directory_is_refused_and_a_deep_package_is_analysed() {
+    let rt = runtime();
+    let mut pair = Pair::start(&[], "");
+
+    // The reviewer's 43 KB bundle: one file under 20,000 directories (the recursive walk overflowed the stack and
+    // aborted the process). No Linux tree has such a path: refused as it is read.
+    let deep = tar_of(&[(
+        format!("{}x.go", "a/".repeat(20_000)),
+        "package x\n".to_owned(),
+    )]);
+    let request = bundle_request(&rt, &pair, deep);
+    let (status, code, message) = refused(&rt, &pair.api(), &request);
+    assert_eq!(
+        (status, code.as_str()),
+        (422, "unprocessable"),
+        "{}",
+        head(&message)
+    );
+    assert!(
+        message.contains("mounted path of 40007 bytes, longer than PATH_MAX (4096)"),
+        "{}",
+        head(&message)
+    );
+    pair.assert_serving(&rt);
+
+    // As deep as PATH_MAX allows (2,000 levels): walked without recursion, and its package analysed.
+    let dirs = vec!["a"; 2_000].join("/");
+    let deep = tar_of(&[
+        (
+            "go.mod".to_owned(),
+            "module example.com/m\n\ngo 1.21\n".to_owned(),
+        ),
+        (
+            format!("{dirs}/x.go"),
+            "package x\n\nfunc X() {}\n".to_owned(),
+        ),
+    ]);
+    let request = bundle_request(&rt, &pair, deep);
+    let answer = rt
+        .block_on(pair.api().call_json("api_analysis", &request))
+        .expect("the deep package is analysed");
+    assert_eq!(
+        answer.result["output"]["text"],
+        format!("pkg example.com/m/{dirs}, func X()\n"),
+        "{}",
+        head(&answer.result.to_string())
+    );
+    assert_analyses(&rt, &mut pair);
+    assert!(peak_memory(&pair, "deep directories") < 300 * MB);
+}
+
+/// `const S0 = "xxxxxxxxxxxxxxxx"` and 39 doublings: 8 TiB of string if computed (the process aborted on a failed
+/// allocation). Under a 256 MiB analysis budget (`[server] analysis_memory_limit`) the request is unprocessable and
+/// the process stays small.
+#[test]
+fn a_string_constant_bomb_is_unprocessable_within_the_memory_limit() {
+    let rt = runtime();
+    let limit = 256 * MB;
+    let mut pair = Pair::start(&[], &format!("[server]\nanalysis_memory_limit = {limit}\n"));
+    let mut src = String::from("package m\n\nconst S0 = \"xxxxxxxxxxxxxxxx\"\n");
+    for i in 1..40 {
+        src.push_str(&format!("const S{i} = S{} + S{}\n", i - 1, i - 1));
+    }
+    let request = module_request(&rt, &pair, src);
+    let (status, code, message) = refused(&rt, &pair.api(), &request);
+    assert_eq!((status, code.as_str()), (422, "unprocessable"), "{message}");
+    // The values or their printed forms (cmd/api prints string constants whole) run out.
+    assert!(
+        message.starts_with(&format!(
+            "analysis exceeds its memory budget of {limit} bytes (growing "
+        )),
+        "{message}"
+    );
+    assert_analyses(&rt, &mut pair);
+    // About 1.2 GB under the default 2 GiB budget.
+    let peak = peak_memory(&pair, "string constant bomb, 256 MiB budget");
+    assert!(peak < 512 * MB, "{} MB", peak / MB);
+}
+
+/// `const A0 = 1 << 500` and 39 squarings: go/types reports `constant multiplication overflow` at once (gofed ran for
+/// more than 30 s). The answer of a tree with errors: the error, exit status 2, no document.
+#[test]
+fn a_big_integer_chain_is_a_go_error() {
+    let rt = runtime();
+    let mut pair = Pair::start(&[], "");
+    let mut src = String::from("package m\n\nconst A0 = 1 << 500\n");
+    for i in 1..40 {
+        src.push_str(&format!("const A{i} = A{} * A{}\n", i - 1, i - 1));
+    }
+    let request = module_request(&rt, &pair, src);
+    let answer = rt
+        .block_on(pair.api().call_json("api_analysis", &request))
+        .expect("the answer of a tree with errors");
+    // go build says `./m.go:4:15: constant multiplication overflow`: go/types reports at the operator, gofed at
+    // the start of the expression (4:12), so the column is not compared.
+    let result = &answer.result;
+    assert_eq!(result["exit_code"], 2, "{result}");
+    assert_eq!(result["output"]["text"], "", "{result}");
+    let diagnostics = result["diagnostics"].as_array().expect("diagnostics");
+    assert_eq!(diagnostics.len(), 1, "{result}");
+    let diagnostic = diagnostics[0].as_str().expect("a line");
+    assert!(
+        diagnostic.starts_with("/m/m.go:4:")
+            && diagnostic.ends_with(": constant multiplication overflow"),
+        "{diagnostic}"
+    );
+    assert_analyses(&rt, &mut pair);
+    assert!(peak_memory(&pair, "big integer chain") < 300 * MB);
+}
+
+/// `type F0 = func(int, int)`, `Fi = func(F(i-1), F(i-1))` × 40 and `var V F39`: each printed type doubles (the API
+/// printer aborted the process). Types longer than the cap are left out with an error naming them.
+#[test]
+fn an_alias_chain_is_left_out_with_an_error() {
+    let rt = runtime();
+    let mut pair = Pair::start(&[], "");
+    let mut src = String::from("package m\n\ntype F0 = func(int, int)\n");
+    for i in 1..40 {
+        src.push_str(&format!("type F{i} = func(F{}, F{})\n", i - 1, i - 1));
+    }
+    src.push_str("\nvar V F39\n");
+    let request = module_request(&rt, &pair, src);
+    let answer = rt
+        .block_on(pair.api().call_json("api_analysis", &request))
+        .expect("the answer of a tree with errors");
+    let result = &answer.result;
+    assert_eq!(result["exit_code"], 2, "{}", head(&result.to_string()));
+    assert_eq!(
+        result["output"]["text"],
+        "",
+        "{}",
+        head(&result.to_string())
+    );
+    let diagnostics: Vec<&str> = result["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter_map(|d| d.as_str())
+        .collect();
+    assert!(
+        diagnostics.contains(
+            &"/m/m.go:44:5: V: its type is longer than 1048576 bytes when printed; left out"
+        ),
+        "{diagnostics:?}"
+    );
+    assert!(diagnostics.len() <= 41, "{diagnostics:?}");
+    assert_analyses(&rt, &mut pair);
+    assert!(peak_memory(&pair, "alias chain") < 300 * MB);
+}
