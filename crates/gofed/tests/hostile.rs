@@ -9,7 +9,10 @@
 //! - slow bodies are answered 408 and hold no concurrency permit;
 //! - a call that timed out is not retried on other instances, a request that broke an instance is retried once,
 //!   and the error names the instance;
-//! - SIGTERM ends the process by its shutdown deadline even with work running.
+//! - SIGTERM ends the process by its shutdown deadline even with work running;
+//! - an analysis that timed out stops using the processor;
+//! - the engine's hostile trees (a deep directory, a string constant bomb, a big-integer chain, an alias chain)
+//!   are errors of their request only, within the analysis memory limit.
 
 mod common;
 
@@ -939,4 +942,54 @@ fn an_alias_chain_is_left_out_with_an_error() {
     assert!(diagnostics.len() <= 41, "{diagnostics:?}");
     assert_analyses(&rt, &mut pair);
     assert!(peak_memory(&pair, "alias chain") < 300 * MB);
+}
+
+/// Processor time process `pid` used so far (user and system), from `/proc/PID/stat`.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/PID/stat");
+    // The fields after the command name (which may hold spaces) in parentheses: utime and stime are the 12th and
+    // 13th, in clock ticks (USER_HZ, 100 on Linux).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks: u64 = fields[11..13]
+        .iter()
+        .map(|f| f.parse::<u64>().expect("a tick count"))
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+/// An analysis that outlives its action's timeout is answered 504 and stops: the instance uses (almost) no
+/// processor time afterwards, where the analysis used to run on to its end.
+#[test]
+fn a_timed_out_analysis_stops_using_the_processor() {
+    let rt = runtime();
+    let dir = tempfile::tempdir().expect("temp dir");
+    slow_tree(&dir.path().join("big"), 200);
+    let mut pair = Pair::start(&[("GOFED_ACTION_TIMEOUT_MS", "500")], "");
+    let source = pair.upload(&rt, &dir.path().join("big"), &pair.storage.url);
+    let request = json!({"source": source, "contexts": "default", "format": "goapi"});
+    let pid = pair.api.child.id();
+    let before = cpu_time(pid);
+    let (status, code, message) = refused(&rt, &pair.api(), &request);
+    assert_eq!((status, code.as_str()), (504, "timeout"), "{message}");
+    let at_timeout = cpu_time(pid);
+    // The analysis notices the flag at its next check (an instance's own background work is a few ticks).
+    std::thread::sleep(Duration::from_millis(300));
+    let settled = cpu_time(pid);
+    std::thread::sleep(Duration::from_secs(1));
+    let later = cpu_time(pid);
+    eprintln!(
+        "processor time: {:?} until the 504, {:?} in the next 300 ms, {:?} in the second after",
+        at_timeout - before,
+        settled - at_timeout,
+        later - settled
+    );
+    assert!(
+        later - settled <= Duration::from_millis(100),
+        "{:?} of processor time in the second after the 504",
+        later - settled
+    );
+    assert_analyses(&rt, &mut pair);
 }
