@@ -993,3 +993,43 @@ fn a_timed_out_analysis_stops_using_the_processor() {
     );
     assert_analyses(&rt, &mut pair);
 }
+
+/// A bundle of 80,000 directories under a 4,000-byte mount: the walk of its tree holds each directory's path
+/// relative to the root (558 MB at peak when each held the mount).
+#[test]
+fn many_directories_under_a_long_mount_stay_small() {
+    let rt = runtime();
+    let mut pair = Pair::start(&[], "");
+    let mut tar = Vec::new();
+    {
+        let mut builder = tar_builder(&mut tar);
+        for i in 0..80_000 {
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(tar::EntryType::Regular);
+            header.set_size(0);
+            header.set_mode(0o644);
+            builder
+                .append_data(&mut header, format!("d{i}/x.txt"), std::io::empty())
+                .expect("append");
+        }
+        builder.finish().expect("finish");
+    }
+    let (info, _) = rt
+        .block_on(pair.storage().upload_bytes(tar))
+        .expect("upload");
+    let mount = format!("/{}", "m".repeat(4000));
+    let request = json!({"source": {"bundle": {"file": {"sha256": info.sha256, "size": info.size},
+        "mount": mount, "root": mount}}});
+    let (status, code, message) = refused(&rt, &pair.api(), &request);
+    // Unpacked and walked; there is no Go code in it.
+    assert_eq!(
+        (status, code.as_str()),
+        (422, "unprocessable"),
+        "{}",
+        head(&message)
+    );
+    assert!(message.contains("no Go"), "{}", head(&message));
+    assert_analyses(&rt, &mut pair);
+    let peak = peak_memory(&pair, "80,000 directories under a 4,000-byte mount");
+    assert!(peak < 300 * MB, "{} MB", peak / MB);
+}
