@@ -223,6 +223,27 @@ fn doubling_integer_constants_overflow_at_512_bits() {
     assert!(api.contains("pkg p, const Fine = 6703903964971298549787012499102923063739682910296196688861780721860882015036773488400937149083451713845015929093243025426876941405973284973216824503042048\n"), "{api}");
 }
 
+/// go/types reports an overflowing constant operation at its operator (`opPos`); the
+/// positions are those `go build -gcflags=-e` (Go 1.27) prints for this file.
+#[test]
+fn constant_overflows_are_reported_at_the_operator() {
+    let pkg = check(
+        "package p\n\nconst A = 1 << 500\nconst B = A * A\nconst C = A /* x */ * A\nconst D = (A) + (A * A)\nconst E = 1 << 600\nconst F = ^(1 << 600)\n",
+    );
+    let mut got = pkg.errors.clone();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "p.go:4:13: constant multiplication overflow",
+            "p.go:5:21: constant multiplication overflow",
+            "p.go:6:20: constant multiplication overflow",
+            "p.go:7:13: constant shift overflow",
+            "p.go:8:15: constant shift overflow",
+        ]
+    );
+}
+
 #[test]
 fn shift_counts_are_bounded_as_go_types_bounds_them() {
     let pkg = check(

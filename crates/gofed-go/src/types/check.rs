@@ -90,6 +90,31 @@ fn expr_error(p: &mut Program, env: &Env, expr: ExprId, message: String) {
     error(p, env, offset, message);
 }
 
+/// go/types' `opPos`: the offset of a binary expression's operator, else the start of the
+/// expression. The syntax tree does not keep the operator's position; it is the first token
+/// after the left operand (only blanks and general comments may come between, on one line:
+/// a line break there would end the statement).
+fn op_offset(env: &Env, e: ExprId) -> u32 {
+    let ast = &env.file.ast;
+    let start = ast.expr_span(e).start;
+    let Expr::Binary { x, .. } = ast.expr(e) else {
+        return start;
+    };
+    let src = &env.file.src;
+    let mut i = ast.expr_span(*x).end as usize;
+    loop {
+        match src.get(i..) {
+            Some([b' ' | b'\t' | b'\r' | b'\n', ..]) => i += 1,
+            Some([b'/', b'*', rest @ ..]) => match rest.windows(2).position(|w| w == b"*/") {
+                Some(at) => i += 2 + at + 2,
+                None => return start,
+            },
+            Some([_, ..]) => return u32::try_from(i).unwrap_or(start),
+            _ => return start,
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Objects
 
@@ -1655,14 +1680,20 @@ fn overflow(
         return Operand::invalid(p);
     }
     if basic_kind(p, ty).is_some_and(BasicKind::is_untyped) {
+        // go/types reports both at the operator (`opPos`).
         if val.kind() == constant::Kind::Int && val.bit_len() > MAX_UNTYPED_INT_BITS {
             let sep = if op_name.is_empty() { "" } else { " " };
-            expr_error(p, env, e, format!("constant {op_name}{sep}overflow"));
+            error(
+                p,
+                env,
+                op_offset(env, e),
+                format!("constant {op_name}{sep}overflow"),
+            );
             return Operand::invalid(p);
         }
         let len = val.string_len() as u64;
         if val.kind() == constant::Kind::String && len > MAX_CONST_STRING_LEN {
-            expr_error(p, env, e, string_too_long(len));
+            error(p, env, op_offset(env, e), string_too_long(len));
             return Operand::invalid(p);
         }
     }
@@ -1910,7 +1941,7 @@ fn binary(p: &mut Program, env: &Env, e: ExprId, op: TokenKind, x: ExprId, y: Ex
     {
         let len = a.string_len() as u64 + b.string_len() as u64;
         if basic_kind(p, ty).is_some_and(BasicKind::is_untyped) && len > MAX_CONST_STRING_LEN {
-            expr_error(p, env, e, string_too_long(len));
+            error(p, env, op_offset(env, e), string_too_long(len));
             return Operand::invalid(p);
         }
         if p.budget().charge("constant values", len).is_err() {
