@@ -101,6 +101,9 @@ pub enum RequestError {
     /// A `contexts` entry that is not `GOOS-GOARCH` or `GOOS-GOARCH-cgo`.
     #[error("bad context {0:?}: expected GOOS-GOARCH or GOOS-GOARCH-cgo")]
     BadContext(String),
+    /// A `contexts` list naming more distinct entries than there are real contexts.
+    #[error("too many contexts: more than {MAX_CONTEXTS} distinct GOOS-GOARCH[-cgo] entries")]
+    TooManyContexts,
     /// A base version that is not a canonical semantic version (gorelease requires one).
     #[error(
         "base version {version:?} is not a canonical semantic version (vMAJOR.MINOR.PATCH{hint})"
@@ -209,6 +212,10 @@ pub fn check_base_version(version: &str) -> Result<(), RequestError> {
     }
 }
 
+/// The most build contexts one request may name: Go 1.27 has about 50 platforms, so twice that covers each with
+/// and without cgo.
+pub const MAX_CONTEXTS: usize = 128;
+
 /// What a request's own fields must satisfy before any tree is opened.
 pub trait CheckRequest {
     /// Checks the request's build context and options.
@@ -224,6 +231,13 @@ impl CheckRequest for ApiRequest {
             // cmd/api's own default list, known good.
             Some("default") => Ok(()),
             Some(list) => {
+                // Counted before anything else is checked: each distinct entry is a whole analysis.
+                let mut distinct = std::collections::HashSet::new();
+                for context in list.split(',') {
+                    if distinct.insert(context) && distinct.len() > MAX_CONTEXTS {
+                        return Err(RequestError::TooManyContexts);
+                    }
+                }
                 for context in list.split(',') {
                     parse_context(context, self.context.go_minor)?;
                 }

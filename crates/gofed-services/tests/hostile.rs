@@ -97,7 +97,7 @@ async fn repeated_contexts_run_once_and_their_number_is_capped() {
     assert_eq!(text(&many), text(&once));
     assert_eq!(text(&once), "pkg example.com/m, var V int\n");
 
-    let distinct: Vec<String> = (0..=gofed_services::api::MAX_CONTEXTS)
+    let distinct: Vec<String> = (0..=gofed_services::request::MAX_CONTEXTS)
         .map(|i| format!("os{i}-amd64"))
         .collect();
     let err = api_analysis(
