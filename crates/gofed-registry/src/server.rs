@@ -5,8 +5,8 @@
 //! | `POST /v1/registry/instances` | an [`Instance`] | 204; registers or replaces; 422 `invalid_input` or 409 `limit_exceeded` |
 //! | `PUT /v1/registry/instances/{name}/{instance_id}/heartbeat` | none | 204, or 404 `instance_not_found` |
 //! | `DELETE /v1/registry/instances/{name}/{instance_id}` | none | 204, also when unknown |
-//! | `GET /v1/registry/instances` | none | 200 `{"instances": [...]}`, every live instance |
-//! | `GET /v1/registry/services/{name}` | none | 200 `{"instances": [...]}`, the live instances of `name` |
+//! | `GET /v1/registry/instances` | none | 200 `{"instances": [...]}`, every live instance; 503 `busy` |
+//! | `GET /v1/registry/services/{name}` | none | 200 `{"instances": [...]}`, the live instances of `name`; 503 `busy` |
 //! | `GET /healthz` | none | 200 `{"status": "ok"}` |
 //!
 //! Errors are JSON, `{"code": "...", "message": "..."}`, plus `"field": "address"` (the
@@ -23,10 +23,19 @@
 //! | `invalid_json` | 400 | the body is not an [`Instance`] document |
 //! | `not_found` | 404 | no such route |
 //! | `backend_error` | 502 | the registry behind the server failed; details are logged, not sent |
+//! | `busy` | 503 | too many list (or lookup) answers were being sent for [`ANSWER_WAIT`] (or [`RegistryServer::with_answer_wait`]): try again later |
+//!
+//! A list answer of a full registry is about 20 MB of JSON, and the instances copied to build it as
+//! much again; so only [`MAX_LISTS_IN_FLIGHT`] list answers (and [`MAX_LOOKUPS_IN_FLIGHT`] lookup
+//! answers) are built and sent at once, each holding its permit until its last byte has been handed
+//! to the connection. Other requests wait for a permit, at most [`ANSWER_WAIT`].
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -36,7 +45,7 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::{Instance, Registry, RegistryError, MAX_REQUEST_BYTES};
@@ -44,6 +53,25 @@ use crate::{Instance, Registry, RegistryError, MAX_REQUEST_BYTES};
 /// The embedded registry's default address.
 pub const DEFAULT_ADDRESS: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 18811);
+
+/// Most list answers (`GET /v1/registry/instances`) built or being sent at once. Each costs about twice
+/// the registry's data while it is built (the copied instances and their JSON, ~40 MB for a full
+/// registry); sixteen unbounded listings took a full registry from 60 MB to a 507 MB peak.
+pub const MAX_LISTS_IN_FLIGHT: usize = 2;
+
+/// Most lookup answers (`GET /v1/registry/services/{name}`) built or being sent at once: each is at most
+/// one name's instances (about 2.5 MB of JSON for 256 large instances).
+pub const MAX_LOOKUPS_IN_FLIGHT: usize = 8;
+
+/// Longest wait of a list or lookup request for its permit before it is answered 503 `busy` (unless
+/// [`RegistryServer::with_answer_wait`] says otherwise). Generous: a burst of sixteen listings of a full
+/// registry is served two at a time, in eight turns of up to a few seconds each on a loaded machine.
+pub const ANSWER_WAIT: Duration = Duration::from_secs(60);
+
+/// Size of the pieces a list answer is sent in: each is copied out of the answer, so that once the
+/// last piece is handed to the connection the whole answer (and its permit) can go, whatever the
+/// speed of the client.
+const ANSWER_CHUNK_BYTES: usize = 64 << 10;
 
 /// Configuration of the registry server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,8 +106,27 @@ pub(crate) struct ErrorBody {
     pub(crate) field: Option<String>,
 }
 
+/// What the handlers share: the registry and the permits of the large answers.
+#[derive(Clone)]
+struct AppState {
+    registry: Arc<dyn Registry>,
+    lists: Arc<Semaphore>,
+    lookups: Arc<Semaphore>,
+    answer_wait: Duration,
+}
+
 /// The registry's routes over any [`Registry`] (usually a [`crate::MemoryRegistry`]).
 pub fn router(registry: Arc<dyn Registry>) -> Router {
+    routes(registry, ANSWER_WAIT)
+}
+
+fn routes(registry: Arc<dyn Registry>, answer_wait: Duration) -> Router {
+    let state = AppState {
+        registry,
+        lists: Arc::new(Semaphore::new(MAX_LISTS_IN_FLIGHT)),
+        lookups: Arc::new(Semaphore::new(MAX_LOOKUPS_IN_FLIGHT)),
+        answer_wait,
+    };
     Router::new()
         .route("/v1/registry/instances", post(register).get(list))
         .route(
@@ -94,7 +141,7 @@ pub fn router(registry: Arc<dyn Registry>) -> Router {
         .route("/healthz", get(healthz))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
-        .with_state(registry)
+        .with_state(state)
 }
 
 /// A registry server bound to its address, not yet serving.
@@ -102,6 +149,7 @@ pub struct RegistryServer {
     listener: TcpListener,
     local_addr: SocketAddr,
     registry: Arc<dyn Registry>,
+    answer_wait: Duration,
 }
 
 impl RegistryServer {
@@ -120,7 +168,15 @@ impl RegistryServer {
             listener,
             local_addr,
             registry,
+            answer_wait: ANSWER_WAIT,
         })
+    }
+
+    /// Answers 503 `busy` to a list or lookup request that waited `wait` for its turn, rather than
+    /// [`ANSWER_WAIT`].
+    pub fn with_answer_wait(mut self, wait: Duration) -> RegistryServer {
+        self.answer_wait = wait;
+        self
     }
 
     /// The address the server listens on (the real port when port 0 was asked for).
@@ -135,7 +191,7 @@ impl RegistryServer {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), RegistryError> {
         tracing::info!(address = %self.local_addr, "registry server listening");
-        axum::serve(self.listener, router(self.registry))
+        axum::serve(self.listener, routes(self.registry, self.answer_wait))
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(RegistryError::Serve)
@@ -185,10 +241,8 @@ impl ServerHandle {
     }
 }
 
-type AppState = State<Arc<dyn Registry>>;
-
 async fn register(
-    State(registry): AppState,
+    State(AppState { registry, .. }): State<AppState>,
     payload: Result<Json<Instance>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Json(instance) = payload.map_err(ApiError::Json)?;
@@ -201,7 +255,7 @@ async fn register(
 }
 
 async fn heartbeat(
-    State(registry): AppState,
+    State(AppState { registry, .. }): State<AppState>,
     Path((name, instance_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     registry.heartbeat(&name, &instance_id).await?;
@@ -209,7 +263,7 @@ async fn heartbeat(
 }
 
 async fn deregister(
-    State(registry): AppState,
+    State(AppState { registry, .. }): State<AppState>,
     Path((name, instance_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     registry.deregister(&name, &instance_id).await?;
@@ -217,16 +271,132 @@ async fn deregister(
 }
 
 async fn lookup(
-    State(registry): AppState,
+    State(AppState {
+        registry,
+        lookups,
+        answer_wait,
+        ..
+    }): State<AppState>,
     Path(name): Path<String>,
-) -> Result<Json<InstanceList>, ApiError> {
+) -> Result<Response, ApiError> {
+    let permit = acquire(lookups, answer_wait, "lookup").await?;
     let instances = registry.lookup(&name).await?;
-    Ok(Json(InstanceList { instances }))
+    Ok(list_answer(instances, permit))
 }
 
-async fn list(State(registry): AppState) -> Result<Json<InstanceList>, ApiError> {
+async fn list(
+    State(AppState {
+        registry,
+        lists,
+        answer_wait,
+        ..
+    }): State<AppState>,
+) -> Result<Response, ApiError> {
+    let permit = acquire(lists, answer_wait, "list").await?;
     let instances = registry.list().await?;
-    Ok(Json(InstanceList { instances }))
+    Ok(list_answer(instances, permit))
+}
+
+/// A permit of `permits`, waiting for one at most `wait`.
+async fn acquire(
+    permits: Arc<Semaphore>,
+    wait: Duration,
+    what: &'static str,
+) -> Result<OwnedSemaphorePermit, ApiError> {
+    match tokio::time::timeout(wait, permits.acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        // The semaphore is never closed; a closed one is busy for good.
+        Ok(Err(_)) | Err(_) => Err(ApiError::Busy { what, wait }),
+    }
+}
+
+/// The `{"instances": [...]}` answer, serialized under `permit` into a buffer of its exact size (no
+/// doubling growth, the instances dropped at once) and sent by a body that keeps `permit` until its
+/// last piece has been taken by the connection, or the connection is gone.
+fn list_answer(instances: Vec<Instance>, permit: OwnedSemaphorePermit) -> Response {
+    let list = InstanceList { instances };
+    let mut counter = ByteCounter(0);
+    let json = serde_json::to_writer(&mut counter, &list).and_then(|()| {
+        let mut json = Vec::with_capacity(counter.0);
+        serde_json::to_writer(&mut json, &list)?;
+        Ok(json)
+    });
+    drop(list);
+    match json {
+        Ok(json) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            axum::body::Body::new(PermitBody {
+                json,
+                sent: 0,
+                permit: Some(permit),
+            }),
+        )
+            .into_response(),
+        Err(err) => ApiError::Registry(RegistryError::Decode {
+            url: "list answer".to_owned(),
+            reason: err.to_string(),
+        })
+        .into_response(),
+    }
+}
+
+/// An [`std::io::Write`] that only counts the bytes written to it.
+struct ByteCounter(usize);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The body of a list answer: `json` in pieces of [`ANSWER_CHUNK_BYTES`], each copied out, holding
+/// `permit` until the last piece is taken (then both `json` and `permit` are released), or until the
+/// body is dropped with its connection.
+struct PermitBody {
+    json: Vec<u8>,
+    sent: usize,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl http_body::Body for PermitBody {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        let end = this.json.len().min(this.sent + ANSWER_CHUNK_BYTES);
+        if this.sent >= end {
+            return Poll::Ready(None);
+        }
+        let piece = bytes::Bytes::copy_from_slice(&this.json[this.sent..end]);
+        this.sent = end;
+        if this.sent == this.json.len() {
+            // The connection has all of it: the answer's memory and its permit are free.
+            this.json = Vec::new();
+            this.sent = 0;
+            this.permit = None;
+        }
+        Poll::Ready(Some(Ok(http_body::Frame::data(piece))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.sent >= self.json.len()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact((self.json.len() - self.sent) as u64)
+    }
 }
 
 async fn healthz() -> Json<serde_json::Value> {
@@ -243,6 +413,11 @@ enum ApiError {
     /// A registration's content refused: 422 naming the field.
     Unprocessable(RegistryError),
     Json(JsonRejection),
+    /// No permit for a list (or lookup) answer came within [`ANSWER_WAIT`].
+    Busy {
+        what: &'static str,
+        wait: Duration,
+    },
     NoRoute,
 }
 
@@ -290,6 +465,14 @@ impl IntoResponse for ApiError {
                 StatusCode::BAD_REQUEST,
                 "invalid_json",
                 rejection.body_text(),
+            ),
+            ApiError::Busy { what, wait } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!(
+                    "too many {what} answers in flight for {} ms; try again later",
+                    wait.as_millis()
+                ),
             ),
             ApiError::NoRoute => (
                 StatusCode::NOT_FOUND,

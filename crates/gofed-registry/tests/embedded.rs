@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use common::Timing;
 use gofed_registry::{
-    HttpRegistry, Limits, MemoryRegistry, Registrar, Registry, RegistryError, RegistryServer,
-    ServerConfig, ServerHandle,
+    HttpRegistry, Instance, Limits, MemoryRegistry, Registrar, Registry, RegistryError,
+    RegistryServer, ServerConfig, ServerHandle,
 };
 
 const T: Timing = Timing {
@@ -356,4 +356,80 @@ async fn client_refuses_an_oversized_answer() {
             "declare_length {declare_length}: {err:?}"
         );
     }
+}
+
+/// A list answer holds its permit until it has been sent: clients that ask for the list of a full
+/// registry (~20 MB, more than the loopback socket buffers hold) and do not read it hold every permit,
+/// so the next list request waits for one, then gets a clear 503 `busy`; once they are gone, the
+/// permits are free again and the list is answered in full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_answers_in_flight_are_bounded() {
+    let registry = Arc::new(MemoryRegistry::default());
+    let actions: Vec<String> = (0..256).map(|a| format!("{a:a>32}")).collect();
+    let n_instances = Limits::default().max_instances;
+    for i in 0..n_instances {
+        let instance = Instance::new(
+            &format!("{:x>128}", i % 8),
+            &format!("{i:i>128}"),
+            "http://127.0.0.1:9",
+        )
+        .with_version(&"v".repeat(128))
+        .with_ttl(Duration::from_secs(3600))
+        .with_actions(actions.iter().cloned());
+        registry.register(instance).await.expect("register");
+    }
+    let wait = Duration::from_millis(500);
+    let server = RegistryServer::bind(
+        &ServerConfig {
+            address: "127.0.0.1:0".parse().unwrap(),
+        },
+        registry,
+    )
+    .await
+    .expect("bind")
+    .with_answer_wait(wait)
+    .spawn();
+    let list_url = format!("{}/v1/registry/instances", server.url());
+
+    let mut stalled = Vec::new();
+    for _ in 0..gofed_registry::server::MAX_LISTS_IN_FLIGHT {
+        let mut stream = tokio::net::TcpStream::connect(server.local_addr())
+            .await
+            .expect("connect");
+        tokio::io::AsyncWriteExt::write_all(
+            &mut stream,
+            b"GET /v1/registry/instances HTTP/1.1\r\nhost: registry\r\n\r\n",
+        )
+        .await
+        .expect("send the request");
+        // The answer has begun: this request holds its permit.
+        let mut head = [0u8; 12];
+        tokio::io::AsyncReadExt::read_exact(&mut stream, &mut head)
+            .await
+            .expect("the answer begins");
+        assert_eq!(&head, b"HTTP/1.1 200");
+        stalled.push(stream);
+    }
+    let http = reqwest::Client::new();
+    let resp = http.get(&list_url).send().await.expect("an answer");
+    assert_eq!(resp.status(), 503);
+    let answer: serde_json::Value = resp.json().await.expect("JSON");
+    assert_eq!(answer["code"], "busy", "{answer}");
+    assert_eq!(
+        answer["message"],
+        "too many list answers in flight for 500 ms; try again later"
+    );
+    // A lookup has its own permits.
+    let resp = http
+        .get(format!("{}/v1/registry/services/{:x>128}", server.url(), 0))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(resp.status(), 200);
+
+    drop(stalled);
+    let client = HttpRegistry::new(&server.url()).expect("client");
+    let listed = client.list().await.expect("list");
+    assert_eq!(listed.len(), n_instances);
+    server.shutdown().await.expect("shutdown");
 }
