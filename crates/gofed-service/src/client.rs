@@ -20,6 +20,11 @@ const CONNECT_TIMEOUT_MS: u64 = 2_000;
 /// Most bytes of an error document read from an instance (the rest is dropped: an error needs no more).
 const ERROR_BODY_LIMIT: usize = 64 << 10;
 
+/// Most bytes of a `GET /v1/info` answer read from an instance: a real one is a few KB (its actions and
+/// their schemas); `system status` asks every registered instance, and one that answers without end must
+/// cost an error, not memory.
+pub const MAX_INFO_BYTES: u64 = 4 << 20;
+
 /// An HTTP client configured as `config` says (call timeout, quick connect timeout), to share between the
 /// [`Client`]s of many instances ([`Client::with_http`]): one connection pool, one set of buffers.
 pub fn http_client(config: &ClientConfig) -> Result<reqwest::Client, reqwest::Error> {
@@ -80,8 +85,8 @@ pub enum ClientError {
         /// Why.
         source: std::io::Error,
     },
-    /// A download is larger than the limit (declared or received); it was stopped there.
-    #[error("{url}: download larger than the limit of {limit} bytes")]
+    /// A download or an answer (`/v1/info`) is larger than the limit (declared or received); it was stopped there.
+    #[error("{url}: answer larger than the limit of {limit} bytes")]
     TooLarge {
         /// The URL requested.
         url: String,
@@ -244,7 +249,12 @@ impl Client {
         let response = self
             .send(&url, self.request(reqwest::Method::GET, &url))
             .await?;
-        Client::json(&url, response).await
+        let bytes = read_at_most(&url, response, MAX_INFO_BYTES).await?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(&mut de).map_err(|err| ClientError::Decode {
+            url: url.clone(),
+            message: format!("at `{}`: {}", err.path(), err.inner()),
+        })
     }
 
     /// Call `action` with a typed input, getting the typed output and its `meta`.
@@ -426,6 +436,33 @@ impl Client {
         }
         Ok(bytes.into())
     }
+}
+
+/// The body of `response`, or [`ClientError::TooLarge`] as soon as it is known to be over `limit` bytes
+/// (from its `Content-Length`, else from what arrived).
+async fn read_at_most(
+    url: &str,
+    mut response: reqwest::Response,
+    limit: u64,
+) -> Result<Vec<u8>, ClientError> {
+    let too_large = || ClientError::TooLarge {
+        url: url.to_owned(),
+        limit,
+    };
+    if response.content_length().is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|source| ClientError::Http {
+        url: url.to_owned(),
+        source,
+    })? {
+        if (bytes.len() + chunk.len()) as u64 > limit {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 /// The body of `response`, at most `limit` bytes (the rest is not read).

@@ -255,12 +255,22 @@ async fn try_post_bytes(
 
 /// Resident memory of process `pid`, in KiB, from `/proc/PID/status`.
 fn vm_rss_kib(pid: u32) -> u64 {
+    proc_status_kib(pid, "VmRSS:")
+}
+
+/// The peak resident memory of process `pid` so far, in KiB: unlike [`vm_rss_kib`] it does not depend
+/// on what the allocator kept or gave back after a burst, only on how much was live at once.
+fn vm_hwm_kib(pid: u32) -> u64 {
+    proc_status_kib(pid, "VmHWM:")
+}
+
+fn proc_status_kib(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("a VmRSS line")
+        .unwrap_or_else(|| panic!("a {field} line"))
 }
 
 /// A module whose API `gofed api` prints.
@@ -546,7 +556,119 @@ fn registry_bounds_registrations_and_its_memory() {
         .sum();
     assert_eq!(n_listed, 2048);
     eprintln!("system status of 2048 instances took {:?}", start.elapsed());
-    assert!(vm_rss_kib(pid) < 112 * 1024);
+
+    // Sixteen listings at once, each read to its end (unbounded, they took the registry to a 507 MB
+    // peak): only `MAX_LISTS_IN_FLIGHT` answers (~40 MB each while built) are in memory at once; the
+    // others wait for their turn and are answered in full. The peak (VmHWM), not the resident memory
+    // afterwards: what the allocator keeps after a burst depends on which threads ran it.
+    let n_listings = 16;
+    let listed = rt.block_on(async {
+        let mut calls = tokio::task::JoinSet::new();
+        for _ in 0..n_listings {
+            let (http, url) = (http.clone(), url.clone());
+            calls.spawn(async move {
+                let resp = http
+                    .get(format!("{url}/v1/registry/instances"))
+                    .send()
+                    .await
+                    .expect("the registry answers");
+                assert_eq!(resp.status(), 200);
+                let list: serde_json::Value = resp.json().await.expect("JSON");
+                list["instances"].as_array().map_or(0, Vec::len)
+            });
+        }
+        let mut listed = Vec::new();
+        while let Some(n) = calls.join_next().await {
+            listed.push(n.expect("join"));
+        }
+        listed
+    });
+    assert_eq!(listed, vec![2048; n_listings]);
+    let hwm = vm_hwm_kib(pid);
+    eprintln!(
+        "registry VmHWM {hwm} KiB after {n_listings} concurrent listings, VmRSS {} KiB",
+        vm_rss_kib(pid)
+    );
+    // The full registry (~60 MB) plus two answers being built (~40 MB each) and what the allocator
+    // keeps per thread: ~170 MB measured; sixteen unbounded listings peaked at 507 MB.
+    assert!(hwm < 320 * 1024, "registry VmHWM {hwm} KiB");
+}
+
+/// A loopback listener that answers every request with a `GET /v1/info` document of `n_bytes` (a JSON
+/// string), sent in pieces, with a `Content-Length` when `declare_length`, else until it closes.
+fn huge_info_listener(n_bytes: usize, declare_length: bool) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                use std::io::{Read, Write};
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let length = if declare_length {
+                    format!("content-length: {n_bytes}\r\n")
+                } else {
+                    String::new()
+                };
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n{length}\r\n"
+                );
+                // A JSON string of n_bytes: `"aaa...a"`. Writes fail once the client gives up.
+                let piece = vec![b'a'; 1 << 20];
+                let mut sent = 0;
+                let mut ok =
+                    stream.write_all(head.as_bytes()).is_ok() && stream.write_all(b"\"").is_ok();
+                while ok && sent + 2 < n_bytes {
+                    let n = piece.len().min(n_bytes - 2 - sent);
+                    ok = stream.write_all(&piece[..n]).is_ok();
+                    sent += n;
+                }
+                let _ = ok && stream.write_all(b"\"").is_ok();
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Issue 19.10: an instance answering a huge `GET /v1/info` (declared, or streamed without a length)
+/// costs `system status` an error for that instance, not its memory.
+#[test]
+fn status_bounds_each_info_answer() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let registry = start_registry("127.0.0.1:0");
+    let http = reqwest::Client::new();
+    let limit = gofed_service::client::MAX_INFO_BYTES as usize;
+    let instances = [
+        ("declared", huge_info_listener(1 << 30, true)),
+        ("streamed", huge_info_listener(limit * 4, false)),
+    ];
+    for (id, address) in &instances {
+        let body = serde_json::json!({
+            "name": "huge-info", "instance_id": id, "address": address, "ttl_ms": 60000,
+        });
+        let (status, answer) = rt.block_on(post_registration(&http, &registry.url, &body));
+        assert_eq!(status, 204, "{answer}");
+    }
+    let status = status_json(&registry.url);
+    let listed = status["services"][0]["instances"]
+        .as_array()
+        .expect("instances");
+    assert_eq!(listed.len(), 2, "{status}");
+    for instance in listed {
+        assert_eq!(instance["health"], "down", "{instance}");
+        let error = instance["error"].as_str().expect("an error");
+        assert!(
+            error.contains("/v1/info: answer larger than the limit of 4194304 bytes"),
+            "{instance}"
+        );
+    }
 }
 
 /// Issue 19.10: text that peers wrote (here a version holding terminal escape sequences) is
