@@ -73,7 +73,8 @@
 //!   with a warning, so it never breaks the other instances of its service.
 //! - Everything is bounded: field sizes ([`MAX_NAME_LEN`], [`MAX_ADDRESS_LEN`], [`MAX_ACTIONS`],
 //!   [`MAX_ACTIONS_BYTES`]), instances per name and in all ([`Limits`]), the server's request body
-//!   ([`MAX_REQUEST_BYTES`]) and every answer a client reads ([`MAX_ANSWER_BYTES`]).
+//!   ([`MAX_REQUEST_BYTES`]), the list answers it builds and sends at once
+//!   ([`server::MAX_LISTS_IN_FLIGHT`]) and every answer a client reads ([`MAX_ANSWER_BYTES`]).
 //! - `lookup` and `list` never return an instance whose TTL has passed (etcd: once etcd has
 //!   expired its lease, within 0.5 s of the TTL).
 //! - `register` of an existing name and id replaces it; `deregister` of an unknown instance
