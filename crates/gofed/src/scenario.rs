@@ -63,12 +63,12 @@ pub fn system(args: &SystemArgs) -> anyhow::Result<System> {
     let config = config(args)?;
     // In-process, file storage has no URL of its own: it answers paths.
     let blobs = Arc::new(BlobStore::at(config.server.blob_dir()));
-    let services = gofed_services::services(
-        &gofed_services::SERVICE_NAMES,
-        &ServiceContext::local(),
-        &blobs,
-        "",
-    );
+    // In-process analyses run under the same per-analysis memory limit as `gofed serve`'s.
+    let context = ServiceContext {
+        memory_limit: config.server.analysis_memory_limit,
+        ..ServiceContext::local()
+    };
+    let services = gofed_services::services(&gofed_services::SERVICE_NAMES, &context, &blobs, "");
     let any_remote = services
         .iter()
         .any(|s| *config.system.placement_of(s.name()) == Placement::Remote);
