@@ -873,6 +873,35 @@ fn a_string_constant_bomb_is_unprocessable_within_the_memory_limit() {
     assert!(peak < 512 * MB, "{} MB", peak / MB);
 }
 
+/// The same bomb run in-process (`gofed api DIR`, no service): the command takes the same limit from
+/// `GOFED_ANALYSIS_MEMORY_LIMIT` and ends with the budget's error, exit status 2, instead of aborting.
+#[test]
+fn an_in_process_string_constant_bomb_ends_with_the_budget_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut src = String::from("package m\n\nconst S0 = \"xxxxxxxxxxxxxxxx\"\n");
+    for i in 1..40 {
+        src.push_str(&format!("const S{i} = S{} + S{}\n", i - 1, i - 1));
+    }
+    write(dir.path(), "go.mod", "module example.com/m\n\ngo 1.21\n");
+    write(dir.path(), "m.go", src);
+    let limit = 100_000_000;
+    let out = Command::new(common::GOFED)
+        .args(["api", "--format", "goapi"])
+        .arg(dir.path())
+        .env("GOFED_ANALYSIS_MEMORY_LIMIT", limit.to_string())
+        .output()
+        .expect("run gofed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.starts_with(&format!(
+            "gofed: error: analysis exceeds its memory budget of {limit} bytes (growing "
+        )),
+        "{stderr}"
+    );
+}
+
 /// `const A0 = 1 << 500` and 39 squarings: go/types reports `constant multiplication overflow` at once (gofed ran for
 /// more than 30 s). The answer of a tree with errors: the error, exit status 2, no document.
 #[test]
