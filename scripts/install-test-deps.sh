@@ -15,65 +15,23 @@ set -euo pipefail
 # Every one exists in Debian bookworm (checked with apt-cache policy).
 # etcd-server: the real etcd the registry's etcd backend is tested against
 # (crates/gofed-registry/tests/etcd.rs starts it on loopback with a temp dir).
-PACKAGES=(
-  etcd-server
-  golang-github-pkg-errors-dev
-  golang-github-stretchr-testify-dev
-  golang-github-stretchr-objx-dev
-  golang-github-spf13-cobra-dev
-  golang-github-spf13-pflag-dev
-  golang-github-spf13-viper-dev
-  golang-golang-x-net-dev
-  golang-golang-x-sys-dev
-  golang-golang-x-text-dev
-  golang-golang-x-crypto-dev
-  golang-golang-x-sync-dev
-  golang-golang-x-term-dev
-  golang-golang-x-time-dev
-  golang-golang-x-oauth2-dev
-  golang-github-google-go-cmp-dev
-  golang-gopkg-yaml.v2-dev
-  golang-gopkg-yaml.v3-dev
-  golang-gopkg-check.v1-dev
-  golang-github-sirupsen-logrus-dev
-  golang-github-prometheus-client-golang-dev
-  golang-github-prometheus-common-dev
-  golang-github-prometheus-procfs-dev
-  golang-github-gorilla-mux-dev
-  golang-github-gorilla-websocket-dev
-  golang-github-burntsushi-toml-dev
-  golang-github-davecgh-go-spew-dev
-  golang-github-pmezard-go-difflib-dev
-  golang-github-mattn-go-isatty-dev
-  golang-github-mattn-go-colorable-dev
-  golang-github-fatih-color-dev
-  golang-google-protobuf-dev
-  golang-github-golang-protobuf-1-5-dev
-  golang-github-gogo-protobuf-dev
-  golang-github-google-uuid-dev
-  golang-github-google-btree-dev
-  golang-github-hashicorp-go-multierror-dev
-  golang-github-hashicorp-golang-lru-dev
-  golang-github-klauspost-compress-dev
-  golang-github-cespare-xxhash-dev
-  golang-github-json-iterator-go-dev
-  golang-github-urfave-cli-dev
-  golang-github-urfave-cli-v2-dev
-  golang-github-miekg-dns-dev
-  golang-github-go-logr-logr-dev
-  golang-go.uber-zap-dev
-  golang-google-grpc-dev
-  golang-github-fsnotify-fsnotify-dev
-  golang-github-dustin-go-humanize-dev
-)
+# The corpus itself is listed in scripts/gocode-corpus.txt (why those).
+PACKAGES=(etcd-server)
+while read -r line; do
+  [[ -z $line || $line == \#* ]] || PACKAGES+=("$line")
+done <"$(dirname "${BASH_SOURCE[0]}")/gocode-corpus.txt"
 
 check_only=0
 [[ ${1:-} == --check ]] && check_only=1
 
+# One dpkg-query for all of them (one per package takes seconds).
+declare -A installed=()
+while read -r name status; do
+  [[ $status == "install ok installed" ]] && installed[$name]=1
+done < <(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null || true)
 missing=()
 for p in "${PACKAGES[@]}"; do
-  st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ $st == "install ok installed" ]] || missing+=("$p")
+  [[ -n ${installed[$p]:-} ]] || missing+=("$p")
 done
 
 if ((${#missing[@]} == 0)); then
