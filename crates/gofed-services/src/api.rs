@@ -81,7 +81,8 @@ struct MergedFeature {
 struct ApiMeta {
     go_version: String,
     contexts: Vec<String>,
-    /// Imports that could not be resolved (the API mentioning them is incomplete).
+    /// Imports that could not be resolved, once each with their importers: the API names
+    /// their types as written (`edge.Kind`), knowing nothing else of them.
     unresolved_imports: Vec<UnresolvedImport>,
     /// Syntax, type and load errors of the tree's packages (their API may be incomplete).
     errors: Vec<ErrorJson>,
@@ -153,18 +154,43 @@ pub(crate) fn sort_errors(errors: &mut Vec<Diagnostic>) {
     errors.retain(|d| seen.insert(d.to_string()));
 }
 
-/// The warning for an import that could not be resolved.
-fn unresolved_warning(u: &UnresolvedImport) -> String {
+/// The warning for an import that could not be resolved (one per import path, however many
+/// packages import it).
+pub(crate) fn unresolved_warning(u: &UnresolvedImport) -> String {
+    let importers = match u.importers.as_slice() {
+        [] => String::new(),
+        [one] => format!(" (imported by {one})"),
+        [first, rest @ ..] => format!(" (imported by {first} and {} more)", rest.len()),
+    };
     format!(
-        "{}: import \"{}\": package not found (types from it are invalid)",
-        u.importer, u.import
+        "import \"{}\": package not found{importers}: its types are kept by name only",
+        u.import
     )
 }
 
+/// An import path that could not be resolved, with the packages importing it.
 #[derive(Debug, Serialize, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct UnresolvedImport {
-    importer: String,
+pub(crate) struct UnresolvedImport {
     import: String,
+    importers: Vec<String>,
+}
+
+/// The imports the programs could not resolve, one entry per import path (sorted), each with
+/// its importers (sorted, each once).
+pub(crate) fn unresolved_imports<'a>(
+    pairs: impl IntoIterator<Item = &'a (String, String)>,
+) -> Vec<UnresolvedImport> {
+    let mut by_import: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (importer, import) in pairs {
+        by_import.entry(import).or_default().insert(importer);
+    }
+    by_import
+        .into_iter()
+        .map(|(import, importers)| UnresolvedImport {
+            import: import.to_owned(),
+            importers: importers.into_iter().map(str::to_owned).collect(),
+        })
+        .collect()
 }
 
 /// The file system, for the standard library of a GOROOT.
@@ -254,7 +280,8 @@ struct ContextResult {
     context: ContextSpec,
     go_minor: u32,
     packages: Vec<ApiPackage>,
-    unresolved: Vec<UnresolvedImport>,
+    /// (importer, import) pairs that could not be resolved.
+    unresolved: Vec<(String, String)>,
     /// Errors of the tree's packages.
     errors: Vec<Diagnostic>,
     /// gofed-ng's historical shape (with `--format gofed`).
@@ -295,14 +322,11 @@ pub fn api_analysis(
     let n_contexts = results.len();
     let mut errors: Vec<Diagnostic> = results.iter().flat_map(|r| r.errors.clone()).collect();
     sort_errors(&mut errors);
-    let mut unresolved: Vec<&UnresolvedImport> =
-        results.iter().flat_map(|r| &r.unresolved).collect();
-    unresolved.sort();
-    unresolved.dedup();
+    let unresolved = unresolved_imports(results.iter().flat_map(|r| &r.unresolved));
     let diagnostics: Vec<String> = errors
         .iter()
         .map(ToString::to_string)
-        .chain(unresolved.into_iter().map(unresolved_warning))
+        .chain(unresolved.iter().map(unresolved_warning))
         .collect();
     let rendered = match args.format {
         ApiFormat::Goapi if n_contexts == 1 => Rendered::text(render_goapi(&results[0].packages)),
@@ -429,14 +453,7 @@ fn analyse(
             return Err(err.into());
         }
     }
-    let mut unresolved: Vec<UnresolvedImport> = program
-        .unresolved_imports
-        .iter()
-        .map(|(importer, import)| UnresolvedImport {
-            importer: importer.clone(),
-            import: import.clone(),
-        })
-        .collect();
+    let mut unresolved = program.unresolved_imports.clone();
     unresolved.sort();
     unresolved.dedup();
     let errors = tree_errors(&world, &program);
@@ -517,12 +534,7 @@ fn merge_json(results: &[ContextResult]) -> ApiReport {
                 .collect(),
         })
         .collect();
-    let mut unresolved: Vec<UnresolvedImport> = results
-        .iter()
-        .flat_map(|r| r.unresolved.iter().cloned())
-        .collect();
-    unresolved.sort();
-    unresolved.dedup();
+    let unresolved = unresolved_imports(results.iter().flat_map(|r| &r.unresolved));
     let mut errors: Vec<Diagnostic> = results.iter().flat_map(|r| r.errors.clone()).collect();
     sort_errors(&mut errors);
     ApiReport {

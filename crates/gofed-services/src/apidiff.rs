@@ -14,7 +14,10 @@ use gofed_go::load::Layout;
 use gofed_go::types::{ObjKind, PkgId, Program, Sizes};
 use serde::Serialize;
 
-use crate::api::{package_errors, tree_errors, ErrorJson, World};
+use crate::api::{
+    package_errors, tree_errors, unresolved_imports, unresolved_warning, ErrorJson,
+    UnresolvedImport, World,
+};
 use crate::request::{ApidiffFormat, ApidiffRequest, Rendered};
 use crate::tree::OpenedTree;
 use gofed_go::diagnostic::Diagnostic;
@@ -39,6 +42,15 @@ struct ApidiffJson<'a> {
     /// Packages with errors in either version: not compared, not counted in the bump (as gorelease).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     not_compared: Vec<NotComparedJson>,
+    meta: ApidiffMeta,
+}
+
+/// What the comparison could not see.
+#[derive(Debug, Serialize)]
+struct ApidiffMeta {
+    /// Imports of either version that could not be resolved, once each: their types are
+    /// compared by import path and name only (`edge.Kind` is `edge.Kind`).
+    unresolved_imports: Vec<UnresolvedImport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -210,6 +222,13 @@ pub fn api_diff(
     if let Some(err) = old.budget_error() {
         return Err(err.into());
     }
+    // Once per import path, whichever version (or both) could not resolve it.
+    let unresolved =
+        unresolved_imports(old.unresolved_imports.iter().chain(&new.unresolved_imports));
+    let diagnostics: Vec<String> = diagnostics
+        .into_iter()
+        .chain(unresolved.iter().map(unresolved_warning))
+        .collect();
     let bump = report.bump();
     // gorelease: "Base module path is different from release." — no version to suggest.
     let base_version = args
@@ -267,6 +286,9 @@ pub fn api_diff(
                         new_errors: errors(&n.new_errors),
                     })
                     .collect(),
+                meta: ApidiffMeta {
+                    unresolved_imports: unresolved,
+                },
             })?
         }
         ApidiffFormat::Gofed => Rendered::json(&legacy_diff(

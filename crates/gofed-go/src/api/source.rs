@@ -2,7 +2,7 @@
 //! library, a GOROOT. Packages are parsed when first imported (so a single package pulls in
 //! only what it depends on); [`TreeSource::prefetch`] parses many in parallel up front.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -61,8 +61,9 @@ struct Entry {
     dir: PathBuf,
     /// GoFiles and CgoFiles, with their bytes when the loader kept them.
     files: Vec<(String, Option<Arc<[u8]>>)>,
-    /// Resolved imports of the package (to map written paths through `vendor/`).
-    imports: Vec<String>,
+    /// The package's imports that resolve to another path than the one written (`vendor/`,
+    /// GOPATH's minimal module compatibility), as the loader resolved them.
+    import_map: BTreeMap<String, String>,
 }
 
 impl<'t> TreeSource<'t> {
@@ -97,7 +98,7 @@ impl<'t> TreeSource<'t> {
                     Entry {
                         dir: pkg.dir.clone(),
                         files,
-                        imports: pkg.imports.clone(),
+                        import_map: pkg.import_map.clone(),
                     },
                 );
             }
@@ -139,20 +140,14 @@ impl<'t> TreeSource<'t> {
 
 impl PackageSource for TreeSource<'_> {
     fn import(&self, importer: &str, path: &str) -> Option<PackageInput> {
-        // The importer's resolved imports say where a vendored path went.
-        let resolved = self.packages.get(importer).and_then(|entry| {
-            entry
-                .imports
-                .iter()
-                .find(|imp| {
-                    *imp == path
-                        || imp
-                            .strip_suffix(path)
-                            .is_some_and(|prefix| prefix.ends_with("vendor/"))
-                })
-                .cloned()
-        });
-        let resolved = resolved.unwrap_or_else(|| path.to_owned());
+        // The loader resolved the importer's imports as the go command does (`vendor/`, and
+        // `x/y/v2/z` for `GOPATH/src/x/y/z` in GOPATH mode): one resolution, shared with deps.
+        let resolved = self
+            .packages
+            .get(importer)
+            .and_then(|entry| entry.import_map.get(path))
+            .cloned()
+            .unwrap_or_else(|| path.to_owned());
         self.input(&resolved).or_else(|| self.input(path))
     }
 }
@@ -205,7 +200,7 @@ impl<'t> GorootSource<'t> {
                 Arc::new(Entry {
                     dir: pkg.dir.clone(),
                     files,
-                    imports: pkg.imports.clone(),
+                    import_map: pkg.import_map.clone(),
                 })
             })
         };
@@ -222,12 +217,7 @@ impl PackageSource for GorootSource<'_> {
         // Standard library packages import the distribution's vendored copies.
         let resolved = self
             .entry(importer)
-            .and_then(|e| {
-                e.imports
-                    .iter()
-                    .find(|imp| imp.strip_prefix("vendor/") == Some(path))
-                    .cloned()
-            })
+            .and_then(|e| e.import_map.get(path).cloned())
             .unwrap_or_else(|| path.to_owned());
         let entry = self.entry(&resolved)?;
         Some(self.cache.input(self.tree, resolved, &entry))

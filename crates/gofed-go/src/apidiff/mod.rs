@@ -328,6 +328,9 @@ impl Differ<'_, '_, '_> {
         match (ot, nt) {
             (Type::Basic(a), Type::Basic(b)) => a.canonical() == b.canonical(),
             (Type::Basic(_), _) => false,
+            // go/types' invalid type is the basic type of kind Invalid: it corresponds to
+            // itself (apidiff compares basic types by kind).
+            (Type::Invalid, Type::Invalid) => true,
             (Type::Array { len: l1, elem: e1 }, Type::Array { len: l2, elem: e2 }) => {
                 self.corr(e1, e2, ifaces) && l1 == l2
             }

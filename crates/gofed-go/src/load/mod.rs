@@ -247,6 +247,11 @@ pub struct Package {
     /// Imports of `go_files` and `cgo_files`, resolved (vendor), sorted by source path.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub imports: Vec<String>,
+    /// The imports of `go_files` and `cgo_files` that resolve to another path than the one
+    /// written (through `vendor/`, or GOPATH's minimal module compatibility): written →
+    /// resolved, as go list's `ImportMap`. Type checking reads a file's import through it.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub import_map: std::collections::BTreeMap<String, String>,
     /// Imports of `test_go_files`.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub test_imports: Vec<String>,
@@ -860,7 +865,20 @@ impl LoadContext<'_> {
         }
         // go list keeps Imports in source-path order after resolving vendored paths, but sorts
         // TestImports and XTestImports after resolving.
-        pkg.imports = self.resolve_all(dir, imports);
+        pkg.import_map = imports
+            .iter()
+            .filter_map(|written| {
+                let resolved = self.resolve_import(dir, written.clone());
+                (resolved != *written).then(|| (written.clone(), resolved))
+            })
+            .collect();
+        pkg.imports = imports
+            .into_iter()
+            .map(|path| match pkg.import_map.get(&path) {
+                Some(resolved) => resolved.clone(),
+                None => path,
+            })
+            .collect();
         pkg.test_imports = self.resolve_all(dir, test_imports);
         pkg.test_imports.sort();
         pkg.x_test_imports = self.resolve_all(dir, xtest_imports);

@@ -855,6 +855,11 @@ fn lookup(p: &mut Program, env: &Env, name: &str) -> Resolved {
             continue;
         }
         if let Some(pkg) = import_package(p, env, i) {
+            // A stand-in's scope holds only what its importers named: nothing is known of
+            // the names a dot import brings in.
+            if p.packages[pkg.0 as usize].missing {
+                continue;
+            }
             if let Some(&obj) = p.packages[pkg.0 as usize].scope.get(name) {
                 return Resolved::Obj(obj);
             }
@@ -914,11 +919,17 @@ fn import_package(p: &mut Program, env: &Env, i: usize) -> Option<PkgId> {
     let pkg = if path == "C" {
         None
     } else {
-        p.package(&importer, &path)
+        match p.package(&importer, &path) {
+            Some(pkg) => Some(pkg),
+            // What the source says of a package that cannot be loaded is kept: its path and
+            // the names used from it, as placeholder types (never invented differences).
+            None => {
+                let placeholder = p.placeholder_package(&path);
+                p.unresolved_imports.push((importer, path));
+                Some(placeholder)
+            }
+        }
     };
-    if pkg.is_none() && path != "C" {
-        p.unresolved_imports.push((importer, path));
-    }
     p.packages[env.pkg.0 as usize].file_imports[env.file_idx as usize][i].pkg = Some(pkg);
     pkg
 }
@@ -1270,6 +1281,10 @@ fn expr_or_type_inner(p: &mut Program, env: &Env, e: ExprId) -> Operand {
 /// Checks an expression that must be a value (or constant).
 pub(super) fn expr(p: &mut Program, env: &Env, e: ExprId) -> Operand {
     let x = expr_or_type(p, env, e);
+    // A name of an unloaded package used as a value: its value and type are unknown.
+    if matches!(x.mode, Mode::Type) && p.is_placeholder(x.ty) {
+        return Operand::invalid(p);
+    }
     if let Mode::Type = x.mode {
         expr_error(
             p,
@@ -1343,22 +1358,20 @@ fn names_unresolved_import(p: &Program, env: &Env, name: &str) -> bool {
         return false;
     };
     imports.iter().any(|imp| {
-        if imp.pkg != Some(None) {
+        let Some(Some(pkg)) = imp.pkg else {
+            return false;
+        };
+        if !p.packages[pkg.0 as usize].missing {
             return false;
         }
         match imp.local.as_deref() {
             Some(local) => local == name,
             None => {
-                let mut elems = imp.path.rsplit('/');
-                let mut last = elems.next().unwrap_or_default();
-                let is_version = last.len() > 1
-                    && last.starts_with('v')
-                    && last[1..].bytes().all(|b| b.is_ascii_digit());
-                if is_version {
-                    last = elems.next().unwrap_or(last);
-                }
+                let last = imp.path.rsplit('/').next().unwrap_or_default();
                 let last = last.split('.').next().unwrap_or(last);
-                last == name || last.strip_prefix("go-") == Some(name)
+                super::collect::assumed_package_name(&imp.path) == name
+                    || last == name
+                    || last.strip_prefix("go-") == Some(name)
             }
         }
     })
@@ -1415,6 +1428,16 @@ fn selector(p: &mut Program, env: &Env, e: ExprId, x: ExprId, sel: &str) -> Oper
     let base = expr_or_type(p, env, x);
     match base.mode {
         Mode::Invalid => base,
+        Mode::Pkg(pkg) if p.packages[pkg.0 as usize].missing => {
+            // A package that could not be loaded: an exported name is taken for the type the
+            // source names (a value use of it is unknown, see `expr` and `call`); the import
+            // itself is the error, reported once.
+            if !is_exported(sel) {
+                return Operand::invalid(p);
+            }
+            let obj = super::collect::placeholder_type(p, pkg, sel);
+            object_operand(p, env, e, obj)
+        }
         Mode::Pkg(pkg) => {
             let Some(&obj) = p.packages[pkg.0 as usize].scope.get(sel) else {
                 let path = p.packages[pkg.0 as usize].path.clone();
@@ -1442,6 +1465,8 @@ fn selector(p: &mut Program, env: &Env, e: ExprId, x: ExprId, sel: &str) -> Oper
         }
         _ => match super::methodset::lookup_field_or_method(p, base.ty, sel) {
             Some(ty) => Operand::value(ty),
+            // Fields and methods of a type of an unloaded package are unknown, not missing.
+            None if is_placeholder_or_pointer(p, base.ty) => Operand::invalid(p),
             None => {
                 expr_error(p, env, e, format!("{}.{sel} undefined", env.text(x)));
                 Operand::invalid(p)
@@ -2018,6 +2043,8 @@ fn call(
     let f = expr_or_type(p, env, fun);
     match f.mode {
         Mode::Invalid => f,
+        // `pkg.F(x)` of an unloaded package: a call or a conversion, nobody knows.
+        Mode::Type if p.is_placeholder(f.ty) => Operand::invalid(p),
         Mode::Type => conversion(p, env, e, f.ty, args),
         Mode::Builtin(b) => builtin(p, env, e, b, args),
         _ => {
@@ -2488,4 +2515,12 @@ fn const_str(v: &Value) -> Option<&[u8]> {
 /// Whether a Go name is exported (`token.IsExported`).
 pub(crate) fn is_exported(name: &str) -> bool {
     name.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// Whether `ty` or its pointer base is a placeholder type of an unloaded package.
+fn is_placeholder_or_pointer(p: &Program, ty: TypeId) -> bool {
+    match p.ty(ty) {
+        Type::Pointer(base) => p.is_placeholder(*base),
+        _ => p.is_placeholder(ty),
+    }
 }

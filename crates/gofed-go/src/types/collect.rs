@@ -209,3 +209,79 @@ pub(super) fn receiver_base(ast: &File, mut ty: ExprId) -> (Option<crate::span::
         }
     }
 }
+
+/// The stand-in package for an import path that could not be loaded: no files, the name the
+/// path suggests, types added as importers name them ([`placeholder_type`]).
+pub(super) fn placeholder_package(program: &mut Program, path: &str) -> PkgId {
+    if let Some(&id) = program.placeholders.get(path) {
+        return id;
+    }
+    let id = PkgId(program.packages.len() as u32);
+    program.packages.push(Package {
+        path: path.to_owned(),
+        name: assumed_package_name(path).to_owned(),
+        files: Vec::new(),
+        scope: HashMap::new(),
+        errors: Vec::new(),
+        file_imports: Vec::new(),
+        missing: true,
+    });
+    program.placeholders.insert(path.to_owned(), id);
+    id
+}
+
+/// The type `name` of the stand-in package `pkg`, as its importers write it (`edge.Kind`):
+/// a declared type with that package and name, identical to every other mention of it and
+/// to nothing else. Its underlying type and methods are unknown (invalid, none).
+pub(super) fn placeholder_type(program: &mut Program, pkg: PkgId, name: &str) -> ObjId {
+    if let Some(&obj) = program.packages[pkg.0 as usize].scope.get(name) {
+        return obj;
+    }
+    let obj = ObjId(program.objects.len() as u32);
+    let named = NamedId(program.named.len() as u32);
+    let invalid = program.invalid();
+    program.named.push(Named {
+        obj,
+        pkg: Some(pkg),
+        name: name.to_owned(),
+        type_params: Vec::new(),
+        underlying: Some(invalid),
+        methods: Vec::new(),
+        state: ObjState::Done,
+        tparams_state: ObjState::Done,
+        decl: None,
+        validated: true,
+    });
+    let ty = program.intern(Type::Named(named));
+    program.objects.push(Object {
+        name: name.to_owned(),
+        pkg: Some(pkg),
+        kind: ObjKind::TypeName { ty, alias: false },
+        decl: None,
+        state: ObjState::Done,
+    });
+    program.packages[pkg.0 as usize]
+        .scope
+        .insert(name.to_owned(), obj);
+    obj
+}
+
+/// The package name an import path suggests (goimports' `ImportPathToAssumedName`): its last
+/// element, the one before a `/vN` version element, without a `go-` prefix and cut at the
+/// first character that cannot be in an identifier (`yaml.v3` is `yaml`).
+pub(crate) fn assumed_package_name(path: &str) -> &str {
+    let mut elems = path.rsplit('/');
+    let mut base = elems.next().unwrap_or_default();
+    let is_version =
+        base.len() > 1 && base.starts_with('v') && base[1..].bytes().all(|b| b.is_ascii_digit());
+    if is_version {
+        if let Some(parent) = elems.next() {
+            base = parent;
+        }
+    }
+    let base = base.strip_prefix("go-").unwrap_or(base);
+    let end = base
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(base.len());
+    &base[..end]
+}

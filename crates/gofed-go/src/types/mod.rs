@@ -333,7 +333,9 @@ pub struct Package {
     pub errors: Vec<CheckError>,
     /// Imports per file, resolved lazily.
     file_imports: Vec<Vec<FileImport>>,
-    /// Whether the package is a stand-in for an import that could not be loaded.
+    /// Whether the package is a stand-in for an import that could not be loaded: it has no
+    /// files, its name is the one the import path suggests, and its scope holds a placeholder
+    /// type for each exported name the importers use as a type (see [`Program::placeholder`]).
     pub missing: bool,
 }
 
@@ -357,6 +359,9 @@ pub struct Program<'s> {
     unsafe_pkg: Option<PkgId>,
     /// Import paths that could not be loaded, with the importing package.
     pub unresolved_imports: Vec<(String, String)>,
+    /// The stand-in package of each import path that could not be loaded (one per path, so
+    /// that all its importers share its placeholder types).
+    placeholders: HashMap<String, PkgId>,
     /// Predeclared types.
     pub basic: HashMap<BasicKind, TypeId>,
     /// The `error` type.
@@ -391,6 +396,7 @@ impl<'s> Program<'s> {
             universe: HashMap::new(),
             unsafe_pkg: None,
             unresolved_imports: Vec::new(),
+            placeholders: HashMap::new(),
             basic: HashMap::new(),
             error_type: TypeId(0),
             comparable_type: TypeId(0),
@@ -469,6 +475,23 @@ impl<'s> Program<'s> {
             return Some(id);
         }
         Some(collect::add_package(self, input))
+    }
+
+    /// The stand-in for an import path that could not be loaded (created on first use; not
+    /// found by [`Program::package_by_path`], which only knows loaded packages).
+    pub(crate) fn placeholder_package(&mut self, path: &str) -> PkgId {
+        collect::placeholder_package(self, path)
+    }
+
+    /// Whether `ty` is a placeholder type of a package that could not be loaded (or an
+    /// instance of one): what the source names, with nothing known about it.
+    pub fn is_placeholder(&self, ty: TypeId) -> bool {
+        match self.ty(ty) {
+            Type::Named(n) | Type::Instance { named: n, .. } => self.named[n.0 as usize]
+                .pkg
+                .is_some_and(|pkg| self.packages[pkg.0 as usize].missing),
+            _ => false,
+        }
     }
 
     /// Looks up a package already added.
