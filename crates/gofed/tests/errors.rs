@@ -570,6 +570,9 @@ fn remote_runs_print_and_exit_as_local_ones() {
         vec!["apidiff", o, n, "-e"],
         vec!["apidiff", o, n, "-e", "--format", "json"],
         vec!["api", v, "--format", "goapi"],
+        // The unresolved import of sib/c: one warning, the same meta, through the services too.
+        vec!["api", v],
+        vec!["apidiff", v, v, "--format", "json"],
         vec!["api", path(&sib_b), "--format", "goapi"],
         vec!["deps", path(&internal)],
         vec!["deps", path(&internal), "-e"],

@@ -384,3 +384,55 @@ fn really_invalid_types_stay_invalid_next_to_unresolved_ones() {
     let out = gofed(&["api", path(&root), "--format", "goapi"]);
     assert_ne!(out.status.code(), Some(0));
 }
+
+#[test]
+fn every_use_of_missing_packages_compares_equal_to_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("m");
+    write(&root, "go.mod", "module example.com/m\n\ngo 1.22\n");
+    // Types, embedded types, constants, values, aliases, instances, renamed, `go-` and `.vN`
+    // imports, and a dot import of packages that resolve nowhere.
+    write(
+        &root,
+        "m.go",
+        "package m\n\nimport (\n\t\"github.com/no/edge\"\n\tyaml \"gopkg.in/yaml.v3\"\n\t\"github.com/no/go-thing\"\n\
+         \t. \"github.com/no/dot\"\n)\n\n\
+         type K edge.Kind\n\nconst C edge.Kind = 1\n\nconst D = edge.Max\n\n\
+         type I interface {\n\tedge.Iface\n\tM() yaml.Node\n}\n\n\
+         type S struct {\n\tedge.Embedded\n\t*yaml.Decoder\n\tF thing.Thing\n}\n\n\
+         type G = edge.Set[int]\n\nvar X = edge.T{}\n\nvar Y = edge.T(3)\n\nvar Z = edge.New()\n\n\
+         var W = S{}.Field\n\ntype A = edge.Alias\n\nfunc (k K) String() string { return \"\" }\n\n\
+         var Q Dotted\n\nfunc F(edge.Kind, thing.Thing, ...Dotted) (yaml.Node, error) { return yaml.Node{}, nil }\n",
+    );
+    let out = gofed(&["apidiff", path(&root), path(&root)]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        !text(&out.stdout).contains("changed"),
+        "{}",
+        text(&out.stdout)
+    );
+    // No error of the package's own: only the four warnings.
+    assert_eq!(
+        text(&out.stderr).lines().count(),
+        4,
+        "{}",
+        text(&out.stderr)
+    );
+    let out = gofed(&["api", path(&root), "--format", "goapi"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let api = text(&out.stdout);
+    for line in [
+        "pkg example.com/m, var Q dot.Dotted\n",
+        "pkg example.com/m, type S struct, F thing.Thing\n",
+        "pkg example.com/m, type S struct, embedded *yaml.Decoder\n",
+        "pkg example.com/m, var X edge.T\n",
+    ] {
+        assert!(api.contains(line), "{line} not in\n{api}");
+    }
+}

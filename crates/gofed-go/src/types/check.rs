@@ -1341,7 +1341,15 @@ fn ident(p: &mut Program, env: &Env, e: ExprId) -> Operand {
         // fake packages).
         Resolved::None if names_unresolved_import(p, env, &name) => Operand::invalid(p),
         Resolved::None => {
-            expr_error(p, env, e, format!("undefined: {name}"));
+            // A name from the one dot import that could not be loaded: kept as that
+            // package's type, as `pkg.Name` would be; with several, nobody knows which.
+            if let Some(pkg) = missing_dot_import(p, env).filter(|_| is_exported(&name)) {
+                let obj = super::collect::placeholder_type(p, pkg, &name);
+                return object_operand(p, env, e, obj);
+            }
+            if !has_missing_dot_import(p, env) {
+                expr_error(p, env, e, format!("undefined: {name}"));
+            }
             Operand::invalid(p)
         }
     }
@@ -1466,7 +1474,7 @@ fn selector(p: &mut Program, env: &Env, e: ExprId, x: ExprId, sel: &str) -> Oper
         _ => match super::methodset::lookup_field_or_method(p, base.ty, sel) {
             Some(ty) => Operand::value(ty),
             // Fields and methods of a type of an unloaded package are unknown, not missing.
-            None if is_placeholder_or_pointer(p, base.ty) => Operand::invalid(p),
+            None if embeds_placeholder(p, base.ty) => Operand::invalid(p),
             None => {
                 expr_error(p, env, e, format!("{}.{sel} undefined", env.text(x)));
                 Operand::invalid(p)
@@ -2517,10 +2525,61 @@ pub(crate) fn is_exported(name: &str) -> bool {
     name.chars().next().is_some_and(char::is_uppercase)
 }
 
-/// Whether `ty` or its pointer base is a placeholder type of an unloaded package.
-fn is_placeholder_or_pointer(p: &Program, ty: TypeId) -> bool {
-    match p.ty(ty) {
-        Type::Pointer(base) => p.is_placeholder(*base),
-        _ => p.is_placeholder(ty),
+/// Whether `ty` (or its pointer base) is a placeholder type of an unloaded package or embeds
+/// one, however deep: its fields and methods are then not all known.
+fn embeds_placeholder(p: &mut Program, ty: TypeId) -> bool {
+    let mut pending = vec![ty];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(ty) = pending.pop() {
+        let ty = match *p.ty(ty) {
+            Type::Pointer(base) => base,
+            _ => ty,
+        };
+        if !seen.insert(ty) || seen.len() > 4096 {
+            continue;
+        }
+        if p.is_placeholder(ty) {
+            return true;
+        }
+        let under = underlying(p, ty);
+        match p.ty(under) {
+            Type::Struct(st) => {
+                pending.extend(st.fields.iter().filter(|f| f.embedded).map(|f| f.ty))
+            }
+            Type::Interface(iface) => pending.extend(iface.embeddeds.iter().copied()),
+            _ => {}
+        }
     }
+    false
+}
+
+/// Whether a dot import of the current file could not be loaded.
+fn has_missing_dot_import(p: &Program, env: &Env) -> bool {
+    p.packages[env.pkg.0 as usize]
+        .file_imports
+        .get(env.file_idx as usize)
+        .is_some_and(|imports| {
+            imports.iter().any(|imp| {
+                imp.local.as_deref() == Some(".")
+                    && matches!(imp.pkg, Some(Some(pkg)) if p.packages[pkg.0 as usize].missing)
+            })
+        })
+}
+
+/// The stand-in package of the only dot import of the current file that could not be loaded:
+/// an unknown exported name may be one of its names.
+fn missing_dot_import(p: &Program, env: &Env) -> Option<PkgId> {
+    let imports = p.packages[env.pkg.0 as usize]
+        .file_imports
+        .get(env.file_idx as usize)?;
+    let mut missing = imports.iter().filter_map(|imp| match imp.pkg {
+        Some(Some(pkg))
+            if imp.local.as_deref() == Some(".") && p.packages[pkg.0 as usize].missing =>
+        {
+            Some(pkg)
+        }
+        _ => None,
+    });
+    let first = missing.next()?;
+    missing.next().is_none().then_some(first)
 }
