@@ -10,10 +10,9 @@ use gofed_go::api::legacy::{gofed_legacy, make_relative, LegacyPackage};
 
 use gofed_go::api::source::{GorootSource, ParseCache, TreeSource};
 use gofed_go::api::stdlib::{Chain, StdSummary};
-use gofed_go::api::{extract_package, is_api_package, render_goapi, ApiPackage};
+use gofed_go::api::{extract_package_for, is_api_package, render_goapi, ApiPackage, Release};
 use gofed_go::budget::Budget;
 use gofed_go::build::Selector;
-use gofed_go::constant::StringStyle;
 use gofed_go::diagnostic::Diagnostic;
 use gofed_go::load::{FileTree, Layout, OsFileTree, Package, Project};
 use gofed_go::types::{PackageSource as _, Program, Sizes};
@@ -45,12 +44,20 @@ impl ContextSpec {
     }
 }
 
-/// cmd/api's default context list.
+/// cmd/api's default context list up to Go 1.20.
 const DEFAULT_CONTEXTS: &str = "linux-386-cgo,linux-386,linux-amd64-cgo,linux-amd64,linux-arm-cgo,linux-arm,\
 darwin-amd64-cgo,darwin-amd64,windows-amd64,windows-386,freebsd-386-cgo,freebsd-386,freebsd-amd64-cgo,\
 freebsd-amd64,freebsd-arm-cgo,freebsd-arm,netbsd-386-cgo,netbsd-386,netbsd-amd64-cgo,netbsd-amd64,\
 netbsd-arm-cgo,netbsd-arm,netbsd-arm64-cgo,netbsd-arm64,openbsd-386-cgo,openbsd-386,openbsd-amd64-cgo,\
 openbsd-amd64";
+
+/// cmd/api's default context list since Go 1.21 (`main_test.go` added darwin/arm64, freebsd/arm64 and
+/// freebsd/riscv64; unchanged through Go 1.27).
+const DEFAULT_CONTEXTS_GO121: &str = "linux-386-cgo,linux-386,linux-amd64-cgo,linux-amd64,linux-arm-cgo,\
+linux-arm,darwin-amd64-cgo,darwin-amd64,darwin-arm64-cgo,darwin-arm64,windows-amd64,windows-386,freebsd-386-cgo,\
+freebsd-386,freebsd-amd64-cgo,freebsd-amd64,freebsd-arm-cgo,freebsd-arm,freebsd-arm64-cgo,freebsd-arm64,\
+freebsd-riscv64-cgo,freebsd-riscv64,netbsd-386-cgo,netbsd-386,netbsd-amd64-cgo,netbsd-amd64,netbsd-arm-cgo,\
+netbsd-arm,netbsd-arm64-cgo,netbsd-arm64,openbsd-386-cgo,openbsd-386,openbsd-amd64-cgo,openbsd-amd64";
 
 /// The JSON document.
 #[derive(Debug, Serialize)]
@@ -296,7 +303,7 @@ pub fn api_analysis(
     args: &ApiRequest,
     budget: &Budget,
 ) -> anyhow::Result<Rendered> {
-    let contexts = contexts(args)?;
+    let contexts = contexts(opened, args)?;
     let cache = Arc::new(ParseCache::default());
     // Several contexts take seconds: show progress on a terminal (hidden otherwise).
     let progress = if contexts.len() > 1 {
@@ -364,11 +371,25 @@ pub fn api_analysis(
     Ok(rendered.with_errors(diagnostics, !errors.is_empty(), args.allow_errors))
 }
 
-fn contexts(args: &ApiRequest) -> anyhow::Result<Vec<ContextSpec>> {
+fn contexts(opened: &OpenedTree, args: &ApiRequest) -> anyhow::Result<Vec<ContextSpec>> {
     let c = &args.context;
     if let Some(list) = &args.contexts {
         let list = if list == "default" {
-            DEFAULT_CONTEXTS
+            // The release whose cmd/api is followed, as `World::load` decides it.
+            let minor = c.go_minor.unwrap_or_else(|| {
+                match gofed_go::load::detect_layout(opened.tree(), opened.root()) {
+                    Layout::Goroot {
+                        go_minor: Some(minor),
+                        ..
+                    } if c.import_path.is_none() => minor,
+                    _ => gofed_go::load::NEWEST_GO_MINOR,
+                }
+            });
+            if minor >= 21 {
+                DEFAULT_CONTEXTS_GO121
+            } else {
+                DEFAULT_CONTEXTS
+            }
         } else {
             list.as_str()
         };
@@ -427,12 +448,8 @@ fn analyse(
     program.set_budget(budget);
 
     let is_goroot = matches!(project.layout, Layout::Goroot { .. });
-    // cmd/api of Go 1.19 and earlier printed some float constants differently.
-    let style = if project.go_minor <= 19 {
-        StringStyle::Go119
-    } else {
-        StringStyle::Current
-    };
+    // The output of the Go release's own cmd/api: `--go`, else the GOROOT's, else the newest.
+    let release = Release::go(project.go_minor);
     let mut packages = Vec::new();
     let mut ids = Vec::new();
     for pkg in &project.packages {
@@ -447,7 +464,7 @@ fn analyse(
             continue;
         };
         ids.push(id);
-        packages.push(extract_package(&mut program, id, style));
+        packages.push(extract_package_for(&mut program, id, release));
         // A cancelled or over-budget check leaves the API incomplete: the request fails.
         if let Some(err) = program.budget_error() {
             return Err(err.into());

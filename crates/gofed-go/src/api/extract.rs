@@ -5,8 +5,9 @@ use crate::types::methodset::{interface_methods, method_set};
 use crate::types::ty::{PkgId, Type, TypeId};
 use crate::types::{is_exported, ObjKind, Program};
 
+use super::deprecated::Deprecations;
 use super::print::{Printer, MAX_TYPE_STRING};
-use super::{ApiPackage, Feature, FeatureKind};
+use super::{ApiPackage, Feature, FeatureKind, Release};
 
 /// The exported names of package `pkg`'s scope, sorted.
 pub(super) fn exported_names(p: &Program, pkg: PkgId) -> Vec<String> {
@@ -21,11 +22,61 @@ pub(super) fn exported_names(p: &Program, pkg: PkgId) -> Vec<String> {
     names
 }
 
-/// The API of package `pkg` (exported names in sorted order, as cmd/api walks them).
-/// Constant values are printed as the Go release of `style` prints them (Go 1.20 changed
-/// the short form of some floats).
+/// The API of package `pkg` (exported names in sorted order, as cmd/api walks them) as Go
+/// 1.19's walker prints it, its constant values as the Go release of `style` prints them
+/// (Go 1.20 changed the short form of some floats).
 pub fn extract_package(p: &mut Program, pkg: PkgId, style: StringStyle) -> ApiPackage {
-    let printer = Printer::new(pkg, style);
+    let release = match style {
+        StringStyle::Go119 => Release::go(19),
+        StringStyle::Current => Release::go(20),
+    };
+    extract_package_for(p, pkg, release)
+}
+
+/// What the walk of one package needs besides the program.
+struct Walk {
+    printer: Printer,
+    release: Release,
+    /// The package's deprecation marks, when the release reports them.
+    marks: Option<Deprecations>,
+}
+
+impl Walk {
+    /// Whether the named type `ty` (or instance) is declared in the walked package, and its name.
+    fn own_named(&self, p: &Program, ty: TypeId) -> Option<String> {
+        match *p.ty(ty) {
+            Type::Named(n) | Type::Instance { named: n, .. } => {
+                let named = &p.named[n.0 as usize];
+                (named.pkg == Some(self.printer.current)).then(|| named.name.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether a method of a method set (concrete or of an interface) is marked: by the
+    /// declaration of the walked package that declares it.
+    fn method_marked(&self, p: &Program, m: &crate::types::methodset::MethodEntry) -> bool {
+        let Some(marks) = &self.marks else {
+            return false;
+        };
+        let Some(owner) = self.own_named(p, m.declared_on) else {
+            return false;
+        };
+        marks.method(&owner, &m.name) || marks.interface_method(&owner, &m.name)
+    }
+}
+
+/// The API of package `pkg` as Go 1.`release`'s cmd/api prints it.
+pub fn extract_package_for(p: &mut Program, pkg: PkgId, release: Release) -> ApiPackage {
+    let marks = release
+        .deprecated_rule()
+        .map(|rule| Deprecations::new(rule, &p.pkg(pkg).files));
+    let walk = Walk {
+        printer: Printer::new(pkg, release.style(), release.type_arguments()),
+        release,
+        marks,
+    };
+    let printer = &walk.printer;
     let mut features = Vec::new();
     let mut too_long = Vec::new();
     for name in exported_names(p, pkg) {
@@ -33,7 +84,7 @@ pub fn extract_package(p: &mut Program, pkg: PkgId, style: StringStyle) -> ApiPa
             break;
         }
         let first = features.len();
-        emit_object(p, &printer, &mut features, &name);
+        emit_object(p, &walk, &mut features, &name);
         // A name whose type string was cut short contributes no features, an error instead.
         if printer.take_too_long() {
             features.truncate(first);
@@ -79,7 +130,10 @@ pub fn extract_package(p: &mut Program, pkg: PkgId, style: StringStyle) -> ApiPa
 }
 
 /// The features of the package-level object `name`, in cmd/api's order.
-fn emit_object(p: &mut Program, printer: &Printer, features: &mut Vec<Feature>, name: &str) {
+fn emit_object(p: &mut Program, walk: &Walk, features: &mut Vec<Feature>, name: &str) {
+    let printer = &walk.printer;
+    let first = features.len();
+    let marked = walk.marks.as_ref().is_some_and(|m| m.object(name));
     let name = name.to_owned();
     let Some(&obj) = p.pkg(printer.current).scope.get(&name) else {
         return;
@@ -126,19 +180,46 @@ fn emit_object(p: &mut Program, printer: &Printer, features: &mut Vec<Feature>, 
                 format!("func {name}{sig_text}"),
             ));
         }
-        ObjKind::TypeName { ty, alias } => emit_type(p, printer, features, &name, ty, alias),
-        ObjKind::Pending | ObjKind::Builtin(_) | ObjKind::Nil => {}
+        ObjKind::TypeName { ty, alias } => {
+            emit_type(p, walk, features, &name, ty, alias);
+            // The type's own lines carry its mark (not its fields' and methods'); since Go
+            // 1.22 an alias has none.
+            if marked && (!alias || walk.release.deprecates_aliases()) {
+                let line = format!("type {name} //deprecated");
+                for f in &mut features[first..] {
+                    let own = f.kind == FeatureKind::Type
+                        || (f.kind == FeatureKind::InterfaceMethod && f.name == name);
+                    if own {
+                        f.deprecated = Some(line.clone());
+                    }
+                }
+            }
+            return;
+        }
+        ObjKind::Pending | ObjKind::Builtin(_) | ObjKind::Nil => return,
+    }
+    if marked {
+        let keyword = match features.get(first).map(|f| f.kind) {
+            Some(FeatureKind::Const) => "const",
+            Some(FeatureKind::Var) => "var",
+            _ => "func",
+        };
+        let line = format!("{keyword} {name} //deprecated");
+        for f in &mut features[first..] {
+            f.deprecated = Some(line.clone());
+        }
     }
 }
 
 fn emit_type(
     p: &mut Program,
-    printer: &Printer,
+    walk: &Walk,
     out: &mut Vec<Feature>,
     name: &str,
     ty: TypeId,
     alias: bool,
 ) {
+    let printer = &walk.printer;
     let mut display = name.to_owned();
     if !alias {
         if let Type::Named(named) = *p.ty(ty) {
@@ -167,28 +248,41 @@ fn emit_type(
                 name.to_owned(),
                 scope.clone(),
             ));
-            for field in &s.fields {
+            let field_marks = walk
+                .marks
+                .as_ref()
+                .and_then(|m| m.struct_fields(name))
+                .filter(|marks| marks.len() == s.fields.len());
+            for (i, field) in s.fields.iter().enumerate() {
                 if !is_exported(&field.name) {
                     continue;
                 }
+                let marked = field_marks.as_ref().is_some_and(|m| m[i]);
                 let field_ty = printer.type_string(p, field.ty);
-                if field.embedded {
-                    out.push(Feature::new(
+                let mut feature = if field.embedded {
+                    let mut f = Feature::new(
                         FeatureKind::Embedded,
                         format!("{name}.{}", field.name),
                         format!("{scope}, embedded {field_ty}"),
-                    ));
+                    );
+                    f.deprecated =
+                        marked.then(|| format!("{scope}, embedded {field_ty} //deprecated"));
+                    f
                 } else {
-                    out.push(Feature::new(
+                    Feature::new(
                         FeatureKind::Field,
                         format!("{name}.{}", field.name),
                         format!("{scope}, {} {field_ty}", field.name),
-                    ));
+                    )
+                };
+                if marked && !field.embedded {
+                    feature.deprecated = Some(format!("{scope}, {} //deprecated", field.name));
                 }
+                out.push(feature);
             }
         }
         Type::Interface(_) => {
-            emit_interface(p, printer, out, name, &display, ty);
+            emit_interface(p, walk, out, name, &display, ty);
             return; // an interface's methods are its features
         }
         _ => {
@@ -205,47 +299,53 @@ fn emit_type(
     let mut emitted: Vec<String> = Vec::new();
     for m in method_set(p, ty) {
         if is_exported(&m.name) {
-            emit_method(p, printer, out, name, ty, &m);
+            emit_method(p, walk, out, name, ty, &m);
             emitted.push(m.name);
         }
     }
     let ptr = p.intern(Type::Pointer(ty));
     for m in method_set(p, ptr) {
         if is_exported(&m.name) && !emitted.contains(&m.name) {
-            emit_method(p, printer, out, name, ptr, &m);
+            emit_method(p, walk, out, name, ptr, &m);
         }
     }
 }
 
 fn emit_method(
     p: &mut Program,
-    printer: &Printer,
+    walk: &Walk,
     out: &mut Vec<Feature>,
     type_name: &str,
     recv: TypeId,
     m: &crate::types::methodset::MethodEntry,
 ) {
+    let printer = &walk.printer;
     let recv_text = printer.type_string(p, recv);
     let mut tps = String::new();
     if !m.recv_type_params.is_empty() {
         printer.write_type_params(p, &mut tps, &m.recv_type_params, false, 0);
     }
     let sig = printer.signature_string(p, m.sig);
-    out.push(Feature::new(
+    let mut feature = Feature::new(
         FeatureKind::Method,
         format!("{type_name}.{}", m.name),
         format!("method ({recv_text}{tps}) {}{sig}", m.name),
-    ));
+    );
+    if walk.method_marked(p, m) {
+        feature.deprecated = Some(format!("method ({recv_text}{tps}) {} //deprecated", m.name));
+    }
+    out.push(feature);
 }
 
 fn emit_interface(
     p: &mut Program,
-    printer: &Printer,
+    walk: &Walk,
     out: &mut Vec<Feature>,
     name: &str,
     display: &str,
     ty: TypeId,
 ) {
+    let printer = &walk.printer;
     let scope = format!("type {display} interface");
     let mut methods = interface_methods(p, ty);
     methods.sort_by(|a, b| a.name.cmp(&b.name));
@@ -257,11 +357,15 @@ fn emit_interface(
             continue;
         }
         let sig = printer.signature_string(p, m.sig);
-        out.push(Feature::new(
+        let mut feature = Feature::new(
             FeatureKind::InterfaceMethod,
             format!("{name}.{}", m.name),
             format!("{scope}, {}{sig}", m.name),
-        ));
+        );
+        if walk.method_marked(p, m) {
+            feature.deprecated = Some(format!("{scope}, {} //deprecated", m.name));
+        }
+        out.push(feature);
         names.push(m.name.clone());
     }
     if !complete {

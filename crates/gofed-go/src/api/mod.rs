@@ -2,11 +2,13 @@
 //! from a type-checked [`crate::types::Program`], with renderings in Go's `cmd/api` line
 //! format ([`render_goapi`]) and as JSON (the model derives serde).
 //!
-//! The features and their order follow `cmd/api`'s walker (Go 1.19 `src/cmd/api/goapi.go`):
-//! per package the exported package-level names in sorted order; constants with their type
-//! and value, variables, functions, types with their fields, interface methods and the
-//! method sets of `T` and `*T`.
+//! The features and their order follow `cmd/api`'s walker (Go 1.19 `src/cmd/api/goapi.go`,
+//! since Go 1.21 `main_test.go`): per package the exported package-level names in sorted
+//! order; constants with their type and value, variables, functions, types with their
+//! fields, interface methods and the method sets of `T` and `*T`. What each Go release's
+//! walker prints differently is a [`Release`].
 
+mod deprecated;
 mod extract;
 pub mod legacy;
 mod print;
@@ -14,7 +16,64 @@ pub mod source;
 pub mod stdlib;
 pub mod stub;
 
-pub use extract::extract_package;
+pub use deprecated::{doc_text, DeprecatedRule};
+pub use extract::{extract_package, extract_package_for};
+
+use crate::constant::StringStyle;
+
+/// The Go release whose `cmd/api` output is reproduced. The walkers differ in:
+/// - Go 1.20: `go/constant` prints floats that are not integers with all their digits
+///   (`1.0000001` where 1.19 printed `1`);
+/// - Go 1.21: `//deprecated` features (`func F //deprecated`) for elements whose doc comment
+///   has a line starting with `// Deprecated:`, a type's before the alias check (so aliases
+///   get one too);
+/// - Go 1.22: a type's `//deprecated` line after the alias check (aliases get none);
+/// - Go 1.23: type arguments of instantiated types (`Pair[$0, $1]`, not `Pair`);
+/// - Go 1.27: deprecation decided on the doc text's paragraphs (`Deprecated: ` at the start
+///   of the text or of a paragraph), not on comment lines.
+///
+/// Go 1.20's walker is taken as 1.19's: the `//deprecated` lines first appear in
+/// `api/go1.21.txt`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Release {
+    /// The minor version (27 for Go 1.27).
+    pub go_minor: u32,
+}
+
+impl Release {
+    /// Go 1.`go_minor`'s walker.
+    pub const fn go(go_minor: u32) -> Release {
+        Release { go_minor }
+    }
+
+    /// How constant values are printed.
+    pub fn style(self) -> StringStyle {
+        if self.go_minor <= 19 {
+            StringStyle::Go119
+        } else {
+            StringStyle::Current
+        }
+    }
+
+    /// How deprecation is decided, if the walker reports it.
+    pub fn deprecated_rule(self) -> Option<DeprecatedRule> {
+        match self.go_minor {
+            0..=20 => None,
+            21..=26 => Some(DeprecatedRule::Lines),
+            _ => Some(DeprecatedRule::Paragraphs),
+        }
+    }
+
+    /// Whether a deprecated alias gets a `type A //deprecated` line (Go 1.21 only).
+    pub fn deprecates_aliases(self) -> bool {
+        self.go_minor == 21
+    }
+
+    /// Whether instantiated types are printed with their type arguments.
+    pub fn type_arguments(self) -> bool {
+        self.go_minor >= 23
+    }
+}
 
 /// The API of one package.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +106,25 @@ pub struct Feature {
     /// The first sentence of its doc comment.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub doc: Option<String>,
+    /// cmd/api's deprecation line for the element (`func F //deprecated`), when its doc
+    /// comment deprecates it as the [`Release`] decides; `"deprecated": true` in JSON.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "deprecated",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "serialize_is_some"
+        )
+    )]
+    pub deprecated: Option<String>,
+}
+
+#[cfg(feature = "serde")]
+fn serialize_is_some<S: serde::Serializer>(
+    value: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_bool(value.is_some())
 }
 
 impl Feature {
@@ -58,6 +136,7 @@ impl Feature {
             text,
             position: None,
             doc: None,
+            deprecated: None,
         }
     }
 }
@@ -102,14 +181,20 @@ pub fn is_api_package(path: &str, name: &str, in_goroot: bool, cgo: bool) -> boo
     true
 }
 
-/// Renders packages as cmd/api does: `pkg PATH, TEXT` lines, sorted bytewise.
+/// Renders packages as cmd/api does: `pkg PATH, TEXT` lines (and the `//deprecated` line of
+/// a deprecated element), sorted bytewise.
 pub fn render_goapi(packages: &[ApiPackage]) -> String {
     let mut lines: Vec<String> = packages
         .iter()
         .flat_map(|pkg| {
-            pkg.features
-                .iter()
-                .map(move |f| format!("pkg {}, {}", pkg.path, f.text))
+            pkg.features.iter().flat_map(move |f| {
+                let line = format!("pkg {}, {}", pkg.path, f.text);
+                let marker = f
+                    .deprecated
+                    .as_ref()
+                    .map(|d| format!("pkg {}, {d}", pkg.path));
+                std::iter::once(line).chain(marker)
+            })
         })
         .collect();
     lines.sort();

@@ -21,14 +21,17 @@ pub(crate) struct Printer {
     pub(crate) style: StringStyle,
     /// Set when a type string reached [`MAX_TYPE_STRING`] (the text is then cut short).
     pub(crate) too_long: std::cell::Cell<bool>,
+    /// Instantiated types are printed with their type arguments (Go 1.23 on).
+    pub(crate) type_args: bool,
 }
 
 impl Printer {
-    pub(crate) fn new(current: PkgId, style: StringStyle) -> Printer {
+    pub(crate) fn new(current: PkgId, style: StringStyle, type_args: bool) -> Printer {
         Printer {
             current,
             style,
             too_long: std::cell::Cell::new(false),
+            type_args,
         }
     }
 
@@ -157,6 +160,19 @@ impl Printer {
                     }
                 }
                 buf.push_str(&p.named[named.0 as usize].name);
+                if let Type::Instance { args, .. } = p.ty(ty) {
+                    if self.type_args && !args.is_empty() {
+                        let args = args.clone();
+                        buf.push('[');
+                        for (i, &arg) in args.iter().enumerate() {
+                            if i > 0 {
+                                buf.push_str(", ");
+                            }
+                            self.write_type(p, buf, arg, depth + 1);
+                        }
+                        buf.push(']');
+                    }
+                }
             }
             Type::TypeParam(id) => {
                 buf.push('$');

@@ -6,7 +6,7 @@ use crate::ast::{
 };
 use crate::diagnostic::Expected;
 use crate::span::Span;
-use crate::token::TokenKind;
+use crate::token::{Comment, TokenKind};
 
 use super::{ParseMode, Parser, DECL_START, EXPR_END};
 
@@ -366,54 +366,56 @@ impl Parser<'_> {
     }
 }
 
-/// Attaches doc comments: the comment group that ends on the line right before a
-/// declaration (or spec inside a group) and does not follow code on its first line.
+/// The doc comment of a node starting at `start`: the comment group that ends on the line
+/// right before it and does not follow code on its first line (go/parser's lead comment).
+pub(crate) fn doc_before(comments: &[Comment], src: &[u8], start: u32) -> Option<CommentGroup> {
+    // Last comment ending before `start`.
+    let end = comments.partition_point(|c| c.span.end <= start);
+    if end == 0 {
+        return None;
+    }
+    // Only whitespace with exactly one newline between the comment and the declaration.
+    let gap = Span::new(comments[end - 1].span.end, start).slice(src);
+    if !gap.iter().all(|b| b.is_ascii_whitespace())
+        || gap.iter().filter(|&&b| b == b'\n').count() != 1
+    {
+        return None;
+    }
+    let mut first = end - 1;
+    while first > 0 {
+        let gap = Span::new(comments[first - 1].span.end, comments[first].span.start).slice(src);
+        if !gap.iter().all(|b| b.is_ascii_whitespace())
+            || gap.iter().filter(|&&b| b == b'\n').count() > 1
+        {
+            break;
+        }
+        first -= 1;
+    }
+    // The group must start a line (not trail code).
+    let line_start = src[..comments[first].span.start as usize]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let before = &src[line_start..comments[first].span.start as usize];
+    if !before.iter().all(|b| b.is_ascii_whitespace()) {
+        first += 1;
+        if first == end {
+            return None;
+        }
+    }
+    Some(CommentGroup {
+        start: first as u32,
+        end: end as u32,
+    })
+}
+
+/// Attaches doc comments (see [`doc_before`]) to declarations and the specs of a group.
 pub(super) fn attach_docs(file: &mut File, src: &[u8]) {
     if file.comments.is_empty() {
         return;
     }
     let comments = &file.comments;
-    let doc_for = |start: u32| -> Option<CommentGroup> {
-        // Last comment ending before `start`.
-        let end = comments.partition_point(|c| c.span.end <= start);
-        if end == 0 {
-            return None;
-        }
-        // Only whitespace with exactly one newline between the comment and the declaration.
-        let gap = Span::new(comments[end - 1].span.end, start).slice(src);
-        if !gap.iter().all(|b| b.is_ascii_whitespace())
-            || gap.iter().filter(|&&b| b == b'\n').count() != 1
-        {
-            return None;
-        }
-        let mut first = end - 1;
-        while first > 0 {
-            let gap =
-                Span::new(comments[first - 1].span.end, comments[first].span.start).slice(src);
-            if !gap.iter().all(|b| b.is_ascii_whitespace())
-                || gap.iter().filter(|&&b| b == b'\n').count() > 1
-            {
-                break;
-            }
-            first -= 1;
-        }
-        // The group must start a line (not trail code).
-        let line_start = src[..comments[first].span.start as usize]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        let before = &src[line_start..comments[first].span.start as usize];
-        if !before.iter().all(|b| b.is_ascii_whitespace()) {
-            first += 1;
-            if first == end {
-                return None;
-            }
-        }
-        Some(CommentGroup {
-            start: first as u32,
-            end: end as u32,
-        })
-    };
+    let doc_for = |start: u32| doc_before(comments, src, start);
     if !file.package_span.is_empty() {
         file.doc = doc_for(file.package_span.start);
     }

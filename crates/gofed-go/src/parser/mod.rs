@@ -11,6 +11,7 @@
 //! declarations parsed before that point are kept.
 
 mod decl;
+pub(crate) use decl::doc_before;
 mod expr;
 mod token_set;
 
