@@ -28,6 +28,18 @@ pub enum DeprecatedRule {
 impl DeprecatedRule {
     /// Whether a doc comment group (its comments, in the file `src`) marks what it documents.
     pub fn marks(self, comments: &[Comment], src: &[u8]) -> bool {
+        // Both rules need the word with its colon in one comment (carriage returns, which
+        // the scanner drops, aside): most docs are passed over without building their text.
+        let has_word = comments.iter().any(|c| {
+            let text = c.span.slice(src);
+            text.contains(&b'\r')
+                || text
+                    .windows(b"Deprecated:".len())
+                    .any(|w| w == b"Deprecated:")
+        });
+        if !has_word {
+            return false;
+        }
         match self {
             DeprecatedRule::Lines => comments.iter().any(|c| {
                 // The scanner drops carriage returns from comment text.
@@ -297,5 +309,53 @@ fn receiver_base(ast: &crate::ast::File, src: &[u8], mut ty: ExprId) -> Option<S
             Expr::Ident => return Some(ast.expr_span(ty).text(src).to_owned()),
             _ => return None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The doc comment of the first declaration of `src`, as text and as both rules see it.
+    fn doc(src: &str) -> (String, bool, bool) {
+        let parsed = crate::parser::parse_file(src.as_bytes());
+        let file = &parsed.file;
+        let group = match file.decls.first() {
+            Some(Decl::Func(f)) => f.doc,
+            Some(Decl::Gen(g)) => g.doc,
+            _ => None,
+        }
+        .expect("a doc comment");
+        let comments = file.comment_group(group);
+        (
+            doc_text(comments, src.as_bytes()),
+            DeprecatedRule::Lines.marks(comments, src.as_bytes()),
+            DeprecatedRule::Paragraphs.marks(comments, src.as_bytes()),
+        )
+    }
+
+    #[test]
+    fn doc_text_is_go_ast_text() {
+        // Markers and the first space go, directives go, blank runs become one blank line,
+        // trailing blanks and leading blank lines go, a final newline is added.
+        let (text, ..) =
+            doc("package p\n\n//\n// a  \n//\n//\n//  b\n//go:noinline\n//line x:1\nfunc F() {}\n");
+        assert_eq!(text, "a\n\n b\n");
+        // `//Deprecated: x` is no directive: upper case before the colon.
+        let (text, ..) = doc("package p\n\n//Deprecated: x\nfunc F() {}\n");
+        assert_eq!(text, "Deprecated: x\n");
+        let (text, ..) = doc("package p\n\n/* a\n   b */\nfunc F() {}\n");
+        assert_eq!(text, " a\n   b\n");
+    }
+
+    #[test]
+    fn carriage_returns_are_not_text() {
+        let (text, lines, paragraphs) =
+            doc("package p\r\n\r\n// F.\r\n//\r\n// Deprecated:\r\n// use G.\r\nfunc F() {}\r\n");
+        assert_eq!(text, "F.\n\nDeprecated:\nuse G.\n");
+        assert!(lines && paragraphs);
+        // A `//Deprecated` directive-like line is not a line match.
+        let (_, lines, paragraphs) = doc("package p\n\n// F.\n//\n//Deprecated: x\nfunc F() {}\n");
+        assert!(!lines && paragraphs);
     }
 }
