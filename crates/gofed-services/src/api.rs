@@ -59,6 +59,23 @@ freebsd-386,freebsd-amd64-cgo,freebsd-amd64,freebsd-arm-cgo,freebsd-arm,freebsd-
 freebsd-riscv64-cgo,freebsd-riscv64,netbsd-386-cgo,netbsd-386,netbsd-amd64-cgo,netbsd-amd64,netbsd-arm-cgo,\
 netbsd-arm,netbsd-arm64-cgo,netbsd-arm64,openbsd-386-cgo,openbsd-386,openbsd-amd64-cgo,openbsd-amd64";
 
+/// cmd/api's default context list of Go 1.`minor`.
+fn default_contexts(minor: u32) -> &'static str {
+    if minor >= 21 {
+        DEFAULT_CONTEXTS_GO121
+    } else {
+        DEFAULT_CONTEXTS
+    }
+}
+
+/// Whether `goos`/`goarch` is in cmd/api's default context list of Go 1.`minor`.
+pub(crate) fn is_default_context_platform(minor: u32, goos: &str, goarch: &str) -> bool {
+    default_contexts(minor).split(',').any(|c| {
+        let mut parts = c.split('-');
+        parts.next() == Some(goos) && parts.next() == Some(goarch)
+    })
+}
+
 /// The JSON document.
 #[derive(Debug, Serialize)]
 struct ApiReport {
@@ -385,11 +402,7 @@ fn contexts(opened: &OpenedTree, args: &ApiRequest) -> anyhow::Result<Vec<Contex
                     _ => gofed_go::load::NEWEST_GO_MINOR,
                 }
             });
-            if minor >= 21 {
-                DEFAULT_CONTEXTS_GO121
-            } else {
-                DEFAULT_CONTEXTS
-            }
+            default_contexts(minor)
         } else {
             list.as_str()
         };

@@ -155,7 +155,12 @@ fn check_platform(
     goarch: &str,
 ) -> Result<(), RequestError> {
     let known = match release {
-        Some(release) => release.platform(goos, goarch).is_some(),
+        // cmd/api's default contexts are analysed as that release's cmd/api does, also one its
+        // `go tool dist list` no longer has (Go 1.27's freebsd/riscv64).
+        Some(release) => {
+            release.platform(goos, goarch).is_some()
+                || crate::api::is_default_context_platform(release.minor(), goos, goarch)
+        }
         None => GoRelease::all()
             .iter()
             .any(|r| r.platform(goos, goarch).is_some()),
