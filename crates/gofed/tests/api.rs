@@ -79,6 +79,53 @@ fn api_uses_the_embedded_standard_library() {
     assert_eq!(json["meta"]["unresolved_imports"], serde_json::json!([]));
 }
 
+const DEPRECATED: &str = r#"package lib
+
+// Pair holds two values.
+type Pair[K comparable, V any] struct{ Key K }
+
+// Old makes a pair.
+//
+// Deprecated: use Make.
+func Old() Pair[string, int] { return Pair[string, int]{} }
+"#;
+
+#[test]
+fn api_prints_the_format_of_the_go_release() {
+    let dir = tempfile::tempdir().unwrap();
+    module(dir.path(), DEPRECATED);
+    let tree = dir.path().to_str().unwrap();
+    let lines = |args: &[&str]| {
+        let out = gofed(&[&["api", tree, "--format", "goapi"], args].concat());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // The default is the newest release's cmd/api: a deprecation line, type arguments.
+    let newest = lines(&[]);
+    assert!(newest.contains("pkg example.com/lib, func Old //deprecated\n"));
+    assert!(newest.contains("pkg example.com/lib, func Old() Pair[string, int]\n"));
+    assert_eq!(newest, lines(&["--go", "1.27"]));
+    // Go 1.22's cmd/api knew deprecations but printed no type arguments; Go 1.19's neither.
+    let go122 = lines(&["--go", "1.22"]);
+    assert!(go122.contains("pkg example.com/lib, func Old //deprecated\n"));
+    assert!(go122.contains("pkg example.com/lib, func Old() Pair\n"));
+    let go119 = lines(&["--go", "1.19"]);
+    assert!(!go119.contains("//deprecated"));
+    assert!(go119.contains("pkg example.com/lib, func Old() Pair\n"));
+    // JSON says which features are deprecated.
+    let out = gofed(&["api", tree]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let features = json["packages"][0]["features"].as_array().unwrap();
+    let old = features.iter().find(|f| f["name"] == "Old").unwrap();
+    assert_eq!(old["deprecated"], serde_json::json!(true));
+    let pair = features.iter().find(|f| f["name"] == "Pair").unwrap();
+    assert!(pair.get("deprecated").is_none(), "{pair}");
+}
+
 #[test]
 fn apidiff_is_a_ci_gate() {
     let old = tempfile::tempdir().unwrap();
