@@ -36,7 +36,6 @@ pub fn extract_package(p: &mut Program, pkg: PkgId, style: StringStyle) -> ApiPa
 /// What the walk of one package needs besides the program.
 struct Walk {
     printer: Printer,
-    release: Release,
     /// The package's deprecation marks, when the release reports them.
     marks: Option<Deprecations>,
 }
@@ -73,7 +72,6 @@ pub fn extract_package_for(p: &mut Program, pkg: PkgId, release: Release) -> Api
         .map(|rule| Deprecations::new(rule, &p.pkg(pkg).files));
     let walk = Walk {
         printer: Printer::new(pkg, release.style(), release.type_arguments()),
-        release,
         marks,
     };
     let printer = &walk.printer;
@@ -182,9 +180,9 @@ fn emit_object(p: &mut Program, walk: &Walk, features: &mut Vec<Feature>, name: 
         }
         ObjKind::TypeName { ty, alias } => {
             emit_type(p, walk, features, &name, ty, alias);
-            // The type's own lines carry its mark (not its fields' and methods'); since Go
-            // 1.22 an alias has none.
-            if marked && (!alias || walk.release.deprecates_aliases()) {
+            // The type's own lines carry its mark (not its fields' and methods'); cmd/api
+            // emits it before looking at what the type is, so an alias has it too.
+            if marked {
                 let line = format!("type {name} //deprecated");
                 for f in &mut features[first..] {
                     let own = f.kind == FeatureKind::Type

@@ -24,10 +24,10 @@ use crate::constant::StringStyle;
 /// The Go release whose `cmd/api` output is reproduced. The walkers differ in:
 /// - Go 1.20: `go/constant` prints floats that are not integers with all their digits
 ///   (`1.0000001` where 1.19 printed `1`);
-/// - Go 1.21: `//deprecated` features (`func F //deprecated`) for elements whose doc comment
-///   has a line starting with `// Deprecated:`, a type's before the alias check (so aliases
-///   get one too);
-/// - Go 1.22: a type's `//deprecated` line after the alias check (aliases get none);
+/// - Go 1.21: `//deprecated` features (`func F //deprecated`, also for aliases) for elements
+///   whose doc comment has a line starting with `// Deprecated:` (its walker panics on an
+///   exported alias of an unnamed type, which Go 1.22 fixed by checking aliases first; gofed
+///   prints such an alias as 1.22 does);
 /// - Go 1.23: type arguments of instantiated types (`Pair[$0, $1]`, not `Pair`);
 /// - Go 1.27: deprecation decided on the doc text's paragraphs (`Deprecated: ` at the start
 ///   of the text or of a paragraph), not on comment lines.
@@ -62,11 +62,6 @@ impl Release {
             21..=26 => Some(DeprecatedRule::Lines),
             _ => Some(DeprecatedRule::Paragraphs),
         }
-    }
-
-    /// Whether a deprecated alias gets a `type A //deprecated` line (Go 1.21 only).
-    pub fn deprecates_aliases(self) -> bool {
-        self.go_minor == 21
     }
 
     /// Whether instantiated types are printed with their type arguments.
