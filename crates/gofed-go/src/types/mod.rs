@@ -304,6 +304,9 @@ pub struct Method {
     pub ptr_recv: bool,
     /// The receiver's type parameters (`TypeParam` types of the method's own).
     pub recv_type_params: Vec<TypeId>,
+    /// The alias the receiver is written as (`func (R) M()` with `type R = T`): go/types
+    /// keeps the alias as the receiver's type, so x/exp/apidiff names the method `R.M`.
+    pub recv_alias: Option<String>,
     decl: DeclRef,
 }
 
