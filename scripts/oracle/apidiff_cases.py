@@ -393,6 +393,18 @@ REAL_PAIRS = [
      "GOBIN/1.27.3/go/src/vendor/golang.org/x/crypto/cryptobyte/asn1"),
     ("real-x-sys-cpu", "golang.org/x/sys/cpu", "Go 1.21.13 src/vendor -> Go 1.27.3 src/vendor",
      "GOBIN/1.21.13/go/src/vendor/golang.org/x/sys/cpu", "GOBIN/1.27.3/go/src/vendor/golang.org/x/sys/cpu"),
+] + [
+    # Go 1.21.13 src/cmd/vendor -> Go 1.27.3 src/cmd/vendor: packages with many changes.
+    ("real-" + name, ip, "Go 1.21.13 src/cmd/vendor -> Go 1.27.3 src/cmd/vendor",
+     "GOBIN/1.21.13/go/src/cmd/vendor/" + ip, "GOBIN/1.27.3/go/src/cmd/vendor/" + ip)
+    for name, ip in [
+        ("x-sys-unix", "golang.org/x/sys/unix"),
+        ("x-arch-x86asm", "golang.org/x/arch/x86/x86asm"),
+        ("x-tools-cfg", "golang.org/x/tools/go/cfg"),
+        ("x-tools-typeparams", "golang.org/x/tools/internal/typeparams"),
+        ("demangle", "github.com/ianlancetaylor/demangle"),
+        ("pprof-profile", "github.com/google/pprof/profile"),
+    ]
 ]
 
 

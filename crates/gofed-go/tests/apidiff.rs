@@ -177,7 +177,10 @@ fn annotated_cases_of_todays_apidiff_rules() {
             .collect();
         got.sort();
         if got != want {
-            failures.push(format!("{}:\n  want {want:?}\n  got  {got:?}", file.display()));
+            failures.push(format!(
+                "{}:\n  want {want:?}\n  got  {got:?}",
+                file.display()
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

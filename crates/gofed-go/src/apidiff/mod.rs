@@ -12,6 +12,7 @@
 
 mod identity;
 mod module;
+mod spelling;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,7 +20,7 @@ use crate::constant::{self, Value};
 use crate::types::methodset::{interface_methods, method_set, MethodEntry};
 use crate::types::ty::{BasicKind, NamedId, PkgId, Type, TypeId};
 use crate::types::typestring::type_string;
-use crate::types::{is_exported, ObjKind, Program};
+use crate::types::{is_exported, ObjId, ObjKind, Program};
 
 pub use identity::{identical, implements};
 pub use module::{diff_modules, next_version, Bump, ModuleReport, PackageReport};
@@ -225,6 +226,7 @@ impl Differ<'_, '_, '_> {
                     let old_kind = self.old.object(old_id).kind.clone();
                     let new_kind = self.new.object(new_id).kind.clone();
                     self.check_objects(name, old_kind, new_kind);
+                    self.respell_object_change(name, old_id, new_id);
                 }
             }
         }
@@ -274,6 +276,40 @@ impl Differ<'_, '_, '_> {
                 }
             }
         }
+    }
+
+    /// A var's or func's `changed from OLD to NEW` with the aliases its declarations name,
+    /// as go/types prints them (see `spelling`).
+    fn respell_object_change(&mut self, name: &str, old_id: ObjId, new_id: ObjId) {
+        let key = (false, name.to_owned());
+        let Some(msg) = self.incompatibles.get(&key).and_then(|parts| parts.get("")) else {
+            return;
+        };
+        if !msg.starts_with("changed from ") || msg == "changed from func to var" {
+            return;
+        }
+        // Only a change of type: a var that became a func is a change of kind.
+        let (ot, nt) = match (
+            self.old.object(old_id).kind.clone(),
+            self.new.object(new_id).kind.clone(),
+        ) {
+            (ObjKind::Var { ty: ot }, ObjKind::Var { ty: nt })
+            | (ObjKind::Func { sig: ot }, ObjKind::Func { sig: nt })
+            | (ObjKind::Func { sig: ot }, ObjKind::Var { ty: nt }) => (ot, nt),
+            _ => return,
+        };
+        let olds = spelling::object_type_string(self.old, self.old_pkg, old_id, ot);
+        let news = spelling::object_type_string(self.new, self.new_pkg, new_id, nt);
+        if olds.is_none() && news.is_none() {
+            return;
+        }
+        let olds = olds.unwrap_or_else(|| type_string(self.old, ot, Some(self.old_pkg)));
+        let news = news.unwrap_or_else(|| type_string(self.new, nt, Some(self.new_pkg)));
+        self.incompatible(
+            &Self::old_obj(name),
+            "",
+            format!("changed from {olds} to {news}"),
+        );
     }
 
     fn check_objects(&mut self, name: &str, old: ObjKind, new: ObjKind) {
