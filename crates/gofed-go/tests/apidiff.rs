@@ -118,3 +118,71 @@ fn removing_an_exported_declaration_is_incompatible_and_adding_one_is_compatible
     }
     assert!(n_checked > 80, "only {n_checked} packages checked");
 }
+
+/// A test file in x/exp/apidiff's format (`// old`, `// new`, `// both` switch the
+/// package(s) the following lines go to; `// i MSG` and `// c MSG` are expected
+/// incompatible and compatible changes) split as its apidiff_test.go does: the old
+/// source, the new source, and the expected `i MSG` / `c MSG` lines, sorted.
+fn split_case(text: &str) -> (String, String, Vec<String>) {
+    let (mut old, mut new, mut want) = (String::new(), String::new(), Vec::new());
+    let (mut to_old, mut to_new) = (true, true);
+    for line in text.lines() {
+        let t = line.trim();
+        match t {
+            "// old" => (to_old, to_new) = (true, false),
+            "// new" => (to_old, to_new) = (false, true),
+            "// both" => (to_old, to_new) = (true, true),
+            _ if t.starts_with("// i ") || t.starts_with("// c ") => {
+                want.push(format!("{} {}", &t[3..4], t[4..].trim()));
+            }
+            _ => {
+                for (on, buf) in [(to_old, &mut old), (to_new, &mut new)] {
+                    if on {
+                        buf.push_str(line);
+                        buf.push('\n');
+                    }
+                }
+            }
+        }
+    }
+    want.sort();
+    (old, new, want)
+}
+
+/// gofed's own annotated cases, tests/apidiff/*.go: one per rule of today's x/exp/apidiff
+/// (same-named types correspond first, alias receivers, aliases becoming defined types,
+/// alias names inside changed types, instances, package-qualified names of other packages,
+/// one removal per embedded method, promoted methods of other packages, constraint
+/// correspondence). Each expected line was checked against apidiff-head by
+/// scripts/oracle-apidiff.sh testdata.
+#[test]
+fn annotated_cases_of_todays_apidiff_rules() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/apidiff");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/apidiff")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "go"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 9, "{} case files", files.len());
+    let mut failures = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("case file");
+        let (old, new, want) = split_case(&text);
+        assert!(!want.is_empty(), "{}: no expected change", file.display());
+        let report = diff("example.com/p", &old, &new);
+        let mut got: Vec<String> = report
+            .changes
+            .iter()
+            .map(|c| format!("{} {}", if c.compatible { 'c' } else { 'i' }, c.message))
+            .collect();
+        got.sort();
+        if got != want {
+            failures.push(format!(
+                "{}:\n  want {want:?}\n  got  {got:?}",
+                file.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

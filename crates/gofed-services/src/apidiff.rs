@@ -1,5 +1,5 @@
-//! `api_diff`: API compatibility between two versions of a tree, with golang.org/x/exp/apidiff's
-//! rules; exit status 1 when something is incompatible.
+//! `api_diff`: API compatibility between two versions of a tree, with today's
+//! golang.org/x/exp/apidiff's rules; exit status 1 when something is incompatible.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -125,39 +125,6 @@ fn same_declared(
     na.name == nb.name && path(pa, na.pkg) == path(pb, nb.pkg)
 }
 
-/// apidiff's `typesEquivalent` within one program: identical, or two generic types with the
-/// same number of type parameters and identical constraints.
-pub(crate) fn equivalent(p: &mut Program, a: TypeId, b: TypeId) -> bool {
-    if same_program_identical(p, a, b) {
-        return true;
-    }
-    // go/types' TypeParams of an instance are its origin's: instances of one generic type
-    // are equivalent whatever their arguments.
-    let declared = |p: &Program, t: TypeId| match p.ty(t) {
-        Type::Named(n) | Type::Instance { named: n, .. } => Some(*n),
-        _ => None,
-    };
-    let (Some(na), Some(nb)) = (declared(p, a), declared(p, b)) else {
-        return false;
-    };
-    let pa = crate::types::check::named_type_params(p, na);
-    let pb = crate::types::check::named_type_params(p, nb);
-    if pa.len() != pb.len() || pa.is_empty() {
-        return false;
-    }
-    pa.iter().zip(&pb).all(|(&x, &y)| {
-        let cx = match p.ty(x) {
-            Type::TypeParam(id) => p.type_params[id.0 as usize].constraint,
-            _ => x,
-        };
-        let cy = match p.ty(y) {
-            Type::TypeParam(id) => p.type_params[id.0 as usize].constraint,
-            _ => y,
-        };
-        same_program_identical(p, cx, cy)
-    })
-}
-
 /// go/types' `Implements(v, iface)`: the method set of `v` has every method of the
 /// interface `iface` with an identical signature (interfaces: their method sets).
 pub fn implements(p: &mut Program, v: TypeId, iface: TypeId) -> bool {
@@ -209,6 +176,11 @@ pub fn implements(p: &mut Program, v: TypeId, iface: TypeId) -> bool {
         }
     }
     true
+}
+
+/// go/types' `Identical` of two types of one program.
+pub(crate) fn identical_in(p: &mut Program, a: TypeId, b: TypeId) -> bool {
+    same_program_identical(p, a, b)
 }
 
 fn same_program_identical(p: &mut Program, a: TypeId, b: TypeId) -> bool {

@@ -1,16 +1,18 @@
-//! API compatibility between two versions of a package, with the rules and messages of
-//! `golang.org/x/exp/apidiff` (Oct 2022): which changes break users (incompatible) and which
-//! do not (compatible).
+//! API compatibility between two versions of a package, with the rules and messages of the
+//! current `golang.org/x/exp/apidiff` (2026, with `types.Alias`): which changes break users
+//! (incompatible) and which do not (compatible).
 //!
 //! The two versions are checked in two [`Program`]s (their dependencies may differ, e.g. two
-//! Go releases); types are compared across them by *correspondence*: a named type of the
-//! old package corresponds to the new type first compared with it, exported types of other
-//! packages correspond when their names match, and everything else structurally. The
-//! structure follows apidiff's `apidiff.go`, `correspondence.go` and `compatibility.go`;
-//! read them next to this module.
+//! Go releases); types are compared across them by *correspondence*: same-named defined
+//! types of the old and new package correspond first, then a defined type of the old
+//! package corresponds to the new type first compared with it, named types of other
+//! packages correspond when their package-qualified names match (go.dev/issue/61385), and
+//! everything else structurally. The structure follows apidiff's `apidiff.go`,
+//! `correspondence.go` and `compatibility.go`; read them next to this module.
 
 mod identity;
 mod module;
+mod spelling;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -18,7 +20,7 @@ use crate::constant::{self, Value};
 use crate::types::methodset::{interface_methods, method_set, MethodEntry};
 use crate::types::ty::{BasicKind, NamedId, PkgId, Type, TypeId};
 use crate::types::typestring::type_string;
-use crate::types::{is_exported, ObjKind, Program};
+use crate::types::{is_exported, ObjId, ObjKind, Program};
 
 pub use identity::{identical, implements};
 pub use module::{diff_modules, next_version, Bump, ModuleReport, PackageReport};
@@ -86,7 +88,7 @@ pub fn changes(old: &mut Program, old_pkg: PkgId, new: &mut Program, new_pkg: Pk
         corr_order: Vec::new(),
         incompatibles: BTreeMap::new(),
         compatibles: BTreeMap::new(),
-        current_otn: None,
+        current: None,
         corr_memo: HashMap::new(),
     };
     d.check_package();
@@ -138,13 +140,15 @@ struct Differ<'a, 'o, 'n> {
     new: &'a mut Program<'n>,
     old_pkg: PkgId,
     new_pkg: PkgId,
-    /// Old named type → corresponding new type.
-    corr: HashMap<NamedId, TypeId>,
-    corr_order: Vec<NamedId>,
+    /// Old named type (a declared type, or an instance of a generic one: apidiff keys its
+    /// map by type identity) → corresponding new type.
+    corr: HashMap<TypeId, TypeId>,
+    corr_order: Vec<TypeId>,
     incompatibles: MessageSet,
     compatibles: MessageSet,
-    /// The defined type whose underlying types are being compared.
-    current_otn: Option<NamedId>,
+    /// The defined type whose underlying types are being compared: its declaration, its
+    /// old type and the corresponding new type.
+    current: Option<(NamedId, TypeId, TypeId)>,
     /// Pairs of types already compared outside interface recursion. Types are interned, so a
     /// chain of aliases each using the previous one twice is a small graph whose tree is
     /// exponential: comparing each pair once keeps the walk linear. A pair compares the
@@ -184,6 +188,30 @@ impl Differ<'_, '_, '_> {
     fn check_package(&mut self) {
         let mut old_names: Vec<String> = self.old.pkg(self.old_pkg).scope.keys().cloned().collect();
         old_names.sort();
+        // Same-named defined types correspond first, so that an alias seen earlier in name
+        // order (`type A = B` becoming `type A B`) cannot claim old B for new A and blame
+        // B with "changed from B to B" (apidiff's testdata/order.go). go/types gives an
+        // alias's TypeName an Alias type, so apidiff's `tn.Type().(*types.Named)` only
+        // holds for defined types: aliases are left to the next loop.
+        for name in &old_names {
+            if !is_exported(name) {
+                continue;
+            }
+            let Some(&old_id) = self.old.pkg(self.old_pkg).scope.get(name) else {
+                continue;
+            };
+            let old_kind = self.old.object(old_id).kind.clone();
+            let ObjKind::TypeName { ty, alias: false } = old_kind else {
+                continue;
+            };
+            if !matches!(self.old.ty(ty), Type::Named(_)) {
+                continue;
+            }
+            if let Some(&new_id) = self.new.pkg(self.new_pkg).scope.get(name) {
+                let new_kind = self.new.object(new_id).kind.clone();
+                self.check_objects(name, old_kind, new_kind);
+            }
+        }
         for name in &old_names {
             if !is_exported(name) {
                 continue;
@@ -198,6 +226,7 @@ impl Differ<'_, '_, '_> {
                     let old_kind = self.old.object(old_id).kind.clone();
                     let new_kind = self.new.object(new_id).kind.clone();
                     self.check_objects(name, old_kind, new_kind);
+                    self.respell_object_change(name, old_id, new_id);
                 }
             }
         }
@@ -214,12 +243,14 @@ impl Differ<'_, '_, '_> {
     /// For every old interface and its new counterpart: every old type implementing it must
     /// still implement the new one.
     fn whole_package_satisfaction(&mut self) {
-        let pairs: Vec<(NamedId, TypeId)> = self
-            .corr_order
-            .iter()
-            .map(|&n| (n, self.corr[&n]))
-            .collect();
+        let mut pairs: Vec<(NamedId, TypeId)> = Vec::new();
+        for &k in &self.corr_order {
+            if let Type::Named(n) | Type::Instance { named: n, .. } = *self.old.ty(k) {
+                pairs.push((n, self.corr[&k]));
+            }
+        }
         for &(otn1, nt1) in &pairs {
+            // `otn1.Type()`: the declared (origin) type, whatever instance the key is.
             let old_t1 = self.old.intern(Type::Named(otn1));
             let ou = self.old.underlying(old_t1);
             if !matches!(self.old.ty(ou), Type::Interface(_)) {
@@ -245,6 +276,40 @@ impl Differ<'_, '_, '_> {
                 }
             }
         }
+    }
+
+    /// A var's or func's `changed from OLD to NEW` with the aliases its declarations name,
+    /// as go/types prints them (see `spelling`).
+    fn respell_object_change(&mut self, name: &str, old_id: ObjId, new_id: ObjId) {
+        let key = (false, name.to_owned());
+        let Some(msg) = self.incompatibles.get(&key).and_then(|parts| parts.get("")) else {
+            return;
+        };
+        if !msg.starts_with("changed from ") || msg == "changed from func to var" {
+            return;
+        }
+        // Only a change of type: a var that became a func is a change of kind.
+        let (ot, nt) = match (
+            self.old.object(old_id).kind.clone(),
+            self.new.object(new_id).kind.clone(),
+        ) {
+            (ObjKind::Var { ty: ot }, ObjKind::Var { ty: nt })
+            | (ObjKind::Func { sig: ot }, ObjKind::Func { sig: nt })
+            | (ObjKind::Func { sig: ot }, ObjKind::Var { ty: nt }) => (ot, nt),
+            _ => return,
+        };
+        let olds = spelling::object_type_string(self.old, self.old_pkg, old_id, ot);
+        let news = spelling::object_type_string(self.new, self.new_pkg, new_id, nt);
+        if olds.is_none() && news.is_none() {
+            return;
+        }
+        let olds = olds.unwrap_or_else(|| type_string(self.old, ot, Some(self.old_pkg)));
+        let news = news.unwrap_or_else(|| type_string(self.new, nt, Some(self.new_pkg)));
+        self.incompatible(
+            &Self::old_obj(name),
+            "",
+            format!("changed from {olds} to {news}"),
+        );
     }
 
     fn check_objects(&mut self, name: &str, old: ObjKind, new: ObjKind) {
@@ -294,6 +359,8 @@ impl Differ<'_, '_, '_> {
         }
     }
 
+    /// The message `changed from OLD to NEW`. go/types' `Unalias` of the two types is a
+    /// no-op here: aliases are resolved when types are built.
     fn type_changed(&mut self, obj: &Obj, part: &str, old: TypeId, new: TypeId) {
         let olds = type_string(self.old, old, Some(self.old_pkg));
         let news = type_string(self.new, new, Some(self.new_pkg));
@@ -421,6 +488,11 @@ impl Differ<'_, '_, '_> {
             {
                 return self.establish(on, of.ty, nf.ty);
             }
+            if let (Type::Instance { named: on, .. }, Type::Named(_) | Type::Instance { .. }) =
+                (self.old.ty(of.ty).clone(), self.new.ty(nf.ty).clone())
+            {
+                return self.establish(on, of.ty, nf.ty);
+            }
         }
         of.name == nf.name
     }
@@ -441,33 +513,70 @@ impl Differ<'_, '_, '_> {
     }
 
     /// apidiff's `establishCorrespondence`: `old` is the declared type of `old_ty` (which
-    /// may be an instance of it).
+    /// may be an instance of it). A first correspondence of `old_ty` is recorded when the
+    /// new type may stand for it, then the two declarations are compared; later ones must
+    /// name an identical new type.
     fn establish(&mut self, old: NamedId, old_ty: TypeId, new: TypeId) -> bool {
-        if let Some(&oldc) = self.corr.get(&old) {
-            return identity::equivalent(self.new, oldc, new);
+        if let Some(&oldc) = self.corr.get(&old_ty) {
+            return identity::identical_in(self.new, oldc, new);
         }
         let on = self.old.named[old.0 as usize].clone();
-        if let Type::Named(nn) | Type::Instance { named: nn, .. } = *self.new.ty(new) {
-            let nnd = self.new.named[nn.0 as usize].clone();
-            if on.pkg != Some(self.old_pkg) || nnd.pkg != Some(self.new_pkg) {
-                // Types of other packages: identical by go/types' `Id`.
-                let id = |p: &Program, pkg: Option<PkgId>, name: &str| match pkg {
-                    Some(pkg) if !is_exported(name) => format!("{}.{name}", p.pkg(pkg).path),
-                    _ => name.to_owned(),
+        match self.new.ty(new).clone() {
+            Type::Named(nn) | Type::Instance { named: nn, .. } => {
+                let nnd = self.new.named[nn.0 as usize].clone();
+                if on.pkg != Some(self.old_pkg) || nnd.pkg != Some(self.new_pkg) {
+                    // Types of other packages: the same package-qualified name (before
+                    // go.dev/issue/61385, io.Writer and text/tabwriter.Writer matched).
+                    let path = |p: &Program, pkg: Option<PkgId>| {
+                        pkg.map(|pkg| p.pkg(pkg).path.clone()).unwrap_or_default()
+                    };
+                    return on.name == nnd.name
+                        && path(self.old, on.pkg) == path(self.new, nnd.pkg);
+                }
+                let old_args = match self.old.ty(old_ty) {
+                    Type::Instance { args, .. } => Some(args.clone()),
+                    _ => None,
                 };
-                return id(self.old, on.pkg, &on.name) == id(self.new, nnd.pkg, &nnd.name);
+                match old_args {
+                    Some(old_args) => {
+                        // Instances correspond when their generic types and their type
+                        // arguments do.
+                        let Type::Instance { args: new_args, .. } = self.new.ty(new).clone() else {
+                            return false;
+                        };
+                        let old_origin = self.old.intern(Type::Named(old));
+                        let new_origin = self.new.intern(Type::Named(nn));
+                        if !self.correspond(old_origin, new_origin) {
+                            return false;
+                        }
+                        if !self.corr_tuple(&old_args, &new_args, &mut Vec::new()) {
+                            return false;
+                        }
+                    }
+                    None => {
+                        if !self.type_params_correspond(old, nn) {
+                            return false;
+                        }
+                    }
+                }
             }
-            if !self.type_params_match(old, nn) {
-                return false;
+            Type::Basic(_) => {
+                // A named type of another package never corresponds to a basic type.
+                if on.pkg != Some(self.old_pkg) {
+                    return false;
+                }
             }
+            _ => return false,
         }
-        self.corr.insert(old, new);
-        self.corr_order.push(old);
+        self.corr.insert(old_ty, new);
+        self.corr_order.push(old_ty);
         self.check_compatible_defined(old, old_ty, new);
         true
     }
 
-    fn type_params_match(&mut self, old: NamedId, new: NamedId) -> bool {
+    /// Two type parameter lists correspond when they have the same length and their
+    /// constraints correspond.
+    fn type_params_correspond(&mut self, old: NamedId, new: NamedId) -> bool {
         let otp = crate::types::check::named_type_params(self.old, old);
         let ntp = crate::types::check::named_type_params(self.new, new);
         if otp.len() != ntp.len() {
@@ -476,7 +585,7 @@ impl Differ<'_, '_, '_> {
         for (&a, &b) in otp.iter().zip(&ntp) {
             let ca = constraint(self.old, a);
             let cb = constraint(self.new, b);
-            if !identical(self.old, ca, self.new, cb) {
+            if !self.correspond(ca, cb) {
                 return false;
             }
         }
@@ -488,9 +597,9 @@ impl Differ<'_, '_, '_> {
         let obj = Self::old_obj(&name);
         let ou = self.old.underlying(old_ty);
         let nu = self.new.underlying(new);
-        let outer = self.current_otn.replace(old);
+        let outer = self.current.replace((old, old_ty, new));
         self.check_compatible(&obj, ou, nu);
-        self.current_otn = outer;
+        self.current = outer;
         if std::mem::discriminant(self.old.ty(ou)) != std::mem::discriminant(self.new.ty(nu)) {
             return;
         }
@@ -541,13 +650,13 @@ impl Differ<'_, '_, '_> {
     }
 
     fn check_compatible_interface(&mut self, obj: &Obj, old: TypeId, new: TypeId) {
-        let Some(otn) = self.current_otn else { return };
+        let Some((otn, old_named, new_named)) = self.current else {
+            return;
+        };
         // Interface methods are declared on the defined interface type (go/types sets their
         // receivers to it): compare the defined types' method sets.
-        let (old, new) = match self.corr.get(&otn) {
-            Some(&new_named) => (self.old.intern(Type::Named(otn)), new_named),
-            None => (old, new),
-        };
+        let _ = (old, new);
+        let (old, new) = (old_named, new_named);
         let old_unexported = interface_methods(self.old, old)
             .iter()
             .any(|m| !is_exported(&m.name));
@@ -619,10 +728,15 @@ impl Differ<'_, '_, '_> {
             };
             match new_set.get(name) {
                 None => {
-                    // A method promoted from elsewhere names the method set it left.
+                    // A method promoted from elsewhere names the method set it left, once:
+                    // the removal shows in the value and the pointer method set alike, and
+                    // apidiff reports it from the pointer one (for an interface, never).
                     let part = if self.declared_on_named(om, false) == Some(otn) {
                         String::new()
                     } else {
+                        if !is_ptr {
+                            continue;
+                        }
                         format!(", method set of {msname}")
                     };
                     self.incompatible(&oobj, &part, "removed".into());
@@ -658,9 +772,11 @@ impl Differ<'_, '_, '_> {
     /// apidiff's `objectString` of a method: `T.M`, `(*T).M`, or `I.M` for interfaces.
     fn method_string(&mut self, m: &MethodEntry, new_side: bool) -> String {
         if new_side {
-            method_object_string(self.new, m)
+            let root = self.new.pkg(self.new_pkg).path.clone();
+            method_object_string(self.new, m, &root)
         } else {
-            method_object_string(self.old, m)
+            let root = self.old.pkg(self.old_pkg).path.clone();
+            method_object_string(self.old, m, &root)
         }
     }
 
@@ -677,21 +793,39 @@ impl Differ<'_, '_, '_> {
     }
 }
 
-fn method_object_string(p: &mut Program, m: &MethodEntry) -> String {
+/// apidiff's `objectString` of a method relative to `root` (the compared package's path on
+/// the method's side): `T.M`, `(*T).M`, `I.M`, the receiver as written (an alias keeps its
+/// name), prefixed by `./sub.` for a package below `root` and by the full path for any
+/// other package (a method promoted from an embedded type of another package).
+fn method_object_string(p: &mut Program, m: &MethodEntry, root: &str) -> String {
     let pkg = match p.ty(m.declared_on) {
         Type::Named(n) | Type::Instance { named: n, .. } => p.named[n.0 as usize].pkg,
         _ => None,
     };
-    let recv = if m.ptr_recv {
-        p.intern(Type::Pointer(m.declared_on))
-    } else {
-        m.declared_on
+    let mut tn = match &m.recv_alias {
+        Some(alias) => alias.clone(),
+        None => type_string(p, m.declared_on, pkg),
     };
-    let mut tn = type_string(p, recv, pkg);
-    if tn.starts_with('*') {
-        tn = format!("({tn})");
+    if m.ptr_recv {
+        tn = format!("(*{tn})");
     }
-    format!("{tn}.{}", m.name)
+    let prefix = match pkg {
+        Some(pkg) => {
+            let path = &p.pkg(pkg).path;
+            if path == root {
+                String::new()
+            } else if let Some(rest) = path
+                .strip_prefix(root)
+                .and_then(|rest| rest.strip_prefix('/'))
+            {
+                format!("./{rest}.")
+            } else {
+                format!("{path}.")
+            }
+        }
+        None => String::new(),
+    };
+    format!("{prefix}{tn}.{}", m.name)
 }
 
 fn kind_name(kind: &ObjKind) -> &'static str {

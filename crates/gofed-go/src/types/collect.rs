@@ -134,6 +134,7 @@ pub(super) fn add_package(program: &mut Program, input: PackageInput) -> PkgId {
                                     sig: None,
                                     ptr_recv,
                                     recv_type_params: Vec::new(),
+                                    recv_alias: None,
                                     decl: at,
                                 },
                             ));
@@ -147,12 +148,16 @@ pub(super) fn add_package(program: &mut Program, input: PackageInput) -> PkgId {
     }
 
     // Attach methods to the declared types of this package.
-    for (mut base, method) in methods {
+    for (mut base, mut method) in methods {
+        let written = base.clone();
         for _ in 0..16 {
             match alias_targets.get(&base) {
                 Some(target) => base.clone_from(target),
                 None => break,
             }
+        }
+        if base != written {
+            method.recv_alias = Some(written);
         }
         let Some(&obj) = scope.get(&base) else {
             continue;

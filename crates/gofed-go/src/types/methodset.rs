@@ -24,6 +24,8 @@ pub struct MethodEntry {
     pub declared_on: TypeId,
     /// A concrete method with a pointer receiver.
     pub ptr_recv: bool,
+    /// The alias a concrete method's receiver is written as (`Method::recv_alias`).
+    pub recv_alias: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -87,6 +89,7 @@ pub fn method_set(p: &mut Program, ty: TypeId) -> Vec<MethodEntry> {
                         recv_type_params: m.recv_type_params.clone(),
                         declared_on: typ,
                         ptr_recv,
+                        recv_alias: m.recv_alias.clone(),
                     };
                     add_one(&mut mset, entry, e.indirect, e.multiples, ptr_recv);
                 }
@@ -224,6 +227,7 @@ fn compute_interface_methods(
                 recv_type_params: Vec::new(),
                 declared_on: ty,
                 ptr_recv: false,
+                recv_alias: None,
             });
         }
     }

@@ -304,6 +304,9 @@ pub struct Method {
     pub ptr_recv: bool,
     /// The receiver's type parameters (`TypeParam` types of the method's own).
     pub recv_type_params: Vec<TypeId>,
+    /// The alias the receiver is written as (`func (R) M()` with `type R = T`): go/types
+    /// keeps the alias as the receiver's type, so x/exp/apidiff names the method `R.M`.
+    pub recv_alias: Option<String>,
     decl: DeclRef,
 }
 
@@ -316,6 +319,20 @@ pub struct TypeParamData {
     pub index: u32,
     /// Constraint (an interface type), once resolved.
     pub constraint: TypeId,
+}
+
+/// The written type of a declaration ([`Program::object_type_syntax`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum TypeSyntax {
+    /// A type expression.
+    Expr(crate::ast::ExprId),
+    /// A func declaration's signature.
+    Func {
+        /// Parameters.
+        params: crate::ast::FieldList,
+        /// Results.
+        results: Option<crate::ast::FieldList>,
+    },
 }
 
 /// A checked package.
@@ -575,6 +592,31 @@ impl<'s> Program<'s> {
             crate::ast::Decl::Bad(_) => return None,
         };
         Some((file, offset, doc))
+    }
+
+    /// Where a package-level var's written type, a type declaration's type or a func's
+    /// signature is in the syntax: the file and the type expression or the func's parameter
+    /// and result lists (`None` for other objects, a var without written type, or a package
+    /// whose files are gone).
+    pub(crate) fn object_type_syntax(&self, id: ObjId) -> Option<(Arc<SourceFile>, TypeSyntax)> {
+        let obj = &self.objects[id.0 as usize];
+        let (pkg, decl) = (obj.pkg?, obj.decl?);
+        let file = self.packages[pkg.0 as usize]
+            .files
+            .get(decl.file as usize)?;
+        let syntax = match file.ast.decls.get(decl.decl as usize)? {
+            crate::ast::Decl::Gen(gen) => match gen.specs.get(decl.spec as usize)? {
+                crate::ast::Spec::Value(v) => TypeSyntax::Expr(v.ty?),
+                crate::ast::Spec::Type(t) => TypeSyntax::Expr(t.ty),
+                crate::ast::Spec::Import(_) => return None,
+            },
+            crate::ast::Decl::Func(f) if f.recv.is_none() => TypeSyntax::Func {
+                params: f.params,
+                results: f.results,
+            },
+            _ => return None,
+        };
+        Some((Arc::clone(file), syntax))
     }
 
     /// The syntax errors of a package's files and the errors its check found so far (objects
