@@ -12,22 +12,66 @@ use crate::load::{load_package, FileTree, Layout, LoadConfig, Project};
 use crate::parser::parse_file;
 use crate::types::{PackageInput, PackageSource, SourceFile};
 
-/// Parsed files shared between analyses of several build contexts (a file parses the same
-/// whatever the context).
+/// Parsed files on their way to a [`crate::types::Program`].
+///
+/// Two policies, chosen by the caller for how long a parsed file is worth keeping:
+/// - [`ParseCache::default`] (shared): every file stays for the life of the cache, so several
+///   analyses of one tree (build contexts, the two sides of an apidiff) parse it once (a file
+///   parses the same whatever the context).
+/// - [`ParseCache::transient`]: a file stays only between [`TreeSource::prefetch`] (which
+///   parses ahead on all threads) and the import that takes it; a file asked for again is
+///   read and parsed again. One analysis of a big tree then holds only the files of the
+///   packages its program still has (see [`crate::types::Program::release_files`]), not
+///   every file of the tree.
 #[derive(Default)]
 pub struct ParseCache {
     files: Mutex<HashMap<PathBuf, Arc<SourceFile>>>,
+    transient: bool,
 }
 
 impl ParseCache {
+    /// A cache that keeps a file only from its prefetch until it is first imported.
+    pub fn transient() -> ParseCache {
+        ParseCache {
+            files: Mutex::default(),
+            transient: true,
+        }
+    }
+
+    /// Whether files stay for the life of the cache.
+    pub fn keeps_files(&self) -> bool {
+        !self.transient
+    }
+
+    /// How many parsed files the cache holds now.
+    pub fn len(&self) -> usize {
+        self.files.lock().map_or(0, |files| files.len())
+    }
+
+    /// Whether the cache holds no parsed file.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The parsed file at `path` (from `bytes` when the loader kept them). `prefetch`: the
+    /// file is parsed ahead of its import, so a transient cache holds it until then.
     fn get_or_parse(
         &self,
         tree: &dyn FileTree,
         path: PathBuf,
         bytes: Option<&Arc<[u8]>>,
+        prefetch: bool,
     ) -> Option<Arc<SourceFile>> {
-        if let Some(file) = self.files.lock().ok()?.get(&path) {
-            return Some(Arc::clone(file));
+        {
+            let mut files = self.files.lock().ok()?;
+            let cached = if self.transient && !prefetch {
+                files.remove(&path)
+            } else {
+                files.get(&path).cloned()
+            };
+            if let Some(file) = cached {
+                return Some(file);
+            }
         }
         let src: Arc<[u8]> = match bytes {
             Some(bytes) => Arc::clone(bytes),
@@ -35,7 +79,9 @@ impl ParseCache {
         };
         let parsed = parse_file(&src);
         let file = Arc::new(SourceFile::parsed(path.display().to_string(), src, parsed));
-        self.files.lock().ok()?.insert(path, Arc::clone(&file));
+        if !self.transient || prefetch {
+            self.files.lock().ok()?.insert(path, Arc::clone(&file));
+        }
         Some(file)
     }
 
@@ -44,7 +90,9 @@ impl ParseCache {
         let files = entry
             .files
             .iter()
-            .filter_map(|(name, src)| self.get_or_parse(tree, entry.dir.join(name), src.as_ref()))
+            .filter_map(|(name, src)| {
+                self.get_or_parse(tree, entry.dir.join(name), src.as_ref(), false)
+            })
             .collect();
         PackageInput { path, files }
     }
@@ -110,7 +158,8 @@ impl<'t> TreeSource<'t> {
         }
     }
 
-    /// Parses the given packages in parallel (for analyses that will need most of them).
+    /// Parses the given packages in parallel (for analyses that will need them soon: with a
+    /// [`ParseCache::transient`] cache they are held until imported).
     pub fn prefetch<'a>(&self, paths: impl IntoIterator<Item = &'a str>) {
         let entries: Vec<&Entry> = paths
             .into_iter()
@@ -122,7 +171,7 @@ impl<'t> TreeSource<'t> {
             .for_each(|(e, (name, src))| {
                 let _ = self
                     .cache
-                    .get_or_parse(self.tree, e.dir.join(name), src.as_ref());
+                    .get_or_parse(self.tree, e.dir.join(name), src.as_ref(), true);
             });
     }
 

@@ -114,6 +114,12 @@ pub trait PackageSource: Sync {
     fn import(&self, importer: &str, path: &str) -> Option<PackageInput>;
 }
 
+impl<S: PackageSource + Send> PackageSource for Arc<S> {
+    fn import(&self, importer: &str, path: &str) -> Option<PackageInput> {
+        (**self).import(importer, path)
+    }
+}
+
 /// Packages held in memory (sources parsed once): for tests and for tools that already
 /// have the bytes.
 #[derive(Debug, Default)]
@@ -337,6 +343,41 @@ pub struct Package {
     /// files, its name is the one the import path suggests, and its scope holds a placeholder
     /// type for each exported name the importers use as a type (see [`Program::placeholder`]).
     pub missing: bool,
+    /// Set while the files are released ([`Program::release_files`]): what they were, so that
+    /// the same bytes are recognised when they come back.
+    released: Option<Vec<FileStamp>>,
+}
+
+/// What identifies a released file: its name, length and a hash of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp {
+    name: String,
+    len: usize,
+    hash: u64,
+}
+
+impl FileStamp {
+    fn of(file: &SourceFile) -> FileStamp {
+        // Not a defence against an adversary, only against an edit between two reads: a
+        // multiply-xor over 8-byte words runs at memory speed (every file of a tree is
+        // stamped when released).
+        let mut words = file.src.chunks_exact(8);
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for word in &mut words {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            hash = (hash ^ u64::from_le_bytes(w)).wrapping_mul(0x0000_0100_0000_01b3);
+            hash ^= hash >> 29;
+        }
+        for &b in words.remainder() {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        FileStamp {
+            name: file.name.clone(),
+            len: file.src.len(),
+            hash,
+        }
+    }
 }
 
 /// The type checker's state: every package reached, the type arena and the universe.
@@ -494,6 +535,80 @@ impl<'s> Program<'s> {
         }
     }
 
+    /// Drops the program's hold on package `id`'s files (syntax trees and bytes) when the
+    /// package has no syntax or type errors (its diagnostics need no positions then). Call it
+    /// once nothing still to be checked imports the package: the objects it resolved stay, and
+    /// should a later resolution need a declaration again, the files are imported again from
+    /// the source (the same bytes give the same trees). Returns whether they were released.
+    pub fn release_files(&mut self, id: PkgId) -> bool {
+        let Some(pkg) = self.packages.get_mut(id.0 as usize) else {
+            return false;
+        };
+        if pkg.missing
+            || pkg.released.is_some()
+            || !pkg.errors.is_empty()
+            || pkg.files.iter().any(|f| !f.syntax_errors.is_empty())
+        {
+            return false;
+        }
+        let stamps = pkg.files.iter().map(|f| FileStamp::of(f)).collect();
+        pkg.released = Some(stamps);
+        pkg.files = Vec::new();
+        true
+    }
+
+    /// Whether package `id`'s files are released now.
+    pub fn files_released(&self, id: PkgId) -> bool {
+        self.packages
+            .get(id.0 as usize)
+            .is_some_and(|pkg| pkg.released.is_some())
+    }
+
+    /// Brings package `pkg`'s files back when they were released. A file that changed on disk
+    /// since is replaced by an empty one (its declarations are then not found, never misread
+    /// as others).
+    pub(crate) fn restore_files(&mut self, pkg: PkgId) {
+        let Some(package) = self.packages.get(pkg.0 as usize) else {
+            return;
+        };
+        let Some(stamps) = package.released.clone() else {
+            return;
+        };
+        let input = self.source.import("", &package.path);
+        let found = input.map(|input| input.files).unwrap_or_default();
+        let same = found.len() == stamps.len()
+            && found.iter().zip(&stamps).all(|(f, s)| FileStamp::of(f) == *s);
+        let mut errors = Vec::new();
+        let files = if same {
+            found
+        } else {
+            errors = stamps
+                .iter()
+                .map(|s| CheckError {
+                    file: s.name.clone(),
+                    offset: 0,
+                    message: "the file changed while its package was checked; its declarations \
+                              are left out"
+                        .to_owned(),
+                })
+                .collect();
+            stamps
+                .iter()
+                .map(|s| {
+                    Arc::new(SourceFile::parsed(
+                        s.name.clone(),
+                        Vec::new(),
+                        crate::parser::parse_file(b""),
+                    ))
+                })
+                .collect()
+        };
+        let package = &mut self.packages[pkg.0 as usize];
+        package.files = files;
+        package.released = None;
+        package.errors.extend(errors);
+    }
+
     /// Looks up a package already added.
     pub fn package_by_path(&self, path: &str) -> Option<PkgId> {
         self.by_path.get(path).copied()
@@ -540,6 +655,7 @@ impl<'s> Program<'s> {
         let Some(pkg) = self.objects[id.0 as usize].pkg else {
             return;
         };
+        self.restore_files(pkg);
         let Some((file, offset, _)) = self.object_decl(id) else {
             return;
         };
