@@ -271,11 +271,7 @@ impl<'t> World<'t> {
         };
         let mut projects = vec![&project];
         projects.extend(module.as_ref());
-        let tree_source = Arc::new(TreeSource::new(
-            opened.tree(),
-            &projects,
-            Arc::clone(cache),
-        ));
+        let tree_source = Arc::new(TreeSource::new(opened.tree(), &projects, Arc::clone(cache)));
         // Analysing a whole tree needs nearly all its packages: parse them in parallel now
         // when the cache keeps them anyway (a transient cache is filled as the check goes).
         if cache.keeps_files() {
@@ -314,6 +310,9 @@ struct ContextResult {
     context: ContextSpec,
     go_minor: u32,
     packages: Vec<ApiPackage>,
+    /// With `--format goapi` and one context: the lines of every package, rendered as each
+    /// was checked (`packages` is then empty: a big tree's features are not all held).
+    goapi_lines: String,
     /// (importer, import) pairs that could not be resolved.
     unresolved: Vec<(String, String)>,
     /// Errors of the tree's packages.
@@ -352,7 +351,8 @@ pub fn api_analysis(
     let results: Vec<ContextResult> = contexts
         .par_iter()
         .map(|ctx| {
-            let result = analyse(opened, args, ctx, &cache, &budget.fork());
+            let render_now = args.format == ApiFormat::Goapi && contexts.len() == 1;
+            let result = analyse(opened, args, ctx, &cache, &budget.fork(), render_now);
             progress.set_message(ctx.name());
             progress.inc(1);
             result
@@ -369,7 +369,9 @@ pub fn api_analysis(
         .chain(unresolved.iter().map(unresolved_warning))
         .collect();
     let rendered = match args.format {
-        ApiFormat::Goapi if n_contexts == 1 => Rendered::text(render_goapi(&results[0].packages)),
+        ApiFormat::Goapi if n_contexts == 1 => {
+            Rendered::text(sorted_lines(&results[0].goapi_lines))
+        }
         ApiFormat::Goapi => {
             // feature line → contexts having it
             let mut lines: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -402,6 +404,19 @@ pub fn api_analysis(
         }
     };
     Ok(rendered.with_errors(diagnostics, !errors.is_empty(), args.allow_errors))
+}
+
+/// `text`'s lines sorted bytewise, each once (as [`render_goapi`] prints them).
+fn sorted_lines(text: &str) -> String {
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort_unstable();
+    lines.dedup();
+    let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+    for line in lines {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 fn contexts(opened: &OpenedTree, args: &ApiRequest) -> anyhow::Result<Vec<ContextSpec>> {
@@ -463,6 +478,7 @@ fn analyse(
     spec: &ContextSpec,
     cache: &Arc<ParseCache>,
     budget: &Budget,
+    render_now: bool,
 ) -> anyhow::Result<ContextResult> {
     let ctx = BuildContext {
         goos: spec.goos.clone(),
@@ -480,6 +496,7 @@ fn analyse(
     // The output of the Go release's own cmd/api: `--go`, else the GOROOT's, else the newest.
     let release = Release::go(project.go_minor);
     let mut packages = Vec::new();
+    let mut goapi_lines = String::new();
     let mut ids = Vec::new();
     let todo: Vec<&Package> = project
         .packages
@@ -510,7 +527,12 @@ fn analyse(
         }
         if let Some(id) = program.package("", &pkg.import_path) {
             ids.push(id);
-            packages.push(extract_package_for(&mut program, id, release));
+            let api = extract_package_for(&mut program, id, release);
+            if render_now {
+                goapi_lines.push_str(&render_goapi(std::slice::from_ref(&api)));
+            } else {
+                packages.push(api);
+            }
             // A cancelled or over-budget check leaves the API incomplete: the request fails.
             if let Some(err) = program.budget_error() {
                 return Err(err.into());
@@ -548,6 +570,7 @@ fn analyse(
         context: spec.clone(),
         go_minor: project.go_minor,
         packages,
+        goapi_lines,
         unresolved,
         errors,
         legacy,
@@ -570,8 +593,7 @@ fn release_points<'p>(project: &'p Project, todo: &[&'p Package]) -> Vec<Vec<&'p
         .collect();
     // The last user of a package is found from the last package checked backwards: a package
     // already claimed by a later one keeps that (and so do the packages it imports).
-    let mut last_user: std::collections::HashMap<&str, usize> =
-        std::collections::HashMap::new();
+    let mut last_user: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut stack: Vec<&str> = Vec::new();
     for (i, pkg) in todo.iter().enumerate().rev() {
         stack.push(pkg.import_path.as_str());

@@ -277,6 +277,12 @@ struct FileImport {
     pkg: Option<Option<PkgId>>,
 }
 
+/// The types of the arena with one hash (nearly always one).
+enum TypeBucket {
+    One(TypeId),
+    Many(Vec<TypeId>),
+}
+
 /// A declared type.
 #[derive(Clone, Debug)]
 pub struct Named {
@@ -386,7 +392,9 @@ pub struct Program<'s> {
     budget: &'s Budget,
     sizes: Sizes,
     types: Vec<Type>,
-    type_index: HashMap<Type, TypeId>,
+    /// The arena's types by their hash (each type is stored once, in `types`).
+    type_index: HashMap<u64, TypeBucket>,
+    type_hasher: std::collections::hash_map::RandomState,
     /// All declared types.
     pub named: Vec<Named>,
     /// All type parameters.
@@ -429,6 +437,7 @@ impl<'s> Program<'s> {
             sizes,
             types: Vec::new(),
             type_index: HashMap::new(),
+            type_hasher: std::collections::hash_map::RandomState::new(),
             named: Vec::new(),
             type_params: Vec::new(),
             objects: Vec::new(),
@@ -483,17 +492,43 @@ impl<'s> Program<'s> {
     /// Interns a type: structurally equal types get the same id (so ids compare types
     /// identically, except that distinct declared types stay distinct).
     pub fn intern(&mut self, ty: Type) -> TypeId {
-        if let Some(&id) = self.type_index.get(&ty) {
+        use std::hash::{BuildHasher as _, Hash as _, Hasher as _};
+        let mut hasher = self.type_hasher.build_hasher();
+        ty.hash(&mut hasher);
+        let hash = hasher.finish();
+        let types = &self.types;
+        let found = match self.type_index.get(&hash) {
+            Some(TypeBucket::One(id)) => (types[id.0 as usize] == ty).then_some(*id),
+            Some(TypeBucket::Many(ids)) => {
+                ids.iter().find(|id| types[id.0 as usize] == ty).copied()
+            }
+            None => None,
+        };
+        if let Some(id) = found {
             return id;
         }
         let id = TypeId(self.types.len() as u32);
-        // The arena and its index each hold the type, plus a rough allowance for its lists.
+        // The arena holds the type, its index an id, plus a rough allowance for its lists.
         // A breach is seen by the next object resolution (interning itself cannot fail).
         let _ = self
             .budget
-            .charge("type arena", 2 * std::mem::size_of::<Type>() as u64 + 64);
-        self.types.push(ty.clone());
-        self.type_index.insert(ty, id);
+            .charge("type arena", std::mem::size_of::<Type>() as u64 + 64);
+        self.types.push(ty);
+        match self.type_index.entry(hash) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(TypeBucket::One(id));
+            }
+            std::collections::hash_map::Entry::Occupied(mut slot) => {
+                let bucket = slot.get_mut();
+                *bucket = match std::mem::replace(bucket, TypeBucket::Many(Vec::new())) {
+                    TypeBucket::One(first) => TypeBucket::Many(vec![first, id]),
+                    TypeBucket::Many(mut ids) => {
+                        ids.push(id);
+                        TypeBucket::Many(ids)
+                    }
+                };
+            }
+        }
         id
     }
 
@@ -577,7 +612,10 @@ impl<'s> Program<'s> {
         let input = self.source.import("", &package.path);
         let found = input.map(|input| input.files).unwrap_or_default();
         let same = found.len() == stamps.len()
-            && found.iter().zip(&stamps).all(|(f, s)| FileStamp::of(f) == *s);
+            && found
+                .iter()
+                .zip(&stamps)
+                .all(|(f, s)| FileStamp::of(f) == *s);
         let mut errors = Vec::new();
         let files = if same {
             found
