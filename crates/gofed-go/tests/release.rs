@@ -134,3 +134,42 @@ fn a_package_with_errors_keeps_its_files_for_their_positions() {
         assert!(!program.pkg(id).files.is_empty());
     }
 }
+
+#[test]
+fn a_goroot_source_reads_the_files_the_loader_did_not_keep() {
+    use gofed_go::api::source::GorootSource;
+    use gofed_go::types::PackageSource as _;
+    let tree = tree(&[
+        ("g/VERSION", "go1.27.3\n"),
+        ("g/src/runtime/r.go", "package runtime\n"),
+        (
+            "g/src/strings/s.go",
+            "package strings\n\ntype Builder struct{ buf []byte }\n",
+        ),
+        (
+            "m/a/a.go",
+            "package a\n\nimport \"strings\"\n\nvar B strings.Builder\n",
+        ),
+    ]);
+    let config = LoadConfig {
+        selector: Selector::Single(Context::for_go(27, "linux", "amd64")),
+        go_minor: Some(27),
+        import_path: None,
+        include_vendor: false,
+        skip_tests: true,
+        keep_sources: false,
+    };
+    let goroot = GorootSource::new(
+        &tree,
+        Path::new("/m/g/src").to_path_buf(),
+        config,
+        Arc::new(ParseCache::transient()),
+    );
+    let strings = goroot.import("a", "strings").expect("strings");
+    assert_eq!(strings.files.len(), 1);
+    assert_eq!(
+        strings.files[0].ast.decls.len(),
+        1,
+        "the file was read and parsed"
+    );
+}

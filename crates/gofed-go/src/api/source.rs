@@ -114,6 +114,23 @@ struct Entry {
     import_map: BTreeMap<String, String>,
 }
 
+/// A package's GoFiles and CgoFiles, with their bytes when the loader kept them (then they
+/// are not read a second time).
+fn package_files(pkg: &crate::load::Package) -> Vec<(String, Option<Arc<[u8]>>)> {
+    if pkg.sources.is_empty() {
+        pkg.go_files
+            .iter()
+            .chain(&pkg.cgo_files)
+            .map(|name| (name.clone(), None))
+            .collect()
+    } else {
+        pkg.sources
+            .iter()
+            .map(|(name, src)| (name.clone(), Some(Arc::clone(src))))
+            .collect()
+    }
+}
+
 impl<'t> TreeSource<'t> {
     /// The packages of `projects` (earlier projects win when an import path appears twice);
     /// nothing is parsed yet.
@@ -128,19 +145,7 @@ impl<'t> TreeSource<'t> {
                 if packages.contains_key(&pkg.import_path) {
                     continue;
                 }
-                let files = if pkg.sources.is_empty() {
-                    pkg.go_files
-                        .iter()
-                        .chain(&pkg.cgo_files)
-                        .map(|name| (name.clone(), None))
-                        .collect()
-                } else {
-                    // The loader kept the bytes: no second read.
-                    pkg.sources
-                        .iter()
-                        .map(|(name, src)| (name.clone(), Some(Arc::clone(src))))
-                        .collect()
-                };
+                let files = package_files(pkg);
                 packages.insert(
                     pkg.import_path.clone(),
                     Entry {
@@ -241,11 +246,7 @@ impl<'t> GorootSource<'t> {
             None
         } else {
             load_package(self.tree, &self.src, &self.layout, &self.config, &dir).map(|pkg| {
-                let files = pkg
-                    .sources
-                    .iter()
-                    .map(|(name, src)| (name.clone(), Some(Arc::clone(src))))
-                    .collect();
+                let files = package_files(&pkg);
                 Arc::new(Entry {
                     dir: pkg.dir.clone(),
                     files,

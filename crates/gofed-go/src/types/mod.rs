@@ -492,10 +492,8 @@ impl<'s> Program<'s> {
     /// Interns a type: structurally equal types get the same id (so ids compare types
     /// identically, except that distinct declared types stay distinct).
     pub fn intern(&mut self, ty: Type) -> TypeId {
-        use std::hash::{BuildHasher as _, Hash as _, Hasher as _};
-        let mut hasher = self.type_hasher.build_hasher();
-        ty.hash(&mut hasher);
-        let hash = hasher.finish();
+        use std::hash::BuildHasher as _;
+        let hash = self.type_hasher.hash_one(&ty);
         let types = &self.types;
         let found = match self.type_index.get(&hash) {
             Some(TypeBucket::One(id)) => (types[id.0 as usize] == ty).then_some(*id),
