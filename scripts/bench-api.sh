@@ -17,7 +17,7 @@
 #      source) on the same tree and context;
 #   2. the whole /usr/share/gocode/src in GOPATH mode: gofed api
 #      /usr/share/gocode/src --format goapi --go 1.19 --goos linux --goarch
-#      amd64 --cgo false --goroot /usr/lib/go-1.19, and goapi (cmd/api 1.19's
+#      amd64 --cgo false --goroot /usr/lib/go-1.19 -e, and goapi (cmd/api 1.19's
 #      feature code on go/packages; scripts/oracle-api.sh) with
 #      GO111MODULE=off GOPATH=/usr/share/gocode CGO_ENABLED=0 -allow-errors
 #      on the packages gofed printed (the tree's packages with an API); the
@@ -109,7 +109,8 @@ gocode_size=n/a
 if [[ ${GOCODE:-1} != 0 ]]; then
   if [[ -x $GOAPI && -d $GOCODE_SRC ]]; then
     gocode_size=$(find "$GOCODE_SRC" -name '*.go' -printf '%s\n' | awk '{ n++; s += $1 } END { printf "%d .go files, %.0f MB", n, s / 1e6 }')
-    gc_gofed=("$gofed" api "$GOCODE_SRC" --format goapi --go 1.19 --goos linux --goarch amd64 --cgo false --goroot "$GO119")
+    # -e: with cgo off, the cgo packages have errors; their API is printed all the same.
+    gc_gofed=("$gofed" api "$GOCODE_SRC" --format goapi --go 1.19 --goos linux --goarch amd64 --cgo false --goroot "$GO119" -e)
     echo "bench-api: $GOCODE_SRC ($gocode_size), $gocode_runs alternating runs of gofed and goapi ..." >&2
     if first gc_gofed "${gc_gofed[@]}"; then
       # The same packages for goapi: those gofed printed an API for.
