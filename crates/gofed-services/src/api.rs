@@ -228,6 +228,8 @@ pub struct World<'t> {
     pub project: Project,
     /// Package source for a [`Program`].
     pub source: Chain<'t>,
+    /// The tree's packages (the first source of `source`), to parse ahead.
+    pub tree_source: Arc<TreeSource<'t>>,
 }
 
 impl<'t> World<'t> {
@@ -269,11 +271,14 @@ impl<'t> World<'t> {
         };
         let mut projects = vec![&project];
         projects.extend(module.as_ref());
-        let tree_source = TreeSource::new(opened.tree(), &projects, Arc::clone(cache));
-        // Analysing a whole tree needs nearly all its packages: parse them in parallel now.
-        tree_source.prefetch(project.packages.iter().map(|p| p.import_path.as_str()));
+        let tree_source = Arc::new(TreeSource::new(opened.tree(), &projects, Arc::clone(cache)));
+        // Analysing a whole tree needs nearly all its packages: parse them in parallel now
+        // when the cache keeps them anyway (a transient cache is filled as the check goes).
+        if cache.keeps_files() {
+            tree_source.prefetch(project.packages.iter().map(|p| p.import_path.as_str()));
+        }
         let mut sources: Vec<Box<dyn gofed_go::types::PackageSource + Send + Sync + 't>> =
-            vec![Box::new(tree_source)];
+            vec![Box::new(Arc::clone(&tree_source))];
         match tree_and_src {
             // The standard library of a GOROOT, loaded package by package as imported.
             Some((tree, src)) => {
@@ -295,6 +300,7 @@ impl<'t> World<'t> {
         Ok(World {
             project,
             source: Chain(sources),
+            tree_source,
         })
     }
 }
@@ -304,6 +310,9 @@ struct ContextResult {
     context: ContextSpec,
     go_minor: u32,
     packages: Vec<ApiPackage>,
+    /// With `--format goapi` and one context: the lines of every package, rendered as each
+    /// was checked (`packages` is then empty: a big tree's features are not all held).
+    goapi_lines: String,
     /// (importer, import) pairs that could not be resolved.
     unresolved: Vec<(String, String)>,
     /// Errors of the tree's packages.
@@ -321,7 +330,13 @@ pub fn api_analysis(
     budget: &Budget,
 ) -> anyhow::Result<Rendered> {
     let contexts = contexts(opened, args)?;
-    let cache = Arc::new(ParseCache::default());
+    // Several contexts parse the same files: keep each once for all. One context parses each
+    // file once anyway, and holding them all would hold the whole tree.
+    let cache = Arc::new(if contexts.len() > 1 {
+        ParseCache::default()
+    } else {
+        ParseCache::transient()
+    });
     // Several contexts take seconds: show progress on a terminal (hidden otherwise).
     let progress = if contexts.len() > 1 {
         indicatif::ProgressBar::new(contexts.len() as u64)
@@ -336,7 +351,8 @@ pub fn api_analysis(
     let results: Vec<ContextResult> = contexts
         .par_iter()
         .map(|ctx| {
-            let result = analyse(opened, args, ctx, &cache, &budget.fork());
+            let render_now = args.format == ApiFormat::Goapi && contexts.len() == 1;
+            let result = analyse(opened, args, ctx, &cache, &budget.fork(), render_now);
             progress.set_message(ctx.name());
             progress.inc(1);
             result
@@ -353,7 +369,9 @@ pub fn api_analysis(
         .chain(unresolved.iter().map(unresolved_warning))
         .collect();
     let rendered = match args.format {
-        ApiFormat::Goapi if n_contexts == 1 => Rendered::text(render_goapi(&results[0].packages)),
+        ApiFormat::Goapi if n_contexts == 1 => {
+            Rendered::text(sorted_lines(&results[0].goapi_lines))
+        }
         ApiFormat::Goapi => {
             // feature line → contexts having it
             let mut lines: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -386,6 +404,19 @@ pub fn api_analysis(
         }
     };
     Ok(rendered.with_errors(diagnostics, !errors.is_empty(), args.allow_errors))
+}
+
+/// `text`'s lines sorted bytewise, each once (as [`render_goapi`] prints them).
+fn sorted_lines(text: &str) -> String {
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort_unstable();
+    lines.dedup();
+    let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+    for line in lines {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 fn contexts(opened: &OpenedTree, args: &ApiRequest) -> anyhow::Result<Vec<ContextSpec>> {
@@ -447,6 +478,7 @@ fn analyse(
     spec: &ContextSpec,
     cache: &Arc<ParseCache>,
     budget: &Budget,
+    render_now: bool,
 ) -> anyhow::Result<ContextResult> {
     let ctx = BuildContext {
         goos: spec.goos.clone(),
@@ -464,23 +496,53 @@ fn analyse(
     // The output of the Go release's own cmd/api: `--go`, else the GOROOT's, else the newest.
     let release = Release::go(project.go_minor);
     let mut packages = Vec::new();
+    let mut goapi_lines = String::new();
     let mut ids = Vec::new();
-    for pkg in &project.packages {
-        let has_files = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty();
-        if pkg.vendored
-            || !has_files
-            || !is_api_package(&pkg.import_path, &pkg.name, is_goroot, spec.cgo)
-        {
-            continue;
+    let todo: Vec<&Package> = project
+        .packages
+        .iter()
+        .filter(|pkg| {
+            let has_files = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty();
+            !pkg.vendored
+                && has_files
+                && is_api_package(&pkg.import_path, &pkg.name, is_goroot, spec.cgo)
+        })
+        .collect();
+    // gofed-ng's format reads every package's declarations again at the end.
+    let let_files_go = args.format != ApiFormat::Gofed;
+    let release_after = if let_files_go {
+        release_points(project, &todo)
+    } else {
+        Vec::new()
+    };
+    for (i, pkg) in todo.iter().enumerate() {
+        if !cache.keeps_files() && i % PARSE_AHEAD == 0 {
+            // Parse the next packages on all threads while this one checks them in order.
+            let ahead = todo[i..].iter().take(PARSE_AHEAD);
+            world.tree_source.prefetch(
+                ahead
+                    .map(|p| p.import_path.as_str())
+                    .filter(|path| program.package_by_path(path).is_none()),
+            );
         }
-        let Some(id) = program.package("", &pkg.import_path) else {
-            continue;
-        };
-        ids.push(id);
-        packages.push(extract_package_for(&mut program, id, release));
-        // A cancelled or over-budget check leaves the API incomplete: the request fails.
-        if let Some(err) = program.budget_error() {
-            return Err(err.into());
+        if let Some(id) = program.package("", &pkg.import_path) {
+            ids.push(id);
+            let api = extract_package_for(&mut program, id, release);
+            if render_now {
+                goapi_lines.push_str(&render_goapi(std::slice::from_ref(&api)));
+            } else {
+                packages.push(api);
+            }
+            // A cancelled or over-budget check leaves the API incomplete: the request fails.
+            if let Some(err) = program.budget_error() {
+                return Err(err.into());
+            }
+        }
+        // Packages nothing left to check imports: their syntax trees and bytes go.
+        for path in release_after.get(i).into_iter().flatten() {
+            if let Some(id) = program.package_by_path(path) {
+                program.release_files(id);
+            }
         }
     }
     let mut unresolved = program.unresolved_imports.clone();
@@ -508,10 +570,54 @@ fn analyse(
         context: spec.clone(),
         go_minor: project.go_minor,
         packages,
+        goapi_lines,
         unresolved,
         errors,
         legacy,
     })
+}
+
+/// How many packages are parsed ahead of the check with a transient parse cache: enough to
+/// keep every thread busy, few enough that their trees are a small part of the memory.
+const PARSE_AHEAD: usize = 64;
+
+/// For each package of `todo` (checked in that order), the tree's packages that no later
+/// package of `todo` imports, directly or not: after checking `todo[i]`, the program can let
+/// the files of `release_points(..)[i]` go. Packages outside the tree (the standard library
+/// of a GOROOT) are left out: they stay.
+fn release_points<'p>(project: &'p Project, todo: &[&'p Package]) -> Vec<Vec<&'p str>> {
+    let imports: std::collections::HashMap<&str, &[String]> = project
+        .packages
+        .iter()
+        .map(|p| (p.import_path.as_str(), p.imports.as_slice()))
+        .collect();
+    // The last user of a package is found from the last package checked backwards: a package
+    // already claimed by a later one keeps that (and so do the packages it imports).
+    let mut last_user: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut stack: Vec<&str> = Vec::new();
+    for (i, pkg) in todo.iter().enumerate().rev() {
+        stack.push(pkg.import_path.as_str());
+        while let Some(path) = stack.pop() {
+            if last_user.contains_key(path) {
+                continue;
+            }
+            last_user.insert(path, i);
+            if let Some(deps) = imports.get(path) {
+                stack.extend(
+                    deps.iter()
+                        .map(String::as_str)
+                        .filter(|d| !last_user.contains_key(d)),
+                );
+            }
+        }
+    }
+    let mut points = vec![Vec::new(); todo.len()];
+    for (path, i) in last_user {
+        if imports.contains_key(path) {
+            points[i].push(path);
+        }
+    }
+    points
 }
 
 /// A package's features across contexts, while merging.

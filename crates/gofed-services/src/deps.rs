@@ -19,7 +19,7 @@ use crate::tree::OpenedTree;
 pub enum Purpose {
     /// Package lists and imports with `go list` semantics (tests included, no vendor).
     Deps,
-    /// Type checking: packages under `vendor/` too, no tests, file bytes kept for parsing.
+    /// Type checking: packages under `vendor/` too, no tests.
     Api,
 }
 
@@ -92,7 +92,9 @@ pub fn load_config(
         import_path: args.import_path.clone(),
         include_vendor: purpose == Purpose::Api,
         skip_tests: purpose == Purpose::Api,
-        keep_sources: purpose == Purpose::Api,
+        // The type checker reads a file again when it parses it: keeping every file's bytes from the
+        // walk on would hold the whole tree (530 MB for /usr/share/gocode) for the whole analysis.
+        keep_sources: false,
     }
 }
 

@@ -12,22 +12,66 @@ use crate::load::{load_package, FileTree, Layout, LoadConfig, Project};
 use crate::parser::parse_file;
 use crate::types::{PackageInput, PackageSource, SourceFile};
 
-/// Parsed files shared between analyses of several build contexts (a file parses the same
-/// whatever the context).
+/// Parsed files on their way to a [`crate::types::Program`].
+///
+/// Two policies, chosen by the caller for how long a parsed file is worth keeping:
+/// - [`ParseCache::default`] (shared): every file stays for the life of the cache, so several
+///   analyses of one tree (build contexts, the two sides of an apidiff) parse it once (a file
+///   parses the same whatever the context).
+/// - [`ParseCache::transient`]: a file stays only between [`TreeSource::prefetch`] (which
+///   parses ahead on all threads) and the import that takes it; a file asked for again is
+///   read and parsed again. One analysis of a big tree then holds only the files of the
+///   packages its program still has (see [`crate::types::Program::release_files`]), not
+///   every file of the tree.
 #[derive(Default)]
 pub struct ParseCache {
     files: Mutex<HashMap<PathBuf, Arc<SourceFile>>>,
+    transient: bool,
 }
 
 impl ParseCache {
+    /// A cache that keeps a file only from its prefetch until it is first imported.
+    pub fn transient() -> ParseCache {
+        ParseCache {
+            files: Mutex::default(),
+            transient: true,
+        }
+    }
+
+    /// Whether files stay for the life of the cache.
+    pub fn keeps_files(&self) -> bool {
+        !self.transient
+    }
+
+    /// How many parsed files the cache holds now.
+    pub fn len(&self) -> usize {
+        self.files.lock().map_or(0, |files| files.len())
+    }
+
+    /// Whether the cache holds no parsed file.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The parsed file at `path` (from `bytes` when the loader kept them). `prefetch`: the
+    /// file is parsed ahead of its import, so a transient cache holds it until then.
     fn get_or_parse(
         &self,
         tree: &dyn FileTree,
         path: PathBuf,
         bytes: Option<&Arc<[u8]>>,
+        prefetch: bool,
     ) -> Option<Arc<SourceFile>> {
-        if let Some(file) = self.files.lock().ok()?.get(&path) {
-            return Some(Arc::clone(file));
+        {
+            let mut files = self.files.lock().ok()?;
+            let cached = if self.transient && !prefetch {
+                files.remove(&path)
+            } else {
+                files.get(&path).cloned()
+            };
+            if let Some(file) = cached {
+                return Some(file);
+            }
         }
         let src: Arc<[u8]> = match bytes {
             Some(bytes) => Arc::clone(bytes),
@@ -35,7 +79,9 @@ impl ParseCache {
         };
         let parsed = parse_file(&src);
         let file = Arc::new(SourceFile::parsed(path.display().to_string(), src, parsed));
-        self.files.lock().ok()?.insert(path, Arc::clone(&file));
+        if !self.transient || prefetch {
+            self.files.lock().ok()?.insert(path, Arc::clone(&file));
+        }
         Some(file)
     }
 
@@ -44,7 +90,9 @@ impl ParseCache {
         let files = entry
             .files
             .iter()
-            .filter_map(|(name, src)| self.get_or_parse(tree, entry.dir.join(name), src.as_ref()))
+            .filter_map(|(name, src)| {
+                self.get_or_parse(tree, entry.dir.join(name), src.as_ref(), false)
+            })
             .collect();
         PackageInput { path, files }
     }
@@ -66,6 +114,23 @@ struct Entry {
     import_map: BTreeMap<String, String>,
 }
 
+/// A package's GoFiles and CgoFiles, with their bytes when the loader kept them (then they
+/// are not read a second time).
+fn package_files(pkg: &crate::load::Package) -> Vec<(String, Option<Arc<[u8]>>)> {
+    if pkg.sources.is_empty() {
+        pkg.go_files
+            .iter()
+            .chain(&pkg.cgo_files)
+            .map(|name| (name.clone(), None))
+            .collect()
+    } else {
+        pkg.sources
+            .iter()
+            .map(|(name, src)| (name.clone(), Some(Arc::clone(src))))
+            .collect()
+    }
+}
+
 impl<'t> TreeSource<'t> {
     /// The packages of `projects` (earlier projects win when an import path appears twice);
     /// nothing is parsed yet.
@@ -80,19 +145,7 @@ impl<'t> TreeSource<'t> {
                 if packages.contains_key(&pkg.import_path) {
                     continue;
                 }
-                let files = if pkg.sources.is_empty() {
-                    pkg.go_files
-                        .iter()
-                        .chain(&pkg.cgo_files)
-                        .map(|name| (name.clone(), None))
-                        .collect()
-                } else {
-                    // The loader kept the bytes: no second read.
-                    pkg.sources
-                        .iter()
-                        .map(|(name, src)| (name.clone(), Some(Arc::clone(src))))
-                        .collect()
-                };
+                let files = package_files(pkg);
                 packages.insert(
                     pkg.import_path.clone(),
                     Entry {
@@ -110,7 +163,8 @@ impl<'t> TreeSource<'t> {
         }
     }
 
-    /// Parses the given packages in parallel (for analyses that will need most of them).
+    /// Parses the given packages in parallel (for analyses that will need them soon: with a
+    /// [`ParseCache::transient`] cache they are held until imported).
     pub fn prefetch<'a>(&self, paths: impl IntoIterator<Item = &'a str>) {
         let entries: Vec<&Entry> = paths
             .into_iter()
@@ -122,7 +176,7 @@ impl<'t> TreeSource<'t> {
             .for_each(|(e, (name, src))| {
                 let _ = self
                     .cache
-                    .get_or_parse(self.tree, e.dir.join(name), src.as_ref());
+                    .get_or_parse(self.tree, e.dir.join(name), src.as_ref(), true);
             });
     }
 
@@ -192,11 +246,7 @@ impl<'t> GorootSource<'t> {
             None
         } else {
             load_package(self.tree, &self.src, &self.layout, &self.config, &dir).map(|pkg| {
-                let files = pkg
-                    .sources
-                    .iter()
-                    .map(|(name, src)| (name.clone(), Some(Arc::clone(src))))
-                    .collect();
+                let files = package_files(&pkg);
                 Arc::new(Entry {
                     dir: pkg.dir.clone(),
                     files,

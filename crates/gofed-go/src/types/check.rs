@@ -118,7 +118,9 @@ fn op_offset(env: &Env, e: ExprId) -> u32 {
 // ---------------------------------------------------------------------------------------
 // Objects
 
-fn env_for(p: &Program, pkg: PkgId, decl: DeclRef) -> Env {
+fn env_for(p: &mut Program, pkg: PkgId, decl: DeclRef) -> Env {
+    // A package whose files were released once nothing seemed to need them gets them back.
+    p.restore_files(pkg);
     let file = Arc::clone(&p.packages[pkg.0 as usize].files[decl.file as usize]);
     Env {
         pkg,

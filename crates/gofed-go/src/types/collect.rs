@@ -180,6 +180,7 @@ pub(super) fn add_package(program: &mut Program, input: PackageInput) -> PkgId {
         errors: Vec::new(),
         file_imports,
         missing: false,
+        released: None,
     });
     program.by_path.insert(input.path, pkg);
     pkg
@@ -230,6 +231,7 @@ pub(super) fn placeholder_package(program: &mut Program, path: &str) -> PkgId {
         errors: Vec::new(),
         file_imports: Vec::new(),
         missing: true,
+        released: None,
     });
     program.placeholders.insert(path.to_owned(), id);
     id

@@ -114,6 +114,12 @@ pub trait PackageSource: Sync {
     fn import(&self, importer: &str, path: &str) -> Option<PackageInput>;
 }
 
+impl<S: PackageSource + Send> PackageSource for Arc<S> {
+    fn import(&self, importer: &str, path: &str) -> Option<PackageInput> {
+        (**self).import(importer, path)
+    }
+}
+
 /// Packages held in memory (sources parsed once): for tests and for tools that already
 /// have the bytes.
 #[derive(Debug, Default)]
@@ -271,6 +277,12 @@ struct FileImport {
     pkg: Option<Option<PkgId>>,
 }
 
+/// The types of the arena with one hash (nearly always one).
+enum TypeBucket {
+    One(TypeId),
+    Many(Vec<TypeId>),
+}
+
 /// A declared type.
 #[derive(Clone, Debug)]
 pub struct Named {
@@ -354,6 +366,41 @@ pub struct Package {
     /// files, its name is the one the import path suggests, and its scope holds a placeholder
     /// type for each exported name the importers use as a type (see [`Program::placeholder`]).
     pub missing: bool,
+    /// Set while the files are released ([`Program::release_files`]): what they were, so that
+    /// the same bytes are recognised when they come back.
+    released: Option<Vec<FileStamp>>,
+}
+
+/// What identifies a released file: its name, length and a hash of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp {
+    name: String,
+    len: usize,
+    hash: u64,
+}
+
+impl FileStamp {
+    fn of(file: &SourceFile) -> FileStamp {
+        // Not a defence against an adversary, only against an edit between two reads: a
+        // multiply-xor over 8-byte words runs at memory speed (every file of a tree is
+        // stamped when released).
+        let mut words = file.src.chunks_exact(8);
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for word in &mut words {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            hash = (hash ^ u64::from_le_bytes(w)).wrapping_mul(0x0000_0100_0000_01b3);
+            hash ^= hash >> 29;
+        }
+        for &b in words.remainder() {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        FileStamp {
+            name: file.name.clone(),
+            len: file.src.len(),
+            hash,
+        }
+    }
 }
 
 /// The type checker's state: every package reached, the type arena and the universe.
@@ -362,7 +409,9 @@ pub struct Program<'s> {
     budget: &'s Budget,
     sizes: Sizes,
     types: Vec<Type>,
-    type_index: HashMap<Type, TypeId>,
+    /// The arena's types by their hash (each type is stored once, in `types`).
+    type_index: HashMap<u64, TypeBucket>,
+    type_hasher: std::collections::hash_map::RandomState,
     /// All declared types.
     pub named: Vec<Named>,
     /// All type parameters.
@@ -405,6 +454,7 @@ impl<'s> Program<'s> {
             sizes,
             types: Vec::new(),
             type_index: HashMap::new(),
+            type_hasher: std::collections::hash_map::RandomState::new(),
             named: Vec::new(),
             type_params: Vec::new(),
             objects: Vec::new(),
@@ -459,17 +509,41 @@ impl<'s> Program<'s> {
     /// Interns a type: structurally equal types get the same id (so ids compare types
     /// identically, except that distinct declared types stay distinct).
     pub fn intern(&mut self, ty: Type) -> TypeId {
-        if let Some(&id) = self.type_index.get(&ty) {
+        use std::hash::BuildHasher as _;
+        let hash = self.type_hasher.hash_one(&ty);
+        let types = &self.types;
+        let found = match self.type_index.get(&hash) {
+            Some(TypeBucket::One(id)) => (types[id.0 as usize] == ty).then_some(*id),
+            Some(TypeBucket::Many(ids)) => {
+                ids.iter().find(|id| types[id.0 as usize] == ty).copied()
+            }
+            None => None,
+        };
+        if let Some(id) = found {
             return id;
         }
         let id = TypeId(self.types.len() as u32);
-        // The arena and its index each hold the type, plus a rough allowance for its lists.
+        // The arena holds the type, its index an id, plus a rough allowance for its lists.
         // A breach is seen by the next object resolution (interning itself cannot fail).
         let _ = self
             .budget
-            .charge("type arena", 2 * std::mem::size_of::<Type>() as u64 + 64);
-        self.types.push(ty.clone());
-        self.type_index.insert(ty, id);
+            .charge("type arena", std::mem::size_of::<Type>() as u64 + 64);
+        self.types.push(ty);
+        match self.type_index.entry(hash) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(TypeBucket::One(id));
+            }
+            std::collections::hash_map::Entry::Occupied(mut slot) => {
+                let bucket = slot.get_mut();
+                *bucket = match std::mem::replace(bucket, TypeBucket::Many(Vec::new())) {
+                    TypeBucket::One(first) => TypeBucket::Many(vec![first, id]),
+                    TypeBucket::Many(mut ids) => {
+                        ids.push(id);
+                        TypeBucket::Many(ids)
+                    }
+                };
+            }
+        }
         id
     }
 
@@ -509,6 +583,83 @@ impl<'s> Program<'s> {
                 .is_some_and(|pkg| self.packages[pkg.0 as usize].missing),
             _ => false,
         }
+    }
+
+    /// Drops the program's hold on package `id`'s files (syntax trees and bytes) when the
+    /// package has no syntax or type errors (its diagnostics need no positions then). Call it
+    /// once nothing still to be checked imports the package: the objects it resolved stay, and
+    /// should a later resolution need a declaration again, the files are imported again from
+    /// the source (the same bytes give the same trees). Returns whether they were released.
+    pub fn release_files(&mut self, id: PkgId) -> bool {
+        let Some(pkg) = self.packages.get_mut(id.0 as usize) else {
+            return false;
+        };
+        if pkg.missing
+            || pkg.released.is_some()
+            || !pkg.errors.is_empty()
+            || pkg.files.iter().any(|f| !f.syntax_errors.is_empty())
+        {
+            return false;
+        }
+        let stamps = pkg.files.iter().map(|f| FileStamp::of(f)).collect();
+        pkg.released = Some(stamps);
+        pkg.files = Vec::new();
+        true
+    }
+
+    /// Whether package `id`'s files are released now.
+    pub fn files_released(&self, id: PkgId) -> bool {
+        self.packages
+            .get(id.0 as usize)
+            .is_some_and(|pkg| pkg.released.is_some())
+    }
+
+    /// Brings package `pkg`'s files back when they were released. A file that changed on disk
+    /// since is replaced by an empty one (its declarations are then not found, never misread
+    /// as others).
+    pub(crate) fn restore_files(&mut self, pkg: PkgId) {
+        let Some(package) = self.packages.get(pkg.0 as usize) else {
+            return;
+        };
+        let Some(stamps) = package.released.clone() else {
+            return;
+        };
+        let input = self.source.import("", &package.path);
+        let found = input.map(|input| input.files).unwrap_or_default();
+        let same = found.len() == stamps.len()
+            && found
+                .iter()
+                .zip(&stamps)
+                .all(|(f, s)| FileStamp::of(f) == *s);
+        let mut errors = Vec::new();
+        let files = if same {
+            found
+        } else {
+            errors = stamps
+                .iter()
+                .map(|s| CheckError {
+                    file: s.name.clone(),
+                    offset: 0,
+                    message: "the file changed while its package was checked; its declarations \
+                              are left out"
+                        .to_owned(),
+                })
+                .collect();
+            stamps
+                .iter()
+                .map(|s| {
+                    Arc::new(SourceFile::parsed(
+                        s.name.clone(),
+                        Vec::new(),
+                        crate::parser::parse_file(b""),
+                    ))
+                })
+                .collect()
+        };
+        let package = &mut self.packages[pkg.0 as usize];
+        package.files = files;
+        package.released = None;
+        package.errors.extend(errors);
     }
 
     /// Looks up a package already added.
@@ -557,6 +708,7 @@ impl<'s> Program<'s> {
         let Some(pkg) = self.objects[id.0 as usize].pkg else {
             return;
         };
+        self.restore_files(pkg);
         let Some((file, offset, _)) = self.object_decl(id) else {
             return;
         };

@@ -181,6 +181,7 @@ pub(super) fn populate(program: &mut Program) {
         errors: Vec::new(),
         file_imports: Vec::new(),
         missing: false,
+        released: None,
     });
     program.by_path.insert("unsafe".into(), pkg);
     program.unsafe_pkg = Some(pkg);
