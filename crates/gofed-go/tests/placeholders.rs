@@ -87,3 +87,22 @@ fn apidiff_compares_placeholders_by_path_and_name() {
     let report = diff(P, &renamed);
     assert!(report.has_incompatible(), "{report:?}");
 }
+
+/// `import "C"` is cgo's, not an unresolved import: as with go/types' FakeImportC (which
+/// cmd/api uses), `C.x` has an unknown (invalid) type, with no error and no warning.
+#[test]
+fn cgo_names_are_unknown_not_undefined() {
+    let src = "package p\n\n// #include <stdlib.h>\nimport \"C\"\n\nfunc F(n C.int) C.size_t { return 0 }\n";
+    let source = MemorySource::new(&[("p", &[("p.go", src)])]);
+    let mut program = Program::new(&source, Sizes::for_arch("amd64"));
+    let id = program.package("", "p").expect("package p");
+    let pkg = extract_package(&mut program, id, StringStyle::Current);
+    assert_eq!(pkg.errors, Vec::<String>::new());
+    let api = render_goapi(std::slice::from_ref(&pkg));
+    assert_eq!(api, "pkg p, func F(invalid type) invalid type\n");
+    assert!(
+        program.unresolved_imports.is_empty(),
+        "{:?}",
+        program.unresolved_imports
+    );
+}

@@ -1368,8 +1368,12 @@ fn names_unresolved_import(p: &Program, env: &Env, name: &str) -> bool {
         return false;
     };
     imports.iter().any(|imp| {
-        let Some(Some(pkg)) = imp.pkg else {
-            return false;
+        let pkg = match imp.pkg {
+            Some(Some(pkg)) => pkg,
+            // `import "C"` (cgo) has no package: as go/types' FakeImportC, `C.x` is unknown,
+            // never undefined.
+            Some(None) => return imp.path == "C" && name == "C",
+            None => return false,
         };
         if !p.packages[pkg.0 as usize].missing {
             return false;
