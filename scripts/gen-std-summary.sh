@@ -30,16 +30,20 @@ if ((check)); then
     echo "summary: committed data is reproducible from $GOROOT_DIR ($(wc -c <"$DATA") bytes, $(grep -c '^--- package' "$DATA") packages)"
   else
     echo "summary: committed data differs from a fresh one (run scripts/gen-std-summary.sh):" >&2
-    diff "$DATA" "$tmp/std.stub" | head -20 >&2
+    diff "$DATA" "$tmp/std.stub" | sed -n 1,20p >&2
     status=1
   fi
   "$GOFED" debug std-summary-api | LC_ALL=C sort >"$tmp/from-summary.txt"
-  "$GOFED" api "$GOROOT_DIR/src" --format goapi --goos linux --goarch amd64 --cgo true | LC_ALL=C sort >"$tmp/from-source.txt"
+  # The summary keeps declarations, not doc comments, so it has no `//deprecated` lines:
+  # nothing needs them (cmd/api marks promoted methods only within their own package, so a
+  # project's API never shows a std deprecation). Everything else must be equal.
+  "$GOFED" api "$GOROOT_DIR/src" --format goapi --goos linux --goarch amd64 --cgo true |
+    { grep -v ' //deprecated$' || true; } | LC_ALL=C sort >"$tmp/from-source.txt"
   if cmp -s "$tmp/from-summary.txt" "$tmp/from-source.txt"; then
     echo "summary: API from the summary equals API from source ($(wc -l <"$tmp/from-source.txt") lines)"
   else
     echo "summary: API from the summary differs from API from source:" >&2
-    diff "$tmp/from-source.txt" "$tmp/from-summary.txt" | head -20 >&2
+    diff "$tmp/from-source.txt" "$tmp/from-summary.txt" | sed -n 1,20p >&2
     status=1
   fi
   exit $status

@@ -258,8 +258,8 @@ fn std_summary(goroot: &Path) -> anyhow::Result<ExitCode> {
 /// check the summary against the GOROOT it was made from).
 fn std_summary_api() -> anyhow::Result<ExitCode> {
     use gofed_go::api::stdlib::StdSummary;
-    use gofed_go::api::{extract_package, is_api_package, render_goapi};
-    use gofed_go::constant::StringStyle;
+    use gofed_go::api::{extract_package_for, is_api_package, render_goapi, Release};
+    use gofed_go::load::NEWEST_GO_MINOR;
     use gofed_go::types::{Program, Sizes};
 
     let summary = StdSummary::new();
@@ -271,7 +271,13 @@ fn std_summary_api() -> anyhow::Result<ExitCode> {
         };
         let name = program.pkg(id).name.clone();
         if is_api_package(path, &name, true, true) {
-            packages.push(extract_package(&mut program, id, StringStyle::Current));
+            // The summary is made from the newest Go: its cmd/api format (the stubs carry no
+            // doc comments, so no `//deprecated` lines).
+            packages.push(extract_package_for(
+                &mut program,
+                id,
+                Release::go(NEWEST_GO_MINOR),
+            ));
         }
     }
     crate::output::print_bytes(render_goapi(&packages).as_bytes())?;
