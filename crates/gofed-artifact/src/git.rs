@@ -1,0 +1,1 @@
+//! Git repositories read at a revision straight from the object database (no checkout, no `git` binary).
