@@ -585,27 +585,31 @@ fn zip_bomb_stops_at_the_ratio_and_lying_sizes_are_corrupt() {
 
 #[test]
 fn many_tiny_entries_hit_the_entry_limit() {
-    // 300,000 empty files: each one a 512-byte header, copied from one template.
+    // 300,000 empty files, 512-byte headers each: 1,000 distinct names in one gzip member, repeated 300 times
+    // (a valid multi-member stream; later duplicates would replace earlier ones), so that building it stays cheap.
     let mut header = tar::Header::new_gnu();
     header.set_size(0);
     header.set_entry_type(tar::EntryType::Regular);
-    let mut bytes = Vec::with_capacity(300_000 * 512 + 1024);
-    for i in 0..300_000u32 {
+    let mut block = Vec::with_capacity(1000 * 512);
+    for i in 0..1000u32 {
         header.set_path(format!("p/{i}")).expect("path");
         header.set_cksum();
-        bytes.extend_from_slice(header.as_bytes());
+        block.extend_from_slice(header.as_bytes());
     }
-    bytes.extend_from_slice(&[0; 1024]);
-    let compressed = pipe("gzip", &["-1", "-c"], &bytes);
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(&block).expect("gzip");
+    let member = enc.finish().expect("gzip");
+    let mut bytes = Vec::with_capacity(member.len() * 300);
+    for _ in 0..300 {
+        bytes.extend_from_slice(&member);
+    }
     let limits = Limits {
         max_entries: 20_000,
         ..Limits::default()
     };
-    for (input, data) in [("many.tar", &bytes), ("many.tar.gz", &compressed)] {
-        let (what, limit) = limit_of(open(input, data, &limits), input);
-        assert_eq!(limit, 20_000);
-        assert!(what.contains("entries"), "{what}");
-    }
+    let (what, limit) = limit_of(open("many.tar.gz", &bytes, &limits), "many.tar.gz");
+    assert_eq!(limit, 20_000);
+    assert!(what.contains("entries"), "{what}");
 
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for i in 0..2_000 {

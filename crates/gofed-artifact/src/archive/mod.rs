@@ -51,22 +51,54 @@ pub(crate) fn normalise(raw: &[u8]) -> Name {
     if name.starts_with('/') {
         return Name::Refused("absolute path");
     }
-    if name.contains('\0') {
+    if memchr::memchr(0, name.as_bytes()).is_some() {
         return Name::Refused("its name contains a NUL byte");
     }
-    let mut parts = Vec::new();
-    for part in name.split('/') {
+    // Most names are clean already; checking that with a few vectorised searches keeps long names (a 5,000-level
+    // tree has 5,000 entries of up to 10,000 bytes) from costing a loop step per component.
+    let trimmed = name.trim_end_matches('/');
+    if is_clean(trimmed) {
+        return Name::Path(trimmed.to_owned());
+    }
+    let mut out = String::with_capacity(name.len());
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'/', name.as_bytes()).chain(std::iter::once(name.len()));
+    for end in ends {
+        let part = &name[start..end];
+        start = end + 1;
         match part {
             "" | "." => {}
             ".." => return Name::Refused("path with a `..` component"),
-            _ => parts.push(part),
+            _ => {
+                if !out.is_empty() {
+                    out.push('/');
+                }
+                out.push_str(part);
+            }
         }
     }
-    if parts.is_empty() {
+    if out.is_empty() {
         Name::Top
     } else {
-        Name::Path(parts.join("/"))
+        Name::Path(out)
     }
+}
+
+/// Whether `name` has no empty, `.` or `..` component and no leading or trailing `/`.
+fn is_clean(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !name.is_empty()
+        && !name.starts_with('/')
+        && !name.ends_with('/')
+        && name != "."
+        && name != ".."
+        && !name.starts_with("./")
+        && !name.starts_with("../")
+        && !name.ends_with("/.")
+        && !name.ends_with("/..")
+        && memchr::memmem::find(bytes, b"//").is_none()
+        && memchr::memmem::find(bytes, b"/./").is_none()
+        && memchr::memmem::find(bytes, b"/../").is_none()
 }
 
 impl<'l> Collector<'l> {
@@ -288,6 +320,13 @@ mod tests {
     #[test]
     fn normalises_and_refuses_names() {
         assert_eq!(path("./a.go").as_deref(), Some("a.go"));
+        assert_eq!(path("a/b.go").as_deref(), Some("a/b.go"));
+        assert_eq!(path("a/.").as_deref(), Some("a"));
+        assert_eq!(path("a/..//"), None);
+        assert_eq!(path("a/./b/").as_deref(), Some("a/b"));
+        assert_eq!(path("a//").as_deref(), Some("a"));
+        assert_eq!(path("...").as_deref(), Some("..."));
+        assert_eq!(path("//").as_deref(), None);
         assert_eq!(path("a//b/./c.go").as_deref(), Some("a/b/c.go"));
         assert_eq!(path("dir/").as_deref(), Some("dir"));
         assert_eq!(path("./").as_deref(), Some(""));
