@@ -7,6 +7,7 @@ mod output;
 mod packages;
 mod scenario;
 mod serve;
+mod source;
 mod system;
 mod template;
 
