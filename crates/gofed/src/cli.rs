@@ -207,8 +207,6 @@ pub struct ApiArgs {
     #[arg(long)]
     pub rev: Option<String>,
     #[command(flatten)]
-    pub artifact: ArtifactArgs,
-    #[command(flatten)]
     pub context: ContextArgs,
     /// A Go distribution whose standard library resolves imports (default: $GOROOT).
     #[arg(long)]
@@ -225,6 +223,9 @@ pub struct ApiArgs {
     /// the errors alone and exit status 2.
     #[arg(short = 'e')]
     pub allow_errors: bool,
+    // Last: its help heading applies to the options after it.
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
 }
 
 #[derive(Debug, Args)]
@@ -236,8 +237,6 @@ pub struct ApidiffArgs {
     /// The new version: a SOURCE.
     #[arg(value_name = "NEW")]
     pub new: String,
-    #[command(flatten)]
-    pub artifact: ArtifactArgs,
     #[command(flatten)]
     pub context: ContextArgs,
     /// Only this package (import path or path relative to the root).
@@ -257,6 +256,9 @@ pub struct ApidiffArgs {
     /// the errors alone and exit status 2.
     #[arg(short = 'e')]
     pub allow_errors: bool,
+    // Last: its help heading applies to the options after it.
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
 }
 
 /// Bounds on reading an archive or RPM SOURCE (defaults: `[artifact]` in the configuration, `GOFED_MAX_*`, else
@@ -431,8 +433,6 @@ pub struct PackagesArgs {
     #[arg(long)]
     pub rev: Option<String>,
     #[command(flatten)]
-    pub artifact: ArtifactArgs,
-    #[command(flatten)]
     pub context: ContextArgs,
     /// Output format: text (import paths) or json (`go list -json`'s stream of objects).
     #[arg(long, value_enum, default_value_t)]
@@ -446,6 +446,9 @@ pub struct PackagesArgs {
         conflicts_with = "format"
     )]
     pub template: Option<String>,
+    // Last: its help heading applies to the options after it.
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
 }
 
 #[derive(Debug, Args)]
@@ -458,8 +461,6 @@ pub struct DepsArgs {
     /// The revision of a git repository SOURCE (tag, branch, commit).
     #[arg(long)]
     pub rev: Option<String>,
-    #[command(flatten)]
-    pub artifact: ArtifactArgs,
     #[command(flatten)]
     pub context: ContextArgs,
     /// Include test imports.
@@ -475,6 +476,9 @@ pub struct DepsArgs {
     /// the errors alone and exit status 2.
     #[arg(short = 'e')]
     pub allow_errors: bool,
+    // Last: its help heading applies to the options after it.
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
 }
 
 #[derive(Debug, Args)]
@@ -486,8 +490,6 @@ pub struct DepsdiffArgs {
     /// The new version: a SOURCE.
     #[arg(value_name = "NEW")]
     pub new: String,
-    #[command(flatten)]
-    pub artifact: ArtifactArgs,
     // The build configuration applies to both versions.
     #[command(flatten)]
     pub context: ContextArgs,
@@ -500,6 +502,9 @@ pub struct DepsdiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    // Last: its help heading applies to the options after it.
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
 }
 
 #[derive(Debug, Subcommand)]
