@@ -198,11 +198,25 @@ fn archives_give_the_outputs_of_their_directories_locally_and_remotely() {
         "{}",
         String::from_utf8_lossy(&same.stderr)
     );
-    let depsdiff = run(&["depsdiff", &p("m-1.0.tar.xz"), &p("m-1.0")], &[]);
+    let depsdiff = run(
+        &[
+            "depsdiff",
+            &p("m-1.0.tar.xz"),
+            &p("m-1.0"),
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let depsdiff: serde_json::Value =
+        serde_json::from_str(&stdout_of(&depsdiff, "depsdiff")).expect("JSON");
+    assert_eq!(
+        depsdiff["meta"]["old_source"]["kind"], "tar.xz",
+        "{depsdiff}"
+    );
     assert!(
-        depsdiff.status.success(),
-        "{}",
-        String::from_utf8_lossy(&depsdiff.stderr)
+        depsdiff["meta"].get("new_source").is_none(),
+        "a directory: {depsdiff}"
     );
 
     // Remotely: the archive itself is uploaded, once, and the service prints what the in-process call prints.
@@ -222,13 +236,22 @@ fn archives_give_the_outputs_of_their_directories_locally_and_remotely() {
                 vec!["deps", a.as_str()],
             ]
         })
-        .chain([vec![
-            "apidiff",
-            archives[0].as_str(),
-            archives[0].as_str(),
-            "--format",
-            "json",
-        ]])
+        .chain([
+            vec![
+                "apidiff",
+                archives[0].as_str(),
+                archives[0].as_str(),
+                "--format",
+                "json",
+            ],
+            vec![
+                "depsdiff",
+                archives[1].as_str(),
+                archives[0].as_str(),
+                "--format",
+                "json",
+            ],
+        ])
         .collect();
     let mut stored = 0;
     for round in 0..2 {
