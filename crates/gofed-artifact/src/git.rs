@@ -336,12 +336,20 @@ fn subject(message: &[u8]) -> String {
 }
 
 /// `seconds` since the epoch in the zone `offset` seconds east of UTC, as RFC 3339 (`2024-05-01T12:00:00+02:00`,
-/// `Z` never used: git's `%aI` writes `+00:00`).
+/// `2024-05-01T10:00:00Z` for UTC, as git's `%aI` writes it: git 2.47, the tests' oracle, does).
 pub fn rfc3339(seconds: i64, offset: i32) -> String {
     let local = seconds + i64::from(offset);
     let days = local.div_euclid(86_400);
     let of_day = local.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
+    if offset == 0 {
+        return format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            of_day / 3600,
+            of_day % 3600 / 60,
+            of_day % 60
+        );
+    }
     let sign = if offset < 0 { '-' } else { '+' };
     let offset_minutes = offset.unsigned_abs() / 60;
     format!(
@@ -352,6 +360,75 @@ pub fn rfc3339(seconds: i64, offset: i32) -> String {
         offset_minutes / 60,
         offset_minutes % 60
     )
+}
+
+/// A point in time given as `@SECONDS` (since the Unix epoch), `YYYY-MM-DD` (midnight UTC), or RFC 3339
+/// `YYYY-MM-DDTHH:MM:SS` followed by `Z` or `±HH:MM`: seconds since the Unix epoch. `None` for anything else
+/// (git's free-form dates like `2 weeks ago` are not accepted: a packager's script should not depend on today).
+pub fn parse_date(text: &str) -> Option<i64> {
+    if let Some(seconds) = text.strip_prefix('@') {
+        return seconds.parse().ok();
+    }
+    let number = |s: &str| -> Option<i64> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse().ok()
+    };
+    let (date, time) = match text.split_once(['T', 't', ' ']) {
+        Some((date, time)) => (date, Some(time)),
+        None => (text, None),
+    };
+    let mut parts = date.splitn(3, '-');
+    let (year, month, day) = (
+        number(parts.next()?)?,
+        number(parts.next()?)?,
+        number(parts.next()?)?,
+    );
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || date.len() != 10 {
+        return None;
+    }
+    let days = days_from_civil(year, month as u32, day as u32);
+    if civil_from_days(days) != (year, month as u32, day as u32) {
+        return None;
+    }
+    let mut seconds = days * 86_400;
+    if let Some(time) = time {
+        let (clock, offset) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
+            (clock, 0)
+        } else {
+            let at = time.rfind(['+', '-'])?;
+            let (clock, zone) = time.split_at(at);
+            let sign = if zone.starts_with('-') { -1 } else { 1 };
+            let (hours, minutes) = zone[1..].split_once(':')?;
+            (
+                clock,
+                sign * (number(hours)? * 3600 + number(minutes)? * 60),
+            )
+        };
+        let fields: Vec<&str> = clock.split(':').collect();
+        let [hours, minutes, secs] = fields.as_slice() else {
+            return None;
+        };
+        let (hours, minutes, secs) = (number(hours)?, number(minutes)?, number(secs)?);
+        if hours > 23 || minutes > 59 || secs > 60 {
+            return None;
+        }
+        seconds += hours * 3600 + minutes * 60 + secs - offset;
+    }
+    Some(seconds)
+}
+
+/// The day number (days since 1970-01-01) of a proleptic Gregorian date: Howard Hinnant's `days_from_civil`.
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let month = i64::from(month);
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// The proleptic Gregorian date of a day number (days since 1970-01-01): Howard Hinnant's `civil_from_days`.
@@ -382,14 +459,44 @@ mod tests {
 
     #[test]
     fn rfc3339_matches_known_instants() {
-        assert_eq!(rfc3339(0, 0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(rfc3339(0, 0), "1970-01-01T00:00:00Z");
         // 2000-02-29 12:34:56 UTC, a leap day.
-        assert_eq!(rfc3339(951_827_696, 0), "2000-02-29T12:34:56+00:00");
+        assert_eq!(rfc3339(951_827_696, 0), "2000-02-29T12:34:56Z");
         assert_eq!(
             rfc3339(951_827_696, -5 * 3600 - 1800),
             "2000-02-29T07:04:56-05:30"
         );
         assert_eq!(rfc3339(-1, 3600), "1970-01-01T00:59:59+01:00");
+    }
+
+    #[test]
+    fn dates_parse_as_rfc3339_prints_them() {
+        for (seconds, offset) in [
+            (0, 0),
+            (951_827_696, -19_800),
+            (1_700_000_000, 7200),
+            (-86_401, 0),
+        ] {
+            let text = rfc3339(seconds, offset);
+            assert_eq!(parse_date(&text), Some(seconds), "{text}");
+        }
+        assert_eq!(parse_date("1970-01-02"), Some(86_400));
+        assert_eq!(
+            parse_date("2000-03-01"),
+            parse_date("2000-02-29T00:00:00Z").map(|s| s + 86_400)
+        );
+        assert_eq!(parse_date("@1700000000"), Some(1_700_000_000));
+        for bad in [
+            "",
+            "2023-02-29",
+            "2023-13-01",
+            "23-01-01",
+            "2023-01-01T25:00:00Z",
+            "yesterday",
+            "@x",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

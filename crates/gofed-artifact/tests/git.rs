@@ -359,8 +359,10 @@ fn log_of_a_longer_history_equals_git_log() {
         let branch = if i % 2 == 0 { "main" } else { "side" };
         mark += 1;
         let time = 1_600_000_000 + i / 3;
+        // UTC (`%aI` writes `Z`), east and west of it.
+        let zone = ["+0000", "+0100", "-0930"][(i % 3) as usize];
         stream.push_str(&format!(
-            "commit refs/heads/{branch}\nmark :{mark}\nauthor P{} <p{}@example.com> {time} +0100\n\
+            "commit refs/heads/{branch}\nmark :{mark}\nauthor P{} <p{}@example.com> {time} {zone}\n\
              committer C <c@example.com> {time} +0000\ndata <<EOT\ncommit {i}\nEOT\n",
             i % 7,
             i % 7

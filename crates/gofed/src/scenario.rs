@@ -20,7 +20,9 @@ use gofed_services::{
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::cli::{ApiArgs, ApidiffArgs, DepsArgs, DepsdiffArgs, SystemArgs};
+use crate::cli::{
+    ApiArgs, ApidiffArgs, DepsArgs, DepsdiffArgs, ScmLogArgs, ScmStoreArgs, SystemArgs,
+};
 
 /// The configuration: `--config` file (if any) < `GOFED_*` < flags.
 pub fn config(args: &SystemArgs) -> anyhow::Result<Config> {
@@ -315,4 +317,40 @@ pub fn depsdiff(system: &SystemArgs, args: &DepsdiffArgs) -> anyhow::Result<Exit
     check(&request)?;
     (request.old, request.new) = scenario.old_new("deps_diff", &args.old, &args.new)?;
     scenario.run("deps_diff", request)
+}
+
+/// The repository of an `scm` command, made absolute: a remote service (started with `--allow-paths`, sharing this
+/// file system) reads the same directory, and errors name the same path wherever the action ran.
+fn repository(path: &Path) -> anyhow::Result<Source> {
+    let absolute = std::path::absolute(path).with_context(|| format!("{}", path.display()))?;
+    Ok(Source::Path(absolute))
+}
+
+pub fn scm_log(system: &SystemArgs, args: &ScmLogArgs) -> anyhow::Result<ExitCode> {
+    let scenario = Scenario::new(system)?;
+    let request = gofed_services::scm::ScmLogRequest {
+        source: repository(&args.source)?,
+        branch: args.branch.clone(),
+        max_depth: args.max_depth,
+        since: args.since,
+        format: args.format,
+    };
+    scenario.run("scm_log", request)
+}
+
+pub fn scm_store(system: &SystemArgs, args: &ScmStoreArgs) -> anyhow::Result<ExitCode> {
+    let scenario = Scenario::new(system)?;
+    let request = gofed_services::scm::ScmStoreRequest {
+        source: repository(&args.source)?,
+        revision: args.rev.clone(),
+    };
+    let stored: gofed_services::scm::StoredRevision = scenario
+        .runtime
+        .block_on(scenario.system.call("scm_store", request))
+        .map_err(user_error)?;
+    for warning in &stored.warnings {
+        eprintln!("warning: {warning}");
+    }
+    crate::output::write_stdout(|out| writeln!(out, "{}", stored.file.sha256))?;
+    Ok(ExitCode::SUCCESS)
 }
