@@ -245,6 +245,38 @@ fn read_blob(
     Ok(object.detach().data)
 }
 
+/// The local repository a `.git` URL names, to open in place with [`open`] or [`log`]: `file://` URLs (and
+/// plain paths) only. gix's object database reading needs no clone of a repository already on this machine, so
+/// nothing is copied. Cloning over `https://` is not built in: gix's HTTP transport brings a second HTTP stack
+/// (reqwest 0.13, the workspace has 0.12), and its `file://` transport runs `git-upload-pack`; a forge's archive
+/// URL serves the same tree.
+pub fn repository_of_url(url: &str) -> Result<std::path::PathBuf, ArtifactError> {
+    let unusable = |what: String| ArtifactError::Unusable {
+        input: url.to_owned(),
+        what,
+    };
+    let parsed = gix::url::parse(url.as_bytes().as_bstr())
+        .map_err(|err| unusable(format!("not a git URL: {}", chain(&err))))?;
+    match parsed.scheme {
+        gix::url::Scheme::File => {
+            if parsed.host().is_some_and(|h| !h.is_empty() && h != "localhost") {
+                return Err(unusable(
+                    "a file URL naming another host is not read".to_owned(),
+                ));
+            }
+            let path = gix::path::try_from_bstring(parsed.path)
+                .map_err(|err| unusable(format!("not a path of this system: {err}")))?;
+            // Opened once here, so that a URL that names no repository says so now.
+            open_repository(&path)?;
+            Ok(path)
+        }
+        scheme => Err(unusable(format!(
+            "cloning over {} is not supported: use the forge's archive URL (or clone it and give the path)",
+            scheme.as_str()
+        ))),
+    }
+}
+
 /// The commits reachable from `rev` in the repository at `repo_dir`, as plain `git log REV` lists them: newest
 /// first by committer time, a commit's parents queued once it is listed (so a parent whose clock ran ahead
 /// still follows its child), commits with equal times in the order they were queued. At most `max_count`

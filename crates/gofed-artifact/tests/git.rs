@@ -463,3 +463,21 @@ fn corrupt_objects_are_clear_errors() {
     let err = git::open(path, "main~1", &Limits::default()).unwrap_err();
     assert!(err.to_string().contains("repo@main~1"), "{err}");
 }
+
+#[test]
+fn file_urls_name_repositories_to_open_in_place() {
+    let repo = build_repo();
+    let url = format!("file://{}", repo.path.display());
+    let path = git::repository_of_url(&url).unwrap();
+    assert_eq!(
+        git::open(&path, "v2", &Limits::default()).unwrap().files,
+        git::open(&repo.path, "v2", &Limits::default())
+            .unwrap()
+            .files
+    );
+    let err = git::repository_of_url("https://example.invalid/r.git").unwrap_err();
+    assert!(err.to_string().contains("https"), "{err}");
+    let missing = format!("file://{}/none", repo.path.display());
+    let err = git::repository_of_url(&missing).unwrap_err();
+    assert!(err.to_string().contains("not a git repository"), "{err}");
+}
