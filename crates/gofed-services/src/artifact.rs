@@ -16,7 +16,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// What was read: `meta.source` of an analysis of an artifact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+// Fields left out when empty are read back as empty (a client sends what it read of a git revision).
+#[serde(default)]
 pub struct SourceMeta {
     /// The input as the user named it (a path, a URL, `github.com/o/r@v1`).
     pub name: String,
@@ -128,24 +130,88 @@ pub fn open_artifact(
     Ok(opened)
 }
 
+/// Reads the git repository `repo` at `rev` (within `limits`) and mounts its files at `mount`.
+pub fn open_git(
+    name: &str,
+    repo: &Path,
+    rev: &str,
+    limits: &Limits,
+    mount: &Path,
+) -> Result<OpenedArtifact, OpenArtifactError> {
+    if !mount.is_absolute() {
+        return Err(OpenArtifactError::Mount {
+            input: name.to_owned(),
+            mount: mount.to_owned(),
+        });
+    }
+    let artifact = gofed_artifact::git::open(repo, rev, limits)?;
+    mount_artifact(name, artifact, mount)
+}
+
+/// Reads `bytes`, a tar of the files of an artifact the client read itself ([`pack_files`]), and mounts them at
+/// `mount`, with the root and `meta.source` the client gives (`read`).
+pub fn open_packed(
+    bytes: &[u8],
+    limits: &Limits,
+    mount: &Path,
+    read: SourceMeta,
+) -> Result<OpenedArtifact, OpenArtifactError> {
+    let mut opened = open_artifact(&read.name, bytes, limits, mount)?;
+    opened.root = if read.root.is_empty() {
+        mount.to_owned()
+    } else {
+        mount.join(&read.root)
+    };
+    opened.meta = read;
+    Ok(opened)
+}
+
+/// A deterministic tar of `files` (sorted, no owner, mode 0644, no time): what a client uploads of an artifact it
+/// read itself, so that the same revision uploads the same bytes once.
+pub fn pack_files(files: &[gofed_artifact::File]) -> std::io::Result<Vec<u8>> {
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut sorted: Vec<&gofed_artifact::File> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    for file in sorted {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_size(file.data.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(0);
+        header.set_uid(0);
+        header.set_gid(0);
+        tar.append_data(&mut header, &file.path, file.data.as_slice())?;
+    }
+    tar.into_inner()
+}
+
+/// What `meta.source` says of `artifact`, read from the input `name`.
+pub fn source_meta(name: &str, artifact: &Artifact) -> SourceMeta {
+    SourceMeta {
+        name: name.to_owned(),
+        kind: artifact
+            .kind
+            .map_or_else(|| "tree".to_owned(), |k| k.to_string()),
+        sha256: artifact.sha256.clone(),
+        import_path: artifact.import_path.clone(),
+        version: artifact.version.clone(),
+        release: artifact.release.clone(),
+        revision: artifact.revision.clone(),
+        root: artifact.root.clone(),
+        others: artifact.others.clone(),
+        warnings: artifact.warnings.iter().map(ToString::to_string).collect(),
+    }
+}
+
 /// Mounts the files of `artifact` at `mount` (absolute).
 pub fn mount_artifact(
     name: &str,
-    artifact: Artifact,
+    mut artifact: Artifact,
     mount: &Path,
 ) -> Result<OpenedArtifact, OpenArtifactError> {
-    let Artifact {
-        kind,
-        sha256,
-        files,
-        root,
-        import_path,
-        version,
-        release,
-        revision,
-        others,
-        warnings,
-    } = artifact;
+    let meta = source_meta(name, &artifact);
+    let files = std::mem::take(&mut artifact.files);
+    let root = artifact.root;
     let mut tree = MemoryTree::new(mount);
     for file in files {
         tree.insert_file(Path::new(&file.path), file.data)
@@ -163,18 +229,7 @@ pub fn mount_artifact(
     Ok(OpenedArtifact {
         tree,
         root: root_path,
-        meta: SourceMeta {
-            name: name.to_owned(),
-            kind: kind.map_or_else(|| "tree".to_owned(), |k| k.to_string()),
-            sha256,
-            import_path,
-            version,
-            release,
-            revision,
-            root,
-            others,
-            warnings: warnings.iter().map(ToString::to_string).collect(),
-        },
+        meta,
     })
 }
 

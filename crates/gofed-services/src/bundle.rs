@@ -119,15 +119,7 @@ pub fn pack(root: &Path) -> Result<Bundle, BundleError> {
             path: path.clone(),
             source,
         })?;
-        let mut header = tar::Header::new_gnu();
-        header.set_entry_type(tar::EntryType::Regular);
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        header.set_mtime(0);
-        header.set_uid(0);
-        header.set_gid(0);
-        tar.append_data(&mut header, rel, bytes.as_slice())
-            .map_err(|source| BundleError::Read { path, source })?;
+        append_file(&mut tar, rel, &bytes).map_err(|source| BundleError::Read { path, source })?;
     }
     let bytes = tar.into_inner().map_err(|source| BundleError::Read {
         path: mount.clone(),
@@ -139,6 +131,23 @@ pub fn pack(root: &Path) -> Result<Bundle, BundleError> {
         root,
         files: files.len(),
     })
+}
+
+/// Appends a regular file to a deterministic tar: no owner, mode 0644, time 0, so that the bytes depend on the
+/// paths and contents alone (callers append in sorted order). `scm_store` makes its archives with it too.
+pub fn append_file(
+    tar: &mut tar::Builder<Vec<u8>>,
+    rel: &Path,
+    bytes: &[u8],
+) -> std::io::Result<()> {
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_size(bytes.len() as u64);
+    header.set_mode(0o644);
+    header.set_mtime(0);
+    header.set_uid(0);
+    header.set_gid(0);
+    tar.append_data(&mut header, rel, bytes)
 }
 
 /// Whether the loader reads a file of this name.

@@ -6,6 +6,7 @@
 //! | `api` | `api_analysis`, `api_diff` | exported API (cmd/api's lines, JSON, gofed-ng's shape); x/exp/apidiff |
 //! | `deps` | `deps_analysis`, `deps_diff` | imports per package, external dependencies; their diff |
 //! | `filestorage` | `upload`, `upload_url`, `download` | content-addressed files that the others fetch by id |
+//! | `scm` | `scm_log`, `scm_store` | a git repository's history; a revision stored as an archive in `filestorage` |
 //!
 //! An analysis takes a [`Source`]: a path (when the action runs on the machine that has the tree) or a bundle
 //! uploaded to `filestorage` ([`bundle`]), read into memory and analysed as if it were at the client's path, so
@@ -22,6 +23,7 @@ pub mod deps;
 pub mod depsdiff;
 pub mod filestorage;
 pub mod request;
+pub mod scm;
 pub mod tree;
 
 use std::sync::atomic::AtomicBool;
@@ -247,7 +249,7 @@ pub fn deps_service(context: ServiceContext) -> Service {
 }
 
 /// Names of the services this crate provides, in catalogue order.
-pub const SERVICE_NAMES: [&str; 3] = ["api", "deps", "filestorage"];
+pub const SERVICE_NAMES: [&str; 4] = ["api", "deps", "filestorage", "scm"];
 
 /// The services named (each once, in the order given; names not in [`SERVICE_NAMES`] are skipped): the analyses
 /// with `context`, `filestorage` storing in `blobs` and answering URLs under `public_url`.
@@ -263,6 +265,7 @@ pub fn services<S: AsRef<str>>(
             "api" => api_service(context.clone()),
             "deps" => deps_service(context.clone()),
             "filestorage" => filestorage::service(Arc::clone(blobs), public_url),
+            "scm" => scm::service(context.clone(), Arc::clone(blobs)),
             _ => continue,
         };
         if !services.iter().any(|s| s.name() == service.name()) {

@@ -39,6 +39,10 @@ pub enum Source {
         name: String,
         /// The absolute directory its files are mounted at ([`crate::artifact::mount_point`]).
         mount: PathBuf,
+        /// What the client read, when it read the artifact itself (a git revision, whose files it packed as a
+        /// tar): the files are mounted, and the directory to analyse and `meta.source` are taken from here.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read: Option<Box<crate::SourceMeta>>,
     },
 }
 
@@ -51,6 +55,14 @@ pub enum ArtifactAt {
     Path(PathBuf),
     /// A file uploaded to `filestorage`.
     File(FileRef),
+    /// A git repository of the machine that runs the action (refused as [`ArtifactAt::Path`] is), at a revision
+    /// (a tag, branch, commit id, or anything `git rev-parse` reads).
+    Git {
+        /// The repository: a directory with `.git`, or a bare repository.
+        repo: PathBuf,
+        /// The revision.
+        rev: String,
+    },
 }
 
 impl Source {

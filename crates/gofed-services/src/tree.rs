@@ -233,9 +233,12 @@ pub async fn open(context: &ServiceContext, source: &Source) -> Result<OpenedTre
                 source: None,
             })
         }
-        Source::Artifact { at, name, mount } => {
-            open_artifact_source(context, at, name, mount).await
-        }
+        Source::Artifact {
+            at,
+            name,
+            mount,
+            read,
+        } => open_artifact_source(context, at, name, mount, read.as_deref()).await,
     }
 }
 
@@ -246,6 +249,7 @@ async fn open_artifact_source(
     at: &ArtifactAt,
     name: &str,
     mount: &Path,
+    read: Option<&SourceMeta>,
 ) -> Result<OpenedTree, ServiceError> {
     if !mount.is_absolute() || mount.as_os_str().len() > crate::bundle::MAX_PATH {
         return Err(ServiceError::invalid_input(
@@ -256,6 +260,28 @@ async fn open_artifact_source(
     // An artifact's meta names its input: the name is part of the cache key.
     let cache_key = |sha256: &str| format!("{sha256} {name}");
     let bytes: Box<dyn AsRef<[u8]> + Send> = match at {
+        ArtifactAt::Git { repo, rev } => {
+            if !context.allow_paths {
+                return Err(ServiceError::invalid_input(
+                    "source.artifact.git",
+                    "this service does not read paths of its own machine; upload the revision's files",
+                ));
+            }
+            let (name, repo, rev, mount, limits) = (
+                name.to_owned(),
+                repo.clone(),
+                rev.clone(),
+                mount.to_owned(),
+                context.artifact_limits.clone(),
+            );
+            let opened = gofed_service::run_blocking(move |_| {
+                crate::artifact::open_git(&name, &repo, &rev, &limits, &mount)
+            })
+            .await
+            .map_err(|err| ServiceError::internal("reading a git revision", err))?
+            .map_err(|err| ServiceError::unprocessable(err.to_string()))?;
+            return Ok(OpenedTree::artifact(opened));
+        }
         ArtifactAt::Path(path) => {
             if !context.allow_paths {
                 return Err(ServiceError::invalid_input(
@@ -300,13 +326,15 @@ async fn open_artifact_source(
             })?)
         }
     };
-    let (name_owned, mount_owned, limits) = (
+    let (name_owned, mount_owned, limits, read) = (
         name.to_owned(),
         mount.to_owned(),
         context.artifact_limits.clone(),
+        read.cloned(),
     );
-    let opened = gofed_service::run_blocking(move |_| {
-        open_artifact(&name_owned, (*bytes).as_ref(), &limits, &mount_owned)
+    let opened = gofed_service::run_blocking(move |_| match read {
+        Some(read) => crate::artifact::open_packed((*bytes).as_ref(), &limits, &mount_owned, read),
+        None => open_artifact(&name_owned, (*bytes).as_ref(), &limits, &mount_owned),
     })
     .await
     .map_err(|err| ServiceError::internal("opening an artifact", err))?

@@ -31,6 +31,9 @@ pub enum Command {
     /// API changes between two versions, with golang.org/x/exp/apidiff's rules; exits 1
     /// when a change is incompatible (a CI gate).
     Apidiff(ApidiffArgs),
+    /// Git repositories read from their object database: history, a revision stored as an archive.
+    #[command(subcommand)]
+    Scm(ScmCommand),
     /// Run the embedded service registry (where services register and clients find them)
     /// until SIGINT or SIGTERM.
     Registry(RegistryArgs),
@@ -79,7 +82,9 @@ const SERVICE_OPTIONS: [&str; 5] = ["config", "registry", "placement", "remote",
 /// as a global option, but do not show it.
 fn uses_service_option(path: &str, id: &str) -> bool {
     match path {
-        "api" | "apidiff" | "deps" | "depsdiff" | "debug bench-calls" => true,
+        "api" | "apidiff" | "deps" | "depsdiff" | "scm log" | "scm store" | "debug bench-calls" => {
+            true
+        }
         // `serve` places `filestorage` with --placement; --remote is refused there.
         "serve" => id != "remote",
         "system status" => matches!(id, "config" | "registry" | "token"),
@@ -508,6 +513,50 @@ pub struct DepsdiffArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ScmCommand {
+    /// The commits reachable from a branch, tag or commit, newest first as `git log` lists them, one per line:
+    /// `HASH AUTHOR <EMAIL> DATE SUBJECT` (`git log --format='%H %an <%ae> %aI %s'`: author and author date).
+    Log(ScmLogArgs),
+    /// Store the repository at a revision in filestorage as a deterministic tar of its files; prints the file
+    /// id (sha256).
+    Store(ScmStoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScmLogArgs {
+    /// The git repository: a work tree or a bare repository.
+    pub source: PathBuf,
+    /// The branch, tag or commit whose history is listed [default: HEAD].
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// At most this many commits (`git log -n`).
+    #[arg(long)]
+    pub max_depth: Option<usize>,
+    /// Only commits committed since this time (`git log --since`): `YYYY-MM-DD` (UTC),
+    /// `YYYY-MM-DDTHH:MM:SS+HH:MM` or `@SECONDS`.
+    #[arg(long, value_parser = parse_since)]
+    pub since: Option<i64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ScmStoreArgs {
+    /// The git repository: a work tree or a bare repository.
+    pub source: PathBuf,
+    /// The revision to store: tag, branch, commit [default: HEAD].
+    #[arg(long)]
+    pub rev: Option<String>,
+}
+
+fn parse_since(s: &str) -> Result<i64, String> {
+    gofed_artifact::git::parse_date(s).ok_or_else(|| {
+        format!("expected YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS(Z|+HH:MM) or @SECONDS, found {s:?}")
+    })
+}
+
+#[derive(Debug, Subcommand)]
 pub enum DebugCommand {
     /// Parse files and print declarations in the parser-oracle format.
     Parse {
@@ -562,7 +611,7 @@ pub enum DebugCommand {
 }
 
 /// The commands that call actions through the system, where `--remote` and `--placement` apply.
-const PLACED_COMMANDS: &str = "api, apidiff, deps, depsdiff";
+const PLACED_COMMANDS: &str = "api, apidiff, deps, depsdiff, scm";
 
 impl Cli {
     /// Refuses `--remote` (and `--placement` given on the command line) for a command that has no
@@ -580,6 +629,7 @@ impl Cli {
             | Command::Depsdiff(_)
             | Command::Api(_)
             | Command::Apidiff(_)
+            | Command::Scm(_)
             | Command::Debug(_) => return Ok(()),
         };
         let placement_given = !self.system.placement.is_empty() && !self.system.placement_from_env;

@@ -83,6 +83,8 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Depsdiff(args) => scenario::depsdiff(&cli.system, &args),
         cli::Command::Api(args) => scenario::api(&cli.system, &args),
         cli::Command::Apidiff(args) => scenario::apidiff(&cli.system, &args),
+        cli::Command::Scm(cli::ScmCommand::Log(args)) => scenario::scm_log(&cli.system, &args),
+        cli::Command::Scm(cli::ScmCommand::Store(args)) => scenario::scm_store(&cli.system, &args),
         cli::Command::Registry(args) => system::registry(&args),
         cli::Command::Serve(args) => serve::serve(&cli.system, &args),
         cli::Command::System(cli::SystemCommand::Status(args)) => {

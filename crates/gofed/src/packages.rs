@@ -90,6 +90,16 @@ fn open_source(source: &str, args: &PackagesArgs) -> anyhow::Result<OpenedTree> 
             }
             Ok(OpenedTree::artifact(opened))
         }
+        crate::source::Resolved::Git { repo, rev, name } => {
+            let limits = crate::scenario::artifact_limits(&config, &args.artifact);
+            let opened = gofed_services::artifact::open_git(&name, &repo, &rev, &limits, &repo)?;
+            let mut stderr = std::io::stderr().lock();
+            for warning in &opened.meta.warnings {
+                let _ =
+                    std::io::Write::write_fmt(&mut stderr, format_args!("warning: {warning}\n"));
+            }
+            Ok(OpenedTree::artifact(opened))
+        }
     }
 }
 

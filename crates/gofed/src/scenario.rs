@@ -24,7 +24,10 @@ use gofed_services::{
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::cli::{ApiArgs, ApidiffArgs, ArtifactArgs, DepsArgs, DepsdiffArgs, SystemArgs};
+use crate::cli::{
+    ApiArgs, ApidiffArgs, ArtifactArgs, DepsArgs, DepsdiffArgs, ScmLogArgs, ScmStoreArgs,
+    SystemArgs,
+};
 use crate::source::Resolved;
 
 /// The bounds on reading an artifact: flags, else `[artifact]` / `GOFED_MAX_*`, else the reader's defaults.
@@ -128,6 +131,8 @@ struct Scenario {
     runtime: tokio::runtime::Runtime,
     /// The download cache and forges, for SOURCEs to resolve.
     client: gofed_service::ClientConfig,
+    /// Bounds on reading a git revision here, for a remote action.
+    artifact_limits: gofed_artifact::Limits,
 }
 
 impl Scenario {
@@ -136,6 +141,7 @@ impl Scenario {
         let client = config.client.clone();
         Ok(Scenario {
             client,
+            artifact_limits: artifact_limits(&config, artifact),
             system: Arc::new(system_of(config, artifact)?),
             // One thread is enough to wait on calls and uploads (analyses run on the blocking pool and rayon), and
             // starts measurably faster than a pool: a whole-std `deps` takes tens of milliseconds.
@@ -185,6 +191,16 @@ impl Scenario {
                         at: ArtifactAt::Path(path.clone()),
                         name: name.clone(),
                         mount: mount.clone(),
+                        read: None,
+                    },
+                    Resolved::Git { repo, rev, name } => Source::Artifact {
+                        at: ArtifactAt::Git {
+                            repo: repo.clone(),
+                            rev: rev.clone(),
+                        },
+                        name: name.clone(),
+                        mount: repo.clone(),
+                        read: None,
                     },
                 })
                 .collect());
@@ -195,13 +211,15 @@ impl Scenario {
                  place it remote too (--placement {FILESTORAGE}=remote, or --remote)"
             );
         }
-        /// What one tree uploads: a bundle of a directory, or an artifact file's bytes as they are.
+        /// What one tree uploads: a bundle of a directory, an artifact file's bytes as they are, or the files of a
+        /// git revision (read here: the service has no repository) packed as a tar, with what was read.
         enum Upload {
             Bundle(bundle::Bundle),
             Artifact {
                 bytes: Vec<u8>,
                 name: String,
                 mount: PathBuf,
+                read: Option<Box<gofed_services::SourceMeta>>,
             },
         }
         let mut uploads: Vec<Upload> = trees
@@ -214,7 +232,19 @@ impl Scenario {
                     bytes: std::fs::read(path).with_context(|| name.clone())?,
                     name: name.clone(),
                     mount: mount.clone(),
+                    read: None,
                 }),
+                Resolved::Git { repo, rev, name } => {
+                    let artifact = gofed_artifact::git::open(repo, rev, &self.artifact_limits)?;
+                    let read = gofed_services::artifact::source_meta(name, &artifact);
+                    Ok(Upload::Artifact {
+                        bytes: gofed_services::artifact::pack_files(&artifact.files)
+                            .with_context(|| format!("packing {name}"))?,
+                        name: name.clone(),
+                        mount: repo.clone(),
+                        read: Some(Box::new(read)),
+                    })
+                }
             })
             .collect::<anyhow::Result<_>>()?;
         let files = self.runtime.block_on(async {
@@ -238,7 +268,7 @@ impl Scenario {
                 let (index, file) = joined.context("an upload task failed")?;
                 let what = match trees[index].1 {
                     Resolved::Directory(path) => path.display().to_string(),
-                    Resolved::Artifact { name, .. } => name.clone(),
+                    Resolved::Artifact { name, .. } | Resolved::Git { name, .. } => name.clone(),
                 };
                 files[index] = Some(file.with_context(|| format!("uploading {what}"))?);
             }
@@ -255,10 +285,13 @@ impl Scenario {
                         mount: bundle.mount,
                         root: bundle.root,
                     },
-                    Upload::Artifact { name, mount, .. } => Source::Artifact {
+                    Upload::Artifact {
+                        name, mount, read, ..
+                    } => Source::Artifact {
                         at: ArtifactAt::File(file),
                         name,
                         mount,
+                        read,
                     },
                 })
             })
@@ -412,4 +445,40 @@ pub fn depsdiff(system: &SystemArgs, args: &DepsdiffArgs) -> anyhow::Result<Exit
     check(&request)?;
     (request.old, request.new) = scenario.old_new("deps_diff", &args.old, &args.new)?;
     scenario.run("deps_diff", request)
+}
+
+/// The repository of an `scm` command, made absolute: a remote service (started with `--allow-paths`, sharing this
+/// file system) reads the same directory, and errors name the same path wherever the action ran.
+fn repository(path: &Path) -> anyhow::Result<Source> {
+    let absolute = std::path::absolute(path).with_context(|| format!("{}", path.display()))?;
+    Ok(Source::Path(absolute))
+}
+
+pub fn scm_log(system: &SystemArgs, args: &ScmLogArgs) -> anyhow::Result<ExitCode> {
+    let scenario = Scenario::new(system, &ArtifactArgs::default())?;
+    let request = gofed_services::scm::ScmLogRequest {
+        source: repository(&args.source)?,
+        branch: args.branch.clone(),
+        max_depth: args.max_depth,
+        since: args.since,
+        format: args.format,
+    };
+    scenario.run("scm_log", request)
+}
+
+pub fn scm_store(system: &SystemArgs, args: &ScmStoreArgs) -> anyhow::Result<ExitCode> {
+    let scenario = Scenario::new(system, &ArtifactArgs::default())?;
+    let request = gofed_services::scm::ScmStoreRequest {
+        source: repository(&args.source)?,
+        revision: args.rev.clone(),
+    };
+    let stored: gofed_services::scm::StoredRevision = scenario
+        .runtime
+        .block_on(scenario.system.call("scm_store", request))
+        .map_err(user_error)?;
+    for warning in &stored.warnings {
+        eprintln!("warning: {warning}");
+    }
+    crate::output::write_stdout(|out| writeln!(out, "{}", stored.file.sha256))?;
+    Ok(ExitCode::SUCCESS)
 }

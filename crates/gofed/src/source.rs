@@ -34,6 +34,16 @@ pub enum Resolved {
         /// Where its files are mounted.
         mount: PathBuf,
     },
+    /// A git repository at a revision: its files are mounted at the repository's directory, where a checkout
+    /// of the revision would put them.
+    Git {
+        /// The repository (absolute).
+        repo: PathBuf,
+        /// The revision.
+        rev: String,
+        /// The SOURCE as the user wrote it (`PATH@REV`, or `PATH@REV` made of PATH and --rev).
+        name: String,
+    },
 }
 
 /// How many leading bytes recognise a file (a plain tar's magic is at offset 257).
@@ -77,12 +87,25 @@ pub fn resolve(
     anyhow::bail!("{spec}: no such file or directory (nor a URL, nor github.com/OWNER/REPO@REF)")
 }
 
-/// A git repository at a revision.
+/// A git repository at a revision: a directory with `.git`, or a bare repository (`HEAD` and `objects`).
 fn git_source(repo: &Path, rev: &str) -> anyhow::Result<Resolved> {
-    anyhow::bail!(
-        "{}@{rev}: reading git revisions is not available in this build yet",
-        repo.display()
-    )
+    let name = format!("{}@{rev}", repo.display());
+    let is_repository = repo.join(".git").exists()
+        || (repo.join("HEAD").is_file() && repo.join("objects").is_dir());
+    if !is_repository {
+        anyhow::bail!(
+            "{name}: {} is not a git repository (no .git, not a bare repository)",
+            repo.display()
+        );
+    }
+    if rev.is_empty() {
+        anyhow::bail!("{name}: name the revision (a tag, branch or commit)");
+    }
+    Ok(Resolved::Git {
+        repo: std::path::absolute(repo).with_context(|| name.clone())?,
+        rev: rev.to_owned(),
+        name,
+    })
 }
 
 /// The kind of the file at `path` (named `name` in errors), from its first bytes.

@@ -434,3 +434,113 @@ fn an_unrecognised_file_is_an_error_naming_it() {
         "{stderr}"
     );
 }
+
+/// `git ARGS` in `dir`, with a fixed identity and no configuration of the caller's.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn git_revisions_give_the_outputs_of_their_checkouts_locally_and_remotely() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    trees(d);
+    // The repository holds the module at its top; v1 is tagged, then an API change is committed on main.
+    let repo = d.join("m-1.0");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "v1"]);
+    git(&repo, &["tag", "v1"]);
+    let v1_commit = git(&repo, &["rev-parse", "v1^{commit}"]);
+    // A checkout of v1, elsewhere, before the change.
+    let checkout = d.join("checkout");
+    git(
+        d,
+        &[
+            "clone",
+            "-q",
+            repo.to_str().expect("utf-8"),
+            checkout.to_str().expect("utf-8"),
+        ],
+    );
+    write(&repo, "a/more.go", "package a\n\nfunc Added() {}\n");
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "v2"]);
+
+    let repo_s = repo.to_string_lossy().into_owned();
+    let at_v1 = format!("{repo_s}@v1");
+    let goapi = |args: &[&str]| stdout_of(&run(args, &[]), &format!("{args:?}"));
+    let from_checkout = goapi(&[
+        "api",
+        checkout.to_str().expect("utf-8"),
+        "--format",
+        "goapi",
+    ]);
+    assert!(!from_checkout.contains("Added"), "{from_checkout}");
+    assert_eq!(
+        goapi(&["api", &at_v1, "--format", "goapi"]),
+        from_checkout,
+        "PATH@REV"
+    );
+    assert_eq!(
+        goapi(&["api", &repo_s, "--rev", "v1", "--format", "goapi"]),
+        from_checkout,
+        "--rev"
+    );
+    assert_eq!(
+        goapi(&["deps", &at_v1]),
+        goapi(&["deps", checkout.to_str().expect("utf-8")]),
+        "deps"
+    );
+    let head = goapi(&["api", &format!("{repo_s}@main"), "--format", "goapi"]);
+    assert!(head.contains("pkg example.com/m/a, func Added()"), "{head}");
+
+    let json = goapi(&["api", &at_v1, "--format", "json"]);
+    let (_, source) = without_source(&json);
+    assert_eq!(source["kind"], "git", "{source}");
+    assert_eq!(source["revision"], v1_commit.as_str(), "{source}");
+    assert_eq!(source["name"], at_v1.as_str(), "{source}");
+
+    // Remotely, the revision's files are read here, packed and uploaded: the same bytes.
+    let registry = Process::start(&["registry", "--listen", "127.0.0.1:0"], &[]);
+    let _server = serve(
+        &["api", "deps", "filestorage"],
+        &registry.url,
+        6000,
+        &d.join("blobs"),
+    );
+    wait_registered(&registry.url, "filestorage");
+    for args in [
+        vec!["api", at_v1.as_str(), "--format", "json"],
+        vec!["deps", at_v1.as_str(), "--format", "json"],
+    ] {
+        let local = goapi(&args);
+        let mut all = vec!["--registry", registry.url.as_str(), "--remote"];
+        all.extend_from_slice(&args);
+        let remote = goapi(&all);
+        assert!(
+            local == remote,
+            "{args:?}:\n--- local\n{local}\n--- remote\n{remote}"
+        );
+    }
+    // A directory that is no repository, with a revision, is an error naming it.
+    let out = run(&["api", &format!("{}@v1", d.join("plain").display())], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not a git repository"), "{stderr}");
+}

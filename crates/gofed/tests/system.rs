@@ -832,7 +832,9 @@ fn serve_info_and_catalogue_describe_every_action() {
             "deps_diff",
             "download",
             "upload",
-            "upload_url"
+            "upload_url",
+            "scm_log",
+            "scm_store"
         ]
     );
     let api = &catalogue[0];
