@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use rayon::prelude::*;
 
 use crate::load::{load_package, FileTree, Layout, LoadConfig, Project};
-use crate::parser::parse_file;
+use crate::parser::{parse_file_with, ParseMode};
 use crate::types::{PackageInput, PackageSource, SourceFile};
 
 /// Parsed files on their way to a [`crate::types::Program`].
@@ -93,7 +93,7 @@ impl ParseCache {
                 Some(bytes) => Arc::clone(bytes),
                 None => tree.read(&path).ok()?.into(),
             };
-            let parsed = parse_file(&src);
+            let parsed = parse_file_with(&src, ParseMode::Declarations);
             Some(Arc::new(SourceFile::parsed(
                 path.display().to_string(),
                 src,
