@@ -19,6 +19,17 @@
 //! [client]
 //! token = "s3cret"
 //! timeout_ms = 600000
+//! cache_dir = "/var/cache/gofed"  # downloads; default $XDG_CACHE_HOME/gofed, else ~/.cache/gofed
+//! cache_size = 2147483648         # bytes; least recently used downloads are evicted beyond it
+//! github_url = "https://codeload.github.com"  # forge archive servers of `github.com/OWNER/REPO@REF`
+//! gitlab_url = "https://gitlab.com"
+//! bitbucket_url = "https://bitbucket.org"
+//!
+//! [artifact]                      # what reading one archive or RPM may unpack (unset: the reader's defaults)
+//! max_unpacked_size = 4294967296  # bytes of file content in all
+//! max_entries = 200000
+//! max_file_size = 268435456
+//! max_ratio = 100                 # unpacked bytes per compressed byte
 //!
 //! [registration]                  # how `gofed serve` stays registered
 //! heartbeat_ms = 2000
@@ -33,7 +44,9 @@
 //! Environment variables: `GOFED_LISTEN`, `GOFED_TOKEN` (server and client), `GOFED_BLOB_DIR`,
 //! `GOFED_JSON_BODY_LIMIT`, `GOFED_FILE_BODY_LIMIT`, `GOFED_MAX_CONCURRENT_CALLS`, `GOFED_ACTION_TIMEOUT_MS`,
 //! `GOFED_HEADER_READ_TIMEOUT_MS`, `GOFED_BODY_READ_TIMEOUT_MS`, `GOFED_SHUTDOWN_TIMEOUT_MS`,
-//! `GOFED_ANALYSIS_MEMORY_LIMIT`, `GOFED_CLIENT_TIMEOUT_MS`, `GOFED_REGISTRY`, `GOFED_HEARTBEAT_MS`, `GOFED_TTL_MS`. Config is passed
+//! `GOFED_ANALYSIS_MEMORY_LIMIT`, `GOFED_CLIENT_TIMEOUT_MS`, `GOFED_REGISTRY`, `GOFED_HEARTBEAT_MS`, `GOFED_TTL_MS`,
+//! `GOFED_CACHE_DIR`, `GOFED_CACHE_SIZE`, `GOFED_GITHUB_URL`, `GOFED_GITLAB_URL`, `GOFED_BITBUCKET_URL`,
+//! `GOFED_MAX_UNPACKED_SIZE`, `GOFED_MAX_ENTRIES`, `GOFED_MAX_FILE_SIZE`, `GOFED_MAX_RATIO`. Config is passed
 //! explicitly, never read from a global.
 
 use std::collections::BTreeMap;
@@ -100,6 +113,23 @@ pub struct Config {
     pub system: crate::system::SystemConfig,
     /// How a served instance stays registered: `heartbeat_ms` (default 2000) and `ttl_ms` (default 6000).
     pub registration: gofed_registry::HeartbeatConfig,
+    /// Bounds on reading one artifact, wherever it is read.
+    pub artifact: ArtifactConfig,
+}
+
+/// The `[artifact]` table: bounds on what reading one archive or RPM may unpack; unset fields keep the reader's
+/// defaults (which a packager never reaches).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArtifactConfig {
+    /// Most bytes of file content in all.
+    pub max_unpacked_size: Option<u64>,
+    /// Most entries.
+    pub max_entries: Option<u64>,
+    /// Largest single file, in bytes.
+    pub max_file_size: Option<u64>,
+    /// Largest ratio of unpacked to compressed bytes.
+    pub max_ratio: Option<u64>,
 }
 
 /// The `[server]` table: listening, auth, limits, timeouts, blob directory.
@@ -187,6 +217,33 @@ pub struct ClientConfig {
     pub token: Option<String>,
     /// Timeout of one request, in milliseconds. Default 600000 (10 minutes).
     pub timeout_ms: u64,
+    /// Where downloaded sources are kept; default `$XDG_CACHE_HOME/gofed`, else `~/.cache/gofed`.
+    pub cache_dir: Option<PathBuf>,
+    /// Most bytes the download cache keeps; the least recently used are evicted beyond it. Default 2 GiB.
+    pub cache_size: u64,
+    /// GitHub's archive server, for `github.com/OWNER/REPO@REF` (`{github_url}/OWNER/REPO/tar.gz/REF`).
+    pub github_url: String,
+    /// GitLab's base URL, for `gitlab.com/OWNER/REPO@REF` (`{gitlab_url}/OWNER/REPO/-/archive/REF/REPO-REF.tar.gz`).
+    pub gitlab_url: String,
+    /// Bitbucket's base URL, for `bitbucket.org/OWNER/REPO@REF` (`{bitbucket_url}/OWNER/REPO/get/REF.tar.gz`).
+    pub bitbucket_url: String,
+}
+
+impl ClientConfig {
+    /// The default [`ClientConfig::cache_size`]: 2 GiB.
+    pub const DEFAULT_CACHE_SIZE: u64 = 2 << 30;
+
+    /// The download cache's directory: `cache_dir`, else `$XDG_CACHE_HOME/gofed`, else `$HOME/.cache/gofed`.
+    pub fn cache_dir(&self) -> Option<PathBuf> {
+        if let Some(dir) = &self.cache_dir {
+            return Some(dir.clone());
+        }
+        let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        if let Some(xdg) = non_empty("XDG_CACHE_HOME") {
+            return Some(PathBuf::from(xdg).join("gofed"));
+        }
+        non_empty("HOME").map(|home| PathBuf::from(home).join(".cache").join("gofed"))
+    }
 }
 
 impl Default for ClientConfig {
@@ -194,6 +251,11 @@ impl Default for ClientConfig {
         ClientConfig {
             token: None,
             timeout_ms: 600_000,
+            cache_dir: None,
+            cache_size: ClientConfig::DEFAULT_CACHE_SIZE,
+            github_url: "https://codeload.github.com".to_owned(),
+            gitlab_url: "https://gitlab.com".to_owned(),
+            bitbucket_url: "https://bitbucket.org".to_owned(),
         }
     }
 }
@@ -252,6 +314,19 @@ impl Config {
                     s.analysis_memory_limit = Some(parse(&name, &value)?);
                 }
                 "GOFED_CLIENT_TIMEOUT_MS" => self.client.timeout_ms = parse(&name, &value)?,
+                "GOFED_CACHE_DIR" => {
+                    self.client.cache_dir = (!value.is_empty()).then(|| PathBuf::from(&value));
+                }
+                "GOFED_CACHE_SIZE" => self.client.cache_size = parse(&name, &value)?,
+                "GOFED_GITHUB_URL" => self.client.github_url.clone_from(&value),
+                "GOFED_GITLAB_URL" => self.client.gitlab_url.clone_from(&value),
+                "GOFED_BITBUCKET_URL" => self.client.bitbucket_url.clone_from(&value),
+                "GOFED_MAX_UNPACKED_SIZE" => {
+                    self.artifact.max_unpacked_size = Some(parse(&name, &value)?);
+                }
+                "GOFED_MAX_ENTRIES" => self.artifact.max_entries = Some(parse(&name, &value)?),
+                "GOFED_MAX_FILE_SIZE" => self.artifact.max_file_size = Some(parse(&name, &value)?),
+                "GOFED_MAX_RATIO" => self.artifact.max_ratio = Some(parse(&name, &value)?),
                 "GOFED_REGISTRY" => self.system.registry.clone_from(&value),
                 "GOFED_HEARTBEAT_MS" => {
                     self.registration.interval = Duration::from_millis(parse(&name, &value)?);

@@ -110,6 +110,9 @@ struct ApiMeta {
     unresolved_imports: Vec<UnresolvedImport>,
     /// Syntax, type and load errors of the tree's packages (their API may be incomplete).
     errors: Vec<ErrorJson>,
+    /// For an artifact (archive, RPM, ...): what was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<crate::SourceMeta>,
 }
 
 /// An error in the JSON documents: `{"position": "path:line:col", "message": "..."}` (no position when the
@@ -397,7 +400,11 @@ pub fn api_analysis(
             out_lines.sort();
             Rendered::lines(out_lines)
         }
-        ApiFormat::Json => Rendered::json(&merge_json(&results))?,
+        ApiFormat::Json => {
+            let mut report = merge_json(&results);
+            report.meta.source = opened.source_meta().cloned();
+            Rendered::json(&report)?
+        }
         // The historical shape has no contexts: the first context's API.
         ApiFormat::Gofed => {
             Rendered::json(&results.first().map_or(&[][..], |r| r.legacy.as_slice()))?
@@ -712,6 +719,7 @@ fn merge_json(results: &[ContextResult]) -> ApiReport {
             contexts: results.iter().map(|r| r.context.name()).collect(),
             unresolved_imports: unresolved,
             errors: errors.iter().map(ErrorJson::from).collect(),
+            source: None,
         },
     }
 }

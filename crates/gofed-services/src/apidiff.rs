@@ -42,15 +42,21 @@ struct ApidiffJson<'a> {
     /// Packages with errors in either version: not compared, not counted in the bump (as gorelease).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     not_compared: Vec<NotComparedJson>,
-    meta: ApidiffMeta,
+    meta: ApidiffMeta<'a>,
 }
 
 /// What the comparison could not see.
 #[derive(Debug, Serialize)]
-struct ApidiffMeta {
+struct ApidiffMeta<'a> {
     /// Imports of either version that could not be resolved, once each: their types are
     /// compared by import path and name only (`edge.Kind` is `edge.Kind`).
     unresolved_imports: Vec<UnresolvedImport>,
+    /// For an artifact (archive, RPM, ...): what was read as the old version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old_source: Option<&'a crate::SourceMeta>,
+    /// ... and as the new one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_source: Option<&'a crate::SourceMeta>,
 }
 
 #[derive(Debug, Serialize)]
@@ -288,6 +294,8 @@ pub fn api_diff(
                     .collect(),
                 meta: ApidiffMeta {
                     unresolved_imports: unresolved,
+                    old_source: old_tree.source_meta(),
+                    new_source: new_tree.source_meta(),
                 },
             })?
         }

@@ -111,6 +111,15 @@ struct DepsReport<'a> {
     external: Vec<ExternalDep>,
     /// Imports that could not be attributed.
     unresolved: Vec<Unresolved>,
+    /// For an artifact (archive, RPM, ...): what was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    meta: Option<DepsMeta<'a>>,
+}
+
+/// What was read, when it was not a directory.
+#[derive(Debug, Serialize)]
+struct DepsMeta<'a> {
+    source: &'a crate::SourceMeta,
 }
 
 #[derive(Debug, Serialize)]
@@ -256,6 +265,7 @@ pub fn deps_analysis(
         packages,
         external: external.into_values().collect(),
         unresolved: unresolved.into_values().collect(),
+        meta: opened.source_meta().map(|source| DepsMeta { source }),
     };
     // What `go list` without -e reports on stderr: each package's error.
     let mut diagnostics = Vec::new();

@@ -21,6 +21,7 @@ pub fn deps_diff(
     args: &DepsdiffRequest,
     budget: &Budget,
 ) -> anyhow::Result<Rendered> {
+    let (old_tree, new_tree) = (old, new);
     let (old, new) = rayon::join(
         || load_version("old", old, &args.context, budget),
         || load_version("new", new, &args.context, budget),
@@ -32,9 +33,34 @@ pub fn deps_diff(
     };
     let res = depsdiff::diff(&old, &new, &options);
     Ok(match args.format {
-        Format::Json => Rendered::json(&res)?,
+        Format::Json => match (old_tree.source_meta(), new_tree.source_meta()) {
+            (None, None) => Rendered::json(&res)?,
+            (old_source, new_source) => Rendered::json(&WithSources {
+                diff: &res,
+                meta: SourcesMeta {
+                    old_source,
+                    new_source,
+                },
+            })?,
+        },
         Format::Text => Rendered::text(render_text(&res)),
     })
+}
+
+/// The JSON of a diff of which a version is an artifact: the diff, and `meta` saying what was read.
+#[derive(serde::Serialize)]
+struct WithSources<'a, D: serde::Serialize> {
+    #[serde(flatten)]
+    diff: &'a D,
+    meta: SourcesMeta<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct SourcesMeta<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old_source: Option<&'a crate::SourceMeta>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_source: Option<&'a crate::SourceMeta>,
 }
 
 fn load_version(

@@ -17,6 +17,7 @@
 
 pub mod api;
 pub mod apidiff;
+pub mod artifact;
 pub mod bundle;
 pub mod deps;
 pub mod depsdiff;
@@ -33,9 +34,10 @@ use gofed_go::load::LoadError;
 use gofed_service::{BoxFuture, Cancel, Service, ServiceError, System};
 use tree::OpenedTree;
 
+pub use artifact::SourceMeta;
 pub use request::{
-    ApiFormat, ApiRequest, ApidiffFormat, ApidiffRequest, BuildContext, CheckRequest, DepsRequest,
-    DepsdiffRequest, Format, MachinePaths, Output, Rendered, RequestError, Source,
+    ApiFormat, ApiRequest, ApidiffFormat, ApidiffRequest, ArtifactAt, BuildContext, CheckRequest,
+    DepsRequest, DepsdiffRequest, Format, MachinePaths, Output, Rendered, RequestError, Source,
 };
 
 /// The version every service of this crate reports.
@@ -53,6 +55,8 @@ pub struct ServiceContext {
     pub bundles: Arc<tree::BundleCache>,
     /// Bytes one analysis may allocate; `None`: [`ANALYSIS_MEMORY_LIMIT`].
     pub memory_limit: Option<u64>,
+    /// What reading one artifact ([`Source::Artifact`]) may unpack.
+    pub artifact_limits: gofed_artifact::Limits,
 }
 
 impl ServiceContext {
@@ -138,6 +142,25 @@ fn check_request(
     Ok(())
 }
 
+/// `rendered` with the warnings of reading `trees` (entries of an artifact left out) first among its diagnostics,
+/// once each, so that the command line prints them on stderr wherever the action ran.
+fn with_source_warnings(mut rendered: Rendered, trees: &[&OpenedTree]) -> Rendered {
+    let mut lines: Vec<String> = Vec::new();
+    for tree in trees {
+        for warning in tree.source_meta().map_or(&[][..], |m| &m.warnings) {
+            let line = format!("warning: {warning}");
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+    }
+    if !lines.is_empty() {
+        lines.append(&mut rendered.diagnostics);
+        rendered.diagnostics = lines;
+    }
+    rendered
+}
+
 /// An action analysing the tree `source(request)` names with `analyse`, on the blocking pool, under the
 /// context's [`ServiceContext::analysis_budget`].
 fn on_tree<Req: MachinePaths + CheckRequest + Send + 'static>(
@@ -154,7 +177,7 @@ fn on_tree<Req: MachinePaths + CheckRequest + Send + 'static>(
             // The envelope sets the flag when the call's result can no longer be delivered.
             blocking(action, move |cancel: Cancel| {
                 let budget = context.analysis_budget(Some(cancel.flag()));
-                analyse(&tree, &request, &budget)
+                analyse(&tree, &request, &budget).map(|r| with_source_warnings(r, &[&tree]))
             })
             .await
         })
@@ -180,7 +203,7 @@ fn on_two_trees<Req: MachinePaths + CheckRequest + Send + 'static>(
             // The envelope sets the flag when the call's result can no longer be delivered.
             blocking(action, move |cancel: Cancel| {
                 let budget = context.analysis_budget(Some(cancel.flag()));
-                diff(&old, &new, &request, &budget)
+                diff(&old, &new, &request, &budget).map(|r| with_source_warnings(r, &[&old, &new]))
             })
             .await
         })

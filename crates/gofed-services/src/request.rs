@@ -30,6 +30,39 @@ pub enum Source {
         /// The directory to analyse: `mount` or below it.
         root: PathBuf,
     },
+    /// An artifact (a tar in any compression, a zip, a Go module zip, an RPM, an SRPM), recognised by its content
+    /// and read in memory (see [`crate::artifact`]), its files mounted at `mount`.
+    Artifact {
+        /// Where its bytes are.
+        at: ArtifactAt,
+        /// The input as the user named it: in errors, warnings and `meta.source`.
+        name: String,
+        /// The absolute directory its files are mounted at ([`crate::artifact::mount_point`]).
+        mount: PathBuf,
+        /// What the client read, when it read the artifact itself (a git revision, whose files it packed as a
+        /// tar): the files are mounted, and the directory to analyse and `meta.source` are taken from here.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read: Option<Box<crate::SourceMeta>>,
+    },
+}
+
+/// Where the bytes of an artifact are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ArtifactAt {
+    /// A file on the machine that runs the action (refused, as [`Source::Path`], by services that do not read their
+    /// machine's paths).
+    Path(PathBuf),
+    /// A file uploaded to `filestorage`.
+    File(FileRef),
+    /// A git repository of the machine that runs the action (refused as [`ArtifactAt::Path`] is), at a revision
+    /// (a tag, branch, commit id, or anything `git rev-parse` reads).
+    Git {
+        /// The repository: a directory with `.git`, or a bare repository.
+        repo: PathBuf,
+        /// The revision.
+        rev: String,
+    },
 }
 
 impl Source {
@@ -38,6 +71,7 @@ impl Source {
         match self {
             Source::Path(path) => path,
             Source::Bundle { root, .. } => root,
+            Source::Artifact { mount, .. } => mount,
         }
     }
 }

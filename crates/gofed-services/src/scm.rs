@@ -89,9 +89,9 @@ fn repository<'a>(context: &ServiceContext, source: &'a Source) -> Result<&'a Pa
             }
             Ok(path)
         }
-        Source::Bundle { .. } => Err(ServiceError::invalid_input(
+        Source::Bundle { .. } | Source::Artifact { .. } => Err(ServiceError::invalid_input(
             "source",
-            "scm reads git repositories, not bundles: give the repository's path",
+            "scm reads git repositories, not bundles or artifacts: give the repository's path",
         )),
     }
 }

@@ -1,4 +1,5 @@
-//! Opening a [`Source`]: a directory on this machine, or an uploaded bundle read into memory.
+//! Opening a [`Source`]: a directory on this machine, an uploaded bundle read into memory, or an artifact (a file
+//! of this machine or an upload) read into memory with [`crate::artifact::open_artifact`].
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -7,13 +8,16 @@ use std::sync::{Arc, Mutex};
 use gofed_go::load::{FileTree, MemoryTree, OsFileTree};
 use gofed_service::{error_chain, ServiceError};
 
-use crate::request::Source;
+use crate::artifact::{open_artifact, OpenedArtifact, SourceMeta};
+use crate::request::{ArtifactAt, Source};
 use crate::ServiceContext;
 
 /// A tree to analyse and the directory in it to start from.
 pub struct OpenedTree {
     tree: Tree,
     root: PathBuf,
+    /// For an artifact: what was read.
+    source: Option<Arc<SourceMeta>>,
 }
 
 enum Tree {
@@ -37,7 +41,12 @@ struct CachedBundle {
     mount: PathBuf,
     size: u64,
     tree: Arc<MemoryTree>,
+    /// For an artifact: the directory to analyse and what was read.
+    artifact: Option<(PathBuf, Arc<SourceMeta>)>,
 }
+
+/// A tree found in the cache.
+type Cached = (Arc<MemoryTree>, Option<(PathBuf, Arc<SourceMeta>)>);
 
 impl BundleCache {
     /// Default capacity: 512 MiB of unpacked trees.
@@ -58,17 +67,31 @@ impl BundleCache {
     }
 
     fn get(&self, sha256: &str, mount: &Path) -> Option<Arc<MemoryTree>> {
+        self.get_entry(sha256, mount).map(|(tree, _)| tree)
+    }
+
+    fn get_entry(&self, sha256: &str, mount: &Path) -> Option<Cached> {
         let mut entries = self.lock();
         let index = entries
             .iter()
             .position(|e| e.sha256 == sha256 && e.mount == mount)?;
         let entry = entries.remove(index)?;
-        let tree = Arc::clone(&entry.tree);
+        let found = (Arc::clone(&entry.tree), entry.artifact.clone());
         entries.push_back(entry);
-        Some(tree)
+        Some(found)
     }
 
     fn insert(&self, sha256: &str, mount: &Path, tree: &Arc<MemoryTree>) {
+        self.insert_entry(sha256, mount, tree, None);
+    }
+
+    fn insert_entry(
+        &self,
+        sha256: &str,
+        mount: &Path,
+        tree: &Arc<MemoryTree>,
+        artifact: Option<(PathBuf, Arc<SourceMeta>)>,
+    ) {
         let size = tree.memory_size();
         if size > self.capacity {
             return;
@@ -86,6 +109,7 @@ impl BundleCache {
             mount: mount.to_owned(),
             size,
             tree: Arc::clone(tree),
+            artifact,
         });
     }
 }
@@ -114,7 +138,22 @@ impl OpenedTree {
         Ok(OpenedTree {
             tree: Tree::Os,
             root,
+            source: None,
         })
+    }
+
+    /// An artifact read into memory.
+    pub fn artifact(opened: OpenedArtifact) -> OpenedTree {
+        OpenedTree {
+            tree: Tree::Memory(Arc::new(opened.tree)),
+            root: opened.root,
+            source: Some(Arc::new(opened.meta)),
+        }
+    }
+
+    /// For an artifact: what was read (`meta.source`).
+    pub fn source_meta(&self) -> Option<&SourceMeta> {
+        self.source.as_deref()
     }
 
     /// The files.
@@ -163,6 +202,7 @@ pub async fn open(context: &ServiceContext, source: &Source) -> Result<OpenedTre
                 return Ok(OpenedTree {
                     tree: Tree::Memory(tree),
                     root: root.clone(),
+                    source: None,
                 });
             }
             let system = context.system.as_ref().ok_or_else(|| {
@@ -190,9 +230,128 @@ pub async fn open(context: &ServiceContext, source: &Source) -> Result<OpenedTre
             Ok(OpenedTree {
                 tree: Tree::Memory(tree),
                 root: root.clone(),
+                source: None,
             })
         }
+        Source::Artifact {
+            at,
+            name,
+            mount,
+            read,
+        } => open_artifact_source(context, at, name, mount, read.as_deref()).await,
     }
+}
+
+/// Opens an artifact: reads a file of this machine (where paths are allowed) or fetches an upload (kept in the
+/// cache of unpacked trees), then reads it in memory on the blocking pool.
+async fn open_artifact_source(
+    context: &ServiceContext,
+    at: &ArtifactAt,
+    name: &str,
+    mount: &Path,
+    read: Option<&SourceMeta>,
+) -> Result<OpenedTree, ServiceError> {
+    if !mount.is_absolute() || mount.as_os_str().len() > crate::bundle::MAX_PATH {
+        return Err(ServiceError::invalid_input(
+            "source.artifact.mount",
+            "mount must be an absolute path of at most PATH_MAX bytes",
+        ));
+    }
+    // An artifact's meta names its input: the name is part of the cache key.
+    let cache_key = |sha256: &str| format!("{sha256} {name}");
+    let bytes: Box<dyn AsRef<[u8]> + Send> = match at {
+        ArtifactAt::Git { repo, rev } => {
+            if !context.allow_paths {
+                return Err(ServiceError::invalid_input(
+                    "source.artifact.git",
+                    "this service does not read paths of its own machine; upload the revision's files",
+                ));
+            }
+            let (name, repo, rev, mount, limits) = (
+                name.to_owned(),
+                repo.clone(),
+                rev.clone(),
+                mount.to_owned(),
+                context.artifact_limits.clone(),
+            );
+            let opened = gofed_service::run_blocking(move |_| {
+                crate::artifact::open_git(&name, &repo, &rev, &limits, &mount)
+            })
+            .await
+            .map_err(|err| ServiceError::internal("reading a git revision", err))?
+            .map_err(|err| ServiceError::unprocessable(err.to_string()))?;
+            return Ok(OpenedTree::artifact(opened));
+        }
+        ArtifactAt::Path(path) => {
+            if !context.allow_paths {
+                return Err(ServiceError::invalid_input(
+                    "source.artifact.path",
+                    "this service does not read paths of its own machine; upload the artifact",
+                ));
+            }
+            let path = path.clone();
+            Box::new(
+                gofed_service::run_blocking(move |_| {
+                    std::fs::read(&path).map_err(|err| (path, err))
+                })
+                .await
+                .map_err(|err| ServiceError::internal("reading an artifact", err))?
+                .map_err(|(path, err)| {
+                    ServiceError::unprocessable(format!("{}: {err}", path.display()))
+                })?,
+            )
+        }
+        ArtifactAt::File(file) => {
+            if let Some((tree, Some((root, meta)))) = context
+                .bundles
+                .get_entry(&cache_key(file.sha256.as_str()), mount)
+            {
+                return Ok(OpenedTree {
+                    tree: Tree::Memory(tree),
+                    root,
+                    source: Some(meta),
+                });
+            }
+            let system = context.system.as_ref().ok_or_else(|| {
+                ServiceError::unprocessable(
+                    "this service has no file storage to fetch artifacts from",
+                )
+            })?;
+            Box::new(system.fetch(file).await.map_err(|err| {
+                ServiceError::unprocessable(format!(
+                    "fetching artifact {} ({name}): {}",
+                    file.sha256,
+                    error_chain(&err)
+                ))
+            })?)
+        }
+    };
+    let (name_owned, mount_owned, limits, read) = (
+        name.to_owned(),
+        mount.to_owned(),
+        context.artifact_limits.clone(),
+        read.cloned(),
+    );
+    let opened = gofed_service::run_blocking(move |_| match read {
+        Some(read) => crate::artifact::open_packed((*bytes).as_ref(), &limits, &mount_owned, read),
+        None => open_artifact(&name_owned, (*bytes).as_ref(), &limits, &mount_owned),
+    })
+    .await
+    .map_err(|err| ServiceError::internal("opening an artifact", err))?
+    .map_err(|err| ServiceError::unprocessable(err.to_string()))?;
+    let opened = OpenedTree::artifact(opened);
+    if let (ArtifactAt::File(file), Tree::Memory(tree), Some(meta)) =
+        (at, &opened.tree, &opened.source)
+    {
+        // Fetched bytes are hash-checked, so the sha256 names this content.
+        context.bundles.insert_entry(
+            &cache_key(file.sha256.as_str()),
+            mount,
+            tree,
+            Some((opened.root.clone(), Arc::clone(meta))),
+        );
+    }
+    Ok(opened)
 }
 
 #[cfg(test)]

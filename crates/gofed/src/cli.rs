@@ -203,8 +203,14 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct ApiArgs {
-    /// A directory holding Go code (a GOROOT's src for the standard library).
-    pub source: PathBuf,
+    /// What to analyse: a directory (a GOROOT's src for the standard library); an archive (tar, gzip/xz/bzip2/zstd tar, zip, Go module zip), RPM or
+    /// source RPM, recognised by content; a URL (`https://...`) of one, downloaded into the cache; the
+    /// shorthand `github.com/OWNER/REPO@REF` (gitlab.com, bitbucket.org); `PATH@REV` for a git repository.
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// The revision of a git repository SOURCE (tag, branch, commit).
+    #[arg(long)]
+    pub rev: Option<String>,
     #[command(flatten)]
     pub context: ContextArgs,
     /// A Go distribution whose standard library resolves imports (default: $GOROOT).
@@ -222,14 +228,20 @@ pub struct ApiArgs {
     /// the errors alone and exit status 2.
     #[arg(short = 'e')]
     pub allow_errors: bool,
+    // Last: its help heading applies to the options after it.
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ApidiffArgs {
-    /// The old version: a package directory or a tree.
-    pub old: PathBuf,
-    /// The new version.
-    pub new: PathBuf,
+    /// The old version: a SOURCE (a directory, archive, RPM, URL, `github.com/OWNER/REPO@REF`, `PATH@REV`;
+    /// see `gofed api --help`).
+    #[arg(value_name = "OLD")]
+    pub old: String,
+    /// The new version: a SOURCE.
+    #[arg(value_name = "NEW")]
+    pub new: String,
     #[command(flatten)]
     pub context: ContextArgs,
     /// Only this package (import path or path relative to the root).
@@ -249,6 +261,43 @@ pub struct ApidiffArgs {
     /// the errors alone and exit status 2.
     #[arg(short = 'e')]
     pub allow_errors: bool,
+    // Last: its help heading applies to the options after it.
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
+}
+
+/// Bounds on reading an archive or RPM SOURCE (defaults: `[artifact]` in the configuration, `GOFED_MAX_*`, else
+/// limits a packager never reaches). Sizes take a K, M or G suffix (binary).
+#[derive(Clone, Debug, Default, Args)]
+#[command(next_help_heading = "Source options")]
+pub struct ArtifactArgs {
+    /// Most bytes of file content an archive or RPM may unpack to [default: 4G].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_unpacked_size: Option<u64>,
+    /// Largest single file of an archive or RPM [default: 256M].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+    /// Most entries of an archive or RPM [default: 200000].
+    #[arg(long, value_name = "N")]
+    pub max_entries: Option<u64>,
+    /// Largest ratio of unpacked to compressed bytes (checked past 16M unpacked) [default: 100].
+    #[arg(long, value_name = "N")]
+    pub max_ratio: Option<u64>,
+}
+
+/// `1048576`, `512K`, `64M`, `4G` (binary multiples).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let (digits, shift) = match s.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&s[..i], 10),
+        Some((i, 'M' | 'm')) => (&s[..i], 20),
+        Some((i, 'G' | 'g')) => (&s[..i], 30),
+        _ => (s, 0),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("expected a size like 1048576, 512K, 64M or 4G, found {s:?}"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("size {s:?} is too large"))
 }
 
 /// Which build configuration to analyse. `GOOS`, `GOARCH` and `CGO_ENABLED` in the environment apply when the
@@ -378,12 +427,16 @@ fn parse_go_version(s: &str) -> Result<u32, String> {
 
 #[derive(Debug, Args)]
 pub struct PackagesArgs {
-    /// The tree (a directory; default `.`), then package patterns read in it as `go list`
-    /// reads them (default `./...`): `./...`, `./sub/...`, `./sub`, `example.com/x/...`,
-    /// `std`. The first argument is a pattern, not the tree, when it is written as one
-    /// (`./x`, `../x`, `...`) or is not a directory.
+    /// The SOURCE (a directory, default `.`; an archive, RPM, URL, `github.com/OWNER/REPO@REF`, `PATH@REV`:
+    /// see `gofed api --help`), then package patterns read in it as `go list` reads them (default `./...`):
+    /// `./...`, `./sub/...`, `./sub`, `example.com/x/...`, `std`. The first argument is a pattern, not the
+    /// SOURCE, when it is written as one (`./x`, `../x`, `...`) or is neither an existing path, a URL nor
+    /// written with `@`.
     #[arg(value_name = "SOURCE|PATTERN")]
     pub args: Vec<String>,
+    /// The revision of a git repository SOURCE (tag, branch, commit).
+    #[arg(long)]
+    pub rev: Option<String>,
     #[command(flatten)]
     pub context: ContextArgs,
     /// Output format: text (import paths) or json (`go list -json`'s stream of objects).
@@ -398,12 +451,21 @@ pub struct PackagesArgs {
         conflicts_with = "format"
     )]
     pub template: Option<String>,
+    // Last: its help heading applies to the options after it.
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct DepsArgs {
-    /// A directory holding Go code.
-    pub source: PathBuf,
+    /// What to analyse: a directory; an archive (tar, gzip/xz/bzip2/zstd tar, zip, Go module zip), RPM or
+    /// source RPM, recognised by content; a URL (`https://...`) of one, downloaded into the cache; the
+    /// shorthand `github.com/OWNER/REPO@REF` (gitlab.com, bitbucket.org); `PATH@REV` for a git repository.
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// The revision of a git repository SOURCE (tag, branch, commit).
+    #[arg(long)]
+    pub rev: Option<String>,
     #[command(flatten)]
     pub context: ContextArgs,
     /// Include test imports.
@@ -419,14 +481,20 @@ pub struct DepsArgs {
     /// the errors alone and exit status 2.
     #[arg(short = 'e')]
     pub allow_errors: bool,
+    // Last: its help heading applies to the options after it.
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct DepsdiffArgs {
-    /// The old version: a directory holding Go code.
-    pub old: PathBuf,
-    /// The new version: a directory holding Go code.
-    pub new: PathBuf,
+    /// The old version: a SOURCE (a directory, archive, RPM, URL, `github.com/OWNER/REPO@REF`, `PATH@REV`;
+    /// see `gofed deps --help`).
+    #[arg(value_name = "OLD")]
+    pub old: String,
+    /// The new version: a SOURCE.
+    #[arg(value_name = "NEW")]
+    pub new: String,
     // The build configuration applies to both versions.
     #[command(flatten)]
     pub context: ContextArgs,
@@ -439,6 +507,9 @@ pub struct DepsdiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    // Last: its help heading applies to the options after it.
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
 }
 
 #[derive(Debug, Subcommand)]

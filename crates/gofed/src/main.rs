@@ -7,6 +7,7 @@ mod output;
 mod packages;
 mod scenario;
 mod serve;
+mod source;
 mod system;
 mod template;
 
@@ -97,8 +98,10 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn init_tracing(verbose: u8) {
+    // Entries an artifact reader leaves out are printed once, as `warning: ...` lines with the analysis's
+    // diagnostics (the same wherever it ran): the reader's own log of them shows from -v on.
     let default = match verbose {
-        0 => "warn",
+        0 => "warn,gofed_artifact=error",
         1 => "info",
         _ => "debug",
     };

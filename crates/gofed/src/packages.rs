@@ -26,7 +26,7 @@ pub fn packages(args: &PackagesArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let (source, patterns) = split_args(&args.args);
-    let tree = OpenedTree::directory(&source)?;
+    let tree = open_source(&source, args)?;
     let project = load(
         &tree,
         &args.context.build_context(),
@@ -69,21 +69,58 @@ pub fn packages(args: &PackagesArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Opens the SOURCE: a directory as it is, an artifact (a file, a download) read in memory.
+fn open_source(source: &str, args: &PackagesArgs) -> anyhow::Result<OpenedTree> {
+    let config = gofed_service::Config::load(None)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    match crate::source::resolve(source, args.rev.as_deref(), &config.client, &runtime)? {
+        crate::source::Resolved::Directory(path) => OpenedTree::directory(&path),
+        crate::source::Resolved::Artifact { path, name, mount } => {
+            let bytes = std::fs::read(&path).with_context(|| name.clone())?;
+            let limits = crate::scenario::artifact_limits(&config, &args.artifact);
+            let opened = gofed_services::artifact::open_artifact(&name, &bytes, &limits, &mount)?;
+            // As the analysis actions print them (their diagnostics); stderr may be closed.
+            let mut stderr = std::io::stderr().lock();
+            for warning in &opened.meta.warnings {
+                let _ =
+                    std::io::Write::write_fmt(&mut stderr, format_args!("warning: {warning}\n"));
+            }
+            Ok(OpenedTree::artifact(opened))
+        }
+        crate::source::Resolved::Git { repo, rev, name } => {
+            let limits = crate::scenario::artifact_limits(&config, &args.artifact);
+            let opened = gofed_services::artifact::open_git(&name, &repo, &rev, &limits, &repo)?;
+            let mut stderr = std::io::stderr().lock();
+            for warning in &opened.meta.warnings {
+                let _ =
+                    std::io::Write::write_fmt(&mut stderr, format_args!("warning: {warning}\n"));
+            }
+            Ok(OpenedTree::artifact(opened))
+        }
+    }
+}
+
 /// The tree and the patterns: the first argument is the tree (SOURCE) unless it is written as
-/// a pattern (`...`, `./x`, `../x`, `..`) or is a relative path that is not a directory (an
-/// import path); the tree defaults to `.`, the patterns to `./...`.
-fn split_args(args: &[String]) -> (PathBuf, Vec<String>) {
+/// a pattern (`...`, `./x`, `../x`, `..`) or is a relative path that exists not, and is neither a URL nor written
+/// with `@` (an import path); the tree defaults to `.`, the patterns to `./...`.
+fn split_args(args: &[String]) -> (String, Vec<String>) {
     // An absolute path is the tree even when it does not exist: the error then names it.
     let is_source = |arg: &str| {
         !is_wildcard(arg)
             && !arg.starts_with("./")
             && !arg.starts_with("../")
             && arg != ".."
-            && (Path::new(arg).is_absolute() || Path::new(arg).is_dir())
+            && (Path::new(arg).is_absolute()
+                || Path::new(arg).exists()
+                || arg.contains("://")
+                || arg.contains('@'))
     };
     let (source, rest) = match args.split_first() {
-        Some((first, rest)) if is_source(first) => (PathBuf::from(first), rest),
-        _ => (PathBuf::from("."), args),
+        Some((first, rest)) if is_source(first) => (first.clone(), rest),
+        _ => (".".to_owned(), args),
     };
     let patterns = if rest.is_empty() {
         vec!["./...".to_owned()]

@@ -4,8 +4,12 @@
 //! When the action runs remotely, every tree is packed into a bundle and uploaded to `filestorage` first (a bundle
 //! the storage already has is not sent again); the service analyses it in memory at the client's path, so the
 //! output is byte for byte what the in-process call prints.
+//!
+//! A SOURCE that is an artifact (an archive, an RPM, a download; see [`crate::source`]) is not unpacked here when
+//! the action runs remotely: the file itself is uploaded (once: `filestorage` is content-addressed) and the
+//! service reads it in memory with the same function an in-process call uses.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -14,15 +18,41 @@ use gofed_service::system::FILESTORAGE;
 use gofed_service::{BlobStore, ClientError, Config, Placement, System, SystemError};
 use gofed_services::tree::OpenedTree;
 use gofed_services::{
-    bundle, ApiRequest, ApidiffRequest, CheckRequest, DepsRequest, DepsdiffRequest, Rendered,
-    ServiceContext, Source,
+    bundle, ApiRequest, ApidiffRequest, ArtifactAt, CheckRequest, DepsRequest, DepsdiffRequest,
+    Rendered, ServiceContext, Source,
 };
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::cli::{
-    ApiArgs, ApidiffArgs, DepsArgs, DepsdiffArgs, ScmLogArgs, ScmStoreArgs, SystemArgs,
+    ApiArgs, ApidiffArgs, ArtifactArgs, DepsArgs, DepsdiffArgs, ScmLogArgs, ScmStoreArgs,
+    SystemArgs,
 };
+use crate::source::Resolved;
+
+/// The bounds on reading an artifact: flags, else `[artifact]` / `GOFED_MAX_*`, else the reader's defaults.
+pub fn artifact_limits(config: &Config, args: &ArtifactArgs) -> gofed_artifact::Limits {
+    let defaults = gofed_artifact::Limits::default();
+    let from_config = &config.artifact;
+    gofed_artifact::Limits {
+        max_entries: args
+            .max_entries
+            .or(from_config.max_entries)
+            .unwrap_or(defaults.max_entries),
+        max_file_size: args
+            .max_file_size
+            .or(from_config.max_file_size)
+            .unwrap_or(defaults.max_file_size),
+        max_total_size: args
+            .max_unpacked_size
+            .or(from_config.max_unpacked_size)
+            .unwrap_or(defaults.max_total_size),
+        max_ratio: args
+            .max_ratio
+            .or(from_config.max_ratio)
+            .unwrap_or(defaults.max_ratio),
+    }
+}
 
 /// The configuration: `--config` file (if any) < `GOFED_*` < flags.
 pub fn config(args: &SystemArgs) -> anyhow::Result<Config> {
@@ -62,12 +92,17 @@ pub fn config(args: &SystemArgs) -> anyhow::Result<Config> {
 
 /// The system the scenarios call: the analysis services compiled in, and the registry when anything is remote.
 pub fn system(args: &SystemArgs) -> anyhow::Result<System> {
-    let config = config(args)?;
+    system_of(config(args)?, &ArtifactArgs::default())
+}
+
+/// [`system`] of a configuration, in-process analyses reading artifacts within `artifact`'s limits.
+fn system_of(config: Config, artifact: &ArtifactArgs) -> anyhow::Result<System> {
     // In-process, file storage has no URL of its own: it answers paths.
     let blobs = Arc::new(BlobStore::at(config.server.blob_dir()));
     // In-process analyses run under the same per-analysis memory limit as `gofed serve`'s.
     let context = ServiceContext {
         memory_limit: config.server.analysis_memory_limit,
+        artifact_limits: artifact_limits(&config, artifact),
         ..ServiceContext::local()
     };
     let services = gofed_services::services(&gofed_services::SERVICE_NAMES, &context, &blobs, "");
@@ -94,12 +129,20 @@ pub fn system(args: &SystemArgs) -> anyhow::Result<System> {
 struct Scenario {
     system: Arc<System>,
     runtime: tokio::runtime::Runtime,
+    /// The download cache and forges, for SOURCEs to resolve.
+    client: gofed_service::ClientConfig,
+    /// Bounds on reading a git revision here, for a remote action.
+    artifact_limits: gofed_artifact::Limits,
 }
 
 impl Scenario {
-    fn new(args: &SystemArgs) -> anyhow::Result<Scenario> {
+    fn new(args: &SystemArgs, artifact: &ArtifactArgs) -> anyhow::Result<Scenario> {
+        let config = config(args)?;
+        let client = config.client.clone();
         Ok(Scenario {
-            system: Arc::new(system(args)?),
+            client,
+            artifact_limits: artifact_limits(&config, artifact),
+            system: Arc::new(system_of(config, artifact)?),
             // One thread is enough to wait on calls and uploads (analyses run on the blocking pool and rayon), and
             // starts measurably faster than a pool: a whole-std `deps` takes tens of milliseconds.
             runtime: tokio::runtime::Builder::new_current_thread()
@@ -109,30 +152,57 @@ impl Scenario {
         })
     }
 
+    /// Resolves a SOURCE (downloading a URL into the cache).
+    fn resolve(&self, spec: &str, rev: Option<&str>) -> anyhow::Result<Resolved> {
+        crate::source::resolve(spec, rev, &self.client, &self.runtime)
+    }
+
     /// The sources for `action`, one per tree (`which` names the version in errors): the paths themselves when
-    /// the action runs here, else bundles, packed in parallel and uploaded concurrently.
+    /// the action runs here, else directories packed as bundles (in parallel) and artifact files as they are,
+    /// uploaded concurrently.
     fn sources(
         &self,
         action: &str,
-        trees: &[(Option<&str>, &Path)],
+        trees: &[(Option<&str>, &Resolved)],
     ) -> anyhow::Result<Vec<Source>> {
         let context = |which: Option<&str>, path: &Path| match which {
             Some(which) => format!("loading the {which} version"),
             None => format!("{}", path.display()),
         };
         // The same check, with the same message, wherever the action runs (the message names the path already).
-        for &(which, path) in trees {
-            let opened = OpenedTree::directory(path);
-            match which {
-                Some(which) => opened.with_context(|| format!("loading the {which} version"))?,
-                None => opened?,
-            };
+        for &(which, resolved) in trees {
+            if let Resolved::Directory(path) = resolved {
+                let opened = OpenedTree::directory(path);
+                match which {
+                    Some(which) => {
+                        opened.with_context(|| format!("loading the {which} version"))?
+                    }
+                    None => opened?,
+                };
+            }
         }
         let service = self.system.service_of(action)?;
         if self.system.is_local(service) {
             return Ok(trees
                 .iter()
-                .map(|(_, path)| Source::Path(path.to_path_buf()))
+                .map(|(_, resolved)| match resolved {
+                    Resolved::Directory(path) => Source::Path(path.clone()),
+                    Resolved::Artifact { path, name, mount } => Source::Artifact {
+                        at: ArtifactAt::Path(path.clone()),
+                        name: name.clone(),
+                        mount: mount.clone(),
+                        read: None,
+                    },
+                    Resolved::Git { repo, rev, name } => Source::Artifact {
+                        at: ArtifactAt::Git {
+                            repo: repo.clone(),
+                            rev: rev.clone(),
+                        },
+                        name: name.clone(),
+                        mount: repo.clone(),
+                        read: None,
+                    },
+                })
                 .collect());
         }
         if self.system.is_local(FILESTORAGE) {
@@ -141,48 +211,106 @@ impl Scenario {
                  place it remote too (--placement {FILESTORAGE}=remote, or --remote)"
             );
         }
-        let mut bundles: Vec<bundle::Bundle> = trees
+        /// What one tree uploads: a bundle of a directory, an artifact file's bytes as they are, or the files of a
+        /// git revision (read here: the service has no repository) packed as a tar, with what was read.
+        enum Upload {
+            Bundle(bundle::Bundle),
+            Artifact {
+                bytes: Vec<u8>,
+                name: String,
+                mount: PathBuf,
+                read: Option<Box<gofed_services::SourceMeta>>,
+            },
+        }
+        let mut uploads: Vec<Upload> = trees
             .par_iter()
-            .map(|&(which, path)| bundle::pack(path).with_context(|| context(which, path)))
+            .map(|&(which, resolved)| match resolved {
+                Resolved::Directory(path) => Ok(Upload::Bundle(
+                    bundle::pack(path).with_context(|| context(which, path))?,
+                )),
+                Resolved::Artifact { path, name, mount } => Ok(Upload::Artifact {
+                    bytes: std::fs::read(path).with_context(|| name.clone())?,
+                    name: name.clone(),
+                    mount: mount.clone(),
+                    read: None,
+                }),
+                Resolved::Git { repo, rev, name } => {
+                    let artifact = gofed_artifact::git::open(repo, rev, &self.artifact_limits)?;
+                    let read = gofed_services::artifact::source_meta(name, &artifact);
+                    Ok(Upload::Artifact {
+                        bytes: gofed_services::artifact::pack_files(&artifact.files)
+                            .with_context(|| format!("packing {name}"))?,
+                        name: name.clone(),
+                        mount: repo.clone(),
+                        read: Some(Box::new(read)),
+                    })
+                }
+            })
             .collect::<anyhow::Result<_>>()?;
         let files = self.runtime.block_on(async {
-            let mut uploads = tokio::task::JoinSet::new();
-            for (index, bundle) in bundles.iter_mut().enumerate() {
-                tracing::info!(files = bundle.files, bytes = bundle.bytes.len(), mount = %bundle.mount.display(), "uploading a bundle");
-                let (system, bytes) = (Arc::clone(&self.system), std::mem::take(&mut bundle.bytes));
-                uploads.spawn(async move { (index, system.upload_bytes(bytes.into()).await) });
+            let mut tasks = tokio::task::JoinSet::new();
+            for (index, upload) in uploads.iter_mut().enumerate() {
+                let bytes = match upload {
+                    Upload::Bundle(bundle) => {
+                        tracing::info!(files = bundle.files, bytes = bundle.bytes.len(), mount = %bundle.mount.display(), "uploading a bundle");
+                        std::mem::take(&mut bundle.bytes)
+                    }
+                    Upload::Artifact { bytes, name, .. } => {
+                        tracing::info!(bytes = bytes.len(), %name, "uploading an artifact");
+                        std::mem::take(bytes)
+                    }
+                };
+                let system = Arc::clone(&self.system);
+                tasks.spawn(async move { (index, system.upload_bytes(bytes.into()).await) });
             }
-            let mut files = vec![None; bundles.len()];
-            while let Some(joined) = uploads.join_next().await {
+            let mut files = vec![None; uploads.len()];
+            while let Some(joined) = tasks.join_next().await {
                 let (index, file) = joined.context("an upload task failed")?;
-                let path = trees[index].1;
-                files[index] = Some(file.with_context(|| format!("uploading {}", path.display()))?);
+                let what = match trees[index].1 {
+                    Resolved::Directory(path) => path.display().to_string(),
+                    Resolved::Artifact { name, .. } | Resolved::Git { name, .. } => name.clone(),
+                };
+                files[index] = Some(file.with_context(|| format!("uploading {what}"))?);
             }
             Ok::<_, anyhow::Error>(files)
         })?;
-        Ok(bundles
+        Ok(uploads
             .into_iter()
             .zip(files)
-            .filter_map(|(bundle, file)| {
-                Some(Source::Bundle {
-                    file: file?,
-                    mount: bundle.mount,
-                    root: bundle.root,
+            .filter_map(|(upload, file)| {
+                let file = file?;
+                Some(match upload {
+                    Upload::Bundle(bundle) => Source::Bundle {
+                        file,
+                        mount: bundle.mount,
+                        root: bundle.root,
+                    },
+                    Upload::Artifact {
+                        name, mount, read, ..
+                    } => Source::Artifact {
+                        at: ArtifactAt::File(file),
+                        name,
+                        mount,
+                        read,
+                    },
                 })
             })
             .collect())
     }
 
     /// The source of one tree.
-    fn source(&self, action: &str, path: &Path) -> anyhow::Result<Source> {
-        self.sources(action, &[(None, path)])?
+    fn source(&self, action: &str, spec: &str, rev: Option<&str>) -> anyhow::Result<Source> {
+        let resolved = self.resolve(spec, rev)?;
+        self.sources(action, &[(None, &resolved)])?
             .pop()
             .context("no source")
     }
 
     /// The sources of an old and a new version.
-    fn old_new(&self, action: &str, old: &Path, new: &Path) -> anyhow::Result<(Source, Source)> {
-        let mut sources = self.sources(action, &[(Some("old"), old), (Some("new"), new)])?;
+    fn old_new(&self, action: &str, old: &str, new: &str) -> anyhow::Result<(Source, Source)> {
+        let old = self.resolve(old, None).context("loading the old version")?;
+        let new = self.resolve(new, None).context("loading the new version")?;
+        let mut sources = self.sources(action, &[(Some("old"), &old), (Some("new"), &new)])?;
         match (sources.pop(), sources.pop()) {
             (Some(new), Some(old)) => Ok((old, new)),
             _ => anyhow::bail!("missing sources"),
@@ -258,9 +386,9 @@ fn check(request: &impl CheckRequest) -> anyhow::Result<()> {
 }
 
 pub fn api(system: &SystemArgs, args: &ApiArgs) -> anyhow::Result<ExitCode> {
-    let scenario = Scenario::new(system)?;
+    let scenario = Scenario::new(system, &args.artifact)?;
     let mut request = ApiRequest {
-        source: Source::Path(args.source.clone()),
+        source: Source::Path(PathBuf::from(&args.source)),
         context: args.context.build_context(),
         contexts: args.contexts.clone(),
         goroot: goroot(&scenario, args.goroot.as_deref())?,
@@ -268,15 +396,15 @@ pub fn api(system: &SystemArgs, args: &ApiArgs) -> anyhow::Result<ExitCode> {
         allow_errors: args.allow_errors,
     };
     check(&request)?;
-    request.source = scenario.source("api_analysis", &args.source)?;
+    request.source = scenario.source("api_analysis", &args.source, args.rev.as_deref())?;
     scenario.run("api_analysis", request)
 }
 
 pub fn apidiff(system: &SystemArgs, args: &ApidiffArgs) -> anyhow::Result<ExitCode> {
-    let scenario = Scenario::new(system)?;
+    let scenario = Scenario::new(system, &args.artifact)?;
     let mut request = ApidiffRequest {
-        old: Source::Path(args.old.clone()),
-        new: Source::Path(args.new.clone()),
+        old: Source::Path(PathBuf::from(&args.old)),
+        new: Source::Path(PathBuf::from(&args.new)),
         context: args.context.build_context(),
         package: args.package.clone(),
         base_version: args.base_version.clone(),
@@ -290,9 +418,9 @@ pub fn apidiff(system: &SystemArgs, args: &ApidiffArgs) -> anyhow::Result<ExitCo
 }
 
 pub fn deps(system: &SystemArgs, args: &DepsArgs) -> anyhow::Result<ExitCode> {
-    let scenario = Scenario::new(system)?;
+    let scenario = Scenario::new(system, &args.artifact)?;
     let mut request = DepsRequest {
-        source: Source::Path(args.source.clone()),
+        source: Source::Path(PathBuf::from(&args.source)),
         context: args.context.build_context(),
         tests: args.tests,
         std: args.std,
@@ -300,15 +428,15 @@ pub fn deps(system: &SystemArgs, args: &DepsArgs) -> anyhow::Result<ExitCode> {
         allow_errors: args.allow_errors,
     };
     check(&request)?;
-    request.source = scenario.source("deps_analysis", &args.source)?;
+    request.source = scenario.source("deps_analysis", &args.source, args.rev.as_deref())?;
     scenario.run("deps_analysis", request)
 }
 
 pub fn depsdiff(system: &SystemArgs, args: &DepsdiffArgs) -> anyhow::Result<ExitCode> {
-    let scenario = Scenario::new(system)?;
+    let scenario = Scenario::new(system, &args.artifact)?;
     let mut request = DepsdiffRequest {
-        old: Source::Path(args.old.clone()),
-        new: Source::Path(args.new.clone()),
+        old: Source::Path(PathBuf::from(&args.old)),
+        new: Source::Path(PathBuf::from(&args.new)),
         context: args.context.build_context(),
         tests: args.tests,
         std: args.std,
@@ -327,7 +455,7 @@ fn repository(path: &Path) -> anyhow::Result<Source> {
 }
 
 pub fn scm_log(system: &SystemArgs, args: &ScmLogArgs) -> anyhow::Result<ExitCode> {
-    let scenario = Scenario::new(system)?;
+    let scenario = Scenario::new(system, &ArtifactArgs::default())?;
     let request = gofed_services::scm::ScmLogRequest {
         source: repository(&args.source)?,
         branch: args.branch.clone(),
@@ -339,7 +467,7 @@ pub fn scm_log(system: &SystemArgs, args: &ScmLogArgs) -> anyhow::Result<ExitCod
 }
 
 pub fn scm_store(system: &SystemArgs, args: &ScmStoreArgs) -> anyhow::Result<ExitCode> {
-    let scenario = Scenario::new(system)?;
+    let scenario = Scenario::new(system, &ArtifactArgs::default())?;
     let request = gofed_services::scm::ScmStoreRequest {
         source: repository(&args.source)?,
         revision: args.rev.clone(),

@@ -117,6 +117,10 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         allow_paths: args.allow_paths,
         bundles: Arc::default(),
         memory_limit: config.server.analysis_memory_limit,
+        artifact_limits: crate::scenario::artifact_limits(
+            &config,
+            &crate::cli::ArtifactArgs::default(),
+        ),
     };
     let blob_dir = config.server.blob_dir();
     let blobs = Arc::new(

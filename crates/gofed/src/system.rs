@@ -110,6 +110,7 @@ async fn probe_all(instances: Vec<Instance>, token: Option<String>) -> Vec<Insta
     let config = gofed_service::config::ClientConfig {
         token,
         timeout_ms: PROBE_TIMEOUT_MS,
+        ..Default::default()
     };
     // One client (one connection pool, one TLS set-up) for every probe: building one per
     // instance took most of the time of a status of thousands.

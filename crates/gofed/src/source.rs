@@ -1,0 +1,371 @@
+//! The SOURCE argument: what the user named, resolved to a directory or an artifact file of this machine.
+//!
+//! A SOURCE is, in this order: a path that exists as given (a directory, or a file recognised by its content: an
+//! archive, a Go module zip, an RPM, an SRPM; a directory name may contain `@`); a URL (`https://...`,
+//! `http://...`), downloaded into the cache; the shorthand `github.com/OWNER/REPO@REF` (also `gitlab.com`,
+//! `bitbucket.org`), turned into the forge's archive URL (the base URLs are configuration: `[client]
+//! github_url`, ...); `PATH@REV` or `--rev REV`, a git repository at a revision.
+//!
+//! Downloads are kept in a size-bounded cache (`[client] cache_dir`, `GOFED_CACHE_DIR`; default
+//! `$XDG_CACHE_HOME/gofed`, else `~/.cache/gofed`), one file per URL named by the URL's and the content's sha256,
+//! the least recently used evicted beyond `[client] cache_size` (default 2 GiB). A URL in the cache is not
+//! downloaded again.
+
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use gofed_artifact::Kind;
+use gofed_service::ClientConfig;
+use gofed_services::artifact::{download_mount, mount_point};
+use sha2::Digest as _;
+
+/// A SOURCE resolved.
+#[derive(Debug, Clone)]
+pub enum Resolved {
+    /// A directory, analysed as today.
+    Directory(PathBuf),
+    /// An artifact file (given, or downloaded into the cache).
+    Artifact {
+        /// The file (absolute).
+        path: PathBuf,
+        /// The SOURCE as the user wrote it.
+        name: String,
+        /// Where its files are mounted.
+        mount: PathBuf,
+    },
+    /// A git repository at a revision: its files are mounted at the repository's directory, where a checkout
+    /// of the revision would put them.
+    Git {
+        /// The repository (absolute).
+        repo: PathBuf,
+        /// The revision.
+        rev: String,
+        /// The SOURCE as the user wrote it (`PATH@REV`, or `PATH@REV` made of PATH and --rev).
+        name: String,
+    },
+}
+
+/// How many leading bytes recognise a file (a plain tar's magic is at offset 257).
+const SNIFF_BYTES: u64 = 4096;
+
+/// Resolves `spec` (with `--rev`, if given) for `config`'s cache and forges. Downloads block on `runtime`.
+pub fn resolve(
+    spec: &str,
+    rev: Option<&str>,
+    config: &ClientConfig,
+    runtime: &tokio::runtime::Runtime,
+) -> anyhow::Result<Resolved> {
+    let path = Path::new(spec);
+    // A path that exists as given wins: a directory may be named `x@y`, a file `github.com/...`.
+    if path.exists() {
+        return match rev {
+            Some(rev) => git_source(path, rev),
+            None if path.is_dir() => Ok(Resolved::Directory(path.to_owned())),
+            None => local_artifact(path, spec),
+        };
+    }
+    if rev.is_some() {
+        anyhow::bail!(
+            "{spec}: no such git repository (--rev names a revision of a local repository)"
+        );
+    }
+    let url = if spec.starts_with("https://") || spec.starts_with("http://") {
+        Some(spec.to_owned())
+    } else {
+        forge_url(spec, config)?
+    };
+    if let Some(url) = url {
+        let file = runtime.block_on(download(&url, config))?;
+        return downloaded_artifact(&file, spec);
+    }
+    if let Some((repo, rev)) = spec.rsplit_once('@') {
+        if Path::new(repo).is_dir() {
+            return git_source(Path::new(repo), rev);
+        }
+    }
+    anyhow::bail!("{spec}: no such file or directory (nor a URL, nor github.com/OWNER/REPO@REF)")
+}
+
+/// A git repository at a revision: a directory with `.git`, or a bare repository (`HEAD` and `objects`).
+fn git_source(repo: &Path, rev: &str) -> anyhow::Result<Resolved> {
+    let name = format!("{}@{rev}", repo.display());
+    let is_repository = repo.join(".git").exists()
+        || (repo.join("HEAD").is_file() && repo.join("objects").is_dir());
+    if !is_repository {
+        anyhow::bail!(
+            "{name}: {} is not a git repository (no .git, not a bare repository)",
+            repo.display()
+        );
+    }
+    if rev.is_empty() {
+        anyhow::bail!("{name}: name the revision (a tag, branch or commit)");
+    }
+    Ok(Resolved::Git {
+        repo: std::path::absolute(repo).with_context(|| name.clone())?,
+        rev: rev.to_owned(),
+        name,
+    })
+}
+
+/// The kind of the file at `path` (named `name` in errors), from its first bytes.
+fn sniff_file(path: &Path, name: &str) -> anyhow::Result<Kind> {
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(SNIFF_BYTES).read_to_end(&mut head))
+        .with_context(|| name.to_owned())?;
+    match gofed_artifact::sniff(&head) {
+        Some(kind) => Ok(kind),
+        // The reader's own error, which names the input and what it starts with.
+        None => match gofed_artifact::open(name, &head, &gofed_artifact::Limits::default()) {
+            Err(err) => Err(err.into()),
+            Ok(_) => anyhow::bail!("{name}: not a directory, archive or RPM"),
+        },
+    }
+}
+
+/// A file of this machine: mounted beside itself, where unpacking it in its directory would put its files.
+fn local_artifact(path: &Path, name: &str) -> anyhow::Result<Resolved> {
+    let kind = sniff_file(path, name)?;
+    let path = std::path::absolute(path).with_context(|| name.to_owned())?;
+    let beside = path.parent().unwrap_or(Path::new("/")).to_owned();
+    Ok(Resolved::Artifact {
+        mount: mount_point(kind, &beside),
+        path,
+        name: name.to_owned(),
+    })
+}
+
+/// A file of the download cache, named `<url hash>-<content sha256>`: mounted at a synthetic directory.
+fn downloaded_artifact(file: &Path, name: &str) -> anyhow::Result<Resolved> {
+    let kind = sniff_file(file, name)?;
+    let sha256 = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.rsplit_once('-'))
+        .map_or("", |(_, sha)| sha);
+    Ok(Resolved::Artifact {
+        mount: mount_point(kind, &download_mount(sha256)),
+        path: file.to_owned(),
+        name: name.to_owned(),
+    })
+}
+
+/// The forge archive URL of `github.com/OWNER/REPO@REF` (gitlab.com, bitbucket.org), if `spec` is written so.
+pub fn forge_url(spec: &str, config: &ClientConfig) -> anyhow::Result<Option<String>> {
+    let Some((host, rest)) = spec.split_once('/') else {
+        return Ok(None);
+    };
+    let base = match host {
+        "github.com" => &config.github_url,
+        "gitlab.com" => &config.gitlab_url,
+        "bitbucket.org" => &config.bitbucket_url,
+        _ => return Ok(None),
+    };
+    let Some((repo, reference)) = rest.rsplit_once('@') else {
+        anyhow::bail!(
+            "{spec}: name the revision to read: {host}/OWNER/REPO@REF (a tag, branch or commit)"
+        );
+    };
+    let (owner, name) = match repo.split('/').collect::<Vec<_>>().as_slice() {
+        [owner, name] if !owner.is_empty() && !name.is_empty() => (*owner, *name),
+        _ => anyhow::bail!("{spec}: expected {host}/OWNER/REPO@REF"),
+    };
+    let bad =
+        |s: &str| s.is_empty() || s.contains(['?', '#', ' ']) || s.split('/').any(|p| p == "..");
+    if bad(reference) || bad(owner) || bad(name) {
+        anyhow::bail!("{spec}: expected {host}/OWNER/REPO@REF");
+    }
+    let base = base.trim_end_matches('/');
+    Ok(Some(match host {
+        "github.com" => format!("{base}/{owner}/{name}/tar.gz/{reference}"),
+        "gitlab.com" => {
+            // GitLab names the archive after the repository and the ref, a branch's `/` turned into `-`.
+            let file_ref = reference.replace('/', "-");
+            format!("{base}/{owner}/{name}/-/archive/{reference}/{name}-{file_ref}.tar.gz")
+        }
+        _ => format!("{base}/{owner}/{name}/get/{reference}.tar.gz"),
+    }))
+}
+
+/// The directory of downloads in the cache.
+fn downloads_dir(config: &ClientConfig) -> anyhow::Result<PathBuf> {
+    let dir = config.cache_dir().context(
+        "no cache directory for downloads: set GOFED_CACHE_DIR, XDG_CACHE_HOME or HOME, or [client] cache_dir",
+    )?;
+    Ok(dir.join("downloads"))
+}
+
+/// hex sha256 of `text`.
+fn hex_sha256(bytes: &[u8]) -> String {
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The cached download of `url`, if any.
+fn cached(dir: &Path, url_key: &str) -> Option<PathBuf> {
+    let prefix = format!("{url_key}-");
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
+        let name = entry.file_name().into_string().ok()?;
+        (name.starts_with(&prefix) && entry.file_type().ok()?.is_file()).then(|| entry.path())
+    })
+}
+
+/// Downloads `url` into the cache (unless it is there) and returns the cached file. At most `cache_size` bytes.
+async fn download(url: &str, config: &ClientConfig) -> anyhow::Result<PathBuf> {
+    let dir = downloads_dir(config)?;
+    let url_key = hex_sha256(url.as_bytes())[..32].to_owned();
+    if let Some(file) = cached(&dir, &url_key) {
+        tracing::info!(url, file = %file.display(), "download cache hit");
+        // The modification time orders eviction: a file just used is the last to go.
+        if let Ok(handle) = std::fs::File::options().append(true).open(&file) {
+            let _ = handle.set_modified(std::time::SystemTime::now());
+        }
+        return Ok(file);
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(config.timeout_ms))
+        .build()
+        .context("cannot build an HTTP client")?;
+    let started = std::time::Instant::now();
+    let mut response = client
+        .get(url)
+        .send()
+        .await
+        .with_context(|| format!("downloading {url}"))?;
+    if !response.status().is_success() {
+        anyhow::bail!("downloading {url}: HTTP {}", response.status());
+    }
+    let limit = config.cache_size;
+    let partial = tempfile::Builder::new()
+        .prefix(".partial-")
+        .tempfile_in(&dir)
+        .with_context(|| format!("creating a file in {}", dir.display()))?;
+    let mut writer = std::io::BufWriter::new(partial.as_file());
+    let mut hasher = sha2::Sha256::new();
+    let mut size: u64 = 0;
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .with_context(|| format!("downloading {url}"))?
+    {
+        size += chunk.len() as u64;
+        if size > limit {
+            anyhow::bail!(
+                "downloading {url}: larger than the download cache ({limit} bytes; [client] cache_size, GOFED_CACHE_SIZE)"
+            );
+        }
+        hasher.update(&chunk);
+        writer
+            .write_all(&chunk)
+            .with_context(|| format!("writing into {}", dir.display()))?;
+    }
+    writer
+        .flush()
+        .with_context(|| format!("writing into {}", dir.display()))?;
+    drop(writer);
+    let sha256: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let file = dir.join(format!("{url_key}-{sha256}"));
+    partial
+        .persist(&file)
+        .with_context(|| format!("storing {}", file.display()))?;
+    tracing::info!(url, bytes = size, ms = started.elapsed().as_millis(), file = %file.display(), "downloaded");
+    evict(&dir, limit, &file);
+    Ok(file)
+}
+
+/// Removes the least recently used downloads until the cache holds at most `limit` bytes, keeping `keep`.
+fn evict(dir: &Path, limit: u64, keep: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let meta = entry.metadata().ok().filter(std::fs::Metadata::is_file)?;
+            Some((meta.modified().ok()?, meta.len(), entry.path()))
+        })
+        .collect();
+    let mut total: u64 = files.iter().map(|(_, size, _)| size).sum();
+    files.sort();
+    for (_, size, path) in files {
+        if total <= limit {
+            break;
+        }
+        if path == keep {
+            continue;
+        }
+        match std::fs::remove_file(&path) {
+            Ok(()) => {
+                tracing::info!(file = %path.display(), bytes = size, "evicted from the download cache");
+                total -= size;
+            }
+            Err(err) => tracing::warn!(file = %path.display(), %err, "cannot evict"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forge_shorthands_become_archive_urls_of_the_configured_bases() {
+        let config = ClientConfig {
+            github_url: "http://127.0.0.1:1/".to_owned(),
+            ..ClientConfig::default()
+        };
+        let url = |spec| forge_url(spec, &config).unwrap();
+        assert_eq!(
+            url("github.com/o/r@v1.2.0").as_deref(),
+            Some("http://127.0.0.1:1/o/r/tar.gz/v1.2.0")
+        );
+        assert_eq!(
+            url("gitlab.com/o/r@rel/1").as_deref(),
+            Some("https://gitlab.com/o/r/-/archive/rel/1/r-rel-1.tar.gz")
+        );
+        assert_eq!(
+            url("bitbucket.org/o/r@abc123").as_deref(),
+            Some("https://bitbucket.org/o/r/get/abc123.tar.gz")
+        );
+        assert_eq!(url("example.com/o/r@v1"), None);
+        for bad in [
+            "github.com/o/r",
+            "github.com/o@v1",
+            "github.com/o/r/x@v1",
+            "github.com/o/r@../x",
+        ] {
+            assert!(forge_url(bad, &config).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn eviction_removes_the_least_recently_used_first_and_keeps_the_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = std::time::SystemTime::now();
+        for (i, name) in ["old", "mid", "new"].iter().enumerate() {
+            let path = dir.path().join(name);
+            std::fs::write(&path, vec![0u8; 100]).unwrap();
+            let file = std::fs::File::options().append(true).open(&path).unwrap();
+            file.set_modified(now - std::time::Duration::from_secs(100 - i as u64))
+                .unwrap();
+        }
+        evict(dir.path(), 200, &dir.path().join("new"));
+        assert!(!dir.path().join("old").exists());
+        assert!(dir.path().join("mid").exists());
+        assert!(dir.path().join("new").exists());
+        evict(dir.path(), 50, &dir.path().join("new"));
+        assert!(!dir.path().join("mid").exists());
+        assert!(
+            dir.path().join("new").exists(),
+            "the file just downloaded stays"
+        );
+    }
+}

@@ -1,0 +1,546 @@
+//! SOURCEs that are not directories (issue #10): archives made with the real `tar`, read in memory, give the
+//! outputs of the directories they came from, in-process and on real `gofed serve` + `gofed registry` processes;
+//! URLs and forge shorthands are downloaded from a server on loopback into the cache, once; an unrecognised file
+//! is an error naming it.
+
+mod common;
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::system::{serve, Process};
+use common::{write, GOFED};
+
+/// A module with two packages and an external import, and a tree with neither go.mod nor GOPATH.
+fn trees(dir: &Path) {
+    let m = dir.join("m-1.0");
+    write(
+        &m,
+        "go.mod",
+        "module example.com/m\n\ngo 1.21\n\nrequire golang.org/x/text v0.3.0\n",
+    );
+    write(
+        &m,
+        "a/a.go",
+        "package a\n\n// T is a thing.\ntype T struct{ N int }\n\nfunc New(n int) *T { return &T{N: n} }\n\nconst Max = 10\n",
+    );
+    write(
+        &m,
+        "b/b.go",
+        "package b\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/m/a\"\n\t\"golang.org/x/text/language\"\n)\n\nfunc Tag() language.Tag { return language.English }\n\nfunc Show(t *a.T) string { return fmt.Sprint(t.N) }\n",
+    );
+    write(
+        &m,
+        "b/b_test.go",
+        "package b\n\nimport \"testing\"\n\nfunc TestX(t *testing.T) {}\n",
+    );
+    let plain = dir.join("plain");
+    write(&plain, "p/p.go", "package p\n\nimport \"strings\"\n\nfunc Up(s string) string { return strings.ToUpper(s) }\n");
+    write(&plain, "q/q.go", "package q\n\nvar V = 1\n");
+}
+
+/// `tar ARGS` in `dir`.
+fn tar(dir: &Path, args: &[&str]) {
+    let status = Command::new("tar")
+        .current_dir(dir)
+        .args(args)
+        .status()
+        .expect("run tar");
+    assert!(status.success(), "tar {args:?}");
+}
+
+/// `gofed ARGS` with `envs`, nothing from the caller's GOROOT, placement, registry or cache.
+fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(GOFED);
+    command
+        .args(args)
+        .env_remove("GOROOT")
+        .env_remove("GOFED_PLACEMENT")
+        .env_remove("GOFED_REGISTRY")
+        .env_remove("GOFED_CACHE_DIR");
+    for (name, value) in envs {
+        command.env(name, value);
+    }
+    command.output().expect("run gofed")
+}
+
+fn stdout_of(out: &Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).expect("utf-8")
+}
+
+/// The JSON of `out` without `meta.source` (what a directory's output has not).
+fn without_source(json: &str) -> (serde_json::Value, serde_json::Value) {
+    let mut value: serde_json::Value = serde_json::from_str(json).expect("JSON");
+    let source = value
+        .get_mut("meta")
+        .and_then(|meta| meta.as_object_mut())
+        .and_then(|meta| meta.remove("source"))
+        .unwrap_or(serde_json::Value::Null);
+    // deps has a meta only for artifacts.
+    if value
+        .get("meta")
+        .is_some_and(|m| m.as_object().is_some_and(|o| o.is_empty()))
+        && value.get("root").is_some()
+    {
+        value.as_object_mut().expect("object").remove("meta");
+    }
+    (value, source)
+}
+
+fn sha256_of(path: &Path) -> String {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("run sha256sum");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a hash")
+        .to_owned()
+}
+
+fn wait_registered(registry: &str, service: &str) {
+    let url = format!("{registry}/v1/registry/services/{service}");
+    common::system::wait_until(Duration::from_secs(10), || {
+        common::system::http_get(&url).contains("http://")
+    })
+    .unwrap_or_else(|| panic!("{service} registered"));
+}
+
+#[test]
+fn archives_give_the_outputs_of_their_directories_locally_and_remotely() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    trees(d);
+    tar(d, &["-czf", "m-1.0.tar.gz", "m-1.0"]);
+    tar(d, &["-cJf", "m-1.0.tar.xz", "m-1.0"]);
+    tar(d, &["-cf", "plain.tar", "plain"]);
+    let p = |rel: &str| d.join(rel).to_string_lossy().into_owned();
+
+    // Text formats: the same bytes; JSON: the same document, plus meta.source.
+    let pairs = [
+        ("m-1.0", "m-1.0.tar.gz"),
+        ("m-1.0", "m-1.0.tar.xz"),
+        ("plain", "plain.tar"),
+    ];
+    let runs: [&[&str]; 4] = [
+        &["api", "--format", "goapi"],
+        &["api", "--format", "json"],
+        &["deps"],
+        &["deps", "--format", "json", "--tests", "--std"],
+    ];
+    for (tree, archive) in pairs {
+        for args in runs {
+            let (tree, archive) = (p(tree), p(archive));
+            let with = |source: &str| {
+                let mut all = vec![args[0], source];
+                all.extend_from_slice(&args[1..]);
+                stdout_of(&run(&all, &[]), &format!("{all:?}"))
+            };
+            let (from_dir, from_archive) = (with(&tree), with(&archive));
+            assert!(!from_dir.trim().is_empty(), "{args:?} {tree}");
+            if args.contains(&"json") {
+                let (dir_json, dir_source) = without_source(&from_dir);
+                let (archive_json, source) = without_source(&from_archive);
+                assert_eq!(
+                    dir_source,
+                    serde_json::Value::Null,
+                    "a directory has no meta.source"
+                );
+                assert_eq!(dir_json, archive_json, "{args:?} {archive}");
+                assert_eq!(source["name"], archive.as_str());
+                assert_eq!(source["sha256"], sha256_of(Path::new(&archive)).as_str());
+                let kind = if archive.ends_with(".gz") {
+                    "tar.gz"
+                } else if archive.ends_with(".xz") {
+                    "tar.xz"
+                } else {
+                    "tar"
+                };
+                assert_eq!(source["kind"], kind, "{source}");
+                let top = Path::new(&tree)
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned();
+                assert_eq!(source["root"], top.as_str(), "{source}");
+            } else {
+                assert_eq!(from_dir, from_archive, "{args:?} {archive}");
+            }
+        }
+    }
+    // The outputs say what the trees hold (equal outputs are not equal emptiness).
+    let api = stdout_of(
+        &run(&["api", &p("m-1.0.tar.gz"), "--format", "goapi"], &[]),
+        "api",
+    );
+    assert!(
+        api.contains("pkg example.com/m/a, func New(int) *T"),
+        "{api}"
+    );
+    let deps = stdout_of(&run(&["deps", &p("m-1.0.tar.xz")], &[]), "deps");
+    assert!(deps.contains("golang.org/x/text"), "{deps}");
+
+    // apidiff and depsdiff take any SOURCE on either side.
+    let same = run(&["apidiff", &p("m-1.0"), &p("m-1.0.tar.gz")], &[]);
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&same.stderr)
+    );
+    let depsdiff = run(
+        &[
+            "depsdiff",
+            &p("m-1.0.tar.xz"),
+            &p("m-1.0"),
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let depsdiff: serde_json::Value =
+        serde_json::from_str(&stdout_of(&depsdiff, "depsdiff")).expect("JSON");
+    assert_eq!(
+        depsdiff["meta"]["old_source"]["kind"], "tar.xz",
+        "{depsdiff}"
+    );
+    assert!(
+        depsdiff["meta"].get("new_source").is_none(),
+        "a directory: {depsdiff}"
+    );
+
+    // Remotely: the archive itself is uploaded, once, and the service prints what the in-process call prints.
+    let registry = Process::start(&["registry", "--listen", "127.0.0.1:0"], &[]);
+    let blobs = d.join("blobs");
+    let _server = serve(&["api", "deps", "filestorage"], &registry.url, 6000, &blobs);
+    wait_registered(&registry.url, "filestorage");
+    let remote_flags = ["--registry", registry.url.as_str(), "--remote"];
+    let archives = [p("m-1.0.tar.gz"), p("plain.tar")];
+    let remote_runs: Vec<Vec<&str>> = archives
+        .iter()
+        .flat_map(|a| {
+            [
+                vec!["api", a.as_str(), "--format", "json"],
+                vec!["api", a.as_str(), "--format", "goapi"],
+                vec!["deps", a.as_str(), "--format", "json"],
+                vec!["deps", a.as_str()],
+            ]
+        })
+        .chain([
+            vec![
+                "apidiff",
+                archives[0].as_str(),
+                archives[0].as_str(),
+                "--format",
+                "json",
+            ],
+            vec![
+                "depsdiff",
+                archives[1].as_str(),
+                archives[0].as_str(),
+                "--format",
+                "json",
+            ],
+        ])
+        .collect();
+    let mut stored = 0;
+    for round in 0..2 {
+        for args in &remote_runs {
+            let local = stdout_of(&run(args, &[]), &format!("local {args:?}"));
+            let mut all: Vec<&str> = remote_flags.to_vec();
+            all.extend_from_slice(args);
+            let remote = stdout_of(&run(&all, &[]), &format!("remote {args:?}"));
+            assert!(
+                local == remote,
+                "{args:?}: local and remote differ:\n--- local\n{local}\n--- remote\n{remote}"
+            );
+        }
+        let count = std::fs::read_dir(blobs.join("sha256"))
+            .map(|entries| entries.count())
+            .unwrap_or(0);
+        if round == 0 {
+            stored = count;
+            assert!(stored >= 1, "the archives were uploaded");
+        } else {
+            assert_eq!(count, stored, "a second round uploads nothing new");
+        }
+    }
+}
+
+/// A loopback HTTP server answering `GET path` with `body` for the paths in `files`, 404 otherwise; counts the
+/// requests per path.
+struct FileServer {
+    url: String,
+    hits: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl FileServer {
+    fn start(files: Vec<(String, Vec<u8>)>) -> FileServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let hits = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = Arc::clone(&hits);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut first = String::new();
+                if reader.read_line(&mut first).is_err() {
+                    continue;
+                }
+                loop {
+                    let mut line = String::new();
+                    match reader.read_line(&mut line) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) if line == "\r\n" => break,
+                        Ok(_) => {}
+                    }
+                }
+                let path = first.split_whitespace().nth(1).unwrap_or("").to_owned();
+                seen.lock().expect("lock").push(path.clone());
+                let response = match files.iter().find(|(p, _)| *p == path) {
+                    Some((_, body)) => {
+                        let mut r = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        )
+                        .into_bytes();
+                        r.extend_from_slice(body);
+                        r
+                    }
+                    None => {
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            .to_vec()
+                    }
+                };
+                let _ = stream.write_all(&response);
+            }
+        });
+        FileServer { url, hits }
+    }
+
+    fn hits(&self, path: &str) -> usize {
+        self.hits
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|p| *p == path)
+            .count()
+    }
+}
+
+#[test]
+fn urls_and_forge_shorthands_are_downloaded_once_into_the_cache() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    trees(d);
+    tar(d, &["-czf", "m-1.0.tar.gz", "m-1.0"]);
+    let bytes = std::fs::read(d.join("m-1.0.tar.gz")).expect("read");
+    let server = FileServer::start(vec![
+        ("/files/m-1.0.tar.gz".to_owned(), bytes.clone()),
+        ("/o/m/tar.gz/v1.0".to_owned(), bytes),
+    ]);
+    let cache = d.join("cache");
+    let cache_s = cache.to_string_lossy().into_owned();
+    let envs = [
+        ("GOFED_CACHE_DIR", cache_s.as_str()),
+        ("GOFED_GITHUB_URL", server.url.as_str()),
+    ];
+    let from_dir = stdout_of(
+        &run(
+            &[
+                "api",
+                &d.join("m-1.0").to_string_lossy(),
+                "--format",
+                "goapi",
+            ],
+            &[],
+        ),
+        "api dir",
+    );
+    assert!(from_dir.contains("pkg example.com/m/a"), "{from_dir}");
+
+    let url = format!("{}/files/m-1.0.tar.gz", server.url);
+    for (source, path) in [
+        (url.as_str(), "/files/m-1.0.tar.gz"),
+        ("github.com/o/m@v1.0", "/o/m/tar.gz/v1.0"),
+    ] {
+        for round in 1..=2 {
+            let out = stdout_of(&run(&["api", source, "--format", "goapi"], &envs), source);
+            assert_eq!(out, from_dir, "{source}: the API of the directory");
+            assert_eq!(
+                server.hits(path),
+                1,
+                "{source}, run {round}: downloaded once, then from the cache"
+            );
+        }
+        let json = stdout_of(&run(&["deps", source, "--format", "json"], &envs), source);
+        let (_, meta) = without_source(&json);
+        assert_eq!(meta["name"], source);
+        assert_eq!(meta["kind"], "tar.gz");
+        assert_eq!(meta["root"], "m-1.0");
+        assert_eq!(server.hits(path), 1, "{source}: deps used the cache too");
+    }
+    // The cache holds the downloads, nothing was unpacked on disk.
+    let cached: Vec<PathBuf> = std::fs::read_dir(cache.join("downloads"))
+        .expect("downloads")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(cached.len(), 2, "{cached:?}");
+
+    // A URL that answers 404 names the URL and the status.
+    let missing = format!("{}/nothing.tar.gz", server.url);
+    let out = run(&["api", &missing], &envs);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&missing) && stderr.contains("404"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unrecognised_file_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("notes.tar.gz");
+    std::fs::write(&file, "these are notes, not an archive\n").expect("write");
+    let name = file.to_string_lossy().into_owned();
+    for command in ["api", "deps", "packages"] {
+        let out = run(&[command, &name], &[]);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&name) && stderr.contains("unrecognised"),
+            "{command}: {stderr}"
+        );
+    }
+    let out = run(
+        &["apidiff", dir.path().to_str().expect("utf-8"), &name],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&name) && stderr.contains("new version"),
+        "{stderr}"
+    );
+}
+
+/// `git ARGS` in `dir`, with a fixed identity and no configuration of the caller's.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn git_revisions_give_the_outputs_of_their_checkouts_locally_and_remotely() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    trees(d);
+    // The repository holds the module at its top; v1 is tagged, then an API change is committed on main.
+    let repo = d.join("m-1.0");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "v1"]);
+    git(&repo, &["tag", "v1"]);
+    let v1_commit = git(&repo, &["rev-parse", "v1^{commit}"]);
+    // A checkout of v1, elsewhere, before the change.
+    let checkout = d.join("checkout");
+    git(
+        d,
+        &[
+            "clone",
+            "-q",
+            repo.to_str().expect("utf-8"),
+            checkout.to_str().expect("utf-8"),
+        ],
+    );
+    write(&repo, "a/more.go", "package a\n\nfunc Added() {}\n");
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "v2"]);
+
+    let repo_s = repo.to_string_lossy().into_owned();
+    let at_v1 = format!("{repo_s}@v1");
+    let goapi = |args: &[&str]| stdout_of(&run(args, &[]), &format!("{args:?}"));
+    let from_checkout = goapi(&[
+        "api",
+        checkout.to_str().expect("utf-8"),
+        "--format",
+        "goapi",
+    ]);
+    assert!(!from_checkout.contains("Added"), "{from_checkout}");
+    assert_eq!(
+        goapi(&["api", &at_v1, "--format", "goapi"]),
+        from_checkout,
+        "PATH@REV"
+    );
+    assert_eq!(
+        goapi(&["api", &repo_s, "--rev", "v1", "--format", "goapi"]),
+        from_checkout,
+        "--rev"
+    );
+    assert_eq!(
+        goapi(&["deps", &at_v1]),
+        goapi(&["deps", checkout.to_str().expect("utf-8")]),
+        "deps"
+    );
+    let head = goapi(&["api", &format!("{repo_s}@main"), "--format", "goapi"]);
+    assert!(head.contains("pkg example.com/m/a, func Added()"), "{head}");
+
+    let json = goapi(&["api", &at_v1, "--format", "json"]);
+    let (_, source) = without_source(&json);
+    assert_eq!(source["kind"], "git", "{source}");
+    assert_eq!(source["revision"], v1_commit.as_str(), "{source}");
+    assert_eq!(source["name"], at_v1.as_str(), "{source}");
+
+    // Remotely, the revision's files are read here, packed and uploaded: the same bytes.
+    let registry = Process::start(&["registry", "--listen", "127.0.0.1:0"], &[]);
+    let _server = serve(
+        &["api", "deps", "filestorage"],
+        &registry.url,
+        6000,
+        &d.join("blobs"),
+    );
+    wait_registered(&registry.url, "filestorage");
+    for args in [
+        vec!["api", at_v1.as_str(), "--format", "json"],
+        vec!["deps", at_v1.as_str(), "--format", "json"],
+    ] {
+        let local = goapi(&args);
+        let mut all = vec!["--registry", registry.url.as_str(), "--remote"];
+        all.extend_from_slice(&args);
+        let remote = goapi(&all);
+        assert!(
+            local == remote,
+            "{args:?}:\n--- local\n{local}\n--- remote\n{remote}"
+        );
+    }
+    // A directory that is no repository, with a revision, is an error naming it.
+    let out = run(&["api", &format!("{}@v1", d.join("plain").display())], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not a git repository"), "{stderr}");
+}
