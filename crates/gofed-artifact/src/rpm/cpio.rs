@@ -49,10 +49,14 @@ pub(crate) fn read_payload(
         ("zstd", Box::new(decoder))
     } else if compressed.starts_with(b"0707") {
         ("uncompressed", Box::new(compressed))
-    } else if compressed.is_empty() {
+    } else if compressed.len() < 6 {
+        // Shorter than any magic number: cut off, whatever it was going to be.
         return Err(ArtifactError::Corrupt {
             input: input.to_owned(),
-            what: "truncated RPM: no payload after the header".to_owned(),
+            what: format!(
+                "truncated RPM: {} bytes of payload after the header",
+                compressed.len()
+            ),
         });
     } else {
         return Err(ArtifactError::Unusable {
@@ -79,6 +83,8 @@ pub(crate) fn read_cpio(
         consumed: 0,
         input,
         compression,
+        input_size,
+        limits,
     };
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut warnings = Vec::new();
@@ -196,19 +202,7 @@ pub(crate) fn read_cpio(
             None => stream.skip(size)?,
         }
         stream.skip(pad4(size as usize))?;
-        // Compression ratio: unpacked bytes (headers, names and skipped data too) against the whole input.
-        if stream.consumed > Limits::RATIO_GRACE
-            && stream.consumed > limits.max_ratio.saturating_mul(input_size)
-        {
-            return Err(ArtifactError::Limit {
-                input: input.to_owned(),
-                what: format!(
-                    "compression ratio above {}: {} bytes unpacked from {input_size}",
-                    limits.max_ratio, stream.consumed
-                ),
-                limit: limits.max_ratio,
-            });
-        }
+        stream.check_ratio()?;
     }
     Ok(Payload {
         files: files
@@ -247,12 +241,36 @@ pub(crate) fn clean_path(name: &[u8]) -> Result<String, &'static str> {
 /// The decompressed stream, counting what it produced.
 struct Stream<'a, R> {
     reader: R,
+    /// Bytes decompressed so far: headers, names and skipped data too.
     consumed: u64,
     input: &'a str,
     compression: &'a str,
+    /// The whole input's size, the base of the compression ratio.
+    input_size: u64,
+    limits: &'a Limits,
 }
 
+/// Data is read in pieces of this size so that the ratio limit stops a bomb within one file.
+const CHUNK: u64 = 1 << 20;
+
 impl<R: Read> Stream<'_, R> {
+    /// The compression ratio limit: unpacked bytes against the whole input.
+    fn check_ratio(&self) -> Result<(), ArtifactError> {
+        if self.consumed > Limits::RATIO_GRACE
+            && self.consumed > self.limits.max_ratio.saturating_mul(self.input_size)
+        {
+            return Err(ArtifactError::Limit {
+                input: self.input.to_owned(),
+                what: format!(
+                    "compression ratio above {}: {} bytes unpacked from {}",
+                    self.limits.max_ratio, self.consumed, self.input_size
+                ),
+                limit: self.limits.max_ratio,
+            });
+        }
+        Ok(())
+    }
+
     fn corrupt(&self, what: String) -> ArtifactError {
         ArtifactError::Corrupt {
             input: self.input.to_owned(),
@@ -279,26 +297,32 @@ impl<R: Read> Stream<'_, R> {
     /// Reads `size` bytes (already checked against the limits), growing the buffer as bytes arrive rather than
     /// allocating the declared size up front.
     fn read_data(&mut self, size: u64) -> Result<Vec<u8>, ArtifactError> {
-        let mut data = Vec::with_capacity(size.min(1 << 20) as usize);
-        let read = (&mut self.reader)
-            .take(size)
-            .read_to_end(&mut data)
-            .map_err(|err| self.io_error(&err, "file data"))?;
-        self.consumed += read as u64;
-        if (read as u64) < size {
-            return Err(self.corrupt(format!(
-                "truncated: a file declared {size} bytes, {read} were there"
-            )));
-        }
+        let mut data = Vec::with_capacity(size.min(CHUNK) as usize);
+        self.copy(size, &mut data)?;
         Ok(data)
     }
 
+    /// Skips `size` bytes of data.
     fn skip(&mut self, size: u64) -> Result<(), ArtifactError> {
-        let skipped = io::copy(&mut (&mut self.reader).take(size), &mut io::sink())
-            .map_err(|err| self.io_error(&err, "entry data"))?;
-        self.consumed += skipped;
-        if skipped < size {
-            return Err(self.corrupt("truncated inside an entry".to_owned()));
+        self.copy(size, &mut io::sink())
+    }
+
+    /// Copies `size` bytes to `out` a chunk at a time, checking the ratio after each.
+    fn copy(&mut self, size: u64, out: &mut impl io::Write) -> Result<(), ArtifactError> {
+        let mut left = size;
+        while left > 0 {
+            let want = left.min(CHUNK);
+            let got = io::copy(&mut (&mut self.reader).take(want), out)
+                .map_err(|err| self.io_error(&err, "entry data"))?;
+            self.consumed += got;
+            if got < want {
+                return Err(self.corrupt(format!(
+                    "truncated: an entry declared {size} bytes, {} were there",
+                    size - left + got
+                )));
+            }
+            left -= got;
+            self.check_ratio()?;
         }
         Ok(())
     }
