@@ -185,26 +185,35 @@ impl Spec {
             .filter(|s| in_payload(s))
             .collect();
         let declared = self.sources.iter().position(|(n, _)| *n == 0);
+        // A name expanded in full that is not in the package: a NoSource, or an expansion that guessed wrong
+        // (the forge macros' archive names vary by forge): the header decides if it can.
+        let mut expanded_name = None;
         if let Some(index) = declared {
             let expanded = self.macros.expand(&self.sources[index].1);
             let name = basename(&expanded);
             if !name.contains('%') && !name.is_empty() {
-                return Ok(name.to_owned());
-            }
-            let matching: Vec<&String> = listed
-                .iter()
-                .filter(|s| glob_match(&unexpanded_as_glob(name), s))
-                .collect();
-            if let [only] = matching.as_slice() {
-                return Ok((*only).clone());
+                if in_payload(name) {
+                    return Ok(name.to_owned());
+                }
+                expanded_name = Some(name.to_owned());
+            } else {
+                let matching: Vec<&String> = listed
+                    .iter()
+                    .filter(|s| glob_match(&unexpanded_as_glob(name), s))
+                    .collect();
+                if let [only] = matching.as_slice() {
+                    return Ok((*only).clone());
+                }
             }
             // rpmbuild lists the sources in the reverse order of the spec.
             if listed.len() == self.sources.len() && listed.len() == header.sources.len() {
                 return Ok(listed[listed.len() - 1 - index].clone());
             }
         }
-        match listed.as_slice() {
-            [only] => Ok(only.clone()),
+        match (listed.as_slice(), expanded_name) {
+            (_, Some(name)) if header.sources.iter().any(|s| basename(s) == name) => Ok(name),
+            ([only], _) => Ok(only.clone()),
+            (_, Some(name)) => Ok(name),
             _ if declared.is_none() => Err("its spec declares no Source0".to_owned()),
             _ => Err(format!(
                 "cannot tell which of its sources is Source0 ({})",
@@ -572,6 +581,24 @@ mod tests {
             &listed,
         );
         assert_eq!(plain.source0(&listed, &payload).as_deref(), Ok("named.tgz"));
+        // A version-tagged gosource is expanded here; when the forge named its archive otherwise, the header's
+        // single source wins over the guess.
+        let guessed = Spec::parse(
+            "%global goipath github.com/example/foo\nSource0: %{gosource}\n",
+            &header(&[]),
+        );
+        let renamed = header(&["foo-v1.2.3.tar.gz"]);
+        let renamed_payload = files(&["foo-v1.2.3.tar.gz", "foo.spec"]);
+        assert_eq!(
+            guessed.source0(&renamed, &renamed_payload).as_deref(),
+            Ok("foo-v1.2.3.tar.gz")
+        );
+        // NoSource: in the header, not in the package: named, so that the error can say what is missing.
+        let nosource = header(&["foo-1.2.3.tar.gz"]);
+        assert_eq!(
+            guessed.source0(&nosource, &files(&["foo.spec"])).as_deref(),
+            Ok("foo-1.2.3.tar.gz")
+        );
         let none = Spec::parse("Source1: vendor.tar.bz2\n", &listed);
         assert!(none.source0(&listed, &payload).is_err());
     }
