@@ -1,4 +1,4 @@
-//! An RPM's payload: a gzip, xz or zstd compressed (or plain) cpio archive in the "newc" format, decompressed
+//! An RPM's payload: a gzip, xz, zstd or bzip2 compressed (or plain) cpio archive in the "newc" format, decompressed
 //! as a stream and bounded by [`Limits`] as it is read. Sizes in the cpio headers are never trusted: a file's
 //! bytes are read up to its declared size, which must be within the limits first.
 
@@ -35,10 +35,7 @@ pub(crate) fn read_payload(
             Box::new(flate2::read::MultiGzDecoder::new(compressed)),
         )
     } else if compressed.starts_with(b"\xfd7zXZ\x00") {
-        (
-            "xz",
-            Box::new(liblzma::read::XzDecoder::new_multi_decoder(compressed)),
-        )
+        ("xz", Box::new(lzma_rust2::XzReader::new(compressed, true)))
     } else if compressed.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         let decoder = zstd::stream::read::Decoder::with_buffer(compressed).map_err(|err| {
             ArtifactError::Corrupt {
@@ -47,6 +44,12 @@ pub(crate) fn read_payload(
             }
         })?;
         ("zstd", Box::new(decoder))
+    } else if compressed.starts_with(b"BZh") {
+        // Older RPMs (rpm 4.4 era and some third-party builders).
+        (
+            "bzip2",
+            Box::new(bzip2::read::MultiBzDecoder::new(compressed)),
+        )
     } else if compressed.starts_with(b"0707") {
         ("uncompressed", Box::new(compressed))
     } else if compressed.len() < 6 {
@@ -62,11 +65,14 @@ pub(crate) fn read_payload(
         return Err(ArtifactError::Unusable {
             input: input.to_owned(),
             what: format!(
-                "RPM payload in an unsupported compression (not gzip, xz or zstd; starts with {:02x?})",
+                "RPM payload in an unsupported compression (not gzip, xz, zstd or bzip2; starts with {:02x?})",
                 &compressed[..compressed.len().min(6)]
             ),
         });
     };
+    // cpio reads are small (110-byte headers, names); decompressing a buffer at a time instead of a header at a
+    // time is what keeps a 30,000-entry payload fast (measured: 69 s -> under 1 s in a debug build).
+    let reader = io::BufReader::with_capacity(64 << 10, reader);
     read_cpio(input, compression, reader, input_size, limits)
 }
 
@@ -134,6 +140,9 @@ pub(crate) fn read_cpio(
         // The name is padded so that header and name end on a multiple of 4.
         stream.skip(pad4(NEWC_HEADER_SIZE + name_size))?;
         if name == TRAILER {
+            // The rest (padding) is read too: a compressed stream's checksum is at its very end, and only
+            // reading up to it tells a damaged stream from an intact one.
+            stream.drain()?;
             break;
         }
         let shown = String::from_utf8_lossy(&name).into_owned();
@@ -305,6 +314,19 @@ impl<R: Read> Stream<'_, R> {
     /// Skips `size` bytes of data.
     fn skip(&mut self, size: u64) -> Result<(), ArtifactError> {
         self.copy(size, &mut io::sink())
+    }
+
+    /// Reads to the end of the stream, checking the ratio as it goes.
+    fn drain(&mut self) -> Result<(), ArtifactError> {
+        loop {
+            let got = io::copy(&mut (&mut self.reader).take(CHUNK), &mut io::sink())
+                .map_err(|err| self.io_error(&err, "the end of the payload"))?;
+            self.consumed += got;
+            self.check_ratio()?;
+            if got < CHUNK {
+                return Ok(());
+            }
+        }
     }
 
     /// Copies `size` bytes to `out` a chunk at a time, checking the ratio after each.
