@@ -69,6 +69,9 @@ pub enum ChanDir {
 pub enum Expr {
     /// Syntax that could not be parsed (an error was recorded).
     Bad,
+    /// This many elements of a composite literal, parsed (for their syntax errors) and dropped:
+    /// [`crate::parser::ParseMode::Declarations`] keeps only what declarations need.
+    Elided(u32),
     /// `x`
     Ident,
     /// `42`, `"s"`, `'c'`

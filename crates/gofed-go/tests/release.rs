@@ -74,6 +74,35 @@ fn a_transient_cache_holds_a_file_only_until_it_is_imported() {
 }
 
 #[test]
+fn a_prefetch_that_comes_after_the_import_keeps_nothing() {
+    // The check parses ahead in the background: the import may come first, and a file the
+    // prefetch parsed then would stay in the cache for good.
+    let tree = tree(FILES);
+    let project = load(&tree);
+    let cache = Arc::new(ParseCache::transient());
+    let source = TreeSource::new(&tree, &[&project], Arc::clone(&cache));
+    assert!(source.input("example.com/m/b").is_some());
+    source.prefetch(["example.com/m/b"]);
+    assert!(cache.is_empty(), "b was imported already");
+    source.prefetch(["example.com/m/a", "example.com/m/b"]);
+    assert_eq!(cache.len(), 1, "only a's file waits");
+    // Prefetch and import at once, on many threads: every import gets its files, and the
+    // cache ends empty.
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| source.prefetch(["example.com/m/a"]));
+            s.spawn(|| {
+                assert_eq!(
+                    source.input("example.com/m/a").map(|p| p.files.len()),
+                    Some(1)
+                )
+            });
+        }
+    });
+    assert!(cache.is_empty());
+}
+
+#[test]
 fn released_syntax_trees_are_freed_and_come_back_when_needed() {
     let tree = tree(FILES);
     let project = load(&tree);

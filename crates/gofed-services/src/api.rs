@@ -348,7 +348,7 @@ pub fn api_analysis(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     progress.set_prefix("gofed api");
-    let results: Vec<ContextResult> = contexts
+    let mut results: Vec<ContextResult> = contexts
         .par_iter()
         .map(|ctx| {
             let render_now = args.format == ApiFormat::Goapi && contexts.len() == 1;
@@ -370,7 +370,7 @@ pub fn api_analysis(
         .collect();
     let rendered = match args.format {
         ApiFormat::Goapi if n_contexts == 1 => {
-            Rendered::text(sorted_lines(&results[0].goapi_lines))
+            Rendered::text(sorted_lines(std::mem::take(&mut results[0].goapi_lines)))
         }
         ApiFormat::Goapi => {
             // feature line → contexts having it
@@ -407,7 +407,19 @@ pub fn api_analysis(
 }
 
 /// `text`'s lines sorted bytewise, each once (as [`render_goapi`] prints them).
-fn sorted_lines(text: &str) -> String {
+fn sorted_lines(text: String) -> String {
+    // Packages are checked in import path order and each one's lines come sorted: the text is
+    // usually sorted already, and then it is not copied (on a big tree it is hundreds of MB).
+    let mut lines = text.lines();
+    let mut previous = lines.next();
+    let already = lines.all(|line| {
+        let ordered = previous < Some(line);
+        previous = Some(line);
+        ordered
+    });
+    if already {
+        return text;
+    }
     let mut lines: Vec<&str> = text.lines().collect();
     lines.sort_unstable();
     lines.dedup();
@@ -498,7 +510,7 @@ fn analyse(
     let mut packages = Vec::new();
     let mut goapi_lines = String::new();
     let mut ids = Vec::new();
-    let todo: Vec<&Package> = project
+    let mut todo: Vec<&Package> = project
         .packages
         .iter()
         .filter(|pkg| {
@@ -508,6 +520,8 @@ fn analyse(
                 && is_api_package(&pkg.import_path, &pkg.name, is_goroot, spec.cgo)
         })
         .collect();
+    // In import path order, the lines rendered package by package come out sorted.
+    todo.sort_by(|a, b| a.import_path.cmp(&b.import_path));
     // gofed-ng's format reads every package's declarations again at the end.
     let let_files_go = args.format != ApiFormat::Gofed;
     let release_after = if let_files_go {
@@ -515,36 +529,53 @@ fn analyse(
     } else {
         Vec::new()
     };
-    for (i, pkg) in todo.iter().enumerate() {
-        if !cache.keeps_files() && i % PARSE_AHEAD == 0 {
-            // Parse the next packages on all threads while this one checks them in order.
-            let ahead = todo[i..].iter().take(PARSE_AHEAD);
-            world.tree_source.prefetch(
-                ahead
-                    .map(|p| p.import_path.as_str())
-                    .filter(|path| program.package_by_path(path).is_none()),
-            );
-        }
-        if let Some(id) = program.package("", &pkg.import_path) {
-            ids.push(id);
-            let api = extract_package_for(&mut program, id, release);
-            if render_now {
-                goapi_lines.push_str(&render_goapi(std::slice::from_ref(&api)));
-            } else {
-                packages.push(api);
+    // A transient cache parses ahead of the check, in the background: while this thread checks
+    // the packages of one window, the other threads parse the next window's.
+    let source = &world.tree_source;
+    let checked = rayon::scope(|scope| {
+        let parse_ahead = |window: usize, program: &Program| {
+            if cache.keeps_files() {
+                return;
             }
-            // A cancelled or over-budget check leaves the API incomplete: the request fails.
-            if let Some(err) = program.budget_error() {
-                return Err(err.into());
+            let paths: Vec<&str> = todo
+                .iter()
+                .skip(window * PARSE_AHEAD)
+                .take(PARSE_AHEAD)
+                .map(|p| p.import_path.as_str())
+                .filter(|path| program.package_by_path(path).is_none())
+                .collect();
+            if !paths.is_empty() {
+                scope.spawn(move |_| source.prefetch(paths));
+            }
+        };
+        parse_ahead(0, &program);
+        for (i, pkg) in todo.iter().enumerate() {
+            if i % PARSE_AHEAD == 0 {
+                parse_ahead(i / PARSE_AHEAD + 1, &program);
+            }
+            if let Some(id) = program.package("", &pkg.import_path) {
+                ids.push(id);
+                let api = extract_package_for(&mut program, id, release);
+                if render_now {
+                    goapi_lines.push_str(&render_goapi(std::slice::from_ref(&api)));
+                } else {
+                    packages.push(api);
+                }
+                // A cancelled or over-budget check leaves the API incomplete: the request fails.
+                if let Some(err) = program.budget_error() {
+                    return Err(err);
+                }
+            }
+            // Packages nothing left to check imports: their syntax trees and bytes go.
+            for path in release_after.get(i).into_iter().flatten() {
+                if let Some(id) = program.package_by_path(path) {
+                    program.release_files(id);
+                }
             }
         }
-        // Packages nothing left to check imports: their syntax trees and bytes go.
-        for path in release_after.get(i).into_iter().flatten() {
-            if let Some(id) = program.package_by_path(path) {
-                program.release_files(id);
-            }
-        }
-    }
+        Ok(())
+    });
+    checked?;
     let mut unresolved = program.unresolved_imports.clone();
     unresolved.sort();
     unresolved.dedup();
@@ -577,8 +608,9 @@ fn analyse(
     })
 }
 
-/// How many packages are parsed ahead of the check with a transient parse cache: enough to
-/// keep every thread busy, few enough that their trees are a small part of the memory.
+/// How many packages are parsed ahead of the check, as one window, with a transient parse
+/// cache: enough to keep every thread busy, few enough that their trees are a small part of
+/// the memory.
 const PARSE_AHEAD: usize = 64;
 
 /// For each package of `todo` (checked in that order), the tree's packages that no later
@@ -686,4 +718,32 @@ fn merge_json(results: &[ContextResult]) -> ApiReport {
 
 fn is_goroot_layout(project: &Project) -> bool {
     matches!(project.layout, Layout::Goroot { .. })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sorted_lines;
+
+    #[test]
+    fn sorted_lines_keeps_sorted_text_and_sorts_the_rest() {
+        let sorted = "pkg a, const A = 1\npkg a, func F()\npkg a-b, func G()\npkg a/b, func H()\n"
+            .to_owned();
+        let buffer = sorted.as_ptr();
+        let kept = sorted_lines(sorted);
+        assert_eq!(
+            kept.as_ptr(),
+            buffer,
+            "sorted text is returned as it is, not copied"
+        );
+        assert_eq!(
+            sorted_lines("pkg b, x\npkg a, y\npkg b, x\n".to_owned()),
+            "pkg a, y\npkg b, x\n",
+            "unsorted text is sorted and its repeated lines dropped"
+        );
+        assert_eq!(
+            sorted_lines("pkg a, x\npkg a, x\n".to_owned()),
+            "pkg a, x\n"
+        );
+        assert_eq!(sorted_lines(String::new()), "");
+    }
 }

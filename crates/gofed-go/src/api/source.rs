@@ -2,14 +2,14 @@
 //! library, a GOROOT. Packages are parsed when first imported (so a single package pulls in
 //! only what it depends on); [`TreeSource::prefetch`] parses many in parallel up front.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
 use crate::load::{load_package, FileTree, Layout, LoadConfig, Project};
-use crate::parser::parse_file;
+use crate::parser::{parse_file_with, ParseMode};
 use crate::types::{PackageInput, PackageSource, SourceFile};
 
 /// Parsed files on their way to a [`crate::types::Program`].
@@ -25,16 +25,25 @@ use crate::types::{PackageInput, PackageSource, SourceFile};
 ///   every file of the tree.
 #[derive(Default)]
 pub struct ParseCache {
-    files: Mutex<HashMap<PathBuf, Arc<SourceFile>>>,
+    /// Each file's slot: filled once by whichever thread parses it first; a thread asking for
+    /// a file being parsed waits for it rather than parsing it again.
+    files: Mutex<HashMap<PathBuf, Slot>>,
+    /// Transient caches: files already imported. A prefetch that comes after the import (it
+    /// runs in the background, see [`TreeSource::prefetch`]) leaves them alone, or nothing
+    /// would take them out again.
+    imported: Mutex<HashSet<PathBuf>>,
     transient: bool,
 }
+
+/// A parsed file, or the place where one is being parsed (`None`: unreadable).
+type Slot = Arc<OnceLock<Option<Arc<SourceFile>>>>;
 
 impl ParseCache {
     /// A cache that keeps a file only from its prefetch until it is first imported.
     pub fn transient() -> ParseCache {
         ParseCache {
-            files: Mutex::default(),
             transient: true,
+            ..ParseCache::default()
         }
     }
 
@@ -45,7 +54,9 @@ impl ParseCache {
 
     /// How many parsed files the cache holds now.
     pub fn len(&self) -> usize {
-        self.files.lock().map_or(0, |files| files.len())
+        self.files.lock().map_or(0, |files| {
+            files.values().filter(|slot| slot.get().is_some()).count()
+        })
     }
 
     /// Whether the cache holds no parsed file.
@@ -62,27 +73,34 @@ impl ParseCache {
         bytes: Option<&Arc<[u8]>>,
         prefetch: bool,
     ) -> Option<Arc<SourceFile>> {
-        {
+        let slot = {
             let mut files = self.files.lock().ok()?;
-            let cached = if self.transient && !prefetch {
-                files.remove(&path)
+            if !self.transient {
+                Arc::clone(files.entry(path.clone()).or_default())
+            } else if prefetch {
+                if self.imported.lock().ok()?.contains(&path) {
+                    return None;
+                }
+                Arc::clone(files.entry(path.clone()).or_default())
             } else {
-                files.get(&path).cloned()
-            };
-            if let Some(file) = cached {
-                return Some(file);
+                // The import takes the file out (waiting below if a prefetch is parsing it).
+                self.imported.lock().ok()?.insert(path.clone());
+                files.remove(&path).unwrap_or_default()
             }
-        }
-        let src: Arc<[u8]> = match bytes {
-            Some(bytes) => Arc::clone(bytes),
-            None => tree.read(&path).ok()?.into(),
         };
-        let parsed = parse_file(&src);
-        let file = Arc::new(SourceFile::parsed(path.display().to_string(), src, parsed));
-        if !self.transient || prefetch {
-            self.files.lock().ok()?.insert(path, Arc::clone(&file));
-        }
-        Some(file)
+        slot.get_or_init(|| {
+            let src: Arc<[u8]> = match bytes {
+                Some(bytes) => Arc::clone(bytes),
+                None => tree.read(&path).ok()?.into(),
+            };
+            let parsed = parse_file_with(&src, ParseMode::Declarations);
+            Some(Arc::new(SourceFile::parsed(
+                path.display().to_string(),
+                src,
+                parsed,
+            )))
+        })
+        .clone()
     }
 
     /// The input of the package `entry` under the import path `path`, each file parsed once.

@@ -1124,12 +1124,71 @@ impl Parser<'_> {
     fn parse_literal_value_inner(&mut self, ty: Option<ExprId>) -> ExprId {
         let lbrace = self.expect(TokenKind::LBrace);
         let mark = self.expr_scratch.len();
-        self.parse_list_until(TokenKind::RBrace, "composite literal", Self::parse_element);
+        if self.drop_elements {
+            let keep_keys = ty.is_some_and(|t| self.is_open_array_type(t));
+            self.parse_dropped_elements(keep_keys);
+        } else {
+            self.parse_list_until(TokenKind::RBrace, "composite literal", Self::parse_element);
+        }
         self.expect_closing(TokenKind::RBrace, "composite literal");
         let elts = self.finish_expr_list(mark);
         let start = ty.map_or(lbrace, |t| self.file.expr_span(t).start);
         let span = self.span_from(start);
         self.alloc(Expr::CompositeLit { ty, elts }, span)
+    }
+
+    /// Whether `ty` is `[...]T`, whose length its literal's elements give.
+    fn is_open_array_type(&self, ty: ExprId) -> bool {
+        matches!(*self.file.expr(ty), Expr::ArrayType { len: Some(len), .. }
+            if matches!(self.file.expr(len), Expr::Ellipsis(None)))
+    }
+
+    /// The elements of a composite literal in [`ParseMode::Declarations`]: each is parsed, as
+    /// in [`Self::parse_list_until`], and its nodes are dropped again; a run of dropped elements
+    /// becomes one `Elided(n)`. `keep_keys`: keyed elements stay whole (the keys of `[...]T{}`
+    /// decide its length; such tables are short).
+    fn parse_dropped_elements(&mut self, keep_keys: bool) {
+        let mut run = 0u32;
+        let mut run_start = self.pos();
+        while !self.at(TokenKind::RBrace) && !self.at(TokenKind::Eof) {
+            let arenas = (
+                self.file.exprs.len(),
+                self.file.expr_lists.len(),
+                self.file.idents.len(),
+                self.file.fields.len(),
+            );
+            let start = self.pos();
+            let x = self.parse_element();
+            if keep_keys && matches!(self.file.expr(x), Expr::KeyValue { .. }) {
+                if run > 0 {
+                    let elided = self.alloc(Expr::Elided(run), Span::new(run_start, start));
+                    self.expr_scratch.push(elided);
+                    run = 0;
+                }
+                self.expr_scratch.push(x);
+            } else {
+                // Nothing outside the element refers to its nodes: the arenas go back to
+                // where they were before it.
+                self.file.exprs.truncate(arenas.0);
+                self.file.expr_spans.truncate(arenas.0);
+                self.file.expr_lists.truncate(arenas.1);
+                self.file.idents.truncate(arenas.2);
+                self.file.fields.truncate(arenas.3);
+                if run == 0 {
+                    run_start = start;
+                }
+                run += 1;
+            }
+            if !self.at_comma("composite literal", TokenKind::RBrace) {
+                break;
+            }
+            self.next();
+        }
+        if run > 0 {
+            let end = self.prev_end.max(run_start);
+            let elided = self.alloc(Expr::Elided(run), Span::new(run_start, end));
+            self.expr_scratch.push(elided);
+        }
     }
 
     /// Strips parentheses.

@@ -35,6 +35,12 @@ pub enum ParseMode {
     ImportsOnly,
     /// Only the package clause (go/parser's `PackageClauseOnly`).
     PackageClauseOnly,
+    /// Everything [`ParseMode::Full`] has but the elements of composite literals, which are
+    /// parsed (their syntax errors are reported) and then dropped: a declaration's type needs
+    /// only a literal's type, and the length of `[...]T{...}` its element count and keys. The
+    /// elements of a table of a million numbers would otherwise be the largest part of a
+    /// program's memory. Each run of dropped elements is one [`crate::ast::Expr::Elided`].
+    Declarations,
 }
 
 /// A parsed file and its syntax errors (lexical and syntactic, sorted by position).
@@ -70,6 +76,7 @@ pub fn parse_file_with(src: &[u8], mode: ParseMode) -> Parsed {
         };
     }
     let mut parser = Parser::new(src);
+    parser.drop_elements = mode == ParseMode::Declarations;
     parser.parse_file(mode);
     parser.finish()
 }
@@ -130,6 +137,8 @@ struct Parser<'src> {
     lexer: Lexer<'src>,
     /// The current token (one token of look-ahead, as go/parser).
     tok: Token,
+    /// [`ParseMode::Declarations`]: composite literal elements are dropped once parsed.
+    drop_elements: bool,
     /// End of the last consumed token that is not an inserted semicolon.
     prev_end: u32,
     file: File,
@@ -159,6 +168,7 @@ impl<'src> Parser<'src> {
             src,
             lexer,
             tok,
+            drop_elements: false,
             prev_end: 0,
             file: File::default(),
             errors: Vec::new(),

@@ -1,7 +1,7 @@
 //! Parser tests: one `check` function renders a file's declarations and errors.
 
 use crate::ast::{Decl, Expr, ExprId, File, Spec};
-use crate::parser::{parse_file, Parsed};
+use crate::parser::{parse_file, parse_file_with, ParseMode, Parsed};
 use crate::span::LineIndex;
 use crate::token::TokenKind;
 
@@ -127,6 +127,7 @@ fn expr(file: &File, src: &[u8], id: ExprId) -> String {
     };
     match file.expr(id) {
         Expr::Bad => "BAD".into(),
+        Expr::Elided(n) => format!("<{n} elided>"),
         Expr::Ident | Expr::BasicLit(_) => file.expr_span(id).text(src).into(),
         Expr::CompositeLit { ty, elts } => {
             format!("{}{{{}}}", ty.map_or(String::new(), e), list(*elts))
@@ -382,4 +383,41 @@ fn missing_commas_use_go_parser_words() {
         // As go/parser, the token after the missing comma is consumed.
         "package p\nvar x = []int{1}\nerror 2:17: missing ',' in composite literal",
     );
+}
+
+#[test]
+fn declarations_mode_drops_literal_elements_but_not_their_errors() {
+    let src = r#"package p
+
+var a = []int{1, 2, 3}
+var b = [...]string{2: "x", "y", "w", 7: "z", "v"}
+var c = map[string]func(){"k": func() { return }, "l": nil}
+var d = T{f(1), {2, 3}}.M()
+var e = [...]int{}
+"#;
+    let parsed = parse_file_with(src.as_bytes(), ParseMode::Declarations);
+    assert_eq!(
+        render(src, &parsed).trim_end(),
+        r#"package p
+var a = []int{<3 elided>}
+var b = [...]string{2: "x", <2 elided>, 7: "z", <1 elided>}
+var c = map[string]func(){<2 elided>}
+var d = T{<2 elided>}.M()
+var e = [...]int{}"#
+    );
+    // The dropped nodes are gone from the arenas: only the kept ones remain.
+    let full = parse_file(src.as_bytes());
+    assert!(parsed.file.exprs.len() < full.file.exprs.len());
+    assert_eq!(parsed.file.exprs.len(), parsed.file.expr_spans.len());
+    // Errors inside dropped elements are reported as in the full parse, at the same places.
+    for bad in [
+        "package p\n\nvar a = []int{1, 2 3}\n",
+        "package p\n\nvar a = []T{{1, }, {2 3}, func() {}\n",
+        "package p\n\nvar a = [...]T{1: {x: }, 2: [}\nfunc F() {}\n",
+    ] {
+        let full = parse_file(bad.as_bytes());
+        let declarations = parse_file_with(bad.as_bytes(), ParseMode::Declarations);
+        assert!(!full.errors.is_empty(), "{bad}");
+        assert_eq!(full.errors, declarations.errors, "{bad}");
+    }
 }

@@ -1125,7 +1125,8 @@ fn expr_or_type_inner(p: &mut Program, env: &Env, e: ExprId) -> Operand {
     let file = Arc::clone(&env.file);
     let ast = &file.ast;
     match ast.expr(e).clone() {
-        Expr::Bad => Operand::invalid(p),
+        // Elided elements are never checked: only a literal's type and keys are.
+        Expr::Bad | Expr::Elided(_) => Operand::invalid(p),
         Expr::Ident => ident(p, env, e),
         Expr::BasicLit(kind) => {
             let text = ast.expr_span(e).text(&file.src);
@@ -1597,12 +1598,16 @@ fn array_lit_len(p: &mut Program, env: &Env, e: ExprId) -> Option<u64> {
     let mut next = 0u64;
     let mut max = 0u64;
     for &elt in file.ast.expr_list(elts) {
-        if let Expr::KeyValue { key, .. } = *file.ast.expr(elt) {
-            if let Mode::Const(v) = expr(p, env, key).mode {
-                next = const_u64(&v.to_int())?;
+        match *file.ast.expr(elt) {
+            Expr::KeyValue { key, .. } => {
+                if let Mode::Const(v) = expr(p, env, key).mode {
+                    next = const_u64(&v.to_int())?;
+                }
+                next += 1;
             }
+            Expr::Elided(n) => next += u64::from(n),
+            _ => next += 1,
         }
-        next += 1;
         max = max.max(next);
     }
     Some(max)
