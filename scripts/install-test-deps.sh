@@ -15,8 +15,9 @@ set -euo pipefail
 # Every one exists in Debian bookworm (checked with apt-cache policy).
 # etcd-server: the real etcd the registry's etcd backend is tested against
 # (crates/gofed-registry/tests/etcd.rs starts it on loopback with a temp dir).
+# rpm: rpmbuild, which crates/gofed-artifact/tests/rpm.rs builds RPMs and SRPMs with.
 # The corpus itself is listed in scripts/gocode-corpus.txt (why those).
-PACKAGES=(etcd-server)
+PACKAGES=(etcd-server rpm)
 while read -r line; do
   [[ -z $line || $line == \#* ]] || PACKAGES+=("$line")
 done <"$(dirname "${BASH_SOURCE[0]}")/gocode-corpus.txt"
