@@ -594,11 +594,11 @@ fn cpio_entry(out: &mut Vec<u8>, name: &str, mode: u32, nlink: u32, declared: u6
     }
     out.extend(name.as_bytes());
     out.push(0);
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
     out.extend(data);
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
 }

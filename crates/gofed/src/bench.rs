@@ -197,7 +197,7 @@ pub fn calls(
             }
             n += 1;
             let permit = Arc::clone(&semaphore).acquire_owned().await?;
-            let hostile = hostile_every.is_some_and(|every| n % every.max(1) == 0);
+            let hostile = hostile_every.is_some_and(|every| n.is_multiple_of(every.max(1)));
             let request = if hostile {
                 hostile_request(n / hostile_every.unwrap_or(1).max(1), origin_port)
             } else {
