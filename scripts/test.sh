@@ -12,8 +12,10 @@
 #                    missing, needs root the first time
 #   fmt              cargo fmt --all -- --check
 #   clippy           cargo clippy --workspace --all-targets -- -D warnings
-#   test             cargo test --workspace
-#   build            cargo build --release
+#   test             cargo test --workspace --release --no-fail-fast (release: the
+#                    dependencies are compiled once, for the tests and the binary,
+#                    and the tests run faster; every failing test binary is reported)
+#   build            cargo build --release (the binary the tests built already)
 #   oracle-selftest  self-tests of the comparison scripts (scripts/oracle/test_*.py,
 #                    also checks tests/oracle/known-differences.txt parses)
 #   parse-SUITE      scripts/oracle-parse.sh SUITE ROOT GOROOT
@@ -234,7 +236,7 @@ fi
 if ((do_cargo)); then
   run_step fmt cargo fmt --all -- --check
   run_step clippy cargo clippy --workspace --all-targets -- -D warnings
-  run_step test cargo test --workspace
+  run_step test cargo test --workspace --release --no-fail-fast
 fi
 if ((do_cargo)) || { ((do_conf)) && [[ -z ${GOFED:-} ]]; }; then
   run_step build cargo build --release

@@ -214,7 +214,7 @@ fn errors_have_one_style_and_survive_a_full_stderr() {
         stderr(&out)
     );
     assert!(
-        stderr(&out).ends_with("`registration`\n"),
+        stderr(&out).ends_with("`registration`, `artifact`\n"),
         "{:?}",
         stderr(&out)
     );
