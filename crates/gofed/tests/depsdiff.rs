@@ -514,7 +514,7 @@ fn bad_input() {
         assert_eq!(out.status.code(), Some(2));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
-            stderr.contains(&format!("{missing}: no such directory")),
+            stderr.contains(&format!("{missing}: no such file or directory")),
             "{stderr}"
         );
         assert!(out.stdout.is_empty());
@@ -532,9 +532,14 @@ fn bad_input() {
         "{stderr}"
     );
 
-    // A file is not a tree.
+    // A file that is no archive is not a tree: the error names it.
     let file = no_go.join("README.md");
-    let out = gofed(&["depsdiff", file.to_str().unwrap(), m]);
+    let file = file.to_str().unwrap();
+    let out = gofed(&["depsdiff", file, m]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a directory"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(file) && stderr.contains("unrecognised content"),
+        "{stderr}"
+    );
 }
