@@ -159,3 +159,19 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = sha2::Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::File;
+
+    /// Empty files at `paths`: what the tests of path rules need.
+    pub(crate) fn files(paths: &[&str]) -> Vec<File> {
+        paths
+            .iter()
+            .map(|p| File {
+                path: (*p).to_owned(),
+                data: Vec::new(),
+            })
+            .collect()
+    }
+}

@@ -347,15 +347,7 @@ mod tests {
         assert_eq!(unescape_module_path("a!1"), None);
     }
 
-    fn files(paths: &[&str]) -> Vec<File> {
-        paths
-            .iter()
-            .map(|p| File {
-                path: (*p).to_owned(),
-                data: Vec::new(),
-            })
-            .collect()
-    }
+    use crate::tests::files;
 
     #[test]
     fn finds_the_single_top_directory() {

@@ -117,15 +117,7 @@ fn common_dir(dirs: &[&str]) -> String {
 mod tests {
     use super::*;
 
-    fn files(paths: &[&str]) -> Vec<File> {
-        paths
-            .iter()
-            .map(|p| File {
-                path: (*p).to_owned(),
-                data: Vec::new(),
-            })
-            .collect()
-    }
+    use crate::tests::files;
 
     #[test]
     fn import_path_is_the_deepest_common_directory() {

@@ -530,15 +530,7 @@ mod tests {
         }
     }
 
-    fn files(paths: &[&str]) -> Vec<File> {
-        paths
-            .iter()
-            .map(|p| File {
-                path: (*p).to_owned(),
-                data: Vec::new(),
-            })
-            .collect()
-    }
+    use crate::tests::files;
 
     #[test]
     fn expands_the_macros_specs_use() {
