@@ -177,6 +177,22 @@ impl<'l> Collector<'l> {
         self.warnings.push(warning);
     }
 
+    /// The path a file entry named `name` is kept at, or `None` when it is left out with a warning (no name, or a
+    /// refused one); `raw` is its name as the archive spells it.
+    pub(crate) fn file_path(&mut self, raw: &[u8], name: &[u8]) -> Option<String> {
+        match normalise(name) {
+            Name::Path(path) => Some(path),
+            Name::Top => {
+                self.skip(raw, "a file without a name");
+                None
+            }
+            Name::Refused(reason) => {
+                self.skip(raw, reason);
+                None
+            }
+        }
+    }
+
     /// Records an explicit directory entry.
     pub(crate) fn directory(&mut self, raw: &[u8]) {
         match normalise(raw) {

@@ -1,6 +1,6 @@
 //! Tar archives, plain or compressed, decompressed as a stream that counts what it unpacks.
 
-use super::{normalise, Collector, Name};
+use super::Collector;
 use crate::{Artifact, ArtifactError, Compression, Limits};
 use std::cell::Cell;
 use std::io::{self, Read};
@@ -124,16 +124,8 @@ fn read_entries<R: Read>(stream: R, collector: &mut Collector<'_>) -> Result<(),
                 continue;
             }
         }
-        let path = match normalise(&raw) {
-            Name::Path(path) => path,
-            Name::Top => {
-                collector.skip(&raw, "a file without a name");
-                continue;
-            }
-            Name::Refused(reason) => {
-                collector.skip(&raw, reason);
-                continue;
-            }
+        let Some(path) = collector.file_path(&raw, &raw) else {
+            continue;
         };
         let size = entry.size();
         collector

@@ -1,6 +1,6 @@
 //! Zip archives (stored and deflated entries), Go module zips among them.
 
-use super::{module_zip_prefix, normalise, Collector, Name};
+use super::{module_zip_prefix, Collector};
 use crate::{Artifact, ArtifactError, Limits};
 use std::io::{self, Cursor, Read};
 
@@ -75,16 +75,8 @@ pub fn read_zip(input: &str, bytes: &[u8], limits: &Limits) -> Result<Artifact, 
                 continue;
             }
         }
-        let path = match normalise(name.as_bytes()) {
-            Name::Path(path) => path,
-            Name::Top => {
-                collector.skip(&raw, "a file without a name");
-                continue;
-            }
-            Name::Refused(reason) => {
-                collector.skip(&raw, reason);
-                continue;
-            }
+        let Some(path) = collector.file_path(&raw, name.as_bytes()) else {
+            continue;
         };
         let declared = entry.size();
         let compressed = entry.compressed_size().max(1);
