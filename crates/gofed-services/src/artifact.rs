@@ -102,6 +102,17 @@ pub fn download_mount(sha256: &str) -> PathBuf {
     PathBuf::from(format!("/gofed/source/{prefix}"))
 }
 
+/// A mount point must be absolute (checked before anything is read).
+fn check_mount(name: &str, mount: &Path) -> Result<(), OpenArtifactError> {
+    if mount.is_absolute() {
+        return Ok(());
+    }
+    Err(OpenArtifactError::Mount {
+        input: name.to_owned(),
+        mount: mount.to_owned(),
+    })
+}
+
 /// Reads the artifact `bytes` (named `name` in errors, warnings and `meta.source`) within `limits` and mounts its
 /// files at `mount`.
 pub fn open_artifact(
@@ -110,12 +121,7 @@ pub fn open_artifact(
     limits: &Limits,
     mount: &Path,
 ) -> Result<OpenedArtifact, OpenArtifactError> {
-    if !mount.is_absolute() {
-        return Err(OpenArtifactError::Mount {
-            input: name.to_owned(),
-            mount: mount.to_owned(),
-        });
-    }
+    check_mount(name, mount)?;
     let started = std::time::Instant::now();
     let artifact = gofed_artifact::open(name, bytes, limits)?;
     let opened = mount_artifact(name, artifact, mount)?;
@@ -138,12 +144,7 @@ pub fn open_git(
     limits: &Limits,
     mount: &Path,
 ) -> Result<OpenedArtifact, OpenArtifactError> {
-    if !mount.is_absolute() {
-        return Err(OpenArtifactError::Mount {
-            input: name.to_owned(),
-            mount: mount.to_owned(),
-        });
-    }
+    check_mount(name, mount)?;
     let artifact = gofed_artifact::git::open(repo, rev, limits)?;
     mount_artifact(name, artifact, mount)
 }

@@ -15,13 +15,7 @@ pub const GOCODE_SRC: &str = "usr/share/gocode/src";
 /// Reads a binary RPM: its regular files (paths relative to `/`), the import path found below
 /// `/usr/share/gocode/src` (see [`import_path_root`]), and the header's version and release.
 pub fn read_rpm(input: &str, bytes: &[u8], limits: &Limits) -> Result<Artifact, ArtifactError> {
-    let header = header::read(input, bytes)?;
-    let payload = cpio::read_payload(
-        input,
-        bytes.get(header.payload_offset..).unwrap_or_default(),
-        bytes.len() as u64,
-        limits,
-    )?;
+    let (header, payload) = read_package(input, bytes, limits)?;
     let Some(import_path) = import_path_root(&payload.files) else {
         return Err(ArtifactError::Unusable {
             input: input.to_owned(),
@@ -50,9 +44,12 @@ pub fn read_rpm(input: &str, bytes: &[u8], limits: &Limits) -> Result<Artifact, 
     })
 }
 
-/// Reads a source RPM: the archive its spec's `Source0` names, entered as `%setup` would (see [`srpm`]); the
-/// other files of the package (spec, patches, other sources) are listed in `others`.
-pub fn read_srpm(input: &str, bytes: &[u8], limits: &Limits) -> Result<Artifact, ArtifactError> {
+/// An RPM's header and its payload's files, read within `limits`.
+fn read_package(
+    input: &str,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<(header::Header, cpio::Payload), ArtifactError> {
     let header = header::read(input, bytes)?;
     let payload = cpio::read_payload(
         input,
@@ -60,6 +57,13 @@ pub fn read_srpm(input: &str, bytes: &[u8], limits: &Limits) -> Result<Artifact,
         bytes.len() as u64,
         limits,
     )?;
+    Ok((header, payload))
+}
+
+/// Reads a source RPM: the archive its spec's `Source0` names, entered as `%setup` would (see [`srpm`]); the
+/// other files of the package (spec, patches, other sources) are listed in `others`.
+pub fn read_srpm(input: &str, bytes: &[u8], limits: &Limits) -> Result<Artifact, ArtifactError> {
+    let (header, payload) = read_package(input, bytes, limits)?;
     srpm::read(input, &header, payload, limits)
 }
 
