@@ -8,6 +8,10 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+#[path = "support/raw_tar.rs"]
+mod raw_tar;
+use raw_tar::raw_entry;
+
 /// A small Go project with an upstream tarball's layout, and content varied enough that its compressed streams
 /// are tens of kilobytes (so truncating or corrupting one lands inside compressed data).
 fn project_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -273,31 +277,6 @@ fn go_module_zip_gives_module_path_version_and_root() {
         .files
         .iter()
         .any(|f| f.path == format!("{prefix}/internal/x/x.go") && f.data == b"package x\n"));
-}
-
-/// A tar entry whose header is written by hand, name bytes included, so that no writer's checks apply.
-fn raw_entry(
-    builder: &mut tar::Builder<Vec<u8>>,
-    name: &[u8],
-    kind: tar::EntryType,
-    link: Option<&[u8]>,
-    data: &[u8],
-) {
-    let mut header = tar::Header::new_gnu();
-    {
-        let gnu = header.as_gnu_mut().expect("gnu header");
-        gnu.name = [0; 100];
-        gnu.name[..name.len()].copy_from_slice(name);
-        if let Some(link) = link {
-            gnu.linkname = [0; 100];
-            gnu.linkname[..link.len()].copy_from_slice(link);
-        }
-    }
-    header.set_entry_type(kind);
-    header.set_mode(0o644);
-    header.set_size(data.len() as u64);
-    header.set_cksum();
-    builder.append(&header, data).expect("append");
 }
 
 fn assert_warned(artifact: &gofed_artifact::Artifact, input: &str, entry: &str, reason: &str) {

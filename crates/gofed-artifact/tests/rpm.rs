@@ -4,8 +4,12 @@
 
 use gofed_artifact::{open, rpm as rpm_reader, Artifact, ArtifactError, Kind, Limits};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+#[path = "support/rpmbuild.rs"]
+mod support;
+use support::{rpmbuild, rpmbuild_in};
 
 /// The sources the devel package installs, below /usr/share/gocode/src/github.com/example/foo.
 const SOURCES: [(&str, &str); 3] = [
@@ -14,74 +18,6 @@ const SOURCES: [(&str, &str); 3] = [
     (".goipath", "version: 1.2.3\n"),
 ];
 const GOCODE_ROOT: &str = "usr/share/gocode/src/github.com/example/foo";
-
-/// rpmbuild, or `None` after a loud SKIP when it is not installed (a failure under `CI=true`).
-fn rpmbuild(test: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join("rpmbuild"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-        assert!(
-            !ci,
-            "rpmbuild is not installed and CI=true: install it with `apt-get install -y rpm`"
-        );
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n########## SKIP {test}: rpmbuild is not installed (apt-get install -y rpm) ##########\n"
-        );
-    }
-    found
-}
-
-/// Runs `rpmbuild ARGS` with its top directory `top`, without the distribution's post-install scripts (Debian's
-/// rpm would try to strip and byte-compile), and returns the one package it wrote below `out`.
-fn run_rpmbuild(rpmbuild: &Path, top: &Path, args: &[&str], out: &str) -> PathBuf {
-    let output = Command::new(rpmbuild)
-        .arg("--define")
-        .arg(format!("_topdir {}", top.display()))
-        .args(["--define", "__os_install_post %{nil}"])
-        .args(["--define", "_build_id_links none"])
-        .args(["--define", "_source_payload w9.gzdio"])
-        .arg("--nodeps")
-        .args(args)
-        .env("HOME", top)
-        .output()
-        .expect("rpmbuild runs");
-    assert!(
-        output.status.success(),
-        "rpmbuild {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let dir = top.join(out);
-    let mut built: Vec<PathBuf> = walk(&dir)
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "rpm"))
-        .collect();
-    assert_eq!(
-        built.len(),
-        1,
-        "one package in {}: {built:?}",
-        dir.display()
-    );
-    built.remove(0)
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(walk(&path));
-        } else {
-            found.push(path);
-        }
-    }
-    found
-}
 
 /// The spec of golang-github-example-foo: a devel subpackage with the sources under %{gopath}/src (and a symlink
 /// among them, as alias import paths are), and a subpackage with no Go sources.
@@ -124,12 +60,11 @@ fn build_devel(rpmbuild: &Path, top: &Path, io: &str) -> (Vec<u8>, Vec<u8>) {
     let spec = specs.join("foo.spec");
     std::fs::write(&spec, DEVEL_SPEC).expect("spec");
     let spec = spec.to_str().expect("utf-8 path");
-    run_rpmbuild_all(
+    let rpms = rpmbuild_in(
         rpmbuild,
         top,
         &["--define", &format!("_binary_payload {io}"), "-bb", spec],
     );
-    let rpms: Vec<PathBuf> = walk(&top.join("RPMS"));
     let find = |sub: &str| {
         let path = rpms
             .iter()
@@ -143,25 +78,6 @@ fn build_devel(rpmbuild: &Path, top: &Path, io: &str) -> (Vec<u8>, Vec<u8>) {
         std::fs::read(path).expect("read rpm")
     };
     (find("devel"), find("doc"))
-}
-
-/// `run_rpmbuild` for a spec that writes several packages.
-fn run_rpmbuild_all(rpmbuild: &Path, top: &Path, args: &[&str]) {
-    let output = Command::new(rpmbuild)
-        .arg("--define")
-        .arg(format!("_topdir {}", top.display()))
-        .args(["--define", "__os_install_post %{nil}"])
-        .args(["--define", "_build_id_links none"])
-        .arg("--nodeps")
-        .args(args)
-        .env("HOME", top)
-        .output()
-        .expect("rpmbuild runs");
-    assert!(
-        output.status.success(),
-        "rpmbuild {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// Where the payload of an RPM starts: after the lead, the signature header (padded to 8) and the header.
@@ -309,7 +225,7 @@ fn build_srpm(rpmbuild: &Path, top: &Path, spec: &str, defines: &[(&str, &str)])
     std::fs::create_dir_all(top.join("SPECS")).expect("SPECS");
     let spec_path = top.join("SPECS/foo.spec");
     std::fs::write(&spec_path, spec).expect("spec");
-    let mut args: Vec<String> = Vec::new();
+    let mut args: Vec<String> = vec!["--define".to_owned(), "_source_payload w9.gzdio".to_owned()];
     for (name, body) in defines {
         args.push("--define".to_owned());
         args.push(format!("{name} {body}"));
@@ -317,8 +233,10 @@ fn build_srpm(rpmbuild: &Path, top: &Path, spec: &str, defines: &[(&str, &str)])
     args.push("-bs".to_owned());
     args.push(spec_path.to_string_lossy().into_owned());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let srpm = run_rpmbuild(rpmbuild, top, &args, "SRPMS");
-    std::fs::read(srpm).expect("read srpm")
+    match rpmbuild_in(rpmbuild, top, &args).as_slice() {
+        [srpm] => std::fs::read(srpm).expect("read srpm"),
+        built => panic!("one source package: {built:?}"),
+    }
 }
 
 const UPSTREAM: [(&str, &str); 2] = [

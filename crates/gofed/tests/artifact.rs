@@ -15,6 +15,11 @@ use std::time::Duration;
 use common::system::{serve, Process};
 use common::{write, GOFED};
 
+#[path = "../../gofed-artifact/tests/support/raw_tar.rs"]
+mod raw_tar;
+#[path = "../../gofed-artifact/tests/support/rpmbuild.rs"]
+mod rpmbuild;
+
 /// A module with two packages and an external import, and a tree with neither go.mod nor GOPATH.
 fn trees(dir: &Path) {
     let m = dir.join("m-1.0");
@@ -433,6 +438,314 @@ fn an_unrecognised_file_is_an_error_naming_it() {
         stderr.contains(&name) && stderr.contains("new version"),
         "{stderr}"
     );
+}
+
+/// A Fedora-style package of the module in `m-1.0`: Source0 its upstream tarball, entered by `%setup`, and a
+/// devel subpackage that installs the sources under `/usr/share/gocode/src/<goipath>` as `%gopkginstall` does.
+const GOLANG_SPEC: &str = r#"%global goipath example.com/m
+Name: golang-example-m
+Version: 1.0
+Release: 3.fc42
+Summary: m
+License: MIT
+BuildArch: noarch
+Source0: m-1.0.tar.gz
+%description
+m
+%package devel
+Summary: m, sources
+%description devel
+m, sources
+%prep
+%setup -q -n m-1.0
+%install
+mkdir -p %{buildroot}/usr/share/gocode/src/%{goipath}
+cp -a . %{buildroot}/usr/share/gocode/src/%{goipath}/
+%files devel
+/usr/share/gocode/src/%{goipath}
+"#;
+
+#[test]
+fn rpms_and_source_rpms_give_the_outputs_of_their_upstream_tree_locally_and_remotely() {
+    let test = "rpms_and_source_rpms_give_the_outputs_of_their_upstream_tree_locally_and_remotely";
+    let Some(rpmbuild) = rpmbuild::rpmbuild(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    trees(d);
+    let top = d.join("rpmbuild");
+    write(&top, "SPECS/golang-example-m.spec", GOLANG_SPEC);
+    std::fs::create_dir_all(top.join("SOURCES")).expect("SOURCES");
+    tar(d, &["-czf", "rpmbuild/SOURCES/m-1.0.tar.gz", "m-1.0"]);
+    let spec = top.join("SPECS/golang-example-m.spec");
+    let built = rpmbuild::rpmbuild_in(&rpmbuild, &top, &["-ba", spec.to_str().expect("utf-8")]);
+    let named = |part: &str| {
+        built
+            .iter()
+            .find(|p| p.to_string_lossy().contains(part))
+            .unwrap_or_else(|| panic!("{part} among {built:?}"))
+    };
+    // The source RPM sits beside the tree, so that its Source0 (top directory m-1.0) mounts where the tree is and
+    // positions are the same; the devel RPM's files are at /usr/share/gocode/src/example.com/m.
+    let srpm = d.join("golang-example-m-1.0-3.fc42.src.rpm");
+    std::fs::copy(named(".src.rpm"), &srpm).expect("copy the source RPM");
+    let rpm = named("-devel-1.0-3.fc42").clone();
+    let (tree, srpm, rpm) = (
+        d.join("m-1.0").to_string_lossy().into_owned(),
+        srpm.to_string_lossy().into_owned(),
+        rpm.to_string_lossy().into_owned(),
+    );
+    let installed = "/usr/share/gocode/src/example.com/m";
+    let runs: [&[&str]; 4] = [
+        &["api", "--format", "goapi"],
+        &["api", "--format", "json"],
+        &["deps"],
+        &["deps", "--format", "json", "--tests", "--std"],
+    ];
+    for args in runs {
+        let with = |source: &str| {
+            let mut all = vec![args[0], source];
+            all.extend_from_slice(&args[1..]);
+            stdout_of(&run(&all, &[]), &format!("{all:?}"))
+        };
+        let from_tree = with(&tree);
+        assert!(!from_tree.trim().is_empty(), "{args:?}");
+        for (source, kind) in [(&srpm, "srpm"), (&rpm, "rpm")] {
+            let out = with(source);
+            if !args.contains(&"json") {
+                assert_eq!(from_tree, out, "{args:?} {source}");
+                continue;
+            }
+            // Positions name the files where the package installs them.
+            let out = out.replace(installed, &tree);
+            let (tree_json, _) = without_source(&from_tree);
+            let (json, meta) = without_source(&out);
+            assert_eq!(tree_json, json, "{args:?} {source}");
+            assert_eq!(meta["kind"], kind, "{meta}");
+            assert_eq!(meta["version"], "1.0", "{meta}");
+            assert_eq!(meta["release"], "3.fc42", "{meta}");
+            assert_eq!(meta["sha256"], sha256_of(Path::new(source)).as_str());
+            if kind == "rpm" {
+                assert_eq!(meta["import_path"], "example.com/m", "{meta}");
+            } else {
+                assert_eq!(meta["root"], "m-1.0", "{meta}");
+                let others = meta["others"].to_string();
+                assert!(others.contains("golang-example-m.spec"), "{meta}");
+            }
+        }
+    }
+    let api = stdout_of(&run(&["api", &rpm, "--format", "goapi"], &[]), "api rpm");
+    assert!(
+        api.contains("pkg example.com/m/a, func New(int) *T"),
+        "{api}"
+    );
+
+    // Remotely, each package is uploaded as it is and opened by the service: the same bytes.
+    let registry = Process::start(&["registry", "--listen", "127.0.0.1:0"], &[]);
+    let _server = serve(
+        &["api", "deps", "filestorage"],
+        &registry.url,
+        6000,
+        &d.join("blobs"),
+    );
+    wait_registered(&registry.url, "filestorage");
+    for source in [&srpm, &rpm] {
+        for args in [
+            vec!["api", source.as_str(), "--format", "json"],
+            vec!["api", source.as_str(), "--format", "goapi"],
+            vec!["deps", source.as_str(), "--format", "json"],
+        ] {
+            let local = stdout_of(&run(&args, &[]), &format!("local {args:?}"));
+            let mut all = vec!["--registry", registry.url.as_str(), "--remote"];
+            all.extend_from_slice(&args);
+            let remote = stdout_of(&run(&all, &[]), &format!("remote {args:?}"));
+            assert!(
+                local == remote,
+                "{args:?}:\n--- local\n{local}\n--- remote\n{remote}"
+            );
+        }
+    }
+}
+
+/// What a directory holds, to compare before and after: every entry below it (symbolic links not followed) with
+/// its kind and content or target.
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, String> {
+    let mut found = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(at) = todo.pop() {
+        for entry in std::fs::read_dir(&at).expect("read dir").flatten() {
+            let path = entry.path();
+            let meta = std::fs::symlink_metadata(&path).expect("metadata");
+            let what = if meta.is_dir() {
+                todo.push(path.clone());
+                "directory".to_owned()
+            } else if meta.file_type().is_symlink() {
+                format!("link to {:?}", std::fs::read_link(&path).expect("link"))
+            } else {
+                format!("file {:?}", std::fs::read(&path).expect("read"))
+            };
+            found.insert(path, what);
+        }
+    }
+    found
+}
+
+#[test]
+fn hostile_sources_write_nothing_outside_the_cache() {
+    use raw_tar::raw_entry;
+    use tar::EntryType as T;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let w = dir.path();
+    // The canary: what a traversal, an absolute path or a link would overwrite or add to.
+    write(w, "canary/a.txt", "canary\n");
+    write(w, "canary/sub/b.go", "package sub\n");
+    let canary = w.join("canary");
+    let canary_s = canary.to_string_lossy().into_owned();
+    std::fs::create_dir_all(w.join("work")).expect("work");
+    std::fs::create_dir_all(w.join("home")).expect("home");
+
+    let mut hostile = tar::Builder::new(Vec::new());
+    raw_entry(
+        &mut hostile,
+        b"p/ok.go",
+        T::Regular,
+        None,
+        b"package p\n\nfunc OK() {}\n",
+    );
+    raw_entry(
+        &mut hostile,
+        b"../canary/a.txt",
+        T::Regular,
+        None,
+        b"owned\n",
+    );
+    raw_entry(
+        &mut hostile,
+        b"p/../../canary/new.go",
+        T::Regular,
+        None,
+        b"package x\n",
+    );
+    let absolute = format!("{canary_s}/abs.go");
+    raw_entry(
+        &mut hostile,
+        absolute.as_bytes(),
+        T::Regular,
+        None,
+        b"package x\n",
+    );
+    raw_entry(
+        &mut hostile,
+        b"p/link",
+        T::Symlink,
+        Some(canary_s.as_bytes()),
+        b"",
+    );
+    raw_entry(
+        &mut hostile,
+        b"p/link/evil.go",
+        T::Regular,
+        None,
+        b"package x\n",
+    );
+    let target = format!("{canary_s}/a.txt");
+    raw_entry(
+        &mut hostile,
+        b"p/hard",
+        T::Link,
+        Some(target.as_bytes()),
+        b"",
+    );
+    raw_entry(&mut hostile, b"p/fifo", T::Fifo, None, b"");
+    raw_entry(&mut hostile, b"p/tty", T::Char, None, b"");
+    let hostile = hostile.into_inner().expect("tar");
+    write(w, "in/hostile.tar", &hostile);
+    // The same entries in a zip, written by Python's zipfile (which writes any name it is given).
+    let zip = w.join("in/hostile.zip");
+    let python = format!(
+        "import zipfile\nz = zipfile.ZipFile({zip:?}, 'w')\nfor n in ['p/ok.go', '../canary/a.txt', '{absolute}', 'p/../../canary/z.go']:\n    z.writestr(n, 'package p\\n')\nz.close()\n",
+        zip = zip.to_string_lossy()
+    );
+    let status = Command::new("python3")
+        .args(["-c", &python])
+        .status()
+        .expect("python3 runs");
+    assert!(status.success(), "python3 wrote the zip");
+    // A gzip bomb: 256 MiB of zeros in one entry; a truncated xz stream; a text file named .rpm.
+    write(w, "bomb/p/zeros.go", "");
+    let zeros = std::fs::File::options()
+        .write(true)
+        .open(w.join("bomb/p/zeros.go"))
+        .expect("open");
+    zeros.set_len(256 << 20).expect("a sparse file");
+    tar(w, &["-czf", "in/bomb.tar.gz", "-C", "bomb", "p"]);
+    std::fs::remove_dir_all(w.join("bomb")).expect("remove the bomb's source");
+    trees(&w.join("tree"));
+    tar(w, &["-cJf", "in/m.tar.xz", "-C", "tree", "m-1.0"]);
+    std::fs::remove_dir_all(w.join("tree")).expect("remove the tree");
+    let xz = std::fs::read(w.join("in/m.tar.xz")).expect("read");
+    write(w, "in/truncated.tar.xz", &xz[..xz.len() / 2]);
+    std::fs::remove_file(w.join("in/m.tar.xz")).expect("remove");
+    write(w, "in/notes.rpm", "not an RPM\n");
+    // The hostile tar again, as a download into the cache.
+    let server = FileServer::start(vec![("/hostile.tar".to_owned(), hostile)]);
+    let url = format!("{}/hostile.tar", server.url);
+
+    let before = snapshot(w);
+    let cache = w.join("cache");
+    let (cache_s, home_s) = (
+        cache.to_string_lossy().into_owned(),
+        w.join("home").to_string_lossy().into_owned(),
+    );
+    let inputs = [
+        "in/hostile.tar",
+        "in/hostile.zip",
+        "in/bomb.tar.gz",
+        "in/truncated.tar.xz",
+        "in/notes.rpm",
+    ]
+    .map(|rel| w.join(rel).to_string_lossy().into_owned());
+    for source in inputs.iter().chain([&url]) {
+        for command in ["api", "deps"] {
+            let out = Command::new(GOFED)
+                .args([command, source])
+                .current_dir(w.join("work"))
+                .env_remove("GOFED_PLACEMENT")
+                .env_remove("GOFED_REGISTRY")
+                .env("GOFED_CACHE_DIR", &cache_s)
+                .env("HOME", &home_s)
+                .env("XDG_CACHE_HOME", format!("{home_s}/.cache"))
+                .output()
+                .expect("run gofed");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                out.status.code() == Some(0) || out.status.code() == Some(2),
+                "{command} {source}: exit {:?}: {stderr}",
+                out.status
+            );
+            assert!(!stderr.contains("panicked"), "{command} {source}: {stderr}");
+            // An error, or a warning for a skipped entry, names the input.
+            assert!(
+                stderr.contains(source.as_str()),
+                "{command} {source}: {stderr}"
+            );
+            if source.ends_with("hostile.tar") || source.ends_with("hostile.zip") {
+                assert!(out.status.success(), "{command} {source}: {stderr}");
+                assert!(stderr.contains("../canary/a.txt"), "{stderr}");
+                assert!(stderr.contains(&absolute), "{stderr}");
+            }
+        }
+    }
+    assert_eq!(server.hits("/hostile.tar"), 1, "downloaded once");
+    let api = stdout_of(&run(&["api", &inputs[0], "--format", "goapi"], &[]), "api");
+    // A tree without go.mod: the import path is `_/` and the directory the archive mounts at.
+    let expected = format!("pkg _{}/in/p, func OK()\n", w.display());
+    assert_eq!(api, expected, "only p/ok.go was read");
+    // Nothing outside the cache changed: not the canary, not the inputs, not the working or home directory.
+    let mut after = snapshot(w);
+    after.retain(|path, _| !path.starts_with(&cache));
+    assert_eq!(before, after);
 }
 
 /// `git ARGS` in `dir`, with a fixed identity and no configuration of the caller's.
