@@ -10,7 +10,9 @@ use gofed_go::api::legacy::{gofed_legacy, make_relative, LegacyPackage};
 
 use gofed_go::api::source::{GorootSource, ParseCache, TreeSource};
 use gofed_go::api::stdlib::{Chain, StdSummary};
-use gofed_go::api::{extract_package_for, is_api_package, render_goapi, ApiPackage, Release};
+use gofed_go::api::{
+    extract_package_for, is_api_package, render_goapi, render_goapi_features, ApiPackage, Release,
+};
 use gofed_go::budget::Budget;
 use gofed_go::build::Selector;
 use gofed_go::diagnostic::Diagnostic;
@@ -313,9 +315,10 @@ struct ContextResult {
     context: ContextSpec,
     go_minor: u32,
     packages: Vec<ApiPackage>,
-    /// With `--format goapi` and one context: the lines of every package, rendered as each
-    /// was checked (`packages` is then empty: a big tree's features are not all held).
-    goapi_lines: String,
+    /// With `--format goapi` and one context: each package's lines, rendered as it was checked
+    /// (`packages` is then empty: a big tree's features are not all held), without their
+    /// `pkg PATH, ` prefix, which [`goapi_text`] puts back once the program is gone.
+    goapi_lines: Vec<PackageLines>,
     /// (importer, import) pairs that could not be resolved.
     unresolved: Vec<(String, String)>,
     /// Errors of the tree's packages.
@@ -373,7 +376,7 @@ pub fn api_analysis(
         .collect();
     let rendered = match args.format {
         ApiFormat::Goapi if n_contexts == 1 => {
-            Rendered::text(sorted_lines(std::mem::take(&mut results[0].goapi_lines)))
+            Rendered::text(goapi_text(std::mem::take(&mut results[0].goapi_lines)))
         }
         ApiFormat::Goapi => {
             // feature line → contexts having it
@@ -413,10 +416,43 @@ pub fn api_analysis(
     Ok(rendered.with_errors(diagnostics, !errors.is_empty(), args.allow_errors))
 }
 
+/// One package's goapi lines without their `pkg PATH, ` prefix ([`render_goapi_features`]).
+struct PackageLines {
+    path: String,
+    lines: String,
+}
+
+/// The goapi text of packages rendered one by one: their lines with the `pkg PATH, ` prefix
+/// put back, sorted bytewise. Built in one string of its exact size (growing one by doubling
+/// held twice the text, at the end of a big tree's check, when the program is largest).
+fn goapi_text(mut packages: Vec<PackageLines>) -> String {
+    // In the order of `pkg PATH, `, the packages' texts follow each other sorted (unless a
+    // GOPATH directory name holds ", "; `sorted_lines` sorts that).
+    fn key(package: &PackageLines) -> impl Iterator<Item = u8> + '_ {
+        package.path.bytes().chain(*b", ")
+    }
+    packages.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+    let size = packages
+        .iter()
+        .map(|p| p.lines.len() + p.lines.lines().count() * ("pkg , ".len() + p.path.len()))
+        .sum();
+    let mut text = String::with_capacity(size);
+    for package in packages {
+        for line in package.lines.lines() {
+            text.push_str("pkg ");
+            text.push_str(&package.path);
+            text.push_str(", ");
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    sorted_lines(text)
+}
+
 /// `text`'s lines sorted bytewise, each once (as [`render_goapi`] prints them).
 fn sorted_lines(text: String) -> String {
-    // Packages are checked in import path order and each one's lines come sorted: the text is
-    // usually sorted already, and then it is not copied (on a big tree it is hundreds of MB).
+    // The text is usually sorted already, and then it is not copied (on a big tree it is
+    // hundreds of MB).
     let mut lines = text.lines();
     let mut previous = lines.next();
     let already = lines.all(|line| {
@@ -515,7 +551,7 @@ fn analyse(
     // The output of the Go release's own cmd/api: `--go`, else the GOROOT's, else the newest.
     let release = Release::go(project.go_minor);
     let mut packages = Vec::new();
-    let mut goapi_lines = String::new();
+    let mut goapi_lines = Vec::new();
     let mut ids = Vec::new();
     let mut todo: Vec<&Package> = project
         .packages
@@ -564,7 +600,10 @@ fn analyse(
                 ids.push(id);
                 let api = extract_package_for(&mut program, id, release);
                 if render_now {
-                    goapi_lines.push_str(&render_goapi(std::slice::from_ref(&api)));
+                    goapi_lines.push(PackageLines {
+                        lines: render_goapi_features(&api),
+                        path: api.path,
+                    });
                 } else {
                     packages.push(api);
                 }
@@ -730,7 +769,27 @@ fn is_goroot_layout(project: &Project) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::sorted_lines;
+    use super::{goapi_text, sorted_lines, PackageLines};
+
+    #[test]
+    fn goapi_text_puts_the_prefixes_back_in_cmd_api_order() {
+        let package = |path: &str, lines: &str| PackageLines {
+            path: path.to_owned(),
+            lines: lines.to_owned(),
+        };
+        // Import path order is not line order: "a/b+c" < "a/b," as '+' < ','.
+        let text = goapi_text(vec![
+            package("a/b", "func F()\nfunc G()\n"),
+            package("a/b+c", "func H()\n"),
+            package("a", "const A = 1\n"),
+            package("a/e", ""),
+        ]);
+        assert_eq!(
+            text,
+            "pkg a, const A = 1\npkg a/b+c, func H()\npkg a/b, func F()\npkg a/b, func G()\n"
+        );
+        assert_eq!(text.capacity(), text.len(), "built at its exact size");
+    }
 
     #[test]
     fn sorted_lines_keeps_sorted_text_and_sorts_the_rest() {

@@ -181,22 +181,35 @@ pub fn is_api_package(path: &str, name: &str, in_goroot: bool, cgo: bool) -> boo
 pub fn render_goapi(packages: &[ApiPackage]) -> String {
     let mut lines: Vec<String> = packages
         .iter()
-        .flat_map(|pkg| {
-            pkg.features.iter().flat_map(move |f| {
-                let line = format!("pkg {}, {}", pkg.path, f.text);
-                let marker = f
-                    .deprecated
-                    .as_ref()
-                    .map(|d| format!("pkg {}, {d}", pkg.path));
-                std::iter::once(line).chain(marker)
-            })
-        })
+        .flat_map(|pkg| feature_texts(pkg).map(move |text| format!("pkg {}, {text}", pkg.path)))
         .collect();
     lines.sort();
     lines.dedup();
-    let mut out = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+    joined_lines(&lines)
+}
+
+/// One package's lines as [`render_goapi`] prints them, without the `pkg PATH, ` that each of
+/// them starts with (on a big tree a third of the text): `TEXT` lines, sorted bytewise, each
+/// once (the common prefix changes no order).
+pub fn render_goapi_features(pkg: &ApiPackage) -> String {
+    let mut texts: Vec<&str> = feature_texts(pkg).collect();
+    texts.sort_unstable();
+    texts.dedup();
+    joined_lines(&texts)
+}
+
+/// A package's feature texts: each feature's, and the `//deprecated` line of a deprecated one.
+fn feature_texts(pkg: &ApiPackage) -> impl Iterator<Item = &str> {
+    pkg.features
+        .iter()
+        .flat_map(|f| std::iter::once(f.text.as_str()).chain(f.deprecated.as_deref()))
+}
+
+/// `lines`, each newline-terminated, in one string of exactly their size.
+fn joined_lines<S: AsRef<str>>(lines: &[S]) -> String {
+    let mut out = String::with_capacity(lines.iter().map(|l| l.as_ref().len() + 1).sum());
     for line in lines {
-        out.push_str(&line);
+        out.push_str(line.as_ref());
         out.push('\n');
     }
     out
