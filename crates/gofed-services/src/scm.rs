@@ -132,12 +132,14 @@ pub fn scm_log(request: &ScmLogRequest, repo: &Path) -> anyhow::Result<Rendered>
 }
 
 /// The archive `scm_store` stores: the revision's files, sorted (as [`git::open`] gives them), through the
-/// bundles' deterministic tar writer; with the commit id, the file count and the warnings.
+/// bundles' deterministic tar writer; with the commit id, the file count and the warnings. The revision is read
+/// within `limits` (the service's, as for every artifact it opens).
 pub fn revision_archive(
     repo: &Path,
     rev: &str,
+    limits: &Limits,
 ) -> anyhow::Result<(Vec<u8>, String, usize, Vec<String>)> {
-    let artifact = git::open(repo, rev, &Limits::default())?;
+    let artifact = git::open(repo, rev, limits)?;
     let mut tar = tar::Builder::new(Vec::new());
     for file in &artifact.files {
         crate::bundle::append_file(&mut tar, Path::new(&file.path), &file.data)?;
@@ -180,9 +182,11 @@ pub fn service(context: ServiceContext, blobs: Arc<BlobStore>) -> Service {
             async move {
                 let repo = repository(&context, &request.source)?.to_owned();
                 let rev = request.revision.unwrap_or_else(|| "HEAD".to_owned());
-                let (bytes, commit, files, warnings) =
-                    crate::blocking("scm_store", move |_cancel| revision_archive(&repo, &rev))
-                        .await?;
+                let limits = context.artifact_limits.clone();
+                let (bytes, commit, files, warnings) = crate::blocking("scm_store", move |_cancel| {
+                    revision_archive(&repo, &rev, &limits)
+                })
+                .await?;
                 let file = match &context.system {
                     Some(system) => system
                         .upload_bytes(bytes.into())
