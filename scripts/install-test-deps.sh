@@ -16,8 +16,10 @@ set -euo pipefail
 # etcd-server: the real etcd the registry's etcd backend is tested against
 # (crates/gofed-registry/tests/etcd.rs starts it on loopback with a temp dir).
 # rpm: rpmbuild, which crates/gofed-artifact/tests/rpm.rs builds RPMs and SRPMs with.
+# git: the tests build repositories with it, and crates/gofed/tests/git_url.rs serves them over smart HTTP
+# with its `git http-backend`.
 # The corpus itself is listed in scripts/gocode-corpus.txt (why those).
-PACKAGES=(etcd-server rpm)
+PACKAGES=(etcd-server rpm git)
 while read -r line; do
   [[ -z $line || $line == \#* ]] || PACKAGES+=("$line")
 done <"$(dirname "${BASH_SOURCE[0]}")/gocode-corpus.txt"

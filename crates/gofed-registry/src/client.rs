@@ -30,7 +30,7 @@ impl HttpRegistry {
     /// A client of the server at `base_url` (e.g. `http://127.0.0.1:18811`), with a
     /// [`DEFAULT_REQUEST_TIMEOUT`].
     pub fn new(base_url: &str) -> Result<HttpRegistry, RegistryError> {
-        let client = reqwest::Client::builder()
+        let client = crate::tls::client_builder()
             .timeout(DEFAULT_REQUEST_TIMEOUT)
             .connect_timeout(DEFAULT_REQUEST_TIMEOUT)
             .build()

@@ -69,7 +69,7 @@ pub struct EtcdRegistry {
 impl EtcdRegistry {
     /// A registry in the etcd at `config.endpoint`.
     pub fn new(config: &EtcdConfig) -> Result<EtcdRegistry, RegistryError> {
-        let client = reqwest::Client::builder()
+        let client = crate::tls::client_builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
             .build()

@@ -93,6 +93,7 @@ mod limit;
 mod memory;
 mod registrar;
 pub mod server;
+pub mod tls;
 
 use async_trait::async_trait;
 

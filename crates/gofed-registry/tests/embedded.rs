@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::Timing;
+use common::{http_client, Timing};
 use gofed_registry::{
     HttpRegistry, Instance, Limits, MemoryRegistry, Registrar, Registry, RegistryError,
     RegistryServer, ServerConfig, ServerHandle,
@@ -166,7 +166,7 @@ async fn registrar_start_fails_when_registry_is_unreachable() {
 async fn http_errors_are_json_with_codes() {
     let (server, _client) = server().await;
     let base = server.url();
-    let http = reqwest::Client::new();
+    let http = http_client();
     let check = |resp: reqwest::Response, status: u16, code: &'static str| async move {
         assert_eq!(resp.status().as_u16(), status, "{}", resp.url());
         let body: serde_json::Value = resp.json().await.expect("a JSON error body");
@@ -410,7 +410,7 @@ async fn list_answers_in_flight_are_bounded() {
         assert_eq!(&head, b"HTTP/1.1 200");
         stalled.push(stream);
     }
-    let http = reqwest::Client::new();
+    let http = http_client();
     let resp = http.get(&list_url).send().await.expect("an answer");
     assert_eq!(resp.status(), 503);
     let answer: serde_json::Value = resp.json().await.expect("JSON");

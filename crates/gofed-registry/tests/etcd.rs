@@ -10,7 +10,7 @@ mod etcd_process;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::Timing;
+use common::{http_client, Timing};
 use etcd_process::{free_port, start_etcd, Etcd};
 use gofed_registry::{EtcdConfig, EtcdRegistry, Registry, RegistryError};
 
@@ -33,7 +33,7 @@ impl Etcd {
 
     /// The raw gateway, to check the key layout and to tamper with the registry's state.
     async fn gateway(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
-        reqwest::Client::new()
+        http_client()
             .post(format!("{}{path}", self.endpoint))
             .json(&body)
             .send()

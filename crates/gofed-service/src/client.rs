@@ -28,7 +28,7 @@ pub const MAX_INFO_BYTES: u64 = 4 << 20;
 /// An HTTP client configured as `config` says (call timeout, quick connect timeout), to share between the
 /// [`Client`]s of many instances ([`Client::with_http`]): one connection pool, one set of buffers.
 pub fn http_client(config: &ClientConfig) -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
+    gofed_registry::tls::client_builder()
         .timeout(Duration::from_millis(config.timeout_ms))
         // A dead host should fail over quickly, whatever the (long) call timeout.
         .connect_timeout(Duration::from_millis(

@@ -53,6 +53,8 @@ pub mod metrics;
 pub mod server;
 pub mod system;
 
+pub use gofed_registry::tls;
+
 pub use action::{Action, BoxFuture, Service};
 pub use cancel::{run_blocking, Cancel, CancelOnDrop};
 pub use client::{Client, ClientError, Upload};

@@ -178,7 +178,11 @@ async fn info_describes_services_and_actions() {
     assert_eq!(greet.doc, "greets a name count times");
     assert_eq!(greet.input_schema["properties"]["count"]["type"], "integer");
     assert_eq!(greet.output_schema["properties"]["text"]["type"], "string");
-    let health = reqwest::get(server.url("/healthz")).await.unwrap();
+    let health = http_client()
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
     server.stop().await;
 }
@@ -274,7 +278,7 @@ async fn unknown_action_is_404_listing_actions() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("unknown_action"));
-    let response = reqwest::Client::new()
+    let response = http_client()
         .post(server.url("/v1/actions/nope"))
         .body("{}")
         .send()
@@ -287,9 +291,17 @@ async fn unknown_action_is_404_listing_actions() {
         "{message}"
     );
     // Other routes and methods answer JSON errors too.
-    let response = reqwest::get(server.url("/v2/nothing")).await.unwrap();
+    let response = http_client()
+        .get(server.url("/v2/nothing"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_of(response).await.0, 404);
-    let response = reqwest::get(server.url("/v1/actions/greet")).await.unwrap();
+    let response = http_client()
+        .get(server.url("/v1/actions/greet"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         error_of(response).await,
         (
@@ -304,7 +316,7 @@ async fn unknown_action_is_404_listing_actions() {
 #[tokio::test]
 async fn malformed_input_is_400_naming_the_field() {
     let server = Server::start(|_| {}).await;
-    let http = reqwest::Client::new();
+    let http = http_client();
     let cases = [
         (r#"{"name": "x", "count": "three"}"#, "count"),
         (r#"{"name": "x", "count": 1, "tags": ["a", 7]}"#, "tags[1]"),
@@ -340,7 +352,7 @@ async fn malformed_input_is_400_naming_the_field() {
 #[tokio::test]
 async fn token_is_required_on_every_request() {
     let server = Server::start(|c| c.token = Some("s3cret".into())).await;
-    let http = reqwest::Client::new();
+    let http = http_client();
     for path in ["/healthz", "/v1/info", "/metrics"] {
         let response = http.get(server.url(path)).send().await.unwrap();
         assert_eq!(error_of(response).await.1, "unauthorized", "{path}");
@@ -397,7 +409,7 @@ async fn oversize_bodies_are_413() {
         c.file_body_limit = 2048;
     })
     .await;
-    let http = reqwest::Client::new();
+    let http = http_client();
     let big = serde_json::to_vec(&vec![1; 2000]).unwrap();
     let response = http
         .post(server.url("/v1/actions/sum"))
@@ -470,7 +482,7 @@ async fn files_upload_download_head_and_dedup() {
     );
     let blob = server.blob_dir.join("sha256").join(&sha[..2]).join(&sha);
     let modified = std::fs::metadata(&blob).unwrap().modified().unwrap();
-    let http = reqwest::Client::new();
+    let http = http_client();
     let response = http
         .put(server.url(&format!("/v1/files/{sha}")))
         .body(data.clone())
@@ -535,7 +547,7 @@ fn tmp_files(server: &Server) -> usize {
 async fn sha256_mismatch_is_400_and_stores_nothing() {
     let server = Server::start(|_| {}).await;
     let claimed = sha256_hex(b"one thing");
-    let response = reqwest::Client::new()
+    let response = http_client()
         .put(server.url(&format!("/v1/files/{claimed}")))
         .body("another")
         .send()
@@ -668,7 +680,11 @@ async fn metrics_count_calls_errors_and_latency() {
         .call_json("greet", &json!({"name": "a", "count": 1}))
         .await
         .unwrap();
-    let response = reqwest::get(server.url("/metrics")).await.unwrap();
+    let response = http_client()
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
     assert!(response.headers()["content-type"]
         .to_str()
         .unwrap()
@@ -755,7 +771,11 @@ async fn slow_header_client_does_not_block_others_and_is_cut_off() {
     let clock = Instant::now();
     let served = Arc::new(AtomicUsize::new(0));
     for _ in 0..5 {
-        let response = reqwest::get(server.url("/healthz")).await.unwrap();
+        let response = http_client()
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.text().await.unwrap(), "ok");
         served.fetch_add(1, Ordering::SeqCst);
     }
@@ -977,4 +997,11 @@ async fn slow_bodies_hold_no_permit_and_get_408() {
         None
     );
     server.stop().await;
+}
+
+/// An HTTP client (reqwest needs the process's TLS provider installed before it builds one).
+fn http_client() -> reqwest::Client {
+    gofed_service::tls::client_builder()
+        .build()
+        .expect("an HTTP client")
 }

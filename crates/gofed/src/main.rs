@@ -3,6 +3,7 @@
 mod bench;
 mod cli;
 mod debug;
+mod gitclone;
 mod output;
 mod packages;
 mod scenario;

@@ -90,9 +90,14 @@ fn open_source(source: &str, args: &PackagesArgs) -> anyhow::Result<OpenedTree> 
             }
             Ok(OpenedTree::artifact(opened))
         }
-        crate::source::Resolved::Git { repo, rev, name } => {
+        crate::source::Resolved::Git {
+            repo,
+            rev,
+            name,
+            mount,
+        } => {
             let limits = crate::scenario::artifact_limits(&config, &args.artifact);
-            let opened = gofed_services::artifact::open_git(&name, &repo, &rev, &limits, &repo)?;
+            let opened = gofed_services::artifact::open_git(&name, &repo, &rev, &limits, &mount)?;
             let mut stderr = std::io::stderr().lock();
             for warning in &opened.meta.warnings {
                 let _ =

@@ -193,13 +193,18 @@ impl Scenario {
                         mount: mount.clone(),
                         read: None,
                     },
-                    Resolved::Git { repo, rev, name } => Source::Artifact {
+                    Resolved::Git {
+                        repo,
+                        rev,
+                        name,
+                        mount,
+                    } => Source::Artifact {
                         at: ArtifactAt::Git {
                             repo: repo.clone(),
                             rev: rev.clone(),
                         },
                         name: name.clone(),
-                        mount: repo.clone(),
+                        mount: mount.clone(),
                         read: None,
                     },
                 })
@@ -234,14 +239,19 @@ impl Scenario {
                     mount: mount.clone(),
                     read: None,
                 }),
-                Resolved::Git { repo, rev, name } => {
+                Resolved::Git {
+                    repo,
+                    rev,
+                    name,
+                    mount,
+                } => {
                     let artifact = gofed_artifact::git::open(repo, rev, &self.artifact_limits)?;
                     let read = gofed_services::artifact::source_meta(name, &artifact);
                     Ok(Upload::Artifact {
                         bytes: gofed_services::artifact::pack_files(&artifact.files)
                             .with_context(|| format!("packing {name}"))?,
                         name: name.clone(),
-                        mount: repo.clone(),
+                        mount: mount.clone(),
                         read: Some(Box::new(read)),
                     })
                 }
@@ -447,18 +457,48 @@ pub fn depsdiff(system: &SystemArgs, args: &DepsdiffArgs) -> anyhow::Result<Exit
     scenario.run("deps_diff", request)
 }
 
-/// The repository of an `scm` command, made absolute: a remote service (started with `--allow-paths`, sharing this
-/// file system) reads the same directory, and errors name the same path wherever the action ran.
-fn repository(path: &Path) -> anyhow::Result<Source> {
-    let absolute = std::path::absolute(path).with_context(|| format!("{}", path.display()))?;
-    Ok(Source::Path(absolute))
+/// The repository of an `scm` command and the revision to read (`rev`, else the repository's default): a path
+/// made absolute (a remote service, started with `--allow-paths` and sharing this file system, reads the same
+/// directory, and errors name the same path wherever the action ran), or a repository URL, an `http(s)://…/REPO.git`
+/// one cloned or fetched into the cache first.
+fn repository(
+    scenario: &Scenario,
+    path: &Path,
+    rev: Option<&str>,
+) -> anyhow::Result<(Source, Option<String>)> {
+    let url = path
+        .to_str()
+        .filter(|_| !path.exists())
+        .and_then(crate::source::git_url);
+    let Some((url, url_rev)) = url else {
+        let absolute = std::path::absolute(path).with_context(|| format!("{}", path.display()))?;
+        return Ok((Source::Path(absolute), rev.map(str::to_owned)));
+    };
+    if url_rev.is_some() {
+        anyhow::bail!(
+            "{}: name the revision with --branch (scm log) or --rev (scm store)",
+            path.display()
+        );
+    }
+    let at = crate::source::repository_at(url, &scenario.client)?;
+    let rev = match rev {
+        Some(rev) => rev,
+        None if at.cloned => at.default_rev,
+        None => return Ok((Source::Path(at.dir), None)),
+    };
+    if at.cloned {
+        // Checked here, so that an unknown revision is an error naming the URL (not the clone in the cache).
+        crate::gitclone::commit_of(&at.dir, url, rev)?;
+    }
+    Ok((Source::Path(at.dir), Some(rev.to_owned())))
 }
 
 pub fn scm_log(system: &SystemArgs, args: &ScmLogArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::new(system, &ArtifactArgs::default())?;
+    let (source, branch) = repository(&scenario, &args.source, args.branch.as_deref())?;
     let request = gofed_services::scm::ScmLogRequest {
-        source: repository(&args.source)?,
-        branch: args.branch.clone(),
+        source,
+        branch,
         max_depth: args.max_depth,
         since: args.since,
         format: args.format,
@@ -468,10 +508,8 @@ pub fn scm_log(system: &SystemArgs, args: &ScmLogArgs) -> anyhow::Result<ExitCod
 
 pub fn scm_store(system: &SystemArgs, args: &ScmStoreArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::new(system, &ArtifactArgs::default())?;
-    let request = gofed_services::scm::ScmStoreRequest {
-        source: repository(&args.source)?,
-        revision: args.rev.clone(),
-    };
+    let (source, revision) = repository(&scenario, &args.source, args.rev.as_deref())?;
+    let request = gofed_services::scm::ScmStoreRequest { source, revision };
     let stored: gofed_services::scm::StoredRevision = scenario
         .runtime
         .block_on(scenario.system.call("scm_store", request))

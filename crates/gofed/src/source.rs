@@ -1,15 +1,19 @@
 //! The SOURCE argument: what the user named, resolved to a directory or an artifact file of this machine.
 //!
 //! A SOURCE is, in this order: a path that exists as given (a directory, or a file recognised by its content: an
-//! archive, a Go module zip, an RPM, an SRPM; a directory name may contain `@`); a URL (`https://...`,
-//! `http://...`), downloaded into the cache; the shorthand `github.com/OWNER/REPO@REF` (also `gitlab.com`,
-//! `bitbucket.org`), turned into the forge's archive URL (the base URLs are configuration: `[client]
-//! github_url`, ...); `PATH@REV` or `--rev REV`, a git repository at a revision.
+//! archive, a Go module zip, an RPM, an SRPM; a directory name may contain `@`); a git repository URL
+//! (`https://HOST/PATH.git`, `http://…/PATH.git`, optionally `@REV`, or with `--rev REV`), cloned into the cache
+//! (see [`crate::gitclone`]), or `file://PATH[@REV]`, read in place; any other URL (`https://...`, `http://...`),
+//! downloaded into the cache; the shorthand `github.com/OWNER/REPO@REF` (also `gitlab.com`, `bitbucket.org`),
+//! turned into the forge's archive URL (the base URLs are configuration: `[client] github_url`, ...); `PATH@REV`
+//! or `--rev REV`, a git repository at a revision. A repository URL is told from an archive's by its `.git`
+//! suffix; without a revision, the remote's `HEAD` (a file URL's `HEAD`) is read.
 //!
 //! Downloads are kept in a size-bounded cache (`[client] cache_dir`, `GOFED_CACHE_DIR`; default
 //! `$XDG_CACHE_HOME/gofed`, else `~/.cache/gofed`), one file per URL named by the URL's and the content's sha256,
-//! the least recently used evicted beyond `[client] cache_size` (default 2 GiB). A URL in the cache is not
-//! downloaded again.
+//! and one bare clone per repository URL (`<URL's sha256>.git`), the least recently used evicted beyond `[client]
+//! cache_size` (default 2 GiB; a clone counts the size of its files). A URL in the cache is not downloaded
+//! again; a clone in the cache is fetched (brought up to date), not cloned again.
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -37,12 +41,14 @@ pub enum Resolved {
     /// A git repository at a revision: its files are mounted at the repository's directory, where a checkout
     /// of the revision would put them.
     Git {
-        /// The repository (absolute).
+        /// The repository (absolute): the user's, or a clone in the cache.
         repo: PathBuf,
         /// The revision.
         rev: String,
         /// The SOURCE as the user wrote it (`PATH@REV`, or `PATH@REV` made of PATH and --rev).
         name: String,
+        /// Where its files are mounted: the repository's own directory, or a synthetic one for a clone.
+        mount: PathBuf,
     },
 }
 
@@ -65,9 +71,12 @@ pub fn resolve(
             None => local_artifact(path, spec),
         };
     }
+    if let Some(resolved) = git_url_source(spec, rev, config)? {
+        return Ok(resolved);
+    }
     if rev.is_some() {
         anyhow::bail!(
-            "{spec}: no such git repository (--rev names a revision of a local repository)"
+            "{spec}: no such git repository (--rev names a revision of a repository: a path, a file:// URL, or a URL ending in .git)"
         );
     }
     let url = if spec.starts_with("https://") || spec.starts_with("http://") {
@@ -101,11 +110,115 @@ fn git_source(repo: &Path, rev: &str) -> anyhow::Result<Resolved> {
     if rev.is_empty() {
         anyhow::bail!("{name}: name the revision (a tag, branch or commit)");
     }
+    let repo = std::path::absolute(repo).with_context(|| name.clone())?;
     Ok(Resolved::Git {
-        repo: std::path::absolute(repo).with_context(|| name.clone())?,
+        mount: repo.clone(),
+        repo,
         rev: rev.to_owned(),
         name,
     })
+}
+
+/// A git repository URL, if `spec` is one: `http(s)://…/REPO.git` (a trailing `/` allowed) or `file://…`, and the
+/// revision written after its `@`, if any.
+pub fn git_url(spec: &str) -> Option<(&str, Option<&str>)> {
+    if spec.starts_with("file://") {
+        // A path may contain `@`: the whole URL names the repository if it is one.
+        if let Some((url, rev)) = spec.rsplit_once('@') {
+            if gofed_artifact::git::repository_of_url(spec).is_err()
+                && gofed_artifact::git::repository_of_url(url).is_ok()
+            {
+                return Some((url, Some(rev)));
+            }
+        }
+        return Some((spec, None));
+    }
+    if !(spec.starts_with("https://") || spec.starts_with("http://")) {
+        return None;
+    }
+    let names_repository = |url: &str| url.trim_end_matches('/').ends_with(".git");
+    if names_repository(spec) {
+        return Some((spec, None));
+    }
+    let (url, rev) = spec.rsplit_once('@')?;
+    names_repository(url).then_some((url, Some(rev)))
+}
+
+/// A repository named by a URL, made ready to read: a `file://` URL's directory as it is, an `http(s)://` URL's
+/// clone in the cache cloned or fetched. The revision read by default is the remote's `HEAD`.
+pub struct RepositoryAt {
+    /// The repository of this machine.
+    pub dir: PathBuf,
+    /// The revision that stands for "none named".
+    pub default_rev: &'static str,
+    /// Whether `dir` is a clone in the cache (its files are then mounted at a synthetic directory).
+    pub cloned: bool,
+}
+
+/// The repository `url` names (see [`RepositoryAt`]).
+pub fn repository_at(url: &str, config: &ClientConfig) -> anyhow::Result<RepositoryAt> {
+    if url.starts_with("file://") {
+        let dir = gofed_artifact::git::repository_of_url(url)?;
+        return Ok(RepositoryAt {
+            dir: std::path::absolute(&dir).with_context(|| url.to_owned())?,
+            default_rev: "HEAD",
+            cloned: false,
+        });
+    }
+    let cache = downloads_dir(config)?;
+    let url_key = hex_sha256(url.as_bytes())[..32].to_owned();
+    let dir = cache.join(format!("{url_key}.git"));
+    crate::gitclone::clone_or_fetch(url, &dir, &cache, config.cache_size)?;
+    touch(&dir);
+    evict(&cache, config.cache_size, &dir);
+    Ok(RepositoryAt {
+        dir,
+        default_rev: crate::gitclone::REMOTE_HEAD,
+        cloned: true,
+    })
+}
+
+/// A `http(s)://…/REPO.git[@REV]` or `file://…[@REV]` SOURCE (a revision given once, in the URL or as `--rev`).
+fn git_url_source(
+    spec: &str,
+    rev: Option<&str>,
+    config: &ClientConfig,
+) -> anyhow::Result<Option<Resolved>> {
+    let Some((url, url_rev)) = git_url(spec) else {
+        return Ok(None);
+    };
+    let rev = match (url_rev, rev) {
+        (Some(_), Some(_)) => {
+            anyhow::bail!("{spec}: name the revision once (in the URL after `@`, or with --rev)")
+        }
+        (Some(""), None) => {
+            anyhow::bail!("{spec}: name the revision after `@` (a tag, branch or commit)")
+        }
+        (Some(rev), None) | (None, Some(rev)) => Some(rev),
+        (None, None) => None,
+    };
+    let name = match rev {
+        Some(rev) => format!("{url}@{rev}"),
+        None => url.to_owned(),
+    };
+    let at = repository_at(url, config)?;
+    let rev = rev.unwrap_or(at.default_rev);
+    if !at.cloned {
+        return Ok(Some(Resolved::Git {
+            mount: at.dir.clone(),
+            repo: at.dir,
+            rev: rev.to_owned(),
+            name,
+        }));
+    }
+    // Checked here, so that an unknown revision is an error naming the URL (not the clone in the cache).
+    let commit = crate::gitclone::commit_of(&at.dir, url, rev)?;
+    Ok(Some(Resolved::Git {
+        mount: download_mount(&gofed_artifact::sha256_hex(commit.as_bytes())),
+        repo: at.dir,
+        rev: commit,
+        name,
+    }))
 }
 
 /// The kind of the file at `path` (named `name` in errors), from its first bytes.
@@ -219,14 +332,11 @@ async fn download(url: &str, config: &ClientConfig) -> anyhow::Result<PathBuf> {
     let url_key = hex_sha256(url.as_bytes())[..32].to_owned();
     if let Some(file) = cached(&dir, &url_key) {
         tracing::info!(url, file = %file.display(), "download cache hit");
-        // The modification time orders eviction: a file just used is the last to go.
-        if let Ok(handle) = std::fs::File::options().append(true).open(&file) {
-            let _ = handle.set_modified(std::time::SystemTime::now());
-        }
+        touch(&file);
         return Ok(file);
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let client = reqwest::Client::builder()
+    let client = gofed_service::tls::client_builder()
         .timeout(std::time::Duration::from_millis(config.timeout_ms))
         .build()
         .context("cannot build an HTTP client")?;
@@ -281,7 +391,22 @@ async fn download(url: &str, config: &ClientConfig) -> anyhow::Result<PathBuf> {
     Ok(file)
 }
 
-/// Removes the least recently used downloads until the cache holds at most `limit` bytes, keeping `keep`.
+/// Marks the download or clone at `path` as just used: the modification time orders eviction, and what was just
+/// used is the last to go.
+fn touch(path: &Path) {
+    // A directory opens read-only, and its times can be set through that handle as a file's.
+    let handle = if path.is_dir() {
+        std::fs::File::open(path)
+    } else {
+        std::fs::File::options().append(true).open(path)
+    };
+    if let Ok(handle) = handle {
+        let _ = handle.set_modified(std::time::SystemTime::now());
+    }
+}
+
+/// Removes the least recently used downloads and clones until the cache holds at most `limit` bytes, keeping
+/// `keep`. A clone counts the bytes of its files.
 fn evict(dir: &Path, limit: u64, keep: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -289,8 +414,15 @@ fn evict(dir: &Path, limit: u64, keep: &Path) {
     let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
         .flatten()
         .filter_map(|entry| {
-            let meta = entry.metadata().ok().filter(std::fs::Metadata::is_file)?;
-            Some((meta.modified().ok()?, meta.len(), entry.path()))
+            let meta = entry.metadata().ok()?;
+            let size = if meta.is_dir() {
+                crate::gitclone::dir_size(&entry.path())
+            } else if meta.is_file() {
+                meta.len()
+            } else {
+                return None;
+            };
+            Some((meta.modified().ok()?, size, entry.path()))
         })
         .collect();
     let mut total: u64 = files.iter().map(|(_, size, _)| size).sum();
@@ -302,7 +434,12 @@ fn evict(dir: &Path, limit: u64, keep: &Path) {
         if path == keep {
             continue;
         }
-        match std::fs::remove_file(&path) {
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        match removed {
             Ok(()) => {
                 tracing::info!(file = %path.display(), bytes = size, "evicted from the download cache");
                 total -= size;

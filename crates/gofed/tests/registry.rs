@@ -16,7 +16,7 @@ mod common;
 mod etcd_process;
 
 use common::system::{serve, wait_until, Process};
-use common::{gofed, write, GOFED};
+use common::{gofed, http_client, write, GOFED};
 use gofed_registry::{HeartbeatConfig, HttpRegistry, Instance, Registrar, Registry};
 
 /// A `gofed registry` process listening on `listen`, killed when dropped.
@@ -310,7 +310,7 @@ fn unusable_addresses_are_refused_and_remote_calls_keep_working() {
         6000,
         &dir.path().join("blobs"),
     );
-    let http = reqwest::Client::new();
+    let http = http_client();
     for address in [
         "not a url",
         "ftp://127.0.0.1:21",
@@ -389,7 +389,7 @@ fn etcd_entries_with_unusable_addresses_are_skipped() {
             "value": b64(&value.to_string()),
         });
         rt.block_on(
-            reqwest::Client::new()
+            http_client()
                 .post(format!("{}/v3/kv/put", etcd.endpoint))
                 .header("content-type", "application/json")
                 .body(put.to_string())
@@ -419,7 +419,7 @@ fn registry_bounds_registrations_and_its_memory() {
     let registry = start_registry("127.0.0.1:0");
     let url = registry.url.clone();
     let pid = registry.child.id();
-    let http = reqwest::Client::new();
+    let http = http_client();
     let rss_start = vm_rss_kib(pid);
 
     // Runs the registrations, 8 at a time; the answers in order.
@@ -644,7 +644,7 @@ fn huge_info_listener(n_bytes: usize, declare_length: bool) -> String {
 fn status_bounds_each_info_answer() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let registry = start_registry("127.0.0.1:0");
-    let http = reqwest::Client::new();
+    let http = http_client();
     let limit = gofed_service::client::MAX_INFO_BYTES as usize;
     let instances = [
         ("declared", huge_info_listener(1 << 30, true)),
@@ -682,11 +682,7 @@ fn status_escapes_what_peers_wrote() {
         "name": "api", "instance_id": "esc", "address": "http://127.0.0.1:9",
         "version": "\u{1b}[2J\u{1b}]0;owned\u{7}\u{202e}1.0", "ttl_ms": 60000,
     });
-    let (status, answer) = rt.block_on(post_registration(
-        &reqwest::Client::new(),
-        &registry.url,
-        &body,
-    ));
+    let (status, answer) = rt.block_on(post_registration(&http_client(), &registry.url, &body));
     assert_eq!(status, 204, "{answer}");
     let out = gofed(&["system", "status", "--registry", &registry.url]);
     assert_eq!(out.status.code(), Some(1), "the instance is down");

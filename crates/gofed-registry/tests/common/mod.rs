@@ -474,3 +474,10 @@ pub const SMALL_LIMITS: Limits = Limits {
     max_instances_per_name: 3,
     max_instances: 5,
 };
+
+/// An HTTP client (reqwest needs the process's TLS provider installed before it builds one).
+pub fn http_client() -> reqwest::Client {
+    gofed_registry::tls::client_builder()
+        .build()
+        .expect("an HTTP client")
+}

@@ -89,7 +89,7 @@ impl Etcd {
     }
 
     async fn wait_ready(&mut self) {
-        let http = reqwest::Client::new();
+        let http = http_client();
         let start = Instant::now();
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -110,4 +110,11 @@ impl Etcd {
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
+}
+
+/// An HTTP client (reqwest needs the process's TLS provider installed before it builds one).
+fn http_client() -> reqwest::Client {
+    gofed_registry::tls::client_builder()
+        .build()
+        .expect("an HTTP client")
 }

@@ -31,3 +31,10 @@ pub fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) {
     std::fs::write(path, content).expect("write file");
 }
 pub mod system;
+
+/// An HTTP client (reqwest needs the process's TLS provider installed before it builds one).
+pub fn http_client() -> reqwest::Client {
+    gofed_registry::tls::client_builder()
+        .build()
+        .expect("an HTTP client")
+}
