@@ -247,9 +247,9 @@ fn read_blob(
 
 /// The local repository a `.git` URL names, to open in place with [`open`] or [`log`]: `file://` URLs (and
 /// plain paths) only. gix's object database reading needs no clone of a repository already on this machine, so
-/// nothing is copied. Cloning over `https://` is not built in: gix's HTTP transport brings a second HTTP stack
-/// (reqwest 0.13, the workspace has 0.12), and its `file://` transport runs `git-upload-pack`; a forge's archive
-/// URL serves the same tree.
+/// nothing is copied (gix's `file://` transport would run `git-upload-pack`). An `https://` URL is refused here:
+/// this library does no network I/O. The `gofed` binary clones such a URL (bare, with gix's HTTP transport) into
+/// its download cache and opens the clone with [`open`].
 pub fn repository_of_url(url: &str) -> Result<std::path::PathBuf, ArtifactError> {
     let unusable = |what: String| ArtifactError::Unusable {
         input: url.to_owned(),
@@ -271,7 +271,7 @@ pub fn repository_of_url(url: &str) -> Result<std::path::PathBuf, ArtifactError>
             Ok(path)
         }
         scheme => Err(unusable(format!(
-            "cloning over {} is not supported: use the forge's archive URL (or clone it and give the path)",
+            "{} URLs name no repository of this machine: clone it first (gofed clones `.git` URLs into its cache)",
             scheme.as_str()
         ))),
     }

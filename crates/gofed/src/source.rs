@@ -505,4 +505,52 @@ mod tests {
             "the file just downloaded stays"
         );
     }
+
+    #[test]
+    fn eviction_counts_a_clone_by_its_files_and_removes_it_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let clone = dir.path().join("abc.git");
+        std::fs::create_dir_all(clone.join("objects/pack")).unwrap();
+        std::fs::write(clone.join("HEAD"), vec![0u8; 50]).unwrap();
+        std::fs::write(clone.join("objects/pack/p.pack"), vec![0u8; 250]).unwrap();
+        let file = dir.path().join("download");
+        std::fs::write(&file, vec![0u8; 100]).unwrap();
+        // The clone was used last: it stays, the download goes (300 + 100 bytes, 350 allowed).
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        touch(&clone);
+        evict(dir.path(), 350, &dir.path().join("none"));
+        assert!(clone.join("objects/pack/p.pack").exists());
+        assert!(!file.exists());
+        // Over the limit by itself: removed with everything in it.
+        evict(dir.path(), 299, &dir.path().join("none"));
+        assert!(!clone.exists());
+    }
+
+    #[test]
+    fn repository_urls_are_told_by_their_git_suffix() {
+        assert_eq!(
+            git_url("https://h/o/r.git"),
+            Some(("https://h/o/r.git", None))
+        );
+        assert_eq!(
+            git_url("https://h/o/r.git@v1.2.0"),
+            Some(("https://h/o/r.git", Some("v1.2.0")))
+        );
+        assert_eq!(
+            git_url("http://u@h/r.git/@main"),
+            Some(("http://u@h/r.git/", Some("main")))
+        );
+        assert_eq!(
+            git_url("https://u@h/r.git"),
+            Some(("https://u@h/r.git", None))
+        );
+        // Archives, and URLs of repositories not written with `.git`, are downloads.
+        assert_eq!(git_url("https://h/o/r/archive/v1.tar.gz"), None);
+        assert_eq!(git_url("https://h/o/r@v1"), None);
+        assert_eq!(git_url("github.com/o/r@v1"), None);
+        assert_eq!(
+            git_url("file:///nowhere/r@v1"),
+            Some(("file:///nowhere/r@v1", None))
+        );
+    }
 }
