@@ -18,8 +18,10 @@ set -euo pipefail
 # rpm: rpmbuild, which crates/gofed-artifact/tests/rpm.rs builds RPMs and SRPMs with.
 # git: the tests build repositories with it, and crates/gofed/tests/git_url.rs serves them over smart HTTP
 # with its `git http-backend`.
+# openssl: crates/gofed/tests/artifact.rs makes a CA and a server certificate with it and serves an archive
+# over https with `openssl s_server`.
 # The corpus itself is listed in scripts/gocode-corpus.txt (why those).
-PACKAGES=(etcd-server rpm git)
+PACKAGES=(etcd-server rpm git openssl)
 while read -r line; do
   [[ -z $line || $line == \#* ]] || PACKAGES+=("$line")
 done <"$(dirname "${BASH_SOURCE[0]}")/gocode-corpus.txt"

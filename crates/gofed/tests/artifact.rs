@@ -857,3 +857,154 @@ fn git_revisions_give_the_outputs_of_their_checkouts_locally_and_remotely() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not a git repository"), "{stderr}");
 }
+
+/// `openssl ARGS` in `dir`.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A child process killed when dropped.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn https_downloads_verify_the_server_with_the_trusted_certificates() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    trees(d);
+    let www = d.join("www");
+    std::fs::create_dir_all(&www).expect("mkdir");
+    tar(d, &["-czf", "www/m-1.0.tar.gz", "m-1.0"]);
+    // A CA, and a server certificate for 127.0.0.1 it signed.
+    openssl(
+        d,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=gofed test CA",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    std::fs::write(
+        d.join("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("write");
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "leaf.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "leaf.ext",
+        ],
+    );
+    // A real TLS server: `openssl s_server -WWW` serves the files of its directory.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port();
+    let server = Command::new("openssl")
+        .current_dir(&www)
+        .args(["s_server", "-quiet", "-WWW", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-cert", "../leaf.pem", "-key", "../leaf.key"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start openssl s_server");
+    let _server = Killed(server);
+    common::system::wait_until(Duration::from_secs(10), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    })
+    .expect("s_server listening");
+
+    let url = format!("https://127.0.0.1:{port}/m-1.0.tar.gz");
+    let expected = stdout_of(
+        &run(
+            &[
+                "api",
+                &d.join("m-1.0").to_string_lossy(),
+                "--format",
+                "goapi",
+            ],
+            &[],
+        ),
+        "api dir",
+    );
+    let ca = d.join("ca.pem").to_string_lossy().into_owned();
+    // Not trusted: refused, naming the URL and why.
+    let untrusted_cache = d.join("cache-untrusted").to_string_lossy().into_owned();
+    let out = run(
+        &["api", &url, "--format", "goapi"],
+        &[
+            ("GOFED_CACHE_DIR", &untrusted_cache),
+            ("SSL_CERT_FILE", "/dev/null"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&url) && stderr.contains("certificate"),
+        "{stderr}"
+    );
+    // Trusted (SSL_CERT_FILE, as for any program using the system's store): the archive's API.
+    let cache = d.join("cache").to_string_lossy().into_owned();
+    let out = run(
+        &["api", &url, "--format", "goapi"],
+        &[("GOFED_CACHE_DIR", &cache), ("SSL_CERT_FILE", &ca)],
+    );
+    assert_eq!(stdout_of(&out, "api over https"), expected);
+}

@@ -393,6 +393,28 @@ fn repository_urls_are_cloned_into_the_cache_once_and_read_at_the_revision() {
     );
     assert_eq!(scm.trim_end(), expected);
     assert_eq!(scm.lines().count(), 3, "{scm}");
+    let out = run(&["scm", "log", &url, "--branch", "nope"], &cache);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{url}@nope")) && stderr.contains("unknown revision"),
+        "{stderr}"
+    );
+    // scm store: the same file id as for the local repository at the same tag.
+    let store = |source: &str| {
+        let out = Command::new(GOFED)
+            .args(["scm", "store", source, "--rev", "v1"])
+            .env_remove("GOFED_PLACEMENT")
+            .env_remove("GOFED_REGISTRY")
+            .env("GOFED_CACHE_DIR", &cache)
+            .env("GOFED_BLOB_DIR", d.join("blobs"))
+            .output()
+            .expect("run gofed");
+        stdout_of(&out, &format!("scm store {source}"))
+    };
+    let stored = store(&url);
+    assert_eq!(stored.trim().len(), 64, "{stored}");
+    assert_eq!(stored, store(path_str(&repo)));
 }
 
 #[test]
