@@ -13,8 +13,7 @@
 #                           into $REPO/target/oracle-bin/NAME-<goversion> (only
 #                           when the source or the Go changed) and prints the path;
 #                           -trimpath and no build ID, so its bytes (an oracle_run
-#                           input) do not
-#                           depend on where the checkout is
+#                           input) do not depend on where the checkout is
 #   gofed_bin               prints the gofed binary: $GOFED if set, else builds
 #                           target/release/gofed (cargo build --release -p gofed)
 #   list_go_files ROOT OUT  writes every .go file under ROOT (all directories,
