@@ -189,7 +189,7 @@ build_goapi_release() {
   [[ -d $odir/third_party/apidiff-head/src/golang.org/x/tools ]] ||
     { echo "build_goapi_release: $odir/third_party/apidiff-head/src has no x/tools" >&2; return 1; }
   out=$REPO/target/oracle-bin/goapi-release-$ver
-  want="$(cat "$src/main.go" "$src/walker_head.go.in" "$main_test" | sha256sum | cut -d' ' -f1) $ver $(cd "$goroot" && pwd -P) -trimpath -buildid="
+  want="$(cat "$src/main.go" "$src/walker_head.go.in" "$main_test" | sha256sum | cut -d' ' -f1) $ver $(cd "$goroot" && pwd -P) -trimpath -buildid= files"
   if [[ -x $out && -f $out.stamp && $(cat "$out.stamp") == "$want" ]]; then
     printf '%s\n' "$out"
     return 0
@@ -210,9 +210,11 @@ build_goapi_release() {
   } >"$build/walker.go"
   grep -q '^func (w \*Walker) collectDeprecated(' "$build/walker.go" ||
     { echo "build_goapi_release: $main_test has no collectDeprecated" >&2; return 1; }
+  # The files, not the directory: the package is then command-line-arguments, not
+  # _/<build directory> (which would make the binary's bytes depend on the checkout's path).
   (cd "$build" && env -u GOFLAGS -u GOROOT GO111MODULE=off GOPATH="$odir/third_party/apidiff-head:/usr/share/gocode" \
     GOFLAGS= GOENV=off GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0 GOCACHE="$REPO/target/oracle-bin/gocache" \
-    "$goroot/bin/go" build -trimpath -ldflags=-buildid= -o "$out.tmp" .) >&2 ||
+    "$goroot/bin/go" build -trimpath -ldflags=-buildid= -o "$out.tmp" main.go walker.go) >&2 ||
     { echo "build_goapi_release: building with $goroot failed" >&2; return 1; }
   mv -f "$out.tmp" "$out"
   printf '%s\n' "$want" >"$out.stamp"
