@@ -169,13 +169,15 @@ class Hasher:
         self.files = {}
 
     def _memo_path(self, kind, ident):
-        return os.path.join(self.session, "%s-%s" % (kind, hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest()))
+        digest = hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest()
+        return os.path.join(self.session, "%s-%s" % (kind, digest))
 
     def file_sha(self, path):
         """sha256 of a file's content, remembered by (real path, device, inode, size, mtime, ctime)."""
         real = os.path.realpath(path)
         st = os.stat(real)
-        ident = "%s\x00%d\x00%d\x00%d\x00%d\x00%d" % (real, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        ident = "%s\x00%d\x00%d\x00%d\x00%d\x00%d" % (real, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+                                                  st.st_ctime_ns)
         if ident in self.files:
             return self.files[ident]
         memo = self._memo_path("file", ident) if self.session else None
@@ -368,7 +370,8 @@ class Call:
         # PATH=... words (of the leading `env` or of an inner one) are no input as strings: the
         # tools they resolve are (the program, go, gcc, cc, with the GOROOT of that go).
         path_idx = {i for i, a in enumerate(self.argv) if a.startswith("PATH=")}
-        items.append(["argv", [("PATH=\x00resolved\x00" if i in path_idx else n(a)) for i, a in enumerate(self.argv)]])
+        items.append(["argv", [("PATH=\x00resolved\x00" if i in path_idx else n(a))
+                               for i, a in enumerate(self.argv)]])
         items.append(["env", sorted([k, n(v)] for k, v in self.env.items() if is_env_key(k))])
         items.append(["program", n(os.path.realpath(self.program)), hasher.file_sha(self.program)])
         paths = [("effective", self.env.get("PATH", os.defpath))]
@@ -392,7 +395,8 @@ class Call:
         declared = trees + self.opts["content"] + self.opts["out"] + self.opts["scratch"]
         # Absolute paths named on the command line: files are hashed, directories must be declared.
         words = [a for i, a in enumerate(self.argv) if i not in path_idx]
-        words += ["%s=%s" % (k, v) for k, v in self.env.items() if is_env_key(k) and k not in ENV_DIR_EXEMPT and not k.startswith("XDG_")]
+        words += ["%s=%s" % (k, v) for k, v in self.env.items()
+                  if is_env_key(k) and k not in ENV_DIR_EXEMPT and not k.startswith("XDG_")]
         seen = set()
         for w in words:
             for p in path_values(w):
@@ -403,7 +407,8 @@ class Call:
                     if not under(p, self.opts["out"] + self.opts["scratch"]):
                         items.append(["file", n(p), hasher.file_sha(p)])
                 elif os.path.isdir(p) and not under(p, declared):
-                    raise DeclarationError("%s is a directory the command names but no --tree, --content, --out or --scratch declares" % p)
+                    raise DeclarationError("%s is a directory the command names but no --tree, --content, --out "
+                                           "or --scratch declares" % p)
         if self.cwd != "/" and not under(self.cwd, declared):
             raise DeclarationError("--cwd %s is not below a declared --tree or --content" % self.cwd)
         for t in sorted(set(trees)):

@@ -143,8 +143,8 @@ class HitTest(Base):
         for _ in range(2):
             log = os.path.join(self.dir, "combined.log")
             with open(log, "wb") as f:
-                subprocess.run([sys.executable, CACHE_PY, "run", "--scratch", self.scratch, "--", script, self.counter],
-                               stdout=f, stderr=subprocess.STDOUT, env=self.env(), check=True)
+                subprocess.run([sys.executable, CACHE_PY, "run", "--scratch", self.scratch, "--", script,
+                                self.counter], stdout=f, stderr=subprocess.STDOUT, env=self.env(), check=True)
             with open(log, "rb") as f:
                 outs.append(f.read())
         self.assertEqual(self.runs(), 1)
@@ -228,7 +228,8 @@ class SafetyTest(Base):
             f.write("#!/bin/bash\necho started >>\"$1\"\nsleep 30\n")
         os.chmod(script, 0o755)
         p = subprocess.Popen([sys.executable, CACHE_PY, "run", "--scratch", self.scratch, "--", script, self.counter],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env(), start_new_session=True)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env(),
+                             start_new_session=True)
         deadline = time.time() + 20
         while self.runs() == 0 and time.time() < deadline:
             time.sleep(0.05)
