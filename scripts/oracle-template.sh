@@ -14,7 +14,9 @@
 #   gofed packages ROOT -f TEMPLATE --goos G --goarch A --cgo C
 # and compares the two outputs byte for byte (and the exit statuses). GOOS,
 # GOARCH, CGO_ENABLED from the environment (default linux, amd64, 1) apply to
-# both sides. Reference outputs are produced here, never committed. Writes
+# both sides. Reference outputs are produced here, never committed (go list
+# runs through oracle_run, lib.sh: an earlier run's output on this machine is
+# replayed when every input is the same). Writes
 # tests/oracle/summary/template-SUITE.txt (templates compared, per template
 # ok or the first differing lines).
 #
@@ -40,6 +42,7 @@ gover=$(go_version "$goroot") || { echo "oracle-template: cannot tell the Go ver
 # What `go list -f` users write: fields, join, range (with variables), if/else,
 # with, len, printf, not/and/or/eq, index, trim markers, nil pointers printed,
 # zero values of omitted fields.
+# shellcheck disable=SC2016 # Go templates: the $ are theirs, not the shell's
 templates=(
   '{{.ImportPath}}'
   '{{join .Imports " "}}'
@@ -77,15 +80,19 @@ for t in "${templates[@]}"; do
   n=$((n + 1))
   shown=${t//$'\n'/\\n}
   rc_go=0 rc_fed=0
-  (cd "$root" && "${goenv[@]}" "$goroot/bin/go" list -e -f "$t" ./...) >"$tmp/go.$n" 2>"$tmp/go.$n.err" || rc_go=$?
+  oracle_run --subst "$tmp" --cwd "$root" --tree "$root" --tree "$goroot" --scratch "$tmp/gopath" --scratch "$tmp/gocache" \
+    --label "go list -f $suite #$n" -- "${goenv[@]}" "$goroot/bin/go" list -e -f "$t" ./... \
+    >"$tmp/go.$n" 2>"$tmp/go.$n.err" || rc_go=$?
   "$gofed" packages "$root" -f "$t" "${gofed_args[@]}" >"$tmp/gofed.$n" 2>"$tmp/gofed.$n.err" || rc_fed=$?
   lines=$(wc -l <"$tmp/go.$n")
   # Both fail or both succeed (go list exits 1 on a template error, gofed 2).
   if [[ $((rc_go == 0)) != $((rc_fed == 0)) ]]; then
     failed=$((failed + 1))
-    printf 'FAILED  %s: go list exit %d, gofed exit %d\n' "$shown" "$rc_go" "$rc_fed" >>"$report"
-    sed 's/^/    go list: /' "$tmp/go.$n.err" | head -n 3 >>"$report"
-    sed 's/^/    gofed:   /' "$tmp/gofed.$n.err" | head -n 3 >>"$report"
+    {
+      printf 'FAILED  %s: go list exit %d, gofed exit %d\n' "$shown" "$rc_go" "$rc_fed"
+      sed 's/^/    go list: /' "$tmp/go.$n.err" | head -n 3
+      sed 's/^/    gofed:   /' "$tmp/gofed.$n.err" | head -n 3
+    } >>"$report"
   elif cmp -s "$tmp/go.$n" "$tmp/gofed.$n"; then
     printf 'ok      %s (%d lines)\n' "$shown" "$lines" >>"$report"
   else

@@ -43,9 +43,21 @@
 # ORACLE_DIR defaults to REPO/../shared/oracle, else /work/shared/oracle.
 # With CI=true (or 1) a missing tool or a failed install is a failure; without
 # it, a missing oracle or corpus is a loud SKIP and the rest goes on.
-# Prints a summary (each step ok/FAILED/SKIP with its time) and the line
+# Prints a summary (each step ok/FAILED/SKIP with its time), the line
+# "oracle cache: N hits, M misses" and the line
 # "steps: N passed, N failed[, N skipped]". Exit status 0 when no step failed.
 # TEST_KEEP=DIR keeps the raw outputs of the conformance scripts in DIR.
+#
+# The reference tools' runs (go list, cmd/api, goapi, apidiff, go/parser dumps;
+# never gofed) are memoized on this machine (oracle_run in lib.sh,
+# scripts/oracle/oracle_cache.py): the reference output is still produced at
+# test time by the real tool here, and reused only while every input is the
+# same (command line, environment, the executables' bytes, generated input
+# files, the input trees' fingerprints). GOFED_ORACLE_CACHE=DIR moves the cache
+# (default /var/cache/gofed/oracle; at most 2 GiB, least recently used dropped
+# first, entries unused for 30 days dropped), GOFED_ORACLE_CACHE=off disables
+# it. The summary ends with "oracle cache: N hits, M misses"; an input a script
+# forgot to declare is an error there (the call itself then ran uncached).
 # GOFED=BINARY: the conformance steps use that binary instead of
 # target/release/gofed (with --conformance-only, no cargo build then).
 set -uo pipefail
@@ -231,6 +243,13 @@ conformance() {
   done
 }
 
+# One session for the memoized reference runs: tree fingerprints are taken once
+# per run (and again after every miss), one line per call in the stats file.
+oracle_session=$(mktemp -d)
+trap 'rm -rf "$oracle_session"' EXIT
+export GOFED_ORACLE_CACHE_SESSION=$oracle_session GOFED_ORACLE_CACHE_STATS=$oracle_session/stats
+: >"$GOFED_ORACLE_CACHE_STATS"
+
 start=$(now)
 if ((strict)); then
   run_step setup setup
@@ -270,6 +289,20 @@ if ((do_conf)); then
   fi
 fi
 
+# oracle_cache.py's stats: hit, miss (run and stored), nostore (run, not
+# stored: e.g. an input changed meanwhile), off, error (an undeclared input).
+read -r c_hit c_miss c_nostore c_off c_error < <(awk -F'\t' '{ c[$1]++ }
+  END { printf "%d %d %d %d %d\n", c["hit"], c["miss"], c["nostore"], c["off"], c["error"] }' "$GOFED_ORACLE_CACHE_STATS")
+cache_line="oracle cache: $c_hit hits, $c_miss misses"
+((c_nostore)) && cache_line+=", $c_nostore run but not stored"
+((c_off)) && cache_line+=", $c_off with GOFED_ORACLE_CACHE=off"
+((c_error)) && cache_line+=", $c_error errors"
+if ((c_nostore + c_error)); then
+  printf '\n==> oracle cache: calls not stored or with errors (%s)\n' "${GOFED_ORACLE_CACHE:-/var/cache/gofed/oracle}"
+  grep -E '^(nostore|error)' "$GOFED_ORACLE_CACHE_STATS" | head -n 20 | sed 's/^/  /'
+fi
+((c_error)) && record oracle-cache "FAILED ($c_error undeclared inputs)" 0.0
+
 passed=0 failed=0 skipped=0
 printf '\n==================== summary ====================\n'
 for i in "${!names[@]}"; do
@@ -284,6 +317,7 @@ printf '  %-28s %-36s %8ss\n' total "" "$(elapsed "$start")"
 if ls "$REPO"/tests/oracle/summary/*.txt >/dev/null 2>&1; then
   printf '  conformance summaries: tests/oracle/summary/\n'
 fi
+printf '%s\n' "$cache_line"
 if ((skipped)); then
   printf 'steps: %d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
 else
