@@ -283,6 +283,9 @@ pub struct ArtifactArgs {
     /// Largest ratio of unpacked to compressed bytes (checked past 16M unpacked) [default: 100].
     #[arg(long, value_name = "N")]
     pub max_ratio: Option<u64>,
+    /// Download a URL or forge SOURCE again even when the cache holds it (a branch's archive changes).
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 /// `1048576`, `512K`, `64M`, `4G` (binary multiples).

@@ -76,7 +76,14 @@ fn open_source(source: &str, args: &PackagesArgs) -> anyhow::Result<OpenedTree> 
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    match crate::source::resolve(source, args.rev.as_deref(), &config.client, &runtime)? {
+    let refresh = args.artifact.refresh;
+    match crate::source::resolve(
+        source,
+        args.rev.as_deref(),
+        &config.client,
+        refresh,
+        &runtime,
+    )? {
         crate::source::Resolved::Directory(path) => OpenedTree::directory(&path),
         crate::source::Resolved::Artifact { path, name, mount } => {
             let bytes = std::fs::read(&path).with_context(|| name.clone())?;

@@ -133,6 +133,8 @@ struct Scenario {
     client: gofed_service::ClientConfig,
     /// Bounds on reading a git revision here, for a remote action.
     artifact_limits: gofed_artifact::Limits,
+    /// Download URL SOURCEs again (`--refresh`).
+    refresh: bool,
 }
 
 impl Scenario {
@@ -142,6 +144,7 @@ impl Scenario {
         Ok(Scenario {
             client,
             artifact_limits: artifact_limits(&config, artifact),
+            refresh: artifact.refresh,
             system: Arc::new(system_of(config, artifact)?),
             // One thread is enough to wait on calls and uploads (analyses run on the blocking pool and rayon), and
             // starts measurably faster than a pool: a whole-std `deps` takes tens of milliseconds.
@@ -154,7 +157,7 @@ impl Scenario {
 
     /// Resolves a SOURCE (downloading a URL into the cache).
     fn resolve(&self, spec: &str, rev: Option<&str>) -> anyhow::Result<Resolved> {
-        crate::source::resolve(spec, rev, &self.client, &self.runtime)
+        crate::source::resolve(spec, rev, &self.client, self.refresh, &self.runtime)
     }
 
     /// The sources for `action`, one per tree (`which` names the version in errors): the paths themselves when

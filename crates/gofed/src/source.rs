@@ -60,6 +60,7 @@ pub fn resolve(
     spec: &str,
     rev: Option<&str>,
     config: &ClientConfig,
+    refresh: bool,
     runtime: &tokio::runtime::Runtime,
 ) -> anyhow::Result<Resolved> {
     let path = Path::new(spec);
@@ -85,7 +86,7 @@ pub fn resolve(
         forge_url(spec, config)?
     };
     if let Some(url) = url {
-        let file = runtime.block_on(download(&url, config))?;
+        let file = runtime.block_on(download(&url, config, refresh))?;
         return downloaded_artifact(&file, spec);
     }
     if let Some((repo, rev)) = spec.rsplit_once('@') {
@@ -326,14 +327,16 @@ fn cached(dir: &Path, url_key: &str) -> Option<PathBuf> {
     })
 }
 
-/// Downloads `url` into the cache (unless it is there) and returns the cached file. At most `cache_size` bytes.
-async fn download(url: &str, config: &ClientConfig) -> anyhow::Result<PathBuf> {
+/// Downloads `url` into the cache (unless it is there and not to be `refresh`ed) and returns the cached file. At
+/// most `cache_size` bytes.
+async fn download(url: &str, config: &ClientConfig, refresh: bool) -> anyhow::Result<PathBuf> {
     let dir = downloads_dir(config)?;
     let url_key = hex_sha256(url.as_bytes())[..32].to_owned();
-    if let Some(file) = cached(&dir, &url_key) {
+    let earlier = cached(&dir, &url_key);
+    if let Some(file) = earlier.as_ref().filter(|_| !refresh) {
         tracing::info!(url, file = %file.display(), "download cache hit");
-        touch(&file);
-        return Ok(file);
+        touch(file);
+        return Ok(file.clone());
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let client = gofed_service::tls::client_builder()
@@ -386,6 +389,10 @@ async fn download(url: &str, config: &ClientConfig) -> anyhow::Result<PathBuf> {
     partial
         .persist(&file)
         .with_context(|| format!("storing {}", file.display()))?;
+    // A refreshed URL whose content changed: the earlier content goes (the same content was just replaced).
+    if let Some(earlier) = earlier.filter(|earlier| *earlier != file) {
+        let _ = std::fs::remove_file(earlier);
+    }
     tracing::info!(url, bytes = size, ms = started.elapsed().as_millis(), file = %file.display(), "downloaded");
     evict(&dir, limit, &file);
     Ok(file)

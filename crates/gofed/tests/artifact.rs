@@ -282,11 +282,15 @@ fn archives_give_the_outputs_of_their_directories_locally_and_remotely() {
     }
 }
 
-/// A loopback HTTP server answering `GET path` with `body` for the paths in `files`, 404 otherwise; counts the
-/// requests per path.
+/// What a [`FileServer`] serves: (path, body) pairs.
+type Served = Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A loopback HTTP server answering `GET path` with `body` for the paths in `files` (which [`FileServer::replace`]
+/// changes), 404 otherwise; counts the requests per path.
 struct FileServer {
     url: String,
     hits: Arc<std::sync::Mutex<Vec<String>>>,
+    files: Served,
 }
 
 impl FileServer {
@@ -295,6 +299,8 @@ impl FileServer {
         let url = format!("http://{}", listener.local_addr().expect("address"));
         let hits = Arc::new(std::sync::Mutex::new(Vec::new()));
         let seen = Arc::clone(&hits);
+        let files = Arc::new(std::sync::Mutex::new(files));
+        let served = Arc::clone(&files);
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
@@ -313,6 +319,7 @@ impl FileServer {
                 }
                 let path = first.split_whitespace().nth(1).unwrap_or("").to_owned();
                 seen.lock().expect("lock").push(path.clone());
+                let files = served.lock().expect("lock");
                 let response = match files.iter().find(|(p, _)| *p == path) {
                     Some((_, body)) => {
                         let mut r = format!(
@@ -331,7 +338,14 @@ impl FileServer {
                 let _ = stream.write_all(&response);
             }
         });
-        FileServer { url, hits }
+        FileServer { url, hits, files }
+    }
+
+    /// Serves `body` at `path` from now on.
+    fn replace(&self, path: &str, body: Vec<u8>) {
+        let mut files = self.files.lock().expect("lock");
+        files.retain(|(p, _)| p != path);
+        files.push((path.to_owned(), body));
     }
 
     fn hits(&self, path: &str) -> usize {
@@ -396,6 +410,39 @@ fn urls_and_forge_shorthands_are_downloaded_once_into_the_cache() {
         assert_eq!(meta["root"], "m-1.0");
         assert_eq!(server.hits(path), 1, "{source}: deps used the cache too");
     }
+    // A branch's archive changes: the cache answers the old one until --refresh downloads the new one, which
+    // replaces it.
+    write(
+        &d.join("m-1.0"),
+        "a/more.go",
+        "package a\n\nfunc Added() {}\n",
+    );
+    tar(d, &["-czf", "m-1.0.tar.gz", "m-1.0"]);
+    server.replace(
+        "/files/m-1.0.tar.gz",
+        std::fs::read(d.join("m-1.0.tar.gz")).expect("read"),
+    );
+    let goapi = |extra: &[&str]| {
+        let mut args = vec!["api", url.as_str(), "--format", "goapi"];
+        args.extend_from_slice(extra);
+        stdout_of(&run(&args, &envs), &format!("{args:?}"))
+    };
+    assert_eq!(goapi(&[]), from_dir, "the cached archive");
+    let refreshed = goapi(&["--refresh"]);
+    assert!(
+        refreshed.contains("pkg example.com/m/a, func Added()"),
+        "{refreshed}"
+    );
+    assert_eq!(
+        server.hits("/files/m-1.0.tar.gz"),
+        2,
+        "--refresh downloads again"
+    );
+    assert_eq!(
+        goapi(&[]),
+        refreshed,
+        "the refreshed archive is the cached one now"
+    );
     // The cache holds the downloads, nothing was unpacked on disk.
     let cached: Vec<PathBuf> = std::fs::read_dir(cache.join("downloads"))
         .expect("downloads")
