@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::system::{serve, Process};
-use common::{write, GOFED};
+use common::{git, write, GOFED};
 
 #[path = "../../gofed-artifact/tests/support/raw_tar.rs"]
 mod raw_tar;
@@ -793,27 +793,6 @@ fn hostile_sources_write_nothing_outside_the_cache() {
     let mut after = snapshot(w);
     after.retain(|path, _| !path.starts_with(&cache));
     assert_eq!(before, after);
-}
-
-/// `git ARGS` in `dir`, with a fixed identity and no configuration of the caller's.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 #[test]

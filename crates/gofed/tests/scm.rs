@@ -6,37 +6,11 @@ mod common;
 use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use common::system::{wait_until, Process};
-use common::{write, GOFED};
-
-fn git(dir: &Path, args: &[&str], date: Option<&str>) -> Vec<u8> {
-    let mut command = Command::new("git");
-    command
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Ann Author")
-        .env("GIT_AUTHOR_EMAIL", "ann@example.com")
-        .env("GIT_COMMITTER_NAME", "Carl")
-        .env("GIT_COMMITTER_EMAIL", "carl@example.com")
-        .stdin(Stdio::null());
-    if let Some(date) = date {
-        command
-            .env("GIT_AUTHOR_DATE", date)
-            .env("GIT_COMMITTER_DATE", date);
-    }
-    let out = command.output().expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+use common::{git_output as git, write, GOFED};
 
 /// A repository with a tag, a branch and a merge.
 fn repository(root: &Path) {

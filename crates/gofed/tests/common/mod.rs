@@ -30,6 +30,41 @@ pub fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) {
     std::fs::create_dir_all(path.parent().expect("a file has a parent")).expect("create dirs");
     std::fs::write(path, content).expect("write file");
 }
+/// `git ARGS` in `dir` with a fixed identity (and, with `date`, fixed author and committer dates), no
+/// configuration of the caller's and no terminal; its stdout. A failure fails the test.
+pub fn git_output(dir: &Path, args: &[&str], date: Option<&str>) -> Vec<u8> {
+    let mut command = Command::new("git");
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Ann Author")
+        .env("GIT_AUTHOR_EMAIL", "ann@example.com")
+        .env("GIT_COMMITTER_NAME", "Carl")
+        .env("GIT_COMMITTER_EMAIL", "carl@example.com")
+        .stdin(std::process::Stdio::null());
+    if let Some(date) = date {
+        command
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date);
+    }
+    let out = command.output().expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// [`git_output`] without dates, as trimmed text.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    String::from_utf8_lossy(&git_output(dir, args, None))
+        .trim()
+        .to_owned()
+}
+
 pub mod system;
 
 /// An HTTP client (reqwest needs the process's TLS provider installed before it builds one).
