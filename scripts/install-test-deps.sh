@@ -20,8 +20,9 @@ set -euo pipefail
 # with its `git http-backend`.
 # openssl: crates/gofed/tests/artifact.rs makes a CA and a server certificate with it and serves an archive
 # over https with `openssl s_server`.
+# bzip2, zstd, xz-utils: the archive tests compress tarballs with the real tools (tar -j, --zstd, -J).
 # The corpus itself is listed in scripts/gocode-corpus.txt (why those).
-PACKAGES=(etcd-server rpm git openssl)
+PACKAGES=(etcd-server rpm git openssl bzip2 zstd xz-utils)
 while read -r line; do
   [[ -z $line || $line == \#* ]] || PACKAGES+=("$line")
 done <"$(dirname "${BASH_SOURCE[0]}")/gocode-corpus.txt"

@@ -128,13 +128,24 @@ fn archives_give_the_outputs_of_their_directories_locally_and_remotely() {
     trees(d);
     tar(d, &["-czf", "m-1.0.tar.gz", "m-1.0"]);
     tar(d, &["-cJf", "m-1.0.tar.xz", "m-1.0"]);
+    tar(d, &["-cjf", "m-1.0.tar.bz2", "m-1.0"]);
+    tar(d, &["--zstd", "-cf", "m-1.0.tar.zst", "m-1.0"]);
     tar(d, &["-cf", "plain.tar", "plain"]);
+    let zipped = Command::new("python3")
+        .current_dir(d)
+        .args(["-m", "zipfile", "-c", "m-1.0.zip", "m-1.0"])
+        .status()
+        .expect("run python3");
+    assert!(zipped.success(), "python3 -m zipfile");
     let p = |rel: &str| d.join(rel).to_string_lossy().into_owned();
 
     // Text formats: the same bytes; JSON: the same document, plus meta.source.
     let pairs = [
         ("m-1.0", "m-1.0.tar.gz"),
         ("m-1.0", "m-1.0.tar.xz"),
+        ("m-1.0", "m-1.0.tar.bz2"),
+        ("m-1.0", "m-1.0.tar.zst"),
+        ("m-1.0", "m-1.0.zip"),
         ("plain", "plain.tar"),
     ];
     let runs: [&[&str]; 4] = [
@@ -164,13 +175,11 @@ fn archives_give_the_outputs_of_their_directories_locally_and_remotely() {
                 assert_eq!(dir_json, archive_json, "{args:?} {archive}");
                 assert_eq!(source["name"], archive.as_str());
                 assert_eq!(source["sha256"], sha256_of(Path::new(&archive)).as_str());
-                let kind = if archive.ends_with(".gz") {
-                    "tar.gz"
-                } else if archive.ends_with(".xz") {
-                    "tar.xz"
-                } else {
-                    "tar"
-                };
+                // The kind is told by content; here each file's name says what it holds.
+                let kind = archive
+                    .rsplit_once("m-1.0.")
+                    .or_else(|| archive.rsplit_once("plain."))
+                    .map_or("", |(_, kind)| kind);
                 assert_eq!(source["kind"], kind, "{source}");
                 let top = Path::new(&tree)
                     .file_name()
