@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::system::{serve, Process};
-use common::{git, write, GOFED};
+use common::{git, stdout_of, write, GOFED};
 
 #[path = "../../gofed-artifact/tests/support/raw_tar.rs"]
 mod raw_tar;
@@ -73,13 +73,13 @@ fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
     command.output().expect("run gofed")
 }
 
-fn stdout_of(out: &Output, what: &str) -> String {
-    assert!(
-        out.status.success(),
-        "{what}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).expect("utf-8")
+/// `gofed api DIR --format goapi`, which must succeed.
+fn goapi_of(dir: &Path) -> String {
+    let dir = dir.to_string_lossy();
+    stdout_of(
+        &run(&["api", &dir, "--format", "goapi"], &[]),
+        &format!("api {dir}"),
+    )
 }
 
 /// The JSON of `out` without `meta.source` (what a directory's output has not).
@@ -384,18 +384,7 @@ fn urls_and_forge_shorthands_are_downloaded_once_into_the_cache() {
         ("GOFED_CACHE_DIR", cache_s.as_str()),
         ("GOFED_GITHUB_URL", server.url.as_str()),
     ];
-    let from_dir = stdout_of(
-        &run(
-            &[
-                "api",
-                &d.join("m-1.0").to_string_lossy(),
-                "--format",
-                "goapi",
-            ],
-            &[],
-        ),
-        "api dir",
-    );
+    let from_dir = goapi_of(&d.join("m-1.0"));
     assert!(from_dir.contains("pkg example.com/m/a"), "{from_dir}");
 
     let url = format!("{}/files/m-1.0.tar.gz", server.url);
@@ -1007,18 +996,7 @@ fn https_downloads_verify_the_server_with_the_trusted_certificates() {
     .expect("s_server listening");
 
     let url = format!("https://127.0.0.1:{port}/m-1.0.tar.gz");
-    let expected = stdout_of(
-        &run(
-            &[
-                "api",
-                &d.join("m-1.0").to_string_lossy(),
-                "--format",
-                "goapi",
-            ],
-            &[],
-        ),
-        "api dir",
-    );
+    let expected = goapi_of(&d.join("m-1.0"));
     let ca = d.join("ca.pem").to_string_lossy().into_owned();
     // Not trusted: refused, naming the URL and why.
     let untrusted_cache = d.join("cache-untrusted").to_string_lossy().into_owned();

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 
-use common::{git, write, GOFED};
+use common::{git, stdout_of, write, GOFED};
 
 /// `gofed ARGS` with the cache at `cache`, info logs, nothing from the caller's GOROOT, placement or registry.
 fn run(args: &[&str], cache: &Path) -> Output {
@@ -24,15 +24,6 @@ fn run(args: &[&str], cache: &Path) -> Output {
         .env("GOFED_LOG", "info")
         .output()
         .expect("run gofed")
-}
-
-fn stdout_of(out: &Output, what: &str) -> String {
-    assert!(
-        out.status.success(),
-        "{what}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).expect("utf-8")
 }
 
 /// A smart-HTTP git server on loopback: each request runs `git http-backend` (CGI) on the repositories under

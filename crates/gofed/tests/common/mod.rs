@@ -24,6 +24,16 @@ pub fn success_json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("stdout is JSON")
 }
 
+/// The stdout of a run that must have succeeded (`what` names it when it did not), as text.
+pub fn stdout_of(out: &Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).expect("utf-8")
+}
+
 /// Writes `content` to `dir/name`, creating the directories on the way.
 pub fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) {
     let path = dir.join(name);
