@@ -661,7 +661,8 @@ impl PostgresStore {
                     &format!(
                         "UPDATE jobs SET state = 'claimed', worker = $2, claimed_at = now(),
                                          attempts = attempts + 1
-                         WHERE id = (SELECT id FROM jobs WHERE kind = $1 AND state = 'queued'
+                         WHERE state = 'queued'
+                           AND id = (SELECT id FROM jobs WHERE kind = $1 AND state = 'queued'
                                      ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
                          RETURNING {JOB_COLUMNS}"
                     ),

@@ -690,7 +690,8 @@ impl SqliteStore {
                         &format!(
                             "UPDATE jobs SET state = 'claimed', worker = ?2, claimed_ms = ?3,
                                              attempts = attempts + 1
-                             WHERE id = (SELECT id FROM jobs WHERE kind = ?1 AND state = 'queued'
+                             WHERE state = 'queued'
+                               AND id = (SELECT id FROM jobs WHERE kind = ?1 AND state = 'queued'
                                          ORDER BY id LIMIT 1)
                              RETURNING {JOB_COLUMNS}"
                         ),
