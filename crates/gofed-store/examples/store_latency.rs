@@ -21,7 +21,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let run = std::process::id();
     let blobs: Vec<Vec<u8>> = (0..N)
-        .map(|i| format!("{run}-{i}-").repeat(400).into_bytes()[..4096].to_vec())
+        .map(|i| {
+            let mut b = format!("{run}-{i}-").repeat(4096).into_bytes();
+            b.truncate(4096);
+            b
+        })
         .collect();
     let keys: Vec<ResultKey> = (0..N)
         .map(|i| ResultKey {
