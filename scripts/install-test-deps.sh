@@ -21,8 +21,10 @@ set -euo pipefail
 # openssl: crates/gofed/tests/artifact.rs makes a CA and a server certificate with it and serves an archive
 # over https with `openssl s_server`.
 # bzip2, zstd, xz-utils: the archive tests compress tarballs with the real tools (tar -j, --zstd, -J).
+# postgresql: crates/gofed-store/tests/store.rs and crash.rs run the store's suite against a throw-away
+# cluster (initdb + postgres from /usr/lib/postgresql/<version>/bin, on loopback in a temp dir).
 # The corpus itself is listed in scripts/gocode-corpus.txt (why those).
-PACKAGES=(etcd-server rpm git openssl bzip2 zstd xz-utils)
+PACKAGES=(etcd-server rpm git openssl bzip2 zstd xz-utils postgresql)
 while read -r line; do
   [[ -z $line || $line == \#* ]] || PACKAGES+=("$line")
 done <"$(dirname "${BASH_SOURCE[0]}")/gocode-corpus.txt"

@@ -1,0 +1,796 @@
+//! The storage test suite, run against both drivers: every case is an async function of a
+//! [`Backend`], and `suite!` makes one test per (driver, case). PostgreSQL is real: each test
+//! starts its own throw-away cluster (see `common`).
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use gofed_store::{
+    NewJob, Package, PackageKey, Page, PageRequest, Project, ResultKey, Revision, Sha256, Store,
+    StoreError, Subject,
+};
+
+/// A driver under test, with the hooks a case needs to reach behind the store's back.
+enum Backend {
+    Sqlite(tempfile::TempDir),
+    Postgres(common::Postgres),
+}
+
+impl Backend {
+    async fn open(&self) -> Result<Store, StoreError> {
+        match self {
+            Backend::Sqlite(dir) => Store::open_sqlite(dir.path()).await,
+            Backend::Postgres(pg) => Store::connect_postgres(&pg.conninfo()).await,
+        }
+    }
+
+    async fn store(&self) -> Store {
+        self.open().await.expect("open the store")
+    }
+
+    /// Runs SQL directly on the database.
+    async fn sql(&self, sql: &str) {
+        match self {
+            Backend::Sqlite(dir) => {
+                let conn = rusqlite::Connection::open(dir.path().join("store.sqlite"))
+                    .expect("open the database");
+                conn.execute_batch(sql).expect(sql);
+            }
+            Backend::Postgres(pg) => pg.raw().await.batch_execute(sql).await.expect(sql),
+        }
+    }
+
+    /// Flips one byte in the middle of a stored blob.
+    async fn corrupt_blob(&self, sha256: Sha256) {
+        match self {
+            Backend::Sqlite(dir) => {
+                let hex = sha256.to_hex();
+                let path = dir.path().join("blobs").join(&hex[..2]).join(&hex);
+                let mut bytes = std::fs::read(&path).expect("the blob file");
+                let mid = bytes.len() / 2;
+                bytes[mid] ^= 0x20;
+                std::fs::write(&path, bytes).expect("rewrite the blob file");
+            }
+            Backend::Postgres(_) => {
+                // The second chunk, so that the first one was already hashed when it is found.
+                self.sql(&format!(
+                    "UPDATE blob_chunks SET data = set_byte(data, 10, get_byte(data, 10) # 32)
+                     WHERE sha256 = '\\x{sha256}' AND idx = 1"
+                ))
+                .await;
+            }
+        }
+    }
+}
+
+fn digest(s: &str) -> Sha256 {
+    Sha256::of(s.as_bytes())
+}
+
+fn key(action: &str, input: &str) -> ResultKey {
+    ResultKey {
+        action: action.to_owned(),
+        input_digest: digest(input),
+        options_digest: digest("{}"),
+        engine_version: "0.1.0".to_owned(),
+    }
+}
+
+fn project(n: usize) -> Project {
+    Project {
+        import_path: format!("example.com/p{n}"),
+        repository: format!("https://example.com/p{n}.git"),
+    }
+}
+
+fn package(name: &str, release: &str) -> Package {
+    Package {
+        key: PackageKey {
+            name: name.to_owned(),
+            version: "1.2.3".to_owned(),
+            release: release.to_owned(),
+            distro: "fedora:38".to_owned(),
+        },
+        source_rpm: format!("{name}-1.2.3-{release}.src.rpm"),
+    }
+}
+
+/// Bytes that differ per `seed` and do not compress to nothing.
+fn bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// Every page of a listing, following the cursors (each through its string form, as a REST
+/// client would carry it).
+async fn all_pages<T, F, Fut>(limit: u32, mut fetch: F) -> Vec<T>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>, StoreError>>,
+{
+    let mut items = Vec::new();
+    let mut after = None;
+    let mut n_pages = 0;
+    loop {
+        let page = fetch(PageRequest { after, limit }).await.expect("a page");
+        assert!(page.items.len() <= limit as usize);
+        n_pages += 1;
+        assert!(n_pages < 10_000, "paging does not end");
+        items.extend(page.items);
+        match page.next {
+            None => return items,
+            Some(cursor) => after = Some(cursor.to_string().parse().expect("cursor")),
+        }
+    }
+}
+
+async fn round_trips(backend: Backend) {
+    let store = backend.store().await;
+
+    // Blobs: empty, small, and several PostgreSQL chunks long.
+    for data in [Vec::new(), b"package main\n".to_vec(), bytes(7, 2_500_000)] {
+        let id = store.put_blob(data.clone()).await.expect("put blob");
+        assert_eq!(id, Sha256::of(&data));
+        assert!(store.has_blob(id).await.expect("has"));
+        assert_eq!(
+            store.blob_size(id).await.expect("size"),
+            Some(data.len() as u64)
+        );
+        assert_eq!(store.get_blob(id).await.expect("get"), Some(data));
+    }
+    let absent = digest("absent");
+    assert!(!store.has_blob(absent).await.expect("has"));
+    assert_eq!(store.blob_size(absent).await.expect("size"), None);
+    assert_eq!(store.get_blob(absent).await.expect("get"), None);
+
+    // Projects and revisions; a revision of an unknown project is refused.
+    let p = project(1);
+    let orphan = Revision {
+        import_path: p.import_path.clone(),
+        commit: "abc".into(),
+        tag: None,
+        commit_time: 1,
+    };
+    let err = store
+        .put_revision(&orphan)
+        .await
+        .expect_err("unknown project");
+    assert!(
+        matches!(&err, StoreError::Unknown(what) if what.contains("example.com/p1")),
+        "{err}"
+    );
+    store.put_project(&p).await.expect("put project");
+    assert_eq!(
+        store.get_project(&p.import_path).await.expect("get"),
+        Some(p.clone())
+    );
+    let moved = Project {
+        repository: "https://mirror.example.com/p1.git".into(),
+        ..p.clone()
+    };
+    store.put_project(&moved).await.expect("update project");
+    assert_eq!(
+        store.get_project(&p.import_path).await.expect("get"),
+        Some(moved)
+    );
+    assert_eq!(
+        store.get_project("example.com/none").await.expect("get"),
+        None
+    );
+    let rev = Revision {
+        tag: Some("v1.0.0".into()),
+        commit_time: 1_700_000_000,
+        ..orphan
+    };
+    store.put_revision(&rev).await.expect("put revision");
+    assert_eq!(
+        store
+            .get_revision(&p.import_path, "abc")
+            .await
+            .expect("get"),
+        Some(rev.clone())
+    );
+    assert_eq!(
+        store
+            .get_revision(&p.import_path, "def")
+            .await
+            .expect("get"),
+        None
+    );
+
+    // Packages.
+    let pkg = package("golang-x-text", "1.fc38");
+    store.put_package(&pkg).await.expect("put package");
+    assert_eq!(
+        store.get_package(&pkg.key).await.expect("get"),
+        Some(pkg.clone())
+    );
+    let other_distro = PackageKey {
+        distro: "fedora:39".into(),
+        ..pkg.key.clone()
+    };
+    assert_eq!(store.get_package(&other_distro).await.expect("get"), None);
+
+    // Results, with and without a subject; an unknown subject is refused and stores nothing.
+    let api = br#"{"packages":[{"path":"example.com/p1","funcs":["F"]}]}"#.repeat(100);
+    let rev_subject = Subject::Revision {
+        import_path: p.import_path.clone(),
+        commit: "abc".into(),
+    };
+    let k1 = key("api_analysis", "tree-1");
+    let entry = store
+        .put_result(&k1, &api, Some(&rev_subject))
+        .await
+        .expect("put result");
+    assert_eq!(entry.size, api.len() as u64);
+    assert_eq!(entry.digest, Sha256::of(&api));
+    assert_eq!(store.get_result(&k1).await.expect("get"), Some(api.clone()));
+    let k2 = key("deps_analysis", "rpm-1");
+    store
+        .put_result(&k2, b"deps", Some(&Subject::Package(pkg.key.clone())))
+        .await
+        .expect("put result");
+    let k3 = key("license_analysis", "tree-1");
+    store
+        .put_result(&k3, b"", None)
+        .await
+        .expect("empty result");
+    assert_eq!(store.get_result(&k3).await.expect("get"), Some(Vec::new()));
+    let k4 = key("api_analysis", "tree-2");
+    let unknown = Subject::Package(other_distro.clone());
+    let err = store
+        .put_result(&k4, b"x", Some(&unknown))
+        .await
+        .expect_err("unknown package");
+    assert!(
+        matches!(&err, StoreError::Unknown(what) if what.contains("fedora:39")),
+        "{err}"
+    );
+    assert_eq!(store.get_result(&k4).await.expect("get"), None);
+    // The same analysis by another engine version is another result.
+    let k1_next = ResultKey {
+        engine_version: "0.2.0".into(),
+        ..k1.clone()
+    };
+    assert_eq!(store.get_result(&k1_next).await.expect("get"), None);
+
+    let by_rev = store
+        .list_revision_results(&p.import_path, "abc", PageRequest::first(10))
+        .await
+        .expect("list");
+    assert_eq!(by_rev.items, [entry]);
+    assert_eq!(by_rev.next, None);
+    let by_pkg = store
+        .list_package_results(&pkg.key, PageRequest::first(10))
+        .await
+        .expect("list");
+    assert_eq!(
+        by_pkg.items.iter().map(|e| &e.key).collect::<Vec<_>>(),
+        [&k2]
+    );
+    let err = store
+        .list_package_results(&other_distro, PageRequest::first(10))
+        .await
+        .expect_err("unknown package");
+    assert!(matches!(err, StoreError::Unknown(_)), "{err}");
+
+    // The records serialise and come back equal (the storage services send them as JSON).
+    let json = serde_json::to_string(&(&p, &rev, &pkg, &by_rev)).expect("to JSON");
+    let back: (Project, Revision, Package, Page<gofed_store::ResultEntry>) =
+        serde_json::from_str(&json).expect("from JSON");
+    assert_eq!(back, (p, rev, pkg, by_rev));
+}
+
+async fn paging(backend: Backend) {
+    let store = backend.store().await;
+    for n in 0..120 {
+        store.put_project(&project(n)).await.expect("put project");
+    }
+    // Pages of 7 see every project exactly once, in insertion order, including projects added
+    // while paging (a cursor is a position, not an offset).
+    let mut seen = Vec::new();
+    let mut after = None;
+    let mut added = 120;
+    loop {
+        let page = store
+            .list_projects(PageRequest { after, limit: 7 })
+            .await
+            .expect("page");
+        seen.extend(page.items.into_iter().map(|p| p.import_path));
+        if added < 130 {
+            store.put_project(&project(added)).await.expect("put");
+            added += 1;
+        }
+        match page.next {
+            None => break,
+            Some(c) => after = Some(c),
+        }
+    }
+    let expected: Vec<String> = (0..130).map(|n| project(n).import_path).collect();
+    assert_eq!(seen, expected);
+
+    let p = project(0);
+    for n in 0..45 {
+        store
+            .put_revision(&Revision {
+                import_path: p.import_path.clone(),
+                commit: format!("c{n:03}"),
+                tag: (n % 3 == 0).then(|| format!("v0.{n}.0")),
+                commit_time: 1_600_000_000 + n,
+            })
+            .await
+            .expect("put revision");
+    }
+    // Another project's revisions do not leak into the listing.
+    store
+        .put_revision(&Revision {
+            import_path: project(1).import_path,
+            commit: "other".into(),
+            tag: None,
+            commit_time: 0,
+        })
+        .await
+        .expect("put revision");
+    let revs = all_pages(4, |page| store.list_revisions(&p.import_path, page)).await;
+    let commits: Vec<String> = revs.iter().map(|r| r.commit.clone()).collect();
+    assert_eq!(
+        commits,
+        (0..45).map(|n| format!("c{n:03}")).collect::<Vec<_>>()
+    );
+    assert_eq!(revs[3].tag.as_deref(), Some("v0.3.0"));
+
+    let pkg = package("golang-x-net", "2.fc38");
+    store.put_package(&pkg).await.expect("put package");
+    let subject = Subject::Revision {
+        import_path: p.import_path.clone(),
+        commit: "c007".into(),
+    };
+    let mut expected_rev = Vec::new();
+    let mut expected_pkg = Vec::new();
+    for n in 0..75 {
+        let k = key("api_analysis", &format!("input-{n}"));
+        let data = bytes(n, 100 + n as usize);
+        if n % 5 == 0 {
+            let e = store
+                .put_result(&k, &data, Some(&Subject::Package(pkg.key.clone())))
+                .await
+                .expect("put result");
+            expected_pkg.push(e);
+        } else {
+            let e = store
+                .put_result(&k, &data, Some(&subject))
+                .await
+                .expect("put result");
+            expected_rev.push(e);
+        }
+    }
+    let listed = all_pages(11, |page| {
+        store.list_revision_results(&p.import_path, "c007", page)
+    })
+    .await;
+    assert_eq!(listed, expected_rev);
+    let listed = all_pages(2, |page| store.list_package_results(&pkg.key, page)).await;
+    assert_eq!(listed, expected_pkg);
+    let packages = all_pages(1, |page| store.list_packages(page)).await;
+    assert_eq!(packages, [pkg]);
+
+    // A cursor that the store never handed out is refused when parsed, not misread.
+    assert!("-1".parse::<gofed_store::Cursor>().is_err());
+    assert!("x".parse::<gofed_store::Cursor>().is_err());
+}
+
+async fn idempotent_puts(backend: Backend) {
+    let store = backend.store().await;
+    let data = bytes(3, 1_500_000);
+    let a = store.put_blob(data.clone()).await.expect("put");
+    let b = store.put_blob(data.clone()).await.expect("put again");
+    assert_eq!(a, b);
+    assert_eq!(store.get_blob(a).await.expect("get"), Some(data));
+
+    let p = project(9);
+    store.put_project(&p).await.expect("put");
+    store.put_project(&p).await.expect("put again");
+    let rev = Revision {
+        import_path: p.import_path.clone(),
+        commit: "c1".into(),
+        tag: None,
+        commit_time: 5,
+    };
+    store.put_revision(&rev).await.expect("put");
+    let retagged = Revision {
+        tag: Some("v1.0.0".into()),
+        ..rev.clone()
+    };
+    store.put_revision(&retagged).await.expect("retag");
+    let pkg = package("golang-x-sys", "1.fc38");
+    store.put_package(&pkg).await.expect("put");
+    store.put_package(&pkg).await.expect("put again");
+    let subject = Subject::Revision {
+        import_path: p.import_path.clone(),
+        commit: "c1".into(),
+    };
+    let k = key("api_analysis", "same");
+    store
+        .put_result(&k, b"first", Some(&subject))
+        .await
+        .expect("put");
+    store
+        .put_result(&k, b"second", Some(&subject))
+        .await
+        .expect("put again");
+    assert_eq!(
+        store.get_result(&k).await.expect("get"),
+        Some(b"second".to_vec())
+    );
+
+    assert_eq!(
+        store
+            .list_projects(PageRequest::first(10))
+            .await
+            .expect("list")
+            .items,
+        std::slice::from_ref(&p)
+    );
+    assert_eq!(
+        store
+            .list_revisions(&p.import_path, PageRequest::first(10))
+            .await
+            .expect("list")
+            .items,
+        [retagged]
+    );
+    assert_eq!(
+        store
+            .list_packages(PageRequest::first(10))
+            .await
+            .expect("list")
+            .items,
+        [pkg]
+    );
+    let results = store
+        .list_revision_results(&p.import_path, "c1", PageRequest::first(10))
+        .await
+        .expect("list")
+        .items;
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].digest, Sha256::of(b"second"));
+
+    let job = NewJob {
+        kind: "api_revision".into(),
+        key: "example.com/p9@c1".into(),
+        payload: "{}".into(),
+    };
+    assert!(store.enqueue_job(&job).await.expect("enqueue"));
+    assert!(!store.enqueue_job(&job).await.expect("enqueue again"));
+    let claimed = store.claim_job("api_revision", "w").await.expect("claim");
+    assert!(claimed.is_some());
+    assert_eq!(
+        store.claim_job("api_revision", "w").await.expect("claim"),
+        None
+    );
+}
+
+async fn corruption_detected(backend: Backend) {
+    let store = backend.store().await;
+    let data = bytes(11, 2_200_000);
+    let id = store.put_blob(data.clone()).await.expect("put");
+    backend.corrupt_blob(id).await;
+    let err = store
+        .get_blob(id)
+        .await
+        .expect_err("a corrupted blob is an error");
+    assert!(
+        matches!(&err, StoreError::CorruptBlob { sha256, .. } if *sha256 == id),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&id.to_hex()), "{err}");
+    if let Backend::Sqlite(_) = backend {
+        // Storing the blob again replaces the corrupted copy.
+        store.put_blob(data.clone()).await.expect("put again");
+        assert_eq!(store.get_blob(id).await.expect("get"), Some(data));
+    }
+
+    // A result whose compressed bytes changed, and one whose recorded digest is wrong.
+    let k = key("api_analysis", "corrupt");
+    store
+        .put_result(&k, &bytes(1, 5000), None)
+        .await
+        .expect("put");
+    backend
+        .sql("UPDATE results SET data = substr(data, 1, 20)")
+        .await;
+    let err = store.get_result(&k).await.expect_err("truncated result");
+    assert!(
+        matches!(&err, StoreError::CorruptResult { key, .. } if **key == k),
+        "{err}"
+    );
+    store
+        .put_result(&k, &bytes(1, 5000), None)
+        .await
+        .expect("put again");
+    assert_eq!(
+        store.get_result(&k).await.expect("get"),
+        Some(bytes(1, 5000))
+    );
+    let zero_digest = match backend {
+        Backend::Sqlite(_) => "UPDATE results SET digest = zeroblob(32)",
+        Backend::Postgres(_) => "UPDATE results SET digest = decode(repeat('00', 32), 'hex')",
+    };
+    backend.sql(zero_digest).await;
+    let err = store.get_result(&k).await.expect_err("wrong digest");
+    assert!(matches!(&err, StoreError::CorruptResult { .. }), "{err}");
+}
+
+async fn migrations(backend: Backend) {
+    // An empty database gets every migration.
+    let store = backend.store().await;
+    assert_eq!(store.schema_version().await.expect("version"), 1);
+    store.put_project(&project(1)).await.expect("put");
+    drop(store);
+    // Opening again applies nothing and keeps the data.
+    let store = backend.store().await;
+    assert_eq!(store.schema_version().await.expect("version"), 1);
+    assert_eq!(
+        store
+            .get_project(&project(1).import_path)
+            .await
+            .expect("get"),
+        Some(project(1))
+    );
+    drop(store);
+    // A database from a newer gofed is refused, and left as it is.
+    backend.sql("UPDATE schema_version SET version = 7").await;
+    let err = backend
+        .open()
+        .await
+        .err()
+        .expect("a newer schema is refused");
+    assert!(
+        matches!(
+            err,
+            StoreError::SchemaTooNew {
+                found: 7,
+                supported: 1
+            }
+        ),
+        "{err}"
+    );
+    backend.sql("UPDATE schema_version SET version = 1").await;
+    let store = backend.store().await;
+    assert_eq!(
+        store
+            .get_project(&project(1).import_path)
+            .await
+            .expect("get"),
+        Some(project(1))
+    );
+}
+
+/// Migrations of several instances starting at once on one empty database.
+async fn concurrent_open(backend: Backend) {
+    let backend = std::sync::Arc::new(backend);
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let backend = std::sync::Arc::clone(&backend);
+            tokio::spawn(async move { backend.open().await.map(|_| ()) })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task").expect("open");
+    }
+    let store = backend.store().await;
+    assert_eq!(store.schema_version().await.expect("version"), 1);
+}
+
+async fn concurrent_writers(backend: Backend) {
+    // Two stores on one database (two processes' worth of connections), four tasks each.
+    let stores = [backend.store().await, backend.store().await];
+    let p = project(0);
+    stores[0].put_project(&p).await.expect("put project");
+    stores[0]
+        .put_revision(&Revision {
+            import_path: p.import_path.clone(),
+            commit: "c".into(),
+            tag: None,
+            commit_time: 0,
+        })
+        .await
+        .expect("put revision");
+    let subject = Subject::Revision {
+        import_path: p.import_path.clone(),
+        commit: "c".into(),
+    };
+    let mut tasks = Vec::new();
+    for t in 0..8u64 {
+        let store = stores[t as usize % 2].clone();
+        let subject = subject.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..20u64 {
+                let n = t * 1000 + i;
+                store.put_blob(bytes(n, 3000)).await.expect("put blob");
+                store
+                    .put_result(
+                        &key("api_analysis", &n.to_string()),
+                        &bytes(n, 500),
+                        Some(&subject),
+                    )
+                    .await
+                    .expect("put result");
+                store
+                    .put_project(&project(n as usize + 1))
+                    .await
+                    .expect("put project");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("writer task");
+    }
+    let store = &stores[1];
+    for t in 0..8u64 {
+        for i in 0..20u64 {
+            let n = t * 1000 + i;
+            assert_eq!(
+                store
+                    .get_blob(Sha256::of(&bytes(n, 3000)))
+                    .await
+                    .expect("get"),
+                Some(bytes(n, 3000))
+            );
+            assert_eq!(
+                store
+                    .get_result(&key("api_analysis", &n.to_string()))
+                    .await
+                    .expect("get"),
+                Some(bytes(n, 500))
+            );
+        }
+    }
+    let results = all_pages(50, |page| {
+        store.list_revision_results(&p.import_path, "c", page)
+    })
+    .await;
+    assert_eq!(results.len(), 160);
+    let projects = all_pages(50, |page| store.list_projects(page)).await;
+    assert_eq!(projects.len(), 161);
+}
+
+async fn job_claims(backend: Backend) {
+    let stores = [backend.store().await, backend.store().await];
+    let n_jobs = 120;
+    for n in 0..n_jobs {
+        let job = NewJob {
+            kind: "api_revision".into(),
+            key: format!("example.com/p@v{n}"),
+            payload: format!("{{\"n\":{n}}}"),
+        };
+        assert!(stores[n % 2].enqueue_job(&job).await.expect("enqueue"));
+    }
+    // Another kind is not claimed by these workers.
+    let other = NewJob {
+        kind: "deps_package".into(),
+        key: "x".into(),
+        payload: "{}".into(),
+    };
+    stores[0].enqueue_job(&other).await.expect("enqueue");
+
+    // Eight workers on two stores claim until the queue is empty.
+    let mut workers = Vec::new();
+    for w in 0..8 {
+        let store = stores[w % 2].clone();
+        workers.push(tokio::spawn(async move {
+            let worker = format!("worker-{w}");
+            let mut done = Vec::new();
+            while let Some(job) = store
+                .claim_job("api_revision", &worker)
+                .await
+                .expect("claim")
+            {
+                assert_eq!(job.worker.as_deref(), Some(worker.as_str()));
+                assert_eq!(job.attempts, 1);
+                store.complete_job(job.id, &worker).await.expect("complete");
+                done.push(job.key);
+            }
+            done
+        }));
+    }
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(w.await.expect("worker"));
+    }
+    let unique: HashSet<&String> = all.iter().collect();
+    assert_eq!(unique.len(), all.len(), "a job was claimed twice");
+    assert_eq!(all.len(), n_jobs);
+
+    let store = &stores[0];
+    let job = store
+        .claim_job("deps_package", "w1")
+        .await
+        .expect("claim")
+        .expect("the other kind's job");
+    // Only its claimer can finish it.
+    let err = store
+        .complete_job(job.id, "w2")
+        .await
+        .expect_err("not w2's job");
+    assert!(matches!(err, StoreError::JobNotClaimed { .. }), "{err}");
+    // A stale claim goes back to the queue; the old claimer can no longer finish it.
+    assert_eq!(
+        store
+            .requeue_stale_jobs(Duration::from_secs(3600))
+            .await
+            .expect("requeue"),
+        0
+    );
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(
+        store
+            .requeue_stale_jobs(Duration::from_millis(1))
+            .await
+            .expect("requeue"),
+        1
+    );
+    let again = store
+        .claim_job("deps_package", "w2")
+        .await
+        .expect("claim")
+        .expect("requeued");
+    assert_eq!((again.id, again.attempts), (job.id, 2));
+    let err = store
+        .complete_job(job.id, "w1")
+        .await
+        .expect_err("stale claimer");
+    assert!(matches!(err, StoreError::JobNotClaimed { .. }), "{err}");
+    store
+        .fail_job(job.id, "w2", "no such tag")
+        .await
+        .expect("fail");
+    let failed = store.get_job(job.id).await.expect("get").expect("the job");
+    assert_eq!(failed.state, gofed_store::JobState::Failed);
+    assert_eq!(failed.error.as_deref(), Some("no such tag"));
+}
+
+macro_rules! suite {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let dir = tempfile::tempdir().expect("temp dir");
+                    super::$case(super::Backend::Sqlite(dir)).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let Some(pg) = crate::common::start_postgres(concat!("postgres::", stringify!($case))).await else {
+                        return;
+                    };
+                    super::$case(super::Backend::Postgres(pg)).await;
+                }
+            )*
+        }
+    };
+}
+
+suite!(
+    round_trips,
+    paging,
+    idempotent_puts,
+    corruption_detected,
+    migrations,
+    concurrent_open,
+    concurrent_writers,
+    job_claims,
+);
