@@ -1,0 +1,125 @@
+//! One license file against the SPDX license list.
+
+use std::sync::OnceLock;
+
+use sha2::{Digest, Sha256};
+use spdx::detection::{LicenseType, Store, TextData};
+
+use crate::{Config, LicenseError, LicenseFile, LicenseMatch, MatchKind, UnknownReason, Verdict};
+
+/// The embedded store, decompressed once per process (~2 MB of zstd, tens of milliseconds).
+fn store() -> Result<&'static Store, LicenseError> {
+    static STORE: OnceLock<Result<Store, String>> = OnceLock::new();
+    STORE
+        .get_or_init(|| Store::load_inline().map_err(|err| err.to_string()))
+        .as_ref()
+        .map_err(|msg| LicenseError::Store(msg.clone()))
+}
+
+/// Number of licenses in the embedded SPDX store (a sanity figure for reports).
+pub fn license_list_size() -> Result<usize, LicenseError> {
+    Ok(store()?.len())
+}
+
+/// Bytes looked at to tell text from binary, as git and grep do.
+const BINARY_SNIFF_BYTES: usize = 8 << 10;
+
+/// Analyses the bytes of one license file (the caller has bounded their size). `path` and `directory` of the
+/// result are empty; [`crate::license_analysis`] fills them in.
+pub fn analyze_license_file(bytes: &[u8], config: &Config) -> Result<LicenseFile, LicenseError> {
+    let sha256 = hex(&Sha256::digest(bytes));
+    let mut res = LicenseFile {
+        path: String::new(),
+        directory: String::new(),
+        sha256,
+        size: bytes.len() as u64,
+        verdict: Verdict::Detected,
+        matches: Vec::new(),
+        coverage: 0.0,
+    };
+    if let Some(expression) = config.overrides.get(&res.sha256) {
+        res.verdict = Verdict::Overridden {
+            expression: expression.clone(),
+        };
+        return Ok(res);
+    }
+    if bytes[..bytes.len().min(BINARY_SNIFF_BYTES)].contains(&0) {
+        res.verdict = Verdict::Unknown {
+            reason: UnknownReason::Binary,
+        };
+        return Ok(res);
+    }
+    // Non-UTF-8 license files are mostly Latin-1 (a `©` or an accented name in the copyright line); the
+    // replacement character only touches those words, the license text itself is ASCII.
+    let text = String::from_utf8_lossy(bytes);
+    let data = TextData::new(&text);
+    let n_words = count_words(data.lines());
+    if n_words == 0 {
+        res.verdict = Verdict::Unknown {
+            reason: UnknownReason::Empty,
+        };
+        return Ok(res);
+    }
+    let store = store()?;
+    let mut current = data;
+    let mut n_covered = 0usize;
+    for _ in 0..config.max_licenses_per_file {
+        let best = store.analyze(&current);
+        // Locate the best license's text inside the file; its score there decides, not the whole file's.
+        let (located, score) = current.optimize_bounds(best.data);
+        if score < config.confidence_threshold {
+            break;
+        }
+        let n_located = count_words(located.lines());
+        if n_located == 0 {
+            break;
+        }
+        n_covered += n_located;
+        res.matches.push(LicenseMatch {
+            spdx_id: best.name.to_string(),
+            score,
+            kind: match best.license_type {
+                LicenseType::Original => MatchKind::Text,
+                LicenseType::Header => MatchKind::Header,
+                LicenseType::Alternate => MatchKind::Alternate,
+            },
+            lines: located.lines_view(),
+            coverage: n_located as f32 / n_words as f32,
+        });
+        if n_covered >= n_words {
+            break;
+        }
+        // Blank what was found and look for another license in the rest (MIT followed by Apache-2.0, ...).
+        current = located.white_out();
+    }
+    res.coverage = (n_covered as f32 / n_words as f32).min(1.0);
+    res.verdict = if res.matches.is_empty() {
+        Verdict::Unknown {
+            reason: UnknownReason::NoMatch,
+        }
+    } else if res.coverage < config.coverage_threshold {
+        Verdict::Unknown {
+            reason: UnknownReason::LowCoverage,
+        }
+    } else {
+        Verdict::Detected
+    };
+    Ok(res)
+}
+
+fn count_words(lines: &[String]) -> usize {
+    lines
+        .iter()
+        .map(|line| line.split_whitespace().count())
+        .sum()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut res = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        res.push(DIGITS[usize::from(b >> 4)] as char);
+        res.push(DIGITS[usize::from(b & 0xf)] as char);
+    }
+    res
+}
