@@ -61,12 +61,13 @@ pub fn analyze_license_file(bytes: &[u8], config: &Config) -> Result<LicenseFile
         return Ok(res);
     }
     let store = store()?;
-    let mut current = data;
+    let mut current = trim_blank_ends(&data);
     let mut n_covered = 0usize;
     for _ in 0..config.max_licenses_per_file {
         let best = store.analyze(&current);
         // Locate the best license's text inside the file; its score there decides, not the whole file's.
         let (located, score) = current.optimize_bounds(best.data);
+        let (located, score) = refine_at_paragraphs(&current, located, score, best.data);
         if score < config.confidence_threshold {
             break;
         }
@@ -90,7 +91,7 @@ pub fn analyze_license_file(bytes: &[u8], config: &Config) -> Result<LicenseFile
             break;
         }
         // Blank what was found and look for another license in the rest (MIT followed by Apache-2.0, ...).
-        current = located.white_out();
+        current = trim_blank_ends(&located.white_out());
     }
     res.coverage = (n_covered as f32 / n_words as f32).min(1.0);
     res.verdict = if res.matches.is_empty() {
@@ -105,6 +106,61 @@ pub fn analyze_license_file(bytes: &[u8], config: &Config) -> Result<LicenseFile
         Verdict::Detected
     };
     Ok(res)
+}
+
+/// askalono's bound search is a ternary search over a score that is nearly flat when a short text sits next to
+/// a long license (MIT before Apache-2.0 lowers Apache's score by a few percent only), so the located range may
+/// swallow the neighbour. Licenses start and end at paragraph boundaries: try each blank-line boundary inside
+/// the range as its start, then as its end, and keep strict improvements of the score against the one license.
+fn refine_at_paragraphs(
+    text: &TextData,
+    located: TextData,
+    score: f32,
+    license: &TextData,
+) -> (TextData, f32) {
+    let lines = text.lines();
+    let base = text.lines_view().0;
+    let (start, end) = located.lines_view();
+    if start < base || end > base + lines.len() || start >= end {
+        return (located, score);
+    }
+    let is_blank = |idx: usize| lines[idx - base].trim().is_empty();
+    let mut best = (start, end, score);
+    for idx in start + 1..end {
+        if is_blank(idx - 1) && !is_blank(idx) {
+            let candidate = text.with_view(idx, end).match_score(license);
+            if candidate > best.2 {
+                best = (idx, end, candidate);
+            }
+        }
+    }
+    let new_start = best.0;
+    for idx in new_start + 1..end {
+        if is_blank(idx) && !is_blank(idx - 1) {
+            let candidate = text.with_view(new_start, idx).match_score(license);
+            if candidate > best.2 {
+                best = (new_start, idx, candidate);
+            }
+        }
+    }
+    if (best.0, best.1) == (start, end) {
+        return (located, score);
+    }
+    (text.with_view(best.0, best.1), best.2)
+}
+
+/// The view of `text` without its leading and trailing blank lines. A blanked-out license leaves a long blank run,
+/// and askalono's ternary bound search, meeting equal scores on both probes inside it, walks away from the text
+/// that is left.
+fn trim_blank_ends(text: &TextData) -> TextData {
+    let lines = text.lines();
+    let base = text.lines_view().0;
+    let first = lines.iter().position(|l| !l.trim().is_empty());
+    let last = lines.iter().rposition(|l| !l.trim().is_empty());
+    match (first, last) {
+        (Some(first), Some(last)) => text.with_view(base + first, base + last + 1),
+        _ => text.clone(),
+    }
 }
 
 fn count_words(lines: &[String]) -> usize {
