@@ -21,6 +21,9 @@ pub fn license_list_size() -> Result<usize, LicenseError> {
     Ok(store()?.len())
 }
 
+/// Fewer words than this left unmatched in a file are not searched for another license.
+const MIN_LICENSE_WORDS: usize = 25;
+
 /// Bytes looked at to tell text from binary, as git and grep do.
 const BINARY_SNIFF_BYTES: usize = 8 << 10;
 
@@ -68,6 +71,8 @@ pub fn analyze_license_file(bytes: &[u8], config: &Config) -> Result<LicenseFile
         // Locate the best license's text inside the file; its score there decides, not the whole file's.
         let (located, score) = current.optimize_bounds(best.data);
         let (located, score) = refine_at_paragraphs(&current, located, score, best.data);
+        let (name, license_type, score) =
+            prefer_common(store, &located, best.name, best.license_type, score);
         if score < config.confidence_threshold {
             break;
         }
@@ -77,9 +82,9 @@ pub fn analyze_license_file(bytes: &[u8], config: &Config) -> Result<LicenseFile
         }
         n_covered += n_located;
         res.matches.push(LicenseMatch {
-            spdx_id: best.name.to_string(),
+            spdx_id: name.to_string(),
             score,
-            kind: match best.license_type {
+            kind: match license_type {
                 LicenseType::Original => MatchKind::Text,
                 LicenseType::Header => MatchKind::Header,
                 LicenseType::Alternate => MatchKind::Alternate,
@@ -87,7 +92,9 @@ pub fn analyze_license_file(bytes: &[u8], config: &Config) -> Result<LicenseFile
             lines: located.lines_view(),
             coverage: n_located as f32 / n_words as f32,
         });
-        if n_covered >= n_words {
+        // What is left is a copyright line or a sentence, too short to hold another license (the shortest SPDX
+        // texts have ~30 words); a further pass over the whole list would only confirm that.
+        if n_words.saturating_sub(n_covered) < MIN_LICENSE_WORDS {
             break;
         }
         // Blank what was found and look for another license in the rest (MIT followed by Apache-2.0, ...).
@@ -106,6 +113,40 @@ pub fn analyze_license_file(bytes: &[u8], config: &Config) -> Result<LicenseFile
         Verdict::Detected
     };
     Ok(res)
+}
+
+/// How much lower a common license's score may be than a rare variant's for the common one to be reported.
+const PREFER_COMMON_MARGIN: f32 = 0.03;
+
+/// SPDX lists many near-copies of the common licenses (`BSD-3-Clause-HP`, `BSD-2-Clause-pos-unchanged`, ...) that
+/// differ from them by a name or a word; a text whose author put their own name where the template has a
+/// placeholder can land nearer such a variant. Among matches within [`PREFER_COMMON_MARGIN`], the licenses of
+/// the abbreviations table win; a variant that differs by a real clause (`BSD-2-Clause-Views`) scores further
+/// away and stays.
+fn prefer_common<'a>(
+    store: &'a Store,
+    located: &TextData,
+    name: &'a str,
+    license_type: LicenseType,
+    score: f32,
+) -> (&'a str, LicenseType, f32) {
+    if crate::abbreviation(name).is_some() {
+        return (name, license_type, score);
+    }
+    let mut best: Option<(&'a str, f32)> = None;
+    for common in crate::ABBREVIATIONS {
+        let Some(original) = store.get_original(common.spdx) else {
+            continue;
+        };
+        let candidate = located.match_score(original);
+        if candidate >= score - PREFER_COMMON_MARGIN && best.is_none_or(|(_, s)| candidate > s) {
+            best = Some((common.spdx, candidate));
+        }
+    }
+    match best {
+        Some((common, common_score)) => (common, LicenseType::Original, common_score),
+        None => (name, license_type, score),
+    }
 }
 
 /// askalono's bound search is a ternary search over a score that is nearly flat when a short text sits next to

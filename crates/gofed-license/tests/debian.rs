@@ -8,7 +8,8 @@
 //! - *text*: every stand-alone `License: NAME` paragraph of the copyright file holding a license text, matched by
 //!   [`analyze_license_file`] and compared with `NAME` mapped through the abbreviations table.
 //!
-//! `GOFED_LICENSE_REPORT=path` writes the per-package table there.
+//! `GOFED_LICENSE_REPORT=path` writes the per-package table there; `GOFED_LICENSE_DUMP=dir` writes each license
+//! text with an index of Debian's name and gofed's ids (`scripts/license-scancode.sh` runs ScanCode on them).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -119,6 +120,8 @@ fn agreement_with_debian_copyright_files() {
     let mut text_counts = Counts::default();
     let mut n_dep5 = 0;
     let mut report = String::new();
+    let dump_dir = std::env::var("GOFED_LICENSE_DUMP").ok();
+    let mut dump_index = String::new();
     for package in &packages {
         let Ok(copyright) = std::fs::read_to_string(format!("/usr/share/doc/{package}/copyright"))
         else {
@@ -154,6 +157,13 @@ fn agreement_with_debian_copyright_files() {
             let file = analyze_license_file(body.as_bytes(), &config).expect("store loads");
             let detected: BTreeSet<String> =
                 file.spdx_ids().iter().map(|id| table_id(id)).collect();
+            if let Some(dir) = &dump_dir {
+                // For a second reference (ScanCode) on the same texts: the text, and a line of ours.
+                let stem = format!("{package}__{}", file.sha256.get(..12).unwrap_or_default());
+                std::fs::write(format!("{dir}/{stem}.txt"), body).expect("dump written");
+                let ours: Vec<&str> = detected.iter().map(String::as_str).collect();
+                dump_index += &format!("{stem}.txt\t{name}\t{}\n", ours.join(" "));
+            }
             if detected.is_empty() {
                 text_counts.unknown += 1;
                 text_line += &format!(
@@ -222,6 +232,9 @@ fn agreement_with_debian_copyright_files() {
             short.unwrap_or_default(),
             analysis.files.len(),
         );
+    }
+    if let Some(dir) = &dump_dir {
+        std::fs::write(format!("{dir}/index.tsv"), &dump_index).expect("dump index written");
     }
     if let Ok(path) = std::env::var("GOFED_LICENSE_REPORT") {
         std::fs::write(path, &report).expect("report written");
