@@ -24,6 +24,9 @@ pub fn license_list_size() -> Result<usize, LicenseError> {
 /// Fewer words than this left unmatched in a file are not searched for another license.
 const MIN_LICENSE_WORDS: usize = 25;
 
+/// A whole-text score from which the text is taken as the license without locating it inside the text.
+const WHOLE_TEXT_SCORE: f32 = 0.99;
+
 /// Bytes looked at to tell text from binary, as git and grep do.
 const BINARY_SNIFF_BYTES: usize = 8 << 10;
 
@@ -69,8 +72,13 @@ pub fn analyze_license_file(bytes: &[u8], config: &Config) -> Result<LicenseFile
     for _ in 0..config.max_licenses_per_file {
         let best = store.analyze(&current);
         // Locate the best license's text inside the file; its score there decides, not the whole file's.
-        let (located, score) = current.optimize_bounds(best.data);
-        let (located, score) = refine_at_paragraphs(&current, located, score, best.data);
+        let (located, score) = if best.score >= WHOLE_TEXT_SCORE {
+            // 99 % of the bigrams shared: the whole text is the license, no bounds to search.
+            (current.clone(), best.score)
+        } else {
+            let (located, score) = current.optimize_bounds(best.data);
+            refine_at_paragraphs(&current, located, score, best.data)
+        };
         let (name, license_type, score) =
             prefer_common(store, &located, best.name, best.license_type, score);
         if score < config.confidence_threshold {
