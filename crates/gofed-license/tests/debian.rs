@@ -257,22 +257,28 @@ fn agreement_with_debian_copyright_files() {
         rate(&text_counts),
     );
     assert!(n_dep5 >= 80, "only {n_dep5} golang-*-dev packages with DEP-5 copyright files: run scripts/install-test-deps.sh");
-    // Floors from the measurement on Debian bookworm with 642 DEP-5 packages (text: 681 agree, 10 disagree, 23
-    // unknown; tree: 4 agree, 2 disagree, 614 without evidence); a regression of the matcher or the table
-    // drops below them.
+    // Floors from the measurement on Debian bookworm with 642 DEP-5 packages (text: 688 agree, 6 disagree,
+    // 20 unknown, 42 unmapped; tree: 4 agree, 2 disagree, 614 without evidence), as rates so that another set
+    // of installed packages compares too; a regression of the matcher or the table drops below them.
+    let n_texts = text_counts.agree + text_counts.disagree + text_counts.unknown;
+    let recognised = text_counts.agree as f64 / n_texts.max(1) as f64;
     assert!(
-        text_counts.agree >= 650,
-        "text agreement count {}",
-        text_counts.agree
+        n_texts >= 100,
+        "only {n_texts} license texts with a mapped name"
     );
     assert!(
-        rate(&text_counts) >= 0.97,
+        rate(&text_counts) >= 0.98,
         "text agreement rate {:.3}",
         rate(&text_counts)
     );
     assert!(
-        tree_counts.agree >= 4,
-        "tree agreement count {}",
-        tree_counts.agree
+        recognised >= 0.95,
+        "texts recognised as Debian names them {recognised:.3}"
+    );
+    assert!(
+        tree_counts.agree >= 1 && tree_counts.agree >= tree_counts.disagree,
+        "trees: agree {} disagree {}",
+        tree_counts.agree,
+        tree_counts.disagree
     );
 }
