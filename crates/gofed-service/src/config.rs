@@ -31,6 +31,11 @@
 //! max_file_size = 268435456
 //! max_ratio = 100                 # unpacked bytes per compressed byte
 //!
+//! [store]                         # results, projects, packages (see gofed-store)
+//! url = "postgresql://gofed@db.example/gofed"  # or "sqlite:/var/lib/gofed/store", or "off";
+//!                                 # default: SQLite in $GOFED_STORE_DIR, else $XDG_DATA_HOME/gofed/store
+//! cache = true                    # answer a repeated analysis from its stored result
+//!
 //! [registration]                  # how `gofed serve` stays registered
 //! heartbeat_ms = 2000
 //! ttl_ms = 6000
@@ -46,7 +51,8 @@
 //! `GOFED_HEADER_READ_TIMEOUT_MS`, `GOFED_BODY_READ_TIMEOUT_MS`, `GOFED_SHUTDOWN_TIMEOUT_MS`,
 //! `GOFED_ANALYSIS_MEMORY_LIMIT`, `GOFED_CLIENT_TIMEOUT_MS`, `GOFED_REGISTRY`, `GOFED_HEARTBEAT_MS`, `GOFED_TTL_MS`,
 //! `GOFED_CACHE_DIR`, `GOFED_CACHE_SIZE`, `GOFED_GITHUB_URL`, `GOFED_GITLAB_URL`, `GOFED_BITBUCKET_URL`,
-//! `GOFED_MAX_UNPACKED_SIZE`, `GOFED_MAX_ENTRIES`, `GOFED_MAX_FILE_SIZE`, `GOFED_MAX_RATIO`. Config is passed
+//! `GOFED_MAX_UNPACKED_SIZE`, `GOFED_MAX_ENTRIES`, `GOFED_MAX_FILE_SIZE`, `GOFED_MAX_RATIO`, `GOFED_STORE`,
+//! `GOFED_STORE_CACHE` (`GOFED_STORE_DIR` is read by gofed-store itself). Config is passed
 //! explicitly, never read from a global.
 
 use std::collections::BTreeMap;
@@ -115,6 +121,28 @@ pub struct Config {
     pub registration: gofed_registry::HeartbeatConfig,
     /// Bounds on reading one artifact, wherever it is read.
     pub artifact: ArtifactConfig,
+    /// Where results, projects and packages are kept.
+    pub store: StoreConfig,
+}
+
+/// The `[store]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `sqlite:DIR`, a PostgreSQL connection string (`postgresql://...` or `host=... dbname=...`), or `off`;
+    /// unset: SQLite in the default store directory.
+    pub url: Option<String>,
+    /// Whether analyses answer a repeated call from its stored result (and store every result).
+    pub cache: bool,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            url: None,
+            cache: true,
+        }
+    }
 }
 
 /// The `[artifact]` table: bounds on what reading one archive or RPM may unpack; unset fields keep the reader's
@@ -328,6 +356,8 @@ impl Config {
                 "GOFED_MAX_FILE_SIZE" => self.artifact.max_file_size = Some(parse(&name, &value)?),
                 "GOFED_MAX_RATIO" => self.artifact.max_ratio = Some(parse(&name, &value)?),
                 "GOFED_REGISTRY" => self.system.registry.clone_from(&value),
+                "GOFED_STORE" => self.store.url = Some(value.clone()),
+                "GOFED_STORE_CACHE" => self.store.cache = parse(&name, &value)?,
                 "GOFED_HEARTBEAT_MS" => {
                     self.registration.interval = Duration::from_millis(parse(&name, &value)?);
                 }

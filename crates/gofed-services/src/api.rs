@@ -115,6 +115,8 @@ struct ApiMeta {
     /// For an artifact (archive, RPM, ...): what was read.
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<crate::SourceMeta>,
+    /// Whether this document was answered from the store (the result cache) rather than analysed.
+    cached: bool,
 }
 
 /// An error in the JSON documents: `{"position": "path:line:col", "message": "..."}` (no position when the
@@ -759,6 +761,7 @@ fn merge_json(results: &[ContextResult]) -> ApiReport {
             unresolved_imports: unresolved,
             errors: errors.iter().map(ErrorJson::from).collect(),
             source: None,
+            cached: false,
         },
     }
 }

@@ -57,6 +57,8 @@ struct ApidiffMeta<'a> {
     /// ... and as the new one.
     #[serde(skip_serializing_if = "Option::is_none")]
     new_source: Option<&'a crate::SourceMeta>,
+    /// Whether this document was answered from the store (the result cache) rather than analysed.
+    cached: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -296,6 +298,7 @@ pub fn api_diff(
                     unresolved_imports: unresolved,
                     old_source: old_tree.source_meta(),
                     new_source: new_tree.source_meta(),
+                    cached: false,
                 },
             })?
         }

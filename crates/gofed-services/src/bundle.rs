@@ -92,8 +92,19 @@ pub struct Bundle {
     pub files: usize,
 }
 
-/// Packs the files an analysis of `root` reads.
-pub fn pack(root: &Path) -> Result<Bundle, BundleError> {
+/// The files an analysis of a directory reads: what [`pack`] bundles and [`digest`] hashes.
+#[derive(Debug)]
+pub struct TreeFiles {
+    /// The absolute directory the files are relative to.
+    pub mount: PathBuf,
+    /// The analysed directory (absolute): `mount` or below it.
+    pub root: PathBuf,
+    /// The files, relative to `mount`, sorted.
+    pub files: Vec<PathBuf>,
+}
+
+/// Chooses the mount of `root` and lists the files below it that the loader reads.
+pub fn tree_files(root: &Path) -> Result<TreeFiles, BundleError> {
     let root = std::path::absolute(root).map_err(|source| BundleError::Read {
         path: root.to_owned(),
         source,
@@ -112,6 +123,12 @@ pub fn pack(root: &Path) -> Result<Bundle, BundleError> {
     }
     collect(&mount, &walk_from, &mut files)?;
     files.sort();
+    Ok(TreeFiles { mount, root, files })
+}
+
+/// Packs the files an analysis of `root` reads.
+pub fn pack(root: &Path) -> Result<Bundle, BundleError> {
+    let TreeFiles { mount, root, files } = tree_files(root)?;
     let mut tar = tar::Builder::new(Vec::new());
     for rel in &files {
         let path = mount.join(rel);
@@ -131,6 +148,87 @@ pub fn pack(root: &Path) -> Result<Bundle, BundleError> {
         root,
         files: files.len(),
     })
+}
+
+/// A file modified this recently may change again within the same timestamp tick (file systems stamp with a
+/// coarse clock, FAT with 2 s) without its metadata changing: its content is hashed instead.
+const RACY_WINDOW: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A digest that changes whenever what an analysis of the directory `root` reads changes: its mount and root
+/// (paths appear in results), the path of each file [`pack`] would bundle, and each file's identity and
+/// modification stamps (size, inode, device, mtime and ctime in nanoseconds), as git's index tells a changed
+/// file without reading it. A file stamped within [`RACY_WINDOW`] of now is hashed by content instead. The
+/// files are not read otherwise: keying the Go standard library takes a walk and 7,000 `stat`s. The same
+/// content elsewhere, or touched, gets another digest (the cache then analyses again: never a wrong answer).
+pub fn digest(root: &Path) -> Result<[u8; 32], BundleError> {
+    use rayon::prelude::*;
+    use sha2::Digest as _;
+    let TreeFiles { mount, root, files } = tree_files(root)?;
+    let racy_since = std::time::SystemTime::now()
+        .checked_sub(RACY_WINDOW)
+        .unwrap_or(std::time::UNIX_EPOCH);
+    let stamps: Vec<Vec<u8>> = files
+        .par_iter()
+        .map(|rel| {
+            let path = mount.join(rel);
+            let read_err = |source| BundleError::Read {
+                path: path.clone(),
+                source,
+            };
+            let meta = std::fs::metadata(&path).map_err(read_err)?;
+            match file_stamp(&meta, racy_since) {
+                Some(stamp) => Ok(stamp),
+                None => {
+                    let bytes = std::fs::read(&path).map_err(read_err)?;
+                    Ok(sha2::Sha256::digest(&bytes).to_vec())
+                }
+            }
+        })
+        .collect::<Result<_, BundleError>>()?;
+    let mut digest = sha2::Sha256::new();
+    for path in [&mount, &root] {
+        digest.update(path.as_os_str().as_encoded_bytes());
+        digest.update([0]);
+    }
+    for (rel, stamp) in files.iter().zip(&stamps) {
+        digest.update(rel.as_os_str().as_encoded_bytes());
+        digest.update([0]);
+        digest.update([u8::try_from(stamp.len()).unwrap_or(u8::MAX)]);
+        digest.update(stamp);
+    }
+    Ok(digest.finalize().into())
+}
+
+/// A file's size, inode, device, mtime and ctime, unless it was modified since `racy_since` (or the system
+/// has no such stamps): then `None`, and its content must be hashed.
+#[cfg(unix)]
+fn file_stamp(meta: &std::fs::Metadata, racy_since: std::time::SystemTime) -> Option<Vec<u8>> {
+    use std::os::unix::fs::MetadataExt as _;
+    let since = racy_since
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok())?;
+    if meta.mtime() >= since || meta.ctime() >= since {
+        return None;
+    }
+    let mut stamp = Vec::with_capacity(56);
+    for n in [meta.size(), meta.ino(), meta.dev()] {
+        stamp.extend_from_slice(&n.to_le_bytes());
+    }
+    for n in [
+        meta.mtime(),
+        meta.mtime_nsec(),
+        meta.ctime(),
+        meta.ctime_nsec(),
+    ] {
+        stamp.extend_from_slice(&n.to_le_bytes());
+    }
+    Some(stamp)
+}
+
+#[cfg(not(unix))]
+fn file_stamp(_meta: &std::fs::Metadata, _racy_since: std::time::SystemTime) -> Option<Vec<u8>> {
+    None
 }
 
 /// Appends a regular file to a deterministic tar: no owner, mode 0644, time 0, so that the bytes depend on the

@@ -111,15 +111,16 @@ struct DepsReport<'a> {
     external: Vec<ExternalDep>,
     /// Imports that could not be attributed.
     unresolved: Vec<Unresolved>,
-    /// For an artifact (archive, RPM, ...): what was read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    meta: Option<DepsMeta<'a>>,
+    meta: DepsMeta<'a>,
 }
 
-/// What was read, when it was not a directory.
 #[derive(Debug, Serialize)]
 struct DepsMeta<'a> {
-    source: &'a crate::SourceMeta,
+    /// For an artifact (archive, RPM, ...): what was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a crate::SourceMeta>,
+    /// Whether this document was answered from the store (the result cache) rather than analysed.
+    cached: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -265,7 +266,10 @@ pub fn deps_analysis(
         packages,
         external: external.into_values().collect(),
         unresolved: unresolved.into_values().collect(),
-        meta: opened.source_meta().map(|source| DepsMeta { source }),
+        meta: DepsMeta {
+            source: opened.source_meta(),
+            cached: false,
+        },
     };
     // What `go list` without -e reports on stderr: each package's error.
     let mut diagnostics = Vec::new();

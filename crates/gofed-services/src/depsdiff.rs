@@ -33,34 +33,36 @@ pub fn deps_diff(
     };
     let res = depsdiff::diff(&old, &new, &options);
     Ok(match args.format {
-        Format::Json => match (old_tree.source_meta(), new_tree.source_meta()) {
-            (None, None) => Rendered::json(&res)?,
-            (old_source, new_source) => Rendered::json(&WithSources {
-                diff: &res,
-                meta: SourcesMeta {
-                    old_source,
-                    new_source,
-                },
-            })?,
-        },
+        Format::Json => Rendered::json(&WithMeta {
+            diff: &res,
+            meta: DiffMeta {
+                old_source: old_tree.source_meta(),
+                new_source: new_tree.source_meta(),
+                cached: false,
+            },
+        })?,
         Format::Text => Rendered::text(render_text(&res)),
     })
 }
 
-/// The JSON of a diff of which a version is an artifact: the diff, and `meta` saying what was read.
+/// The JSON document: the diff, and `meta` saying what was read and whether it was answered from the store.
 #[derive(serde::Serialize)]
-struct WithSources<'a, D: serde::Serialize> {
+struct WithMeta<'a, D: serde::Serialize> {
     #[serde(flatten)]
     diff: &'a D,
-    meta: SourcesMeta<'a>,
+    meta: DiffMeta<'a>,
 }
 
 #[derive(serde::Serialize)]
-struct SourcesMeta<'a> {
+struct DiffMeta<'a> {
+    /// For an artifact (archive, RPM, ...): what was read as the old version.
     #[serde(skip_serializing_if = "Option::is_none")]
     old_source: Option<&'a crate::SourceMeta>,
+    /// ... and as the new one.
     #[serde(skip_serializing_if = "Option::is_none")]
     new_source: Option<&'a crate::SourceMeta>,
+    /// Whether this document was answered from the store (the result cache) rather than analysed.
+    cached: bool,
 }
 
 fn load_version(

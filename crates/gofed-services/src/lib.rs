@@ -19,6 +19,7 @@ pub mod api;
 pub mod apidiff;
 pub mod artifact;
 pub mod bundle;
+pub mod cache;
 pub mod deps;
 pub mod depsdiff;
 pub mod filestorage;
@@ -36,8 +37,9 @@ use tree::OpenedTree;
 
 pub use artifact::SourceMeta;
 pub use request::{
-    ApiFormat, ApiRequest, ApidiffFormat, ApidiffRequest, ArtifactAt, BuildContext, CheckRequest,
-    DepsRequest, DepsdiffRequest, Format, MachinePaths, Output, Rendered, RequestError, Source,
+    ApiFormat, ApiRequest, ApidiffFormat, ApidiffRequest, ArtifactAt, BuildContext, CacheControl,
+    CheckRequest, DepsRequest, DepsdiffRequest, Format, MachinePaths, Output, Rendered,
+    RequestError, Source,
 };
 
 /// The version every service of this crate reports.
@@ -57,6 +59,8 @@ pub struct ServiceContext {
     pub memory_limit: Option<u64>,
     /// What reading one artifact ([`Source::Artifact`]) may unpack.
     pub artifact_limits: gofed_artifact::Limits,
+    /// Where analyses keep their results and answer repeated calls from (`None`: every call analyses).
+    pub cache: Option<cache::ResultCache>,
 }
 
 impl ServiceContext {
@@ -161,9 +165,35 @@ fn with_source_warnings(mut rendered: Rendered, trees: &[&OpenedTree]) -> Render
     rendered
 }
 
+/// What an analysis action takes: a request the cache can key.
+trait AnalysisRequest:
+    MachinePaths + CheckRequest + CacheControl + serde::Serialize + Send + Sync + 'static
+{
+}
+impl<T: MachinePaths + CheckRequest + CacheControl + serde::Serialize + Send + Sync + 'static>
+    AnalysisRequest for T
+{
+}
+
+/// The context's result cache with the key of this call, unless there is no cache or the call cannot be keyed.
+async fn cache_key<Req: AnalysisRequest>(
+    context: &ServiceContext,
+    action: &'static str,
+    sources: &[&Source],
+    request: &Req,
+) -> Option<(cache::ResultCache, gofed_store::ResultKey)> {
+    let cache = context.cache.as_ref()?;
+    let sources = sources.iter().map(|&s| s.clone()).collect();
+    let key = cache
+        .key(action, sources, request, context.allow_paths)
+        .await?;
+    Some((cache.clone(), key))
+}
+
 /// An action analysing the tree `source(request)` names with `analyse`, on the blocking pool, under the
-/// context's [`ServiceContext::analysis_budget`].
-fn on_tree<Req: MachinePaths + CheckRequest + Send + 'static>(
+/// context's [`ServiceContext::analysis_budget`]. The context's result cache answers a call it holds the
+/// result of, and keeps the result of any other.
+fn on_tree<Req: AnalysisRequest>(
     context: ServiceContext,
     action: &'static str,
     source: fn(&Req) -> &Source,
@@ -173,19 +203,30 @@ fn on_tree<Req: MachinePaths + CheckRequest + Send + 'static>(
         let context = context.clone();
         Box::pin(async move {
             check_request(&context, &request)?;
+            let cache = cache_key(&context, action, &[source(&request)], &request).await;
+            if let Some((cache, key)) = &cache {
+                if let Some(hit) = cache.get(key).await {
+                    return Ok(hit);
+                }
+            }
             let tree = tree::open(&context, source(&request)).await?;
             // The envelope sets the flag when the call's result can no longer be delivered.
-            blocking(action, move |cancel: Cancel| {
+            let rendered = blocking(action, move |cancel: Cancel| {
                 let budget = context.analysis_budget(Some(cancel.flag()));
                 analyse(&tree, &request, &budget).map(|r| with_source_warnings(r, &[&tree]))
             })
-            .await
+            .await?;
+            if let Some((cache, key)) = &cache {
+                cache.put(key, &rendered).await;
+            }
+            Ok(rendered)
         })
     }
 }
 
-/// An action comparing the trees `old(request)` and `new(request)` (opened concurrently) with `diff`.
-fn on_two_trees<Req: MachinePaths + CheckRequest + Send + 'static>(
+/// An action comparing the trees `old(request)` and `new(request)` (opened concurrently) with `diff`; cached as
+/// [`on_tree`]'s.
+fn on_two_trees<Req: AnalysisRequest>(
     context: ServiceContext,
     action: &'static str,
     old: fn(&Req) -> &Source,
@@ -196,16 +237,27 @@ fn on_two_trees<Req: MachinePaths + CheckRequest + Send + 'static>(
         let context = context.clone();
         Box::pin(async move {
             check_request(&context, &request)?;
+            let cache =
+                cache_key(&context, action, &[old(&request), new(&request)], &request).await;
+            if let Some((cache, key)) = &cache {
+                if let Some(hit) = cache.get(key).await {
+                    return Ok(hit);
+                }
+            }
             let (old, new) = tokio::try_join!(
                 tree::open(&context, old(&request)),
                 tree::open(&context, new(&request))
             )?;
             // The envelope sets the flag when the call's result can no longer be delivered.
-            blocking(action, move |cancel: Cancel| {
+            let rendered = blocking(action, move |cancel: Cancel| {
                 let budget = context.analysis_budget(Some(cancel.flag()));
                 diff(&old, &new, &request, &budget).map(|r| with_source_warnings(r, &[&old, &new]))
             })
-            .await
+            .await?;
+            if let Some((cache, key)) = &cache {
+                cache.put(key, &rendered).await;
+            }
+            Ok(rendered)
         })
     }
 }

@@ -378,6 +378,23 @@ impl MachinePaths for ApidiffRequest {
 impl MachinePaths for DepsRequest {}
 impl MachinePaths for DepsdiffRequest {}
 
+/// What the result cache ([`crate::cache`]) asks of a request besides its options.
+pub trait CacheControl {
+    /// Whether the caller wants a fresh analysis (`--no-cache`).
+    fn no_cache(&self) -> bool;
+}
+
+macro_rules! cache_control {
+    ($($request:ty),*) => {$(
+        impl CacheControl for $request {
+            fn no_cache(&self) -> bool {
+                self.no_cache
+            }
+        }
+    )*};
+}
+cache_control!(ApiRequest, ApidiffRequest, DepsRequest, DepsdiffRequest);
+
 /// Input of `api_analysis`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ApiRequest {
@@ -400,6 +417,9 @@ pub struct ApiRequest {
     /// status 2.
     #[serde(default)]
     pub allow_errors: bool,
+    /// Analyse again even when the store holds this result (`--no-cache`); the new result replaces the stored one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_cache: bool,
 }
 
 /// Input of `api_diff`.
@@ -428,6 +448,9 @@ pub struct ApidiffRequest {
     /// status 2.
     #[serde(default)]
     pub allow_errors: bool,
+    /// Analyse again even when the store holds this result (`--no-cache`); the new result replaces the stored one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_cache: bool,
 }
 
 /// Input of `deps_analysis`.
@@ -450,6 +473,9 @@ pub struct DepsRequest {
     /// As in [`ApiRequest::allow_errors`].
     #[serde(default)]
     pub allow_errors: bool,
+    /// Analyse again even when the store holds this result (`--no-cache`); the new result replaces the stored one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_cache: bool,
 }
 
 /// Input of `deps_diff`.
@@ -471,6 +497,9 @@ pub struct DepsdiffRequest {
     /// Output format.
     #[serde(default)]
     pub format: Format,
+    /// Analyse again even when the store holds this result (`--no-cache`); the new result replaces the stored one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_cache: bool,
 }
 
 /// A result rendered in the requested format.
@@ -485,6 +514,9 @@ pub struct Rendered {
     /// warnings (`path: import "x": ...`). A scenario prints them as they are, wherever the action ran.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diagnostics: Vec<String>,
+    /// Whether the result was answered from the store (`meta.cached` in the JSON documents).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cached: bool,
 }
 
 /// The exit status of a scenario whose tree has packages with errors (without `allow_errors`), as for every
@@ -524,6 +556,7 @@ impl Rendered {
             output: Output::Json(RawValue::from_string(serde_json::to_string_pretty(value)?)?),
             exit_code: 0,
             diagnostics: Vec::new(),
+            cached: false,
         })
     }
 
@@ -533,6 +566,7 @@ impl Rendered {
             output: Output::Text(text),
             exit_code: 0,
             diagnostics: Vec::new(),
+            cached: false,
         }
     }
 
@@ -559,6 +593,7 @@ impl Rendered {
                 output: Output::Text(String::new()),
                 exit_code: EXIT_ERRORS,
                 diagnostics,
+                cached: self.cached,
             };
         }
         Rendered {

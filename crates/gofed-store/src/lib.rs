@@ -43,8 +43,8 @@ use std::time::Duration;
 
 pub use error::StoreError;
 pub use model::{
-    Cursor, Job, JobState, NewJob, Package, PackageKey, Page, PageRequest, Project, ResultEntry,
-    ResultKey, Revision, Sha256, Subject,
+    Cursor, GcReport, Job, JobState, NewJob, Package, PackageKey, Page, PageRequest, Project,
+    ResultEntry, ResultKey, Revision, Sha256, StoreStats, Subject,
 };
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -123,6 +123,17 @@ impl Store {
     /// The blob's size in bytes; `None` when it is not stored.
     pub async fn blob_size(&self, sha256: Sha256) -> Result<Option<u64>, StoreError> {
         dispatch!(self.blob_size(sha256))
+    }
+
+    /// How many records the store holds.
+    pub async fn stats(&self) -> Result<StoreStats, StoreError> {
+        dispatch!(self.stats())
+    }
+
+    /// Removes the results computed by an engine other than `keep_engine` that no project revision
+    /// or package records: the result cache never serves them again. Recorded results stay.
+    pub async fn gc_results(&self, keep_engine: &str) -> Result<GcReport, StoreError> {
+        dispatch!(self.gc_results(keep_engine))
     }
 
     /// Stores a project, or updates its repository.

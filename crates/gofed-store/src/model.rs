@@ -42,6 +42,13 @@ impl Sha256 {
     }
 }
 
+impl From<[u8; 32]> for Sha256 {
+    /// The digest from its 32 raw bytes (as a hasher's `finalize` gives them).
+    fn from(bytes: [u8; 32]) -> Self {
+        Sha256(bytes)
+    }
+}
+
 impl FromStr for Sha256 {
     type Err = StoreError;
 
@@ -261,6 +268,56 @@ impl<T> Page<T> {
         Page {
             items: rows.into_iter().map(|(_, item)| item).collect(),
             next,
+        }
+    }
+}
+
+/// How many records a store holds (`gofed store info`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreStats {
+    /// Projects.
+    pub projects: u64,
+    /// Revisions of all projects.
+    pub revisions: u64,
+    /// Distribution packages.
+    pub packages: u64,
+    /// Analysis results.
+    pub results: u64,
+    /// Their uncompressed bytes.
+    pub result_bytes: u64,
+    /// Jobs of `gofed scan`, in any state.
+    pub jobs: u64,
+}
+
+impl StoreStats {
+    pub(crate) fn from_counts(counts: [i64; 6]) -> Self {
+        let [projects, revisions, packages, results, result_bytes, jobs] =
+            counts.map(|n| u64::try_from(n).unwrap_or(0));
+        StoreStats {
+            projects,
+            revisions,
+            packages,
+            results,
+            result_bytes,
+            jobs,
+        }
+    }
+}
+
+/// What [`crate::Store::gc_results`] removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GcReport {
+    /// Results removed.
+    pub results: u64,
+    /// Their uncompressed bytes.
+    pub bytes: u64,
+}
+
+impl GcReport {
+    pub(crate) fn of_sizes(sizes: &[i64]) -> Self {
+        GcReport {
+            results: sizes.len() as u64,
+            bytes: sizes.iter().map(|&s| u64::try_from(s).unwrap_or(0)).sum(),
         }
     }
 }

@@ -9,8 +9,8 @@ use tokio_postgres::{GenericClient, NoTls, Row};
 
 use crate::sqlite::{nvr, subject_name};
 use crate::{
-    Fail, Job, JobState, NewJob, Package, PackageKey, Page, PageRequest, Project, ResultEntry,
-    ResultKey, Revision, Sha256, StoreError, StoredResult, Subject,
+    Fail, GcReport, Job, JobState, NewJob, Package, PackageKey, Page, PageRequest, Project,
+    ResultEntry, ResultKey, Revision, Sha256, StoreError, StoreStats, StoredResult, Subject,
 };
 
 const MIGRATIONS: &[&str] = &[include_str!("sql/postgres/0001_init.sql")];
@@ -230,6 +230,52 @@ impl PostgresStore {
                 })
             })
             .transpose()
+        }
+        .await
+        .map_err(|f| f.named(what))
+    }
+
+    pub(crate) async fn stats(&self) -> Result<StoreStats, StoreError> {
+        let what = || "count the store's records".to_owned();
+        let client = self.client(&what()).await?;
+        async {
+            let row = client
+                .query_one(
+                    "SELECT (SELECT count(*) FROM projects), (SELECT count(*) FROM revisions),
+                            (SELECT count(*) FROM packages), (SELECT count(*) FROM results),
+                            (SELECT coalesce(sum(size), 0)::bigint FROM results),
+                            (SELECT count(*) FROM jobs)",
+                    &[],
+                )
+                .await?;
+            let mut counts = [0i64; 6];
+            for (i, count) in counts.iter_mut().enumerate() {
+                *count = row.try_get(i)?;
+            }
+            Ok::<_, Fail>(StoreStats::from_counts(counts))
+        }
+        .await
+        .map_err(|f| f.named(what))
+    }
+
+    pub(crate) async fn gc_results(&self, keep_engine: &str) -> Result<GcReport, StoreError> {
+        let what = || "remove unrecorded results of other engines".to_owned();
+        let client = self.client(&what()).await?;
+        async {
+            let rows = client
+                .query(
+                    "DELETE FROM results WHERE engine_version <> $1
+                       AND id NOT IN (SELECT result_id FROM revision_results)
+                       AND id NOT IN (SELECT result_id FROM package_results)
+                     RETURNING size",
+                    &[&keep_engine],
+                )
+                .await?;
+            let sizes = rows
+                .iter()
+                .map(|r| r.try_get::<_, i64>(0))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, Fail>(GcReport::of_sizes(&sizes))
         }
         .await
         .map_err(|f| f.named(what))

@@ -13,8 +13,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension as _, TransactionBehavior};
 
 use crate::{
-    Fail, Job, JobState, NewJob, Package, PackageKey, Page, PageRequest, Project, ResultEntry,
-    ResultKey, Revision, Sha256, StoreError, StoredResult, Subject,
+    Fail, GcReport, Job, JobState, NewJob, Package, PackageKey, Page, PageRequest, Project,
+    ResultEntry, ResultKey, Revision, Sha256, StoreError, StoreStats, StoredResult, Subject,
 };
 
 const MIGRATIONS: &[&str] = &[include_str!("sql/sqlite/0001_init.sql")];
@@ -271,6 +271,53 @@ impl SqliteStore {
                         },
                     )
                     .optional()?)
+            },
+        )
+        .await
+    }
+
+    pub(crate) async fn stats(&self) -> Result<StoreStats, StoreError> {
+        self.read(
+            || "count the store's records".into(),
+            move |conn| {
+                let counts: [i64; 6] = conn.query_row(
+                    "SELECT (SELECT count(*) FROM projects), (SELECT count(*) FROM revisions),
+                            (SELECT count(*) FROM packages), (SELECT count(*) FROM results),
+                            (SELECT coalesce(sum(size), 0) FROM results),
+                            (SELECT count(*) FROM jobs)",
+                    [],
+                    |r| {
+                        Ok([
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                        ])
+                    },
+                )?;
+                Ok(StoreStats::from_counts(counts))
+            },
+        )
+        .await
+    }
+
+    pub(crate) async fn gc_results(&self, keep_engine: &str) -> Result<GcReport, StoreError> {
+        let keep = keep_engine.to_owned();
+        self.write(
+            || "remove unrecorded results of other engines".into(),
+            move |conn| {
+                let mut stmt = conn.prepare(
+                    "DELETE FROM results WHERE engine_version <> ?1
+                       AND id NOT IN (SELECT result_id FROM revision_results)
+                       AND id NOT IN (SELECT result_id FROM package_results)
+                     RETURNING size",
+                )?;
+                let sizes = stmt
+                    .query_map([keep], |r| r.get::<_, i64>(0))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(GcReport::of_sizes(&sizes))
             },
         )
         .await

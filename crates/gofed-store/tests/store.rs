@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use gofed_store::{
-    NewJob, Package, PackageKey, Page, PageRequest, Project, ResultKey, Revision, Sha256, Store,
-    StoreError, Subject,
+    GcReport, NewJob, Package, PackageKey, Page, PageRequest, Project, ResultKey, Revision, Sha256,
+    Store, StoreError, Subject,
 };
 
 /// A driver under test, with the hooks a case needs to reach behind the store's back.
@@ -759,6 +759,97 @@ async fn job_claims(backend: Backend) {
     assert_eq!(failed.error.as_deref(), Some("no such tag"));
 }
 
+/// `stats` counts every kind of record; `gc_results` removes the results of other engines that nothing
+/// records, and keeps the current engine's and the recorded ones.
+async fn stats_and_gc(backend: Backend) {
+    let store = backend.store().await;
+    let empty = store.stats().await.expect("stats");
+    assert_eq!(
+        (empty.projects, empty.results, empty.result_bytes),
+        (0, 0, 0)
+    );
+
+    let p = project(1);
+    store.put_project(&p).await.expect("project");
+    let revision = Revision {
+        import_path: p.import_path.clone(),
+        commit: "c1".to_owned(),
+        tag: Some("v1.0.0".to_owned()),
+        commit_time: 1_700_000_000,
+    };
+    store.put_revision(&revision).await.expect("revision");
+    let pkg = package("golang-x", "1.fc38");
+    store.put_package(&pkg).await.expect("package");
+    let with_engine = |input: &str, engine: &str| ResultKey {
+        engine_version: engine.to_owned(),
+        ..key("api_analysis", input)
+    };
+    let subject = Subject::Revision {
+        import_path: p.import_path.clone(),
+        commit: "c1".to_owned(),
+    };
+    let old_unrecorded = with_engine("a", "0.1.0+old");
+    let old_recorded = with_engine("b", "0.1.0+old");
+    let old_package = with_engine("c", "0.1.0+old");
+    let current = with_engine("a", "0.1.0+new");
+    store
+        .put_result(&old_unrecorded, &bytes(1, 1000), None)
+        .await
+        .expect("put");
+    store
+        .put_result(&old_recorded, &bytes(2, 2000), Some(&subject))
+        .await
+        .expect("put");
+    store
+        .put_result(
+            &old_package,
+            &bytes(3, 3000),
+            Some(&Subject::Package(pkg.key.clone())),
+        )
+        .await
+        .expect("put");
+    store
+        .put_result(&current, &bytes(4, 4000), None)
+        .await
+        .expect("put");
+    store
+        .enqueue_job(&NewJob {
+            kind: "api_revision".to_owned(),
+            key: "k".to_owned(),
+            payload: "{}".to_owned(),
+        })
+        .await
+        .expect("job");
+    let stats = store.stats().await.expect("stats");
+    assert_eq!(
+        (
+            stats.projects,
+            stats.revisions,
+            stats.packages,
+            stats.results,
+            stats.result_bytes,
+            stats.jobs
+        ),
+        (1, 1, 1, 4, 10_000, 1)
+    );
+
+    let report = store.gc_results("0.1.0+new").await.expect("gc");
+    assert_eq!((report.results, report.bytes), (1, 1000));
+    assert_eq!(store.get_result(&old_unrecorded).await.expect("get"), None);
+    for kept in [&old_recorded, &old_package, &current] {
+        assert!(
+            store.get_result(kept).await.expect("get").is_some(),
+            "{kept} kept"
+        );
+    }
+    assert_eq!(store.stats().await.expect("stats").results, 3);
+    // Nothing more to remove.
+    assert_eq!(
+        store.gc_results("0.1.0+new").await.expect("gc"),
+        GcReport::default()
+    );
+}
+
 macro_rules! suite {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -793,4 +884,5 @@ suite!(
     concurrent_open,
     concurrent_writers,
     job_claims,
+    stats_and_gc,
 );

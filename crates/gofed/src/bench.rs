@@ -167,6 +167,8 @@ pub fn calls(
                 goroot: None,
                 format: ApiFormat::Goapi,
                 allow_errors: false,
+                // Every call analyses: the load is the analysis, not the store.
+                no_cache: true,
             })?
         }
         other => anyhow::bail!("--action {other}: expected upload_url or api_analysis"),

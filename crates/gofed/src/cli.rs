@@ -34,6 +34,10 @@ pub enum Command {
     /// Git repositories read from their object database: history, a revision stored as an archive.
     #[command(subcommand)]
     Scm(ScmCommand),
+    /// The store (`[store]` in the configuration, or GOFED_STORE; default: SQLite under the user's data
+    /// directory): analysis results, projects and their revisions, packages.
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Run the embedded service registry (where services register and clients find them)
     /// until SIGINT or SIGTERM.
     Registry(RegistryArgs),
@@ -88,7 +92,7 @@ fn uses_service_option(path: &str, id: &str) -> bool {
         // `serve` places `filestorage` with --placement; --remote is refused there.
         "serve" => id != "remote",
         "system status" => matches!(id, "config" | "registry" | "token"),
-        "system catalogue" => id == "config",
+        "system catalogue" | "store info" | "store list" | "store gc" => id == "config",
         _ => false,
     }
 }
@@ -228,6 +232,9 @@ pub struct ApiArgs {
     /// the errors alone and exit status 2.
     #[arg(short = 'e')]
     pub allow_errors: bool,
+    /// Analyse again even when the store holds this result (the new result replaces it).
+    #[arg(long)]
+    pub no_cache: bool,
     // Last: its help heading applies to the options after it.
     #[command(flatten)]
     pub artifact: ArtifactArgs,
@@ -261,6 +268,9 @@ pub struct ApidiffArgs {
     /// the errors alone and exit status 2.
     #[arg(short = 'e')]
     pub allow_errors: bool,
+    /// Analyse again even when the store holds this result (the new result replaces it).
+    #[arg(long)]
+    pub no_cache: bool,
     // Last: its help heading applies to the options after it.
     #[command(flatten)]
     pub artifact: ArtifactArgs,
@@ -484,6 +494,9 @@ pub struct DepsArgs {
     /// the errors alone and exit status 2.
     #[arg(short = 'e')]
     pub allow_errors: bool,
+    /// Analyse again even when the store holds this result (the new result replaces it).
+    #[arg(long)]
+    pub no_cache: bool,
     // Last: its help heading applies to the options after it.
     #[command(flatten)]
     pub artifact: ArtifactArgs,
@@ -510,6 +523,9 @@ pub struct DepsdiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Analyse again even when the store holds this result (the new result replaces it).
+    #[arg(long)]
+    pub no_cache: bool,
     // Last: its help heading applies to the options after it.
     #[command(flatten)]
     pub artifact: ArtifactArgs,
@@ -523,6 +539,46 @@ pub enum ScmCommand {
     /// Store the repository at a revision in filestorage as a deterministic tar of its files; prints the file
     /// id (sha256).
     Store(ScmStoreArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Where the store is, its schema version and how many records it holds.
+    Info(FormatArgs),
+    /// One page of projects, packages, or a project's revisions (`--after CURSOR` reads the next).
+    List(StoreListArgs),
+    /// Remove the stored results of other gofed builds (never answered again) that no project revision or
+    /// package records; prints how many and their size.
+    Gc(FormatArgs),
+}
+
+/// What `gofed store list` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreListing {
+    /// Projects: import path and repository.
+    Projects,
+    /// A project's revisions (name the project after it).
+    Revisions,
+    /// Distribution packages.
+    Packages,
+}
+
+#[derive(Debug, Args)]
+pub struct StoreListArgs {
+    /// What to list.
+    #[arg(value_enum)]
+    pub what: StoreListing,
+    /// The project whose revisions to list (its import path).
+    pub project: Option<String>,
+    /// Most items on the page (at most 1000).
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    /// Start after this cursor (the `next` of the previous page).
+    #[arg(long)]
+    pub after: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -624,6 +680,8 @@ impl Cli {
         let (command, placement_applies) = match &self.command {
             Command::Packages(_) => ("packages", false),
             Command::Registry(_) => ("registry", false),
+            // `store` opens the configured store itself (a PostgreSQL one from anywhere).
+            Command::Store(_) => ("store", false),
             Command::System(SystemCommand::Status(_)) => ("system status", false),
             Command::System(SystemCommand::Catalogue(_)) => ("system catalogue", false),
             // `serve` places `filestorage` (where its services fetch bundles) with --placement.

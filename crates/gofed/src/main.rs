@@ -9,6 +9,7 @@ mod packages;
 mod scenario;
 mod serve;
 mod source;
+mod store;
 mod system;
 mod template;
 
@@ -86,6 +87,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Apidiff(args) => scenario::apidiff(&cli.system, &args),
         cli::Command::Scm(cli::ScmCommand::Log(args)) => scenario::scm_log(&cli.system, &args),
         cli::Command::Scm(cli::ScmCommand::Store(args)) => scenario::scm_store(&cli.system, &args),
+        cli::Command::Store(cmd) => store::run(&cli.system, &cmd),
         cli::Command::Registry(args) => system::registry(&args),
         cli::Command::Serve(args) => serve::serve(&cli.system, &args),
         cli::Command::System(cli::SystemCommand::Status(args)) => {

@@ -92,17 +92,23 @@ pub fn config(args: &SystemArgs) -> anyhow::Result<Config> {
 
 /// The system the scenarios call: the analysis services compiled in, and the registry when anything is remote.
 pub fn system(args: &SystemArgs) -> anyhow::Result<System> {
-    system_of(config(args)?, &ArtifactArgs::default())
+    system_of(config(args)?, &ArtifactArgs::default(), None)
 }
 
-/// [`system`] of a configuration, in-process analyses reading artifacts within `artifact`'s limits.
-fn system_of(config: Config, artifact: &ArtifactArgs) -> anyhow::Result<System> {
+/// [`system`] of a configuration, in-process analyses reading artifacts within `artifact`'s limits and keeping
+/// their results in `cache`.
+fn system_of(
+    config: Config,
+    artifact: &ArtifactArgs,
+    cache: Option<gofed_services::cache::ResultCache>,
+) -> anyhow::Result<System> {
     // In-process, file storage has no URL of its own: it answers paths.
     let blobs = Arc::new(BlobStore::at(config.server.blob_dir()));
     // In-process analyses run under the same per-analysis memory limit as `gofed serve`'s.
     let context = ServiceContext {
         memory_limit: config.server.analysis_memory_limit,
         artifact_limits: artifact_limits(&config, artifact),
+        cache,
         ..ServiceContext::local()
     };
     let services = gofed_services::services(&gofed_services::SERVICE_NAMES, &context, &blobs, "");
@@ -141,17 +147,27 @@ impl Scenario {
     fn new(args: &SystemArgs, artifact: &ArtifactArgs) -> anyhow::Result<Scenario> {
         let config = config(args)?;
         let client = config.client.clone();
+        // One thread is enough to wait on calls and uploads (analyses run on the blocking pool and rayon), and
+        // starts measurably faster than a pool: a whole-std `deps` takes tens of milliseconds.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        // The store is opened only for analyses that run here; remote ones use their service's.
+        let analyses_here = ["api", "deps"]
+            .iter()
+            .any(|name| *config.system.placement_of(name) == Placement::Local);
+        let cache = if analyses_here {
+            runtime.block_on(crate::store::result_cache(&config.store))
+        } else {
+            None
+        };
         Ok(Scenario {
             client,
             artifact_limits: artifact_limits(&config, artifact),
             refresh: artifact.refresh,
-            system: Arc::new(system_of(config, artifact)?),
-            // One thread is enough to wait on calls and uploads (analyses run on the blocking pool and rayon), and
-            // starts measurably faster than a pool: a whole-std `deps` takes tens of milliseconds.
-            runtime: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?,
+            system: Arc::new(system_of(config, artifact, cache)?),
+            runtime,
         })
     }
 
@@ -407,6 +423,7 @@ pub fn api(system: &SystemArgs, args: &ApiArgs) -> anyhow::Result<ExitCode> {
         goroot: goroot(&scenario, args.goroot.as_deref())?,
         format: args.format,
         allow_errors: args.allow_errors,
+        no_cache: args.no_cache,
     };
     check(&request)?;
     request.source = scenario.source("api_analysis", &args.source, args.rev.as_deref())?;
@@ -424,6 +441,7 @@ pub fn apidiff(system: &SystemArgs, args: &ApidiffArgs) -> anyhow::Result<ExitCo
         goroot: goroot(&scenario, args.goroot.as_deref())?,
         format: args.format,
         allow_errors: args.allow_errors,
+        no_cache: args.no_cache,
     };
     check(&request)?;
     (request.old, request.new) = scenario.old_new("api_diff", &args.old, &args.new)?;
@@ -439,6 +457,7 @@ pub fn deps(system: &SystemArgs, args: &DepsArgs) -> anyhow::Result<ExitCode> {
         std: args.std,
         format: args.format,
         allow_errors: args.allow_errors,
+        no_cache: args.no_cache,
     };
     check(&request)?;
     request.source = scenario.source("deps_analysis", &args.source, args.rev.as_deref())?;
@@ -454,6 +473,7 @@ pub fn depsdiff(system: &SystemArgs, args: &DepsdiffArgs) -> anyhow::Result<Exit
         tests: args.tests,
         std: args.std,
         format: args.format,
+        no_cache: args.no_cache,
     };
     check(&request)?;
     (request.old, request.new) = scenario.old_new("deps_diff", &args.old, &args.new)?;

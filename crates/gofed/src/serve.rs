@@ -121,6 +121,11 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             &config,
             &crate::cli::ArtifactArgs::default(),
         ),
+        cache: if args.services.iter().any(|s| s == "api" || s == "deps") {
+            crate::store::result_cache(&config.store).await
+        } else {
+            None
+        },
     };
     let blob_dir = config.server.blob_dir();
     let blobs = Arc::new(

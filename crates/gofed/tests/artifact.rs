@@ -12,7 +12,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::system::{serve, Process};
+use common::system::{serve, wait_registered, Process};
 use common::{git, stdout_of, write, GOFED};
 
 #[path = "../../gofed-artifact/tests/support/raw_tar.rs"]
@@ -66,7 +66,8 @@ fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
         .env_remove("GOROOT")
         .env_remove("GOFED_PLACEMENT")
         .env_remove("GOFED_REGISTRY")
-        .env_remove("GOFED_CACHE_DIR");
+        .env_remove("GOFED_CACHE_DIR")
+        .env("GOFED_STORE", "off");
     for (name, value) in envs {
         command.env(name, value);
     }
@@ -111,14 +112,6 @@ fn sha256_of(path: &Path) -> String {
         .next()
         .expect("a hash")
         .to_owned()
-}
-
-fn wait_registered(registry: &str, service: &str) {
-    let url = format!("{registry}/v1/registry/services/{service}");
-    common::system::wait_until(Duration::from_secs(10), || {
-        common::system::http_get(&url).contains("http://")
-    })
-    .unwrap_or_else(|| panic!("{service} registered"));
 }
 
 #[test]

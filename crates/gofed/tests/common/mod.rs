@@ -9,9 +9,13 @@ use std::process::{Command, Output};
 /// The binary under test.
 pub const GOFED: &str = env!("CARGO_BIN_EXE_gofed");
 
-/// Runs `gofed ARGS` to completion.
+/// Runs `gofed ARGS` to completion, without a result cache (every call analyses).
 pub fn gofed(args: &[&str]) -> Output {
-    Command::new(GOFED).args(args).output().expect("run gofed")
+    Command::new(GOFED)
+        .args(args)
+        .env("GOFED_STORE", "off")
+        .output()
+        .expect("run gofed")
 }
 
 /// The stdout of a run that must have succeeded, parsed as JSON.

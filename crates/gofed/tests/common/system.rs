@@ -25,6 +25,8 @@ impl Process {
             .env_remove("GOROOT")
             .env_remove("GOFED_PLACEMENT")
             .env_remove("GOFED_REGISTRY")
+            // No result cache unless a test asks for one (in `envs`): every call analyses, as the test expects.
+            .env("GOFED_STORE", "off")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
@@ -111,6 +113,15 @@ pub fn serve(services: &[&str], registry: &str, ttl_ms: u64, blob_dir: &Path) ->
         &ttl,
     ]);
     Process::start(&args, &[("GOFED_BLOB_DIR", blob_dir)])
+}
+
+/// Waits until the registry lists an instance of `service`.
+pub fn wait_registered(registry: &str, service: &str) {
+    let url = format!("{registry}/v1/registry/services/{service}");
+    wait_until(Duration::from_secs(10), || {
+        http_get(&url).contains("http://")
+    })
+    .unwrap_or_else(|| panic!("{service} registered"));
 }
 
 /// Polls `done` every 20 ms until it holds or `limit` passes; the time it took.

@@ -1,0 +1,212 @@
+//! The store as the command line and `gofed serve` open it: from the `[store]` configuration (`GOFED_STORE`),
+//! SQLite in the default directory when nothing names one; and `gofed store info|list|gc`, which open it
+//! directly (a PostgreSQL store from any machine that reaches it).
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use gofed_service::StoreConfig;
+use gofed_services::cache::{ResultCache, ENGINE};
+use gofed_services::Format;
+use gofed_store::{Cursor, PageRequest, Store};
+use serde::Serialize;
+
+use crate::cli::{StoreCommand, StoreListArgs, StoreListing, SystemArgs};
+
+/// Where the configuration puts the store; `None` when it says `off`.
+#[derive(Debug)]
+enum Location {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+fn location(config: &StoreConfig) -> anyhow::Result<Option<Location>> {
+    Ok(match config.url.as_deref().map(str::trim) {
+        Some("off") => None,
+        Some(url) if url.starts_with("sqlite:") => {
+            let dir = &url["sqlite:".len()..];
+            anyhow::ensure!(!dir.is_empty(), "store {url:?}: sqlite: needs a directory");
+            Some(Location::Sqlite(dir.into()))
+        }
+        Some(url) if !url.is_empty() => Some(Location::Postgres(url.to_owned())),
+        _ => Some(Location::Sqlite(gofed_store::default_store_dir().context(
+            "no store directory: set GOFED_STORE_DIR (or HOME), or [store] url",
+        )?)),
+    })
+}
+
+/// Opens the configured store; `None` when it is `off`.
+pub async fn open(config: &StoreConfig) -> anyhow::Result<Option<Store>> {
+    Ok(match location(config)? {
+        None => None,
+        Some(Location::Sqlite(dir)) => Some(
+            Store::open_sqlite(&dir)
+                .await
+                .with_context(|| format!("store {}", dir.display()))?,
+        ),
+        Some(Location::Postgres(url)) => Some(
+            Store::connect_postgres(&url)
+                .await
+                .context("store (PostgreSQL)")?,
+        ),
+    })
+}
+
+/// The result cache of the analyses: the configured store unless caching is off. A store that cannot be opened
+/// costs the cache, not the analysis: it is logged and the analyses run uncached.
+pub async fn result_cache(config: &StoreConfig) -> Option<ResultCache> {
+    if !config.cache {
+        return None;
+    }
+    match open(config).await {
+        Ok(store) => store.map(ResultCache::new),
+        Err(err) => {
+            tracing::warn!("result cache off: {err:#}");
+            None
+        }
+    }
+}
+
+/// What `gofed store info` prints.
+#[derive(Serialize)]
+struct Info {
+    /// `sqlite DIR` or `postgresql` (a connection string may hold a password: not shown).
+    location: String,
+    schema_version: i64,
+    /// The engine of this gofed: stored results of other engines are never answered.
+    engine: &'static str,
+    #[serde(flatten)]
+    stats: gofed_store::StoreStats,
+}
+
+/// `gofed store ...`.
+pub fn run(system: &SystemArgs, command: &StoreCommand) -> anyhow::Result<ExitCode> {
+    let config = crate::scenario::config(system)?;
+    let location =
+        location(&config.store)?.context("the store is off ([store] url / GOFED_STORE)")?;
+    let shown = match &location {
+        Location::Sqlite(dir) => format!("sqlite {}", dir.display()),
+        Location::Postgres(_) => "postgresql".to_owned(),
+    };
+    let runtime = crate::system::runtime()?;
+    runtime.block_on(async {
+        let store = open(&config.store)
+            .await?
+            .context("the store is off ([store] url / GOFED_STORE)")?;
+        match command {
+            StoreCommand::Info(args) => {
+                let info = Info {
+                    location: shown,
+                    schema_version: store.schema_version().await?,
+                    engine: ENGINE,
+                    stats: store.stats().await?,
+                };
+                match args.format {
+                    Format::Json => crate::output::print_json(&info)?,
+                    Format::Text => crate::output::write_stdout(|out| {
+                        writeln!(out, "store: {}", info.location)?;
+                        writeln!(out, "schema version: {}", info.schema_version)?;
+                        writeln!(out, "engine: {}", info.engine)?;
+                        let s = &info.stats;
+                        writeln!(out, "projects: {}", s.projects)?;
+                        writeln!(out, "revisions: {}", s.revisions)?;
+                        writeln!(out, "packages: {}", s.packages)?;
+                        writeln!(out, "results: {} ({} bytes)", s.results, s.result_bytes)?;
+                        writeln!(out, "jobs: {}", s.jobs)
+                    })?,
+                }
+            }
+            StoreCommand::List(args) => list(&store, args).await?,
+            StoreCommand::Gc(args) => {
+                let report = store.gc_results(ENGINE).await?;
+                match args.format {
+                    Format::Json => crate::output::print_json(&report)?,
+                    Format::Text => crate::output::write_stdout(|out| {
+                        writeln!(
+                            out,
+                            "removed {} results of other gofed builds ({} bytes)",
+                            report.results, report.bytes
+                        )
+                    })?,
+                }
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// One page of a listing: JSON as the store pages it (`items`, `next`), text one item per line with the next
+/// cursor on stderr.
+async fn list(store: &Store, args: &StoreListArgs) -> anyhow::Result<()> {
+    let after = args
+        .after
+        .as_deref()
+        .map(str::parse::<Cursor>)
+        .transpose()
+        .context("--after")?;
+    let page = PageRequest {
+        after,
+        limit: args.limit,
+    };
+    let (lines, next, json) = match args.what {
+        StoreListing::Projects => {
+            let page = store.list_projects(page).await?;
+            let lines = page
+                .items
+                .iter()
+                .map(|p| format!("{} {}", p.import_path, p.repository))
+                .collect::<Vec<_>>();
+            (lines, page.next, serde_json::to_value(&page)?)
+        }
+        StoreListing::Revisions => {
+            let project = args
+                .project
+                .as_deref()
+                .context("store list revisions: name the project (its import path)")?;
+            let page = store.list_revisions(project, page).await?;
+            let lines = page
+                .items
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {} {}",
+                        r.commit,
+                        r.tag.as_deref().unwrap_or("-"),
+                        gofed_artifact::git::rfc3339(r.commit_time, 0)
+                    )
+                })
+                .collect::<Vec<_>>();
+            (lines, page.next, serde_json::to_value(&page)?)
+        }
+        StoreListing::Packages => {
+            let page = store.list_packages(page).await?;
+            let lines = page
+                .items
+                .iter()
+                .map(|p| {
+                    let k = &p.key;
+                    format!(
+                        "{}-{}-{} {} {}",
+                        k.name, k.version, k.release, k.distro, p.source_rpm
+                    )
+                })
+                .collect::<Vec<_>>();
+            (lines, page.next, serde_json::to_value(&page)?)
+        }
+    };
+    match args.format {
+        Format::Json => crate::output::print_json(&json)?,
+        Format::Text => {
+            crate::output::write_stdout(|out| {
+                for line in &lines {
+                    writeln!(out, "{line}")?;
+                }
+                Ok(())
+            })?;
+            if let Some(next) = next {
+                eprintln!("more: --after {next}");
+            }
+        }
+    }
+    Ok(())
+}
