@@ -4,13 +4,13 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::write;
 
 /// `gofed ARGS` without GOROOT: the standard library comes from the embedded summary.
 fn gofed(args: &[&str]) -> Output {
-    Command::new(common::GOFED)
+    common::gofed_command()
         .args(args)
         .env_remove("GOROOT")
         .output()

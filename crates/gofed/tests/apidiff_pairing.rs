@@ -6,12 +6,12 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
-use common::{write, GOFED};
+use common::write;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(GOFED)
+    common::gofed_command()
         .args(args)
         .stdin(Stdio::null())
         .env_remove("GOROOT")

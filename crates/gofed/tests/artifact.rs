@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::system::{serve, wait_registered, Process};
-use common::{git, stdout_of, write, GOFED};
+use common::{git, stdout_of, write};
 
 #[path = "../../gofed-artifact/tests/support/raw_tar.rs"]
 mod raw_tar;
@@ -60,14 +60,13 @@ fn tar(dir: &Path, args: &[&str]) {
 
 /// `gofed ARGS` with `envs`, nothing from the caller's GOROOT, placement, registry or cache.
 fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(GOFED);
+    let mut command = common::gofed_command();
     command
         .args(args)
         .env_remove("GOROOT")
         .env_remove("GOFED_PLACEMENT")
         .env_remove("GOFED_REGISTRY")
-        .env_remove("GOFED_CACHE_DIR")
-        .env("GOFED_STORE", "off");
+        .env_remove("GOFED_CACHE_DIR");
     for (name, value) in envs {
         command.env(name, value);
     }
@@ -746,7 +745,7 @@ fn hostile_sources_write_nothing_outside_the_cache() {
     .map(|rel| w.join(rel).to_string_lossy().into_owned());
     for source in inputs.iter().chain([&url]) {
         for command in ["api", "deps"] {
-            let out = Command::new(GOFED)
+            let out = common::gofed_command()
                 .args([command, source])
                 .current_dir(w.join("work"))
                 .env_remove("GOFED_PLACEMENT")

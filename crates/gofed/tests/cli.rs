@@ -8,11 +8,11 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use common::system::Process;
-use common::{write, GOFED};
+use common::write;
 
 /// `gofed ARGS` with none of the variables that change what it does, plus `envs`; stdout as given.
 fn command(args: &[&str], envs: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(GOFED);
+    let mut command = common::gofed_command();
     command.args(args).stdin(Stdio::null());
     for name in [
         "GOOS",
@@ -214,7 +214,7 @@ fn errors_have_one_style_and_survive_a_full_stderr() {
         stderr(&out)
     );
     assert!(
-        stderr(&out).ends_with("`registration`, `artifact`\n"),
+        stderr(&out).ends_with("`registration`, `artifact`, `store`\n"),
         "{:?}",
         stderr(&out)
     );

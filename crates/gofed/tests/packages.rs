@@ -7,9 +7,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::{write, GOFED};
+use common::write;
 
 /// A module with a package, its tests, a command, nested packages, a package with a syntax
 /// error in its imports, a testdata package and a directory without Go files.
@@ -50,7 +50,7 @@ fn module_tree() -> tempfile::TempDir {
 }
 
 fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(GOFED)
+    common::gofed_command()
         .args(args)
         .current_dir(dir)
         .output()

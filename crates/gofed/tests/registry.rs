@@ -16,7 +16,7 @@ mod common;
 mod etcd_process;
 
 use common::system::{serve, wait_until, Process};
-use common::{gofed, http_client, write, GOFED};
+use common::{gofed, http_client, write};
 use gofed_registry::{HeartbeatConfig, HttpRegistry, Instance, Registrar, Registry};
 
 /// A `gofed registry` process listening on `listen`, killed when dropped.
@@ -285,7 +285,7 @@ fn tiny_module(root: &Path) {
 
 /// `gofed --registry URL --remote api DIR --format goapi`.
 fn remote_api(registry: &str, dir: &Path) -> Output {
-    Command::new(GOFED)
+    common::gofed_command()
         .args(["--registry", registry, "--remote", "api"])
         .arg(dir)
         .args(["--format", "goapi"])
@@ -729,7 +729,7 @@ fn status_says_unauthorized_and_exits_1() {
         &[("GOFED_BLOB_DIR", dir.path())],
     );
     let status = |token: Option<&str>, format: &str| {
-        let mut command = Command::new(GOFED);
+        let mut command = common::gofed_command();
         command
             .args([
                 "system",

@@ -6,11 +6,11 @@ mod common;
 use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use common::system::{wait_until, Process};
-use common::{git_output as git, write, GOFED};
+use common::{git_output as git, write};
 
 /// A repository with a tag, a branch and a merge.
 fn repository(root: &Path) {
@@ -42,7 +42,7 @@ fn repository(root: &Path) {
 }
 
 fn run(args: &[&str], envs: &[(&str, &Path)]) -> Output {
-    let mut command = Command::new(GOFED);
+    let mut command = common::gofed_command();
     command
         .args(args)
         .env_remove("GOFED_PLACEMENT")

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::system::{calls_total, http_get, metric, serve, wait_until, Process};
-use common::{gofed, success_json, write, GOFED};
+use common::{gofed, success_json, write};
 use gofed_service::{Placement, System, SystemConfig};
 use gofed_services::{
     api_service, bundle, ApiFormat, ApiRequest, Rendered, ServiceContext, Source,
@@ -578,12 +578,12 @@ fn scenarios_print_the_same_bytes_local_and_remote() {
     let mut blob_count = 0;
     for round in 0..2 {
         for args in &runs {
-            let local = Command::new(GOFED)
+            let local = common::gofed_command()
                 .args(args)
                 .env_remove("GOROOT")
                 .output()
                 .expect("run");
-            let remote = Command::new(GOFED)
+            let remote = common::gofed_command()
                 .args(remote_flags)
                 .args(args)
                 .env_remove("GOROOT")
@@ -876,7 +876,7 @@ fn a_configured_token_is_required_end_to_end() {
     let storage = format!("filestorage={}", server.url);
     let placed = ["--placement", api.as_str(), "--placement", storage.as_str()];
 
-    let out = Command::new(GOFED)
+    let out = common::gofed_command()
         .args(placed)
         .args(["api", &v1])
         .env_remove("GOFED_TOKEN")
@@ -889,7 +889,7 @@ fn a_configured_token_is_required_end_to_end() {
         "{stderr}"
     );
 
-    let out = Command::new(GOFED)
+    let out = common::gofed_command()
         .args(placed)
         .args(["--token", "s3cret", "api", &v1, "--format", "goapi"])
         .output()
@@ -907,7 +907,7 @@ fn a_configured_token_is_required_end_to_end() {
 #[test]
 fn serve_fails_clearly_without_its_registry() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let out = Command::new(GOFED)
+    let out = common::gofed_command()
         .args([
             "serve",
             "api",

@@ -9,13 +9,17 @@ use std::process::{Command, Output};
 /// The binary under test.
 pub const GOFED: &str = env!("CARGO_BIN_EXE_gofed");
 
-/// Runs `gofed ARGS` to completion, without a result cache (every call analyses).
+/// The binary under test as the tests run it: without a result cache, so that every call analyses whatever ran
+/// before (a test of the cache sets `GOFED_STORE` itself).
+pub fn gofed_command() -> Command {
+    let mut command = Command::new(GOFED);
+    command.env("GOFED_STORE", "off");
+    command
+}
+
+/// Runs `gofed ARGS` to completion (see [`gofed_command`]).
 pub fn gofed(args: &[&str]) -> Output {
-    Command::new(GOFED)
-        .args(args)
-        .env("GOFED_STORE", "off")
-        .output()
-        .expect("run gofed")
+    gofed_command().args(args).output().expect("run gofed")
 }
 
 /// The stdout of a run that must have succeeded, parsed as JSON.

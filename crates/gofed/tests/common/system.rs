@@ -5,8 +5,6 @@ use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use super::GOFED;
-
 /// A `gofed` server process (`registry` or `serve`), SIGKILLed when dropped.
 pub struct Process {
     pub child: Child,
@@ -19,14 +17,12 @@ pub struct Process {
 impl Process {
     /// Starts `gofed ARGS` with `envs`, and reads the `listening on URL [instance ID]` line.
     pub fn start(args: &[&str], envs: &[(&str, &Path)]) -> Process {
-        let mut command = Command::new(GOFED);
+        let mut command = super::gofed_command();
         command
             .args(args)
             .env_remove("GOROOT")
             .env_remove("GOFED_PLACEMENT")
             .env_remove("GOFED_REGISTRY")
-            // No result cache unless a test asks for one (in `envs`): every call analyses, as the test expects.
-            .env("GOFED_STORE", "off")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
