@@ -182,12 +182,24 @@ pub fn open(repo_dir: &Path, rev: &str, limits: &Limits) -> Result<Artifact, Art
     files.sort_by(|a, b| a.path.cmp(&b.path));
     warnings.sort_by(|a, b| a.entry.cmp(&b.entry));
     let revision = commit_id.to_string();
+    let revision_time = commit
+        .time()
+        .map_err(|err| corrupt(format!("commit {commit_id}: {}", chain(&err))))?
+        .seconds;
+    // Named by a tag when `refs/tags/REV` exists (a branch or a commit id is no tag).
+    let tag = repo
+        .try_find_reference(format!("refs/tags/{rev}").as_str())
+        .ok()
+        .flatten()
+        .map(|_| rev.to_owned());
     Ok(Artifact {
         kind: Some(Kind::Git),
         sha256: sha256_hex(revision.as_bytes()),
         files,
         root: String::new(),
         revision: Some(revision),
+        revision_time: Some(revision_time),
+        tag,
         warnings,
         ..Artifact::default()
     })

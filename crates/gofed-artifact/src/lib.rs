@@ -82,6 +82,14 @@ pub struct Artifact {
     pub release: Option<String>,
     /// A git revision's commit id.
     pub revision: Option<String>,
+    /// A git revision's commit time (committer), seconds since the Unix epoch.
+    pub revision_time: Option<i64>,
+    /// The tag a git revision was named by, when it was named by one.
+    pub tag: Option<String>,
+    /// An RPM's or SRPM's package name (the header's `Name`).
+    pub package: Option<String>,
+    /// The source RPM a binary RPM was built from (its header's `SOURCERPM`); an SRPM's own file name.
+    pub source_rpm: Option<String>,
     /// For an SRPM: the files that were not analysed (the spec, patches, other sources).
     pub others: Vec<String>,
     /// Entries left out, with the reason.

@@ -39,6 +39,18 @@ pub struct SourceMeta {
     /// A git revision's commit id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
+    /// A git revision's commit time, seconds since the Unix epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision_time: Option<i64>,
+    /// The tag that named the git revision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    /// An RPM's or SRPM's package name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// The source RPM of a binary RPM; an SRPM's own `NAME-VERSION-RELEASE.src.rpm`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_rpm: Option<String>,
     /// The directory analysed, relative to the artifact's top (`""`: the top).
     pub root: String,
     /// The files not analysed (an SRPM's spec, patches, other sources).
@@ -198,6 +210,10 @@ pub fn source_meta(name: &str, artifact: &Artifact) -> SourceMeta {
         version: artifact.version.clone(),
         release: artifact.release.clone(),
         revision: artifact.revision.clone(),
+        revision_time: artifact.revision_time,
+        tag: artifact.tag.clone(),
+        package: artifact.package.clone(),
+        source_rpm: artifact.source_rpm.clone(),
         root: artifact.root.clone(),
         others: artifact.others.clone(),
         warnings: artifact.warnings.iter().map(ToString::to_string).collect(),

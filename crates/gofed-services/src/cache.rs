@@ -21,7 +21,8 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use sha2::Digest as _;
 
-use crate::request::{ArtifactAt, CacheControl, MachinePaths, Output, Rendered, Source};
+use crate::record::Record;
+use crate::request::{ArtifactAt, MachinePaths, Output, Rendered, Source};
 
 /// The engine that computes results: this crate's version and a digest of every source file and data file
 /// whose change can change a result (computed by `build.rs`).
@@ -54,19 +55,16 @@ impl ResultCache {
         &self.store
     }
 
-    /// The key of `action` on `sources` with the other options of `request`; `None` when the request asked
-    /// for a fresh analysis, or a source cannot be keyed here (a path on a service that reads none: opening
-    /// the tree refuses it). The request's sources must be its fields `source`, `old` and `new`.
-    pub(crate) async fn key<Req: Serialize + MachinePaths + CacheControl>(
+    /// The key of `action` on `sources` with the other options of `request`; `None` when a source cannot be
+    /// keyed here (a path on a service that reads none: opening the tree refuses it). The request's sources
+    /// must be its fields `source`, `old` and `new`.
+    pub(crate) async fn key<Req: Serialize + MachinePaths>(
         &self,
         action: &'static str,
         sources: Vec<Source>,
         request: &Req,
         allow_paths: bool,
     ) -> Option<ResultKey> {
-        if request.no_cache() {
-            return None;
-        }
         let options = match options_digest(request) {
             Ok(digest) => digest,
             Err(err) => {
@@ -95,8 +93,9 @@ impl ResultCache {
         }
     }
 
-    /// The stored result of `key`, marked cached; `None` when there is none or it cannot be read.
-    pub(crate) async fn get(&self, key: &ResultKey) -> Option<Rendered> {
+    /// The stored result of `key`, marked cached, with its stored bytes; `None` when there is none or it cannot
+    /// be read.
+    pub(crate) async fn get(&self, key: &ResultKey) -> Option<(Rendered, Vec<u8>)> {
         let bytes = match self.store.get_result(key).await {
             Ok(bytes) => bytes?,
             Err(err) => {
@@ -105,7 +104,7 @@ impl ResultCache {
             }
         };
         match serde_json::from_slice::<Rendered>(&bytes) {
-            Ok(rendered) => Some(mark_cached(rendered)),
+            Ok(rendered) => Some((mark_cached(rendered), bytes)),
             Err(err) => {
                 tracing::warn!(%key, "result cache: stored result unreadable, analysing again: {err}");
                 None
@@ -115,16 +114,30 @@ impl ResultCache {
 
     /// Stores `rendered` under `key` (a failure is logged: the caller has its result either way).
     pub(crate) async fn put(&self, key: &ResultKey, rendered: &Rendered) {
-        let bytes = match serde_json::to_vec(rendered) {
-            Ok(bytes) => bytes,
-            Err(err) => {
-                tracing::warn!(%key, "result cache: not stored: {err}");
-                return;
-            }
+        let stored = match serde_json::to_vec(rendered) {
+            Ok(bytes) => (self.store.put_result(key, &bytes, None).await)
+                .map(drop)
+                .map_err(|err| err.to_string()),
+            Err(err) => Err(err.to_string()),
         };
-        if let Err(err) = self.store.put_result(key, &bytes, None).await {
+        if let Err(err) = stored {
             tracing::warn!(%key, "result cache: not stored: {err}");
         }
+    }
+
+    /// Stores the result `bytes` (a serialised [`Rendered`]) under `key`, recorded under `record`: the
+    /// caller asked for it, so a failure is the call's.
+    pub(crate) async fn record(
+        &self,
+        key: &ResultKey,
+        bytes: &[u8],
+        record: &Record,
+    ) -> Result<(), gofed_store::StoreError> {
+        record.put(&self.store).await?;
+        self.store
+            .put_result(key, bytes, Some(&record.subject()))
+            .await
+            .map(drop)
     }
 }
 
@@ -150,7 +163,7 @@ fn options_digest<Req: Serialize + MachinePaths>(
 ) -> Result<Sha256, serde_json::Error> {
     let mut value = serde_json::to_value(request)?;
     if let Some(fields) = value.as_object_mut() {
-        for name in ["source", "old", "new", "no_cache"] {
+        for name in ["source", "old", "new", "no_cache", "record"] {
             fields.remove(name);
         }
     }

@@ -23,6 +23,7 @@ pub mod cache;
 pub mod deps;
 pub mod depsdiff;
 pub mod filestorage;
+pub mod record;
 pub mod request;
 pub mod scm;
 pub mod tree;
@@ -190,9 +191,28 @@ async fn cache_key<Req: AnalysisRequest>(
     Some((cache.clone(), key))
 }
 
+/// The record of an analysis of `tree` for `--store`, or why there is none (`unprocessable`).
+fn record_of(tree: &OpenedTree) -> Result<record::Record, ServiceError> {
+    record::record_of(tree).map_err(ServiceError::unprocessable)
+}
+
+/// Records a result under `record` in the cache's store (`--store`).
+async fn record_result(
+    cache: &cache::ResultCache,
+    key: &gofed_store::ResultKey,
+    bytes: &[u8],
+    record: &record::Record,
+) -> Result<(), ServiceError> {
+    cache
+        .record(key, bytes, record)
+        .await
+        .map_err(|err| ServiceError::internal("recording the result in the store", err))
+}
+
 /// An action analysing the tree `source(request)` names with `analyse`, on the blocking pool, under the
 /// context's [`ServiceContext::analysis_budget`]. The context's result cache answers a call it holds the
-/// result of, and keeps the result of any other.
+/// result of (unless `no_cache`), and keeps the result of any other; with `record`, the result is recorded
+/// under the project revision or package that was read.
 fn on_tree<Req: AnalysisRequest>(
     context: ServiceContext,
     action: &'static str,
@@ -204,20 +224,44 @@ fn on_tree<Req: AnalysisRequest>(
         Box::pin(async move {
             check_request(&context, &request)?;
             let cache = cache_key(&context, action, &[source(&request)], &request).await;
-            if let Some((cache, key)) = &cache {
-                if let Some(hit) = cache.get(key).await {
+            let record = request.record();
+            if record && cache.is_none() {
+                return Err(ServiceError::unprocessable(
+                    "--store: this gofed has no store to record in ([store] url / GOFED_STORE is off, or the \
+                     store could not be opened: see the log)",
+                ));
+            }
+            if let (Some((cache, key)), false) = (&cache, request.no_cache()) {
+                if let Some((hit, bytes)) = cache.get(key).await {
+                    if record {
+                        // What was read says what to record: the tree is opened, not analysed.
+                        let tree = tree::open(&context, source(&request)).await?;
+                        record_result(cache, key, &bytes, &record_of(&tree)?).await?;
+                    }
                     return Ok(hit);
                 }
             }
             let tree = tree::open(&context, source(&request)).await?;
+            // Refused before the analysis: nothing to record under.
+            let record = if record {
+                Some(record_of(&tree)?)
+            } else {
+                None
+            };
             // The envelope sets the flag when the call's result can no longer be delivered.
             let rendered = blocking(action, move |cancel: Cancel| {
                 let budget = context.analysis_budget(Some(cancel.flag()));
                 analyse(&tree, &request, &budget).map(|r| with_source_warnings(r, &[&tree]))
             })
             .await?;
-            if let Some((cache, key)) = &cache {
-                cache.put(key, &rendered).await;
+            match (&cache, &record) {
+                (Some((cache, key)), Some(record)) => {
+                    let bytes = serde_json::to_vec(&rendered)
+                        .map_err(|err| ServiceError::internal("serialising the result", err))?;
+                    record_result(cache, key, &bytes, record).await?;
+                }
+                (Some((cache, key)), None) => cache.put(key, &rendered).await,
+                (None, _) => {}
             }
             Ok(rendered)
         })
@@ -239,8 +283,8 @@ fn on_two_trees<Req: AnalysisRequest>(
             check_request(&context, &request)?;
             let cache =
                 cache_key(&context, action, &[old(&request), new(&request)], &request).await;
-            if let Some((cache, key)) = &cache {
-                if let Some(hit) = cache.get(key).await {
+            if let (Some((cache, key)), false) = (&cache, request.no_cache()) {
+                if let Some((hit, _)) = cache.get(key).await {
                     return Ok(hit);
                 }
             }

@@ -382,18 +382,41 @@ impl MachinePaths for DepsdiffRequest {}
 pub trait CacheControl {
     /// Whether the caller wants a fresh analysis (`--no-cache`).
     fn no_cache(&self) -> bool;
+    /// Whether the result is to be recorded under what was read (`--store`).
+    fn record(&self) -> bool {
+        false
+    }
 }
 
-macro_rules! cache_control {
-    ($($request:ty),*) => {$(
-        impl CacheControl for $request {
-            fn no_cache(&self) -> bool {
-                self.no_cache
-            }
-        }
-    )*};
+impl CacheControl for ApiRequest {
+    fn no_cache(&self) -> bool {
+        self.no_cache
+    }
+    fn record(&self) -> bool {
+        self.record
+    }
 }
-cache_control!(ApiRequest, ApidiffRequest, DepsRequest, DepsdiffRequest);
+
+impl CacheControl for DepsRequest {
+    fn no_cache(&self) -> bool {
+        self.no_cache
+    }
+    fn record(&self) -> bool {
+        self.record
+    }
+}
+
+impl CacheControl for ApidiffRequest {
+    fn no_cache(&self) -> bool {
+        self.no_cache
+    }
+}
+
+impl CacheControl for DepsdiffRequest {
+    fn no_cache(&self) -> bool {
+        self.no_cache
+    }
+}
 
 /// Input of `api_analysis`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -417,6 +440,9 @@ pub struct ApiRequest {
     /// status 2.
     #[serde(default)]
     pub allow_errors: bool,
+    /// Record the result in the store under the project revision or the package that was read (`--store`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record: bool,
     /// Analyse again even when the store holds this result (`--no-cache`); the new result replaces the stored one.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_cache: bool,
@@ -473,6 +499,9 @@ pub struct DepsRequest {
     /// As in [`ApiRequest::allow_errors`].
     #[serde(default)]
     pub allow_errors: bool,
+    /// Record the result in the store under the project revision or the package that was read (`--store`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record: bool,
     /// Analyse again even when the store holds this result (`--no-cache`); the new result replaces the stored one.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_cache: bool,

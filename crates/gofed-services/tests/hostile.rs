@@ -27,6 +27,7 @@ fn request(root: &Path, contexts: Option<String>) -> ApiRequest {
         goroot: None,
         format: ApiFormat::Goapi,
         allow_errors: false,
+        record: false,
         no_cache: false,
     }
 }

@@ -41,10 +41,12 @@ fn io_error(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> StoreErro
     move |source| StoreError::Io { what, path, source }
 }
 
+/// How long a connection waits for another one's lock (another process on the same store holds it briefly).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
 fn connection(path: &Path, flags: OpenFlags) -> Result<Connection, rusqlite::Error> {
     let conn = Connection::open_with_flags(path, flags)?;
-    // Another process (a second service on the same store) may hold the write lock briefly.
-    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", true)?;
     Ok(conn)
 }
@@ -79,9 +81,7 @@ impl SqliteStore {
             connection(&db_path, OpenFlags::default()).map_err(named("open database"))?;
         // WAL: readers see the last committed state and never block the writer. synchronous=FULL:
         // a commit that returned is on disk, so an acknowledged write survives a crash.
-        writer
-            .pragma_update(None, "journal_mode", "wal")
-            .map_err(named("enable WAL"))?;
+        enable_wal(&writer).map_err(named("enable WAL"))?;
         writer
             .pragma_update(None, "synchronous", "full")
             .map_err(named("set synchronous"))?;
@@ -903,6 +903,29 @@ fn subject_id(conn: &Connection, subject: &Subject) -> Result<i64, Fail> {
 }
 
 /// Applies the migrations the database lacks, all in one transaction.
+/// Puts the database in WAL mode (a setting kept in the file). Switching takes an exclusive lock, and SQLite
+/// answers `SQLITE_BUSY` at once, without its busy handler, while another connection switches it or opens it
+/// (several processes opening a new store together): retried for as long as the busy timeout.
+fn enable_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        let mode: rusqlite::Result<String> =
+            conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0));
+        match mode {
+            Ok(_) => return Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
 fn migrate(conn: &mut Connection) -> Result<(), Fail> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;

@@ -575,10 +575,11 @@ async fn migrations(backend: Backend) {
     );
 }
 
-/// Migrations of several instances starting at once on one empty database.
+/// Migrations of several instances starting at once on one empty database (on SQLite, also the switch to
+/// WAL, which SQLite refuses at once while another connection holds the file).
 async fn concurrent_open(backend: Backend) {
     let backend = std::sync::Arc::new(backend);
-    let tasks: Vec<_> = (0..4)
+    let tasks: Vec<_> = (0..16)
         .map(|_| {
             let backend = std::sync::Arc::clone(&backend);
             tokio::spawn(async move { backend.open().await.map(|_| ()) })

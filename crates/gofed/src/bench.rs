@@ -168,6 +168,7 @@ pub fn calls(
                 format: ApiFormat::Goapi,
                 allow_errors: false,
                 // Every call analyses: the load is the analysis, not the store.
+                record: false,
                 no_cache: true,
             })?
         }

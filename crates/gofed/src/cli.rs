@@ -232,6 +232,10 @@ pub struct ApiArgs {
     /// the errors alone and exit status 2.
     #[arg(short = 'e')]
     pub allow_errors: bool,
+    /// Record the result in the store under what was read: a git revision's project (its go.mod module path)
+    /// and revision (commit, tag, time), or an RPM's or SRPM's package (name, version, release, distribution).
+    #[arg(long)]
+    pub store: bool,
     /// Analyse again even when the store holds this result (the new result replaces it).
     #[arg(long)]
     pub no_cache: bool,
@@ -494,6 +498,10 @@ pub struct DepsArgs {
     /// the errors alone and exit status 2.
     #[arg(short = 'e')]
     pub allow_errors: bool,
+    /// Record the result in the store under what was read: a git revision's project (its go.mod module path)
+    /// and revision (commit, tag, time), or an RPM's or SRPM's package (name, version, release, distribution).
+    #[arg(long)]
+    pub store: bool,
     /// Analyse again even when the store holds this result (the new result replaces it).
     #[arg(long)]
     pub no_cache: bool,

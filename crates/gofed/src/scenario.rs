@@ -423,6 +423,7 @@ pub fn api(system: &SystemArgs, args: &ApiArgs) -> anyhow::Result<ExitCode> {
         goroot: goroot(&scenario, args.goroot.as_deref())?,
         format: args.format,
         allow_errors: args.allow_errors,
+        record: args.store,
         no_cache: args.no_cache,
     };
     check(&request)?;
@@ -457,6 +458,7 @@ pub fn deps(system: &SystemArgs, args: &DepsArgs) -> anyhow::Result<ExitCode> {
         std: args.std,
         format: args.format,
         allow_errors: args.allow_errors,
+        record: args.store,
         no_cache: args.no_cache,
     };
     check(&request)?;

@@ -577,6 +577,47 @@ fn rpms_and_source_rpms_give_the_outputs_of_their_upstream_tree_locally_and_remo
         api.contains("pkg example.com/m/a, func New(int) *T"),
         "{api}"
     );
+    assert_eq!(
+        without_source(&stdout_of(
+            &run(&["api", &rpm, "--format", "json"], &[]),
+            "api rpm"
+        ))
+        .1["source_rpm"],
+        "golang-example-m-1.0-3.fc42.src.rpm"
+    );
+
+    // --store records each package by name, version, release and distribution (from the dist tag).
+    let store = format!("GOFED_STORE=sqlite:{}", d.join("store").display());
+    let store = [("GOFED_STORE", &store["GOFED_STORE=".len()..])];
+    for args in [
+        vec!["api", rpm.as_str(), "--store", "--format", "goapi"],
+        vec!["deps", srpm.as_str(), "--store"],
+    ] {
+        stdout_of(&run(&args, &store), &format!("{args:?}"));
+    }
+    let packages = stdout_of(
+        &run(&["store", "list", "packages", "--format", "json"], &store),
+        "store list packages",
+    );
+    let packages: serde_json::Value = serde_json::from_str(&packages).expect("JSON");
+    // The binary package by its own name, the source package by the spec's.
+    let package = |name: &str| {
+        serde_json::json!({
+            "name": name,
+            "version": "1.0",
+            "release": "3.fc42",
+            "distro": "fedora:42",
+            "source_rpm": "golang-example-m-1.0-3.fc42.src.rpm",
+        })
+    };
+    assert_eq!(
+        packages["items"],
+        serde_json::json!([
+            package("golang-example-m-devel"),
+            package("golang-example-m")
+        ]),
+        "{packages}"
+    );
 
     // Remotely, each package is uploaded as it is and opened by the service: the same bytes.
     let registry = Process::start(&["registry", "--listen", "127.0.0.1:0"], &[]);

@@ -83,6 +83,7 @@ fn upload_request(rt: &tokio::runtime::Runtime, system: &System, tree: &Path) ->
         goroot: None,
         format: ApiFormat::Goapi,
         allow_errors: false,
+        record: false,
         no_cache: false,
     }
 }
@@ -97,6 +98,7 @@ fn local_result(rt: &tokio::runtime::Runtime, tree: &Path) -> Rendered {
         goroot: None,
         format: ApiFormat::Goapi,
         allow_errors: false,
+        record: false,
         no_cache: false,
     };
     rt.block_on(service.call_local("api_analysis", request))

@@ -28,6 +28,8 @@ pub(crate) struct Header {
     pub(crate) name: String,
     pub(crate) version: String,
     pub(crate) release: String,
+    /// The source RPM a binary RPM was built from (empty for a source RPM).
+    pub(crate) source_rpm: String,
     /// A source RPM's sources (file names, in the header's order: the reverse of the spec's).
     pub(crate) sources: Vec<String>,
     /// Where the (compressed) cpio payload starts.
@@ -73,6 +75,8 @@ pub(crate) fn read(input: &str, bytes: &[u8]) -> Result<Header, ArtifactError> {
         name: string(IndexTag::RPMTAG_NAME)?,
         version: string(IndexTag::RPMTAG_VERSION)?,
         release: string(IndexTag::RPMTAG_RELEASE)?,
+        // A source RPM has no SOURCERPM tag.
+        source_rpm: string(IndexTag::RPMTAG_SOURCERPM).unwrap_or_default(),
         sources: strings(IndexTag::RPMTAG_SOURCE),
         payload_offset,
     })

@@ -56,6 +56,11 @@ pub(super) fn read(
         files: archive.files,
         root,
         import_path: archive.import_path,
+        package: Some(header.name.clone()),
+        source_rpm: Some(format!(
+            "{}-{}-{}.src.rpm",
+            header.name, header.version, header.release
+        )),
         version: Some(header.version.clone()),
         release: Some(header.release.clone()),
         others: payload
@@ -525,6 +530,7 @@ mod tests {
             name: "golang-github-example-foo".to_owned(),
             version: "1.2.3".to_owned(),
             release: "4.fc42".to_owned(),
+            source_rpm: String::new(),
             sources: sources.iter().map(|s| (*s).to_owned()).collect(),
             payload_offset: 0,
         }

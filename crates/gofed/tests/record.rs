@@ -1,0 +1,133 @@
+//! `--store`: analyses of git revisions are recorded under their project (the go.mod module path) and revision
+//! (commit id, tag, commit time), once each however often they run; sources with no revision are refused with
+//! the reason, and so is a gofed without a store. (RPMs and SRPMs: `crates/gofed/tests/artifact.rs`.)
+
+mod common;
+
+use std::process::Output;
+
+use common::{git, git_output, write};
+
+fn run(store: &str, args: &[&str]) -> Output {
+    common::gofed_command()
+        .args(args)
+        .env_remove("GOROOT")
+        .env("GOFED_STORE", store)
+        .output()
+        .expect("run gofed")
+}
+
+fn json_of(out: &Output, what: &str) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+#[test]
+fn git_revisions_are_recorded_under_their_project_once_each() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let repo = d.join("repo");
+    std::fs::create_dir(&repo).expect("repo dir");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    write(&repo, "go.mod", "module example.com/m\n\ngo 1.21\n");
+    write(&repo, "m.go", "package m\n\nfunc F() {}\n");
+    git(&repo, &["add", "."]);
+    git_output(
+        &repo,
+        &["commit", "-q", "-m", "one"],
+        Some("2024-01-02T03:04:05Z"),
+    );
+    git(&repo, &["tag", "v1.0.0"]);
+    write(&repo, "m.go", "package m\n\nfunc F() {}\n\nfunc G() {}\n");
+    git_output(
+        &repo,
+        &["commit", "-qam", "two"],
+        Some("2024-02-03T04:05:06Z"),
+    );
+    git(&repo, &["tag", "-a", "v1.1.0", "-m", "release"]);
+    let commits = [
+        git(&repo, &["rev-parse", "v1.0.0^{commit}"]),
+        git(&repo, &["rev-parse", "v1.1.0^{commit}"]),
+    ];
+    let repo = repo.to_string_lossy().into_owned();
+    let store_dir = d.join("store");
+    let store = format!("sqlite:{}", store_dir.display());
+    let (v1, v2) = (format!("{repo}@v1.0.0"), format!("{repo}@v1.1.0"));
+
+    let api = json_of(
+        &run(&store, &["api", &v1, "--store", "--format", "json"]),
+        "api v1",
+    );
+    assert_eq!(api["meta"]["source"]["tag"], "v1.0.0", "{}", api["meta"]);
+    assert_eq!(api["meta"]["source"]["revision_time"], 1_704_164_645);
+    json_of(
+        &run(&store, &["deps", &v2, "--store", "--format", "json"]),
+        "deps v2",
+    );
+    // Again, answered from the store, and recorded once.
+    let again = json_of(
+        &run(&store, &["api", &v1, "--store", "--format", "json"]),
+        "api v1 again",
+    );
+    assert_eq!(again["meta"]["cached"], true);
+
+    let projects = json_of(
+        &run(&store, &["store", "list", "projects", "--format", "json"]),
+        "projects",
+    );
+    assert_eq!(
+        projects["items"],
+        serde_json::json!([{"import_path": "example.com/m", "repository": repo}])
+    );
+    let revisions = json_of(
+        &run(
+            &store,
+            &[
+                "store",
+                "list",
+                "revisions",
+                "example.com/m",
+                "--format",
+                "json",
+            ],
+        ),
+        "revisions",
+    );
+    assert_eq!(
+        revisions["items"],
+        serde_json::json!([
+            {"import_path": "example.com/m", "commit": commits[0], "tag": "v1.0.0", "commit_time": 1_704_164_645},
+            {"import_path": "example.com/m", "commit": commits[1], "tag": "v1.1.0", "commit_time": 1_706_933_106},
+        ])
+    );
+    let db = rusqlite::Connection::open(store_dir.join("store.sqlite")).expect("open the store");
+    let links: i64 = db
+        .query_row("SELECT count(*) FROM revision_results", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(links, 2, "api of v1.0.0 and deps of v1.1.0");
+
+    // A directory names no revision; a commit id is recorded without a tag.
+    let plain = run(&store, &["api", &repo, "--store"]);
+    assert_eq!(plain.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&plain.stderr).contains("--store records a git revision"),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    let by_id = format!("{repo}@{}", commits[1]);
+    json_of(
+        &run(&store, &["api", &by_id, "--store", "--format", "json"]),
+        "by id",
+    );
+    let off = run("off", &["api", &v1, "--store"]);
+    assert_eq!(off.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&off.stderr).contains("no store to record in"),
+        "{}",
+        String::from_utf8_lossy(&off.stderr)
+    );
+}
