@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::system::{serve, wait_registered, Process};
@@ -20,6 +20,32 @@ fn run(store: &str, args: &[&str]) -> Output {
         .env("GOFED_STORE", store)
         .output()
         .expect("run gofed")
+}
+
+/// A temporary directory holding [`versions`] and the place of a store.
+struct Fixture {
+    /// Removed when dropped: a test binds it (`dir: _dir`) for as long as it uses the files.
+    dir: tempfile::TempDir,
+    /// The store's directory (not created).
+    store_dir: PathBuf,
+    /// `sqlite:STORE_DIR`.
+    store: String,
+    v1: String,
+    v2: String,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    versions(dir.path());
+    let store_dir = dir.path().join("store");
+    let text = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    Fixture {
+        store: format!("sqlite:{}", store_dir.display()),
+        v1: text("v1"),
+        v2: text("v2"),
+        store_dir,
+        dir,
+    }
 }
 
 /// Two versions of a module: v2 removes `F` (incompatible, so apidiff exits 1) and imports another package.
@@ -58,14 +84,13 @@ fn cached_of(json: &str) -> bool {
 
 #[test]
 fn repeated_analyses_are_answered_from_the_store_with_the_same_bytes() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let d = dir.path();
-    versions(d);
-    let store = format!("sqlite:{}", d.join("store").display());
-    let (v1, v2) = (
-        d.join("v1").to_string_lossy().into_owned(),
-        d.join("v2").to_string_lossy().into_owned(),
-    );
+    let Fixture {
+        dir: _dir,
+        store,
+        v1,
+        v2,
+        ..
+    } = fixture();
     let runs: Vec<Vec<&str>> = vec![
         vec!["api", &v1, "--format", "json"],
         vec!["api", &v1, "--format", "goapi"],
@@ -115,11 +140,8 @@ fn repeated_analyses_are_answered_from_the_store_with_the_same_bytes() {
 
 #[test]
 fn changed_trees_other_options_and_no_cache_analyse_again() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let Fixture { dir, store, v1, .. } = fixture();
     let d = dir.path();
-    versions(d);
-    let store = format!("sqlite:{}", d.join("store").display());
-    let v1 = d.join("v1").to_string_lossy().into_owned();
     let api = |extra: &[&str]| {
         let mut args = vec!["api", v1.as_str(), "--format", "json"];
         args.extend_from_slice(extra);
@@ -170,12 +192,13 @@ fn changed_trees_other_options_and_no_cache_analyse_again() {
 
 #[test]
 fn a_corrupted_stored_result_is_analysed_again_and_replaced() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let d = dir.path();
-    versions(d);
-    let store_dir = d.join("store");
-    let store = format!("sqlite:{}", store_dir.display());
-    let v1 = d.join("v1").to_string_lossy().into_owned();
+    let Fixture {
+        dir: _dir,
+        store_dir,
+        store,
+        v1,
+        ..
+    } = fixture();
     let args = ["api", v1.as_str(), "--format", "json"];
     let first = run(&store, &args);
     assert!(first.status.success());
@@ -206,10 +229,8 @@ fn a_corrupted_stored_result_is_analysed_again_and_replaced() {
 
 #[test]
 fn without_a_store_nothing_is_kept() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let Fixture { dir, v1, .. } = fixture();
     let d = dir.path();
-    versions(d);
-    let v1 = d.join("v1").to_string_lossy().into_owned();
     let home = d.join("home");
     std::fs::create_dir(&home).expect("home");
     for _ in 0..2 {
@@ -244,13 +265,8 @@ fn without_a_store_nothing_is_kept() {
 
 #[test]
 fn a_remote_service_answers_repeated_calls_from_its_store() {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let Fixture { dir, v1, v2, .. } = fixture();
     let d = dir.path();
-    versions(d);
-    let (v1, v2) = (
-        d.join("v1").to_string_lossy().into_owned(),
-        d.join("v2").to_string_lossy().into_owned(),
-    );
     let registry = Process::start(&["registry", "--listen", "127.0.0.1:0"], &[]);
     let service_store = format!("sqlite:{}", d.join("service-store").display());
     let ttl = "6000";
@@ -302,12 +318,13 @@ fn a_remote_service_answers_repeated_calls_from_its_store() {
 
 #[test]
 fn store_commands_report_and_collect_the_results_of_other_builds() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let d = dir.path();
-    versions(d);
-    let store_dir = d.join("store");
-    let store = format!("sqlite:{}", store_dir.display());
-    let v1 = d.join("v1").to_string_lossy().into_owned();
+    let Fixture {
+        dir: _dir,
+        store_dir,
+        store,
+        v1,
+        ..
+    } = fixture();
     let json = |args: &[&str]| -> serde_json::Value {
         let out = run(&store, args);
         assert!(
