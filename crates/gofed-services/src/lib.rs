@@ -24,6 +24,7 @@ pub mod deps;
 pub mod depsdiff;
 pub mod filestorage;
 pub mod request;
+pub mod saved;
 pub mod scm;
 pub mod tree;
 

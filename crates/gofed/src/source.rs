@@ -222,14 +222,18 @@ fn git_url_source(
     }))
 }
 
-/// The kind of the file at `path` (named `name` in errors), from its first bytes.
-fn sniff_file(path: &Path, name: &str) -> anyhow::Result<Kind> {
+/// The kind of the file at `path` (named `name` in errors), from its first bytes: an artifact's, or `None` for a
+/// JSON document (a saved API analysis, which `apidiff` compares; the service reads and checks it).
+fn sniff_file(path: &Path, name: &str) -> anyhow::Result<Option<Kind>> {
     let mut head = Vec::new();
     std::fs::File::open(path)
         .and_then(|file| file.take(SNIFF_BYTES).read_to_end(&mut head))
         .with_context(|| name.to_owned())?;
+    if gofed_services::saved::is_json(&head) {
+        return Ok(None);
+    }
     match gofed_artifact::sniff(&head) {
-        Some(kind) => Ok(kind),
+        Some(kind) => Ok(Some(kind)),
         // The reader's own error, which names the input and what it starts with.
         None => match gofed_artifact::open(name, &head, &gofed_artifact::Limits::default()) {
             Err(err) => Err(err.into()),
@@ -244,7 +248,7 @@ fn local_artifact(path: &Path, name: &str) -> anyhow::Result<Resolved> {
     let path = std::path::absolute(path).with_context(|| name.to_owned())?;
     let beside = path.parent().unwrap_or(Path::new("/")).to_owned();
     Ok(Resolved::Artifact {
-        mount: mount_point(kind, &beside),
+        mount: kind.map_or_else(|| beside.clone(), |kind| mount_point(kind, &beside)),
         path,
         name: name.to_owned(),
     })
@@ -258,8 +262,9 @@ fn downloaded_artifact(file: &Path, name: &str) -> anyhow::Result<Resolved> {
         .and_then(|n| n.to_str())
         .and_then(|n| n.rsplit_once('-'))
         .map_or("", |(_, sha)| sha);
+    let beside = download_mount(sha256);
     Ok(Resolved::Artifact {
-        mount: mount_point(kind, &download_mount(sha256)),
+        mount: kind.map_or_else(|| beside.clone(), |kind| mount_point(kind, &beside)),
         path: file.to_owned(),
         name: name.to_owned(),
     })
