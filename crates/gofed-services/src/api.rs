@@ -720,7 +720,19 @@ fn analyse(
     unresolved.dedup();
     let errors = tree_errors(&world, &program);
     let model = (args.format == ApiFormat::Json).then(|| {
-        let roots: Vec<String> = todo.iter().map(|p| p.import_path.clone()).collect();
+        // What apidiff checks of the tree: its API packages, decided as it decides them (with cgo, so
+        // `runtime/cgo` of a GOROOT too), and what they import.
+        let roots: Vec<String> = project
+            .packages
+            .iter()
+            .filter(|pkg| {
+                let has_files = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty();
+                !pkg.vendored
+                    && has_files
+                    && is_api_package(&pkg.import_path, &pkg.name, is_goroot, true)
+            })
+            .map(|p| p.import_path.clone())
+            .collect();
         world.model(&ctx, &program, &roots, &errors)
     });
     let legacy = if args.format == ApiFormat::Gofed {

@@ -1,7 +1,8 @@
 //! The SOURCE argument: what the user named, resolved to a directory or an artifact file of this machine.
 //!
 //! A SOURCE is, in this order: a path that exists as given (a directory, or a file recognised by its content: an
-//! archive, a Go module zip, an RPM, an SRPM; a directory name may contain `@`); a git repository URL
+//! archive, a Go module zip, an RPM, an SRPM, or a JSON document: a saved `gofed api --format json`, which only
+//! `apidiff` reads; a directory name may contain `@`); a git repository URL
 //! (`https://HOST/PATH.git`, `http://…/PATH.git`, optionally `@REV`, or with `--rev REV`), cloned into the cache
 //! (see [`crate::gitclone`]), or `file://PATH[@REV]`, read in place; any other URL (`https://...`, `http://...`),
 //! downloaded into the cache; the shorthand `github.com/OWNER/REPO@REF` (also `gitlab.com`, `bitbucket.org`),

@@ -311,7 +311,7 @@ fn a_saved_model_of_other_contexts_or_damaged_is_an_error_naming_the_file() {
         assert_eq!(out.0, Some(2), "{name}: {out:?}");
         assert!(out.1.is_empty(), "{name}: nothing on stdout: {out:?}");
         assert!(
-            out.2.starts_with(&format!("gofed: error: ")) && out.2.contains(&s(&path)),
+            out.2.starts_with("gofed: error: ") && out.2.contains(&s(&path)),
             "{name}: the error names the file: {out:?}"
         );
         assert!(!out.2.contains("panicked"), "{name}: {out:?}");
