@@ -23,6 +23,7 @@ use crate::api::{
 use crate::request::{ApidiffFormat, ApidiffRequest, Rendered};
 use crate::saved::ModelWorld;
 use crate::tree::OpenedTree;
+use gofed_go::api::model::ModelSource;
 use gofed_go::diagnostic::Diagnostic;
 
 /// The JSON document.
@@ -240,6 +241,12 @@ pub fn api_diff(
     if let Some(err) = old.budget_error() {
         return Err(err.into());
     }
+    // A model whose declarations were damaged gave a program that is not its tree's.
+    for side in [&old_side_world, &new_side_world] {
+        if let Some((source, name)) = &side.model {
+            ModelWorld::damage(source, name)?;
+        }
+    }
     // Once per import path, whichever version (or both) could not resolve it.
     let unresolved =
         unresolved_imports(old.unresolved_imports.iter().chain(&new.unresolved_imports));
@@ -335,6 +342,8 @@ struct SideWorld<'t> {
     stored: Option<StoredErrors>,
     /// The directory given (the tree's, or the one the model was saved from).
     root: PathBuf,
+    /// From a saved model: its declarations and the file's name, to refuse a damaged one.
+    model: Option<(Arc<ModelSource>, String)>,
 }
 
 impl<'t> SideWorld<'t> {
@@ -352,12 +361,14 @@ impl<'t> SideWorld<'t> {
                     world: model.world,
                     stored: Some((model.package_errors, model.tree_errors)),
                     root: model.root,
+                    model: Some((model.source, model.name)),
                 })
             }
             None => Ok(SideWorld {
                 world: World::load(opened, &args.context, goroot, cache, budget)?,
                 stored: None,
                 root: opened.root().to_owned(),
+                model: None,
             }),
         }
     }

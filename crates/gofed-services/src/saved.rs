@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use gofed_go::api::model::{ApiModel, MAX_MODEL_PACKAGES, MODEL_VERSION};
+use gofed_go::api::model::{ApiModel, ModelSource, MAX_MODEL_PACKAGES, MODEL_VERSION};
 use gofed_go::api::source::{GorootSource, ParseCache, TreeSource};
 use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::diagnostic::Diagnostic;
@@ -217,6 +217,10 @@ pub struct ModelWorld<'t> {
     pub tree_errors: Vec<Diagnostic>,
     /// The analysed directory.
     pub root: PathBuf,
+    /// The model's declarations (also first in `world.source`), for [`ModelWorld::damage`].
+    pub source: Arc<ModelSource>,
+    /// The saved analysis' name.
+    pub name: String,
 }
 
 impl<'t> ModelWorld<'t> {
@@ -260,9 +264,9 @@ impl<'t> ModelWorld<'t> {
             .collect();
         let tree_errors = model.errors.clone();
         let std = model.std;
-        let source = model.open().map_err(|err| error(&saved.name, err))?;
+        let source = Arc::new(model.open().map_err(|err| error(&saved.name, err))?);
         let mut sources: Vec<Box<dyn gofed_go::types::PackageSource + Send + Sync + 't>> =
-            vec![Box::new(Arc::new(source))];
+            vec![Box::new(Arc::clone(&source))];
         // As [`World::load`]: a GOROOT given, else the summary, unless the tree is a GOROOT's
         // (whose packages the API reaches are in the model).
         if !is_goroot {
@@ -304,7 +308,17 @@ impl<'t> ModelWorld<'t> {
             package_errors,
             tree_errors,
             root,
+            source,
+            name: saved.name.clone(),
         })
+    }
+
+    /// An error naming the file when a declaration read so far was damaged.
+    pub fn damage(source: &ModelSource, name: &str) -> Result<(), SavedApiError> {
+        match source.damage() {
+            Some(damage) => Err(error(name, damage)),
+            None => Ok(()),
+        }
     }
 }
 

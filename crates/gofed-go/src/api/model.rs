@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::ast::Decl;
 use crate::diagnostic::Diagnostic;
@@ -275,9 +275,10 @@ pub enum ModelError {
 }
 
 impl ApiModel {
-    /// Checks what the document can promise before it is used: its version, its size, and
-    /// that the declarations of every package without recorded errors parse. Returns a
-    /// [`ModelSource`] over it, whose files are those parsed here.
+    /// Checks what the document promises before it is used (its version, its size, each
+    /// package once) and gives the [`ModelSource`] over it. Declarations are parsed when first
+    /// imported; one that does not parse, in a package whose tree had no errors, is
+    /// [`ModelSource::damage`].
     pub fn open(self) -> Result<ModelSource, ModelError> {
         if self.model_version != MODEL_VERSION {
             return Err(ModelError::Version {
@@ -287,71 +288,32 @@ impl ApiModel {
         if self.packages.len() > MAX_MODEL_PACKAGES {
             return Err(ModelError::TooManyPackages(self.packages.len()));
         }
-        use rayon::prelude::*;
-        let parsed: Vec<Result<Vec<Arc<SourceFile>>, ModelError>> = self
-            .packages
-            .par_iter()
-            .map(|pkg| {
-                pkg.files
-                    .iter()
-                    .map(|file| {
-                        let name = Path::new(&pkg.dir).join(&file.name);
-                        let parsed =
-                            parse_file_with(file.decls.as_bytes(), ParseMode::Declarations);
-                        // A package whose tree had errors may give text that does not parse;
-                        // one that had none must parse, or the model was changed.
-                        if pkg.errors.is_empty() {
-                            if let Some(err) = parsed.errors.first() {
-                                let sf = SourceFile::parsed(
-                                    name.display().to_string(),
-                                    file.decls.as_bytes().to_vec(),
-                                    parsed.clone(),
-                                );
-                                let d = sf.diagnostic(err.span.start, err.message(&sf.src));
-                                return Err(ModelError::Syntax {
-                                    package: pkg.path.clone(),
-                                    file: file.name.clone(),
-                                    error: format!("{}:{}: {}", d.line, d.col, d.message),
-                                });
-                            }
-                        }
-                        Ok(Arc::new(SourceFile::parsed(
-                            name.display().to_string(),
-                            file.decls.as_bytes().to_vec(),
-                            parsed,
-                        )))
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut packages = HashMap::with_capacity(self.packages.len());
-        for (pkg, files) in self.packages.iter().zip(parsed) {
-            let entry = ModelEntry {
-                files: files?,
-                import_map: pkg.import_map.clone(),
-            };
-            if packages.insert(pkg.path.clone(), entry).is_some() {
+        let mut index = HashMap::with_capacity(self.packages.len());
+        for (i, pkg) in self.packages.iter().enumerate() {
+            if index.insert(pkg.path.clone(), i).is_some() {
                 return Err(ModelError::Duplicate(pkg.path.clone()));
             }
         }
+        let parsed = (0..self.packages.len()).map(|_| OnceLock::new()).collect();
         Ok(ModelSource {
             model: self,
-            packages,
+            index,
+            parsed,
+            damage: Mutex::new(None),
         })
     }
 }
 
-/// The [`PackageSource`] of a model: its packages' declarations, parsed once.
+/// The [`PackageSource`] of a model: its packages' declarations, each parsed once, when first
+/// imported.
 #[derive(Debug)]
 pub struct ModelSource {
     model: ApiModel,
-    packages: HashMap<String, ModelEntry>,
-}
-
-#[derive(Debug)]
-struct ModelEntry {
-    files: Vec<Arc<SourceFile>>,
-    import_map: BTreeMap<String, String>,
+    /// Import path → index in `model.packages`.
+    index: HashMap<String, usize>,
+    parsed: Vec<OnceLock<Vec<Arc<SourceFile>>>>,
+    /// The first declaration found not to parse.
+    damage: Mutex<Option<ModelError>>,
 }
 
 impl ModelSource {
@@ -359,26 +321,74 @@ impl ModelSource {
     pub fn model(&self) -> &ApiModel {
         &self.model
     }
+
+    /// The first declaration of the packages imported so far that does not parse although
+    /// its tree had no errors: the model was edited or damaged, and what was read of it is not
+    /// the tree's API.
+    pub fn damage(&self) -> Option<String> {
+        self.damage
+            .lock()
+            .ok()
+            .and_then(|d| d.as_ref().map(ToString::to_string))
+    }
+
+    fn files(&self, i: usize) -> &[Arc<SourceFile>] {
+        let (Some(pkg), Some(slot)) = (self.model.packages.get(i), self.parsed.get(i)) else {
+            return &[];
+        };
+        slot.get_or_init(|| {
+            pkg.files
+                .iter()
+                .map(|file| {
+                    let name = Path::new(&pkg.dir).join(&file.name).display().to_string();
+                    let src = file.decls.as_bytes().to_vec();
+                    let parsed = parse_file_with(&src, ParseMode::Declarations);
+                    let sf = SourceFile::parsed(name, src, parsed);
+                    // A package whose tree had errors may give text that does not parse; one
+                    // that had none must parse, or the model was changed.
+                    if let (true, Some(err)) = (pkg.errors.is_empty(), sf.syntax_errors.first()) {
+                        let d = sf.diagnostic(err.span.start, err.message(&sf.src));
+                        if let Ok(mut damage) = self.damage.lock() {
+                            damage.get_or_insert(ModelError::Syntax {
+                                package: pkg.path.clone(),
+                                file: file.name.clone(),
+                                error: format!("{}:{}: {}", d.line, d.col, d.message),
+                            });
+                        }
+                    }
+                    Arc::new(sf)
+                })
+                .collect()
+        })
+    }
+
+    fn entry(&self, path: &str) -> Option<usize> {
+        let &i = self.index.get(path)?;
+        let has_files = self
+            .model
+            .packages
+            .get(i)
+            .is_some_and(|p| !p.files.is_empty());
+        has_files.then_some(i)
+    }
 }
 
 impl PackageSource for ModelSource {
     fn import(&self, importer: &str, path: &str) -> Option<PackageInput> {
         // The tree's import map, as the tree's source applies it.
         let resolved = self
-            .packages
+            .index
             .get(importer)
-            .and_then(|e| e.import_map.get(path))
+            .and_then(|&i| self.model.packages.get(i))
+            .and_then(|p| p.import_map.get(path))
             .map_or(path, String::as_str);
-        let (path, entry) = match self.packages.get(resolved) {
-            Some(entry) if !entry.files.is_empty() => (resolved, entry),
-            _ => (path, self.packages.get(path)?),
+        let (path, i) = match self.entry(resolved) {
+            Some(i) => (resolved, i),
+            None => (path, self.entry(path)?),
         };
-        if entry.files.is_empty() {
-            return None;
-        }
         Some(PackageInput {
             path: path.to_owned(),
-            files: entry.files.clone(),
+            files: self.files(i).to_vec(),
         })
     }
 }
@@ -608,13 +618,14 @@ mod tests {
             err.to_string().contains("version 2 is not supported"),
             "{err}"
         );
-        let err = model(1, "package p\nfunc F(\n").open().unwrap_err();
-        assert!(
-            err.to_string().contains("package \"p\", file \"p.go\""),
-            "{err}"
-        );
+        let source = model(1, "package p\nfunc F(\n").open().unwrap();
+        assert_eq!(source.damage(), None, "nothing imported yet");
+        assert!(source.import("", "p").is_some());
+        let err = source.damage().unwrap();
+        assert!(err.contains("package \"p\", file \"p.go\""), "{err}");
         let source = model(1, "package p\nfunc F()\n").open().unwrap();
         assert!(source.import("", "p").is_some());
+        assert_eq!(source.damage(), None);
         assert!(source.import("", "q").is_none());
     }
 }
