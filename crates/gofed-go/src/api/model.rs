@@ -397,6 +397,13 @@ impl PackageSource for ModelSource {
 /// bodies, a space between two tokens that would otherwise join and a newline where the file
 /// had one that ended a statement (so that semicolons are inserted where they were). What the
 /// checker reads of it is what it reads of the file, byte offsets aside.
+///
+/// `file` must have been parsed with [`ParseMode::Declarations`], which drops the elements of
+/// composite literals (the checker never looks at them): each run of dropped elements is
+/// written as as many `0`s when it counts towards the length of a `[...]T{}`, else as one `0`
+/// (tables of numbers are most of the bytes of some packages, golang.org/x/text's), and so is
+/// the value of a keyed element of a `[...]T{}` (whose keys count). The
+/// initialiser of a variable declared with a type goes too: the checker takes the type.
 pub fn declarations_text(file: &SourceFile) -> String {
     let src: &[u8] = &file.src;
     let bodies: std::collections::HashSet<u32> = file
@@ -408,13 +415,85 @@ pub fn declarations_text(file: &SourceFile) -> String {
             _ => None,
         })
         .collect();
+    let ast = &file.ast;
+    // Start of a dropped run → (its end, the `0`s that stand for it).
+    let mut elided: HashMap<u32, (u32, u32)> = HashMap::new();
+    for expr in &ast.exprs {
+        let crate::ast::Expr::CompositeLit { ty, elts } = *expr else {
+            continue;
+        };
+        let open = ty.is_some_and(|t| {
+            matches!(*ast.expr(t), crate::ast::Expr::ArrayType { len: Some(len), .. }
+                if matches!(ast.expr(len), crate::ast::Expr::Ellipsis(None)))
+        });
+        for &elt in ast.expr_list(elts) {
+            match *ast.expr(elt) {
+                crate::ast::Expr::Elided(n) => {
+                    let span = ast.expr_span(elt);
+                    elided.insert(span.start, (span.end, if open { n } else { 1 }));
+                }
+                // The keys of a `[...]T{}` decide its length; their values are not looked at either.
+                crate::ast::Expr::KeyValue { value, .. } if open => {
+                    let span = ast.expr_span(value);
+                    elided.insert(span.start, (span.end, 1));
+                }
+                _ => {}
+            }
+        }
+    }
+    // `= values` of `var x T = values`: from the type's end to the spec's.
+    let mut dropped: std::collections::BTreeMap<u32, u32> = std::collections::BTreeMap::new();
+    for decl in &ast.decls {
+        let Decl::Gen(gen) = decl else { continue };
+        if gen.tok != TokenKind::Var {
+            continue;
+        }
+        for spec in &gen.specs {
+            if let crate::ast::Spec::Value(vs) = spec {
+                if let (Some(ty), false) = (vs.ty, vs.values.len == 0) {
+                    dropped.insert(ast.expr_span(ty).end, vs.span.end);
+                }
+            }
+        }
+    }
     let mut lexer = Lexer::new(src);
     let mut out = String::with_capacity(src.len() / 2);
     let mut prev: Option<TokenKind> = None;
+    let mut skip_until = 0u32;
+    // Whether the last token of a dropped run was the comma before the next element.
+    let mut skipped_comma = false;
     loop {
         let tok = lexer.next_token();
         if tok.kind == TokenKind::Eof {
             break;
+        }
+        if dropped
+            .range(..=tok.span.start)
+            .next_back()
+            .is_some_and(|(_, &end)| tok.span.start < end)
+        {
+            continue;
+        }
+        if tok.span.start < skip_until {
+            if !tok.is_inserted_semi() {
+                skipped_comma = tok.kind == TokenKind::Comma;
+            }
+            continue;
+        }
+        if std::mem::take(&mut skipped_comma) {
+            out.push(',');
+            prev = Some(TokenKind::Comma);
+        }
+        if let Some(&(end, zeros)) = elided.get(&tok.span.start) {
+            skip_until = end;
+            if prev.is_some_and(|p| needs_space(p, TokenKind::Int)) {
+                out.push(' ');
+            }
+            for i in 0..zeros {
+                out.push_str(if i == 0 { "0" } else { ",0" });
+            }
+            prev = Some(TokenKind::Int);
+            continue;
         }
         if tok.is_inserted_semi() {
             out.push('\n');
@@ -554,11 +633,22 @@ mod tests {
     use crate::parser::parse_file;
 
     fn file(src: &str) -> SourceFile {
-        SourceFile::parsed(
-            "p.go".into(),
-            src.as_bytes().to_vec(),
-            parse_file(src.as_bytes()),
-        )
+        let parsed = parse_file_with(src.as_bytes(), ParseMode::Declarations);
+        SourceFile::parsed("p.go".into(), src.as_bytes().to_vec(), parsed)
+    }
+
+    #[test]
+    fn literal_elements_become_zeros_counted_where_they_decide_a_length() {
+        let text = declarations_text(&file(
+            "package p\nvar A = [...]uint16{1, 2,\n3, 4: 5, 6}\nvar S = []string{\"a\", \"b\",\n}\nvar M = map[string]int{\"x\": f(func() { g() })}\nvar (\n\tT []string = []string{\"a\" +\n\t\t\"b\"}\n\tU, V int = 1, 2\n)\n",
+        ));
+        assert_eq!(
+            text,
+            "package p\nvar A =[...]uint16{0,0,0,4 : 0,0}\nvar S =[]string{0,}\nvar M = map[string]int{0}\nvar(T[]string\nU,V int\n)\n"
+        );
+        assert!(parse_file_with(text.as_bytes(), ParseMode::Declarations)
+            .errors
+            .is_empty());
     }
 
     #[test]
