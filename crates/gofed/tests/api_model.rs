@@ -7,15 +7,15 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use common::system::{serve, Process};
-use common::{write, GOFED};
+use common::{gofed_command, write};
 
-/// `gofed ARGS`, nothing from the caller's GOROOT, build context, placement or registry.
+/// `gofed ARGS`, nothing from the caller's GOROOT, build context, placement or registry, and no result cache.
 fn run(args: &[&str]) -> Output {
-    Command::new(GOFED)
+    gofed_command()
         .args(args)
         .stdin(Stdio::null())
         .env_remove("GOROOT")
