@@ -57,7 +57,7 @@ save() {
   shift 2
   [[ -s $out ]] && return 0
   "$gofed" api "$dir" --format json -e "$@" >"$out" 2>/dev/null || true
-  [[ -s $out ]]
+  [[ -s $out ]] || { rm -f "$out"; return 1; }
 }
 
 # pair NAME OLD NEW OLDJSON NEWJSON FLAGS...: compares apidiff on the trees and on the models.
