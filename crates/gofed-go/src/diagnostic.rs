@@ -219,7 +219,7 @@ fn go_unicode_repr(c: char) -> String {
 /// A problem found in a package (syntax, type or load error), shown as the go command shows
 /// it: `file:line:col: message` (`file: message` without a line, `message` without a file).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Diagnostic {
     /// The file (as the analysis named it; empty when the problem is the package's).
     pub file: String,

@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use gofed_go::api::legacy::{gofed_legacy, make_relative, LegacyPackage};
+use gofed_go::api::model::{
+    collect_declarations, sort_packages, ApiModel, ModelContext, ModelLayout, ModelPackage,
+    StdFrom, MODEL_VERSION,
+};
 
 use gofed_go::api::source::{GorootSource, ParseCache, TreeSource};
 use gofed_go::api::stdlib::{Chain, StdSummary};
@@ -83,6 +87,12 @@ pub(crate) fn is_default_context_platform(minor: u32, goos: &str, goarch: &str) 
 struct ApiReport {
     packages: Vec<MergedPackage>,
     meta: ApiMeta,
+    /// With one context: its typed API, which `apidiff` compares without the sources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model: Option<ApiModel>,
+    /// With several contexts: one model each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    models: Vec<ApiModel>,
 }
 
 #[derive(Debug, Serialize)]
@@ -237,6 +247,10 @@ pub struct World<'t> {
     pub source: Chain<'t>,
     /// The tree's packages (the first source of `source`), to parse ahead.
     pub tree_source: Arc<TreeSource<'t>>,
+    /// The standard library of a GOROOT (the tree's own, or the one given), when `source` has one.
+    pub goroot_source: Option<Arc<GorootSource<'t>>>,
+    /// Where the standard library comes from (what a saved model records).
+    pub std: StdFrom,
 }
 
 impl<'t> World<'t> {
@@ -286,6 +300,12 @@ impl<'t> World<'t> {
         }
         let mut sources: Vec<Box<dyn gofed_go::types::PackageSource + Send + Sync + 't>> =
             vec![Box::new(Arc::clone(&tree_source))];
+        let mut goroot_source = None;
+        let std = match (&tree_and_src, is_goroot_layout(&project)) {
+            (Some(_), _) => StdFrom::Goroot,
+            (None, false) => StdFrom::Summary,
+            (None, true) => StdFrom::Nothing,
+        };
         match tree_and_src {
             // The standard library of a GOROOT, loaded package by package as imported.
             Some((tree, src)) => {
@@ -294,12 +314,9 @@ impl<'t> World<'t> {
                     ..ctx.clone()
                 };
                 let config = crate::deps::load_config(tree, &src, &std_ctx, Purpose::Api);
-                sources.push(Box::new(GorootSource::new(
-                    tree,
-                    src,
-                    config,
-                    Arc::clone(cache),
-                )));
+                let goroot = Arc::new(GorootSource::new(tree, src, config, Arc::clone(cache)));
+                sources.push(Box::new(Arc::clone(&goroot)));
+                goroot_source = Some(goroot);
             }
             None if !is_goroot_layout(&project) => sources.push(Box::new(StdSummary::new())),
             None => {}
@@ -308,7 +325,72 @@ impl<'t> World<'t> {
             project,
             source: Chain(sources),
             tree_source,
+            goroot_source,
+            std,
         })
+    }
+
+    /// The saved model of this world for `ctx`, once `program` checked the API of `roots` (the
+    /// import paths of the tree's API packages): the tree's packages with their errors, and the
+    /// declarations of every package of the tree (and of its GOROOT) the roots import.
+    pub fn model(
+        &self,
+        ctx: &BuildContext,
+        program: &Program,
+        roots: &[String],
+        errors: &[Diagnostic],
+    ) -> ApiModel {
+        let mut own: Vec<Box<dyn gofed_go::types::PackageSource + Send + Sync + 't>> =
+            vec![Box::new(Arc::clone(&self.tree_source))];
+        if let Some(goroot) = &self.goroot_source {
+            own.push(Box::new(Arc::clone(goroot)));
+        }
+        let mut collected = collect_declarations(&Chain(own), roots);
+        let mut packages: Vec<ModelPackage> = Vec::new();
+        for pkg in &self.project.packages {
+            let found = collected.remove(&pkg.import_path);
+            packages.push(ModelPackage {
+                path: pkg.import_path.clone(),
+                name: pkg.name.clone(),
+                dir: pkg.dir.display().to_string(),
+                listed: true,
+                vendored: pkg.vendored,
+                go_files: pkg.go_files.iter().chain(&pkg.cgo_files).cloned().collect(),
+                import_map: found
+                    .as_ref()
+                    .map(|f| f.import_map.clone())
+                    .unwrap_or_default(),
+                errors: package_errors(pkg, program),
+                files: found.map(|f| f.files).unwrap_or_default(),
+            });
+        }
+        for (path, found) in collected {
+            packages.push(ModelPackage {
+                path,
+                name: found.name,
+                dir: found.dir,
+                go_files: found.files.iter().map(|f| f.name.clone()).collect(),
+                import_map: found.import_map,
+                files: found.files,
+                ..ModelPackage::default()
+            });
+        }
+        sort_packages(&mut packages);
+        ApiModel {
+            model_version: MODEL_VERSION,
+            context: ModelContext {
+                goos: ctx.goos.clone(),
+                goarch: ctx.goarch.clone(),
+                cgo: ctx.cgo,
+                tags: ctx.tags.clone(),
+            },
+            go_minor: self.project.go_minor,
+            root: self.project.root.display().to_string(),
+            layout: ModelLayout::from(&self.project.layout),
+            std: self.std,
+            packages,
+            errors: errors.to_vec(),
+        }
     }
 }
 
@@ -327,6 +409,8 @@ struct ContextResult {
     errors: Vec<Diagnostic>,
     /// gofed-ng's historical shape (with `--format gofed`).
     legacy: Vec<LegacyPackage>,
+    /// The saved model (with `--format json`).
+    model: Option<ApiModel>,
 }
 
 /// The `api_analysis` action on an opened tree. Each build context runs under its own
@@ -408,6 +492,13 @@ pub fn api_analysis(
         ApiFormat::Json => {
             let mut report = merge_json(&results);
             report.meta.source = opened.source_meta().cloned();
+            let mut models: Vec<ApiModel> =
+                results.iter_mut().filter_map(|r| r.model.take()).collect();
+            if models.len() == 1 {
+                report.model = models.pop();
+            } else {
+                report.models = models;
+            }
             Rendered::json(&report)?
         }
         // The historical shape has no contexts: the first context's API.
@@ -628,6 +719,22 @@ fn analyse(
     unresolved.sort();
     unresolved.dedup();
     let errors = tree_errors(&world, &program);
+    let model = (args.format == ApiFormat::Json).then(|| {
+        // What apidiff checks of the tree: its API packages, decided as it decides them (with cgo, so
+        // `runtime/cgo` of a GOROOT too), and what they import.
+        let roots: Vec<String> = project
+            .packages
+            .iter()
+            .filter(|pkg| {
+                let has_files = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty();
+                !pkg.vendored
+                    && has_files
+                    && is_api_package(&pkg.import_path, &pkg.name, is_goroot, true)
+            })
+            .map(|p| p.import_path.clone())
+            .collect();
+        world.model(&ctx, &program, &roots, &errors)
+    });
     let legacy = if args.format == ApiFormat::Gofed {
         let mut legacy = gofed_legacy(&mut program, &ids);
         if let Some(err) = program.budget_error() {
@@ -653,6 +760,7 @@ fn analyse(
         unresolved,
         errors,
         legacy,
+        model,
     })
 }
 
@@ -763,6 +871,8 @@ fn merge_json(results: &[ContextResult]) -> ApiReport {
             source: None,
             cached: false,
         },
+        model: None,
+        models: Vec::new(),
     }
 }
 

@@ -1,8 +1,10 @@
 //! `api_diff`: API compatibility between two versions of a tree, with today's
 //! golang.org/x/exp/apidiff's rules; exit status 1 when something is incompatible.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 
@@ -10,7 +12,7 @@ use gofed_go::api::is_api_package;
 use gofed_go::api::source::ParseCache;
 use gofed_go::apidiff::{changes, diff_modules, next_version, Bump, ModuleReport, PackageReport};
 use gofed_go::budget::Budget;
-use gofed_go::load::Layout;
+use gofed_go::load::{Layout, Package};
 use gofed_go::types::{ObjKind, PkgId, Program, Sizes};
 use serde::Serialize;
 
@@ -19,7 +21,9 @@ use crate::api::{
     UnresolvedImport, World,
 };
 use crate::request::{ApidiffFormat, ApidiffRequest, Rendered};
+use crate::saved::ModelWorld;
 use crate::tree::OpenedTree;
+use gofed_go::api::model::ModelSource;
 use gofed_go::diagnostic::Diagnostic;
 
 /// The JSON document.
@@ -112,12 +116,13 @@ pub fn api_diff(
 ) -> anyhow::Result<Rendered> {
     let cache = std::sync::Arc::new(ParseCache::default());
     // The two sides load and check independently: in parallel.
-    let load = |tree| World::load(tree, &args.context, args.goroot.as_deref(), &cache, budget);
-    let (old_world, new_world) = rayon::join(|| load(old_tree), || load(new_tree));
-    let (old_world, new_world) = (
-        old_world.context("loading the old version")?,
-        new_world.context("loading the new version")?,
+    let load = |tree| SideWorld::load(tree, args, &cache, budget);
+    let (old_side_world, new_side_world) = rayon::join(|| load(old_tree), || load(new_tree));
+    let (old_side_world, new_side_world) = (
+        old_side_world.context("loading the old version")?,
+        new_side_world.context("loading the new version")?,
     );
+    let (old_world, new_world) = (&old_side_world.world, &new_side_world.world);
     let sizes = Sizes::for_arch(&args.context.goarch);
     let mut old = Program::new(&old_world.source, sizes);
     let mut new = Program::new(&new_world.source, sizes);
@@ -125,15 +130,20 @@ pub fn api_diff(
     new.set_budget(budget);
     let filter = args.package.as_deref().map(PackageFilter::new);
     let (mut old_side, mut new_side) = rayon::join(
-        || side_packages(&old_world, &mut old, filter.as_ref()),
-        || side_packages(&new_world, &mut new, filter.as_ref()),
+        || side_packages(old_world, &mut old, filter.as_ref()),
+        || side_packages(new_world, &mut new, filter.as_ref()),
     );
     // Both sides share the budget: a breach or a cancellation ends the request.
     if let Some(err) = old.budget_error() {
         return Err(err.into());
     }
     if let Some(filter) = &filter {
-        filter.check(&old_side, old_tree, &new_side, new_tree)?;
+        filter.check(
+            &old_side,
+            &old_side_world.root,
+            &new_side,
+            &new_side_world.root,
+        )?;
     }
     let mut preamble = Preamble::default();
     if let (Some(o), Some(n)) = (&old_side.module, &new_side.module) {
@@ -154,8 +164,8 @@ pub fn api_diff(
     }
     let (old_pkgs, new_pkgs) = (old_side.pkgs.clone(), new_side.pkgs.clone());
     // Packages with errors on either side are left out of the comparison (gorelease counts no change of theirs).
-    let old_errors = side_errors(&old_world, &old, &old_pkgs);
-    let new_errors = side_errors(&new_world, &new, &new_pkgs);
+    let old_errors = side_errors(&old_side_world, &old, &old_pkgs);
+    let new_errors = side_errors(&new_side_world, &new, &new_pkgs);
     let mut not_compared: BTreeMap<String, NotCompared> = BTreeMap::new();
     for (side_errors, pkgs, program, is_old) in [
         (&old_errors, &old_pkgs, &old, true),
@@ -189,19 +199,20 @@ pub fn api_diff(
     let (old_pkgs, new_pkgs) = (comparable(old_pkgs), comparable(new_pkgs));
     let not_compared: Vec<NotCompared> = not_compared.into_values().collect();
     // Every error of either tree is shown (and fails the run without allow_errors), then what was not compared.
-    let side_all = |world: &World, program: &Program| match &filter {
+    let side_all = |side: &SideWorld, program: &Program| match &filter {
         // Only the package asked for (and what it imports of its tree) matters.
-        Some(_) => world
+        Some(_) => side
+            .world
             .project
             .packages
             .iter()
             .filter(|p| !p.vendored && program.package_by_path(&p.import_path).is_some())
-            .flat_map(|p| package_errors(p, program))
+            .flat_map(|p| side.package_errors(p, program))
             .collect(),
-        None => tree_errors(world, program),
+        None => side.tree_errors(program),
     };
-    let mut all_errors: Vec<Diagnostic> = side_all(&old_world, &old);
-    all_errors.extend(side_all(&new_world, &new));
+    let mut all_errors: Vec<Diagnostic> = side_all(&old_side_world, &old);
+    all_errors.extend(side_all(&new_side_world, &new));
     let diagnostics: Vec<String> = all_errors
         .iter()
         .map(ToString::to_string)
@@ -229,6 +240,12 @@ pub fn api_diff(
     };
     if let Some(err) = old.budget_error() {
         return Err(err.into());
+    }
+    // A model whose declarations were damaged gave a program that is not its tree's.
+    for side in [&old_side_world, &new_side_world] {
+        if let Some((source, name)) = &side.model {
+            ModelWorld::damage(source, name)?;
+        }
     }
     // Once per import path, whichever version (or both) could not resolve it.
     let unresolved =
@@ -303,7 +320,7 @@ pub fn api_diff(
             })?
         }
         ApidiffFormat::Gofed => Rendered::json(&legacy_diff(
-            &report, &mut old, &old_side, &mut new, &new_side, &old_world, &new_world,
+            &report, &mut old, &old_side, &mut new, &new_side, old_world, new_world,
         ))?,
     };
     let rendered = Rendered {
@@ -314,16 +331,76 @@ pub fn api_diff(
     Ok(rendered.with_errors(diagnostics, !all_errors.is_empty(), args.allow_errors))
 }
 
+/// A saved model's errors: per package (by import path), and the tree's.
+type StoredErrors = (HashMap<String, Vec<Diagnostic>>, Vec<Diagnostic>);
+
+/// One version: a tree, or a saved API model of one.
+struct SideWorld<'t> {
+    world: World<'t>,
+    /// From a saved model: the errors the analysis stored, per package and of the whole tree (its declarations
+    /// no longer have the positions to find them again).
+    stored: Option<StoredErrors>,
+    /// The directory given (the tree's, or the one the model was saved from).
+    root: PathBuf,
+    /// From a saved model: its declarations and the file's name, to refuse a damaged one.
+    model: Option<(Arc<ModelSource>, String)>,
+}
+
+impl<'t> SideWorld<'t> {
+    fn load(
+        opened: &'t OpenedTree,
+        args: &ApidiffRequest,
+        cache: &Arc<ParseCache>,
+        budget: &Budget,
+    ) -> anyhow::Result<SideWorld<'t>> {
+        let goroot = args.goroot.as_deref();
+        match opened.saved() {
+            Some(saved) => {
+                let model = ModelWorld::open(saved, &args.context, goroot, opened.tree(), cache)?;
+                Ok(SideWorld {
+                    world: model.world,
+                    stored: Some((model.package_errors, model.tree_errors)),
+                    root: model.root,
+                    model: Some((model.source, model.name)),
+                })
+            }
+            None => Ok(SideWorld {
+                world: World::load(opened, &args.context, goroot, cache, budget)?,
+                stored: None,
+                root: opened.root().to_owned(),
+                model: None,
+            }),
+        }
+    }
+
+    /// A package's errors ([`package_errors`]).
+    fn package_errors(&self, pkg: &Package, program: &Program) -> Vec<Diagnostic> {
+        match &self.stored {
+            Some((errors, _)) => errors.get(&pkg.import_path).cloned().unwrap_or_default(),
+            None => package_errors(pkg, program),
+        }
+    }
+
+    /// The tree's errors ([`tree_errors`]).
+    fn tree_errors(&self, program: &Program) -> Vec<Diagnostic> {
+        match &self.stored {
+            Some((_, errors)) => errors.clone(),
+            None => tree_errors(&self.world, program),
+        }
+    }
+}
+
 /// The errors of the compared packages of one side, by key (see [`Side`]).
 fn side_errors(
-    world: &World,
+    side: &SideWorld,
     program: &Program,
     pkgs: &[(String, PkgId)],
 ) -> BTreeMap<String, Vec<Diagnostic>> {
     let mut out = BTreeMap::new();
     for (rel, id) in pkgs {
         let path = &program.pkg(*id).path;
-        let Some(pkg) = world
+        let Some(pkg) = side
+            .world
             .project
             .packages
             .iter()
@@ -331,7 +408,7 @@ fn side_errors(
         else {
             continue;
         };
-        let errors = package_errors(pkg, program);
+        let errors = side.package_errors(pkg, program);
         if !errors.is_empty() {
             out.insert(rel.clone(), errors);
         }
@@ -478,16 +555,16 @@ impl PackageFilter {
     fn check(
         &self,
         old: &Side,
-        old_tree: &OpenedTree,
+        old_root: &Path,
         new: &Side,
-        new_tree: &OpenedTree,
+        new_root: &Path,
     ) -> anyhow::Result<()> {
         if old.filter_matches.is_empty() && new.filter_matches.is_empty() {
             anyhow::bail!(
                 "package {:?} is in neither version (old {}, new {})",
                 self.given,
-                old_tree.root().display(),
-                new_tree.root().display()
+                old_root.display(),
+                new_root.display()
             );
         }
         if old.pkgs.is_empty() && new.pkgs.is_empty() {

@@ -33,6 +33,12 @@ pub fn load(
     // Every analysis loads through here: a platform or Go version no release has is refused, not analysed as
     // an empty context.
     args.check()?;
+    if let Some(saved) = opened.saved() {
+        anyhow::bail!(
+            "{}: a saved API analysis has no files to analyse; only apidiff compares it",
+            saved.name
+        );
+    }
     let started = std::time::Instant::now();
     let config = load_config(opened.tree(), opened.root(), args, purpose);
     let project = load_tree_with_budget(opened.tree(), opened.root(), &config, budget)?;

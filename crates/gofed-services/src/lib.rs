@@ -25,6 +25,7 @@ pub mod depsdiff;
 pub mod filestorage;
 pub mod record;
 pub mod request;
+pub mod saved;
 pub mod scm;
 pub mod tree;
 

@@ -10,6 +10,7 @@ use gofed_service::{error_chain, ServiceError};
 
 use crate::artifact::{open_artifact, OpenedArtifact, SourceMeta};
 use crate::request::{ArtifactAt, Source};
+use crate::saved::SavedApi;
 use crate::ServiceContext;
 
 /// A tree to analyse and the directory in it to start from.
@@ -18,6 +19,8 @@ pub struct OpenedTree {
     root: PathBuf,
     /// For an artifact: what was read.
     source: Option<Arc<SourceMeta>>,
+    /// A saved API analysis given instead of a tree (only `api_diff` reads it).
+    saved: Option<Arc<SavedApi>>,
 }
 
 enum Tree {
@@ -139,6 +142,7 @@ impl OpenedTree {
             tree: Tree::Os,
             root,
             source: None,
+            saved: None,
         })
     }
 
@@ -148,7 +152,24 @@ impl OpenedTree {
             tree: Tree::Memory(Arc::new(opened.tree)),
             root: opened.root,
             source: Some(Arc::new(opened.meta)),
+            saved: None,
         }
+    }
+
+    /// A saved API analysis (`gofed api --format json`), as if it were a tree mounted at `mount` (with no
+    /// files: only `api_diff` reads its models).
+    pub fn saved_api(saved: SavedApi, mount: &Path) -> OpenedTree {
+        OpenedTree {
+            tree: Tree::Memory(Arc::new(MemoryTree::new(mount))),
+            root: mount.to_owned(),
+            source: saved.source.clone().map(Arc::new),
+            saved: Some(Arc::new(saved)),
+        }
+    }
+
+    /// The saved API analysis given instead of a tree, if it was one.
+    pub fn saved(&self) -> Option<&SavedApi> {
+        self.saved.as_deref()
     }
 
     /// For an artifact: what was read (`meta.source`).
@@ -203,6 +224,7 @@ pub async fn open(context: &ServiceContext, source: &Source) -> Result<OpenedTre
                     tree: Tree::Memory(tree),
                     root: root.clone(),
                     source: None,
+                    saved: None,
                 });
             }
             let system = context.system.as_ref().ok_or_else(|| {
@@ -231,6 +253,7 @@ pub async fn open(context: &ServiceContext, source: &Source) -> Result<OpenedTre
                 tree: Tree::Memory(tree),
                 root: root.clone(),
                 source: None,
+                saved: None,
             })
         }
         Source::Artifact {
@@ -310,6 +333,7 @@ async fn open_artifact_source(
                     tree: Tree::Memory(tree),
                     root,
                     source: Some(meta),
+                    saved: None,
                 });
             }
             let system = context.system.as_ref().ok_or_else(|| {
@@ -326,6 +350,16 @@ async fn open_artifact_source(
             })?)
         }
     };
+    // A saved API analysis is recognised by its content, as archives are.
+    if read.is_none() && crate::saved::is_json((*bytes).as_ref()) {
+        let name_owned = name.to_owned();
+        let saved =
+            gofed_service::run_blocking(move |_| SavedApi::read(&name_owned, (*bytes).as_ref()))
+                .await
+                .map_err(|err| ServiceError::internal("reading a saved API analysis", err))?
+                .map_err(|err| ServiceError::unprocessable(err.to_string()))?;
+        return Ok(OpenedTree::saved_api(saved, mount));
+    }
     let (name_owned, mount_owned, limits, read) = (
         name.to_owned(),
         mount.to_owned(),

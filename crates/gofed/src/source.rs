@@ -1,7 +1,8 @@
 //! The SOURCE argument: what the user named, resolved to a directory or an artifact file of this machine.
 //!
 //! A SOURCE is, in this order: a path that exists as given (a directory, or a file recognised by its content: an
-//! archive, a Go module zip, an RPM, an SRPM; a directory name may contain `@`); a git repository URL
+//! archive, a Go module zip, an RPM, an SRPM, or a JSON document: a saved `gofed api --format json`, which only
+//! `apidiff` reads; a directory name may contain `@`); a git repository URL
 //! (`https://HOST/PATH.git`, `http://…/PATH.git`, optionally `@REV`, or with `--rev REV`), cloned into the cache
 //! (see [`crate::gitclone`]), or `file://PATH[@REV]`, read in place; any other URL (`https://...`, `http://...`),
 //! downloaded into the cache; the shorthand `github.com/OWNER/REPO@REF` (also `gitlab.com`, `bitbucket.org`),
@@ -222,14 +223,18 @@ fn git_url_source(
     }))
 }
 
-/// The kind of the file at `path` (named `name` in errors), from its first bytes.
-fn sniff_file(path: &Path, name: &str) -> anyhow::Result<Kind> {
+/// The kind of the file at `path` (named `name` in errors), from its first bytes: an artifact's, or `None` for a
+/// JSON document (a saved API analysis, which `apidiff` compares; the service reads and checks it).
+fn sniff_file(path: &Path, name: &str) -> anyhow::Result<Option<Kind>> {
     let mut head = Vec::new();
     std::fs::File::open(path)
         .and_then(|file| file.take(SNIFF_BYTES).read_to_end(&mut head))
         .with_context(|| name.to_owned())?;
+    if gofed_services::saved::is_json(&head) {
+        return Ok(None);
+    }
     match gofed_artifact::sniff(&head) {
-        Some(kind) => Ok(kind),
+        Some(kind) => Ok(Some(kind)),
         // The reader's own error, which names the input and what it starts with.
         None => match gofed_artifact::open(name, &head, &gofed_artifact::Limits::default()) {
             Err(err) => Err(err.into()),
@@ -244,7 +249,7 @@ fn local_artifact(path: &Path, name: &str) -> anyhow::Result<Resolved> {
     let path = std::path::absolute(path).with_context(|| name.to_owned())?;
     let beside = path.parent().unwrap_or(Path::new("/")).to_owned();
     Ok(Resolved::Artifact {
-        mount: mount_point(kind, &beside),
+        mount: kind.map_or_else(|| beside.clone(), |kind| mount_point(kind, &beside)),
         path,
         name: name.to_owned(),
     })
@@ -258,8 +263,9 @@ fn downloaded_artifact(file: &Path, name: &str) -> anyhow::Result<Resolved> {
         .and_then(|n| n.to_str())
         .and_then(|n| n.rsplit_once('-'))
         .map_or("", |(_, sha)| sha);
+    let beside = download_mount(sha256);
     Ok(Resolved::Artifact {
-        mount: mount_point(kind, &download_mount(sha256)),
+        mount: kind.map_or_else(|| beside.clone(), |kind| mount_point(kind, &beside)),
         path: file.to_owned(),
         name: name.to_owned(),
     })

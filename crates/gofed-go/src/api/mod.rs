@@ -11,6 +11,7 @@
 mod deprecated;
 mod extract;
 pub mod legacy;
+pub mod model;
 mod print;
 pub mod source;
 pub mod stdlib;
