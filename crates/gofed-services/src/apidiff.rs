@@ -114,9 +114,13 @@ pub fn api_diff(
     args: &ApidiffRequest,
     budget: &Budget,
 ) -> anyhow::Result<Rendered> {
-    let cache = std::sync::Arc::new(ParseCache::default());
-    // The two sides load and check independently: in parallel.
-    let load = |tree| SideWorld::load(tree, args, &cache, budget);
+    // The two sides load and check independently: in parallel, each with its own parse cache, which keys files
+    // by path: two versions may have the same paths with different contents (two revisions of one repository,
+    // two RPMs of one package), and one cache gave the new version the old one's files.
+    let load = |tree| {
+        let cache = std::sync::Arc::new(ParseCache::default());
+        SideWorld::load(tree, args, &cache, budget)
+    };
     let (old_side_world, new_side_world) = rayon::join(|| load(old_tree), || load(new_tree));
     let (old_side_world, new_side_world) = (
         old_side_world.context("loading the old version")?,

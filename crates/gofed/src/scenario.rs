@@ -141,6 +141,8 @@ struct Scenario {
     artifact_limits: gofed_artifact::Limits,
     /// Download URL SOURCEs again (`--refresh`).
     refresh: bool,
+    /// The store `store:PROJECT@REV` SOURCEs are read from.
+    store: gofed_service::StoreConfig,
 }
 
 impl Scenario {
@@ -166,6 +168,7 @@ impl Scenario {
             client,
             artifact_limits: artifact_limits(&config, artifact),
             refresh: artifact.refresh,
+            store: config.store.clone(),
             system: Arc::new(system_of(config, artifact, cache)?),
             runtime,
         })
@@ -173,6 +176,14 @@ impl Scenario {
 
     /// Resolves a SOURCE (downloading a URL into the cache).
     fn resolve(&self, spec: &str, rev: Option<&str>) -> anyhow::Result<Resolved> {
+        if let Some(stored) = spec.strip_prefix(crate::store::STORE_SCHEME) {
+            let path = self.runtime.block_on(crate::store::saved_api(
+                stored,
+                &self.store,
+                &crate::source::downloads_dir(&self.client)?,
+            ))?;
+            return crate::source::local_artifact(&path, spec);
+        }
         crate::source::resolve(spec, rev, &self.client, self.refresh, &self.runtime)
     }
 

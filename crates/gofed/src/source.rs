@@ -244,7 +244,7 @@ fn sniff_file(path: &Path, name: &str) -> anyhow::Result<Option<Kind>> {
 }
 
 /// A file of this machine: mounted beside itself, where unpacking it in its directory would put its files.
-fn local_artifact(path: &Path, name: &str) -> anyhow::Result<Resolved> {
+pub(crate) fn local_artifact(path: &Path, name: &str) -> anyhow::Result<Resolved> {
     let kind = sniff_file(path, name)?;
     let path = std::path::absolute(path).with_context(|| name.to_owned())?;
     let beside = path.parent().unwrap_or(Path::new("/")).to_owned();
@@ -309,7 +309,7 @@ pub fn forge_url(spec: &str, config: &ClientConfig) -> anyhow::Result<Option<Str
 }
 
 /// The directory of downloads in the cache.
-fn downloads_dir(config: &ClientConfig) -> anyhow::Result<PathBuf> {
+pub(crate) fn downloads_dir(config: &ClientConfig) -> anyhow::Result<PathBuf> {
     let dir = config.cache_dir().context(
         "no cache directory for downloads: set GOFED_CACHE_DIR, XDG_CACHE_HOME or HOME, or [client] cache_dir",
     )?;

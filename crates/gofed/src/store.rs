@@ -67,6 +67,89 @@ pub async fn result_cache(config: &StoreConfig) -> Option<ResultCache> {
     }
 }
 
+/// The SOURCE prefix of an analysis the store recorded: `store:PROJECT@REV`.
+pub const STORE_SCHEME: &str = "store:";
+
+/// `PROJECT@REV` (`REV` a tag or a commit id): the JSON API analysis the store recorded for that revision of
+/// the project (`gofed api SOURCE@REV --store --format json`), the newest when there are several, written to
+/// `dir` as `store-<sha256>.json`, a saved analysis `apidiff` compares like any other.
+pub async fn saved_api(
+    spec: &str,
+    config: &StoreConfig,
+    dir: &std::path::Path,
+) -> anyhow::Result<std::path::PathBuf> {
+    let named = format!("{STORE_SCHEME}{spec}");
+    let (project, rev) = spec
+        .rsplit_once('@')
+        .with_context(|| format!("{named}: expected store:PROJECT@REV (a tag or a commit id)"))?;
+    let store = open(config)
+        .await?
+        .with_context(|| format!("{named}: the store is off ([store] url / GOFED_STORE)"))?;
+    let mut revision = None;
+    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+    while revision.is_none() {
+        let revisions = store.list_revisions(project, page).await?;
+        revision = revisions
+            .items
+            .into_iter()
+            .find(|r| r.commit == rev || r.tag.as_deref() == Some(rev));
+        match revisions.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+    }
+    let revision = revision.with_context(|| {
+        format!("{named}: the store has no revision {rev} of {project} (gofed store list revisions {project})")
+    })?;
+    let mut saved: Option<String> = None;
+    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let results = store
+            .list_revision_results(project, &revision.commit, page)
+            .await?;
+        for entry in results
+            .items
+            .iter()
+            .filter(|e| e.key.action == "api_analysis")
+        {
+            let Some(bytes) = store.get_result(&entry.key).await? else {
+                continue;
+            };
+            let rendered: gofed_services::Rendered =
+                serde_json::from_slice(&bytes).with_context(|| {
+                    format!("{named}: a stored result of {} is unreadable", entry.key)
+                })?;
+            if let gofed_services::Output::Json(raw) = rendered.output {
+                // Listed in the order stored: the last one is the newest.
+                saved = Some(raw.get().to_owned());
+            }
+        }
+        match results.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+    }
+    let saved = saved.with_context(|| {
+        format!(
+            "{named}: no JSON API analysis of {project} at {} is recorded (record one with gofed api \
+             SOURCE@{rev} --store --format json)",
+            revision.commit
+        )
+    })?;
+    std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
+    let path = dir.join(format!(
+        "store-{}.json",
+        gofed_store::Sha256::of(saved.as_bytes())
+    ));
+    if !path.is_file() {
+        let partial = dir.join(format!(".partial-{}", std::process::id()));
+        std::fs::write(&partial, saved.as_bytes())
+            .and_then(|()| std::fs::rename(&partial, &path))
+            .with_context(|| format!("{}", path.display()))?;
+    }
+    Ok(path)
+}
+
 /// What `gofed store info` prints.
 #[derive(Serialize)]
 struct Info {

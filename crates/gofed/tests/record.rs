@@ -123,6 +123,68 @@ fn git_revisions_are_recorded_under_their_project_once_each() {
         &run(&store, &["api", &by_id, "--store", "--format", "json"]),
         "by id",
     );
+    // apidiff between the stored analyses says what apidiff between the revisions says.
+    json_of(
+        &run(&store, &["api", &v2, "--store", "--format", "json"]),
+        "api v2",
+    );
+    // Two revisions of one repository are mounted at the same paths: each side parses its own files (one
+    // shared parse cache once gave the new side the old side's files, and "no API change").
+    let lines = run("off", &["apidiff", &v1, &v2, "--format", "lines"]);
+    assert_eq!(String::from_utf8_lossy(&lines.stdout), "c G: added\n");
+    for format in ["lines", "text", "json"] {
+        let from_git = run("off", &["apidiff", &v1, &v2, "--format", format]);
+        let from_store = run(
+            &store,
+            &[
+                "apidiff",
+                "store:example.com/m@v1.0.0",
+                &format!("store:example.com/m@{}", commits[1]),
+                "--format",
+                format,
+            ],
+        );
+        assert_eq!(
+            from_store.status.code(),
+            from_git.status.code(),
+            "{format}: {}",
+            String::from_utf8_lossy(&from_store.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&from_store.stdout),
+            String::from_utf8_lossy(&from_git.stdout),
+            "{format}"
+        );
+    }
+    let lines = run(
+        &store,
+        &[
+            "apidiff",
+            "store:example.com/m@v1.0.0",
+            "store:example.com/m@v1.1.0",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&lines.stdout).contains("G: added"),
+        "{}",
+        String::from_utf8_lossy(&lines.stdout)
+    );
+    let unknown = run(
+        &store,
+        &[
+            "apidiff",
+            "store:example.com/m@v9",
+            "store:example.com/m@v1.1.0",
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("the store has no revision v9 of example.com/m"),
+        "{}",
+        String::from_utf8_lossy(&unknown.stderr)
+    );
+
     let off = run("off", &["api", &v1, "--store"]);
     assert_eq!(off.status.code(), Some(2));
     assert!(
