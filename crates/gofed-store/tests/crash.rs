@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::bytes;
+
 use std::io::{BufRead as _, Write as _};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -66,18 +68,6 @@ fn result_key(i: u64) -> ResultKey {
 
 fn result(i: u64) -> Vec<u8> {
     bytes(i + (1 << 40), 50_000)
-}
-
-fn bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 async fn open(spec: &str) -> Store {

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::bytes;
+
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -95,19 +97,6 @@ fn package(name: &str, release: &str) -> Package {
         },
         source_rpm: format!("{name}-1.2.3-{release}.src.rpm"),
     }
-}
-
-/// Bytes that differ per `seed` and do not compress to nothing.
-fn bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 /// Every page of a listing, following the cursors (each through its string form, as a REST

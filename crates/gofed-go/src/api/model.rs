@@ -571,13 +571,7 @@ pub fn collect_declarations(
                 }
             }
         }
-        let name = input
-            .files
-            .iter()
-            .map(|f| f.ast.package_name.text(&f.src))
-            .find(|n| !n.is_empty())
-            .unwrap_or_default()
-            .to_owned();
+        let name = input.package_name();
         let files = input
             .files
             .iter()

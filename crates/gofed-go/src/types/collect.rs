@@ -15,13 +15,7 @@ use super::{
 /// [`Named`] with their methods attached. Nothing is resolved yet.
 pub(super) fn add_package(program: &mut Program, input: PackageInput) -> PkgId {
     let pkg = PkgId(program.packages.len() as u32);
-    let name = input
-        .files
-        .iter()
-        .map(|f| f.ast.package_name.text(&f.src))
-        .find(|n| !n.is_empty())
-        .unwrap_or_default()
-        .to_owned();
+    let name = input.package_name();
     let mut scope: HashMap<String, ObjId> = HashMap::new();
     let mut file_imports = Vec::with_capacity(input.files.len());
     let mut methods: Vec<(String, Method)> = Vec::new();

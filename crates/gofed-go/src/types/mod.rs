@@ -107,6 +107,18 @@ pub struct PackageInput {
     pub files: Vec<Arc<SourceFile>>,
 }
 
+impl PackageInput {
+    /// The package name: the first file's `package` clause that has one (empty when none has).
+    pub fn package_name(&self) -> String {
+        self.files
+            .iter()
+            .map(|f| f.ast.package_name.text(&f.src))
+            .find(|n| !n.is_empty())
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
 /// Where imported packages come from (shared by checkers running on several threads).
 pub trait PackageSource: Sync {
     /// The package an import `path` written in package `importer` refers to (after vendor

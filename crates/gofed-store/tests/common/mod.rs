@@ -215,3 +215,16 @@ pub async fn start_postgres(test: &str) -> Option<Postgres> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Bytes that differ per `seed` and do not compress to nothing.
+pub fn bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
