@@ -16,9 +16,9 @@ set -euo pipefail
 # etcd-server: the real etcd the registry's etcd backend is tested against
 # (crates/gofed-registry/tests/etcd.rs starts it on loopback with a temp dir).
 # rpm: rpmbuild, which crates/gofed-artifact/tests/rpm.rs builds RPMs and SRPMs with.
-# git: the tests build repositories with it, and crates/gofed/tests/git_url.rs serves them over smart HTTP
+# git: the tests build repositories with it, and crates/gofed/tests/it/git_url.rs serves them over smart HTTP
 # with its `git http-backend`.
-# openssl: crates/gofed/tests/artifact.rs makes a CA and a server certificate with it and serves an archive
+# openssl: crates/gofed/tests/it/artifact.rs makes a CA and a server certificate with it and serves an archive
 # over https with `openssl s_server`.
 # bzip2, zstd, xz-utils: the archive tests compress tarballs with the real tools (tar -j, --zstd, -J).
 # postgresql: crates/gofed-store/tests/store.rs and crash.rs run the store's suite against a throw-away

@@ -1,5 +1,5 @@
 //! A tar entry whose header is written by hand, for hostile archives no writer would make. Shared by the reader
-//! tests (`gofed-artifact/tests/archive.rs`) and the CLI tests (`gofed/tests/artifact.rs`).
+//! tests (`gofed-artifact/tests/archive.rs`) and the CLI tests (`gofed/tests/it/artifact.rs`).
 
 /// A tar entry whose header is written by hand, name bytes included, so that no writer's checks apply.
 pub fn raw_entry(

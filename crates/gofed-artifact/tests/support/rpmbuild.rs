@@ -1,5 +1,5 @@
 //! Building RPMs for real in tests: Debian's `rpmbuild`, found on PATH, run in a throw-away top directory.
-//! Shared by the reader tests (`gofed-artifact/tests/rpm.rs`) and the CLI tests (`gofed/tests/artifact.rs`).
+//! Shared by the reader tests (`gofed-artifact/tests/rpm.rs`) and the CLI tests (`gofed/tests/it/artifact.rs`).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -4,14 +4,13 @@
 //! packages of two Go releases, a file and a tree mixed, locally and on real `gofed registry` + `gofed serve`
 //! processes. A damaged model is an error naming the file.
 
-mod common;
-
+use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use common::system::{serve, Process};
-use common::{gofed_command, write};
+use crate::common::system::{serve, Process};
+use crate::common::{gofed_command, write};
 
 /// `gofed ARGS`, nothing from the caller's GOROOT, build context, placement or registry, and no result cache.
 fn run(args: &[&str]) -> Output {

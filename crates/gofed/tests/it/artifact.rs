@@ -3,8 +3,7 @@
 //! URLs and forge shorthands are downloaded from a server on loopback into the cache, once; an unrecognised file
 //! is an error naming it.
 
-mod common;
-
+use crate::common;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -12,13 +11,11 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::system::{serve, wait_registered, Process};
-use common::{git, stdout_of, write};
+use crate::common::system::{serve, wait_registered, Process};
+use crate::common::{git, stdout_of, write};
 
-#[path = "../../gofed-artifact/tests/support/raw_tar.rs"]
-mod raw_tar;
-#[path = "../../gofed-artifact/tests/support/rpmbuild.rs"]
-mod rpmbuild;
+use crate::raw_tar;
+use crate::rpmbuild;
 
 /// A module with two packages and an external import, and a tree with neither go.mod nor GOPATH.
 fn trees(dir: &Path) {

@@ -9,9 +9,8 @@
 //! - the scenarios `api`, `apidiff`, `deps`, `depsdiff` print the same bytes in-process and remote;
 //! - bad requests: a path source refused by a network service, a garbage bundle, unknown placement.
 
-mod common;
-#[path = "../../gofed-registry/tests/etcd_process/mod.rs"]
-mod etcd_process;
+use crate::common;
+use crate::etcd_process;
 
 use std::path::Path;
 use std::process::Command;
@@ -19,8 +18,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::system::{calls_total, http_get, metric, serve, wait_until, Process};
-use common::{gofed, success_json, write};
+use crate::common::system::{calls_total, http_get, metric, serve, wait_until, Process};
+use crate::common::{gofed, success_json, write};
 use gofed_service::{Placement, System, SystemConfig};
 use gofed_services::{
     api_service, bundle, ApiFormat, ApiRequest, Rendered, ServiceContext, Source,

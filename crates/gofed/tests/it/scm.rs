@@ -1,16 +1,15 @@
 //! `gofed scm log` and `gofed scm store`: in-process and on a real `gofed serve scm filestorage` found through a
 //! real `gofed registry` on loopback, against the real `git`.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use common::system::{wait_until, Process};
-use common::{git_output as git, write};
+use crate::common::system::{wait_until, Process};
+use crate::common::{git_output as git, write};
 
 /// A repository with a tag, a branch and a merge.
 fn repository(root: &Path) {

@@ -1,12 +1,11 @@
 //! `gofed api` and `gofed apidiff` on real trees in temp directories, without a Go
 //! installation (the standard library comes from the embedded summary).
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 use std::process::Output;
 
-use common::write;
+use crate::common::write;
 
 /// `gofed ARGS` without GOROOT: the standard library comes from the embedded summary.
 fn gofed(args: &[&str]) -> Output {

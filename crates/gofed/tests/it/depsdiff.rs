@@ -1,11 +1,9 @@
 //! `gofed depsdiff OLD NEW`: two versions of a module (go.mod, packages, imports, test
 //! imports, vendoring), identical trees, a GOPATH tree, text output and bad input.
 
-mod common;
-
 use std::path::Path;
 
-use common::{gofed, success_json, write};
+use crate::common::{gofed, success_json, write};
 use serde_json::{json, Value};
 
 fn depsdiff(old: &Path, new: &Path, extra: &[&str]) -> Value {

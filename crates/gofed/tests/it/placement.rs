@@ -3,12 +3,10 @@
 //! `--remote`/`--placement` given to a command that has no remote form. Also the hint for the
 //! usual mistake of a remote run: no registry running.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{write, GOFED};
+use crate::common::{write, GOFED};
 
 /// A module to run commands on.
 fn tiny_module(root: &Path) {

@@ -2,13 +2,11 @@
 //! (`x/y/v2/z` found at `GOPATH/src/x/y/z`, checked against the go/packages reference `goapi`),
 //! and imports that resolve nowhere (their types kept by name, never an invented change).
 
-mod common;
-
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{gofed, write};
+use crate::common::{gofed, write};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

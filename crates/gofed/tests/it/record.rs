@@ -1,12 +1,11 @@
 //! `--store`: analyses of git revisions are recorded under their project (the go.mod module path) and revision
 //! (commit id, tag, commit time), once each however often they run; sources with no revision are refused with
-//! the reason, and so is a gofed without a store. (RPMs and SRPMs: `crates/gofed/tests/artifact.rs`.)
+//! the reason, and so is a gofed without a store. (RPMs and SRPMs: `crates/gofed/tests/it/artifact.rs`.)
 
-mod common;
-
+use crate::common;
 use std::process::Output;
 
-use common::{git, git_output, write};
+use crate::common::{git, git_output, write};
 
 fn run(store: &str, args: &[&str]) -> Output {
     common::gofed_command()

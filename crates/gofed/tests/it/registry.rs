@@ -6,17 +6,16 @@
 //! registry's memory stays bounded and remote calls keep working; `system status` escaping what
 //! peers wrote, saying `unauthorized` and exiting 1 unless every instance is up.
 
+use crate::common;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-mod common;
-#[path = "../../gofed-registry/tests/etcd_process/mod.rs"]
-mod etcd_process;
+use crate::etcd_process;
 
-use common::system::{serve, wait_until, Process};
-use common::{gofed, http_client, write};
+use crate::common::system::{serve, wait_until, Process};
+use crate::common::{gofed, http_client, write};
 use gofed_registry::{HeartbeatConfig, HttpRegistry, Instance, Registrar, Registry};
 
 /// A `gofed registry` process listening on `listen`, killed when dropped.

@@ -14,8 +14,7 @@
 //! - the engine's hostile trees (a deep directory, a string constant bomb, a big-integer chain, an alias chain)
 //!   are errors of their request only, within the analysis memory limit.
 
-mod common;
-
+use crate::common;
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
@@ -23,8 +22,8 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::system::{calls_total, metric, serve, wait_until, Process};
-use common::write;
+use crate::common::system::{calls_total, metric, serve, wait_until, Process};
+use crate::common::write;
 use gofed_service::{
     Client, ClientConfig, ClientError, Placement, System, SystemConfig, SystemError,
 };

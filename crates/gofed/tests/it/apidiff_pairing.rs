@@ -3,12 +3,11 @@
 //! whatever directory each version was given as, a changed module path is said first, and --base-version is a
 //! canonical semantic version.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use common::write;
+use crate::common::write;
 
 fn run(args: &[&str]) -> Output {
     common::gofed_command()

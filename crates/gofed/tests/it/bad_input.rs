@@ -1,10 +1,8 @@
 //! Bad input is normal input: the binary reports per-file errors and still analyses the rest.
 
-mod common;
-
 use std::path::Path;
 
-use common::{gofed, write};
+use crate::common::{gofed, write};
 
 fn packages_json(dir: &Path) -> serde_json::Value {
     let out = gofed(&["packages", dir.to_str().unwrap(), "--format", "json"]);

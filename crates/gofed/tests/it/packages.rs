@@ -4,12 +4,11 @@
 //! `scripts/oracle-template.sh` compares templates with go list on the whole standard
 //! library at test time.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 use std::process::Output;
 
-use common::write;
+use crate::common::write;
 
 /// A module with a package, its tests, a command, nested packages, a package with a syntax
 /// error in its imports, a testdata package and a directory without Go files.

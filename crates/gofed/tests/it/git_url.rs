@@ -3,15 +3,14 @@
 //! gateway in this file), fetched again on the next run, and read at the revision: the outputs of a checkout of
 //! it. `file://` URLs are read in place. Failures name the URL and leave nothing in the cache.
 
-mod common;
-
+use crate::common;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 
-use common::{git, stdout_of, write};
+use crate::common::{git, stdout_of, write};
 
 /// `gofed ARGS` with the cache at `cache`, info logs, nothing from the caller's GOROOT, placement or registry.
 fn run(args: &[&str], cache: &Path) -> Output {

@@ -1,11 +1,9 @@
 //! `gofed deps` on a module tree: main packages, vendored and external dependencies with
 //! go.mod versions, internal visibility, unresolved imports, test imports, platforms.
 
-mod common;
-
 use std::path::Path;
 
-use common::{gofed, success_json, write};
+use crate::common::{gofed, success_json, write};
 
 /// `gofed deps DIR --format json -e EXTRA`: the tree has a package with an error on purpose (an `internal` import
 /// from outside its parent), which without `-e` fails the run.

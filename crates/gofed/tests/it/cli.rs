@@ -2,13 +2,12 @@
 //! pipe and reports a full disk; one `gofed: error:` style; no colours off a terminal; platforms and Go versions
 //! checked, flags beating the environment, `--tags` as go reads it.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::system::Process;
-use common::write;
+use crate::common::system::Process;
+use crate::common::write;
 
 /// `gofed ARGS` with none of the variables that change what it does, plus `envs`; stdout as given.
 fn command(args: &[&str], envs: &[(&str, &str)]) -> Command {

@@ -2,13 +2,11 @@
 //! true), in-process and by a remote service; a changed tree, other options or `--no-cache` analyse again; a
 //! corrupted stored result is analysed again and replaced; `GOFED_STORE=off` stores nothing.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::system::{serve, wait_registered, Process};
-use common::{write, GOFED};
+use crate::common::system::{serve, wait_registered, Process};
+use crate::common::{write, GOFED};
 
 /// `gofed ARGS` with its store at `store` (`off`, `sqlite:DIR`).
 fn run(store: &str, args: &[&str]) -> Output {

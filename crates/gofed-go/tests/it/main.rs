@@ -1,0 +1,8 @@
+//! gofed-go's integration tests: one test binary (one link instead of one per topic), a module per topic.
+
+mod api;
+mod api_release;
+mod apidiff;
+mod hostile;
+mod placeholders;
+mod release;

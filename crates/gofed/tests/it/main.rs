@@ -1,0 +1,31 @@
+//! gofed's binary-level tests: one test binary (one link of the test dependencies instead of one per topic),
+//! a module per topic. Every test runs the real `gofed` binary (`common::gofed_command`).
+
+mod common;
+
+#[path = "../../../gofed-registry/tests/etcd_process/mod.rs"]
+mod etcd_process;
+#[path = "../../../gofed-artifact/tests/support/raw_tar.rs"]
+mod raw_tar;
+#[path = "../../../gofed-artifact/tests/support/rpmbuild.rs"]
+mod rpmbuild;
+
+mod api;
+mod api_model;
+mod apidiff_pairing;
+mod artifact;
+mod bad_input;
+mod cache;
+mod cli;
+mod deps;
+mod depsdiff;
+mod errors;
+mod git_url;
+mod hostile;
+mod imports;
+mod packages;
+mod placement;
+mod record;
+mod registry;
+mod scm;
+mod system;
