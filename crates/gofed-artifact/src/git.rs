@@ -7,7 +7,7 @@
 //! The tree is what `git archive REV` holds, except that `.gitattributes`' `export-ignore` and `export-subst`
 //! are not applied: the analysis wants the code as committed.
 //!
-//! [`log`] lists the commits reachable from a revision as plain `git log` does.
+//! [`log`] lists the commits reachable from a revision as plain `git log` does; [`tags`] the tags and their commits.
 //!
 //! The repository is opened *isolated*: no global or system git configuration, no environment variable changes
 //! what is read, so the same repository gives the same artifact on every machine.
@@ -96,6 +96,53 @@ pub fn commit_of(repo_dir: &Path, rev: &str) -> Result<String, ArtifactError> {
     let input = format!("{}@{rev}", repo_dir.display());
     let repo = open_repository(repo_dir)?;
     Ok(resolve(&repo, &input, rev)?.to_string())
+}
+
+/// A tag, as [`tags`] lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tag {
+    /// The tag's name without `refs/tags/` (`v1.2.0`).
+    pub name: String,
+    /// The commit it names (annotated tags peeled), lower-case hex.
+    pub commit: String,
+    /// The commit's committer time, in seconds since the Unix epoch.
+    pub time: i64,
+}
+
+/// The tags of the repository at `repo_dir` that name commits, oldest commit first (then by name): the order a
+/// scan of its releases wants. A tag of a tree or a blob names no revision to analyse and is left out.
+pub fn tags(repo_dir: &Path) -> Result<Vec<Tag>, ArtifactError> {
+    let input = repo_dir.display().to_string();
+    let repo = open_repository(repo_dir)?;
+    let corrupt = |what: String| ArtifactError::Corrupt {
+        input: input.clone(),
+        what,
+    };
+    let platform = repo
+        .references()
+        .map_err(|err| corrupt(format!("references: {}", chain(&err))))?;
+    let references = platform
+        .tags()
+        .map_err(|err| corrupt(format!("tags: {}", chain(&err))))?;
+    let mut tags = Vec::new();
+    for reference in references {
+        let mut reference = reference.map_err(|err| corrupt(format!("a tag: {}", chain(&*err))))?;
+        let name = reference.name().shorten().to_str_lossy().into_owned();
+        let Ok(commit) = reference.peel_to_commit() else {
+            continue;
+        };
+        let time = commit
+            .time()
+            .map_err(|err| corrupt(format!("tag {name}: commit {}: {}", commit.id, chain(&err))))?
+            .seconds;
+        tags.push(Tag {
+            name,
+            commit: commit.id.to_string(),
+            time,
+        });
+    }
+    tags.sort_by(|a, b| (a.time, &a.name).cmp(&(b.time, &b.name)));
+    Ok(tags)
 }
 
 /// Reads the tree of the commit `rev` names in the repository at `repo_dir`. `revision` is the commit id;

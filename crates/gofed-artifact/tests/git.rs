@@ -481,3 +481,52 @@ fn file_urls_name_repositories_to_open_in_place() {
     let err = git::repository_of_url(&missing).unwrap_err();
     assert!(err.to_string().contains("not a git repository"), "{err}");
 }
+
+#[test]
+fn tags_equal_git_for_each_ref() {
+    let repo = build_repo();
+    // A tag of a tree names no revision and is left out; a tag of the merge is listed after v1 and v2.
+    git_in(&repo.path, &["tag", "tree-tag", "HEAD^{tree}"], None);
+    git_in(&repo.path, &["tag", "v3"], None);
+    let listed = String::from_utf8(git_in(
+        &repo.path,
+        &[
+            "for-each-ref",
+            "--format=%(refname:short) %(*objecttype)%(objecttype) %(*objectname)%(objectname) \
+             %(*committerdate:unix)%(committerdate:unix)",
+            "refs/tags",
+        ],
+        None,
+    ))
+    .unwrap();
+    let mut expected: Vec<(i64, String, String)> = listed
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            // Annotated tags print the peeled object first (`%(*...)`), lightweight ones only their own.
+            let (name, kind, id, time) = (fields[0], fields[1], fields[2], fields[3]);
+            (kind.starts_with("commit")).then(|| {
+                (
+                    time[..10].parse().unwrap(),
+                    name.to_owned(),
+                    id[..40].to_owned(),
+                )
+            })
+        })
+        .collect();
+    expected.sort();
+    let tags: Vec<(i64, String, String)> = git::tags(&repo.path)
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.time, t.name, t.commit))
+        .collect();
+    assert_eq!(tags, expected);
+    assert_eq!(
+        tags.iter().map(|t| t.1.as_str()).collect::<Vec<_>>(),
+        ["v1", "v2", "v3"]
+    );
+    assert_eq!(tags[1].2, rev_parse(&repo.path, "v2^{commit}"));
+
+    let err = git::tags(&repo.path.join("sub")).expect_err("not a repository");
+    assert!(err.to_string().contains("not a git repository"), "{err}");
+}

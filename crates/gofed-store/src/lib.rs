@@ -43,8 +43,8 @@ use std::time::Duration;
 
 pub use error::StoreError;
 pub use model::{
-    Cursor, GcReport, Job, JobState, NewJob, Package, PackageKey, Page, PageRequest, Project,
-    ResultEntry, ResultKey, Revision, Sha256, StoreStats, Subject,
+    Cursor, GcReport, Job, JobCounts, JobState, NewJob, Package, PackageKey, Page, PageRequest,
+    Project, ResultEntry, ResultKey, Revision, Sha256, StoreStats, Subject,
 };
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -265,6 +265,17 @@ impl Store {
     /// returns how many.
     pub async fn requeue_stale_jobs(&self, older_than: Duration) -> Result<u64, StoreError> {
         dispatch!(self.requeue_stale_jobs(older_than))
+    }
+
+    /// Puts the jobs `worker` has claimed back in the queue: a worker restarted under its name resumes what it
+    /// was doing when it died, without waiting for the jobs to go stale. Returns how many.
+    pub async fn release_worker_jobs(&self, worker: &str) -> Result<u64, StoreError> {
+        dispatch!(self.release_worker_jobs(worker))
+    }
+
+    /// How many jobs of `kind` are in each state.
+    pub async fn job_counts(&self, kind: &str) -> Result<JobCounts, StoreError> {
+        dispatch!(self.job_counts(kind))
     }
 
     /// A job by id.

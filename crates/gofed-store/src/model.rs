@@ -368,6 +368,33 @@ impl JobState {
     }
 }
 
+/// How many jobs of a kind are in each state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobCounts {
+    /// Waiting for a worker.
+    pub queued: u64,
+    /// Claimed and not finished.
+    pub claimed: u64,
+    /// Completed.
+    pub done: u64,
+    /// Failed.
+    pub failed: u64,
+}
+
+impl JobCounts {
+    /// Adds `n` jobs in `state` (a stored state name; others are corrupt).
+    pub(crate) fn add(&mut self, state: &str, n: i64) -> Result<(), StoreError> {
+        let n = u64::try_from(n).unwrap_or(0);
+        match JobState::parse(state)? {
+            JobState::Queued => self.queued += n,
+            JobState::Claimed => self.claimed += n,
+            JobState::Done => self.done += n,
+            JobState::Failed => self.failed += n,
+        }
+        Ok(())
+    }
+}
+
 /// A job as stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Job {

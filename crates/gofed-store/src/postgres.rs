@@ -9,8 +9,9 @@ use tokio_postgres::{GenericClient, NoTls, Row};
 
 use crate::sqlite::{nvr, subject_name};
 use crate::{
-    Fail, GcReport, Job, JobState, NewJob, Package, PackageKey, Page, PageRequest, Project,
-    ResultEntry, ResultKey, Revision, Sha256, StoreError, StoreStats, StoredResult, Subject,
+    Fail, GcReport, Job, JobCounts, JobState, NewJob, Package, PackageKey, Page, PageRequest,
+    Project, ResultEntry, ResultKey, Revision, Sha256, StoreError, StoreStats, StoredResult,
+    Subject,
 };
 
 const MIGRATIONS: &[&str] = &[include_str!("sql/postgres/0001_init.sql")];
@@ -764,6 +765,39 @@ impl PostgresStore {
             )
             .await
             .map_err(|e| Fail::from(e).named(what))
+    }
+
+    pub(crate) async fn release_worker_jobs(&self, worker: &str) -> Result<u64, StoreError> {
+        let what = || format!("release the jobs of {worker}");
+        let client = self.client(&what()).await?;
+        client
+            .execute(
+                "UPDATE jobs SET state = 'queued', worker = NULL, claimed_at = NULL
+                 WHERE state = 'claimed' AND worker = $1",
+                &[&worker],
+            )
+            .await
+            .map_err(|e| Fail::from(e).named(what))
+    }
+
+    pub(crate) async fn job_counts(&self, kind: &str) -> Result<JobCounts, StoreError> {
+        let what = || format!("count the {kind} jobs");
+        let client = self.client(&what()).await?;
+        async {
+            let rows = client
+                .query(
+                    "SELECT state, COUNT(*) FROM jobs WHERE kind = $1 GROUP BY state",
+                    &[&kind],
+                )
+                .await?;
+            let mut counts = JobCounts::default();
+            for row in rows {
+                counts.add(row.try_get::<_, &str>(0)?, row.try_get(1)?)?;
+            }
+            Ok::<_, Fail>(counts)
+        }
+        .await
+        .map_err(|f| f.named(what))
     }
 
     pub(crate) async fn get_job(&self, id: i64) -> Result<Option<Job>, StoreError> {

@@ -13,8 +13,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension as _, TransactionBehavior};
 
 use crate::{
-    Fail, GcReport, Job, JobState, NewJob, Package, PackageKey, Page, PageRequest, Project,
-    ResultEntry, ResultKey, Revision, Sha256, StoreError, StoreStats, StoredResult, Subject,
+    Fail, GcReport, Job, JobCounts, JobState, NewJob, Package, PackageKey, Page, PageRequest,
+    Project, ResultEntry, ResultKey, Revision, Sha256, StoreError, StoreStats, StoredResult,
+    Subject,
 };
 
 const MIGRATIONS: &[&str] = &[include_str!("sql/sqlite/0001_init.sql")];
@@ -795,6 +796,42 @@ impl SqliteStore {
                     [now_ms().saturating_sub(age)],
                 )?;
                 Ok(n as u64)
+            },
+        )
+        .await
+    }
+
+    pub(crate) async fn release_worker_jobs(&self, worker: &str) -> Result<u64, StoreError> {
+        let worker = worker.to_owned();
+        let what = format!("release the jobs of {worker}");
+        self.write(
+            move || what,
+            move |conn| {
+                let n = conn.execute(
+                    "UPDATE jobs SET state = 'queued', worker = NULL, claimed_ms = NULL
+                     WHERE state = 'claimed' AND worker = ?1",
+                    [&worker],
+                )?;
+                Ok(n as u64)
+            },
+        )
+        .await
+    }
+
+    pub(crate) async fn job_counts(&self, kind: &str) -> Result<JobCounts, StoreError> {
+        let kind = kind.to_owned();
+        let what = format!("count the {kind} jobs");
+        self.read(
+            move || what,
+            move |conn| {
+                let mut statement = conn
+                    .prepare("SELECT state, COUNT(*) FROM jobs WHERE kind = ?1 GROUP BY state")?;
+                let mut rows = statement.query([&kind])?;
+                let mut counts = JobCounts::default();
+                while let Some(row) = rows.next()? {
+                    counts.add(&row.get::<_, String>(0)?, row.get(1)?)?;
+                }
+                Ok(counts)
             },
         )
         .await

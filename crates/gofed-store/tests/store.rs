@@ -747,6 +747,32 @@ async fn job_claims(backend: Backend) {
     let failed = store.get_job(job.id).await.expect("get").expect("the job");
     assert_eq!(failed.state, gofed_store::JobState::Failed);
     assert_eq!(failed.error.as_deref(), Some("no such tag"));
+
+    // A worker restarted under its name takes back what it had claimed, and only that.
+    for key in ["a", "b", "c"] {
+        let job = NewJob {
+            kind: "deps_package".into(),
+            key: key.into(),
+            payload: "{}".into(),
+        };
+        store.enqueue_job(&job).await.expect("enqueue");
+    }
+    let mine = store.claim_job("deps_package", "w3").await.expect("claim");
+    let theirs = store.claim_job("deps_package", "w4").await.expect("claim");
+    assert!(mine.is_some() && theirs.is_some());
+    let counts = store.job_counts("deps_package").await.expect("counts");
+    assert_eq!(
+        (counts.queued, counts.claimed, counts.done, counts.failed),
+        (1, 2, 0, 1)
+    );
+    assert_eq!(store.release_worker_jobs("w3").await.expect("release"), 1);
+    let counts = store.job_counts("deps_package").await.expect("counts");
+    assert_eq!((counts.queued, counts.claimed), (2, 1));
+    let counts = store.job_counts("api_revision").await.expect("counts");
+    assert_eq!(
+        (counts.queued, counts.claimed, counts.done, counts.failed),
+        (0, 0, n_jobs as u64, 0)
+    );
 }
 
 /// `stats` counts every kind of record; `gc_results` removes the results of other engines that nothing
