@@ -38,6 +38,10 @@ pub enum Command {
     /// directory): analysis results, projects and their revisions, packages.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Analyse every tag (or every commit since a date) of git repositories, and RPMs, recording each in the
+    /// store (`--store`); the job list lives in the store, so a scan resumes after an interruption and several
+    /// workers on several machines (one PostgreSQL store) share it without doing a job twice.
+    Scan(ScanArgs),
     /// Run the embedded service registry (where services register and clients find them)
     /// until SIGINT or SIGTERM.
     Registry(RegistryArgs),
@@ -560,6 +564,59 @@ pub enum StoreCommand {
     Gc(FormatArgs),
 }
 
+/// An analysis `gofed scan` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScanAction {
+    /// The exported API (`gofed api --format json`).
+    Api,
+    /// The dependencies (`gofed deps --format json`).
+    Deps,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Git repositories (a path, or an `http(s)://…/REPO.git` or `file://` URL: every tag is scanned) and RPM or
+    /// SRPM files (a path or a URL).
+    #[arg(value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// A file naming more SOURCEs, one per line (blank lines and `#` comments skipped); `-` reads stdin.
+    #[arg(long, value_name = "FILE")]
+    pub list: Option<PathBuf>,
+    /// The analyses to run on each revision (comma-separated or repeated).
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [ScanAction::Api])]
+    pub action: Vec<ScanAction>,
+    /// Scan every commit of a repository's HEAD committed since this date instead of its tags (`YYYY-MM-DD`,
+    /// RFC 3339, `@SECONDS`).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Jobs this process runs at once (default: one per registered instance of the analysis when it runs
+    /// remotely, else 1: an in-process analysis uses every core already).
+    #[arg(short = 'j', long)]
+    pub jobs: Option<usize>,
+    /// This worker's name in the job table (default: HOSTNAME:PID; with --jobs N, NAME/1..NAME/N). A worker
+    /// restarted under the same name takes back the jobs it had claimed when it stopped.
+    #[arg(long)]
+    pub worker: Option<String>,
+    /// Put jobs claimed more than this many seconds ago back in the queue before working (their worker died
+    /// and was not restarted under its name).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    pub stale_after: u64,
+    /// Only add the jobs; other workers do them.
+    #[arg(long, conflicts_with = "work_only")]
+    pub enqueue_only: bool,
+    /// Only do queued jobs; add none.
+    #[arg(long, conflicts_with_all = ["sources", "list", "since", "action"])]
+    pub work_only: bool,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    // Last: its help heading applies to the options after it.
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
+}
+
 /// What `gofed store list` lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StoreListing {
@@ -678,7 +735,7 @@ pub enum DebugCommand {
 }
 
 /// The commands that call actions through the system, where `--remote` and `--placement` apply.
-const PLACED_COMMANDS: &str = "api, apidiff, deps, depsdiff, scm";
+const PLACED_COMMANDS: &str = "api, apidiff, deps, depsdiff, scan, scm";
 
 impl Cli {
     /// Refuses `--remote` (and `--placement` given on the command line) for a command that has no
@@ -698,6 +755,7 @@ impl Cli {
             | Command::Depsdiff(_)
             | Command::Api(_)
             | Command::Apidiff(_)
+            | Command::Scan(_)
             | Command::Scm(_)
             | Command::Debug(_) => return Ok(()),
         };

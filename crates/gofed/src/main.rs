@@ -6,6 +6,7 @@ mod debug;
 mod gitclone;
 mod output;
 mod packages;
+mod scan;
 mod scenario;
 mod serve;
 mod source;
@@ -88,6 +89,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Scm(cli::ScmCommand::Log(args)) => scenario::scm_log(&cli.system, &args),
         cli::Command::Scm(cli::ScmCommand::Store(args)) => scenario::scm_store(&cli.system, &args),
         cli::Command::Store(cmd) => store::run(&cli.system, &cmd),
+        cli::Command::Scan(args) => scan::scan(&cli.system, &args),
         cli::Command::Registry(args) => system::registry(&args),
         cli::Command::Serve(args) => serve::serve(&cli.system, &args),
         cli::Command::System(cli::SystemCommand::Status(args)) => {

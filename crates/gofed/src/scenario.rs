@@ -131,8 +131,8 @@ fn system_of(
     ))
 }
 
-/// Runs one scenario action on a fresh runtime and prints its result.
-struct Scenario {
+/// Runs scenario actions on a runtime of its own (one per thread that calls actions).
+pub(crate) struct Scenario {
     system: Arc<System>,
     runtime: tokio::runtime::Runtime,
     /// The download cache and forges, for SOURCEs to resolve.
@@ -146,7 +146,7 @@ struct Scenario {
 }
 
 impl Scenario {
-    fn new(args: &SystemArgs, artifact: &ArtifactArgs) -> anyhow::Result<Scenario> {
+    pub(crate) fn new(args: &SystemArgs, artifact: &ArtifactArgs) -> anyhow::Result<Scenario> {
         let config = config(args)?;
         let client = config.client.clone();
         // One thread is enough to wait on calls and uploads (analyses run on the blocking pool and rayon), and
@@ -339,7 +339,12 @@ impl Scenario {
     }
 
     /// The source of one tree.
-    fn source(&self, action: &str, spec: &str, rev: Option<&str>) -> anyhow::Result<Source> {
+    pub(crate) fn source(
+        &self,
+        action: &str,
+        spec: &str,
+        rev: Option<&str>,
+    ) -> anyhow::Result<Source> {
         let resolved = self.resolve(spec, rev)?;
         self.sources(action, &[(None, &resolved)])?
             .pop()
@@ -357,6 +362,37 @@ impl Scenario {
         }
     }
 
+    /// Calls `action` and answers its result.
+    pub(crate) fn call<Req, Out>(&self, action: &str, request: Req) -> anyhow::Result<Out>
+    where
+        Req: Serialize + Send + Sync + 'static,
+        Out: serde::de::DeserializeOwned + Send + 'static,
+    {
+        self.runtime
+            .block_on(self.system.call(action, request))
+            .map_err(user_error)
+    }
+
+    /// Runs `future` (store calls, for instance) on this scenario's runtime.
+    pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    /// The system the actions are called through.
+    pub(crate) fn system(&self) -> &System {
+        &self.system
+    }
+
+    /// Where the store is (`[store]`).
+    pub(crate) fn store_config(&self) -> &gofed_service::StoreConfig {
+        &self.store
+    }
+
+    /// The download cache and forges.
+    pub(crate) fn client_config(&self) -> &gofed_service::ClientConfig {
+        &self.client
+    }
+
     /// Calls `action` and prints what it rendered; the exit status is the action's.
     fn run<Req: Serialize + Send + Sync + 'static>(
         &self,
@@ -364,10 +400,7 @@ impl Scenario {
         request: Req,
     ) -> anyhow::Result<ExitCode> {
         let started = std::time::Instant::now();
-        let rendered: Rendered = self
-            .runtime
-            .block_on(self.system.call(action, request))
-            .map_err(user_error)?;
+        let rendered: Rendered = self.call(action, request)?;
         let service = self.system.service_of(action)?;
         tracing::info!(
             action,
@@ -546,10 +579,7 @@ pub fn scm_store(system: &SystemArgs, args: &ScmStoreArgs) -> anyhow::Result<Exi
     let scenario = Scenario::new(system, &ArtifactArgs::default())?;
     let (source, revision) = repository(&scenario, &args.source, args.rev.as_deref())?;
     let request = gofed_services::scm::ScmStoreRequest { source, revision };
-    let stored: gofed_services::scm::StoredRevision = scenario
-        .runtime
-        .block_on(scenario.system.call("scm_store", request))
-        .map_err(user_error)?;
+    let stored: gofed_services::scm::StoredRevision = scenario.call("scm_store", request)?;
     for warning in &stored.warnings {
         eprintln!("warning: {warning}");
     }

@@ -5,6 +5,8 @@ mod common;
 
 #[path = "../../../gofed-registry/tests/etcd_process/mod.rs"]
 mod etcd_process;
+#[path = "../../../gofed-store/tests/common/mod.rs"]
+mod postgres;
 #[path = "../../../gofed-artifact/tests/support/raw_tar.rs"]
 mod raw_tar;
 #[path = "../../../gofed-artifact/tests/support/rpmbuild.rs"]
@@ -27,5 +29,6 @@ mod packages;
 mod placement;
 mod record;
 mod registry;
+mod scan;
 mod scm;
 mod system;

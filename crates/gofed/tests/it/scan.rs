@@ -1,0 +1,442 @@
+//! `gofed scan` (issue #11) on git repositories with tags built here, real processes and real stores: every
+//! (repository, tag, analysis) is done exactly once and recorded, the stored results are what a direct run
+//! prints, a rescan does only what is new, a worker killed with SIGKILL resumes under its name, and two workers
+//! on one PostgreSQL job table split the jobs without doing one twice.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::{git, gofed_command, write};
+use crate::postgres::start_postgres;
+
+/// A repository of module `example.com/NAME` with `tags` tags `v1.N.0`, each adding a function (and from the
+/// second on, an import of the standard library, so deps has something to say).
+fn tagged_repo(dir: &Path, name: &str, tags: usize) -> PathBuf {
+    let repo = dir.join(name);
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    write(
+        &repo,
+        "go.mod",
+        format!("module example.com/{name}\n\ngo 1.21\n"),
+    );
+    for n in 1..=tags {
+        let body = if n == 1 {
+            format!("package {name}\n\nfunc F{n}() {{}}\n")
+        } else {
+            format!("package {name}\n\nimport \"strings\"\n\nfunc F{n}(s string) string {{ return strings.ToUpper(s) }}\n")
+        };
+        write(&repo, &format!("f{n}.go"), body);
+        git(&repo, &["add", "-A"]);
+        git(&repo, &["commit", "-q", "-m", &format!("release {n}")]);
+        git(&repo, &["tag", &format!("v1.{n}.0")]);
+    }
+    repo
+}
+
+fn tags_of(repo: &Path) -> Vec<String> {
+    git(repo, &["tag", "--list"])
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `gofed` with the store at `store` (`sqlite:DIR` or a PostgreSQL connection string).
+fn gofed_with(store: &str) -> Command {
+    let mut command = gofed_command();
+    command.env("GOFED_STORE", store);
+    command
+}
+
+fn scan(store: &str, args: &[&str]) -> Value {
+    let out = gofed_with(store)
+        .arg("scan")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("run gofed scan");
+    summary(&out)
+}
+
+fn summary(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "gofed scan failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("scan --format json prints JSON")
+}
+
+/// The keys of the jobs a scan summary says this process did (each `done`).
+fn done_keys(summary: &Value) -> Vec<String> {
+    summary["jobs"]
+        .as_array()
+        .expect("jobs")
+        .iter()
+        .map(|job| {
+            assert_eq!(job["state"], "done", "{job}");
+            job["key"].as_str().expect("key").to_owned()
+        })
+        .collect()
+}
+
+/// What `gofed ACTION REPO@TAG --format json -e` prints with the store at `store` (and whether it came from the
+/// store), and without a store: the stored result must be the direct run's document.
+fn assert_stored_equals_direct(store: &str, action: &str, repo: &Path, tag: &str) {
+    let source = format!("{}@{tag}", repo.display());
+    let run = |command: &mut Command| -> Value {
+        let out = command
+            .args([action, &source, "--format", "json", "-e"])
+            .output()
+            .expect("run gofed");
+        assert!(
+            out.status.success(),
+            "gofed {action} {source}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    };
+    let mut stored = run(&mut gofed_with(store));
+    let direct = run(&mut gofed_command());
+    assert_eq!(
+        stored["meta"]["cached"], true,
+        "{action} {source} is not in the store"
+    );
+    stored["meta"]["cached"] = Value::Bool(false);
+    assert_eq!(stored, direct, "{action} {source}: stored ≠ direct run");
+}
+
+fn store_info(store: &str) -> Value {
+    let out = gofed_with(store)
+        .args(["store", "info", "--format", "json"])
+        .output()
+        .expect("run gofed store info");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// The recorded tags of a project, from `gofed store list revisions`.
+fn recorded_tags(store: &str, project: &str) -> BTreeSet<String> {
+    let out = gofed_with(store)
+        .args(["store", "list", "revisions", project, "--format", "json"])
+        .output()
+        .expect("run gofed store list");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| r["tag"].as_str().expect("a tag").to_owned())
+        .collect()
+}
+
+#[test]
+fn every_tag_is_scanned_once_recorded_and_a_rescan_does_only_what_is_new() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let alpha = tagged_repo(dir.path(), "alpha", 3);
+    let beta = tagged_repo(dir.path(), "beta", 2);
+    let list = dir.path().join("repos.txt");
+    std::fs::write(
+        &list,
+        format!(
+            "# the projects\n{}\n\n{}\n",
+            alpha.display(),
+            beta.display()
+        ),
+    )
+    .expect("write list");
+    let store = format!("sqlite:{}", dir.path().join("store").display());
+    let list_arg = list.to_str().expect("utf-8");
+
+    let first = scan(
+        &store,
+        &["--list", list_arg, "--action", "api,deps", "-j", "2"],
+    );
+    // 5 tags × 2 analyses.
+    assert_eq!(
+        (first["enqueued"].as_u64(), first["known"].as_u64()),
+        (Some(10), Some(0))
+    );
+    let keys = done_keys(&first);
+    assert_eq!(keys.len(), 10);
+    assert_eq!(
+        keys.iter().collect::<BTreeSet<_>>().len(),
+        10,
+        "a job done twice: {keys:?}"
+    );
+    let workers: BTreeSet<&str> = first["jobs"]
+        .as_array()
+        .expect("jobs")
+        .iter()
+        .filter_map(|j| j["worker"].as_str())
+        .collect();
+    assert!(
+        workers
+            .iter()
+            .all(|w| w.ends_with("/1") || w.ends_with("/2")),
+        "{workers:?}"
+    );
+    assert_eq!(first["queue"]["done"], 10);
+    assert_eq!(
+        recorded_tags(&store, "example.com/alpha"),
+        ["v1.1.0", "v1.2.0", "v1.3.0"].map(String::from).into()
+    );
+    assert_eq!(
+        recorded_tags(&store, "example.com/beta"),
+        ["v1.1.0", "v1.2.0"].map(String::from).into()
+    );
+    let info = store_info(&store);
+    assert_eq!(
+        (info["projects"].as_u64(), info["revisions"].as_u64()),
+        (Some(2), Some(5))
+    );
+    assert_eq!(info["results"], 10);
+    for (repo, tags) in [(&alpha, tags_of(&alpha)), (&beta, tags_of(&beta))] {
+        for tag in &tags {
+            assert_stored_equals_direct(&store, "api", repo, tag);
+            assert_stored_equals_direct(&store, "deps", repo, tag);
+        }
+    }
+
+    // The same list again: every job is known, none is done again.
+    let again = scan(&store, &["--list", list_arg, "--action", "api,deps"]);
+    assert_eq!(
+        (again["enqueued"].as_u64(), again["known"].as_u64()),
+        (Some(0), Some(10))
+    );
+    assert_eq!(done_keys(&again), Vec::<String>::new());
+
+    // A new release: only its jobs run.
+    write(&alpha, "f9.go", "package alpha\n\nfunc F9() {}\n");
+    git(&alpha, &["add", "-A"]);
+    git(&alpha, &["commit", "-q", "-m", "release 9"]);
+    git(&alpha, &["tag", "v1.9.0"]);
+    let new = scan(&store, &["--list", list_arg, "--action", "api,deps"]);
+    assert_eq!(new["enqueued"], 2);
+    let commit = git(&alpha, &["rev-parse", "v1.9.0"]);
+    let mut keys = done_keys(&new);
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            format!("api_analysis {}@{commit}", alpha.display()),
+            format!("deps_analysis {}@{commit}", alpha.display()),
+        ]
+    );
+    assert_stored_equals_direct(&store, "api", &alpha, "v1.9.0");
+}
+
+#[test]
+fn bad_sources_are_errors_naming_them_and_failed_jobs_are_reported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = format!("sqlite:{}", dir.path().join("store").display());
+    let missing = dir.path().join("no-such-repo");
+    let out = gofed_with(&store)
+        .args(["scan", missing.to_str().expect("utf-8")])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no-such-repo"), "{stderr}");
+
+    let plain = dir.path().join("plain");
+    std::fs::create_dir(&plain).expect("mkdir");
+    let out = gofed_with(&store)
+        .args(["scan", plain.to_str().expect("utf-8")])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("plain") && stderr.contains("not a git repository"),
+        "{stderr}"
+    );
+
+    // Not an RPM: the job fails with the reader's error, the scan says so and exits 1.
+    let junk = dir.path().join("junk.rpm");
+    std::fs::write(&junk, b"this is no RPM").expect("write");
+    let out = gofed_with(&store)
+        .args(["scan", junk.to_str().expect("utf-8"), "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(summary["jobs"][0]["state"], "failed");
+    assert!(
+        summary["jobs"][0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("junk.rpm")),
+        "{summary}"
+    );
+    assert_eq!(summary["queue"]["failed"], 1);
+
+    // Without a store there is no job list.
+    let out = gofed_command()
+        .args(["scan", junk.to_str().expect("utf-8")])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("store"));
+}
+
+/// The number of done jobs, read from the SQLite store behind gofed's back.
+fn done_in_sqlite(store_dir: &Path) -> i64 {
+    let Ok(conn) = rusqlite::Connection::open_with_flags(
+        store_dir.join("store.sqlite"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    ) else {
+        return 0;
+    };
+    conn.query_row("SELECT COUNT(*) FROM jobs WHERE state = 'done'", [], |r| {
+        r.get(0)
+    })
+    .unwrap_or(0)
+}
+
+#[test]
+fn a_worker_killed_mid_scan_resumes_under_its_name_and_no_job_is_done_twice() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = tagged_repo(dir.path(), "gamma", 40);
+    let store_dir = dir.path().join("store");
+    let store = format!("sqlite:{}", store_dir.display());
+    let repo_arg = repo.to_str().expect("utf-8");
+
+    let mut child = gofed_with(&store)
+        .args(["scan", repo_arg, "--worker", "w1", "--format", "json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start gofed scan");
+    let started = Instant::now();
+    while done_in_sqlite(&store_dir) < 3 {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the scan ended before the kill"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no job done in 120 s"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // SIGKILL: no chance to finish the job in hand or to release anything.
+    child.kill().expect("kill -9");
+    child.wait().expect("reap");
+    let done_before = done_in_sqlite(&store_dir);
+    assert!(
+        done_before < 40,
+        "the scan finished before the kill ({done_before} done)"
+    );
+
+    let resumed = scan(&store, &["--worker", "w1", "--work-only"]);
+    let keys = done_keys(&resumed);
+    assert_eq!(
+        done_before + keys.len() as i64,
+        40,
+        "jobs done before the kill ({done_before}) and after ({}) must add up to every tag",
+        keys.len()
+    );
+    assert_eq!(resumed["queue"]["done"], 40);
+    assert_eq!(resumed["queue"]["claimed"], 0);
+    let info = store_info(&store);
+    assert_eq!(
+        (info["revisions"].as_u64(), info["results"].as_u64()),
+        (Some(40), Some(40))
+    );
+    // Every stored result reads back whole (sha256 checked on read) and equals the direct run.
+    for tag in tags_of(&repo) {
+        assert_stored_equals_direct(&store, "api", &repo, &tag);
+    }
+}
+
+#[test]
+fn two_workers_share_one_postgresql_job_table() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let Some(pg) = runtime.block_on(start_postgres("two_workers_share_one_postgresql_job_table"))
+    else {
+        return;
+    };
+    let store = pg.conninfo();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repos: Vec<PathBuf> = ["delta", "epsilon", "zeta"]
+        .iter()
+        .map(|name| tagged_repo(dir.path(), name, 6))
+        .collect();
+    let list = dir.path().join("repos.txt");
+    let lines: Vec<String> = repos.iter().map(|r| r.display().to_string()).collect();
+    std::fs::write(&list, lines.join("\n")).expect("write list");
+    let list_arg = list.to_str().expect("utf-8");
+
+    // Both enqueue the same list (idempotent) and work until the queue is empty.
+    let workers: Vec<_> = ["machine-a", "machine-b"]
+        .iter()
+        .map(|name| {
+            gofed_with(&store)
+                .args([
+                    "scan", "--list", list_arg, "--action", "api,deps", "--worker", name,
+                ])
+                .args(["--format", "json"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start gofed scan")
+        })
+        .collect();
+    let summaries: Vec<Value> = workers
+        .into_iter()
+        .map(|w| summary(&w.wait_with_output().expect("wait")))
+        .collect();
+    let a: BTreeSet<String> = done_keys(&summaries[0]).into_iter().collect();
+    let b: BTreeSet<String> = done_keys(&summaries[1]).into_iter().collect();
+    // Both took part (they started together and the queue outlasts a process start).
+    assert!(!a.is_empty() && !b.is_empty(), "a: {a:?}\nb: {b:?}");
+    assert!(
+        a.is_disjoint(&b),
+        "done by both: {:?}",
+        a.intersection(&b).collect::<Vec<_>>()
+    );
+    // 3 repositories × 6 tags × 2 analyses.
+    assert_eq!(a.len() + b.len(), 36, "a: {a:?}\nb: {b:?}");
+    let enqueued: u64 = summaries
+        .iter()
+        .filter_map(|s| s["enqueued"].as_u64())
+        .sum();
+    assert_eq!(enqueued, 36, "each job is enqueued once");
+    // Once both have exited: a worker with nothing queued ends while the other finishes its last job, so
+    // the queue of either summary may still show that one claimed.
+    let after = scan(&store, &["--work-only"]);
+    assert_eq!(done_keys(&after), Vec::<String>::new());
+    assert_eq!(after["queue"]["done"], 36);
+    assert_eq!(after["queue"]["claimed"], 0);
+    for repo in &repos {
+        let name = repo.file_name().and_then(|n| n.to_str()).expect("name");
+        assert_eq!(
+            recorded_tags(&store, &format!("example.com/{name}")).len(),
+            6
+        );
+        for tag in ["v1.1.0", "v1.6.0"] {
+            assert_stored_equals_direct(&store, "api", repo, tag);
+            assert_stored_equals_direct(&store, "deps", repo, tag);
+        }
+    }
+    drop(pg);
+}
