@@ -164,26 +164,10 @@ pub fn digest(root: &Path) -> Result<[u8; 32], BundleError> {
     use rayon::prelude::*;
     use sha2::Digest as _;
     let TreeFiles { mount, root, files } = tree_files(root)?;
-    let racy_since = std::time::SystemTime::now()
-        .checked_sub(RACY_WINDOW)
-        .unwrap_or(std::time::UNIX_EPOCH);
+    let racy_since = racy_since();
     let stamps: Vec<Vec<u8>> = files
         .par_iter()
-        .map(|rel| {
-            let path = mount.join(rel);
-            let read_err = |source| BundleError::Read {
-                path: path.clone(),
-                source,
-            };
-            let meta = std::fs::metadata(&path).map_err(read_err)?;
-            match file_stamp(&meta, racy_since) {
-                Some(stamp) => Ok(stamp),
-                None => {
-                    let bytes = std::fs::read(&path).map_err(read_err)?;
-                    Ok(sha2::Sha256::digest(&bytes).to_vec())
-                }
-            }
-        })
+        .map(|rel| identity(&mount.join(rel), racy_since))
         .collect::<Result<_, BundleError>>()?;
     let mut digest = sha2::Sha256::new();
     for path in [&mount, &root] {
@@ -197,6 +181,37 @@ pub fn digest(root: &Path) -> Result<[u8; 32], BundleError> {
         digest.update(stamp);
     }
     Ok(digest.finalize().into())
+}
+
+/// What identifies the content of the file at `path` for a cache key, by [`digest`]'s rule: its identity and
+/// modification stamps, or the sha256 of its bytes when it was modified within [`RACY_WINDOW`]. An archive
+/// SOURCE is keyed so: hashing a 15 MB archive took longer than answering its analysis from the store.
+pub fn file_identity(path: &Path) -> Result<Vec<u8>, BundleError> {
+    identity(path, racy_since())
+}
+
+fn racy_since() -> std::time::SystemTime {
+    std::time::SystemTime::now()
+        .checked_sub(RACY_WINDOW)
+        .unwrap_or(std::time::UNIX_EPOCH)
+}
+
+fn identity(path: &Path, racy_since: std::time::SystemTime) -> Result<Vec<u8>, BundleError> {
+    use sha2::Digest as _;
+    let read_err = |source| BundleError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(read_err)?;
+    match file_stamp(&meta, racy_since) {
+        Some(stamp) => Ok(stamp),
+        None => {
+            let mut file = std::fs::File::open(path).map_err(read_err)?;
+            let mut digest = sha2::Sha256::new();
+            std::io::copy(&mut file, &mut digest).map_err(read_err)?;
+            Ok(digest.finalize().to_vec())
+        }
+    }
 }
 
 /// A file's size, inode, device, mtime and ctime, unless it was modified since `racy_since` (or the system

@@ -14,7 +14,6 @@
 //! a corrupted result (the store checks sha256 on read) is computed again and replaced. What it answers is
 //! marked: [`Rendered::cached`], and `"cached": true` in a JSON document's `meta`.
 
-use std::path::Path;
 
 use gofed_store::{ResultKey, Sha256, Store};
 use serde::Serialize;
@@ -219,7 +218,9 @@ fn input_digest(sources: &[Source], allow_paths: bool) -> Result<Option<Sha256>,
                         if !allow_paths {
                             return Ok(None);
                         }
-                        field(&mut digest, &file_digest(path)?);
+                        let identity =
+                            crate::bundle::file_identity(path).map_err(|err| err.to_string())?;
+                        field(&mut digest, &identity);
                     }
                     ArtifactAt::Git { repo, rev } => {
                         if !allow_paths {
@@ -236,14 +237,6 @@ fn input_digest(sources: &[Source], allow_paths: bool) -> Result<Option<Sha256>,
         }
     }
     Ok(Some(sha256_of(digest)))
-}
-
-/// The sha256 of a file's bytes, read in blocks.
-fn file_digest(path: &Path) -> Result<[u8; 32], String> {
-    let mut file = std::fs::File::open(path).map_err(|err| format!("{}: {err}", path.display()))?;
-    let mut digest = sha2::Sha256::new();
-    std::io::copy(&mut file, &mut digest).map_err(|err| format!("{}: {err}", path.display()))?;
-    Ok(digest.finalize().into())
 }
 
 fn sha256_of(digest: sha2::Sha256) -> Sha256 {
