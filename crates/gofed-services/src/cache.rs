@@ -14,7 +14,6 @@
 //! a corrupted result (the store checks sha256 on read) is computed again and replaced. What it answers is
 //! marked: [`Rendered::cached`], and `"cached": true` in a JSON document's `meta`.
 
-
 use gofed_store::{ResultKey, Sha256, Store};
 use serde::Serialize;
 use serde_json::value::RawValue;
