@@ -246,6 +246,22 @@ fn every_tag_is_scanned_once_recorded_and_a_rescan_does_only_what_is_new() {
         ]
     );
     assert_stored_equals_direct(&store, "api", &alpha, "v1.9.0");
+
+    // --since: the commits of HEAD instead of the tags; beta's two commits are its two tags, already done.
+    let beta_arg = beta.to_str().expect("utf-8");
+    let since = scan(
+        &store,
+        &[beta_arg, "--since", "2000-01-01", "--action", "api,deps"],
+    );
+    assert_eq!(
+        (since["enqueued"].as_u64(), since["known"].as_u64()),
+        (Some(0), Some(4))
+    );
+    let none = scan(&store, &[beta_arg, "--since", "2999-01-01"]);
+    assert_eq!(
+        (none["enqueued"].as_u64(), none["known"].as_u64()),
+        (Some(0), Some(0))
+    );
 }
 
 #[test]
