@@ -36,12 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [[ -n ${GOFED:-} ]]; then
-  gofed=$GOFED
-else
-  (cd "$REPO" && cargo build --release -q -p gofed) || { echo "bench-scan: build failed" >&2; exit 2; }
-  gofed=$REPO/target/release/gofed
-fi
+gofed=$(gofed_bin) || exit 2
 
 tree=${1:-/usr/share/gocode/src/golang.org/x/net}
 repo=$tmp/repo
@@ -72,22 +67,8 @@ echo "bench-scan: $tags tags of $tree ($(find "$repo" -name '*.go' | wc -l) Go f
 
 export GOFED_STORE=sqlite:$tmp/store
 
-# start NAME CMD...: runs a server in the background, waits for its `listening on URL` line, sets $url.
-start() {
-  local name=$1
-  shift
-  GOFED_BLOB_DIR=$tmp/blobs "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-  pids+=($!)
-  local i
-  for i in $(seq 1 100); do
-    url=$(awk '/^listening on / { print $3; exit }' "$tmp/$name.out" 2>/dev/null)
-    [[ -n $url ]] && return 0
-    sleep 0.05
-  done
-  echo "bench-scan: $name did not start:" >&2
-  cat "$tmp/$name.err" >&2
-  return 1
-}
+# start NAME CMD...: start_server (lib.sh) in $tmp, sets $url.
+start() { GOFED_BLOB_DIR=$tmp/blobs start_server "$tmp" "$@"; }
 wait_instances() {
   local i
   for i in $(seq 1 100); do

@@ -74,22 +74,8 @@ if [[ ! -d $tree ]]; then
   done
 fi
 
-# start NAME CMD...: runs a server in the background, waits for its `listening on URL` line, sets $url.
-start() {
-  local name=$1
-  shift
-  GOFED_BLOB_DIR=$tmp/blobs-$name "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-  pids+=($!)
-  local i
-  for i in $(seq 1 100); do
-    url=$(awk '/^listening on / { print $3; exit }' "$tmp/$name.out")
-    [[ -n $url ]] && return 0
-    sleep 0.05
-  done
-  echo "bench-system: $name did not start:" >&2
-  cat "$tmp/$name.err" >&2
-  return 1
-}
+# start NAME CMD...: start_server (lib.sh) in $tmp, sets $url.
+start() { GOFED_BLOB_DIR=$tmp/blobs-$1 start_server "$tmp" "$@"; }
 
 # field JSON KEY
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }

@@ -125,6 +125,25 @@ gofed_bin() {
   printf '%s\n' "$REPO/target/release/gofed"
 }
 
+# start_server DIR NAME CMD...: runs a server (`gofed registry`, `gofed serve`) in the background with its
+# output in DIR/NAME.out and DIR/NAME.err, adds its pid to the caller's `pids` array, waits for its
+# `listening on URL` line and sets `url`.
+start_server() {
+  local dir=$1 name=$2
+  shift 2
+  "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
+  pids+=($!)
+  local i
+  for i in $(seq 1 100); do
+    url=$(awk '/^listening on / { print $3; exit }' "$dir/$name.out" 2>/dev/null)
+    [[ -n $url ]] && return 0
+    sleep 0.05
+  done
+  echo "$name did not start:" >&2
+  cat "$dir/$name.err" >&2
+  return 1
+}
+
 list_go_files() {
   local root=$1 out=$2
   # -H: follow ROOT itself when it is a symbolic link (/usr/lib/go-1.19/src),
