@@ -270,6 +270,8 @@ pub struct Service {
     actions: BTreeMap<String, Arc<Action>>,
     startup: Vec<HookFn>,
     shutdown: Vec<HookFn>,
+    /// Read-only HTTP routes beside the actions, by group name (see [`Service::routes`]).
+    routes: Vec<(String, axum::Router)>,
 }
 
 impl fmt::Debug for Service {
@@ -296,6 +298,7 @@ impl Service {
             actions: BTreeMap::new(),
             startup: Vec::new(),
             shutdown: Vec::new(),
+            routes: Vec::new(),
         }
     }
 
@@ -355,6 +358,21 @@ impl Service {
     {
         self.shutdown.push(Arc::new(move || Box::pin(hook())));
         self
+    }
+
+    /// Serve `router`'s routes (e.g. REST views of what the service holds) beside the envelope's, behind the
+    /// same bearer token, with the envelope's error documents for unknown routes. Services hosted together that
+    /// serve the same views give the same `group` name: the envelope merges each group once (the first
+    /// service's), so they must build it alike. Routes of different groups must not overlap (axum panics when
+    /// the envelope's router is built, which any test serving the services catches).
+    pub fn routes(mut self, group: &str, router: axum::Router) -> Service {
+        self.routes.push((group.to_owned(), router));
+        self
+    }
+
+    /// The route groups of [`Service::routes`].
+    pub fn route_groups(&self) -> &[(String, axum::Router)] {
+        &self.routes
     }
 
     /// Service name.

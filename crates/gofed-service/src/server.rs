@@ -188,14 +188,23 @@ impl AppState {
 
 /// The envelope's routes with auth, for `state`.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut app = Router::new()
         .merge(ops_router())
         .merge(actions_router())
         .merge(files::router())
-        .fallback(|| async { ServiceError::NotFound("route".to_owned()) })
+        .with_state(state.clone());
+    let mut groups: Vec<&str> = Vec::new();
+    for service in &state.inner.services {
+        for (group, routes) in service.route_groups() {
+            if !groups.contains(&group.as_str()) {
+                groups.push(group);
+                app = app.merge(routes.clone());
+            }
+        }
+    }
+    app.fallback(|| async { ServiceError::NotFound("route".to_owned()) })
         .method_not_allowed_fallback(|| async { ServiceError::MethodNotAllowed })
         .layer(middleware::from_fn_with_state(state.clone(), auth))
-        .with_state(state)
 }
 
 fn ops_router() -> Router<AppState> {

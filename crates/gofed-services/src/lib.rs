@@ -7,6 +7,8 @@
 //! | `deps` | `deps_analysis`, `deps_diff` | imports per package, external dependencies; their diff |
 //! | `filestorage` | `upload`, `upload_url`, `download` | content-addressed files that the others fetch by id |
 //! | `scm` | `scm_log`, `scm_store` | a git repository's history; a revision stored as an archive in `filestorage` |
+//! | `apistorage` | `api_get`, `api_projects`, `api_revisions`, `api_packages`, `api_distros`, `api_stored_diff` | recorded API analyses, their diffs; REST views ([`storage`]) |
+//! | `depsstorage` | `deps_get`, `deps_projects`, `deps_revisions`, `deps_packages` | recorded dependency analyses; REST views |
 //!
 //! An analysis takes a [`Source`]: a path (when the action runs on the machine that has the tree) or a bundle
 //! uploaded to `filestorage` ([`bundle`]), read into memory and analysed as if it were at the client's path, so
@@ -27,6 +29,7 @@ pub mod record;
 pub mod request;
 pub mod saved;
 pub mod scm;
+pub mod storage;
 pub mod tree;
 
 use std::sync::atomic::AtomicBool;
@@ -63,6 +66,8 @@ pub struct ServiceContext {
     pub artifact_limits: gofed_artifact::Limits,
     /// Where analyses keep their results and answer repeated calls from (`None`: every call analyses).
     pub cache: Option<cache::ResultCache>,
+    /// The store the storage services read (`None`: the cache's store, if any).
+    pub store: Option<gofed_store::Store>,
 }
 
 impl ServiceContext {
@@ -346,7 +351,14 @@ pub fn deps_service(context: ServiceContext) -> Service {
 }
 
 /// Names of the services this crate provides, in catalogue order.
-pub const SERVICE_NAMES: [&str; 4] = ["api", "deps", "filestorage", "scm"];
+pub const SERVICE_NAMES: [&str; 6] = [
+    "api",
+    "deps",
+    "filestorage",
+    "scm",
+    "apistorage",
+    "depsstorage",
+];
 
 /// The services named (each once, in the order given; names not in [`SERVICE_NAMES`] are skipped): the analyses
 /// with `context`, `filestorage` storing in `blobs` and answering URLs under `public_url`.
@@ -363,6 +375,8 @@ pub fn services<S: AsRef<str>>(
             "deps" => deps_service(context.clone()),
             "filestorage" => filestorage::service(Arc::clone(blobs), public_url),
             "scm" => scm::service(context.clone(), Arc::clone(blobs)),
+            "apistorage" => storage::apistorage_service(context),
+            "depsstorage" => storage::depsstorage_service(context),
             _ => continue,
         };
         if !services.iter().any(|s| s.name() == service.name()) {

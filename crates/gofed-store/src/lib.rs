@@ -77,6 +77,16 @@ pub enum Store {
     Postgres(PostgresStore),
 }
 
+impl std::fmt::Debug for Store {
+    /// The driver only: a connection string may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Store::Sqlite(_) => f.write_str("Store::Sqlite"),
+            Store::Postgres(_) => f.write_str("Store::Postgres"),
+        }
+    }
+}
+
 macro_rules! dispatch {
     ($self:ident . $method:ident ( $($arg:expr),* )) => {
         match $self {
@@ -165,6 +175,16 @@ impl Store {
         dispatch!(self.get_revision(import_path, commit))
     }
 
+    /// The revision of a project that `rev` names: a commit id, else a tag (the newest revision
+    /// stored with that tag, should a tag have moved).
+    pub async fn find_revision(
+        &self,
+        import_path: &str,
+        rev: &str,
+    ) -> Result<Option<Revision>, StoreError> {
+        dispatch!(self.find_revision(import_path, rev))
+    }
+
     /// The revisions of a stored project, in the order they were first stored.
     pub async fn list_revisions(
         &self,
@@ -182,6 +202,11 @@ impl Store {
     /// A package by name, version, release and distribution.
     pub async fn get_package(&self, key: &PackageKey) -> Result<Option<Package>, StoreError> {
         dispatch!(self.get_package(key))
+    }
+
+    /// The distributions of the stored packages, each once, sorted.
+    pub async fn list_distros(&self) -> Result<Vec<String>, StoreError> {
+        dispatch!(self.list_distros())
     }
 
     /// The packages, in the order they were first stored.

@@ -11,6 +11,8 @@ use crate::StoreError;
 
 /// A sha256 digest: the name of a blob, and the digests in a [`ResultKey`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(with = "String"))]
 #[serde(into = "String", try_from = "String")]
 pub struct Sha256([u8; 32]);
 
@@ -89,6 +91,7 @@ impl fmt::Debug for Sha256 {
 
 /// An upstream project: a Go import path and where its repository lives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Project {
     /// The import path prefix, e.g. `github.com/coreos/etcd`.
     pub import_path: String,
@@ -98,6 +101,7 @@ pub struct Project {
 
 /// One revision of a project.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Revision {
     /// The project's import path (the project must be stored first).
     pub import_path: String,
@@ -111,6 +115,7 @@ pub struct Revision {
 
 /// What names a distribution package: name, version, release and distribution.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct PackageKey {
     /// The package name, e.g. `golang-github-coreos-etcd`.
     pub name: String,
@@ -124,6 +129,7 @@ pub struct PackageKey {
 
 /// A distribution package.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Package {
     /// Name, version, release, distribution.
     #[serde(flatten)]
@@ -135,6 +141,7 @@ pub struct Package {
 /// What identifies an analysis result: the same action on the same input with the same options
 /// by the same engine gives the same result, so a stored one can answer a repeated call.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ResultKey {
     /// The action name, e.g. `api_analysis`.
     pub action: String,
@@ -158,6 +165,7 @@ impl fmt::Display for ResultKey {
 
 /// What a stored result is about, for the listings by project revision and by package.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Subject {
     /// A revision of a project (both stored first).
@@ -173,6 +181,7 @@ pub enum Subject {
 
 /// A stored result in a listing: its key, and the size and digest of its uncompressed bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ResultEntry {
     /// The result's key.
     pub key: ResultKey,
@@ -185,6 +194,8 @@ pub struct ResultEntry {
 /// A position in a listing: the row after which the next page starts. Keyset paging on a row id
 /// that only grows, so a cursor stays valid while rows are added, unlike an OFFSET.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(with = "String"))]
 #[serde(into = "String", try_from = "String")]
 pub struct Cursor(pub(crate) i64);
 
@@ -219,6 +230,7 @@ impl From<Cursor> for String {
 
 /// Which page of a listing to read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct PageRequest {
     /// Start after this cursor; `None` starts at the beginning.
     pub after: Option<Cursor>,
@@ -246,6 +258,7 @@ impl PageRequest {
 
 /// One page of a listing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Page<T> {
     /// The items, in the order they were first stored.
     pub items: Vec<T>,

@@ -374,6 +374,38 @@ impl PostgresStore {
         .map_err(|f| f.named(what))
     }
 
+    pub(crate) async fn find_revision(
+        &self,
+        import_path: &str,
+        rev: &str,
+    ) -> Result<Option<Revision>, StoreError> {
+        let what = || format!("find revision {import_path}@{rev}");
+        let client = self.client(&what()).await?;
+        async {
+            // A commit id first; a tag that names several (moved) revisions gives the newest.
+            let row = client
+                .query_opt(
+                    "SELECT r.commit_id, r.tag, r.commit_time FROM revisions r
+                     JOIN projects p ON p.id = r.project_id
+                     WHERE p.import_path = $1 AND (r.commit_id = $2 OR r.tag = $2)
+                     ORDER BY r.commit_id = $2 DESC, r.id DESC LIMIT 1",
+                    &[&import_path, &rev],
+                )
+                .await?;
+            row.map(|r| {
+                Ok::<_, Fail>(Revision {
+                    import_path: import_path.to_owned(),
+                    commit: r.try_get(0)?,
+                    tag: r.try_get(1)?,
+                    commit_time: r.try_get(2)?,
+                })
+            })
+            .transpose()
+        }
+        .await
+        .map_err(|f| f.named(what))
+    }
+
     pub(crate) async fn list_revisions(
         &self,
         import_path: &str,
@@ -462,6 +494,21 @@ impl PostgresStore {
                 })
             })
             .transpose()
+        }
+        .await
+        .map_err(|f| f.named(what))
+    }
+
+    pub(crate) async fn list_distros(&self) -> Result<Vec<String>, StoreError> {
+        let what = || "list distributions".to_owned();
+        let client = self.client(&what()).await?;
+        async {
+            let rows = client
+                .query("SELECT DISTINCT distro FROM packages ORDER BY distro", &[])
+                .await?;
+            rows.iter()
+                .map(|r| Ok::<_, Fail>(r.try_get(0)?))
+                .collect::<Result<Vec<String>, _>>()
         }
         .await
         .map_err(|f| f.named(what))

@@ -405,6 +405,38 @@ impl SqliteStore {
         .await
     }
 
+    pub(crate) async fn find_revision(
+        &self,
+        import_path: &str,
+        rev: &str,
+    ) -> Result<Option<Revision>, StoreError> {
+        let (path, rev) = (import_path.to_owned(), rev.to_owned());
+        let what = format!("find revision {path}@{rev}");
+        self.read(
+            move || what,
+            move |conn| {
+                // A commit id first; a tag that names several (moved) revisions gives the newest.
+                Ok(conn
+                    .query_row(
+                        "SELECT r.commit_id, r.tag, r.commit_time FROM revisions r
+                         JOIN projects p ON p.id = r.project_id
+                         WHERE p.import_path = ?1 AND (r.commit_id = ?2 OR r.tag = ?2)
+                         ORDER BY r.commit_id = ?2 DESC, r.id DESC LIMIT 1",
+                        [&path, &rev],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .optional()?
+                    .map(|(commit, tag, commit_time)| Revision {
+                        import_path: path,
+                        commit,
+                        tag,
+                        commit_time,
+                    }))
+            },
+        )
+        .await
+    }
+
     pub(crate) async fn list_revisions(
         &self,
         import_path: &str,
@@ -490,6 +522,21 @@ impl SqliteStore {
                     )
                     .optional()?
                     .map(|source_rpm| Package { key, source_rpm }))
+            },
+        )
+        .await
+    }
+
+    pub(crate) async fn list_distros(&self) -> Result<Vec<String>, StoreError> {
+        self.read(
+            || "list distributions".into(),
+            move |conn| {
+                let mut stmt =
+                    conn.prepare_cached("SELECT DISTINCT distro FROM packages ORDER BY distro")?;
+                let rows = stmt
+                    .query_map([], |r| r.get(0))?
+                    .collect::<Result<Vec<String>, _>>()?;
+                Ok(rows)
             },
         )
         .await

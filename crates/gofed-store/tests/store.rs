@@ -538,11 +538,7 @@ async fn migrations(backend: Backend) {
     drop(store);
     // A database from a newer gofed is refused, and left as it is.
     backend.sql("UPDATE schema_version SET version = 7").await;
-    let err = backend
-        .open()
-        .await
-        .err()
-        .expect("a newer schema is refused");
+    let err = backend.open().await.expect_err("a newer schema is refused");
     assert!(
         matches!(
             err,
@@ -866,6 +862,65 @@ async fn stats_and_gc(backend: Backend) {
     );
 }
 
+/// What the storage services look revisions and distributions up by: a commit id or a tag (a
+/// commit id wins over a tag that spells the same; a moved tag names its newest revision), and
+/// the distinct distributions, sorted.
+async fn lookups(backend: Backend) {
+    let store = backend.store().await;
+    let p = project(1);
+    store.put_project(&p).await.expect("put project");
+    let rev = |commit: &str, tag: Option<&str>, time: i64| Revision {
+        import_path: p.import_path.clone(),
+        commit: commit.to_owned(),
+        tag: tag.map(str::to_owned),
+        commit_time: time,
+    };
+    let (a, b, c) = (
+        rev("aaaa", Some("v1.0.0"), 10),
+        rev("bbbb", Some("aaaa"), 20),
+        rev("cccc", Some("v1.0.0"), 30),
+    );
+    for r in [&a, &b, &c] {
+        store.put_revision(r).await.expect("put revision");
+    }
+    let find = |name: &'static str| {
+        let store = store.clone();
+        let path = p.import_path.clone();
+        async move { store.find_revision(&path, name).await.expect("find") }
+    };
+    assert_eq!(find("bbbb").await.as_ref(), Some(&b));
+    assert_eq!(find("aaaa").await.as_ref(), Some(&a), "the commit id wins");
+    assert_eq!(
+        find("v1.0.0").await.as_ref(),
+        Some(&c),
+        "the newest with the tag"
+    );
+    assert_eq!(find("v2.0.0").await, None);
+    assert_eq!(
+        store
+            .find_revision("example.com/none", "aaaa")
+            .await
+            .expect("find"),
+        None
+    );
+
+    assert_eq!(
+        store.list_distros().await.expect("distros"),
+        Vec::<String>::new()
+    );
+    let mut packages = vec![package("a", "1.fc38"), package("b", "1.fc38")];
+    let mut other = package("a", "1.el9");
+    other.key.distro = "el:9".to_owned();
+    packages.push(other);
+    for pkg in &packages {
+        store.put_package(pkg).await.expect("put package");
+    }
+    assert_eq!(
+        store.list_distros().await.expect("distros"),
+        vec!["el:9".to_owned(), "fedora:38".to_owned()]
+    );
+}
+
 macro_rules! suite {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -901,4 +956,5 @@ suite!(
     concurrent_writers,
     job_claims,
     stats_and_gc,
+    lookups,
 );

@@ -126,6 +126,18 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         } else {
             None
         },
+        // The storage services read the store whether or not the analyses cache in it.
+        store: if args
+            .services
+            .iter()
+            .any(|s| s == "apistorage" || s == "depsstorage")
+        {
+            crate::store::open(&config.store)
+                .await
+                .context("the store of apistorage/depsstorage")?
+        } else {
+            None
+        },
     };
     let blob_dir = config.server.blob_dir();
     let blobs = Arc::new(

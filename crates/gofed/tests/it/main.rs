@@ -31,4 +31,5 @@ mod record;
 mod registry;
 mod scan;
 mod scm;
+mod storage;
 mod system;
