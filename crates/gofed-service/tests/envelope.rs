@@ -76,6 +76,10 @@ fn test_service(hooks: Arc<Hooks>) -> Service {
                 "disk on fire",
             ))
         })
+        .routes(
+            "demo-views",
+            axum::Router::new().route("/demo/hello", axum::routing::get(|| async { "hi" })),
+        )
         .on_startup(move || {
             let hooks = Arc::clone(&h1);
             async move {
@@ -350,10 +354,52 @@ async fn malformed_input_is_400_naming_the_field() {
 }
 
 #[tokio::test]
+async fn service_routes_are_merged_once_per_group_beside_the_envelope_routes() {
+    let shared = |answer: &'static str| {
+        axum::Router::new().route("/shared", axum::routing::get(move || async move { answer }))
+    };
+    let own = axum::Router::new().route("/b/own", axum::routing::get(|| async { "b" }));
+    let a = Service::new("a", "1", "a").routes("shared", shared("from a"));
+    let b = Service::new("b", "1", "b")
+        .routes("shared", shared("from b"))
+        .routes("b-own", own);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServerConfig {
+        blob_dir: Some(dir.path().join("blobs")),
+        ..ServerConfig::default()
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, vec![a, b], config, async {
+        let _ = stopped.await;
+    }));
+    let http = http_client();
+    let text = |path: &'static str| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let response = http.get(format!("{base}{path}")).send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    // The first service's copy of a shared group; a second copy would have made axum panic.
+    assert_eq!(text("/shared").await, (200, "from a".to_owned()));
+    assert_eq!(text("/b/own").await, (200, "b".to_owned()));
+    assert_eq!(text("/healthz").await, (200, "ok".to_owned()));
+    // Unknown routes and methods keep the envelope's error documents.
+    let response = http.get(format!("{base}/b/other")).send().await.unwrap();
+    assert_eq!(error_of(response).await.1, "not_found");
+    let response = http.post(format!("{base}/shared")).send().await.unwrap();
+    assert_eq!(response.status(), 405);
+    let _ = stop.send(());
+    task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
 async fn token_is_required_on_every_request() {
     let server = Server::start(|c| c.token = Some("s3cret".into())).await;
     let http = http_client();
-    for path in ["/healthz", "/v1/info", "/metrics"] {
+    for path in ["/healthz", "/v1/info", "/metrics", "/demo/hello"] {
         let response = http.get(server.url(path)).send().await.unwrap();
         assert_eq!(error_of(response).await.1, "unauthorized", "{path}");
         let response = http
