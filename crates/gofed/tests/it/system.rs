@@ -837,7 +837,17 @@ fn serve_info_and_catalogue_describe_every_action() {
             "upload",
             "upload_url",
             "scm_log",
-            "scm_store"
+            "scm_store",
+            "api_distros",
+            "api_get",
+            "api_packages",
+            "api_projects",
+            "api_revisions",
+            "api_stored_diff",
+            "deps_get",
+            "deps_packages",
+            "deps_projects",
+            "deps_revisions",
         ]
     );
     let api = &catalogue[0];
