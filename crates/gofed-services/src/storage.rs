@@ -12,9 +12,10 @@
 //!   listings, paged with `?limit=&after=` (the answer's `next` is the next `after`);
 //! - `GET /api/v1/projects/{project}/{rev}/api|deps`, `/api/v1/packages/{name}/{version}-{release}/{distro}/api|deps`:
 //!   the stored document (JSON, or `text/plain` when only a text rendering was recorded);
-//! - `GET /api/v1/projects/{project}/apidiff?old=REV&new=REV[&format=text|json|lines|gofed]`: the API diff of two
-//!   stored revisions, computed from their saved API models ([`crate::saved`]), so its messages are those of
-//!   `gofed apidiff` between the trees;
+//! - `GET /api/v1/projects/{project}/apidiff?old=REV&new=REV[&format=text|json|lines|gofed][&allow_errors=true]`:
+//!   the API diff of two stored revisions, computed from their saved API models ([`crate::saved`]), so its
+//!   messages are those of `gofed apidiff` between the trees (packages with errors: a 422 naming them, unless
+//!   `allow_errors`);
 //! - `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of these routes, from the same Rust types.
 //!
 //! A project is one path segment, percent-encoded (`github.com%2Fcoreos%2Fetcd`): Go import paths have slashes, and
@@ -42,7 +43,9 @@ use gofed_store::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::request::{ApidiffFormat, ApidiffRequest, BuildContext, Output, Rendered, Source};
+use crate::request::{
+    ApidiffFormat, ApidiffRequest, BuildContext, Output, Rendered, Source, EXIT_ERRORS,
+};
 use crate::saved::SavedApi;
 use crate::tree::OpenedTree;
 use crate::{blocking, ServiceContext, VERSION};
@@ -465,7 +468,7 @@ fn bad_path(err: PathRejection) -> ServiceError {
 }
 
 /// `?limit=&after=`.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize)]
 struct PageQuery {
     #[serde(default)]
     after: Option<Cursor>,
@@ -482,13 +485,15 @@ impl From<PageQuery> for ListRequest {
     }
 }
 
-/// `?old=REV&new=REV&format=`.
-#[derive(Debug, Deserialize, JsonSchema)]
+/// `?old=REV&new=REV&format=&allow_errors=`.
+#[derive(Debug, Deserialize)]
 struct ApidiffQuery {
     old: String,
     new: String,
     #[serde(default)]
     format: ApidiffFormat,
+    #[serde(default)]
+    allow_errors: bool,
 }
 
 /// A rendered document as an HTTP answer: JSON as it was rendered, text as `text/plain`.
@@ -572,9 +577,15 @@ fn views(storage: Storage) -> Router {
                         package: None,
                         base_version: None,
                         format: q.format,
-                        allow_errors: true,
+                        allow_errors: q.allow_errors,
                     };
-                    s.diff(request).await.map(document)
+                    let rendered = s.diff(request).await?;
+                    if rendered.exit_code == EXIT_ERRORS {
+                        // Packages with errors and no `allow_errors`: the errors are the answer, as the command
+                        // line prints them instead of a report.
+                        return Err(ServiceError::unprocessable(rendered.diagnostics.join("\n")));
+                    }
+                    Ok(document(rendered))
                 },
             ),
         )
@@ -700,6 +711,11 @@ pub fn openapi() -> serde_json::Value {
                 ("old", "query", "The old revision: a tag or a commit id."),
                 ("new", "query", "The new revision."),
                 ("format", "query", "text (default), json, lines or gofed."),
+                (
+                    "allow_errors",
+                    "query",
+                    "true: report packages with errors too (else their errors are a 422).",
+                ),
             ],
             answer: None,
         },

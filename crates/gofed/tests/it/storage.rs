@@ -143,6 +143,8 @@ fn views_of(d: &Path, store: &str) {
                 "v1.1.0",
                 "package m\n\nimport \"strings\"\n\nfunc F() {}\n\nfunc G() {}\n\nfunc H(string) {}\n\nvar _ = strings.ToUpper\n",
             ),
+            // A package with an error: recorded with -e.
+            ("v1.2.0", "package m\n\nfunc F() {}\n\nfunc G() Undefined { return nil }\n"),
         ],
     );
     let other = repository(
@@ -158,6 +160,11 @@ fn views_of(d: &Path, store: &str) {
     stdout_ok(
         &run(store, &["api", &v2, "--store", "--format", "json"]),
         "api v2",
+    );
+    let v3 = format!("{repo}@v1.2.0");
+    stdout_ok(
+        &run(store, &["api", &v3, "--store", "--format", "json", "-e"]),
+        "api v3",
     );
     // A newer text rendering does not hide the JSON document.
     stdout_ok(&run(store, &["api", &v2, "--store"]), "api v2 text");
@@ -213,7 +220,7 @@ fn views_of(d: &Path, store: &str) {
         .iter()
         .map(|r| r["tag"].as_str().expect("tag"))
         .collect();
-    assert_eq!(tags, ["v1.0.0", "v1.1.0"]);
+    assert_eq!(tags, ["v1.0.0", "v1.1.0", "v1.2.0"]);
     assert_eq!(revisions[0]["commit"], commit_v1);
     assert_eq!(
         walk(&format!("{base}/packages")),
@@ -261,6 +268,25 @@ fn views_of(d: &Path, store: &str) {
             assert_eq!(body, printed, "{format}");
         }
     }
+
+    // Packages with errors: their errors, unless allowed; allowed, the report `apidiff -e` prints.
+    let url = format!("{base}/projects/example.com%2Fm/apidiff?old=v1.1.0&new=v1.2.0");
+    let (status, _, body) = http("GET", &url, "");
+    assert_eq!(status, 422, "{body}");
+    let error: serde_json::Value = serde_json::from_str(&body).expect("an error document");
+    let trees = run("off", &["apidiff", &v2, &v3]);
+    assert_eq!(trees.status.code(), Some(2));
+    let message = error["error"]["message"].as_str().expect("a message");
+    assert!(message.contains("Undefined"), "{message}");
+    assert!(
+        String::from_utf8_lossy(&trees.stderr).contains(message),
+        "{message} in {}",
+        String::from_utf8_lossy(&trees.stderr)
+    );
+    let (status, _, body) = http("GET", &format!("{url}&allow_errors=true"), "");
+    assert_eq!(status, 200, "{body}");
+    let trees = run("off", &["apidiff", &v2, &v3, "-e"]);
+    assert_eq!(body, String::from_utf8_lossy(&trees.stdout));
 
     // Unknown things are the envelope's 404 documents.
     for (url, says) in [
