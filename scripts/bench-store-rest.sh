@@ -37,10 +37,10 @@ requests=${REQUESTS:-1000}
 revisions=${REVISIONS:-20}
 
 tmp=$(mktemp -d)
-server_pid=
+pids=()
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
-  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null
+  ((${#pids[@]})) && kill "${pids[@]}" 2>/dev/null
   wait 2>/dev/null
   rm -rf "$tmp"
 }
@@ -70,15 +70,8 @@ done
 GOFED_STORE=$store "$gofed" deps "$repo@$last" --store --format json >/dev/null ||
   { echo "bench-store-rest: gofed deps --store failed" >&2; exit 1; }
 
-GOFED_STORE=$store GOFED_BLOB_DIR=$tmp/blobs "$gofed" serve apistorage depsstorage \
-  --listen 127.0.0.1:0 --no-register >"$tmp/serve.out" 2>"$tmp/serve.err" &
-server_pid=$!
-for _ in $(seq 100); do
-  grep -q '^listening on ' "$tmp/serve.out" && break
-  sleep 0.1
-done
-url=$(awk '/^listening on / { print $3; exit }' "$tmp/serve.out")
-[[ -n $url ]] || { echo "bench-store-rest: gofed serve did not start:" >&2; cat "$tmp/serve.err" >&2; exit 1; }
+GOFED_STORE=$store GOFED_BLOB_DIR=$tmp/blobs start_server "$tmp" serve "$gofed" serve apistorage depsstorage \
+  --listen 127.0.0.1:0 --no-register || exit 1
 echo "serving on $url (gofed $gofed)"
 
 python3 - "$url" "$requests" "$last" <<'PY'
