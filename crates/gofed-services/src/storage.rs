@@ -276,48 +276,7 @@ impl Storage {
                 Subject::Package(key.clone())
             }
         };
-        let mut entries: Vec<ResultEntry> = Vec::new();
-        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-        loop {
-            let listed = match &subject {
-                Subject::Revision {
-                    import_path,
-                    commit,
-                } => store.list_revision_results(import_path, commit, page).await,
-                Subject::Package(key) => store.list_package_results(key, page).await,
-            }
-            .map_err(store_error)?;
-            entries.extend(
-                listed
-                    .items
-                    .into_iter()
-                    .filter(|e| e.key.action == kind.action()),
-            );
-            match listed.next {
-                Some(next) => page.after = Some(next),
-                None => break,
-            }
-        }
-        // Listed in the order stored: the newest last. A JSON document is what the views serve and what a diff
-        // reads, so a newer text rendering does not hide one.
-        let mut newest: Option<StoredAnalysis> = None;
-        for entry in entries.into_iter().rev() {
-            let Some(bytes) = store.get_result(&entry.key).await.map_err(store_error)? else {
-                continue;
-            };
-            let result: Rendered = serde_json::from_slice(&bytes).map_err(|err| {
-                ServiceError::internal(format!("reading the stored result {}", entry.key), err)
-            })?;
-            let analysis = StoredAnalysis {
-                subject: subject.clone(),
-                key: entry.key,
-                result,
-            };
-            if matches!(analysis.result.output, Output::Json(_)) {
-                return Ok(analysis);
-            }
-            newest.get_or_insert(analysis);
-        }
+        let newest = newest_result(store, &subject, kind.action()).await?;
         newest.ok_or_else(|| {
             ServiceError::NotFound(format!("{} result recorded for {of}", kind.action()))
         })
@@ -366,6 +325,53 @@ impl Storage {
         })
         .await
     }
+}
+
+/// The newest result of `action` recorded under `subject` that has a JSON document, else the newest of any
+/// rendering; `None` when none is recorded. A JSON document is what the views serve and what a diff reads, so a
+/// newer text rendering does not hide one. `store:PROJECT@REV` SOURCEs read their saved analysis with it too.
+pub async fn newest_result(
+    store: &Store,
+    subject: &Subject,
+    action: &str,
+) -> Result<Option<StoredAnalysis>, ServiceError> {
+    let mut entries: Vec<ResultEntry> = Vec::new();
+    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let listed = match subject {
+            Subject::Revision {
+                import_path,
+                commit,
+            } => store.list_revision_results(import_path, commit, page).await,
+            Subject::Package(key) => store.list_package_results(key, page).await,
+        }
+        .map_err(store_error)?;
+        entries.extend(listed.items.into_iter().filter(|e| e.key.action == action));
+        match listed.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+    }
+    // Listed in the order stored: the newest last.
+    let mut newest: Option<StoredAnalysis> = None;
+    for entry in entries.into_iter().rev() {
+        let Some(bytes) = store.get_result(&entry.key).await.map_err(store_error)? else {
+            continue;
+        };
+        let result: Rendered = serde_json::from_slice(&bytes).map_err(|err| {
+            ServiceError::internal(format!("reading the stored result {}", entry.key), err)
+        })?;
+        let analysis = StoredAnalysis {
+            subject: subject.clone(),
+            key: entry.key,
+            result,
+        };
+        if matches!(analysis.result.output, Output::Json(_)) {
+            return Ok(Some(analysis));
+        }
+        newest.get_or_insert(analysis);
+    }
+    Ok(newest)
 }
 
 fn listing_actions(service: Service, kind: Kind, storage: &Storage) -> Service {

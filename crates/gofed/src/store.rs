@@ -85,57 +85,24 @@ pub async fn saved_api(
     let store = open(config)
         .await?
         .with_context(|| format!("{named}: the store is off ([store] url / GOFED_STORE)"))?;
-    let mut revision = None;
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    while revision.is_none() {
-        let revisions = store.list_revisions(project, page).await?;
-        revision = revisions
-            .items
-            .into_iter()
-            .find(|r| r.commit == rev || r.tag.as_deref() == Some(rev));
-        match revisions.next {
-            Some(next) => page.after = Some(next),
-            None => break,
-        }
-    }
-    let revision = revision.with_context(|| {
+    let revision = store.find_revision(project, rev).await?.with_context(|| {
         format!("{named}: the store has no revision {rev} of {project} (gofed store list revisions {project})")
     })?;
-    let mut saved: Option<String> = None;
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let results = store
-            .list_revision_results(project, &revision.commit, page)
-            .await?;
-        for entry in results
-            .items
-            .iter()
-            .filter(|e| e.key.action == "api_analysis")
-        {
-            let Some(bytes) = store.get_result(&entry.key).await? else {
-                continue;
-            };
-            let rendered: gofed_services::Rendered =
-                serde_json::from_slice(&bytes).with_context(|| {
-                    format!("{named}: a stored result of {} is unreadable", entry.key)
-                })?;
-            if let gofed_services::Output::Json(raw) = rendered.output {
-                // Listed in the order stored: the last one is the newest.
-                saved = Some(raw.get().to_owned());
-            }
-        }
-        match results.next {
-            Some(next) => page.after = Some(next),
-            None => break,
-        }
-    }
-    let saved = saved.with_context(|| {
-        format!(
+    let subject = gofed_store::Subject::Revision {
+        import_path: revision.import_path,
+        commit: revision.commit.clone(),
+    };
+    let newest = gofed_services::storage::newest_result(&store, &subject, "api_analysis")
+        .await
+        .with_context(|| format!("{named}: reading the stored API analysis"))?;
+    let saved = match newest.map(|stored| stored.result.output) {
+        Some(gofed_services::Output::Json(raw)) => raw.get().to_owned(),
+        _ => anyhow::bail!(
             "{named}: no JSON API analysis of {project} at {} is recorded (record one with gofed api \
              SOURCE@{rev} --store --format json)",
             revision.commit
-        )
-    })?;
+        ),
+    };
     std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
     let path = dir.join(format!(
         "store-{}.json",
