@@ -21,7 +21,7 @@ pub mod rpm;
 mod sniff;
 
 pub use limits::Limits;
-pub use sniff::{sniff, Compression, Kind};
+pub use sniff::{hint, sniff, Compression, Kind};
 
 use std::fmt;
 

@@ -122,7 +122,7 @@ fn is_tar_header(bytes: &[u8]) -> bool {
 }
 
 /// A short description of unrecognised bytes for an error: `": starts with ..."`, or `": empty"`.
-pub(crate) fn hint(bytes: &[u8]) -> String {
+pub fn hint(bytes: &[u8]) -> String {
     if bytes.is_empty() {
         return ": empty".to_owned();
     }

@@ -255,6 +255,12 @@ pub struct ClientConfig {
     pub gitlab_url: String,
     /// Bitbucket's base URL, for `bitbucket.org/OWNER/REPO@REF` (`{bitbucket_url}/OWNER/REPO/get/REF.tar.gz`).
     pub bitbucket_url: String,
+    /// Where `rpmstorage` finds RPMs, in Koji's layout: `{koji_url}/NAME/VERSION/RELEASE/ARCH/NAME-VERSION-RELEASE.ARCH.rpm`
+    /// (`src` as ARCH for source RPMs). Default Fedora's `https://kojipkgs.fedoraproject.org/packages`.
+    pub koji_url: String,
+    /// Where `specstorage` and `packagestorage` find a package's dist-git repository: `{distgit_url}/NAME.git`
+    /// (`http(s)://` or `file://`). Default Fedora's `https://src.fedoraproject.org/rpms`.
+    pub distgit_url: String,
 }
 
 impl ClientConfig {
@@ -284,6 +290,8 @@ impl Default for ClientConfig {
             github_url: "https://codeload.github.com".to_owned(),
             gitlab_url: "https://gitlab.com".to_owned(),
             bitbucket_url: "https://bitbucket.org".to_owned(),
+            koji_url: "https://kojipkgs.fedoraproject.org/packages".to_owned(),
+            distgit_url: "https://src.fedoraproject.org/rpms".to_owned(),
         }
     }
 }
@@ -349,6 +357,8 @@ impl Config {
                 "GOFED_GITHUB_URL" => self.client.github_url.clone_from(&value),
                 "GOFED_GITLAB_URL" => self.client.gitlab_url.clone_from(&value),
                 "GOFED_BITBUCKET_URL" => self.client.bitbucket_url.clone_from(&value),
+                "GOFED_KOJI_URL" => self.client.koji_url.clone_from(&value),
+                "GOFED_DISTGIT_URL" => self.client.distgit_url.clone_from(&value),
                 "GOFED_MAX_UNPACKED_SIZE" => {
                     self.artifact.max_unpacked_size = Some(parse(&name, &value)?);
                 }

@@ -58,6 +58,30 @@ impl BlobStore {
         size_of(&self.path(&sha256)).await
     }
 
+    /// The bytes of blob `sha256`, checked against it (a blob changed on disk is an error, never served), or
+    /// `None` when the store does not have it.
+    pub async fn read(&self, sha256: &str) -> Result<Option<Vec<u8>>, ServiceError> {
+        let sha256 = parse_sha256(sha256)?;
+        let path = self.path(&sha256);
+        let bytes = match tokio::fs::read(&path).await {
+            Ok(bytes) => bytes,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => {
+                return Err(ServiceError::internal(
+                    format!("read {}", path.display()),
+                    err,
+                ))
+            }
+        };
+        if hex::encode(Sha256::digest(&bytes)) != sha256 {
+            return Err(ServiceError::internal(
+                format!("blob {sha256}"),
+                std::io::Error::other("its content does not match its sha256"),
+            ));
+        }
+        Ok(Some(bytes))
+    }
+
     /// Stores `bytes` (atomically: a temporary file renamed into place) unless already there.
     pub async fn put_bytes(&self, bytes: &[u8]) -> Result<FileInfo, ServiceError> {
         let sha256 = hex::encode(Sha256::digest(bytes));

@@ -43,6 +43,32 @@ pub struct DownloadUrl {
     pub size: u64,
 }
 
+/// Stores `bytes` (an input a storage service fetched, an archive it made) where the caller will fetch it:
+/// in `filestorage` through the context's system when there is one (`gofed serve`), else in `blobs`
+/// (in-process). `what` names it in errors.
+pub async fn store_bytes(
+    context: &crate::ServiceContext,
+    blobs: &BlobStore,
+    bytes: Vec<u8>,
+    what: &str,
+) -> Result<FileRef, ServiceError> {
+    match &context.system {
+        Some(system) => system
+            .upload_bytes(bytes.into())
+            .await
+            .map_err(|err| ServiceError::internal(format!("storing {what}"), err)),
+        None => {
+            let info = blobs.put_bytes(&bytes).await?;
+            Ok(FileRef {
+                sha256: Sha256::parse(&info.sha256)
+                    .map_err(|err| ServiceError::internal(format!("storing {what}"), err))?,
+                size: info.size,
+                origin: None,
+            })
+        }
+    }
+}
+
 /// The service, storing in `blobs` and reachable at `public_url` (the envelope's base URL).
 pub fn service(blobs: Arc<BlobStore>, public_url: &str) -> Service {
     let public_url: Arc<str> = public_url.trim_end_matches('/').into();

@@ -33,7 +33,9 @@ static NEVER_INTERRUPT: AtomicBool = AtomicBool::new(false);
 /// Whether the clone of `url` was made now or brought up to date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fetched {
+    /// A new clone.
     Cloned,
+    /// An existing clone, fetched.
     Updated,
 }
 

@@ -1,5 +1,5 @@
-//! gofed's services: the actions of `api`, `deps` and `filestorage`, as thin adapters from typed requests to the
-//! analysis libraries.
+//! gofed's services: the analyses, the storage of their results, and the storage of inputs, as thin adapters
+//! from typed requests to the libraries.
 //!
 //! | service | actions | does |
 //! |---|---|---|
@@ -9,6 +9,10 @@
 //! | `scm` | `scm_log`, `scm_store` | a git repository's history; a revision stored as an archive in `filestorage` |
 //! | `apistorage` | `api_get`, `api_projects`, `api_revisions`, `api_packages`, `api_distros`, `api_stored_diff` | recorded API analyses, their diffs; REST views ([`storage`]) |
 //! | `depsstorage` | `deps_get`, `deps_projects`, `deps_revisions`, `deps_packages` | recorded dependency analyses; REST views |
+//! | `tarballstorage` | `tarball_get` | an upstream archive from its forge at a commit ([`tarballstorage`]) |
+//! | `rpmstorage` | `rpm_get`, `rpm_src_get`, `rpm_get_by_name` | RPMs and SRPMs of a Koji ([`rpmstorage`]) |
+//! | `specstorage` | `spec_get`, `spec_patch_listing`, `spec_patch_get` | spec files and patches from dist-git |
+//! | `packagestorage` | `package_get`, `package_get_commit` | a package's dist-git tree as an archive |
 //!
 //! An analysis takes a [`Source`]: a path (when the action runs on the machine that has the tree) or a bundle
 //! uploaded to `filestorage` ([`bundle`]), read into memory and analysed as if it were at the client's path, so
@@ -24,12 +28,20 @@ pub mod bundle;
 pub mod cache;
 pub mod deps;
 pub mod depsdiff;
+pub mod distgit;
+pub mod downloads;
+pub mod fetched;
 pub mod filestorage;
+pub mod gitclone;
+pub mod packagestorage;
 pub mod record;
 pub mod request;
+pub mod rpmstorage;
 pub mod saved;
 pub mod scm;
+pub mod specstorage;
 pub mod storage;
+pub mod tarballstorage;
 pub mod tree;
 
 use std::sync::atomic::AtomicBool;
@@ -68,6 +80,9 @@ pub struct ServiceContext {
     pub cache: Option<cache::ResultCache>,
     /// The store the storage services read (`None`: the cache's store, if any).
     pub store: Option<gofed_store::Store>,
+    /// Where the input storage services fetch from (forges, Koji, dist-git) and keep what they fetched (the
+    /// download cache): the process's `[client]` configuration.
+    pub client: gofed_service::ClientConfig,
 }
 
 impl ServiceContext {
@@ -108,6 +123,16 @@ async fn blocking<T: Send + 'static>(
         Ok(result) => result.map_err(|err| analysis_error(action, &err)),
         Err(err) => Err(ServiceError::internal("running an analysis", err)),
     }
+}
+
+/// Runs blocking I/O that answers service errors of its own (reading a repository) on tokio's blocking pool.
+async fn run_blocking_io<T: Send + 'static>(
+    what: &'static str,
+    f: impl FnOnce() -> Result<T, ServiceError> + Send + 'static,
+) -> Result<T, ServiceError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|err| ServiceError::internal(what, err))?
 }
 
 /// The service error for an analysis that failed: a [`BudgetError::Cancelled`] anywhere in the chain is a
@@ -351,13 +376,17 @@ pub fn deps_service(context: ServiceContext) -> Service {
 }
 
 /// Names of the services this crate provides, in catalogue order.
-pub const SERVICE_NAMES: [&str; 6] = [
+pub const SERVICE_NAMES: [&str; 10] = [
     "api",
     "deps",
     "filestorage",
     "scm",
     "apistorage",
     "depsstorage",
+    "tarballstorage",
+    "rpmstorage",
+    "specstorage",
+    "packagestorage",
 ];
 
 /// The services named (each once, in the order given; names not in [`SERVICE_NAMES`] are skipped): the analyses
@@ -377,6 +406,10 @@ pub fn services<S: AsRef<str>>(
             "scm" => scm::service(context.clone(), Arc::clone(blobs)),
             "apistorage" => storage::apistorage_service(context),
             "depsstorage" => storage::depsstorage_service(context),
+            "tarballstorage" => tarballstorage::service(context.clone(), Arc::clone(blobs)),
+            "rpmstorage" => rpmstorage::service(context.clone(), Arc::clone(blobs)),
+            "specstorage" => specstorage::service(context.clone(), Arc::clone(blobs)),
+            "packagestorage" => packagestorage::service(context.clone(), Arc::clone(blobs)),
             _ => continue,
         };
         if !services.iter().any(|s| s.name() == service.name()) {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use gofed_artifact::git;
 use gofed_artifact::Limits;
-use gofed_service::{BlobStore, FileRef, Service, ServiceError, Sha256};
+use gofed_service::{BlobStore, FileRef, Service, ServiceError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -187,21 +187,8 @@ pub fn service(context: ServiceContext, blobs: Arc<BlobStore>) -> Service {
                     revision_archive(&repo, &rev, &limits)
                 })
                 .await?;
-                let file = match &context.system {
-                    Some(system) => system
-                        .upload_bytes(bytes.into())
-                        .await
-                        .map_err(|err| ServiceError::internal("storing the archive", err))?,
-                    None => {
-                        let info = blobs.put_bytes(&bytes).await?;
-                        FileRef {
-                            sha256: Sha256::parse(&info.sha256)
-                                .map_err(|err| ServiceError::internal("storing the archive", err))?,
-                            size: info.size,
-                            origin: None,
-                        }
-                    }
-                };
+                let file =
+                    crate::filestorage::store_bytes(&context, &blobs, bytes, "the archive").await?;
                 Ok(StoredRevision {
                     file,
                     commit,

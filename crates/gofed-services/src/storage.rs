@@ -246,40 +246,7 @@ impl Storage {
 
     /// The recorded `kind` analysis of `of`: the newest with a JSON document, else the newest.
     async fn get(&self, kind: Kind, of: &Stored) -> Result<StoredAnalysis, ServiceError> {
-        let store = self.store()?;
-        let subject = match of {
-            Stored::Revision { project, rev } => {
-                if store
-                    .get_project(project)
-                    .await
-                    .map_err(store_error)?
-                    .is_none()
-                {
-                    return Err(ServiceError::NotFound(format!("project {project}")));
-                }
-                let revision = store
-                    .find_revision(project, rev)
-                    .await
-                    .map_err(store_error)?
-                    .ok_or_else(|| {
-                        ServiceError::NotFound(format!("revision {rev} of {project}"))
-                    })?;
-                Subject::Revision {
-                    import_path: revision.import_path,
-                    commit: revision.commit,
-                }
-            }
-            Stored::Package(key) => {
-                if store.get_package(key).await.map_err(store_error)?.is_none() {
-                    return Err(ServiceError::NotFound(format!("package {of}")));
-                }
-                Subject::Package(key.clone())
-            }
-        };
-        let newest = newest_result(store, &subject, kind.action()).await?;
-        newest.ok_or_else(|| {
-            ServiceError::NotFound(format!("{} result recorded for {of}", kind.action()))
-        })
+        recorded_analysis(self.store()?, kind, of).await
     }
 
     /// The API diff of two recorded JSON API analyses, as `gofed apidiff` compares saved analyses.
@@ -325,6 +292,46 @@ impl Storage {
         })
         .await
     }
+}
+
+/// The analysis of `kind` recorded for `of` (see [`newest_result`]); `not_found` naming what is missing: the
+/// project, the revision, the package, or a result of that kind. `api_get`, `deps_get` and `gofed store show`.
+pub async fn recorded_analysis(
+    store: &Store,
+    kind: Kind,
+    of: &Stored,
+) -> Result<StoredAnalysis, ServiceError> {
+    let subject = match of {
+        Stored::Revision { project, rev } => {
+            if store
+                .get_project(project)
+                .await
+                .map_err(store_error)?
+                .is_none()
+            {
+                return Err(ServiceError::NotFound(format!("project {project}")));
+            }
+            let revision = store
+                .find_revision(project, rev)
+                .await
+                .map_err(store_error)?
+                .ok_or_else(|| ServiceError::NotFound(format!("revision {rev} of {project}")))?;
+            Subject::Revision {
+                import_path: revision.import_path,
+                commit: revision.commit,
+            }
+        }
+        Stored::Package(key) => {
+            if store.get_package(key).await.map_err(store_error)?.is_none() {
+                return Err(ServiceError::NotFound(format!("package {of}")));
+            }
+            Subject::Package(key.clone())
+        }
+    };
+    let newest = newest_result(store, &subject, kind.action()).await?;
+    newest.ok_or_else(|| {
+        ServiceError::NotFound(format!("{} result recorded for {of}", kind.action()))
+    })
 }
 
 /// The newest result of `action` recorded under `subject` that has a JSON document, else the newest of any

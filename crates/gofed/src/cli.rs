@@ -34,6 +34,10 @@ pub enum Command {
     /// Git repositories read from their object database: history, a revision stored as an archive.
     #[command(subcommand)]
     Scm(ScmCommand),
+    /// Inputs fetched by the storage services and kept in filestorage: upstream archives, RPMs from Koji, spec
+    /// files, patches and trees from dist-git. Prints the file id (sha256), or writes the file with -o.
+    #[command(subcommand)]
+    Get(GetCommand),
     /// The store (`[store]` in the configuration, or GOFED_STORE; default: SQLite under the user's data
     /// directory): analysis results, projects and their revisions, packages.
     #[command(subcommand)]
@@ -93,10 +97,13 @@ fn uses_service_option(path: &str, id: &str) -> bool {
         "api" | "apidiff" | "deps" | "depsdiff" | "scm log" | "scm store" | "debug bench-calls" => {
             true
         }
+        path if path.starts_with("get ") => true,
         // `serve` places `filestorage` with --placement; --remote is refused there.
         "serve" => id != "remote",
         "system status" => matches!(id, "config" | "registry" | "token"),
-        "system catalogue" | "store info" | "store list" | "store gc" => id == "config",
+        "system catalogue" | "store info" | "store list" | "store show" | "store gc" => {
+            id == "config"
+        }
         _ => false,
     }
 }
@@ -554,11 +561,92 @@ pub enum ScmCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum GetCommand {
+    /// An upstream project's archive at a commit or tag, from its forge (`tarball_get`).
+    Tarball {
+        /// The project: https://github.com/OWNER/REPO (also gitlab.com, bitbucket.org).
+        upstream_url: String,
+        /// The commit, tag or branch.
+        commit: String,
+        #[command(flatten)]
+        output: GetOutput,
+    },
+    /// An RPM or source RPM from Koji by its file name, NAME-VERSION-RELEASE.ARCH.rpm (`rpm_get_by_name`;
+    /// `[client] koji_url`).
+    Rpm {
+        /// The file name: etcd-3.5.16-1.fc41.x86_64.rpm, etcd-3.5.16-1.fc41.src.rpm.
+        file_name: String,
+        #[command(flatten)]
+        output: GetOutput,
+    },
+    /// A package's spec file from dist-git (`spec_get`; `[client] distgit_url`).
+    Spec {
+        #[command(flatten)]
+        at: DistGitArgs,
+        #[command(flatten)]
+        output: GetOutput,
+    },
+    /// The downstream patches (top-level *.patch files) of a package in dist-git, one per line
+    /// (`spec_patch_listing`).
+    Patches {
+        #[command(flatten)]
+        at: DistGitArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// One downstream patch of a package from dist-git (`spec_patch_get`).
+    Patch {
+        #[command(flatten)]
+        at: DistGitArgs,
+        /// The patch's file name.
+        patch: String,
+        #[command(flatten)]
+        output: GetOutput,
+    },
+    /// A package's whole dist-git tree as a deterministic tar (`package_get`, `package_get_commit`).
+    Package {
+        #[command(flatten)]
+        at: DistGitArgs,
+        #[command(flatten)]
+        output: GetOutput,
+    },
+}
+
+/// A package in dist-git at a branch head or a commit.
+#[derive(Debug, Args)]
+pub struct DistGitArgs {
+    /// The source package's name.
+    pub package: String,
+    /// The dist-git branch whose head is read [default: rawhide].
+    #[arg(long, conflicts_with = "commit")]
+    pub branch: Option<String>,
+    /// The dist-git commit read instead of a branch head.
+    #[arg(long)]
+    pub commit: Option<String>,
+}
+
+/// Where a fetched file goes.
+#[derive(Debug, Args)]
+pub struct GetOutput {
+    /// Write the file here (`-`: stdout) instead of printing its id.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format of what is printed: the file id (text), or the action's whole result (json).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum StoreCommand {
     /// Where the store is, its schema version and how many records it holds.
     Info(FormatArgs),
     /// One page of projects, packages, or a project's revisions (`--after CURSOR` reads the next).
     List(StoreListArgs),
+    /// The analysis recorded for a project revision (`PROJECT@REV`: a tag or commit id) or, with --distro, a
+    /// package (`NAME-VERSION-RELEASE`), printed as the analysis printed it (its diagnostics on stderr, its exit
+    /// status); `--format json`: the record (subject, key, result).
+    Show(StoreShowArgs),
     /// Remove the stored results of other gofed builds (never answered again) that no project revision or
     /// package records; prints how many and their size.
     Gc(FormatArgs),
@@ -626,6 +714,21 @@ pub enum StoreListing {
     Revisions,
     /// Distribution packages.
     Packages,
+}
+
+#[derive(Debug, Args)]
+pub struct StoreShowArgs {
+    /// `PROJECT@REV`, or `NAME-VERSION-RELEASE` with --distro.
+    pub subject: String,
+    /// The distribution of a package (`fedora:42`): SUBJECT names a package.
+    #[arg(long)]
+    pub distro: Option<String>,
+    /// Which analysis.
+    #[arg(long, value_enum, default_value_t = ScanAction::Api)]
+    pub action: ScanAction,
+    /// Output format: the recorded document (text), or the record around it (json).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -735,7 +838,7 @@ pub enum DebugCommand {
 }
 
 /// The commands that call actions through the system, where `--remote` and `--placement` apply.
-const PLACED_COMMANDS: &str = "api, apidiff, deps, depsdiff, scan, scm";
+const PLACED_COMMANDS: &str = "api, apidiff, deps, depsdiff, get, scan, scm";
 
 impl Cli {
     /// Refuses `--remote` (and `--placement` given on the command line) for a command that has no
@@ -757,6 +860,7 @@ impl Cli {
             | Command::Apidiff(_)
             | Command::Scan(_)
             | Command::Scm(_)
+            | Command::Get(_)
             | Command::Debug(_) => return Ok(()),
         };
         let placement_given = !self.system.placement.is_empty() && !self.system.placement_from_env;

@@ -3,7 +3,7 @@
 mod bench;
 mod cli;
 mod debug;
-mod gitclone;
+mod get;
 mod output;
 mod packages;
 mod scan;
@@ -88,6 +88,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Apidiff(args) => scenario::apidiff(&cli.system, &args),
         cli::Command::Scm(cli::ScmCommand::Log(args)) => scenario::scm_log(&cli.system, &args),
         cli::Command::Scm(cli::ScmCommand::Store(args)) => scenario::scm_store(&cli.system, &args),
+        cli::Command::Get(cmd) => get::run(&cli.system, &cmd),
         cli::Command::Store(cmd) => store::run(&cli.system, &cmd),
         cli::Command::Scan(args) => scan::scan(&cli.system, &args),
         cli::Command::Registry(args) => system::registry(&args),

@@ -287,7 +287,7 @@ fn repository_of(scenario: &Scenario, source: &str) -> anyhow::Result<Option<std
             "{source}: name the repository without a revision: the scan takes its tags (or --since commits)"
         ),
         Some((url, None)) => {
-            Ok(Some(crate::source::repository_at(url, scenario.client_config())?.dir))
+            Ok(Some(gofed_services::downloads::repository_at(url, scenario.client_config())?.dir))
         }
         None if source.contains("://") => Ok(None),
         None => anyhow::bail!("{source}: no such file or directory"),

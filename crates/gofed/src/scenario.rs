@@ -109,6 +109,7 @@ fn system_of(
         memory_limit: config.server.analysis_memory_limit,
         artifact_limits: artifact_limits(&config, artifact),
         cache,
+        client: config.client.clone(),
         ..ServiceContext::local()
     };
     let services = gofed_services::services(&gofed_services::SERVICE_NAMES, &context, &blobs, "");
@@ -143,6 +144,8 @@ pub(crate) struct Scenario {
     refresh: bool,
     /// The store `store:PROJECT@REV` SOURCEs are read from.
     store: gofed_service::StoreConfig,
+    /// Where an in-process `filestorage` keeps its files.
+    blob_dir: PathBuf,
 }
 
 impl Scenario {
@@ -169,6 +172,7 @@ impl Scenario {
             artifact_limits: artifact_limits(&config, artifact),
             refresh: artifact.refresh,
             store: config.store.clone(),
+            blob_dir: config.server.blob_dir(),
             system: Arc::new(system_of(config, artifact, cache)?),
             runtime,
         })
@@ -180,7 +184,7 @@ impl Scenario {
             let path = self.runtime.block_on(crate::store::saved_api(
                 stored,
                 &self.store,
-                &crate::source::downloads_dir(&self.client)?,
+                &gofed_services::downloads::downloads_dir(&self.client)?,
             ))?;
             return crate::source::local_artifact(&path, spec);
         }
@@ -374,6 +378,20 @@ impl Scenario {
     }
 
     /// Runs `future` (store calls, for instance) on this scenario's runtime.
+    /// The bytes of `file`, which an action stored in `filestorage` (in-process: in this machine's blob
+    /// directory), checked against its sha256.
+    pub(crate) fn fetch_file(&self, file: &gofed_service::FileRef) -> anyhow::Result<Vec<u8>> {
+        let sha256 = file.sha256.to_string();
+        if self.system.is_local(FILESTORAGE) {
+            let blobs = BlobStore::at(self.blob_dir.clone());
+            return self
+                .runtime
+                .block_on(blobs.read(&sha256))?
+                .with_context(|| format!("file {sha256} is not in {}", self.blob_dir.display()));
+        }
+        Ok(self.runtime.block_on(self.system.fetch(file))?.to_vec())
+    }
+
     pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
     }
@@ -549,7 +567,7 @@ fn repository(
             path.display()
         );
     }
-    let at = crate::source::repository_at(url, &scenario.client)?;
+    let at = gofed_services::downloads::repository_at(url, &scenario.client)?;
     let rev = match rev {
         Some(rev) => rev,
         None if at.cloned => at.default_rev,
@@ -557,7 +575,7 @@ fn repository(
     };
     if at.cloned {
         // Checked here, so that an unknown revision is an error naming the URL (not the clone in the cache).
-        crate::gitclone::commit_of(&at.dir, url, rev)?;
+        gofed_services::gitclone::commit_of(&at.dir, url, rev)?;
     }
     Ok((Source::Path(at.dir), Some(rev.to_owned())))
 }

@@ -116,6 +116,7 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         system: Some(Arc::new(storage)),
         allow_paths: args.allow_paths,
         bundles: Arc::default(),
+        client: config.client.clone(),
         memory_limit: config.server.analysis_memory_limit,
         artifact_limits: crate::scenario::artifact_limits(
             &config,

@@ -1,5 +1,5 @@
 //! The store as the command line and `gofed serve` open it: from the `[store]` configuration (`GOFED_STORE`),
-//! SQLite in the default directory when nothing names one; and `gofed store info|list|gc`, which open it
+//! SQLite in the default directory when nothing names one; and `gofed store info|list|show|gc`, which open it
 //! directly (a PostgreSQL store from any machine that reaches it).
 
 use std::process::ExitCode;
@@ -11,7 +11,9 @@ use gofed_services::Format;
 use gofed_store::{Cursor, PageRequest, Store};
 use serde::Serialize;
 
-use crate::cli::{StoreCommand, StoreListArgs, StoreListing, SystemArgs};
+use crate::cli::{
+    ScanAction, StoreCommand, StoreListArgs, StoreListing, StoreShowArgs, SystemArgs,
+};
 
 /// Where the configuration puts the store; `None` when it says `off`.
 #[derive(Debug)]
@@ -167,6 +169,7 @@ pub fn run(system: &SystemArgs, command: &StoreCommand) -> anyhow::Result<ExitCo
                 }
             }
             StoreCommand::List(args) => list(&store, args).await?,
+            StoreCommand::Show(args) => return show(&store, args).await,
             StoreCommand::Gc(args) => {
                 let report = store.gc_results(ENGINE).await?;
                 match args.format {
@@ -183,6 +186,56 @@ pub fn run(system: &SystemArgs, command: &StoreCommand) -> anyhow::Result<ExitCo
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// `gofed store show`: the recorded analysis, printed as the analysis printed it.
+async fn show(store: &Store, args: &StoreShowArgs) -> anyhow::Result<ExitCode> {
+    use gofed_services::storage::{recorded_analysis, Kind, Stored};
+    let of = match &args.distro {
+        None => {
+            let (project, rev) = args.subject.rsplit_once('@').with_context(|| {
+                format!(
+                    "{}: expected PROJECT@REV (a tag or commit id), or NAME-VERSION-RELEASE with --distro",
+                    args.subject
+                )
+            })?;
+            Stored::Revision {
+                project: project.to_owned(),
+                rev: rev.to_owned(),
+            }
+        }
+        Some(distro) => {
+            let parts = args
+                .subject
+                .rsplit_once('-')
+                .and_then(|(nv, release)| Some((nv.rsplit_once('-')?, release)));
+            let Some(((name, version), release)) = parts else {
+                anyhow::bail!("{}: expected NAME-VERSION-RELEASE", args.subject);
+            };
+            Stored::Package(gofed_store::PackageKey {
+                name: name.to_owned(),
+                version: version.to_owned(),
+                release: release.to_owned(),
+                distro: distro.clone(),
+            })
+        }
+    };
+    let kind = match args.action {
+        ScanAction::Api => Kind::Api,
+        ScanAction::Deps => Kind::Deps,
+    };
+    let recorded = recorded_analysis(store, kind, &of)
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    if args.format == Format::Json {
+        crate::output::print_json(&recorded)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let _ = recorded
+        .result
+        .write_diagnostics(&mut std::io::stderr().lock());
+    crate::output::write_stdout(|out| recorded.result.write_to(out))?;
+    Ok(ExitCode::from(recorded.result.exit_code))
 }
 
 /// One page of a listing: JSON as the store pages it (`items`, `next`), text one item per line with the next

@@ -25,6 +25,7 @@ mod errors;
 mod git_url;
 mod hostile;
 mod imports;
+mod inputs;
 mod packages;
 mod placement;
 mod record;

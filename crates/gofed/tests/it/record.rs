@@ -192,3 +192,74 @@ fn git_revisions_are_recorded_under_their_project_once_each() {
         String::from_utf8_lossy(&off.stderr)
     );
 }
+
+#[test]
+fn store_show_prints_what_the_recorded_analysis_printed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let repo = d.join("repo");
+    std::fs::create_dir(&repo).expect("repo dir");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    write(&repo, "go.mod", "module example.com/s\n\ngo 1.21\n");
+    write(
+        &repo,
+        "s.go",
+        "package s\n\nimport \"example.com/x\"\n\nvar V x.T\n",
+    );
+    git(&repo, &["add", "."]);
+    git_output(
+        &repo,
+        &["commit", "-q", "-m", "one"],
+        Some("2024-01-02T03:04:05Z"),
+    );
+    git(&repo, &["tag", "v1.0.0"]);
+    let commit = git(&repo, &["rev-parse", "HEAD"]);
+    let source = format!("{}@v1.0.0", repo.display());
+    let store = format!("sqlite:{}", d.join("store").display());
+    let direct = |args: &[&str]| {
+        let out = run(&store, args);
+        assert!(out.status.success(), "{args:?}");
+        out.stdout
+    };
+    let api = direct(&["api", &source, "--store", "--format", "json"]);
+    let deps = direct(&["deps", &source, "--store", "--format", "json"]);
+    for (rev, action, expected) in [
+        ("v1.0.0", "api", &api),
+        (commit.as_str(), "api", &api),
+        ("v1.0.0", "deps", &deps),
+    ] {
+        let subject = format!("example.com/s@{rev}");
+        let out = run(&store, &["store", "show", &subject, "--action", action]);
+        assert!(out.status.success(), "{subject} {action}");
+        assert_eq!(out.stdout, **expected, "{subject} {action}");
+    }
+    let record = json_of(
+        &run(
+            &store,
+            &["store", "show", "example.com/s@v1.0.0", "--format", "json"],
+        ),
+        "record",
+    );
+    assert_eq!(record["subject"]["commit"], commit.as_str(), "{record}");
+    assert_eq!(record["key"]["action"], "api_analysis", "{record}");
+    for (args, needle) in [
+        (
+            &["store", "show", "example.com/s@v9"][..],
+            "revision v9 of example.com/s not found",
+        ),
+        (
+            &["store", "show", "example.com/nope@v1.0.0"],
+            "project example.com/nope not found",
+        ),
+        (&["store", "show", "example.com/s"], "expected PROJECT@REV"),
+        (
+            &["store", "show", "n-1-1", "--distro", "fedora:42"],
+            "package n-1-1 (fedora:42) not found",
+        ),
+    ] {
+        let out = run(&store, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}

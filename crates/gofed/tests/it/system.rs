@@ -848,6 +848,15 @@ fn serve_info_and_catalogue_describe_every_action() {
             "deps_packages",
             "deps_projects",
             "deps_revisions",
+            "tarball_get",
+            "rpm_get",
+            "rpm_get_by_name",
+            "rpm_src_get",
+            "spec_get",
+            "spec_patch_get",
+            "spec_patch_listing",
+            "package_get",
+            "package_get_commit",
         ]
     );
     let api = &catalogue[0];

@@ -83,6 +83,8 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .to_owned()
 }
 
+pub mod file_server;
+pub mod git_http;
 pub mod system;
 
 /// An HTTP client (reqwest needs the process's TLS provider installed before it builds one).
