@@ -160,6 +160,28 @@ pub struct ArtifactConfig {
     pub max_ratio: Option<u64>,
 }
 
+/// Where the envelope keeps uploaded files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FilesLocation {
+    /// The blob directory (`blob_dir`).
+    #[default]
+    Dir,
+    /// The gofed store (`[store]`).
+    Store,
+}
+
+impl FromStr for FilesLocation {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "dir" => Ok(FilesLocation::Dir),
+            "store" => Ok(FilesLocation::Store),
+            _ => Err(format!("expected dir or store, found {s:?}")),
+        }
+    }
+}
+
 /// The `[server]` table: listening, auth, limits, timeouts, blob directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -170,6 +192,9 @@ pub struct ServerConfig {
     pub token: Option<String>,
     /// Where uploaded blobs live. Default: `$XDG_DATA_HOME/gofed/blobs` (or `~/.local/share/gofed/blobs`).
     pub blob_dir: Option<PathBuf>,
+    /// Where `/v1/files` keeps files: `dir` (`blob_dir`, the default) or `store` (the `[store]`: every instance
+    /// on one PostgreSQL serves every file).
+    pub files: FilesLocation,
     /// Largest action input document, in bytes. Default 16 MiB.
     pub json_body_limit: u64,
     /// Largest uploaded file, in bytes. Default 1 GiB.
@@ -199,6 +224,7 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             token: None,
             blob_dir: None,
+            files: FilesLocation::Dir,
             json_body_limit: 16 << 20,
             file_body_limit: 1 << 30,
             max_concurrent_calls: 64,
@@ -339,6 +365,7 @@ impl Config {
                     self.client.token = token;
                 }
                 "GOFED_BLOB_DIR" => s.blob_dir = Some(PathBuf::from(&value)),
+                "GOFED_FILES" => s.files = parse(&name, &value)?,
                 "GOFED_JSON_BODY_LIMIT" => s.json_body_limit = parse(&name, &value)?,
                 "GOFED_FILE_BODY_LIMIT" => s.file_body_limit = parse(&name, &value)?,
                 "GOFED_MAX_CONCURRENT_CALLS" => s.max_concurrent_calls = parse(&name, &value)?,

@@ -58,7 +58,7 @@ pub use gofed_registry::tls;
 pub use action::{Action, BoxFuture, Service};
 pub use cancel::{run_blocking, Cancel, CancelOnDrop};
 pub use client::{Client, ClientError, Upload};
-pub use config::{ClientConfig, Config, ConfigError, ServerConfig, StoreConfig};
+pub use config::{ClientConfig, Config, ConfigError, FilesLocation, ServerConfig, StoreConfig};
 pub use envelope::{
     ActionInfo, ActionResponse, ErrorBody, ErrorDetail, FileInfo, FileRef, Info, InvalidSha256,
     Meta, ServiceInfo, Sha256,

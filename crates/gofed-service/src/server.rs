@@ -84,7 +84,7 @@ struct Inner {
     config: ServerConfig,
     metrics: Metrics,
     limiter: CallLimiter,
-    blobs: BlobStore,
+    blobs: Arc<BlobStore>,
     instance: String,
     hostname: String,
     started: String,
@@ -118,6 +118,20 @@ fn new_instance_id() -> String {
 impl AppState {
     /// Check the services (action names unique) and open the blob directory.
     pub fn new(services: Vec<Service>, config: ServerConfig) -> Result<AppState, ServeError> {
+        let blob_dir = config.blob_dir();
+        let blobs = BlobStore::open(blob_dir.clone()).map_err(|source| ServeError::BlobDir {
+            path: blob_dir,
+            source,
+        })?;
+        AppState::with_blobs(services, config, Arc::new(blobs))
+    }
+
+    /// Check the services (action names unique); `/v1/files` serves `blobs`.
+    pub fn with_blobs(
+        services: Vec<Service>,
+        config: ServerConfig,
+        blobs: Arc<BlobStore>,
+    ) -> Result<AppState, ServeError> {
         let mut actions: BTreeMap<String, Hosted> = BTreeMap::new();
         for service in &services {
             let name: Arc<str> = service.name().into();
@@ -138,11 +152,6 @@ impl AppState {
                 actions.insert(action.name().to_owned(), hosted);
             }
         }
-        let blob_dir = config.blob_dir();
-        let blobs = BlobStore::open(blob_dir.clone()).map_err(|source| ServeError::BlobDir {
-            path: blob_dir,
-            source,
-        })?;
         let metrics = Metrics::new(actions.iter().map(|(name, h)| (&*h.service, name.as_str())));
         let inner = Inner {
             limiter: CallLimiter::new(config.max_concurrent_calls),

@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use gofed_registry::{Instance, Registrar};
 use gofed_service::system::FILESTORAGE;
-use gofed_service::{AppState, BlobStore, Config, Placement, Service, System};
+use gofed_service::{AppState, BlobStore, Config, FilesLocation, Placement, Service, System};
 use gofed_services::{services, Format, ServiceContext};
 
 use crate::cli::{ServeArgs, SystemArgs};
@@ -140,13 +140,23 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             None
         },
     };
-    let blob_dir = config.server.blob_dir();
-    let blobs = Arc::new(
-        BlobStore::open(blob_dir.clone())
-            .with_context(|| format!("blob directory {}", blob_dir.display()))?,
-    );
+    let blobs = Arc::new(match config.server.files {
+        FilesLocation::Dir => {
+            let blob_dir = config.server.blob_dir();
+            BlobStore::open(blob_dir.clone())
+                .with_context(|| format!("blob directory {}", blob_dir.display()))?
+        }
+        FilesLocation::Store => BlobStore::on_store(
+            crate::store::open(&config.store)
+                .await
+                .context("[server] files = \"store\"")?
+                .context(
+                    "[server] files = \"store\", but the store is off ([store] url / GOFED_STORE)",
+                )?,
+        ),
+    });
     let services = services(&args.services, &context, &blobs, &public_url);
-    let state = AppState::new(services.clone(), config.server.clone())?;
+    let state = AppState::with_blobs(services.clone(), config.server.clone(), blobs)?;
 
     let mut registrars = Vec::new();
     if let Some(registry) = &registry {

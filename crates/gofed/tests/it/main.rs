@@ -22,6 +22,7 @@ mod cli;
 mod deps;
 mod depsdiff;
 mod errors;
+mod files_on_store;
 mod git_url;
 mod hostile;
 mod imports;
