@@ -397,31 +397,6 @@ fn an_unrecognised_file_is_an_error_naming_it() {
     );
 }
 
-/// A Fedora-style package of the module in `m-1.0`: Source0 its upstream tarball, entered by `%setup`, and a
-/// devel subpackage that installs the sources under `/usr/share/gocode/src/<goipath>` as `%gopkginstall` does.
-const GOLANG_SPEC: &str = r#"%global goipath example.com/m
-Name: golang-example-m
-Version: 1.0
-Release: 3.fc42
-Summary: m
-License: MIT
-BuildArch: noarch
-Source0: m-1.0.tar.gz
-%description
-m
-%package devel
-Summary: m, sources
-%description devel
-m, sources
-%prep
-%setup -q -n m-1.0
-%install
-mkdir -p %{buildroot}/usr/share/gocode/src/%{goipath}
-cp -a . %{buildroot}/usr/share/gocode/src/%{goipath}/
-%files devel
-/usr/share/gocode/src/%{goipath}
-"#;
-
 #[test]
 fn rpms_and_source_rpms_give_the_outputs_of_their_upstream_tree_locally_and_remotely() {
     let test = "rpms_and_source_rpms_give_the_outputs_of_their_upstream_tree_locally_and_remotely";
@@ -432,7 +407,7 @@ fn rpms_and_source_rpms_give_the_outputs_of_their_upstream_tree_locally_and_remo
     let d = dir.path();
     trees(d);
     let top = d.join("rpmbuild");
-    write(&top, "SPECS/golang-example-m.spec", GOLANG_SPEC);
+    write(&top, "SPECS/golang-example-m.spec", common::GOLANG_SPEC);
     std::fs::create_dir_all(top.join("SOURCES")).expect("SOURCES");
     tar(d, &["-czf", "rpmbuild/SOURCES/m-1.0.tar.gz", "m-1.0"]);
     let spec = top.join("SPECS/golang-example-m.spec");

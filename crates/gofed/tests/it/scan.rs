@@ -2,7 +2,8 @@
 //! (repository, tag, analysis) is done exactly once and recorded, the stored results are what a direct run
 //! prints, a rescan does only what is new, a worker killed with SIGKILL resumes under its name, and two workers
 //! on one PostgreSQL job table split the jobs without doing one twice; a service writing to the store killed
-//! with SIGKILL mid-stream loses no acknowledged write and serves no half-written one.
+//! with SIGKILL mid-stream loses no acknowledged write and serves no half-written one. RPMs built by rpmbuild are
+//! scanned once and recorded under their package, as a direct run prints them.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -558,6 +559,89 @@ fn a_storage_service_killed_mid_stream_keeps_every_acknowledged_write() {
             let mut remote = gofed_command();
             remote.args(["--registry", &registry.url, "--remote"]);
             assert_answered_from_store(&mut remote, "api", &repo, &tag);
+        }
+    }
+}
+
+#[test]
+fn rpms_are_scanned_once_and_recorded_under_their_package() {
+    let test = "scan::rpms_are_scanned_once_and_recorded_under_their_package";
+    let Some(rpmbuild) = crate::rpmbuild::rpmbuild(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    write(d, "m-1.0/go.mod", "module example.com/m\n\ngo 1.21\n");
+    write(
+        d,
+        "m-1.0/m.go",
+        "package m\n\nimport \"strings\"\n\nfunc Up(s string) string { return strings.ToUpper(s) }\n",
+    );
+    let top = d.join("rpmbuild");
+    write(
+        &top,
+        "SPECS/golang-example-m.spec",
+        crate::common::GOLANG_SPEC,
+    );
+    std::fs::create_dir_all(top.join("SOURCES")).expect("SOURCES");
+    let status = Command::new("tar")
+        .current_dir(d)
+        .args(["-czf", "rpmbuild/SOURCES/m-1.0.tar.gz", "m-1.0"])
+        .status()
+        .expect("tar");
+    assert!(status.success());
+    let spec = top.join("SPECS/golang-example-m.spec");
+    let built =
+        crate::rpmbuild::rpmbuild_in(&rpmbuild, &top, &["-ba", spec.to_str().expect("utf-8")]);
+    let find = |suffix: &str| {
+        built
+            .iter()
+            .find(|p| p.to_string_lossy().ends_with(suffix))
+            .unwrap_or_else(|| panic!("{suffix} among {built:?}"))
+            .to_string_lossy()
+            .into_owned()
+    };
+    let srpm = find("golang-example-m-1.0-3.fc42.src.rpm");
+    let rpm = find("golang-example-m-devel-1.0-3.fc42.noarch.rpm");
+    let store = format!("sqlite:{}", d.join("store").display());
+
+    let first = scan(&store, &[&srpm, &rpm, "--action", "api,deps"]);
+    assert_eq!(done_keys(&first).len(), 4, "{first}");
+    let again = scan(&store, &[&srpm, &rpm, "--action", "api,deps"]);
+    assert_eq!(again["enqueued"], 0, "{again}");
+    assert!(done_keys(&again).is_empty(), "{again}");
+
+    // Each package's recorded analysis is what a direct run prints.
+    for (source, nvr) in [
+        (&srpm, "golang-example-m-1.0-3.fc42"),
+        (&rpm, "golang-example-m-devel-1.0-3.fc42"),
+    ] {
+        for action in ["api", "deps"] {
+            let shown = gofed_with(&store)
+                .args([
+                    "store",
+                    "show",
+                    nvr,
+                    "--distro",
+                    "fedora:42",
+                    "--action",
+                    action,
+                ])
+                .output()
+                .expect("gofed store show");
+            assert!(
+                shown.status.success(),
+                "store show {nvr} {action}: {}",
+                String::from_utf8_lossy(&shown.stderr)
+            );
+            let direct = gofed_with("off")
+                .args([action, source, "--format", "json", "-e"])
+                .output()
+                .expect("gofed");
+            assert!(direct.status.success(), "{action} {source}");
+            let shown: Value = serde_json::from_slice(&shown.stdout).expect("JSON");
+            let direct: Value = serde_json::from_slice(&direct.stdout).expect("JSON");
+            assert_eq!(shown, direct, "{nvr} {action}");
         }
     }
 }

@@ -93,3 +93,28 @@ pub fn http_client() -> reqwest::Client {
         .build()
         .expect("an HTTP client")
 }
+
+/// A Fedora-style package of the module in `m-1.0`: Source0 its upstream tarball, entered by `%setup`, and a
+/// devel subpackage that installs the sources under `/usr/share/gocode/src/<goipath>` as `%gopkginstall` does.
+pub const GOLANG_SPEC: &str = r#"%global goipath example.com/m
+Name: golang-example-m
+Version: 1.0
+Release: 3.fc42
+Summary: m
+License: MIT
+BuildArch: noarch
+Source0: m-1.0.tar.gz
+%description
+m
+%package devel
+Summary: m, sources
+%description devel
+m, sources
+%prep
+%setup -q -n m-1.0
+%install
+mkdir -p %{buildroot}/usr/share/gocode/src/%{goipath}
+cp -a . %{buildroot}/usr/share/gocode/src/%{goipath}/
+%files devel
+/usr/share/gocode/src/%{goipath}
+"#;
