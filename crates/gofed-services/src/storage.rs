@@ -211,33 +211,64 @@ impl Storage {
         })
     }
 
-    async fn projects(&self, request: ListRequest) -> Result<Page<Project>, ServiceError> {
+    /// The projects, or with `kind` those with an analysis of that kind recorded (so that `api_projects` lists
+    /// none that `api_get` has nothing of).
+    async fn projects(
+        &self,
+        kind: Option<Kind>,
+        request: ListRequest,
+    ) -> Result<Page<Project>, ServiceError> {
         let store = self.store()?;
-        store
-            .list_projects(request.page())
-            .await
-            .map_err(store_error)
+        match kind {
+            Some(kind) => {
+                store
+                    .list_projects_recording(kind.action(), request.page())
+                    .await
+            }
+            None => store.list_projects(request.page()).await,
+        }
+        .map_err(store_error)
     }
 
-    async fn revisions(&self, request: RevisionsRequest) -> Result<Page<Revision>, ServiceError> {
+    /// A project's revisions, or with `kind` those with an analysis of that kind recorded.
+    async fn revisions(
+        &self,
+        kind: Option<Kind>,
+        request: RevisionsRequest,
+    ) -> Result<Page<Revision>, ServiceError> {
         let store = self.store()?;
         let page = ListRequest {
             after: request.after,
             limit: request.limit,
         }
         .page();
-        store
-            .list_revisions(&request.project, page)
-            .await
-            .map_err(store_error)
+        match kind {
+            Some(kind) => {
+                store
+                    .list_revisions_recording(&request.project, kind.action(), page)
+                    .await
+            }
+            None => store.list_revisions(&request.project, page).await,
+        }
+        .map_err(store_error)
     }
 
-    async fn packages(&self, request: ListRequest) -> Result<Page<Package>, ServiceError> {
+    /// The packages, or with `kind` those with an analysis of that kind recorded.
+    async fn packages(
+        &self,
+        kind: Option<Kind>,
+        request: ListRequest,
+    ) -> Result<Page<Package>, ServiceError> {
         let store = self.store()?;
-        store
-            .list_packages(request.page())
-            .await
-            .map_err(store_error)
+        match kind {
+            Some(kind) => {
+                store
+                    .list_packages_recording(kind.action(), request.page())
+                    .await
+            }
+            None => store.list_packages(request.page()).await,
+        }
+        .map_err(store_error)
     }
 
     async fn distros(&self) -> Result<Vec<String>, ServiceError> {
@@ -404,26 +435,26 @@ fn listing_actions(service: Service, kind: Kind, storage: &Storage) -> Service {
         )
         .action(
             &format!("{prefix}_projects"),
-            "The recorded projects, paged.",
+            &format!("The projects with a recorded {}, paged.", kind.action()),
             move |request: ListRequest| {
                 let storage = s2.clone();
-                async move { storage.projects(request).await }
+                async move { storage.projects(Some(kind), request).await }
             },
         )
         .action(
             &format!("{prefix}_revisions"),
-            "A recorded project's revisions, paged.",
+            &format!("A project's revisions with a recorded {}, paged.", kind.action()),
             move |request: RevisionsRequest| {
                 let storage = s3.clone();
-                async move { storage.revisions(request).await }
+                async move { storage.revisions(Some(kind), request).await }
             },
         )
         .action(
             &format!("{prefix}_packages"),
-            "The recorded distribution packages, paged.",
+            &format!("The distribution packages with a recorded {}, paged.", kind.action()),
             move |request: ListRequest| {
                 let storage = s4.clone();
-                async move { storage.packages(request).await }
+                async move { storage.packages(Some(kind), request).await }
             },
         )
 }
@@ -547,7 +578,7 @@ fn views(storage: Storage) -> Router {
             get(
                 |State(s): Views, q: Result<Query<PageQuery>, QueryRejection>| async move {
                     let Query(q) = q.map_err(bad_query)?;
-                    s.projects(q.into()).await.map(Json)
+                    s.projects(None, q.into()).await.map(Json)
                 },
             ),
         )
@@ -559,7 +590,7 @@ fn views(storage: Storage) -> Router {
                  q: Result<Query<PageQuery>, QueryRejection>| async move {
                     let Path(project) = p.map_err(bad_path)?;
                     let Query(q) = q.map_err(bad_query)?;
-                    s.revisions(RevisionsRequest {
+                    s.revisions(None, RevisionsRequest {
                         project,
                         after: q.after,
                         limit: q.limit,
@@ -618,7 +649,7 @@ fn views(storage: Storage) -> Router {
             get(
                 |State(s): Views, q: Result<Query<PageQuery>, QueryRejection>| async move {
                     let Query(q) = q.map_err(bad_query)?;
-                    s.packages(q.into()).await.map(Json)
+                    s.packages(None, q.into()).await.map(Json)
                 },
             ),
         )

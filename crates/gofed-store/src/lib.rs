@@ -158,7 +158,17 @@ impl Store {
 
     /// The projects, in the order they were first stored.
     pub async fn list_projects(&self, page: PageRequest) -> Result<Page<Project>, StoreError> {
-        dispatch!(self.list_projects(page))
+        dispatch!(self.list_projects(None, page))
+    }
+
+    /// The projects with a result of `action` recorded under one of their revisions, in the order they were
+    /// first stored.
+    pub async fn list_projects_recording(
+        &self,
+        action: &str,
+        page: PageRequest,
+    ) -> Result<Page<Project>, StoreError> {
+        dispatch!(self.list_projects(Some(action), page))
     }
 
     /// Stores a revision of a stored project, or updates its tag and time.
@@ -191,7 +201,18 @@ impl Store {
         import_path: &str,
         page: PageRequest,
     ) -> Result<Page<Revision>, StoreError> {
-        dispatch!(self.list_revisions(import_path, page))
+        dispatch!(self.list_revisions(import_path, None, page))
+    }
+
+    /// The revisions of a stored project with a result of `action` recorded, in the order they were first
+    /// stored.
+    pub async fn list_revisions_recording(
+        &self,
+        import_path: &str,
+        action: &str,
+        page: PageRequest,
+    ) -> Result<Page<Revision>, StoreError> {
+        dispatch!(self.list_revisions(import_path, Some(action), page))
     }
 
     /// Stores a package, or updates its source RPM.
@@ -211,7 +232,16 @@ impl Store {
 
     /// The packages, in the order they were first stored.
     pub async fn list_packages(&self, page: PageRequest) -> Result<Page<Package>, StoreError> {
-        dispatch!(self.list_packages(page))
+        dispatch!(self.list_packages(None, page))
+    }
+
+    /// The packages with a result of `action` recorded, in the order they were first stored.
+    pub async fn list_packages_recording(
+        &self,
+        action: &str,
+        page: PageRequest,
+    ) -> Result<Page<Package>, StoreError> {
+        dispatch!(self.list_packages(Some(action), page))
     }
 
     /// Stores a result (compressed), replacing one with the same key, and links it to its

@@ -284,6 +284,7 @@ impl PostgresStore {
 
     pub(crate) async fn list_projects(
         &self,
+        recording: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Project>, StoreError> {
         let what = || "list projects".to_owned();
@@ -293,8 +294,12 @@ impl PostgresStore {
             let rows = client
                 .query(
                     "SELECT id, import_path, repository FROM projects WHERE id > $1
+                     AND ($3::TEXT IS NULL OR EXISTS (SELECT 1 FROM revisions r
+                         JOIN revision_results rr ON rr.revision_id = r.id
+                         JOIN results x ON x.id = rr.result_id
+                         WHERE r.project_id = projects.id AND x.action = $3))
                      ORDER BY id LIMIT $2",
-                    &[&page.after_id(), &(limit + 1)],
+                    &[&page.after_id(), &(limit + 1), &recording],
                 )
                 .await?;
             let rows = rows
@@ -409,6 +414,7 @@ impl PostgresStore {
     pub(crate) async fn list_revisions(
         &self,
         import_path: &str,
+        recording: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Revision>, StoreError> {
         let what = || format!("list revisions of {import_path}");
@@ -426,8 +432,12 @@ impl PostgresStore {
             let rows = client
                 .query(
                     "SELECT id, commit_id, tag, commit_time FROM revisions
-                     WHERE project_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-                    &[&project, &page.after_id(), &(limit + 1)],
+                     WHERE project_id = $1 AND id > $2
+                     AND ($4::TEXT IS NULL OR EXISTS (SELECT 1 FROM revision_results rr
+                         JOIN results x ON x.id = rr.result_id
+                         WHERE rr.revision_id = revisions.id AND x.action = $4))
+                     ORDER BY id LIMIT $3",
+                    &[&project, &page.after_id(), &(limit + 1), &recording],
                 )
                 .await?;
             let rows = rows
@@ -516,6 +526,7 @@ impl PostgresStore {
 
     pub(crate) async fn list_packages(
         &self,
+        recording: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Package>, StoreError> {
         let what = || "list packages".to_owned();
@@ -525,8 +536,12 @@ impl PostgresStore {
             let rows = client
                 .query(
                     "SELECT id, name, version, release, distro, source_rpm FROM packages
-                     WHERE id > $1 ORDER BY id LIMIT $2",
-                    &[&page.after_id(), &(limit + 1)],
+                     WHERE id > $1
+                     AND ($3::TEXT IS NULL OR EXISTS (SELECT 1 FROM package_results pr
+                         JOIN results x ON x.id = pr.result_id
+                         WHERE pr.package_id = packages.id AND x.action = $3))
+                     ORDER BY id LIMIT $2",
+                    &[&page.after_id(), &(limit + 1), &recording],
                 )
                 .await?;
             let rows = rows

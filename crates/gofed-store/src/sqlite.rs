@@ -326,18 +326,24 @@ impl SqliteStore {
 
     pub(crate) async fn list_projects(
         &self,
+        recording: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Project>, StoreError> {
+        let recording = recording.map(str::to_owned);
         self.read(
             || "list projects".into(),
             move |conn| {
                 let limit = page.clamped_limit();
                 let mut stmt = conn.prepare_cached(
                     "SELECT id, import_path, repository FROM projects WHERE id > ?1
+                     AND (?3 IS NULL OR EXISTS (SELECT 1 FROM revisions r
+                         JOIN revision_results rr ON rr.revision_id = r.id
+                         JOIN results x ON x.id = rr.result_id
+                         WHERE r.project_id = projects.id AND x.action = ?3))
                      ORDER BY id LIMIT ?2",
                 )?;
                 let rows = stmt
-                    .query_map(params![page.after_id(), limit + 1], |r| {
+                    .query_map(params![page.after_id(), limit + 1, recording], |r| {
                         Ok((
                             r.get(0)?,
                             Project {
@@ -440,9 +446,11 @@ impl SqliteStore {
     pub(crate) async fn list_revisions(
         &self,
         import_path: &str,
+        recording: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Revision>, StoreError> {
         let path = import_path.to_owned();
+        let recording = recording.map(str::to_owned);
         let what = format!("list revisions of {path}");
         self.read(
             move || what,
@@ -458,20 +466,27 @@ impl SqliteStore {
                 let limit = page.clamped_limit();
                 let mut stmt = conn.prepare_cached(
                     "SELECT id, commit_id, tag, commit_time FROM revisions
-                     WHERE project_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                     WHERE project_id = ?1 AND id > ?2
+                     AND (?4 IS NULL OR EXISTS (SELECT 1 FROM revision_results rr
+                         JOIN results x ON x.id = rr.result_id
+                         WHERE rr.revision_id = revisions.id AND x.action = ?4))
+                     ORDER BY id LIMIT ?3",
                 )?;
                 let rows = stmt
-                    .query_map(params![project, page.after_id(), limit + 1], |r| {
-                        Ok((
-                            r.get(0)?,
-                            Revision {
-                                import_path: path.clone(),
-                                commit: r.get(1)?,
-                                tag: r.get(2)?,
-                                commit_time: r.get(3)?,
-                            },
-                        ))
-                    })?
+                    .query_map(
+                        params![project, page.after_id(), limit + 1, recording],
+                        |r| {
+                            Ok((
+                                r.get(0)?,
+                                Revision {
+                                    import_path: path.clone(),
+                                    commit: r.get(1)?,
+                                    tag: r.get(2)?,
+                                    commit_time: r.get(3)?,
+                                },
+                            ))
+                        },
+                    )?
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(Page::from_rows(rows, limit))
             },
@@ -544,18 +559,24 @@ impl SqliteStore {
 
     pub(crate) async fn list_packages(
         &self,
+        recording: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Package>, StoreError> {
+        let recording = recording.map(str::to_owned);
         self.read(
             || "list packages".into(),
             move |conn| {
                 let limit = page.clamped_limit();
                 let mut stmt = conn.prepare_cached(
                     "SELECT id, name, version, release, distro, source_rpm FROM packages
-                     WHERE id > ?1 ORDER BY id LIMIT ?2",
+                     WHERE id > ?1
+                     AND (?3 IS NULL OR EXISTS (SELECT 1 FROM package_results pr
+                         JOIN results x ON x.id = pr.result_id
+                         WHERE pr.package_id = packages.id AND x.action = ?3))
+                     ORDER BY id LIMIT ?2",
                 )?;
                 let rows = stmt
-                    .query_map(params![page.after_id(), limit + 1], |r| {
+                    .query_map(params![page.after_id(), limit + 1, recording], |r| {
                         Ok((
                             r.get(0)?,
                             Package {

@@ -921,6 +921,95 @@ async fn lookups(backend: Backend) {
     );
 }
 
+/// Listings by what is recorded: a project, revision or package is listed for an action only when a
+/// result of that action is recorded under it (pages stay whole: the filter is in the query).
+async fn listings_by_action(backend: Backend) {
+    let store = backend.store().await;
+    let mut api_revisions = Vec::new();
+    for n in 0..5 {
+        let p = project(n);
+        store.put_project(&p).await.expect("put project");
+        for c in 0..3 {
+            let rev = Revision {
+                import_path: p.import_path.clone(),
+                commit: format!("c{n}{c}"),
+                tag: None,
+                commit_time: c,
+            };
+            store.put_revision(&rev).await.expect("put revision");
+            // Projects 0, 2, 4 have API results on revisions 0 and 2; every revision has deps results.
+            let subject = Subject::Revision {
+                import_path: p.import_path.clone(),
+                commit: rev.commit.clone(),
+            };
+            if n % 2 == 0 && c != 1 {
+                let k = key("api_analysis", &format!("api {n} {c}"));
+                store
+                    .put_result(&k, b"api", Some(&subject))
+                    .await
+                    .expect("put");
+                if n == 2 {
+                    api_revisions.push(rev.clone());
+                }
+            }
+            let k = key("deps_analysis", &format!("deps {n} {c}"));
+            store
+                .put_result(&k, b"deps", Some(&subject))
+                .await
+                .expect("put");
+        }
+    }
+    let api_projects = all_pages(1, |page| {
+        store.list_projects_recording("api_analysis", page)
+    })
+    .await;
+    assert_eq!(api_projects, vec![project(0), project(2), project(4)]);
+    let deps_projects = all_pages(2, |page| {
+        store.list_projects_recording("deps_analysis", page)
+    })
+    .await;
+    assert_eq!(deps_projects.len(), 5);
+    assert!(
+        all_pages(2, |page| store.list_projects_recording("none", page))
+            .await
+            .is_empty()
+    );
+    let path = project(2).import_path;
+    let revisions = all_pages(1, |page| {
+        store.list_revisions_recording(&path, "api_analysis", page)
+    })
+    .await;
+    assert_eq!(revisions, api_revisions);
+    let path1 = project(1).import_path;
+    assert!(all_pages(1, |page| store.list_revisions_recording(
+        &path1,
+        "api_analysis",
+        page
+    ))
+    .await
+    .is_empty());
+
+    let (a, b) = (package("a", "1.fc38"), package("b", "1.fc38"));
+    for pkg in [&a, &b] {
+        store.put_package(pkg).await.expect("put package");
+    }
+    let k = key("api_analysis", "package b");
+    store
+        .put_result(&k, b"api", Some(&Subject::Package(b.key.clone())))
+        .await
+        .expect("put");
+    assert_eq!(
+        all_pages(1, |page| store
+            .list_packages_recording("api_analysis", page))
+        .await,
+        vec![b]
+    );
+    assert_eq!(
+        all_pages(1, |page| store.list_packages(page)).await.len(),
+        2
+    );
+}
+
 macro_rules! suite {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -957,4 +1046,5 @@ suite!(
     job_claims,
     stats_and_gc,
     lookups,
+    listings_by_action,
 );

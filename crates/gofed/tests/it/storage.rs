@@ -390,4 +390,36 @@ fn views_of(d: &Path, store: &str) {
     assert_eq!(answer["meta"]["service"], "depsstorage");
     assert_eq!(answer["result"]["result"]["output"]["json"], deps);
     assert_eq!(answer["result"]["key"]["action"], "deps_analysis");
+
+    // The services' listings name only what they have: deps was recorded for example.com/m at v1.1.0 only,
+    // and never for example.com/other/pkg.
+    let listed = |action: &str, input: &str, field: &str| -> Vec<String> {
+        let (status, _, body) = http(
+            "POST",
+            &format!("{}/v1/actions/{action}", server.url),
+            input,
+        );
+        assert_eq!(status, 200, "{action}: {body}");
+        let answer: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        answer["result"]["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|item| item[field].as_str().expect(field).to_owned())
+            .collect()
+    };
+    assert_eq!(
+        listed("api_projects", "{}", "import_path"),
+        ["example.com/m", "example.com/other/pkg"]
+    );
+    assert_eq!(
+        listed("deps_projects", "{}", "import_path"),
+        ["example.com/m"]
+    );
+    let m = r#"{"project": "example.com/m"}"#;
+    assert_eq!(
+        listed("api_revisions", m, "tag"),
+        ["v1.0.0", "v1.1.0", "v1.2.0"]
+    );
+    assert_eq!(listed("deps_revisions", m, "tag"), ["v1.1.0"]);
 }
