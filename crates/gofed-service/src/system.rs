@@ -313,8 +313,9 @@ pub struct System {
     /// lookups.
     endpoints: Mutex<HashMap<String, Arc<Endpoint>>>,
     /// One HTTP client for every endpoint: one connection pool (`None` if it could not be built: then each
-    /// endpoint builds its own and reports why not).
-    http: Option<reqwest::Client>,
+    /// endpoint builds its own and reports why not). Built on the first remote call: a command answered
+    /// in-process (from the result cache, say) does not load the system's root certificates.
+    http: std::sync::OnceLock<Option<reqwest::Client>>,
     /// Ticks for `Endpoint::last_used`.
     clock: AtomicU64,
     round_robin: AtomicUsize,
@@ -347,13 +348,6 @@ impl System {
             }
             local.insert(service.name().to_owned(), service);
         }
-        let http = match crate::client::http_client(&client_config) {
-            Ok(http) => Some(http),
-            Err(err) => {
-                tracing::warn!("cannot build the shared HTTP client: {err}");
-                None
-            }
-        };
         System {
             config,
             client_config,
@@ -362,11 +356,24 @@ impl System {
             registry,
             pools: Mutex::new(HashMap::new()),
             endpoints: Mutex::new(HashMap::new()),
-            http,
+            http: std::sync::OnceLock::new(),
             clock: AtomicU64::new(0),
             // A random start: short-lived clients (one command, one call) must not all pick the first instance.
             round_robin: AtomicUsize::new(random_start()),
         }
+    }
+
+    /// The shared HTTP client, built on first use.
+    fn http(&self) -> Option<&reqwest::Client> {
+        self.http
+            .get_or_init(|| match crate::client::http_client(&self.client_config) {
+                Ok(http) => Some(http),
+                Err(err) => {
+                    tracing::warn!("cannot build the shared HTTP client: {err}");
+                    None
+                }
+            })
+            .as_ref()
     }
 
     /// The configuration.
@@ -500,7 +507,7 @@ impl System {
             endpoint.touch(&self.clock);
             return Ok(Arc::clone(endpoint));
         }
-        let client = match &self.http {
+        let client = match self.http() {
             Some(http) => Client::with_http(address, &self.client_config, http.clone())?,
             None => Client::new(address, &self.client_config)?,
         };
