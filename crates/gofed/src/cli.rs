@@ -744,6 +744,9 @@ pub struct StoreListArgs {
     /// Start after this cursor (the `next` of the previous page).
     #[arg(long)]
     pub after: Option<String>,
+    /// Only what has this analysis recorded (as the storage services' api_* and deps_* listings).
+    #[arg(long, value_enum)]
+    pub action: Option<ScanAction>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,

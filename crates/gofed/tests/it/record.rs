@@ -103,6 +103,32 @@ fn git_revisions_are_recorded_under_their_project_once_each() {
             {"import_path": "example.com/m", "commit": commits[1], "tag": "v1.1.0", "commit_time": 1_706_933_106},
         ])
     );
+    // By what is recorded: api at v1.0.0 only, deps at v1.1.0 only.
+    for (action, tag) in [("api", "v1.0.0"), ("deps", "v1.1.0")] {
+        let listed = json_of(
+            &run(
+                &store,
+                &[
+                    "store",
+                    "list",
+                    "revisions",
+                    "example.com/m",
+                    "--action",
+                    action,
+                    "--format",
+                    "json",
+                ],
+            ),
+            action,
+        );
+        let tags: Vec<&str> = listed["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|r| r["tag"].as_str().expect("tag"))
+            .collect();
+        assert_eq!(tags, [tag], "{action}");
+    }
     let db = rusqlite::Connection::open(store_dir.join("store.sqlite")).expect("open the store");
     let links: i64 = db
         .query_row("SELECT count(*) FROM revision_results", [], |r| r.get(0))
