@@ -25,15 +25,18 @@ fn json_of(out: &Output, what: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
-#[test]
-fn git_revisions_are_recorded_under_their_project_once_each() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let d = dir.path();
-    let repo = d.join("repo");
+/// A repository `DIR/repo` of module `module` with one file, committed on 2024-01-02 and tagged `v1.0.0`.
+fn tagged_module(
+    dir: &std::path::Path,
+    module: &str,
+    file: &str,
+    text: &str,
+) -> std::path::PathBuf {
+    let repo = dir.join("repo");
     std::fs::create_dir(&repo).expect("repo dir");
     git(&repo, &["init", "-q", "-b", "main"]);
-    write(&repo, "go.mod", "module example.com/m\n\ngo 1.21\n");
-    write(&repo, "m.go", "package m\n\nfunc F() {}\n");
+    write(&repo, "go.mod", format!("module {module}\n\ngo 1.21\n"));
+    write(&repo, file, text);
     git(&repo, &["add", "."]);
     git_output(
         &repo,
@@ -41,6 +44,14 @@ fn git_revisions_are_recorded_under_their_project_once_each() {
         Some("2024-01-02T03:04:05Z"),
     );
     git(&repo, &["tag", "v1.0.0"]);
+    repo
+}
+
+#[test]
+fn git_revisions_are_recorded_under_their_project_once_each() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let repo = tagged_module(d, "example.com/m", "m.go", "package m\n\nfunc F() {}\n");
     write(&repo, "m.go", "package m\n\nfunc F() {}\n\nfunc G() {}\n");
     git_output(
         &repo,
@@ -223,22 +234,12 @@ fn git_revisions_are_recorded_under_their_project_once_each() {
 fn store_show_prints_what_the_recorded_analysis_printed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let d = dir.path();
-    let repo = d.join("repo");
-    std::fs::create_dir(&repo).expect("repo dir");
-    git(&repo, &["init", "-q", "-b", "main"]);
-    write(&repo, "go.mod", "module example.com/s\n\ngo 1.21\n");
-    write(
-        &repo,
+    let repo = tagged_module(
+        d,
+        "example.com/s",
         "s.go",
         "package s\n\nimport \"example.com/x\"\n\nvar V x.T\n",
     );
-    git(&repo, &["add", "."]);
-    git_output(
-        &repo,
-        &["commit", "-q", "-m", "one"],
-        Some("2024-01-02T03:04:05Z"),
-    );
-    git(&repo, &["tag", "v1.0.0"]);
     let commit = git(&repo, &["rev-parse", "HEAD"]);
     let source = format!("{}@v1.0.0", repo.display());
     let store = format!("sqlite:{}", d.join("store").display());
