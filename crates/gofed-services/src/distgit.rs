@@ -79,11 +79,29 @@ impl PackageRevision {
             (None, None) => Ok(DEFAULT_BRANCH),
         }
     }
+
+    /// `read` of the package's dist-git repository at the revision this names (checked first), cloned or
+    /// fetched; any failure is `unprocessable`, naming the package and revision. Blocking.
+    pub fn read_with<T>(
+        &self,
+        client: &ClientConfig,
+        read: impl FnOnce(&Checkout) -> anyhow::Result<T>,
+    ) -> Result<T, ServiceError> {
+        let rev = self.checked_revision()?;
+        checkout(client, &self.package, rev)
+            .and_then(|checkout| read(&checkout))
+            .map_err(|err| {
+                ServiceError::unprocessable(format!(
+                    "dist-git of {} at {rev}: {err:#}",
+                    self.package
+                ))
+            })
+    }
 }
 
 /// The dist-git repository of `package` (a checked name) made ready to read (cloned or fetched), and the commit
 /// `rev` (a checked revision) names there. Blocking.
-pub fn checkout(client: &ClientConfig, package: &str, rev: &str) -> anyhow::Result<Checkout> {
+fn checkout(client: &ClientConfig, package: &str, rev: &str) -> anyhow::Result<Checkout> {
     let url = format!("{}/{package}.git", client.distgit_url.trim_end_matches('/'));
     let dir = {
         let _one_at_a_time = FETCHING

@@ -8,7 +8,7 @@ use gofed_service::{BlobStore, Service, ServiceError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::distgit::{checkout, PackageRevision};
+use crate::distgit::PackageRevision;
 use crate::scm::{revision_archive, StoredRevision};
 use crate::ServiceContext;
 
@@ -39,12 +39,9 @@ async fn store(
 ) -> Result<StoredRevision, ServiceError> {
     let reading = context.clone();
     let (bytes, commit, files, warnings) = crate::run_blocking_io("reading dist-git", move || {
-        let rev = at.checked_revision()?;
-        checkout(&reading.client, &at.package, rev)
-            .and_then(|c| revision_archive(&c.dir, &c.commit, &reading.artifact_limits))
-            .map_err(|err| {
-                ServiceError::unprocessable(format!("dist-git of {} at {rev}: {err:#}", at.package))
-            })
+        at.read_with(&reading.client, |c| {
+            revision_archive(&c.dir, &c.commit, &reading.artifact_limits)
+        })
     })
     .await?;
     let file = crate::filestorage::store_bytes(&context, &blobs, bytes, "the archive").await?;

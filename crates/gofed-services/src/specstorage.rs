@@ -8,7 +8,7 @@ use gofed_service::{BlobStore, FileRef, Service, ServiceError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::distgit::{checkout, PackageRevision};
+use crate::distgit::PackageRevision;
 use crate::fetched::check_name;
 use crate::ServiceContext;
 
@@ -48,15 +48,11 @@ fn read(
     at: &PackageRevision,
     limits: &Limits,
 ) -> Result<(Artifact, String), ServiceError> {
-    let rev = at.checked_revision()?;
-    let found = checkout(&context.client, &at.package, rev).and_then(|c| {
+    at.read_with(&context.client, |c| {
         Ok((
             gofed_artifact::git::open(&c.dir, &c.commit, limits)?,
-            c.commit,
+            c.commit.clone(),
         ))
-    });
-    found.map_err(|err| {
-        ServiceError::unprocessable(format!("dist-git of {} at {rev}: {err:#}", at.package))
     })
 }
 
