@@ -377,7 +377,6 @@ impl Scenario {
             .map_err(user_error)
     }
 
-    /// Runs `future` (store calls, for instance) on this scenario's runtime.
     /// The bytes of `file`, which an action stored in `filestorage` (in-process: in this machine's blob
     /// directory), checked against its sha256.
     pub(crate) fn fetch_file(&self, file: &gofed_service::FileRef) -> anyhow::Result<Vec<u8>> {
@@ -392,6 +391,7 @@ impl Scenario {
         Ok(self.runtime.block_on(self.system.fetch(file))?.to_vec())
     }
 
+    /// Runs `future` (store calls, for instance) on this scenario's runtime.
     pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
     }
