@@ -262,12 +262,12 @@ impl StubGen {
                     .fields
                     .iter()
                     .map(|f| {
-                        let t = self.ty(p, pkg, f.ty);
-                        if f.embedded {
-                            t
-                        } else {
-                            format!("{} {t}", f.name)
+                        let mut t = self.ty(p, pkg, f.ty);
+                        if !f.embedded {
+                            t = format!("{} {t}", f.name);
                         }
+                        crate::types::typestring::write_tag(&mut t, f.tag.as_deref());
+                        t
                     })
                     .collect();
                 if fields.is_empty() {

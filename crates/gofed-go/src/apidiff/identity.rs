@@ -56,6 +56,7 @@ fn ident(pa: &mut Program, a: TypeId, pb: &mut Program, b: TypeId, depth: u32) -
                 && s1.fields.iter().zip(&s2.fields).all(|(f, g)| {
                     f.name == g.name
                         && f.embedded == g.embedded
+                        && f.tag == g.tag
                         && ident(pa, f.ty, pb, g.ty, depth + 1)
                 })
         }
@@ -228,6 +229,7 @@ fn same_program_identical(p: &mut Program, a: TypeId, b: TypeId) -> bool {
                 && s1.fields.iter().zip(&s2.fields).all(|(f, g)| {
                     f.name == g.name
                         && f.embedded == g.embedded
+                        && f.tag == g.tag
                         && same_program_identical(p, f.ty, g.ty)
                 })
         }

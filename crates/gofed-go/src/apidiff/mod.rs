@@ -21,6 +21,7 @@ use crate::types::methodset::{interface_methods, method_set, MethodEntry};
 use crate::types::ty::{BasicKind, NamedId, PkgId, Type, TypeId};
 use crate::types::typestring::type_string;
 use crate::types::{is_exported, ObjId, ObjKind, Program};
+use spelling::Written;
 
 pub use identity::{identical, implements};
 pub use module::{diff_modules, next_version, Bump, ModuleReport, PackageReport};
@@ -208,8 +209,7 @@ impl Differ<'_, '_, '_> {
                 continue;
             }
             if let Some(&new_id) = self.new.pkg(self.new_pkg).scope.get(name) {
-                let new_kind = self.new.object(new_id).kind.clone();
-                self.check_objects(name, old_kind, new_kind);
+                self.check_objects(name, old_id, new_id);
             }
         }
         for name in &old_names {
@@ -222,12 +222,7 @@ impl Differ<'_, '_, '_> {
             let new_id = self.new.pkg(self.new_pkg).scope.get(name).copied();
             match new_id {
                 None => self.incompatible(&Self::old_obj(name), "", "removed".into()),
-                Some(new_id) => {
-                    let old_kind = self.old.object(old_id).kind.clone();
-                    let new_kind = self.new.object(new_id).kind.clone();
-                    self.check_objects(name, old_kind, new_kind);
-                    self.respell_object_change(name, old_id, new_id);
-                }
+                Some(new_id) => self.check_objects(name, old_id, new_id),
             }
         }
         let mut new_names: Vec<String> = self.new.pkg(self.new_pkg).scope.keys().cloned().collect();
@@ -278,46 +273,15 @@ impl Differ<'_, '_, '_> {
         }
     }
 
-    /// A var's or func's `changed from OLD to NEW` with the aliases its declarations name,
-    /// as go/types prints them (see `spelling`).
-    fn respell_object_change(&mut self, name: &str, old_id: ObjId, new_id: ObjId) {
-        let key = (false, name.to_owned());
-        let Some(msg) = self.incompatibles.get(&key).and_then(|parts| parts.get("")) else {
-            return;
-        };
-        if !msg.starts_with("changed from ") || msg == "changed from func to var" {
-            return;
-        }
-        // Only a change of type: a var that became a func is a change of kind.
-        let (ot, nt) = match (
-            self.old.object(old_id).kind.clone(),
-            self.new.object(new_id).kind.clone(),
-        ) {
-            (ObjKind::Var { ty: ot }, ObjKind::Var { ty: nt })
-            | (ObjKind::Func { sig: ot }, ObjKind::Func { sig: nt })
-            | (ObjKind::Func { sig: ot }, ObjKind::Var { ty: nt }) => (ot, nt),
-            _ => return,
-        };
-        let olds = spelling::object_type_string(self.old, self.old_pkg, old_id, ot);
-        let news = spelling::object_type_string(self.new, self.new_pkg, new_id, nt);
-        if olds.is_none() && news.is_none() {
-            return;
-        }
-        let olds = olds.unwrap_or_else(|| type_string(self.old, ot, Some(self.old_pkg)));
-        let news = news.unwrap_or_else(|| type_string(self.new, nt, Some(self.new_pkg)));
-        self.incompatible(
-            &Self::old_obj(name),
-            "",
-            format!("changed from {olds} to {news}"),
-        );
-    }
-
-    fn check_objects(&mut self, name: &str, old: ObjKind, new: ObjKind) {
+    fn check_objects(&mut self, name: &str, old_id: ObjId, new_id: ObjId) {
         let obj = Self::old_obj(name);
+        let old = self.old.object(old_id).kind.clone();
+        let new = self.new.object(new_id).kind.clone();
+        let written = || Some((Written::Object(old_id), Written::Object(new_id)));
         match (&old, &new) {
             (ObjKind::Const { ty: ot, val: ov }, ObjKind::Const { ty: nt, val: nv }) => {
                 if !self.correspond(*ot, *nt) {
-                    self.type_changed(&obj, "", *ot, *nt);
+                    self.type_changed(&obj, "", *ot, *nt, written());
                 } else if !values_equal(ov, nv) {
                     self.incompatible(
                         &obj,
@@ -328,20 +292,20 @@ impl Differ<'_, '_, '_> {
                 return;
             }
             (ObjKind::Var { ty: ot }, ObjKind::Var { ty: nt }) => {
-                self.check_correspondence(&obj, "", *ot, *nt);
+                self.check_correspondence(&obj, "", *ot, *nt, written());
                 return;
             }
             (ObjKind::Func { sig: ot }, ObjKind::Func { sig: nt }) => {
-                self.check_correspondence(&obj, "", *ot, *nt);
+                self.check_correspondence(&obj, "", *ot, *nt, written());
                 return;
             }
             (ObjKind::Func { sig: ot }, ObjKind::Var { ty: nt }) => {
                 self.compatible(&obj, "", "changed from func to var".into());
-                self.check_correspondence(&obj, "", *ot, *nt);
+                self.check_correspondence(&obj, "", *ot, *nt, written());
                 return;
             }
             (ObjKind::TypeName { ty: ot, .. }, ObjKind::TypeName { ty: nt, .. }) => {
-                self.check_correspondence(&obj, "", *ot, *nt);
+                self.check_correspondence(&obj, "", *ot, *nt, written());
                 return;
             }
             _ => {}
@@ -353,17 +317,36 @@ impl Differ<'_, '_, '_> {
         );
     }
 
-    fn check_correspondence(&mut self, obj: &Obj, part: &str, old: TypeId, new: TypeId) {
+    fn check_correspondence(
+        &mut self,
+        obj: &Obj,
+        part: &str,
+        old: TypeId,
+        new: TypeId,
+        written: Option<(Written, Written)>,
+    ) {
         if !self.correspond(old, new) {
-            self.type_changed(obj, part, old, new);
+            self.type_changed(obj, part, old, new, written);
         }
     }
 
-    /// The message `changed from OLD to NEW`. go/types' `Unalias` of the two types is a
-    /// no-op here: aliases are resolved when types are built.
-    fn type_changed(&mut self, obj: &Obj, part: &str, old: TypeId, new: TypeId) {
-        let olds = type_string(self.old, old, Some(self.old_pkg));
-        let news = type_string(self.new, new, Some(self.new_pkg));
+    /// The message `changed from OLD to NEW`: each type as go/types prints it once
+    /// `Unalias`ed, with the alias names its syntax (`written`, old and new) uses inside.
+    fn type_changed(
+        &mut self,
+        obj: &Obj,
+        part: &str,
+        old: TypeId,
+        new: TypeId,
+        written: Option<(Written, Written)>,
+    ) {
+        let (old_written, new_written) = written.unzip();
+        let olds = old_written
+            .and_then(|w| spelling::written_type_string(self.old, self.old_pkg, &w, old))
+            .unwrap_or_else(|| type_string(self.old, old, Some(self.old_pkg)));
+        let news = new_written
+            .and_then(|w| spelling::written_type_string(self.new, self.new_pkg, &w, new))
+            .unwrap_or_else(|| type_string(self.new, new, Some(self.new_pkg)));
         self.incompatible(obj, part, format!("changed from {olds} to {news}"));
     }
 
@@ -422,6 +405,7 @@ impl Differ<'_, '_, '_> {
                         return false;
                     };
                     if of.embedded != nf.embedded
+                        || of.tag != nf.tag
                         || !self.corr(of.ty, nf.ty, ifaces)
                         || !self.corr_field_names(of, nf)
                     {
@@ -598,7 +582,9 @@ impl Differ<'_, '_, '_> {
         let ou = self.old.underlying(old_ty);
         let nu = self.new.underlying(new);
         let outer = self.current.replace((old, old_ty, new));
-        self.check_compatible(&obj, ou, nu);
+        let written = named_of(self.new, new)
+            .map(|new_named| (Written::Underlying(old), Written::Underlying(new_named)));
+        self.check_compatible(&obj, ou, nu, written);
         self.current = outer;
         if std::mem::discriminant(self.old.ty(ou)) != std::mem::discriminant(self.new.ty(nu)) {
             return;
@@ -612,14 +598,21 @@ impl Differ<'_, '_, '_> {
         self.check_method_set(old, old_ptr, new_ptr, true);
     }
 
-    fn check_compatible(&mut self, obj: &Obj, old: TypeId, new: TypeId) {
+    /// Underlying types `old` and `new`, declared as `written`.
+    fn check_compatible(
+        &mut self,
+        obj: &Obj,
+        old: TypeId,
+        new: TypeId,
+        written: Option<(Written, Written)>,
+    ) {
         match (self.old.ty(old).clone(), self.new.ty(new).clone()) {
             (Type::Interface(_), Type::Interface(_)) => {
                 self.check_compatible_interface(obj, old, new)
             }
             (Type::Struct(_), Type::Struct(_)) => self.check_compatible_struct(obj, old, new),
             (Type::Chan { dir: d1, elem: e1 }, Type::Chan { dir: d2, elem: e2 }) => {
-                self.check_correspondence(obj, ", element type", e1, e2);
+                self.check_correspondence(obj, ", element type", e1, e2, None);
                 if d1 != d2 {
                     if d2 == crate::ast::ChanDir::Both {
                         self.compatible(obj, "", "removed direction".into());
@@ -639,13 +632,13 @@ impl Differ<'_, '_, '_> {
                         format!("changed from {} to {}", a.go_name(), b.go_name()),
                     );
                 } else {
-                    self.type_changed(obj, "", old, new);
+                    self.type_changed(obj, "", old, new, written);
                 }
             }
             (Type::Interface(_) | Type::Struct(_) | Type::Chan { .. } | Type::Basic(_), _) => {
-                self.type_changed(obj, "", old, new)
+                self.type_changed(obj, "", old, new, written)
             }
-            _ => self.check_correspondence(obj, "", old, new),
+            _ => self.check_correspondence(obj, "", old, new, written),
         }
     }
 
@@ -693,7 +686,17 @@ impl Differ<'_, '_, '_> {
         for (name, &ot) in old {
             match new.get(name) {
                 None => self.incompatible(obj, name, "removed".into()),
-                Some(&nt) => self.check_correspondence(obj, name, ot, nt),
+                Some(&nt) => {
+                    // The fields of the defined type being compared.
+                    let written = self.current.and_then(|(old_named, _, new_ty)| {
+                        let new_named = named_of(self.new, new_ty)?;
+                        Some((
+                            Written::Field(old_named, name.clone()),
+                            Written::Field(new_named, name.clone()),
+                        ))
+                    });
+                    self.check_correspondence(obj, name, ot, nt, written)
+                }
             }
         }
         for name in new.keys() {
@@ -750,7 +753,10 @@ impl Differ<'_, '_, '_> {
                     } else {
                         oobj
                     };
-                    self.check_correspondence(&obj, "", om.sig, nm.sig);
+                    let written = self
+                        .written_method(om, false)
+                        .zip(self.written_method(nm, true));
+                    self.check_correspondence(&obj, "", om.sig, nm.sig, written);
                 }
             }
         }
@@ -778,6 +784,24 @@ impl Differ<'_, '_, '_> {
             let root = self.old.pkg(self.old_pkg).path.clone();
             method_object_string(self.old, m, &root)
         }
+    }
+
+    /// Where method `m` (of the old or new side) is declared: on a defined type, or in the
+    /// interface literal of one.
+    fn written_method(&mut self, m: &MethodEntry, new_side: bool) -> Option<Written> {
+        let named = self.declared_on_named(m, new_side)?;
+        let is_interface = if new_side {
+            let under = self.new.underlying(m.declared_on);
+            matches!(self.new.ty(under), Type::Interface(_))
+        } else {
+            let under = self.old.underlying(m.declared_on);
+            matches!(self.old.ty(under), Type::Interface(_))
+        };
+        Some(if is_interface {
+            Written::InterfaceMethod(named, m.name.clone())
+        } else {
+            Written::Method(named, m.name.clone())
+        })
     }
 
     fn declared_on_named(&self, m: &MethodEntry, new_side: bool) -> Option<NamedId> {
@@ -826,6 +850,14 @@ fn method_object_string(p: &mut Program, m: &MethodEntry, root: &str) -> String 
         None => String::new(),
     };
     format!("{prefix}{tn}.{}", m.name)
+}
+
+/// The declared type `ty` is, or is an instance of.
+fn named_of(p: &Program, ty: TypeId) -> Option<NamedId> {
+    match p.ty(ty) {
+        Type::Named(n) | Type::Instance { named: n, .. } => Some(*n),
+        _ => None,
+    }
 }
 
 fn kind_name(kind: &ObjKind) -> &'static str {

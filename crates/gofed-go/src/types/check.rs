@@ -151,7 +151,7 @@ pub(super) fn resolve_object(p: &mut Program, id: ObjId) {
     };
     p.objects[id.0 as usize].state = ObjState::Resolving;
     p.resolving.push(id);
-    let kind = compute_object(p, pkg, decl);
+    let kind = compute_object(p, id, pkg, decl);
     p.resolving.pop();
     let obj = &mut p.objects[id.0 as usize];
     obj.kind = kind;
@@ -300,7 +300,7 @@ fn decl_offset(env: &Env, decl: DeclRef) -> u32 {
     }
 }
 
-fn compute_object(p: &mut Program, pkg: PkgId, decl: DeclRef) -> ObjKind {
+fn compute_object(p: &mut Program, id: ObjId, pkg: PkgId, decl: DeclRef) -> ObjKind {
     let mut env = env_for(p, pkg, decl);
     let file = Arc::clone(&env.file);
     let invalid = p.invalid();
@@ -315,9 +315,11 @@ fn compute_object(p: &mut Program, pkg: PkgId, decl: DeclRef) -> ObjKind {
                         alias: true,
                     };
                 };
-                // An alias (generic aliases keep their parameters in scope for the body).
+                // An alias. A generic one keeps its parameters in scope for the aliased
+                // type, and `index_expr` substitutes them where it is instantiated.
                 if let Some(tparams) = spec.type_params {
-                    declare_type_params(p, &mut env, tparams);
+                    let tparams = declare_type_params(p, &mut env, tparams);
+                    p.alias_type_params.insert(id, tparams);
                 }
                 let ty = type_expr(p, &env, spec.ty);
                 ObjKind::TypeName { ty, alias: true }
@@ -1030,6 +1032,12 @@ fn struct_type(p: &mut Program, env: &Env, list: FieldList) -> TypeId {
     let mut fields = Vec::new();
     for field in file.ast.field_list(list) {
         let ty = type_expr(p, env, field.ty);
+        // A tag the parser accepted is a string literal; go/types keeps its value.
+        let tag = field
+            .tag
+            .and_then(|lit| crate::lexer::unquote_bytes(lit.text(&file.src).as_bytes()))
+            .filter(|value| !value.is_empty())
+            .map(Vec::into_boxed_slice);
         if field.names.len == 0 {
             let name = embedded_name(&file, field.ty);
             fields.push(Field {
@@ -1037,6 +1045,7 @@ fn struct_type(p: &mut Program, env: &Env, list: FieldList) -> TypeId {
                 ty,
                 embedded: true,
                 pkg: env.pkg,
+                tag,
             });
         } else {
             for name in file.ast.ident_list(field.names) {
@@ -1045,6 +1054,7 @@ fn struct_type(p: &mut Program, env: &Env, list: FieldList) -> TypeId {
                     ty,
                     embedded: false,
                     pkg: env.pkg,
+                    tag: tag.clone(),
                 });
             }
         }
@@ -1490,6 +1500,102 @@ fn selector(p: &mut Program, env: &Env, e: ExprId, x: ExprId, sel: &str) -> Oper
     }
 }
 
+/// The type parameters of the generic alias `x` names (`A` or `pkg.A`), if it names one.
+fn generic_alias_type_params(p: &mut Program, env: &Env, x: ExprId) -> Option<Vec<TypeId>> {
+    let obj = match *env.file.ast.expr(x) {
+        Expr::Paren(inner) => return generic_alias_type_params(p, env, inner),
+        Expr::Ident => match lookup(p, env, env.text(x)) {
+            Resolved::Obj(obj) => obj,
+            _ => return None,
+        },
+        Expr::Selector { x: base, sel } => {
+            if !matches!(env.file.ast.expr(base), Expr::Ident) {
+                return None;
+            }
+            let Resolved::Pkg(pkg) = lookup(p, env, env.text(base)) else {
+                return None;
+            };
+            *p.packages[pkg.0 as usize]
+                .scope
+                .get(sel.text(&env.file.src))?
+        }
+        _ => return None,
+    };
+    p.alias_type_params.get(&obj).cloned()
+}
+
+/// The type arguments that make generic alias `alias` stand for `ty`, if any do (go/types
+/// keeps them on the alias's instance; here they are found again from the type).
+pub(crate) fn alias_type_args(p: &mut Program, alias: ObjId, ty: TypeId) -> Option<Vec<TypeId>> {
+    let tparams = p.alias_type_params.get(&alias)?.clone();
+    let ObjKind::TypeName { ty: aliased, .. } = p.objects[alias.0 as usize].kind else {
+        return None;
+    };
+    let mut map = Vec::new();
+    unify(p, aliased, ty, &tparams, &mut map);
+    let args = tparams
+        .iter()
+        .map(|t| map.iter().find(|(from, _)| from == t).map(|(_, arg)| *arg))
+        .collect::<Option<Vec<TypeId>>>()?;
+    let pairs: Vec<(TypeId, TypeId)> = tparams.iter().copied().zip(args.iter().copied()).collect();
+    (subst(p, aliased, &pairs) == ty).then_some(args)
+}
+
+/// The package identifier `name` denotes in `file` of package `pkg` (one of its imports).
+pub(crate) fn imported_package(
+    p: &mut Program,
+    pkg: PkgId,
+    file: &Arc<SourceFile>,
+    name: &str,
+) -> Option<PkgId> {
+    let file_idx = p.packages[pkg.0 as usize]
+        .files
+        .iter()
+        .position(|f| Arc::ptr_eq(f, file))?;
+    let env = Env {
+        pkg,
+        file_idx: file_idx as u32,
+        file: Arc::clone(file),
+        tparams: Vec::new(),
+        iota: None,
+    };
+    file_import(p, &env, name)
+}
+
+/// `A[args]` of a generic alias `type A[P ...] = T` (`aliased` is T): T with P replaced by
+/// the arguments, as go/types' instance of the alias is once `Unalias`ed.
+fn instantiate_alias(
+    p: &mut Program,
+    env: &Env,
+    e: ExprId,
+    x: ExprId,
+    tparams: &[TypeId],
+    aliased: TypeId,
+    args: Vec<TypeId>,
+) -> Operand {
+    if args.len() != tparams.len() {
+        let (got, want) = (args.len(), tparams.len());
+        let message = if got > want {
+            format!(
+                "too many type arguments for type {}: have {got}, want {want}",
+                env.text(x)
+            )
+        } else {
+            format!(
+                "not enough type arguments for type {}: have {got}, want {want}",
+                env.text(x)
+            )
+        };
+        expr_error(p, env, e, message);
+        return Operand::invalid(p);
+    }
+    let map: Vec<(TypeId, TypeId)> = tparams.iter().copied().zip(args).collect();
+    Operand {
+        mode: Mode::Type,
+        ty: subst(p, aliased, &map),
+    }
+}
+
 fn index_expr(p: &mut Program, env: &Env, e: ExprId, x: ExprId, indices: &[ExprId]) -> Operand {
     let base = expr_or_type(p, env, x);
     match base.mode {
@@ -1497,6 +1603,9 @@ fn index_expr(p: &mut Program, env: &Env, e: ExprId, x: ExprId, indices: &[ExprI
         Mode::Type => {
             // Instantiation of a generic type.
             let args: Vec<TypeId> = indices.iter().map(|&i| type_expr(p, env, i)).collect();
+            if let Some(tparams) = generic_alias_type_params(p, env, x) {
+                return instantiate_alias(p, env, e, x, &tparams, base.ty, args);
+            }
             match p.ty(base.ty).clone() {
                 Type::Named(named) => Operand {
                     mode: Mode::Type,

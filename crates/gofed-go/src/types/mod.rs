@@ -451,6 +451,8 @@ pub struct Program<'s> {
     invalid: TypeId,
     /// Objects being resolved, innermost last: a cycle is the part from the repeated one on.
     resolving: Vec<ObjId>,
+    /// The type parameters of each generic alias (`type A[P any] = T`), once resolved.
+    alias_type_params: HashMap<ObjId, Vec<TypeId>>,
     /// Declared types whose underlying type is being resolved, innermost last.
     resolving_named: Vec<NamedId>,
     /// Method lists of interface types, computed once each (`methodset::interface_methods`).
@@ -483,6 +485,7 @@ impl<'s> Program<'s> {
             invalid: TypeId(0),
             iface_methods: HashMap::new(),
             resolving: Vec::new(),
+            alias_type_params: HashMap::new(),
             resolving_named: Vec::new(),
         };
         program.invalid = program.intern(Type::Invalid);
@@ -781,6 +784,45 @@ impl<'s> Program<'s> {
             _ => return None,
         };
         Some((Arc::clone(file), syntax))
+    }
+
+    /// The names of generic alias `obj`'s type parameters (none for other objects).
+    pub(crate) fn alias_type_param_names(&self, obj: ObjId) -> Vec<String> {
+        let Some(tparams) = self.alias_type_params.get(&obj) else {
+            return Vec::new();
+        };
+        tparams
+            .iter()
+            .filter_map(|&t| match self.ty(t) {
+                Type::TypeParam(id) => Some(self.type_params[id.0 as usize].name.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Where method `name` declared on `named` has its signature in the syntax: the file and
+    /// the parameter and result lists (`None` for a method not declared on it, or a package
+    /// whose files are gone).
+    pub(crate) fn method_type_syntax(
+        &self,
+        named: NamedId,
+        name: &str,
+    ) -> Option<(Arc<SourceFile>, TypeSyntax)> {
+        let n = &self.named[named.0 as usize];
+        let method = n.methods.iter().find(|m| m.name == name)?;
+        let file = self.packages[n.pkg?.0 as usize]
+            .files
+            .get(method.decl.file as usize)?;
+        match file.ast.decls.get(method.decl.decl as usize)? {
+            crate::ast::Decl::Func(f) => Some((
+                Arc::clone(file),
+                TypeSyntax::Func {
+                    params: f.params,
+                    results: f.results,
+                },
+            )),
+            _ => None,
+        }
     }
 
     /// The syntax errors of a package's files and the errors its check found so far (objects

@@ -302,6 +302,8 @@ pub struct Field {
     pub ty: TypeId,
     /// Embedded field.
     pub embedded: bool,
+    /// The tag's value (`json:"a"`), if not empty: part of the struct type's identity.
+    pub tag: Option<Box<[u8]>>,
     /// Package declaring the field (unexported names are package-qualified).
     pub pkg: PkgId,
 }

@@ -108,6 +108,7 @@ fn write_inner(
                     buf.push(' ');
                 }
                 write_type(p, buf, f.ty, rel, plain_signature);
+                write_tag(buf, f.tag.as_deref());
             }
             buf.push('}');
         }
@@ -193,6 +194,14 @@ fn write_inner(
             }
         }
         Type::TypeParam(id) => buf.push_str(&p.type_params[id.0 as usize].name),
+    }
+}
+
+/// A struct field's tag as go/types prints it: ` "VALUE"` quoted by `strconv.Quote`.
+pub(crate) fn write_tag(buf: &mut String, tag: Option<&[u8]>) {
+    if let Some(tag) = tag {
+        buf.push(' ');
+        buf.push_str(&crate::constant::quote(tag));
     }
 }
 

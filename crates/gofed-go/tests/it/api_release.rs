@@ -186,6 +186,78 @@ fn go123_prints_type_arguments_of_instances() {
     assert!(has(&old, "pkg p, method (Pair[$0, $1]) Swap() Pair"));
 }
 
+const GENERIC_ALIAS: &str = r#"package p
+
+import "q"
+
+type ID = int
+
+type Pair[K comparable, V any] struct{ K K; V V }
+
+// GA is a generic alias (Go 1.24).
+type GA[T comparable] = Pair[T, ID]
+
+// Chained: an alias of an instance of another generic alias, and of one of package q.
+type Str[T any] = GA[string]
+type Other[E any] = q.List[E]
+
+var GV GA[string]
+var SV Str[bool]
+var OV Other[ID]
+
+func Keys[T comparable](m GA[T]) []T { return nil }
+"#;
+
+const Q_LIST: (&str, &[(&str, &str)]) = ("q", &[("q.go", "package q\n\ntype List[E any] []E\n")]);
+
+#[test]
+fn generic_aliases_are_instantiated() {
+    // Read from cmd/api 1.27 (emitType: `type NAME = TYPE` of the Alias, written Unalias'ed;
+    // type parameters as `$index`) and checked against its goapi-release: an instance of
+    // the alias is the aliased type with the arguments substituted.
+    let mut packages = p(GENERIC_ALIAS);
+    packages.push(Q_LIST);
+    let lines = api(27, &packages);
+    for want in [
+        "pkg p, type GA = Pair[$0, int]",
+        "pkg p, type Str = Pair[string, int]",
+        "pkg p, type Other = q.List[$0]",
+        "pkg p, var GV Pair[string, int]",
+        "pkg p, var SV Pair[string, int]",
+        "pkg p, var OV q.List[int]",
+        "pkg p, func Keys[$0 comparable](Pair[$0, int]) []$0",
+    ] {
+        assert!(has(&lines, want), "missing {want:?} in {lines:#?}");
+    }
+}
+
+#[test]
+fn a_generic_alias_with_the_wrong_number_of_arguments_is_an_error() {
+    let source = MemorySource::new(&[(
+        "p",
+        &[(
+            "p.go",
+            "package p\n\ntype A[K comparable, V any] = map[K]V\n\nvar X A[int]\nvar Y A[int, int, int]\n",
+        )],
+    )]);
+    let mut program = Program::new(&source, Sizes::for_arch("amd64"));
+    let id = program.package("", "p").expect("package p");
+    let pkg = extract_package_for(&mut program, id, Release::go(27));
+    let messages: Vec<&str> = pkg.errors.iter().map(String::as_str).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("not enough type arguments for type A: have 1, want 2")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("too many type arguments for type A: have 3, want 2")),
+        "{messages:?}"
+    );
+}
+
 const FIELDS: &str = r#"package p
 
 import "q"
