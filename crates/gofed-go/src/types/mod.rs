@@ -11,6 +11,7 @@
 //! (`type A B; type B A`, `const C = len([C]int{})`) are detected and reported, never
 //! followed forever.
 
+mod arena;
 pub(crate) mod check;
 mod collect;
 pub mod methodset;
@@ -290,11 +291,6 @@ struct FileImport {
 }
 
 /// The types of the arena with one hash (nearly always one).
-enum TypeBucket {
-    One(TypeId),
-    Many(Vec<TypeId>),
-}
-
 /// A declared type.
 #[derive(Clone, Debug)]
 pub struct Named {
@@ -420,10 +416,7 @@ pub struct Program<'s> {
     source: &'s dyn PackageSource,
     budget: &'s Budget,
     sizes: Sizes,
-    types: Vec<Type>,
-    /// The arena's types by their hash (each type is stored once, in `types`).
-    type_index: HashMap<u64, TypeBucket>,
-    type_hasher: std::collections::hash_map::RandomState,
+    types: arena::TypeArena,
     /// All declared types.
     pub named: Vec<Named>,
     /// All type parameters.
@@ -466,9 +459,7 @@ impl<'s> Program<'s> {
             source,
             budget: Budget::unlimited_ref(),
             sizes,
-            types: Vec::new(),
-            type_index: HashMap::new(),
-            type_hasher: std::collections::hash_map::RandomState::new(),
+            types: arena::TypeArena::new(),
             named: Vec::new(),
             type_params: Vec::new(),
             objects: Vec::new(),
@@ -513,7 +504,7 @@ impl<'s> Program<'s> {
     /// The type `id`.
     #[inline]
     pub fn ty(&self, id: TypeId) -> &Type {
-        &self.types[id.0 as usize]
+        self.types.get(id)
     }
 
     /// The invalid type.
@@ -524,40 +515,14 @@ impl<'s> Program<'s> {
     /// Interns a type: structurally equal types get the same id (so ids compare types
     /// identically, except that distinct declared types stay distinct).
     pub fn intern(&mut self, ty: Type) -> TypeId {
-        use std::hash::BuildHasher as _;
-        let hash = self.type_hasher.hash_one(&ty);
-        let types = &self.types;
-        let found = match self.type_index.get(&hash) {
-            Some(TypeBucket::One(id)) => (types[id.0 as usize] == ty).then_some(*id),
-            Some(TypeBucket::Many(ids)) => {
-                ids.iter().find(|id| types[id.0 as usize] == ty).copied()
-            }
-            None => None,
-        };
-        if let Some(id) = found {
-            return id;
-        }
-        let id = TypeId(self.types.len() as u32);
-        // The arena holds the type, its index an id, plus a rough allowance for its lists.
-        // A breach is seen by the next object resolution (interning itself cannot fail).
-        let _ = self
-            .budget
-            .charge("type arena", std::mem::size_of::<Type>() as u64 + 64);
-        self.types.push(ty);
-        match self.type_index.entry(hash) {
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(TypeBucket::One(id));
-            }
-            std::collections::hash_map::Entry::Occupied(mut slot) => {
-                let bucket = slot.get_mut();
-                *bucket = match std::mem::replace(bucket, TypeBucket::Many(Vec::new())) {
-                    TypeBucket::One(first) => TypeBucket::Many(vec![first, id]),
-                    TypeBucket::Many(mut ids) => {
-                        ids.push(id);
-                        TypeBucket::Many(ids)
-                    }
-                };
-            }
+        let (id, added) = self.types.intern(ty);
+        if added {
+            // The arena holds the type, its index an id, plus a rough allowance for its
+            // lists. A breach is seen by the next object resolution (interning itself
+            // cannot fail).
+            let _ = self
+                .budget
+                .charge("type arena", std::mem::size_of::<Type>() as u64 + 64);
         }
         id
     }
