@@ -509,10 +509,36 @@ pub fn api_analysis(
     Ok(rendered.with_errors(diagnostics, !errors.is_empty(), args.allow_errors))
 }
 
-/// One package's goapi lines without their `pkg PATH, ` prefix ([`render_goapi_features`]).
+/// One package's goapi lines without their `pkg PATH, ` prefix ([`render_goapi_features`]),
+/// zstd-compressed while the check goes on: a whole distribution tree's lines (87 MB for
+/// /usr/share/gocode) would otherwise be held at the check's largest.
 struct PackageLines {
     path: String,
-    lines: String,
+    compressed: Vec<u8>,
+    len: usize,
+    line_count: usize,
+}
+
+/// A fast level: the lines compress about tenfold even so.
+const LINES_LEVEL: i32 = 1;
+
+impl PackageLines {
+    fn new(path: String, lines: &str) -> PackageLines {
+        PackageLines {
+            path,
+            // Compressing bytes in memory fails only on an allocation failure, which aborts.
+            compressed: zstd::bulk::compress(lines.as_bytes(), LINES_LEVEL).unwrap_or_default(),
+            len: lines.len(),
+            line_count: lines.lines().count(),
+        }
+    }
+
+    fn lines(&self) -> String {
+        zstd::bulk::decompress(&self.compressed, self.len)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .unwrap_or_default()
+    }
 }
 
 /// The goapi text of packages rendered one by one: their lines with the `pkg PATH, ` prefix
@@ -527,11 +553,11 @@ fn goapi_text(mut packages: Vec<PackageLines>) -> String {
     packages.sort_unstable_by(|a, b| key(a).cmp(key(b)));
     let size = packages
         .iter()
-        .map(|p| p.lines.len() + p.lines.lines().count() * ("pkg , ".len() + p.path.len()))
+        .map(|p| p.len + p.line_count * ("pkg , ".len() + p.path.len()))
         .sum();
     let mut text = String::with_capacity(size);
     for package in packages {
-        for line in package.lines.lines() {
+        for line in package.lines().lines() {
             text.push_str("pkg ");
             text.push_str(&package.path);
             text.push_str(", ");
@@ -693,10 +719,8 @@ fn analyse(
                 ids.push(id);
                 let api = extract_package_for(&mut program, id, release);
                 if render_now {
-                    goapi_lines.push(PackageLines {
-                        lines: render_goapi_features(&api),
-                        path: api.path,
-                    });
+                    let lines = render_goapi_features(&api);
+                    goapi_lines.push(PackageLines::new(api.path, &lines));
                 } else {
                     packages.push(api);
                 }
@@ -886,10 +910,7 @@ mod tests {
 
     #[test]
     fn goapi_text_puts_the_prefixes_back_in_cmd_api_order() {
-        let package = |path: &str, lines: &str| PackageLines {
-            path: path.to_owned(),
-            lines: lines.to_owned(),
-        };
+        let package = |path: &str, lines: &str| PackageLines::new(path.to_owned(), lines);
         // Import path order is not line order: "a/b+c" < "a/b," as '+' < ','.
         let text = goapi_text(vec![
             package("a/b", "func F()\nfunc G()\n"),
