@@ -14,7 +14,7 @@
 //! a corrupted result (the store checks sha256 on read) is computed again and replaced. What it answers is
 //! marked: [`Rendered::cached`], and `"cached": true` in a JSON document's `meta`.
 
-use gofed_store::{ResultKey, Sha256, Store};
+use gofed_store::{ResultKey, ResultWriter, Sha256, Store};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use sha2::Digest as _;
@@ -112,8 +112,8 @@ impl ResultCache {
 
     /// Stores `rendered` under `key` (a failure is logged: the caller has its result either way).
     pub(crate) async fn put(&self, key: &ResultKey, rendered: &Rendered) {
-        let stored = match serde_json::to_vec(rendered) {
-            Ok(bytes) => (self.store.put_result(key, &bytes, None).await)
+        let stored = match written(rendered) {
+            Ok(written) => (self.store.put_written_result(key, written, None).await)
                 .map(drop)
                 .map_err(|err| err.to_string()),
             Err(err) => Err(err.to_string()),
@@ -123,20 +123,36 @@ impl ResultCache {
         }
     }
 
-    /// Stores the result `bytes` (a serialised [`Rendered`]) under `key`, recorded under `record`: the
+    /// Stores the result `written` (a serialised [`Rendered`]) under `key`, recorded under `record`: the
     /// caller asked for it, so a failure is the call's.
     pub(crate) async fn record(
         &self,
         key: &ResultKey,
-        bytes: &[u8],
+        written: ResultWriter,
         record: &Record,
     ) -> Result<(), gofed_store::StoreError> {
         record.put(&self.store).await?;
         self.store
-            .put_result(key, bytes, Some(&record.subject()))
+            .put_written_result(key, written, Some(&record.subject()))
             .await
             .map(drop)
     }
+}
+
+/// `rendered` serialised as stored, compressed as it is written (the JSON of a big result is
+/// never held whole).
+pub(crate) fn written(rendered: &Rendered) -> std::io::Result<ResultWriter> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, ResultWriter::new()?);
+    serde_json::to_writer(&mut out, rendered)?;
+    out.into_inner()
+        .map_err(std::io::IntoInnerError::into_error)
+}
+
+/// Stored bytes of a result, to be stored again.
+pub(crate) fn written_bytes(bytes: &[u8]) -> std::io::Result<ResultWriter> {
+    let mut out = ResultWriter::new()?;
+    std::io::Write::write_all(&mut out, bytes)?;
+    Ok(out)
 }
 
 /// `rendered` as answered from the store: [`Rendered::cached`] set and, in a JSON document, `meta.cached` true.

@@ -231,11 +231,12 @@ fn record_of(tree: &OpenedTree) -> Result<record::Record, ServiceError> {
 async fn record_result(
     cache: &cache::ResultCache,
     key: &gofed_store::ResultKey,
-    bytes: &[u8],
+    written: std::io::Result<gofed_store::ResultWriter>,
     record: &record::Record,
 ) -> Result<(), ServiceError> {
+    let written = written.map_err(|err| ServiceError::internal("serialising the result", err))?;
     cache
-        .record(key, bytes, record)
+        .record(key, written, record)
         .await
         .map_err(|err| ServiceError::internal("recording the result in the store", err))
 }
@@ -267,7 +268,8 @@ fn on_tree<Req: AnalysisRequest>(
                     if record {
                         // What was read says what to record: the tree is opened, not analysed.
                         let tree = tree::open(&context, source(&request)).await?;
-                        record_result(cache, key, &bytes, &record_of(&tree)?).await?;
+                        let written = cache::written_bytes(&bytes);
+                        record_result(cache, key, written, &record_of(&tree)?).await?;
                     }
                     return Ok(hit);
                 }
@@ -287,9 +289,7 @@ fn on_tree<Req: AnalysisRequest>(
             .await?;
             match (&cache, &record) {
                 (Some((cache, key)), Some(record)) => {
-                    let bytes = serde_json::to_vec(&rendered)
-                        .map_err(|err| ServiceError::internal("serialising the result", err))?;
-                    record_result(cache, key, &bytes, record).await?;
+                    record_result(cache, key, cache::written(&rendered), record).await?;
                 }
                 (Some((cache, key)), None) => cache.put(key, &rendered).await,
                 (None, _) => {}

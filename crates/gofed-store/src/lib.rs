@@ -36,6 +36,7 @@
 mod error;
 mod model;
 mod postgres;
+mod result_writer;
 mod sqlite;
 
 use std::path::{Path, PathBuf};
@@ -47,10 +48,8 @@ pub use model::{
     Project, ResultEntry, ResultKey, Revision, Sha256, StoreStats, Subject,
 };
 pub use postgres::PostgresStore;
+pub use result_writer::ResultWriter;
 pub use sqlite::SqliteStore;
-
-/// The zstd level of stored results: fast, and JSON compresses well at any level.
-const ZSTD_LEVEL: i32 = 3;
 
 /// The store's directory when nothing says otherwise: `$GOFED_STORE_DIR`, else
 /// `$XDG_DATA_HOME/gofed/store`, else `~/.local/share/gofed/store`; `None` without a home.
@@ -252,16 +251,32 @@ impl Store {
         data: &[u8],
         subject: Option<&Subject>,
     ) -> Result<ResultEntry, StoreError> {
-        let compressed =
-            zstd::bulk::compress(data, ZSTD_LEVEL).map_err(|source| StoreError::Io {
-                what: format!("compress result {key}"),
-                path: PathBuf::new(),
-                source,
-            })?;
+        let compress_error = |source| StoreError::Io {
+            what: format!("compress result {key}"),
+            path: PathBuf::new(),
+            source,
+        };
+        let mut written = ResultWriter::new().map_err(compress_error)?;
+        std::io::Write::write_all(&mut written, data).map_err(compress_error)?;
+        self.put_written_result(key, written, subject).await
+    }
+
+    /// Stores a result written to `written`, as [`Store::put_result`] does.
+    pub async fn put_written_result(
+        &self,
+        key: &ResultKey,
+        written: ResultWriter,
+        subject: Option<&Subject>,
+    ) -> Result<ResultEntry, StoreError> {
+        let (compressed, size, digest) = written.finish().map_err(|source| StoreError::Io {
+            what: format!("compress result {key}"),
+            path: PathBuf::new(),
+            source,
+        })?;
         let entry = ResultEntry {
             key: key.clone(),
-            size: data.len() as u64,
-            digest: Sha256::of(data),
+            size,
+            digest,
         };
         match self {
             Store::Sqlite(s) => s.put_result(&entry, compressed, subject).await?,
