@@ -4,10 +4,11 @@
 //! `var V func(A)` with `type A = int`, and likewise for struct fields, methods, interface
 //! methods and the types of type declarations. gofed's types resolve aliases when they are
 //! built (one interned type per structure), so the alias names are read back from the
-//! declaration's syntax, walked in step with the resolved type. Where the two part ways,
-//! or for syntax not followed here (struct and interface literals, instances of generic
-//! aliases below the top, aliases of other packages named as `pkg.A`), the resolved type
-//! is printed as it is.
+//! declaration's syntax, walked in step with the resolved type (through `pkg.A`, instances
+//! of generic types and aliases, struct literals, and a generic alias's parameters to the
+//! arguments written). Where the two part ways, or for syntax not followed here (interface
+//! literals, embedded fields, members promoted from embedded types), the resolved type is
+//! printed as it is.
 
 use std::rc::Rc;
 use std::sync::Arc;
