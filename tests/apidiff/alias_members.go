@@ -3,7 +3,8 @@ package p
 // Rule (apidiff.go, typeChanged; go/types' Alias kept in every type): the
 // changed type of a struct field, a method, an interface method, a defined
 // type's declared type and a struct literal keeps the alias names its
-// declaration wrote, as does an alias of another package (`os.FileInfo`,
+// declaration wrote (a promoted field: where the shallowest embedded type
+// declares it), as does an alias of another package (`os.FileInfo`,
 // printed by its package path); only the top is Unalias'ed (S.F, E.X).
 
 import "os"
@@ -38,7 +39,11 @@ type J interface {
 	C(ID)
 }
 type E struct{ Inner }
-type Inner struct{ X ID }
+type Inner struct {
+	X ID
+	Y []ID
+}
+type Deep struct{ *E }
 
 func (Inner) Q(ID) {}
 
@@ -65,6 +70,10 @@ var Stat func(os.FileInfo) error
 // i J.C: changed from func(ID) to func(string)
 // i E.X: changed from int to string
 // i Inner.X: changed from int to string
+// i E.Y: changed from []ID to []string
+// i Inner.Y: changed from []ID to []string
+// i Deep.X: changed from int to string
+// i Deep.Y: changed from []ID to []string
 // i Inner.Q: changed from func(ID) to func(string)
 // i V: changed from func(ID) ID to func(string) ID
 // i X: changed from []ID to []string
@@ -92,7 +101,11 @@ type J interface {
 	C(string)
 }
 type E struct{ Inner }
-type Inner struct{ X string }
+type Inner struct {
+	X string
+	Y []string
+}
+type Deep struct{ *E }
 
 func (Inner) Q(string) {}
 

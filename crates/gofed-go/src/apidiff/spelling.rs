@@ -6,9 +6,9 @@
 //! built (one interned type per structure), so the alias names are read back from the
 //! declaration's syntax, walked in step with the resolved type (through `pkg.A`, instances
 //! of generic types and aliases, struct literals, and a generic alias's parameters to the
-//! arguments written). Where the two part ways, or for syntax not followed here (interface
-//! literals, embedded fields, members promoted from embedded types), the resolved type is
-//! printed as it is.
+//! arguments written; a promoted field where its embedded type declares it). Where the two
+//! part ways, or for syntax not followed here (an embedded field's own type, interface
+//! literals inside types), the resolved type is printed as it is.
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -131,43 +131,96 @@ fn written_syntax(
             let (file, syntax) = p.method_type_syntax(*named, name)?;
             Some((pkg, file, syntax))
         }
-        Written::Field(named, name) | Written::InterfaceMethod(named, name) => {
-            let (pkg, file, TypeSyntax::Expr(mut expr)) =
-                written_syntax(p, &Written::Underlying(*named))?
-            else {
-                return None;
-            };
-            while let Expr::Paren(x) = file.ast.expr(expr) {
-                expr = *x;
+        Written::Field(named, name) => {
+            // A promoted field is declared on an embedded type: the shallowest one declaring
+            // it, as a selector finds it.
+            let mut level = vec![*named];
+            let mut seen = std::collections::HashSet::new();
+            for _ in 0..MAX_DEPTH {
+                let mut next = Vec::new();
+                for n in level {
+                    if !seen.insert(n) {
+                        continue;
+                    }
+                    if let Some(found) = member_syntax(p, n, name, false) {
+                        return Some(found);
+                    }
+                    next.extend(embedded_named(p, n));
+                }
+                if next.is_empty() {
+                    break;
+                }
+                level = next;
             }
-            let list = match (written, file.ast.expr(expr)) {
-                (Written::Field(..), Expr::StructType(list))
-                | (Written::InterfaceMethod(..), Expr::InterfaceType(list)) => *list,
-                _ => return None,
-            };
-            // Embedded fields and interface elements have no names: they are not followed.
-            let field = file.ast.field_list(list).iter().find(|f| {
-                file.ast
-                    .ident_list(f.names)
-                    .iter()
-                    .any(|n| n.text(&file.src) == name)
-            })?;
-            let syntax = match (written, file.ast.expr(field.ty)) {
-                (Written::Field(..), _) => TypeSyntax::Expr(field.ty),
-                (
-                    Written::InterfaceMethod(..),
-                    Expr::FuncType {
-                        params, results, ..
-                    },
-                ) => TypeSyntax::Func {
-                    params: *params,
-                    results: *results,
-                },
-                _ => return None,
-            };
-            Some((pkg, file, syntax))
+            None
         }
+        Written::InterfaceMethod(named, name) => member_syntax(p, *named, name, true),
     }
+}
+
+/// The declared types embedded in defined struct type `named`.
+fn embedded_named(p: &mut Program, named: NamedId) -> Vec<NamedId> {
+    let ty = p.intern(Type::Named(named));
+    let under = p.underlying(ty);
+    let Type::Struct(st) = p.ty(under).clone() else {
+        return Vec::new();
+    };
+    st.fields
+        .iter()
+        .filter(|f| f.embedded)
+        .filter_map(|f| {
+            let t = match p.ty(f.ty) {
+                Type::Pointer(elem) => *elem,
+                _ => f.ty,
+            };
+            match p.ty(t) {
+                Type::Named(n) | Type::Instance { named: n, .. } => Some(*n),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Where field or (`method`) interface method `name` is written in the struct or interface
+/// literal of defined type `named`'s declaration.
+fn member_syntax(
+    p: &mut Program,
+    named: NamedId,
+    name: &str,
+    method: bool,
+) -> Option<(PkgId, Arc<SourceFile>, TypeSyntax)> {
+    let (pkg, file, TypeSyntax::Expr(mut expr)) = written_syntax(p, &Written::Underlying(named))?
+    else {
+        return None;
+    };
+    while let Expr::Paren(x) = file.ast.expr(expr) {
+        expr = *x;
+    }
+    let list = match (method, file.ast.expr(expr)) {
+        (false, Expr::StructType(list)) | (true, Expr::InterfaceType(list)) => *list,
+        _ => return None,
+    };
+    // Embedded fields and interface elements have no names: they are not followed.
+    let field = file.ast.field_list(list).iter().find(|f| {
+        file.ast
+            .ident_list(f.names)
+            .iter()
+            .any(|n| n.text(&file.src) == name)
+    })?;
+    let syntax = match (method, file.ast.expr(field.ty)) {
+        (false, _) => TypeSyntax::Expr(field.ty),
+        (
+            true,
+            Expr::FuncType {
+                params, results, ..
+            },
+        ) => TypeSyntax::Func {
+            params: *params,
+            results: *results,
+        },
+        _ => return None,
+    };
+    Some((pkg, file, syntax))
 }
 
 /// Where syntax is read: a file, the package whose scope its names are looked up in, and,
