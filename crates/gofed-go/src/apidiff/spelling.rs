@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use crate::ast::{ChanDir, Expr, ExprId, FieldList};
 use crate::types::check::{alias_type_args, imported_package};
-use crate::types::ty::{NamedId, PkgId, Type, TypeId};
+use crate::types::ty::{Interface, NamedId, PkgId, Type, TypeId};
 use crate::types::typestring::{type_string, write_tag};
 use crate::types::{ObjId, ObjKind, Program, SourceFile, TypeSyntax};
 
@@ -35,8 +35,8 @@ pub(super) enum Written {
 }
 
 /// `TypeString` of type `ty`, relative to package `rel`, with the aliases the syntax
-/// `written` names (below the top: go/types' `Unalias` of the whole type first); `None`
-/// when it names none, or its syntax is not at hand.
+/// `written` names and the parameter names of the signatures inside it (below the top:
+/// go/types' `Unalias` of the whole type first); `None` when its syntax is not at hand.
 pub(super) fn written_type_string(
     p: &mut Program,
     rel: PkgId,
@@ -88,20 +88,16 @@ pub(super) fn written_type_string(
             outer: Some(at),
         });
     }
-    let mut w = Writer {
-        at,
-        rel,
-        named_alias: false,
-    };
+    let mut w = Writer { at, rel };
     let mut buf = String::new();
     match syntax {
         TypeSyntax::Expr(expr) => w.write(p, &mut buf, expr, ty, 0),
         TypeSyntax::Func { params, results } => {
             buf.push_str("func");
-            w.signature(p, &mut buf, params, results, ty, 0);
+            w.signature(p, &mut buf, params, results, ty, false, 0);
         }
     }
-    w.named_alias.then_some(buf)
+    Some(buf)
 }
 
 /// The package whose scope the syntax of `written` is read in, its file and the syntax.
@@ -276,8 +272,6 @@ struct Writer {
     at: Rc<Place>,
     /// The package names are printed relative to.
     rel: PkgId,
-    /// Whether an alias name was written.
-    named_alias: bool,
 }
 
 /// Deeper syntax is printed as resolved (a bound on hostile nesting).
@@ -322,7 +316,6 @@ impl Writer {
                             ObjKind::TypeName { ty: aliased, .. } if aliased == ty
                         ) =>
                     {
-                        self.named_alias = true;
                         self.qualified_name(p, buf, pkg, alias);
                     }
                     _ => self.plain(p, buf, ty),
@@ -407,7 +400,12 @@ impl Writer {
                 Type::Signature(_),
             ) => {
                 buf.push_str("func");
-                self.signature(p, buf, params, results, ty, depth + 1);
+                // The changed type's own signature is printed without names (apidiff's
+                // removeNamesFromSignature), every one inside it with them.
+                self.signature(p, buf, params, results, ty, depth > 0, depth + 1);
+            }
+            (Expr::InterfaceType(list), Type::Interface(iface)) if !iface.is_any => {
+                self.interface(p, buf, list, ty, iface, depth);
             }
             (Expr::Index { x, index }, t) => self.instance(p, buf, x, &[index], ty, t, depth),
             (Expr::IndexList { x, indices }, t) => {
@@ -434,10 +432,7 @@ impl Writer {
         let at = Rc::clone(&self.at);
         let (args, name_pkg, name) = match alias_named(p, &at, x) {
             Some((alias, pkg)) => match alias_type_args(p, alias, ty) {
-                Some(args) => {
-                    self.named_alias = true;
-                    (args, Some(pkg), p.object(alias).name.clone())
-                }
+                Some(args) => (args, Some(pkg), p.object(alias).name.clone()),
                 None => return self.plain(p, buf, ty),
             },
             None => match t {
@@ -466,8 +461,10 @@ impl Writer {
         buf.push(']');
     }
 
-    /// `(PARAMS) RESULTS` of signature `sig` written as `params` and `results`, without
-    /// names or type parameters (apidiff prints signatures rebuilt without them).
+    /// `(PARAMS) RESULTS` of signature `sig` written as `params` and `results`, without type
+    /// parameters; the parameters' and results' names only when `names` (apidiff removes
+    /// them from the changed type itself, go/types prints them in every signature inside).
+    #[allow(clippy::too_many_arguments)]
     fn signature(
         &mut self,
         p: &mut Program,
@@ -475,6 +472,7 @@ impl Writer {
         params: FieldList,
         results: Option<FieldList>,
         sig: TypeId,
+        names: bool,
         depth: u32,
     ) {
         let Type::Signature(s) = p.ty(sig).clone() else {
@@ -488,14 +486,21 @@ impl Writer {
             buf.push_str(whole.strip_prefix("func").unwrap_or(&whole));
             return;
         }
+        let name = |buf: &mut String, name: &Option<String>| {
+            if let (true, Some(name)) = (names, name) {
+                buf.push_str(name);
+                buf.push(' ');
+            }
+        };
         buf.push('(');
-        for (i, (&x, &t)) in param_exprs.iter().zip(&s.params).enumerate() {
+        for (i, ((pname, x), &t)) in param_exprs.iter().zip(&s.params).enumerate() {
             if i > 0 {
                 buf.push_str(", ");
             }
+            name(buf, pname);
             if s.variadic && i + 1 == s.params.len() {
                 buf.push_str("...");
-                match (self.at.file.ast.expr(x).clone(), p.ty(t).clone()) {
+                match (self.at.file.ast.expr(*x).clone(), p.ty(t).clone()) {
                     (Expr::Ellipsis(Some(x)), Type::Slice(elem)) => {
                         self.write(p, buf, x, elem, depth + 1)
                     }
@@ -503,37 +508,105 @@ impl Writer {
                     _ => self.plain(p, buf, t),
                 }
             } else {
-                self.write(p, buf, x, t, depth + 1);
+                self.write(p, buf, *x, t, depth + 1);
             }
         }
         buf.push(')');
-        match s.results.len() {
-            0 => {}
-            1 => {
-                buf.push(' ');
-                self.write(p, buf, result_exprs[0], s.results[0], depth + 1);
-            }
-            _ => {
-                buf.push_str(" (");
-                for (i, (&x, &t)) in result_exprs.iter().zip(&s.results).enumerate() {
-                    if i > 0 {
-                        buf.push_str(", ");
-                    }
-                    self.write(p, buf, x, t, depth + 1);
+        // One result without a name (or with names left out) needs no parentheses.
+        let bare = result_exprs.len() == 1 && !(names && result_exprs[0].0.is_some());
+        if bare {
+            buf.push(' ');
+            self.write(p, buf, result_exprs[0].1, s.results[0], depth + 1);
+        } else if !result_exprs.is_empty() {
+            buf.push_str(" (");
+            for (i, ((rname, x), &t)) in result_exprs.iter().zip(&s.results).enumerate() {
+                if i > 0 {
+                    buf.push_str(", ");
                 }
-                buf.push(')');
+                name(buf, rname);
+                self.write(p, buf, *x, t, depth + 1);
             }
+            buf.push(')');
         }
     }
 
-    /// The type expression of each parameter of a list (`a, b int` is two).
-    fn expand(&self, list: FieldList) -> Vec<ExprId> {
-        let mut out = Vec::new();
+    /// Each parameter of a list, with its name if it has one (`a, b int` is two).
+    fn expand(&self, list: FieldList) -> Vec<(Option<String>, ExprId)> {
         let ast = &self.at.file.ast;
+        let mut out = Vec::new();
         for f in ast.field_list(list) {
-            let n = ast.ident_list(f.names).len().max(1);
-            out.extend(std::iter::repeat_n(f.ty, n));
+            let names = ast.ident_list(f.names);
+            if names.is_empty() {
+                out.push((None, f.ty));
+            }
+            for n in names {
+                out.push((Some(n.text(&self.at.file.src).to_owned()), f.ty));
+            }
         }
         out
+    }
+
+    /// `interface{M(x T); E}` of interface `iface` written as the literal `list`: methods in
+    /// go/types' order (by their Id) with their names, then the embedded elements.
+    fn interface(
+        &mut self,
+        p: &mut Program,
+        buf: &mut String,
+        list: FieldList,
+        ty: TypeId,
+        iface: Interface,
+        depth: u32,
+    ) {
+        let ast = &self.at.file.ast;
+        let mut methods = Vec::new();
+        let mut embeddeds = Vec::new();
+        for f in ast.field_list(list) {
+            let names = ast.ident_list(f.names);
+            match (names.first(), ast.expr(f.ty)) {
+                (None, _) => embeddeds.push(f.ty),
+                (
+                    Some(n),
+                    Expr::FuncType {
+                        params, results, ..
+                    },
+                ) if names.len() == 1 => {
+                    methods.push((n.text(&self.at.file.src).to_owned(), *params, *results))
+                }
+                _ => return self.plain(p, buf, ty),
+            }
+        }
+        if methods.len() != iface.methods.len() || embeddeds.len() != iface.embeddeds.len() {
+            return self.plain(p, buf, ty);
+        }
+        let mut sorted = iface.methods.clone();
+        sorted.sort_by_cached_key(|m| match m.pkg {
+            Some(pkg) if !m.name.starts_with(char::is_uppercase) => {
+                format!("{}.{}", p.pkg(pkg).path, m.name)
+            }
+            _ => m.name.clone(),
+        });
+        buf.push_str("interface{");
+        for (i, m) in sorted.iter().enumerate() {
+            if i > 0 {
+                buf.push_str("; ");
+            }
+            buf.push_str(&m.name);
+            match methods.iter().find(|(name, ..)| *name == m.name) {
+                Some(&(_, params, results)) => {
+                    self.signature(p, buf, params, results, m.sig, true, depth + 1)
+                }
+                None => {
+                    let whole = type_string(p, m.sig, Some(self.rel));
+                    buf.push_str(whole.strip_prefix("func").unwrap_or(&whole));
+                }
+            }
+        }
+        for (i, (&x, &e)) in embeddeds.iter().zip(&iface.embeddeds).enumerate() {
+            if i > 0 || !sorted.is_empty() {
+                buf.push_str("; ");
+            }
+            self.write(p, buf, x, e, depth + 1);
+        }
+        buf.push('}');
     }
 }
