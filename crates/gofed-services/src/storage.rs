@@ -219,15 +219,10 @@ impl Storage {
         request: ListRequest,
     ) -> Result<Page<Project>, ServiceError> {
         let store = self.store()?;
-        match kind {
-            Some(kind) => {
-                store
-                    .list_projects_recording(kind.action(), request.page())
-                    .await
-            }
-            None => store.list_projects(request.page()).await,
-        }
-        .map_err(store_error)
+        store
+            .list_projects_recording(kind.map(Kind::action), request.page())
+            .await
+            .map_err(store_error)
     }
 
     /// A project's revisions, or with `kind` those with an analysis of that kind recorded.
@@ -242,15 +237,10 @@ impl Storage {
             limit: request.limit,
         }
         .page();
-        match kind {
-            Some(kind) => {
-                store
-                    .list_revisions_recording(&request.project, kind.action(), page)
-                    .await
-            }
-            None => store.list_revisions(&request.project, page).await,
-        }
-        .map_err(store_error)
+        store
+            .list_revisions_recording(&request.project, kind.map(Kind::action), page)
+            .await
+            .map_err(store_error)
     }
 
     /// The packages, or with `kind` those with an analysis of that kind recorded.
@@ -260,15 +250,10 @@ impl Storage {
         request: ListRequest,
     ) -> Result<Page<Package>, ServiceError> {
         let store = self.store()?;
-        match kind {
-            Some(kind) => {
-                store
-                    .list_packages_recording(kind.action(), request.page())
-                    .await
-            }
-            None => store.list_packages(request.page()).await,
-        }
-        .map_err(store_error)
+        store
+            .list_packages_recording(kind.map(Kind::action), request.page())
+            .await
+            .map_err(store_error)
     }
 
     async fn distros(&self) -> Result<Vec<String>, ServiceError> {

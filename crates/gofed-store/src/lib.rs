@@ -160,14 +160,14 @@ impl Store {
         dispatch!(self.list_projects(None, page))
     }
 
-    /// The projects with a result of `action` recorded under one of their revisions, in the order they were
-    /// first stored.
+    /// The projects with a result of `action` recorded under one of their revisions (with `None`, all of them),
+    /// in the order they were first stored.
     pub async fn list_projects_recording(
         &self,
-        action: &str,
+        action: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Project>, StoreError> {
-        dispatch!(self.list_projects(Some(action), page))
+        dispatch!(self.list_projects(action, page))
     }
 
     /// Stores a revision of a stored project, or updates its tag and time.
@@ -203,15 +203,15 @@ impl Store {
         dispatch!(self.list_revisions(import_path, None, page))
     }
 
-    /// The revisions of a stored project with a result of `action` recorded, in the order they were first
-    /// stored.
+    /// The revisions of a stored project with a result of `action` recorded (with `None`, all of them), in the
+    /// order they were first stored.
     pub async fn list_revisions_recording(
         &self,
         import_path: &str,
-        action: &str,
+        action: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Revision>, StoreError> {
-        dispatch!(self.list_revisions(import_path, Some(action), page))
+        dispatch!(self.list_revisions(import_path, action, page))
     }
 
     /// Stores a package, or updates its source RPM.
@@ -234,13 +234,14 @@ impl Store {
         dispatch!(self.list_packages(None, page))
     }
 
-    /// The packages with a result of `action` recorded, in the order they were first stored.
+    /// The packages with a result of `action` recorded (with `None`, all of them), in the order they were first
+    /// stored.
     pub async fn list_packages_recording(
         &self,
-        action: &str,
+        action: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Package>, StoreError> {
-        dispatch!(self.list_packages(Some(action), page))
+        dispatch!(self.list_packages(action, page))
     }
 
     /// Stores a result (compressed), replacing one with the same key, and links it to its

@@ -960,30 +960,30 @@ async fn listings_by_action(backend: Backend) {
         }
     }
     let api_projects = all_pages(1, |page| {
-        store.list_projects_recording("api_analysis", page)
+        store.list_projects_recording(Some("api_analysis"), page)
     })
     .await;
     assert_eq!(api_projects, vec![project(0), project(2), project(4)]);
     let deps_projects = all_pages(2, |page| {
-        store.list_projects_recording("deps_analysis", page)
+        store.list_projects_recording(Some("deps_analysis"), page)
     })
     .await;
     assert_eq!(deps_projects.len(), 5);
     assert!(
-        all_pages(2, |page| store.list_projects_recording("none", page))
+        all_pages(2, |page| store.list_projects_recording(Some("none"), page))
             .await
             .is_empty()
     );
     let path = project(2).import_path;
     let revisions = all_pages(1, |page| {
-        store.list_revisions_recording(&path, "api_analysis", page)
+        store.list_revisions_recording(&path, Some("api_analysis"), page)
     })
     .await;
     assert_eq!(revisions, api_revisions);
     let path1 = project(1).import_path;
     assert!(all_pages(1, |page| store.list_revisions_recording(
         &path1,
-        "api_analysis",
+        Some("api_analysis"),
         page
     ))
     .await
@@ -1000,7 +1000,7 @@ async fn listings_by_action(backend: Backend) {
         .expect("put");
     assert_eq!(
         all_pages(1, |page| store
-            .list_packages_recording("api_analysis", page))
+            .list_packages_recording(Some("api_analysis"), page))
         .await,
         vec![b]
     );

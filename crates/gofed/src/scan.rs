@@ -56,7 +56,8 @@ impl JobSpec {
 }
 
 impl ScanAction {
-    fn action(self) -> &'static str {
+    /// The service action that analyses and records it.
+    pub(crate) fn action(self) -> &'static str {
         match self {
             ScanAction::Api => "api_analysis",
             ScanAction::Deps => "deps_analysis",

@@ -251,16 +251,10 @@ async fn list(store: &Store, args: &StoreListArgs) -> anyhow::Result<()> {
         after,
         limit: args.limit,
     };
-    let recording = args.action.map(|action| match action {
-        ScanAction::Api => "api_analysis",
-        ScanAction::Deps => "deps_analysis",
-    });
+    let recording = args.action.map(ScanAction::action);
     let (lines, next, json) = match args.what {
         StoreListing::Projects => {
-            let page = match recording {
-                Some(action) => store.list_projects_recording(action, page).await?,
-                None => store.list_projects(page).await?,
-            };
+            let page = store.list_projects_recording(recording, page).await?;
             let lines = page
                 .items
                 .iter()
@@ -273,14 +267,9 @@ async fn list(store: &Store, args: &StoreListArgs) -> anyhow::Result<()> {
                 .project
                 .as_deref()
                 .context("store list revisions: name the project (its import path)")?;
-            let page = match recording {
-                Some(action) => {
-                    store
-                        .list_revisions_recording(project, action, page)
-                        .await?
-                }
-                None => store.list_revisions(project, page).await?,
-            };
+            let page = store
+                .list_revisions_recording(project, recording, page)
+                .await?;
             let lines = page
                 .items
                 .iter()
@@ -296,10 +285,7 @@ async fn list(store: &Store, args: &StoreListArgs) -> anyhow::Result<()> {
             (lines, page.next, serde_json::to_value(&page)?)
         }
         StoreListing::Packages => {
-            let page = match recording {
-                Some(action) => store.list_packages_recording(action, page).await?,
-                None => store.list_packages(page).await?,
-            };
+            let page = store.list_packages_recording(recording, page).await?;
             let lines = page
                 .items
                 .iter()
