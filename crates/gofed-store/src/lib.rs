@@ -252,13 +252,8 @@ impl Store {
         data: &[u8],
         subject: Option<&Subject>,
     ) -> Result<ResultEntry, StoreError> {
-        let compress_error = |source| StoreError::Io {
-            what: format!("compress result {key}"),
-            path: PathBuf::new(),
-            source,
-        };
-        let mut written = ResultWriter::new().map_err(compress_error)?;
-        std::io::Write::write_all(&mut written, data).map_err(compress_error)?;
+        let mut written = ResultWriter::new().map_err(|err| compress_error(key, err))?;
+        std::io::Write::write_all(&mut written, data).map_err(|err| compress_error(key, err))?;
         self.put_written_result(key, written, subject).await
     }
 
@@ -269,11 +264,8 @@ impl Store {
         written: ResultWriter,
         subject: Option<&Subject>,
     ) -> Result<ResultEntry, StoreError> {
-        let (compressed, size, digest) = written.finish().map_err(|source| StoreError::Io {
-            what: format!("compress result {key}"),
-            path: PathBuf::new(),
-            source,
-        })?;
+        let (compressed, size, digest) =
+            written.finish().map_err(|err| compress_error(key, err))?;
         let entry = ResultEntry {
             key: key.clone(),
             size,
@@ -426,5 +418,14 @@ impl Fail {
             },
             Fail::Store(e) => e,
         }
+    }
+}
+
+/// A failure to compress result `key` (only an allocation failure or a zstd bug can cause it).
+fn compress_error(key: &ResultKey, source: std::io::Error) -> StoreError {
+    StoreError::Io {
+        what: format!("compress result {key}"),
+        path: PathBuf::new(),
+        source,
     }
 }

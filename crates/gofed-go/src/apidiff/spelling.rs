@@ -282,6 +282,12 @@ impl Writer {
         buf.push_str(&type_string(p, ty, Some(self.rel)));
     }
 
+    /// `(PARAMS) RESULTS` of signature `sig` as resolved (without "func").
+    fn plain_signature(&self, p: &mut Program, buf: &mut String, sig: TypeId) {
+        let whole = type_string(p, sig, Some(self.rel));
+        buf.push_str(whole.strip_prefix("func").unwrap_or(&whole));
+    }
+
     /// Object `obj` of package `pkg` by name, qualified by its package's path outside `rel`.
     fn qualified_name(&self, p: &mut Program, buf: &mut String, pkg: PkgId, obj: ObjId) {
         if pkg != self.rel {
@@ -481,9 +487,8 @@ impl Writer {
         let param_exprs = self.expand(params);
         let result_exprs = results.map(|r| self.expand(r)).unwrap_or_default();
         if param_exprs.len() != s.params.len() || result_exprs.len() != s.results.len() {
-            // Not the syntax of this signature: print it resolved, without "func".
-            let whole = type_string(p, sig, Some(self.rel));
-            buf.push_str(whole.strip_prefix("func").unwrap_or(&whole));
+            // Not the syntax of this signature: print it resolved.
+            self.plain_signature(p, buf, sig);
             return;
         }
         let name = |buf: &mut String, name: &Option<String>| {
@@ -595,10 +600,7 @@ impl Writer {
                 Some(&(_, params, results)) => {
                     self.signature(p, buf, params, results, m.sig, true, depth + 1)
                 }
-                None => {
-                    let whole = type_string(p, m.sig, Some(self.rel));
-                    buf.push_str(whole.strip_prefix("func").unwrap_or(&whole));
-                }
+                None => self.plain_signature(p, buf, m.sig),
             }
         }
         for (i, (&x, &e)) in embeddeds.iter().zip(&iface.embeddeds).enumerate() {
