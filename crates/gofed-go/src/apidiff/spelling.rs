@@ -438,7 +438,7 @@ impl Writer {
         let at = Rc::clone(&self.at);
         let (args, name_pkg, name) = match alias_named(p, &at, x) {
             Some((alias, pkg)) => match alias_type_args(p, alias, ty) {
-                Some(args) => (args, Some(pkg), p.object(alias).name.clone()),
+                Some(args) => (args, Some(pkg), p.object(alias).name.to_string()),
                 None => return self.plain(p, buf, ty),
             },
             None => match t {

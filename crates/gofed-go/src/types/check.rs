@@ -194,7 +194,7 @@ fn report_object_cycle(p: &mut Program, id: ObjId) {
         obj.kind = match tok {
             Some(TokenKind::Const) => ObjKind::Const {
                 ty: invalid,
-                val: Value::unknown(),
+                val: Box::default(),
             },
             Some(TokenKind::Type) => ObjKind::TypeName {
                 ty: invalid,
@@ -356,7 +356,7 @@ fn const_object(p: &mut Program, env: &mut Env, specs: &[Spec], decl: DeclRef) -
     let invalid = p.invalid();
     let failed = ObjKind::Const {
         ty: invalid,
-        val: Value::unknown(),
+        val: Box::default(),
     };
     // A spec without type and values repeats the last one that has them, with its own iota.
     let mut src_idx = decl.spec as usize;
@@ -400,17 +400,23 @@ fn const_object(p: &mut Program, env: &mut Env, specs: &[Spec], decl: DeclRef) -
         Some(t) => {
             let under = underlying(p, t);
             match represent(p, &val, under) {
-                Ok(val) => ObjKind::Const { ty: t, val },
+                Ok(val) => ObjKind::Const {
+                    ty: t,
+                    val: Box::new(val),
+                },
                 Err(msg) => {
                     expr_error(p, env, value_expr, msg);
                     ObjKind::Const {
                         ty: t,
-                        val: Value::unknown(),
+                        val: Box::default(),
                     }
                 }
             }
         }
-        None => ObjKind::Const { ty: x.ty, val },
+        None => ObjKind::Const {
+            ty: x.ty,
+            val: Box::new(val),
+        },
     }
 }
 
@@ -641,7 +647,7 @@ pub(super) fn method_signature(p: &mut Program, named: NamedId, i: usize) -> Typ
     let sig = with_type_params(p, sig, own);
     let m = &mut p.named[named.0 as usize].methods[i];
     m.sig = Some(sig);
-    m.recv_type_params = recv_tparams;
+    m.recv_type_params = recv_tparams.into();
     sig
 }
 
@@ -1428,7 +1434,7 @@ fn object_operand(p: &mut Program, env: &Env, e: ExprId, obj: ObjId) -> Operand 
                 return Operand::invalid(p);
             }
             Operand {
-                mode: Mode::Const(val),
+                mode: Mode::Const(*val),
                 ty,
             }
         }

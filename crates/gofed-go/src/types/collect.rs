@@ -124,10 +124,10 @@ pub(super) fn add_package(program: &mut Program, input: PackageInput) -> PkgId {
                             methods.push((
                                 base.text(src).to_owned(),
                                 Method {
-                                    name: name.to_owned(),
+                                    name: name.into(),
                                     sig: None,
                                     ptr_recv,
-                                    recv_type_params: Vec::new(),
+                                    recv_type_params: Box::default(),
                                     recv_alias: None,
                                     decl: at,
                                 },
@@ -151,7 +151,7 @@ pub(super) fn add_package(program: &mut Program, input: PackageInput) -> PkgId {
             }
         }
         if base != written {
-            method.recv_alias = Some(written);
+            method.recv_alias = Some(written.into());
         }
         let Some(&obj) = scope.get(&base) else {
             continue;
@@ -159,7 +159,7 @@ pub(super) fn add_package(program: &mut Program, input: PackageInput) -> PkgId {
         if let ObjKind::TypeName { ty, alias: false } = program.objects[obj.0 as usize].kind {
             if let Type::Named(named) = *program.ty(ty) {
                 let methods = &mut program.named[named.0 as usize].methods;
-                if method.name != "_" && !methods.iter().any(|m| m.name == method.name) {
+                if &*method.name != "_" && !methods.iter().any(|m| m.name == method.name) {
                     methods.push(method);
                 }
             }
@@ -183,7 +183,7 @@ pub(super) fn add_package(program: &mut Program, input: PackageInput) -> PkgId {
 fn add_object(program: &mut Program, name: &str, pkg: PkgId, decl: DeclRef) -> ObjId {
     let id = ObjId(program.objects.len() as u32);
     program.objects.push(Object {
-        name: name.to_owned(),
+        name: name.into(),
         pkg: Some(pkg),
         kind: ObjKind::Pending,
         decl: Some(decl),
@@ -255,7 +255,7 @@ pub(super) fn placeholder_type(program: &mut Program, pkg: PkgId, name: &str) ->
     });
     let ty = program.intern(Type::Named(named));
     program.objects.push(Object {
-        name: name.to_owned(),
+        name: name.into(),
         pkg: Some(pkg),
         kind: ObjKind::TypeName { ty, alias: false },
         decl: None,

@@ -83,13 +83,13 @@ pub fn method_set(p: &mut Program, ty: TypeId) -> Vec<MethodEntry> {
                     let m = &p.named[named.0 as usize].methods[i];
                     let ptr_recv = m.ptr_recv;
                     let entry = MethodEntry {
-                        name: m.name.clone(),
+                        name: m.name.to_string(),
                         pkg: p.named[named.0 as usize].pkg,
                         sig,
-                        recv_type_params: m.recv_type_params.clone(),
+                        recv_type_params: m.recv_type_params.to_vec(),
                         declared_on: typ,
                         ptr_recv,
-                        recv_alias: m.recv_alias.clone(),
+                        recv_alias: m.recv_alias.as_deref().map(str::to_owned),
                     };
                     add_one(&mut mset, entry, e.indirect, e.multiples, ptr_recv);
                 }
@@ -273,7 +273,7 @@ pub fn lookup_field_or_method(p: &mut Program, ty: TypeId, name: &str) -> Option
                 if let Some(i) = p.named[named.0 as usize]
                     .methods
                     .iter()
-                    .position(|m| m.name == name)
+                    .position(|m| *m.name == *name)
                 {
                     let sig = method_signature(p, named, i);
                     let tparams = named_type_params(p, named);

@@ -182,7 +182,7 @@ pub struct CheckError {
 #[derive(Clone, Debug)]
 pub struct Object {
     /// Its name.
-    pub name: String,
+    pub name: Box<str>,
     /// Its package (`None` for universe objects).
     pub pkg: Option<PkgId>,
     /// What it is, once resolved.
@@ -205,8 +205,9 @@ pub enum ObjKind {
     Const {
         /// Type (possibly untyped).
         ty: TypeId,
-        /// Value.
-        val: Value,
+        /// Value (boxed: a big number makes a `Value` 64 bytes, and every other kind of
+        /// object would be as large).
+        val: Box<Value>,
     },
     /// `var X T`
     Var {
@@ -317,16 +318,16 @@ pub struct Named {
 #[derive(Clone, Debug)]
 pub struct Method {
     /// Name.
-    pub name: String,
+    pub name: Box<str>,
     /// Signature, once resolved (`None` until then).
     pub sig: Option<TypeId>,
     /// Pointer receiver.
     pub ptr_recv: bool,
     /// The receiver's type parameters (`TypeParam` types of the method's own).
-    pub recv_type_params: Vec<TypeId>,
+    pub recv_type_params: Box<[TypeId]>,
     /// The alias the receiver is written as (`func (R) M()` with `type R = T`): go/types
     /// keeps the alias as the receiver's type, so x/exp/apidiff names the method `R.M`.
-    pub recv_alias: Option<String>,
+    pub recv_alias: Option<Box<str>>,
     decl: DeclRef,
 }
 
@@ -774,7 +775,7 @@ impl<'s> Program<'s> {
         name: &str,
     ) -> Option<(Arc<SourceFile>, TypeSyntax)> {
         let n = &self.named[named.0 as usize];
-        let method = n.methods.iter().find(|m| m.name == name)?;
+        let method = n.methods.iter().find(|m| &*m.name == name)?;
         let file = self.packages[n.pkg?.0 as usize]
             .files
             .get(method.decl.file as usize)?;

@@ -13,7 +13,7 @@ fn add_object(
 ) -> ObjId {
     let id = ObjId(program.objects.len() as u32);
     program.objects.push(Object {
-        name: name.to_owned(),
+        name: name.into(),
         pkg,
         kind,
         decl: None,
@@ -100,7 +100,7 @@ pub(super) fn populate(program: &mut Program) {
             name,
             ObjKind::Const {
                 ty: untyped_bool,
-                val: crate::constant::Value::bool(b),
+                val: Box::new(crate::constant::Value::bool(b)),
             },
             None,
         );
@@ -115,7 +115,7 @@ pub(super) fn populate(program: &mut Program) {
         "iota",
         ObjKind::Const {
             ty: untyped_int,
-            val: crate::constant::Value::int64(0),
+            val: Box::new(crate::constant::Value::int64(0)),
         },
         None,
     );
