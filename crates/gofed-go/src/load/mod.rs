@@ -38,6 +38,12 @@ pub trait FileTree: Sync {
     fn read_dir(&self, dir: &Path) -> io::Result<Vec<DirEntry>>;
     /// A file's bytes.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// A file's first `len` bytes or more (all of them by default), for readers that need only
+    /// its beginning.
+    fn read_head(&self, path: &Path, len: usize) -> io::Result<Vec<u8>> {
+        let _ = len;
+        self.read(path)
+    }
     /// Whether `path` is a directory.
     fn is_dir(&self, path: &Path) -> bool;
     /// Whether `path` is a regular file.
@@ -89,6 +95,15 @@ impl FileTree for OsFileTree {
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         std::fs::read(path)
+    }
+
+    fn read_head(&self, path: &Path, len: usize) -> io::Result<Vec<u8>> {
+        use std::io::Read as _;
+        let mut head = Vec::with_capacity(len);
+        std::fs::File::open(path)?
+            .take(len as u64)
+            .read_to_end(&mut head)?;
+        Ok(head)
     }
 
     fn is_dir(&self, path: &Path) -> bool {
@@ -666,6 +681,10 @@ fn subdirs(
     names
 }
 
+/// How much of a `.go` file the loader reads first ([`LoadContext::read_go_file`]): the
+/// package clause and the imports nearly always come within a licence header's length.
+const HEAD_BYTES: usize = 8 * 1024;
+
 struct LoadContext<'a> {
     tree: &'a dyn FileTree,
     root: &'a Path,
@@ -750,7 +769,7 @@ impl LoadContext<'_> {
                 continue;
             }
             let path = dir.join(name);
-            let Ok(src) = self.tree.read(&path) else {
+            let Some((src, header, parsed)) = self.read_go_file(&path) else {
                 pkg.invalid_go_files.push(name.to_owned());
                 errors.push(format!("{name}: cannot read file"));
                 continue;
@@ -758,7 +777,7 @@ impl LoadContext<'_> {
             if self.budget.charge("file bytes", src.len() as u64).is_err() {
                 return None;
             }
-            let header = match build::parse_file_header(&src) {
+            let header = match header {
                 Ok(header) => header,
                 Err(err) => {
                     pkg.invalid_go_files.push(name.to_owned());
@@ -771,7 +790,6 @@ impl LoadContext<'_> {
                 continue;
             }
 
-            let parsed = parse_file_with(&src, ParseMode::ImportsOnly);
             if let Some(err) = parsed.errors.first() {
                 let lines = LineIndex::new(&src);
                 errors.push(err.render(&path.display().to_string(), &src, &lines));
@@ -897,6 +915,37 @@ impl LoadContext<'_> {
         import_errors.dedup();
         pkg.import_errors = import_errors;
         Some(pkg)
+    }
+
+    /// A `.go` file's bytes, build constraints and imports. Only its beginning is read when
+    /// that holds the package clause and all the imports (they end before the first other
+    /// token, which ends before the bytes read do): on a distribution tree the loader
+    /// otherwise reads every byte of every file once more than the check does.
+    fn read_go_file(
+        &self,
+        path: &Path,
+    ) -> Option<(
+        Vec<u8>,
+        Result<build::FileHeader, build::ConstraintError>,
+        crate::parser::Parsed,
+    )> {
+        if !self.keep_sources {
+            let head = self.tree.read_head(path, HEAD_BYTES).ok()?;
+            let header = build::parse_file_header(&head);
+            let parsed = parse_file_with(&head, ParseMode::ImportsOnly);
+            let complete = head.len() < HEAD_BYTES
+                || parsed.is_ok()
+                    && parsed
+                        .stopped_before
+                        .is_some_and(|end| (end as usize) < head.len());
+            if complete {
+                return Some((head, header, parsed));
+            }
+        }
+        let src = self.tree.read(path).ok()?;
+        let header = build::parse_file_header(&src);
+        let parsed = parse_file_with(&src, ParseMode::ImportsOnly);
+        Some((src, header, parsed))
     }
 
     fn resolve_all(&self, dir: &Path, imports: BTreeSet<String>) -> Vec<String> {

@@ -50,6 +50,10 @@ pub struct Parsed {
     pub file: File,
     /// The errors, sorted by offset.
     pub errors: Vec<SyntaxError>,
+    /// Where a partial parse ([`ParseMode::ImportsOnly`], [`ParseMode::PackageClauseOnly`])
+    /// stopped: the end of the first token it did not parse; `None` when it reached the end
+    /// of the source.
+    pub stopped_before: Option<u32>,
 }
 
 impl Parsed {
@@ -73,6 +77,7 @@ pub fn parse_file_with(src: &[u8], mode: ParseMode) -> Parsed {
                 Span::empty(0),
                 SyntaxErrorKind::Message("file too large (gofed reads files up to 4 GiB)"),
             )],
+            stopped_before: None,
         };
     }
     let mut parser = Parser::new(src);
@@ -201,6 +206,7 @@ impl<'src> Parser<'src> {
         Parsed {
             file: self.file,
             errors,
+            stopped_before: (self.tok.kind != TokenKind::Eof).then_some(self.tok.span.end),
         }
     }
 
