@@ -7,7 +7,7 @@
 //! interface method's mark belongs to the literal that declares it, found here by following
 //! the type declarations of the package (`type T U` has `U`'s fields).
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 use std::sync::Arc;
 
 use crate::ast::{Decl, Expr, ExprId, FieldList, Spec};

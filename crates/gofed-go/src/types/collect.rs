@@ -1,6 +1,6 @@
 //! Collecting a package's declarations into objects (no checking yet).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;
 
 use crate::ast::{Decl, Expr, ExprId, File, Spec};

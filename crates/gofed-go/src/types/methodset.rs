@@ -1,7 +1,9 @@
 //! Method sets (go/types' `NewMethodSet`), field and method lookup through embedded fields,
 //! interface method sets, and type sizes for `unsafe`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 use std::sync::Arc;
 
 use super::check::{method_signature, named_type_params, subst, underlying};

@@ -1,6 +1,6 @@
 //! The universe scope and the `unsafe` package.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 
 use super::ty::{BasicKind, IfaceMethod, Interface, Signature, Type};
 use super::{Builtin, Named, ObjId, ObjKind, ObjState, Object, Package, Program};
