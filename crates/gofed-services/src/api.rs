@@ -522,27 +522,29 @@ struct PackageLines {
 /// A fast level: the lines compress about tenfold even so.
 const LINES_LEVEL: i32 = 1;
 
-/// `bytes` zstd-compressed, in a buffer of the compressed size (zstd's is as large as the
-/// input: on /usr/share/gocode/src 53 MB at the peak, for 9 MB compressed).
-fn compressed(bytes: &[u8]) -> Vec<u8> {
-    // Compressing bytes in memory fails only on an allocation failure, which aborts.
-    let mut compressed = zstd::bulk::compress(bytes, LINES_LEVEL).unwrap_or_default();
-    compressed.shrink_to_fit();
-    compressed
-}
-
 impl PackageLines {
-    fn new(path: String, lines: &str) -> PackageLines {
-        PackageLines {
+    /// One package's lines, compressed by `compressor` (one for all packages: setting one up
+    /// costs more than compressing a small package's lines).
+    fn new(
+        path: String,
+        lines: &str,
+        compressor: &mut zstd::bulk::Compressor<'_>,
+    ) -> std::io::Result<PackageLines> {
+        let mut compressed = compressor.compress(lines.as_bytes())?;
+        // zstd's buffer is as large as the input: on /usr/share/gocode/src 53 MB at the peak
+        // for 9 MB of compressed lines.
+        compressed.shrink_to_fit();
+        Ok(PackageLines {
             path,
-            compressed: compressed(lines.as_bytes()),
+            compressed,
             len: lines.len(),
             line_count: lines.lines().count(),
-        }
+        })
     }
 
-    fn lines(&self) -> String {
-        zstd::bulk::decompress(&self.compressed, self.len)
+    fn lines(&self, decompressor: &mut zstd::bulk::Decompressor<'_>) -> String {
+        decompressor
+            .decompress(&self.compressed, self.len)
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .unwrap_or_default()
@@ -564,8 +566,12 @@ fn goapi_text(mut packages: Vec<PackageLines>) -> String {
         .map(|p| p.len + p.line_count * ("pkg , ".len() + p.path.len()))
         .sum();
     let mut text = String::with_capacity(size);
+    // Decompressing what was compressed in memory fails only on an allocation failure.
+    let Ok(mut decompressor) = zstd::bulk::Decompressor::new() else {
+        return text;
+    };
     for package in packages {
-        for line in package.lines().lines() {
+        for line in package.lines(&mut decompressor).lines() {
             text.push_str("pkg ");
             text.push_str(&package.path);
             text.push_str(", ");
@@ -679,6 +685,7 @@ fn analyse(
     let release = Release::go(project.go_minor);
     let mut packages = Vec::new();
     let mut goapi_lines = Vec::new();
+    let mut compressor = zstd::bulk::Compressor::new(LINES_LEVEL)?;
     let mut ids = Vec::new();
     let mut todo: Vec<&Package> = project
         .packages
@@ -702,7 +709,7 @@ fn analyse(
     // A transient cache parses ahead of the check, in the background: while this thread checks
     // the packages of one window, the other threads parse the next window's.
     let source = &world.tree_source;
-    let checked = rayon::scope(|scope| {
+    let checked: anyhow::Result<()> = rayon::scope(|scope| {
         let parse_ahead = |window: usize, program: &Program| {
             if cache.keeps_files() {
                 return;
@@ -728,13 +735,13 @@ fn analyse(
                 let api = extract_package_for(&mut program, id, release);
                 if render_now {
                     let lines = render_goapi_features(&api);
-                    goapi_lines.push(PackageLines::new(api.path, &lines));
+                    goapi_lines.push(PackageLines::new(api.path, &lines, &mut compressor)?);
                 } else {
                     packages.push(api);
                 }
                 // A cancelled or over-budget check leaves the API incomplete: the request fails.
                 if let Some(err) = program.budget_error() {
-                    return Err(err);
+                    return Err(err.into());
                 }
             }
             // Packages nothing left to check imports: their syntax trees and bytes go.
@@ -919,7 +926,10 @@ mod tests {
 
     #[test]
     fn goapi_text_puts_the_prefixes_back_in_cmd_api_order() {
-        let package = |path: &str, lines: &str| PackageLines::new(path.to_owned(), lines);
+        let mut compressor = zstd::bulk::Compressor::new(0).unwrap();
+        let mut package = |path: &str, lines: &str| {
+            PackageLines::new(path.to_owned(), lines, &mut compressor).unwrap()
+        };
         // Import path order is not line order: "a/b+c" < "a/b," as '+' < ','.
         let text = goapi_text(vec![
             package("a/b", "func F()\nfunc G()\n"),

@@ -2,7 +2,9 @@
 //! library, a GOROOT. Packages are parsed when first imported (so a single package pulls in
 //! only what it depends on); [`TreeSource::prefetch`] parses many in parallel up front.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt as _, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
