@@ -15,7 +15,8 @@ use gofed_go::api::model::{
 use gofed_go::api::source::{GorootSource, ParseCache, TreeSource};
 use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::api::{
-    extract_package_for, is_api_package, render_goapi, render_goapi_features, ApiPackage, Release,
+    extract_package_for, extract_package_texts, is_api_package, render_goapi,
+    render_goapi_features, ApiPackage, Release,
 };
 use gofed_go::budget::Budget;
 use gofed_go::build::Selector;
@@ -732,7 +733,12 @@ fn analyse(
             }
             if let Some(id) = program.package("", &pkg.import_path) {
                 ids.push(id);
-                let api = extract_package_for(&mut program, id, release);
+                // The goapi lines have no positions and doc summaries.
+                let api = if args.format == ApiFormat::Goapi {
+                    extract_package_texts(&mut program, id, release)
+                } else {
+                    extract_package_for(&mut program, id, release)
+                };
                 if render_now {
                     let lines = render_goapi_features(&api);
                     goapi_lines.push(PackageLines::new(api.path, &lines, &mut compressor)?);

@@ -65,8 +65,30 @@ impl Walk {
     }
 }
 
-/// The API of package `pkg` as Go 1.`release`'s cmd/api prints it.
+/// The API of package `pkg` as Go 1.`release`'s cmd/api prints it, with the position and doc
+/// summary of each package-level name.
 pub fn extract_package_for(p: &mut Program, pkg: PkgId, release: Release) -> ApiPackage {
+    let mut api = extract_package_texts(p, pkg, release);
+    for f in &mut api.features {
+        if matches!(
+            f.kind,
+            FeatureKind::Const | FeatureKind::Var | FeatureKind::Func | FeatureKind::Type
+        ) {
+            if let Some(&obj) = p.pkg(pkg).scope.get(&f.name) {
+                if let Some((pos, doc)) = p.object_source(obj) {
+                    f.position = Some(pos);
+                    f.doc = doc;
+                }
+            }
+        }
+    }
+    api
+}
+
+/// [`extract_package_for`] without positions and doc summaries: what cmd/api's lines need
+/// (positions index every line of every file: on a distribution tree a second pass over all
+/// of its bytes).
+pub fn extract_package_texts(p: &mut Program, pkg: PkgId, release: Release) -> ApiPackage {
     let marks = release
         .deprecated_rule()
         .map(|rule| Deprecations::new(rule, &p.pkg(pkg).files));
@@ -91,20 +113,6 @@ pub fn extract_package_for(p: &mut Program, pkg: PkgId, release: Release) -> Api
         }
         let printed: usize = features[first..].iter().map(|f| f.text.len()).sum();
         let _ = p.budget().charge("printed output", printed as u64);
-    }
-    // Positions and doc summaries of the package-level names.
-    for f in &mut features {
-        if matches!(
-            f.kind,
-            FeatureKind::Const | FeatureKind::Var | FeatureKind::Func | FeatureKind::Type
-        ) {
-            if let Some(&obj) = p.pkg(pkg).scope.get(&f.name) {
-                if let Some((pos, doc)) = p.object_source(obj) {
-                    f.position = Some(pos);
-                    f.doc = doc;
-                }
-            }
-        }
     }
     for name in too_long {
         if let Some(&obj) = p.pkg(pkg).scope.get(&name) {

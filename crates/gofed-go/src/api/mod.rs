@@ -18,7 +18,7 @@ pub mod stdlib;
 pub mod stub;
 
 pub use deprecated::{doc_text, DeprecatedRule};
-pub use extract::{extract_package, extract_package_for};
+pub use extract::{extract_package, extract_package_for, extract_package_texts};
 
 use crate::constant::StringStyle;
 
