@@ -4,5 +4,6 @@ mod api;
 mod api_release;
 mod apidiff;
 mod hostile;
+mod load_heads;
 mod placeholders;
 mod release;
