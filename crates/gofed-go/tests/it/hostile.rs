@@ -8,13 +8,14 @@ use std::sync::Arc;
 
 use gofed_go::api::{extract_package, render_goapi, ApiPackage};
 use gofed_go::budget::{Budget, BudgetError};
-use gofed_go::build::{Context, Selector};
 use gofed_go::constant::StringStyle;
 use gofed_go::load::{
-    load_tree, load_tree_with_budget, DirEntry, FileTree, LoadConfig, LoadError, MemoryTree,
-    MemoryTreeError, MAX_DIR_DEPTH,
+    load_tree, load_tree_with_budget, DirEntry, FileTree, LoadError, MemoryTree, MemoryTreeError,
+    MAX_DIR_DEPTH,
 };
 use gofed_go::types::{MemorySource, Program, Sizes};
+
+use super::load_config;
 
 /// Checks package `p` of one file under `budget`: its API and the budget's verdict.
 fn check_with(src: &str, budget: &Budget) -> (ApiPackage, Option<BudgetError>) {
@@ -37,17 +38,6 @@ fn messages(pkg: &ApiPackage) -> Vec<String> {
         .iter()
         .map(|e| e.split_once(": ").map_or(e.clone(), |(_, m)| m.to_owned()))
         .collect()
-}
-
-fn load_config() -> LoadConfig {
-    LoadConfig {
-        selector: Selector::Single(Context::for_go(27, "linux", "amd64")),
-        go_minor: Some(27),
-        import_path: Some("example.com/m".into()),
-        include_vendor: false,
-        skip_tests: true,
-        keep_sources: false,
-    }
 }
 
 /// A tree whose one file lies `depth` directories below the root (`a/a/…/a/x.go`).

@@ -4,22 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use gofed_go::build::{Context, Selector};
-use gofed_go::load::{load_tree, LoadConfig, MemoryTree, OsFileTree};
+use gofed_go::load::{load_tree, MemoryTree, OsFileTree};
 
 /// The loader's first read (`HEAD_BYTES` in `load/mod.rs`).
 const HEAD: usize = 8 * 1024;
-
-fn config() -> LoadConfig {
-    LoadConfig {
-        selector: Selector::Single(Context::for_go(27, "linux", "amd64")),
-        go_minor: Some(27),
-        import_path: Some("example.com/m".into()),
-        include_vendor: false,
-        skip_tests: true,
-        keep_sources: false,
-    }
-}
 
 /// `text` followed by a `//` comment line that makes it `at` bytes long.
 fn pad_to(text: &str, at: usize) -> String {
@@ -96,8 +84,8 @@ fn heads_load_as_whole_files_do() {
             .insert_file(&dir.join(name), src.into_bytes())
             .expect("a relative path");
     }
-    let from_disk = load_tree(&OsFileTree, &root, &config()).expect("the tree loads");
-    let from_memory = load_tree(&memory, &root, &config()).expect("the tree loads");
+    let from_disk = load_tree(&OsFileTree, &root, &super::load_config()).expect("the tree loads");
+    let from_memory = load_tree(&memory, &root, &super::load_config()).expect("the tree loads");
     let _ = std::fs::remove_dir_all(&root);
     assert_eq!(from_disk.packages, from_memory.packages);
     for (name, _, imports) in files() {

@@ -22,15 +22,7 @@ fn tree(files: &[(&str, &str)]) -> MemoryTree {
 }
 
 fn load(tree: &MemoryTree) -> Project {
-    let config = LoadConfig {
-        selector: Selector::Single(Context::for_go(27, "linux", "amd64")),
-        go_minor: Some(27),
-        import_path: Some("example.com/m".into()),
-        include_vendor: false,
-        skip_tests: true,
-        keep_sources: false,
-    };
-    load_tree(tree, Path::new("/m"), &config).expect("loads")
+    load_tree(tree, Path::new("/m"), &super::load_config()).expect("loads")
 }
 
 /// `a` uses `b.T` only through a function; `b.T`'s underlying type names an unexported type
