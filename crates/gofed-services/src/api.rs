@@ -463,7 +463,7 @@ pub fn api_analysis(
         .collect();
     let rendered = match args.format {
         ApiFormat::Goapi if n_contexts == 1 => {
-            Rendered::text(goapi_text(std::mem::take(&mut results[0].goapi_lines)))
+            Rendered::text(goapi_text(std::mem::take(&mut results[0].goapi_lines))?)
         }
         ApiFormat::Goapi => {
             // feature line → contexts having it
@@ -543,19 +543,17 @@ impl PackageLines {
         })
     }
 
-    fn lines(&self, decompressor: &mut zstd::bulk::Decompressor<'_>) -> String {
-        decompressor
-            .decompress(&self.compressed, self.len)
-            .ok()
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .unwrap_or_default()
+    fn lines(&self, decompressor: &mut zstd::bulk::Decompressor<'_>) -> std::io::Result<String> {
+        let bytes = decompressor.decompress(&self.compressed, self.len)?;
+        String::from_utf8(bytes)
+            .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidData, err))
     }
 }
 
 /// The goapi text of packages rendered one by one: their lines with the `pkg PATH, ` prefix
 /// put back, sorted bytewise. Built in one string of its exact size (growing one by doubling
 /// held twice the text, at the end of a big tree's check, when the program is largest).
-fn goapi_text(mut packages: Vec<PackageLines>) -> String {
+fn goapi_text(mut packages: Vec<PackageLines>) -> std::io::Result<String> {
     // In the order of `pkg PATH, `, the packages' texts follow each other sorted (unless a
     // GOPATH directory name holds ", "; `sorted_lines` sorts that).
     fn key(package: &PackageLines) -> impl Iterator<Item = u8> + '_ {
@@ -567,12 +565,9 @@ fn goapi_text(mut packages: Vec<PackageLines>) -> String {
         .map(|p| p.len + p.line_count * ("pkg , ".len() + p.path.len()))
         .sum();
     let mut text = String::with_capacity(size);
-    // Decompressing what was compressed in memory fails only on an allocation failure.
-    let Ok(mut decompressor) = zstd::bulk::Decompressor::new() else {
-        return text;
-    };
+    let mut decompressor = zstd::bulk::Decompressor::new()?;
     for package in packages {
-        for line in package.lines(&mut decompressor).lines() {
+        for line in package.lines(&mut decompressor)?.lines() {
             text.push_str("pkg ");
             text.push_str(&package.path);
             text.push_str(", ");
@@ -580,7 +575,7 @@ fn goapi_text(mut packages: Vec<PackageLines>) -> String {
             text.push('\n');
         }
     }
-    sorted_lines(text)
+    Ok(sorted_lines(text))
 }
 
 /// `text`'s lines sorted bytewise, each once (as [`render_goapi`] prints them).
@@ -942,7 +937,8 @@ mod tests {
             package("a/b+c", "func H()\n"),
             package("a", "const A = 1\n"),
             package("a/e", ""),
-        ]);
+        ])
+        .unwrap();
         assert_eq!(
             text,
             "pkg a, const A = 1\npkg a/b+c, func H()\npkg a/b, func F()\npkg a/b, func G()\n"
