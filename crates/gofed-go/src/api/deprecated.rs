@@ -7,8 +7,9 @@
 //! interface method's mark belongs to the literal that declares it, found here by following
 //! the type declarations of the package (`type T U` has `U`'s fields).
 
-use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 use std::sync::Arc;
+
+use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 
 use crate::ast::{Decl, Expr, ExprId, FieldList, Spec};
 use crate::parser::doc_before;

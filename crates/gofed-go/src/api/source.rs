@@ -3,10 +3,10 @@
 //! only what it depends on); [`TreeSource::prefetch`] parses many in parallel up front.
 
 use std::collections::BTreeMap;
-
-use foldhash::{HashMap, HashMapExt as _, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
+
+use foldhash::{HashMap, HashMapExt as _, HashSet};
 
 use rayon::prelude::*;
 

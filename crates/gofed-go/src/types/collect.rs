@@ -1,7 +1,8 @@
 //! Collecting a package's declarations into objects (no checking yet).
 
-use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;
+
+use foldhash::{HashMap, HashMapExt as _};
 
 use crate::ast::{Decl, Expr, ExprId, File, Spec};
 use crate::lexer::unquote;

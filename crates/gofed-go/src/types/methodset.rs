@@ -2,9 +2,9 @@
 //! interface method sets, and type sizes for `unsafe`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
-use std::sync::Arc;
 
 use super::check::{method_signature, named_type_params, subst, underlying};
 use super::ty::{BasicKind, PkgId, Type, TypeId};
