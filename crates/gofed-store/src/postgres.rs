@@ -932,6 +932,22 @@ async fn subject_id(client: &impl GenericClient, subject: &Subject) -> Result<i6
 /// Applies the migrations the database lacks, in one transaction, under an advisory lock so
 /// that instances starting together migrate one after the other.
 async fn migrate(client: &mut Client) -> Result<(), Fail> {
+    let supported = MIGRATIONS.len() as i64;
+    // Every instance and command connects: a store at the current version is only read, not locked and written.
+    let has_version: bool = client
+        .query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])
+        .await?
+        .try_get(0)?;
+    if has_version {
+        let current: Option<i64> = client
+            .query_one("SELECT max(version) FROM schema_version", &[])
+            .await?
+            .try_get(0)?;
+        if current == Some(supported) {
+            return Ok(());
+        }
+    }
+    // Another instance may migrate at the same time: the version is read again under the lock.
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;
@@ -948,7 +964,6 @@ async fn migrate(client: &mut Client) -> Result<(), Fail> {
             0
         }
     };
-    let supported = MIGRATIONS.len() as i64;
     if version > supported {
         return Err(StoreError::SchemaTooNew {
             found: version,

@@ -1032,6 +1032,23 @@ fn enable_wal(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), Fail> {
+    let supported = MIGRATIONS.len() as i64;
+    // Every command opens the store: one at the current version is only read, not locked and written (a write
+    // is an fsync of the WAL, with synchronous=FULL).
+    let has_version: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version')",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_version {
+        let version: Option<i64> = conn
+            .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+            .optional()?;
+        if version == Some(supported) {
+            return Ok(());
+        }
+    }
+    // Another process may migrate at the same time: the version is read again under the write lock.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
     let version: Option<i64> = tx
@@ -1044,7 +1061,6 @@ fn migrate(conn: &mut Connection) -> Result<(), Fail> {
             0
         }
     };
-    let supported = MIGRATIONS.len() as i64;
     if version > supported {
         return Err(StoreError::SchemaTooNew {
             found: version,
