@@ -360,14 +360,18 @@ impl StoredResult {
             key: Box::new(key.clone()),
             detail,
         };
-        let data = zstd::stream::decode_all(&self.data[..])
-            .map_err(|err| corrupt(format!("does not decompress: {err}")))?;
-        if i64::try_from(data.len()).ok() != Some(self.size) {
-            return Err(corrupt(format!(
-                "{} bytes, {} recorded",
-                data.len(),
-                self.size
-            )));
+        // Decompressed into a buffer of the recorded size: a result of megabytes is not grown (copied) to fit.
+        let size = usize::try_from(self.size)
+            .map_err(|_| corrupt(format!("{} bytes recorded", self.size)))?;
+        let mut data = Vec::new();
+        // The recorded size is data too: one that cannot be allocated is a corrupt result, not an abort.
+        data.try_reserve_exact(size)
+            .map_err(|_| corrupt(format!("{size} bytes recorded: more than can be allocated")))?;
+        zstd::bulk::Decompressor::new()
+            .and_then(|mut d| d.decompress_to_buffer(&self.data[..], &mut data))
+            .map_err(|err| corrupt(format!("does not decompress to {size} bytes: {err}")))?;
+        if data.len() != size {
+            return Err(corrupt(format!("{} bytes, {size} recorded", data.len())));
         }
         let digest = Sha256::of(&data);
         if digest.as_bytes()[..] != self.digest[..] {
