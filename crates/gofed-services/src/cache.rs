@@ -91,9 +91,9 @@ impl ResultCache {
         }
     }
 
-    /// The stored result of `key`, marked cached, with its stored bytes; `None` when there is none or it cannot
-    /// be read.
-    pub(crate) async fn get(&self, key: &ResultKey) -> Option<(Rendered, Vec<u8>)> {
+    /// The stored result of `key`, as it was rendered (see [`mark_cached`]); `None` when there is none or it
+    /// cannot be read.
+    pub(crate) async fn get(&self, key: &ResultKey) -> Option<Rendered> {
         let bytes = match self.store.get_result(key).await {
             Ok(bytes) => bytes?,
             Err(err) => {
@@ -101,8 +101,8 @@ impl ResultCache {
                 return None;
             }
         };
-        match serde_json::from_slice::<Rendered>(&bytes) {
-            Ok(rendered) => Some((mark_cached(rendered), bytes)),
+        match read_stored(bytes) {
+            Ok(rendered) => Some(rendered),
             Err(err) => {
                 tracing::warn!(%key, "result cache: stored result unreadable, analysing again: {err}");
                 None
@@ -139,26 +139,74 @@ impl ResultCache {
     }
 }
 
-/// `rendered` serialised as stored, compressed as it is written (the JSON of a big result is
-/// never held whole).
-pub(crate) fn written(rendered: &Rendered) -> std::io::Result<ResultWriter> {
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, ResultWriter::new()?);
-    serde_json::to_writer(&mut out, rendered)?;
-    out.into_inner()
-        .map_err(std::io::IntoInnerError::into_error)
+/// The first line of a result stored by [`written`]. A stored result without it is the JSON of a [`Rendered`],
+/// as gofed stored results before: the storage services still read those (a JSON text never starts with NUL).
+const STORED_MAGIC: &[u8] = b"\0gofed-rendered 1\n";
+
+/// A stored result's first line after [`STORED_MAGIC`]: everything of a [`Rendered`] but the document.
+#[derive(Serialize, serde::Deserialize)]
+struct StoredHead {
+    exit_code: u8,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    diagnostics: Vec<String>,
+    /// `json` or `text`: what the document after the line is.
+    output: String,
 }
 
-/// Stored bytes of a result, to be stored again.
-pub(crate) fn written_bytes(bytes: &[u8]) -> std::io::Result<ResultWriter> {
+/// `rendered` as stored, compressed as it is written: [`STORED_MAGIC`], a line of JSON ([`StoredHead`]), then the
+/// document's bytes as they are printed. A cached answer is then the document itself, not a JSON string to
+/// unescape (a whole-tree API is megabytes of text).
+pub(crate) fn written(rendered: &Rendered) -> std::io::Result<ResultWriter> {
+    use std::io::Write as _;
+    let (kind, document) = match &rendered.output {
+        Output::Json(raw) => ("json", raw.get()),
+        Output::Text(text) => ("text", text.as_str()),
+    };
+    let head = StoredHead {
+        exit_code: rendered.exit_code,
+        diagnostics: rendered.diagnostics.clone(),
+        output: kind.to_owned(),
+    };
     let mut out = ResultWriter::new()?;
-    std::io::Write::write_all(&mut out, bytes)?;
+    out.write_all(STORED_MAGIC)?;
+    serde_json::to_writer(&mut out, &head)?;
+    out.write_all(b"\n")?;
+    out.write_all(document.as_bytes())?;
     Ok(out)
+}
+
+/// A result stored by [`written`] (or, before it, as the JSON of a [`Rendered`]), as it was rendered.
+pub(crate) fn read_stored(mut bytes: Vec<u8>) -> Result<Rendered, String> {
+    let Some(rest) = bytes.strip_prefix(STORED_MAGIC) else {
+        return serde_json::from_slice(&bytes).map_err(|err| err.to_string());
+    };
+    let line = rest
+        .iter()
+        .position(|&b| b == b'\n')
+        .ok_or("no line after the magic")?;
+    let head: StoredHead = serde_json::from_slice(&rest[..line]).map_err(|err| err.to_string())?;
+    // The document is moved to the front of the buffer, not copied into a new one.
+    bytes.drain(..STORED_MAGIC.len() + line + 1);
+    let document = String::from_utf8(bytes).map_err(|err| format!("the document: {err}"))?;
+    let output = match head.output.as_str() {
+        "text" => Output::Text(document),
+        "json" => Output::Json(
+            RawValue::from_string(document).map_err(|err| format!("the document: {err}"))?,
+        ),
+        other => return Err(format!("unknown document kind {other:?}")),
+    };
+    Ok(Rendered {
+        output,
+        exit_code: head.exit_code,
+        diagnostics: head.diagnostics,
+        cached: false,
+    })
 }
 
 /// `rendered` as answered from the store: [`Rendered::cached`] set and, in a JSON document, `meta.cached` true.
 /// `cached` is a member of `meta` only, and a JSON string cannot hold `"cached": false` unescaped, so the one
 /// occurrence is the member itself; a document without exactly one (none has) is left as it is.
-fn mark_cached(mut rendered: Rendered) -> Rendered {
+pub(crate) fn mark_cached(mut rendered: Rendered) -> Rendered {
     rendered.cached = true;
     if let Output::Json(raw) = &rendered.output {
         let text = raw.get();
@@ -261,6 +309,66 @@ fn sha256_of(digest: sha2::Sha256) -> Sha256 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn stored_results_read_back_as_rendered() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open_sqlite(dir.path()).await.expect("store");
+        let text = Rendered {
+            output: Output::Text("pkg p, func F()\npkg p, const C = \"\\n\"\n".into()),
+            exit_code: 2,
+            diagnostics: vec!["p.go:1:1: expected 'package'\nsecond line".into()],
+            cached: false,
+        };
+        let json = Rendered::json(&serde_json::json!({"a": ["\n", 1], "meta": {"cached": false}}))
+            .expect("json");
+        let empty = Rendered::text(String::new());
+        for (n, rendered) in [text, json, empty].into_iter().enumerate() {
+            let key = ResultKey {
+                action: "api_analysis".into(),
+                input_digest: Sha256::of(&[n as u8]),
+                options_digest: Sha256::of(b""),
+                engine_version: ENGINE.into(),
+            };
+            let written = written(&rendered).expect("written");
+            store
+                .put_written_result(&key, written, None)
+                .await
+                .expect("put");
+            let bytes = store.get_result(&key).await.expect("get").expect("stored");
+            assert!(bytes.starts_with(STORED_MAGIC));
+            assert_eq!(read_stored(bytes).expect("read"), rendered);
+            // As gofed stored results before: the JSON of the whole Rendered.
+            let legacy = serde_json::to_vec(&rendered).expect("legacy");
+            assert_eq!(read_stored(legacy).expect("read legacy"), rendered);
+        }
+    }
+
+    #[test]
+    fn damaged_stored_results_are_errors() {
+        let stored = |tail: &[u8]| [STORED_MAGIC, tail].concat();
+        for (bytes, says) in [
+            (stored(b"{\"exit_code\":0,\"output\":\"text\"}"), "no line"),
+            (stored(b"{\"exit_code\":0}\nx"), "output"),
+            (
+                stored(b"{\"exit_code\":0,\"output\":\"html\"}\nx"),
+                "unknown document kind",
+            ),
+            (
+                stored(b"{\"exit_code\":0,\"output\":\"text\"}\n\xff\xfe"),
+                "the document",
+            ),
+            (
+                stored(b"{\"exit_code\":0,\"output\":\"json\"}\n{\"a\":"),
+                "the document",
+            ),
+            (b"{\"output\":".to_vec(), "EOF"),
+            (Vec::new(), "EOF"),
+        ] {
+            let err = read_stored(bytes).expect_err(says);
+            assert!(err.contains(says), "{err:?} should say {says:?}");
+        }
+    }
 
     #[test]
     fn marking_sets_meta_cached_in_json_and_the_flag_on_text() {

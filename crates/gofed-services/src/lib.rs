@@ -264,14 +264,13 @@ fn on_tree<Req: AnalysisRequest>(
                 ));
             }
             if let (Some((cache, key)), false) = (&cache, request.no_cache()) {
-                if let Some((hit, bytes)) = cache.get(key).await {
+                if let Some(hit) = cache.get(key).await {
                     if record {
                         // What was read says what to record: the tree is opened, not analysed.
                         let tree = tree::open(&context, source(&request)).await?;
-                        let written = cache::written_bytes(&bytes);
-                        record_result(cache, key, written, &record_of(&tree)?).await?;
+                        record_result(cache, key, cache::written(&hit), &record_of(&tree)?).await?;
                     }
-                    return Ok(hit);
+                    return Ok(cache::mark_cached(hit));
                 }
             }
             let tree = tree::open(&context, source(&request)).await?;
@@ -315,8 +314,8 @@ fn on_two_trees<Req: AnalysisRequest>(
             let cache =
                 cache_key(&context, action, &[old(&request), new(&request)], &request).await;
             if let (Some((cache, key)), false) = (&cache, request.no_cache()) {
-                if let Some((hit, _)) = cache.get(key).await {
-                    return Ok(hit);
+                if let Some(hit) = cache.get(key).await {
+                    return Ok(cache::mark_cached(hit));
                 }
             }
             let (old, new) = tokio::try_join!(

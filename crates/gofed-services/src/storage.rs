@@ -381,7 +381,7 @@ pub async fn newest_result(
         let Some(bytes) = store.get_result(&entry.key).await.map_err(store_error)? else {
             continue;
         };
-        let result: Rendered = serde_json::from_slice(&bytes).map_err(|err| {
+        let result = crate::cache::read_stored(bytes).map_err(|err| {
             ServiceError::internal(format!("reading the stored result {}", entry.key), err)
         })?;
         let analysis = StoredAnalysis {
