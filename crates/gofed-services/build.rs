@@ -17,6 +17,8 @@ fn main() {
         crates.join("gofed-go/Cargo.toml"),
         crates.join("gofed-artifact/src"),
         crates.join("gofed-artifact/Cargo.toml"),
+        crates.join("gofed-license/src"),
+        crates.join("gofed-license/Cargo.toml"),
         manifest.join("Cargo.toml"),
         crates.join("../Cargo.lock"),
     ];

@@ -3,7 +3,7 @@
 //!
 //! [`pack`] chooses the directory to bundle (the *mount*): the GOROOT of a tree inside a Go distribution, the module
 //! directory when `go.mod` is above the tree, else the tree itself. It keeps what the loader reads: `*.go`, `go.mod`,
-//! `vendor/modules.txt`, and a GOROOT's `VERSION`; directories that `go/build` ignores (`testdata`, `_x`, `.x`) are
+//! `vendor/modules.txt`, and a GOROOT's `VERSION`; and the license files (`LICENSE*`, `COPYING*`, ...); directories that `go/build` ignores (`testdata`, `_x`, `.x`) are
 //! left out, as are symbolic links to directories. Entries are sorted and carry no owner, mode or time, so the
 //! same tree always gives the same bytes and the same sha256: a second upload is a `HEAD` that finds it.
 //!
@@ -268,6 +268,13 @@ fn is_bundled_file(dir_rel: &Path, name: &str) -> bool {
     name.ends_with(".go")
         || name == "go.mod"
         || (name == "modules.txt" && dir_rel.file_name().is_some_and(|d| d == "vendor"))
+        // What `license_analysis` reads.
+        || gofed_license::is_license_file_name(name)
+}
+
+/// A directory no bundle holds: go/build ignores `testdata`, `_x` and `.x`.
+pub(crate) fn is_skipped_dir(name: &str) -> bool {
+    name == "testdata" || name.starts_with('_') || name.starts_with('.')
 }
 
 /// Appends the bundled files below `dir` (paths relative to `mount`), skipping what `go/build` ignores.
@@ -286,7 +293,7 @@ fn collect(mount: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Bundl
             continue;
         };
         if kind.is_dir() {
-            if name == "testdata" || name.starts_with('_') || name.starts_with('.') {
+            if is_skipped_dir(&name) {
                 continue;
             }
             collect(mount, &entry.path(), out)?;

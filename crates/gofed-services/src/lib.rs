@@ -33,6 +33,7 @@ pub mod downloads;
 pub mod fetched;
 pub mod filestorage;
 pub mod gitclone;
+pub mod license;
 pub mod packagestorage;
 pub mod record;
 pub mod request;
@@ -374,10 +375,39 @@ pub fn deps_service(context: ServiceContext) -> Service {
     )
 }
 
+/// The `license` service.
+pub fn license_service(context: ServiceContext) -> Service {
+    use license::{AbbreviationRequest, LicenseRequest, LicensediffRequest};
+    Service::new(
+        "license",
+        VERSION,
+        "licenses of Go trees (license files matched against the SPDX list, SPDX headers), their diff between \
+         versions, and license names",
+    )
+    .action(
+        "license_analysis",
+        "Every license file of the tree (vendored and nested modules included) with its SPDX identifier, score \
+         and coverage, or why it is unknown; the SPDX-License-Identifier headers of .go files; one SPDX \
+         expression for the whole (what Fedora's License: tag says).",
+        on_tree(context.clone(), "license_analysis", |r: &LicenseRequest| &r.source, license::license_analysis),
+    )
+    .action(
+        "license_diff",
+        "License files added, removed and changed between two versions of a tree, and both SPDX expressions.",
+        on_two_trees(context, "license_diff", |r: &LicensediffRequest| &r.old, |r| &r.new, license::license_diff),
+    )
+    .action(
+        "license_abbreviation",
+        "The SPDX identifier, full name, legacy Fedora name and Debian DEP-5 name of a license, given any of them.",
+        |request: AbbreviationRequest| async move { Ok(license::license_abbreviation(&request)) },
+    )
+}
+
 /// Names of the services this crate provides, in catalogue order.
-pub const SERVICE_NAMES: [&str; 10] = [
+pub const SERVICE_NAMES: [&str; 11] = [
     "api",
     "deps",
+    "license",
     "filestorage",
     "scm",
     "apistorage",
@@ -401,6 +431,7 @@ pub fn services<S: AsRef<str>>(
         let service = match name.as_ref() {
             "api" => api_service(context.clone()),
             "deps" => deps_service(context.clone()),
+            "license" => license_service(context.clone()),
             "filestorage" => filestorage::service(Arc::clone(blobs), public_url),
             "scm" => scm::service(context.clone(), Arc::clone(blobs)),
             "apistorage" => storage::apistorage_service(context),

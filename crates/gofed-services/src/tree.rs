@@ -185,6 +185,11 @@ impl OpenedTree {
         }
     }
 
+    /// Whether the files are this machine's own (a directory SOURCE), not a tree in memory.
+    pub fn is_on_disk(&self) -> bool {
+        matches!(self.tree, Tree::Os)
+    }
+
     /// The directory to analyse (absolute).
     pub fn root(&self) -> &Path {
         &self.root

@@ -31,6 +31,10 @@ pub enum Command {
     /// API changes between two versions, with golang.org/x/exp/apidiff's rules; exits 1
     /// when a change is incompatible (a CI gate).
     Apidiff(ApidiffArgs),
+    /// The licenses of a tree: every license file (vendored and nested modules included) matched against the
+    /// SPDX license list, SPDX headers of .go files, one SPDX expression for the whole; `license diff` between
+    /// two versions, `license name` for a license's names.
+    License(LicenseArgs),
     /// Git repositories read from their object database: history, a revision stored as an archive.
     #[command(subcommand)]
     Scm(ScmCommand),
@@ -522,6 +526,73 @@ pub struct DepsArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct LicenseArgs {
+    #[command(subcommand)]
+    pub command: Option<LicenseCommand>,
+    #[command(flatten)]
+    pub analysis: LicenseAnalysisArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LicenseCommand {
+    /// License files added, removed and changed between two versions, and both SPDX expressions (a report:
+    /// exits 0).
+    Diff(LicenseDiffArgs),
+    /// A license's SPDX identifier, full name, legacy Fedora name and Debian DEP-5 name, given any of them
+    /// (`Expat`, `ASL 2.0`, `BSD-3-clause`); exits 1 when the name is not known.
+    Name(LicenseNameArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LicenseAnalysisArgs {
+    /// What to analyse: a directory, archive, RPM or source RPM, URL, `github.com/OWNER/REPO@REF`, or
+    /// `PATH@REV` (see `gofed deps --help`).
+    #[arg(value_name = "SOURCE", required = true)]
+    pub source: Option<String>,
+    /// The revision of a git repository SOURCE (tag, branch, commit).
+    #[arg(long)]
+    pub rev: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Analyse again even when the store holds this result (the new result replaces it).
+    #[arg(long)]
+    pub no_cache: bool,
+    // Last: its help heading applies to the options after it.
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LicenseDiffArgs {
+    /// The old version: a SOURCE.
+    #[arg(value_name = "OLD")]
+    pub old: String,
+    /// The new version: a SOURCE.
+    #[arg(value_name = "NEW")]
+    pub new: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Compare again even when the store holds this result.
+    #[arg(long)]
+    pub no_cache: bool,
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LicenseNameArgs {
+    /// An SPDX identifier, a Debian short name or a legacy Fedora name.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
 pub struct DepsdiffArgs {
     /// The old version: a SOURCE (a directory, archive, RPM, URL, `github.com/OWNER/REPO@REF`, `PATH@REV`;
     /// see `gofed deps --help`).
@@ -859,6 +930,7 @@ impl Cli {
             Command::Serve(_) => ("serve", true),
             Command::Deps(_)
             | Command::Depsdiff(_)
+            | Command::License(_)
             | Command::Api(_)
             | Command::Apidiff(_)
             | Command::Scan(_)

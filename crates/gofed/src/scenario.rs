@@ -25,8 +25,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::cli::{
-    ApiArgs, ApidiffArgs, ArtifactArgs, DepsArgs, DepsdiffArgs, ScmLogArgs, ScmStoreArgs,
-    SystemArgs,
+    ApiArgs, ApidiffArgs, ArtifactArgs, DepsArgs, DepsdiffArgs, LicenseArgs, LicenseCommand,
+    ScmLogArgs, ScmStoreArgs, SystemArgs,
 };
 use crate::source::Resolved;
 
@@ -542,6 +542,67 @@ pub fn depsdiff(system: &SystemArgs, args: &DepsdiffArgs) -> anyhow::Result<Exit
     check(&request)?;
     (request.old, request.new) = scenario.old_new("deps_diff", &args.old, &args.new)?;
     scenario.run("deps_diff", request)
+}
+
+/// `gofed license SOURCE`, `gofed license diff OLD NEW`, `gofed license name NAME`.
+pub fn license(system: &SystemArgs, args: &LicenseArgs) -> anyhow::Result<ExitCode> {
+    use gofed_services::license::{
+        AbbreviationRequest, Abbreviations, LicenseRequest, LicensediffRequest,
+    };
+    match &args.command {
+        None => {
+            let args = &args.analysis;
+            let source = args.source.as_deref().context("no SOURCE")?;
+            let scenario = Scenario::new(system, &args.artifact)?;
+            let request = LicenseRequest {
+                source: scenario.source("license_analysis", source, args.rev.as_deref())?,
+                format: args.format,
+                no_cache: args.no_cache,
+            };
+            scenario.run("license_analysis", request)
+        }
+        Some(LicenseCommand::Diff(args)) => {
+            let scenario = Scenario::new(system, &args.artifact)?;
+            let (old, new) = scenario.old_new("license_diff", &args.old, &args.new)?;
+            let request = LicensediffRequest {
+                old,
+                new,
+                format: args.format,
+                no_cache: args.no_cache,
+            };
+            scenario.run("license_diff", request)
+        }
+        Some(LicenseCommand::Name(args)) => {
+            let scenario = Scenario::new(system, &ArtifactArgs::default())?;
+            let request = AbbreviationRequest {
+                name: args.name.clone(),
+            };
+            let found: Abbreviations = scenario.call("license_abbreviation", request)?;
+            match args.format {
+                gofed_services::Format::Json => crate::output::print_json(&found)?,
+                gofed_services::Format::Text => crate::output::write_stdout(|out| {
+                    for (n, license) in found.licenses.iter().enumerate() {
+                        if n > 0 {
+                            writeln!(out)?;
+                        }
+                        writeln!(out, "SPDX: {}", license.spdx)?;
+                        writeln!(out, "full name: {}", license.full_name)?;
+                        writeln!(out, "Fedora (legacy): {}", license.fedora_legacy)?;
+                        writeln!(out, "Debian: {}", license.debian)?;
+                    }
+                    Ok(())
+                })?,
+            }
+            if found.licenses.is_empty() {
+                eprintln!(
+                    "gofed: license name {:?}: not known (an SPDX id, Debian or Fedora name)",
+                    found.name
+                );
+                return Ok(ExitCode::from(1));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 /// The repository of an `scm` command and the revision to read (`rev`, else the repository's default): a path

@@ -27,6 +27,7 @@ mod git_url;
 mod hostile;
 mod imports;
 mod inputs;
+mod license;
 mod packages;
 mod placement;
 mod record;
