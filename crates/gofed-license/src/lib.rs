@@ -39,6 +39,7 @@
 #![warn(missing_docs)]
 
 mod abbrev;
+mod compat;
 mod detect;
 mod header;
 mod name;
@@ -48,6 +49,7 @@ mod tree;
 pub use abbrev::{
     abbreviation, abbreviation_by_debian, abbreviation_by_fedora, Abbreviation, ABBREVIATIONS,
 };
+pub use compat::{license_compatible, Compatibility, Verdict as CompatibilityVerdict};
 pub use detect::{analyze_license_file, license_list_size};
 pub use header::spdx_header_expressions;
 pub use name::is_license_file_name;

@@ -377,7 +377,7 @@ pub fn deps_service(context: ServiceContext) -> Service {
 
 /// The `license` service.
 pub fn license_service(context: ServiceContext) -> Service {
-    use license::{AbbreviationRequest, LicenseRequest, LicensediffRequest};
+    use license::{AbbreviationRequest, CompatibleRequest, LicenseRequest, LicensediffRequest};
     Service::new(
         "license",
         VERSION,
@@ -400,6 +400,13 @@ pub fn license_service(context: ServiceContext) -> Service {
         "license_abbreviation",
         "The SPDX identifier, full name, legacy Fedora name and Debian DEP-5 name of a license, given any of them.",
         |request: AbbreviationRequest| async move { Ok(license::license_abbreviation(&request)) },
+    )
+    .action(
+        "license_compatible",
+        "Whether code under a license (an SPDX expression) may be combined into a work under another (an SPDX \
+         id): yes, conditional, no or unknown, with the reason (permissive, weak, strong and network copyleft; \
+         the FSF's GPL compatibility list and the licenses' relicensing clauses).",
+        |request: CompatibleRequest| async move { Ok(license::license_compatible(&request)) },
     )
 }
 

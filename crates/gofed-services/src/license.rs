@@ -77,6 +77,45 @@ pub struct Abbreviations {
     pub licenses: Vec<LicenseNames>,
 }
 
+/// Input of `license_compatible`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CompatibleRequest {
+    /// The code's license: an SPDX expression (`MIT`, `Apache-2.0 OR GPL-2.0-or-later`).
+    pub license: String,
+    /// The license of the work it would go into: an SPDX identifier.
+    pub into: String,
+}
+
+/// Output of `license_compatible`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CompatibleAnswer {
+    /// The code's license, as asked.
+    pub license: String,
+    /// The work's license, as asked.
+    pub into: String,
+    /// `yes`, `conditional` (the reason says on what), `no`, or `unknown` (a license the table does not know).
+    pub verdict: String,
+    /// Why: one sentence per license of the expression that decided it.
+    pub reasons: Vec<String>,
+}
+
+/// `license_compatible`: whether code under one license may be combined into a work under another.
+pub fn license_compatible(request: &CompatibleRequest) -> CompatibleAnswer {
+    let answer = gofed_license::license_compatible(&request.license, &request.into);
+    CompatibleAnswer {
+        license: answer.license,
+        into: answer.into,
+        verdict: match answer.verdict {
+            gofed_license::CompatibilityVerdict::Yes => "yes",
+            gofed_license::CompatibilityVerdict::Conditional => "conditional",
+            gofed_license::CompatibilityVerdict::No => "no",
+            gofed_license::CompatibilityVerdict::Unknown => "unknown",
+        }
+        .to_owned(),
+        reasons: answer.reasons,
+    }
+}
+
 impl CheckRequest for LicenseRequest {
     fn check(&self) -> Result<(), RequestError> {
         Ok(())

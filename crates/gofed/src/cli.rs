@@ -542,6 +542,22 @@ pub enum LicenseCommand {
     /// A license's SPDX identifier, full name, legacy Fedora name and Debian DEP-5 name, given any of them
     /// (`Expat`, `ASL 2.0`, `BSD-3-clause`); exits 1 when the name is not known.
     Name(LicenseNameArgs),
+    /// Whether code under LICENSE (an SPDX expression) may be combined into a work under INTO (an SPDX id), and
+    /// why; exits 0 for yes or conditional, 1 for no or unknown.
+    Compatible(LicenseCompatibleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LicenseCompatibleArgs {
+    /// The code's license: an SPDX expression (`MIT`, `Apache-2.0 OR GPL-2.0-or-later`).
+    #[arg(value_name = "LICENSE")]
+    pub license: String,
+    /// The work's license: an SPDX identifier.
+    #[arg(value_name = "INTO")]
+    pub into: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

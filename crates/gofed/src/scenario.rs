@@ -547,7 +547,8 @@ pub fn depsdiff(system: &SystemArgs, args: &DepsdiffArgs) -> anyhow::Result<Exit
 /// `gofed license SOURCE`, `gofed license diff OLD NEW`, `gofed license name NAME`.
 pub fn license(system: &SystemArgs, args: &LicenseArgs) -> anyhow::Result<ExitCode> {
     use gofed_services::license::{
-        AbbreviationRequest, Abbreviations, LicenseRequest, LicensediffRequest,
+        AbbreviationRequest, Abbreviations, CompatibleAnswer, CompatibleRequest, LicenseRequest,
+        LicensediffRequest,
     };
     match &args.command {
         None => {
@@ -594,6 +595,7 @@ pub fn license(system: &SystemArgs, args: &LicenseArgs) -> anyhow::Result<ExitCo
                 })?,
             }
             if found.licenses.is_empty() {
+                // An unknown name answers "no" (exit 1), as grep does: the message says which.
                 eprintln!(
                     "gofed: license name {:?}: not known (an SPDX id, Debian or Fedora name)",
                     found.name
@@ -601,6 +603,34 @@ pub fn license(system: &SystemArgs, args: &LicenseArgs) -> anyhow::Result<ExitCo
                 return Ok(ExitCode::from(1));
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Some(LicenseCommand::Compatible(args)) => {
+            let scenario = Scenario::new(system, &ArtifactArgs::default())?;
+            let request = CompatibleRequest {
+                license: args.license.clone(),
+                into: args.into.clone(),
+            };
+            let answer: CompatibleAnswer = scenario.call("license_compatible", request)?;
+            match args.format {
+                gofed_services::Format::Json => crate::output::print_json(&answer)?,
+                gofed_services::Format::Text => crate::output::write_stdout(|out| {
+                    writeln!(
+                        out,
+                        "{} into {}: {}",
+                        answer.license, answer.into, answer.verdict
+                    )?;
+                    for reason in &answer.reasons {
+                        writeln!(out, "  {reason}")?;
+                    }
+                    Ok(())
+                })?,
+            }
+            let fits = matches!(answer.verdict.as_str(), "yes" | "conditional");
+            Ok(if fits {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }

@@ -279,6 +279,51 @@ fn license_names_and_unknown_names() {
 }
 
 #[test]
+fn license_compatibility_answers_with_reasons_and_exit_statuses() {
+    let apache_gpl2 = run(
+        "off",
+        &["license", "compatible", "Apache-2.0", "GPL-2.0-only"],
+    );
+    assert_eq!(apache_gpl2.status.code(), Some(1), "no: exit 1");
+    let text = String::from_utf8_lossy(&apache_gpl2.stdout);
+    assert!(
+        text.starts_with("Apache-2.0 into GPL-2.0-only: no\n  "),
+        "{text}"
+    );
+    let dual = success_json(&run(
+        "off",
+        &[
+            "license",
+            "compatible",
+            "Apache-2.0 OR GPL-2.0-only",
+            "GPL-2.0-only",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(dual["verdict"], "yes");
+    let lgpl = success_json(&run(
+        "off",
+        &[
+            "license",
+            "compatible",
+            "LGPL-2.1-or-later",
+            "MIT",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(lgpl["verdict"], "conditional");
+    assert!(
+        lgpl["reasons"][0].as_str().unwrap_or("").contains("relink"),
+        "{lgpl}"
+    );
+    let unknown = run("off", &["license", "compatible", "LicenseRef-mine", "MIT"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stdout).contains(": unknown\n"));
+}
+
+#[test]
 fn a_repeated_license_analysis_is_answered_from_the_store() {
     let dir = tempfile::tempdir().expect("temp dir");
     let tree = dir.path().join("p");

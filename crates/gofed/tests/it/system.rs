@@ -835,6 +835,7 @@ fn serve_info_and_catalogue_describe_every_action() {
             "deps_diff",
             "license_abbreviation",
             "license_analysis",
+            "license_compatible",
             "license_diff",
             "download",
             "upload",
