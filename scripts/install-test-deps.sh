@@ -15,7 +15,8 @@ set -euo pipefail
 # Every one exists in Debian bookworm (checked with apt-cache policy).
 # etcd-server: the real etcd the registry's etcd backend is tested against
 # (crates/gofed-registry/tests/etcd.rs starts it on loopback with a temp dir).
-# rpm: rpmbuild, which crates/gofed-artifact/tests/rpm.rs builds RPMs and SRPMs with.
+# rpm: rpmbuild, which crates/gofed-artifact/tests/rpm.rs builds RPMs and SRPMs with; rpm's Lua, which runs
+# go-rpm-macros' own rpmname for crates/gofed-goland/tests/naming.rs.
 # git: the tests build repositories with it, and crates/gofed/tests/it/git_url.rs serves them over smart HTTP
 # with its `git http-backend`.
 # openssl: crates/gofed/tests/it/artifact.rs makes a CA and a server certificate with it and serves an archive

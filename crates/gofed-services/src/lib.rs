@@ -33,6 +33,7 @@ pub mod downloads;
 pub mod fetched;
 pub mod filestorage;
 pub mod gitclone;
+pub mod goland;
 pub mod license;
 pub mod packagestorage;
 pub mod record;
@@ -410,11 +411,39 @@ pub fn license_service(context: ServiceContext) -> Service {
     )
 }
 
+/// The `goland` service.
+pub fn goland_service() -> Service {
+    use goland::{ListingRequest, Package2UpstreamRequest, Upstream2PackageRequest};
+    Service::new(
+        "goland",
+        VERSION,
+        "Go import paths and Fedora's and Debian's package names, both ways",
+    )
+    .action(
+        "golang_upstream2package",
+        "The package each import path is in: its repository root named by Fedora's %gometa (go-rpm-macros' \
+         rpmname, with or without -L) or by dh-make-golang for Debian, overrides first.",
+        |request: Upstream2PackageRequest| async move { Ok(goland::upstream2package(&request)) },
+    )
+    .action(
+        "golang_package2upstream",
+        "The import paths (repository roots) each package holds: from the distribution's index of import paths \
+         when given, else every root the name can stand for on the common providers.",
+        |request: Package2UpstreamRequest| async move { Ok(goland::package2upstream(&request)) },
+    )
+    .action(
+        "goland_package_listing",
+        "The packages of a distribution's index of import paths, each with the repository roots it holds.",
+        |request: ListingRequest| async move { Ok(goland::package_listing(&request)) },
+    )
+}
+
 /// Names of the services this crate provides, in catalogue order.
-pub const SERVICE_NAMES: [&str; 11] = [
+pub const SERVICE_NAMES: [&str; 12] = [
     "api",
     "deps",
     "license",
+    "goland",
     "filestorage",
     "scm",
     "apistorage",
@@ -439,6 +468,7 @@ pub fn services<S: AsRef<str>>(
             "api" => api_service(context.clone()),
             "deps" => deps_service(context.clone()),
             "license" => license_service(context.clone()),
+            "goland" => goland_service(),
             "filestorage" => filestorage::service(Arc::clone(blobs), public_url),
             "scm" => scm::service(context.clone(), Arc::clone(blobs)),
             "apistorage" => storage::apistorage_service(context),

@@ -35,6 +35,9 @@ pub enum Command {
     /// SPDX license list, SPDX headers of .go files, one SPDX expression for the whole; `license diff` between
     /// two versions, `license name` for a license's names.
     License(LicenseArgs),
+    /// Go import paths and Fedora's and Debian's package names, both ways (the `goland` service).
+    #[command(subcommand)]
+    Goland(GolandCommand),
     /// Git repositories read from their object database: history, a revision stored as an archive.
     #[command(subcommand)]
     Scm(ScmCommand),
@@ -547,6 +550,77 @@ pub enum LicenseCommand {
     Compatible(LicenseCompatibleArgs),
 }
 
+#[derive(Debug, Subcommand)]
+pub enum GolandCommand {
+    /// The package each import path is in (Fedora: %gometa's name, as go-rpm-macros computes it; Debian:
+    /// dh-make-golang's).
+    #[command(name = "upstream2package")]
+    Upstream2package(GolandUpstreamArgs),
+    /// The import paths (repository roots) each package holds: from an index of the distribution's import
+    /// paths (--index), else every root the name can stand for.
+    #[command(name = "package2upstream")]
+    Package2upstream(GolandPackageArgs),
+    /// The packages of an index of import paths, each with the roots it holds.
+    Listing(GolandListingArgs),
+}
+
+/// How names are made.
+#[derive(Debug, Args)]
+pub struct GolandNamingArgs {
+    /// The distribution whose names are meant.
+    #[arg(long, value_enum, default_value_t)]
+    pub distro: gofed_services::goland::DistroName,
+    /// Fedora: `%gometa -L`'s names of versioned packages (`golang-gopkg-yaml3`), as go2rpm writes new specs.
+    #[arg(long)]
+    pub new_versioning: bool,
+    /// A name chosen by hand, IMPORT_PATH=PACKAGE (repeatable).
+    #[arg(long = "override", value_name = "IMPORT_PATH=PACKAGE", value_parser = parse_override)]
+    pub overrides: Vec<(String, String)>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+fn parse_override(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((path, name)) if !path.trim().is_empty() && !name.trim().is_empty() => {
+            Ok((path.trim().to_owned(), name.trim().to_owned()))
+        }
+        _ => Err(format!("{text:?}: expected IMPORT_PATH=PACKAGE")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct GolandUpstreamArgs {
+    /// Go import paths.
+    #[arg(value_name = "IMPORT_PATH", required = true)]
+    pub import_paths: Vec<String>,
+    #[command(flatten)]
+    pub naming: GolandNamingArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GolandPackageArgs {
+    /// Package names (`-devel` / `-dev` accepted).
+    #[arg(value_name = "PACKAGE", required = true)]
+    pub packages: Vec<String>,
+    /// The distribution's import paths: a file with one per line, or `golang(PATH)` provides as
+    /// `dnf repoquery --provides` prints them (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub index: Option<PathBuf>,
+    #[command(flatten)]
+    pub naming: GolandNamingArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GolandListingArgs {
+    /// The distribution's import paths (as for package2upstream; `-` for stdin).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub index: PathBuf,
+    #[command(flatten)]
+    pub naming: GolandNamingArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct LicenseCompatibleArgs {
     /// The code's license: an SPDX expression (`MIT`, `Apache-2.0 OR GPL-2.0-or-later`).
@@ -947,6 +1021,7 @@ impl Cli {
             Command::Deps(_)
             | Command::Depsdiff(_)
             | Command::License(_)
+            | Command::Goland(_)
             | Command::Api(_)
             | Command::Apidiff(_)
             | Command::Scan(_)

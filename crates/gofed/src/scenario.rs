@@ -25,8 +25,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::cli::{
-    ApiArgs, ApidiffArgs, ArtifactArgs, DepsArgs, DepsdiffArgs, LicenseArgs, LicenseCommand,
-    ScmLogArgs, ScmStoreArgs, SystemArgs,
+    ApiArgs, ApidiffArgs, ArtifactArgs, DepsArgs, DepsdiffArgs, GolandCommand, GolandNamingArgs,
+    LicenseArgs, LicenseCommand, ScmLogArgs, ScmStoreArgs, SystemArgs,
 };
 use crate::source::Resolved;
 
@@ -631,6 +631,104 @@ pub fn license(system: &SystemArgs, args: &LicenseArgs) -> anyhow::Result<ExitCo
             } else {
                 ExitCode::from(1)
             })
+        }
+    }
+}
+
+/// `gofed goland upstream2package|package2upstream|listing`.
+pub fn goland(system: &SystemArgs, command: &GolandCommand) -> anyhow::Result<ExitCode> {
+    use gofed_services::goland::{
+        ListedPackage, ListingRequest, NamingOptions, Package2UpstreamRequest, PackageOf,
+        Upstream2PackageRequest, UpstreamOf,
+    };
+    use gofed_services::Format;
+    let options = |args: &GolandNamingArgs| NamingOptions {
+        distro: args.distro,
+        new_versioning: args.new_versioning,
+        overrides: args.overrides.iter().cloned().collect(),
+    };
+    let read_index = |path: &Path| -> anyhow::Result<String> {
+        if path == Path::new("-") {
+            return std::io::read_to_string(std::io::stdin())
+                .context("reading the index from stdin");
+        }
+        std::fs::read_to_string(path).with_context(|| format!("index {}", path.display()))
+    };
+    let scenario = Scenario::new(system, &ArtifactArgs::default())?;
+    match command {
+        GolandCommand::Upstream2package(args) => {
+            let request = Upstream2PackageRequest {
+                import_paths: args.import_paths.clone(),
+                naming: options(&args.naming),
+            };
+            let found: Vec<PackageOf> = scenario.call("golang_upstream2package", request)?;
+            match args.naming.format {
+                Format::Json => crate::output::print_json(&found)?,
+                Format::Text => crate::output::write_stdout(|out| {
+                    for p in &found {
+                        let root = if !p.root_known {
+                            " (a host without known rules: the whole path named)".to_owned()
+                        } else if p.root != p.import_path {
+                            format!(" (root {})", p.root)
+                        } else {
+                            String::new()
+                        };
+                        writeln!(out, "{}: {}{root}", p.import_path, p.package)?;
+                    }
+                    Ok(())
+                })?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        GolandCommand::Package2upstream(args) => {
+            let request = Package2UpstreamRequest {
+                packages: args.packages.clone(),
+                index: args.index.as_deref().map(read_index).transpose()?,
+                naming: options(&args.naming),
+            };
+            let found: Vec<UpstreamOf> = scenario.call("golang_package2upstream", request)?;
+            match args.naming.format {
+                Format::Json => crate::output::print_json(&found)?,
+                Format::Text => crate::output::write_stdout(|out| {
+                    for p in &found {
+                        match p.import_paths.as_slice() {
+                            [] => writeln!(out, "{}: no import path known", p.package)?,
+                            paths => writeln!(out, "{}: {}", p.package, paths.join(" "))?,
+                        }
+                    }
+                    Ok(())
+                })?,
+            }
+            let all_found = found.iter().all(|p| !p.import_paths.is_empty());
+            Ok(if all_found {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        GolandCommand::Listing(args) => {
+            let request = ListingRequest {
+                index: read_index(&args.index)?,
+                naming: options(&args.naming),
+            };
+            let found: Vec<ListedPackage> = scenario.call("goland_package_listing", request)?;
+            match args.naming.format {
+                Format::Json => crate::output::print_json(&found)?,
+                Format::Text => crate::output::write_stdout(|out| {
+                    for p in &found {
+                        let s = if p.import_paths == 1 { "" } else { "s" };
+                        writeln!(
+                            out,
+                            "{}: {} ({} import path{s})",
+                            p.package,
+                            p.roots.join(" "),
+                            p.import_paths
+                        )?;
+                    }
+                    Ok(())
+                })?,
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

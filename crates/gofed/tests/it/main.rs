@@ -24,6 +24,7 @@ mod depsdiff;
 mod errors;
 mod files_on_store;
 mod git_url;
+mod goland;
 mod hostile;
 mod imports;
 mod inputs;
