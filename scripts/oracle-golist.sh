@@ -17,6 +17,11 @@
 # there for the checks). GOOS, GOARCH, CGO_ENABLED from the environment
 # (default linux, amd64, 1) apply to both sides. Writes
 # tests/oracle/summary/golist-SUITE.txt.
+# Then, on the same go list output, the project graph: `gofed graph ROOT
+# --level projects --format json` with the same build context against the
+# graph scripts/oracle/compare_graph.py derives from go list's Imports
+# (edges and cycles between projects); writes
+# tests/oracle/summary/graph-SUITE.txt.
 #
 # Environment: GOFED (gofed binary; default: cargo build --release -p gofed,
 # target/release/gofed), ORACLE_DIR, KNOWN (known-differences file),
@@ -87,6 +92,16 @@ if [[ -n ${KEEP:-} ]]; then
 fi
 
 rc=0
+# The project graph of the same tree and build context (gofed_args after `packages ROOT --format json`).
+"$gofed" graph "$root" --level projects --format json "${gofed_args[@]:4}" >"$tmp/graph.json" 2>"$tmp/graph.err" || {
+  echo "oracle-golist: gofed graph failed:" >&2
+  head -n 20 "$tmp/graph.err" >&2
+  rc=1
+}
+if [[ -s $tmp/graph.json ]]; then
+  python3 "$REPO/scripts/oracle/compare_graph.py" --suite "$suite" --golist "$tmp/golist.jsonl" \
+    --gofed "$tmp/graph.json" --summary "$REPO/tests/oracle/summary/graph-$suite.txt" || rc=1
+fi
 python3 "$REPO/scripts/oracle/compare_golist.py" --suite "$suite" --root "$root" \
   --golist "$tmp/golist.jsonl" --golist-errors "$tmp/golist.err" --gofed "$tmp/gofed.json" \
   --context "go list of $gover, GOOS=$GOOS GOARCH=$GOARCH CGO_ENABLED=$CGO_ENABLED" \

@@ -259,19 +259,17 @@ fn root_depth(parts: &[&str]) -> Option<usize> {
         | "gotest.tools"
         | "mvdan.cc"
         | "go.mongodb.org"
-        | "go.opencensus.io"
         | "rsc.io"
-        | "go4.org"
         | "lukechampine.com"
         | "filippo.io"
         | "golang.zx2c4.com"
-        | "go.starlark.net"
         | "gvisor.dev"
-        | "tailscale.com"
         | "inet.af"
         | "nhooyr.io"
         | "go.step.sm"
         | "go.mozilla.org" => 2,
+        // One repository for the whole host.
+        "go.opencensus.io" | "go4.org" | "go.starlark.net" | "tailscale.com" => 1,
         _ => return None,
     })
 }
@@ -571,6 +569,10 @@ mod tests {
             Some("gopkg.in/check.v1")
         );
         assert_eq!(repository_root("k8s.io/api/core/v1"), Some("k8s.io/api"));
+        assert_eq!(
+            repository_root("go.opencensus.io/trace/propagation"),
+            Some("go.opencensus.io")
+        );
         assert_eq!(repository_root("github.com/a"), None);
         assert_eq!(repository_root("example.com/vanity/x"), None);
     }

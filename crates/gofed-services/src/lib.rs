@@ -34,6 +34,7 @@ pub mod fetched;
 pub mod filestorage;
 pub mod gitclone;
 pub mod goland;
+pub mod graph;
 pub mod license;
 pub mod packagestorage;
 pub mod record;
@@ -338,6 +339,49 @@ fn on_two_trees<Req: AnalysisRequest>(
     }
 }
 
+/// An action reading the trees `sources(request)` names (opened concurrently) with `analyse`; cached as
+/// [`on_tree`]'s.
+fn on_trees<Req: AnalysisRequest>(
+    context: ServiceContext,
+    action: &'static str,
+    sources: fn(&Req) -> &[Source],
+    analyse: fn(&[OpenedTree], &Req, &Budget) -> anyhow::Result<Rendered>,
+) -> impl Fn(Req) -> BoxFuture<Result<Rendered, ServiceError>> + Send + Sync + 'static {
+    move |request: Req| {
+        let context = context.clone();
+        Box::pin(async move {
+            check_request(&context, &request)?;
+            if sources(&request).is_empty() {
+                return Err(ServiceError::invalid_input(
+                    "sources",
+                    "at least one source",
+                ));
+            }
+            let named: Vec<&Source> = sources(&request).iter().collect();
+            let cache = cache_key(&context, action, &named, &request).await;
+            if let (Some((cache, key)), false) = (&cache, request.no_cache()) {
+                if let Some(hit) = cache.get(key).await {
+                    return Ok(cache::mark_cached(hit));
+                }
+            }
+            let mut trees = Vec::new();
+            for source in sources(&request) {
+                trees.push(tree::open(&context, source).await?);
+            }
+            let rendered = blocking(action, move |cancel: Cancel| {
+                let budget = context.analysis_budget(Some(cancel.flag()));
+                let refs: Vec<&OpenedTree> = trees.iter().collect();
+                analyse(&trees, &request, &budget).map(|r| with_source_warnings(r, &refs))
+            })
+            .await?;
+            if let Some((cache, key)) = &cache {
+                cache.put(key, &rendered).await;
+            }
+            Ok(rendered)
+        })
+    }
+}
+
 /// The `api` service.
 pub fn api_service(context: ServiceContext) -> Service {
     Service::new(
@@ -372,7 +416,14 @@ pub fn deps_service(context: ServiceContext) -> Service {
     .action(
         "deps_diff",
         "What changed in the dependencies between two versions of a tree.",
-        on_two_trees(context, "deps_diff", |r: &DepsdiffRequest| &r.old, |r| &r.new, depsdiff::deps_diff),
+        on_two_trees(context.clone(), "deps_diff", |r: &DepsdiffRequest| &r.old, |r| &r.new, depsdiff::deps_diff),
+    )
+    .action(
+        "deps_graph",
+        "The import graph of one or more trees between projects or packages: cycles (strongly connected \
+         components) with the imports that close them, roots, leaves, a build order, and the imports no given \
+         tree provides; text, JSON or Graphviz dot.",
+        on_trees(context, "deps_graph", |r: &graph::GraphRequest| &r.sources, graph::deps_graph),
     )
 }
 

@@ -35,6 +35,10 @@ pub enum Command {
     /// SPDX license list, SPDX headers of .go files, one SPDX expression for the whole; `license diff` between
     /// two versions, `license name` for a license's names.
     License(LicenseArgs),
+    /// The import graph of one or more trees, between projects (modules, repositories) or packages: cycles
+    /// with the imports that close them, roots, leaves, a build order; --missing adds the imports no given
+    /// tree provides (what is still to package). Text, JSON or Graphviz dot.
+    Graph(GraphArgs),
     /// Go import paths and Fedora's and Debian's package names, both ways (the `goland` service).
     #[command(subcommand)]
     Goland(GolandCommand),
@@ -550,6 +554,33 @@ pub enum LicenseCommand {
     Compatible(LicenseCompatibleArgs),
 }
 
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The trees: SOURCEs (directories, archives, RPMs, URLs, `github.com/OWNER/REPO@REF`, `PATH@REV`; see
+    /// `gofed deps --help`).
+    #[arg(value_name = "SOURCE", required = true)]
+    pub sources: Vec<String>,
+    /// What the nodes are.
+    #[arg(long, value_enum, default_value_t)]
+    pub level: gofed_services::graph::GraphLevel,
+    /// Test imports make edges too.
+    #[arg(long)]
+    pub tests: bool,
+    /// Imports no given tree provides become nodes (dashed in dot) with their edges.
+    #[arg(long)]
+    pub missing: bool,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: gofed_services::graph::GraphFormat,
+    /// Analyse again even when the store holds this result.
+    #[arg(long)]
+    pub no_cache: bool,
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum GolandCommand {
     /// The package each import path is in (Fedora: %gometa's name, as go-rpm-macros computes it; Debian:
@@ -1022,6 +1053,7 @@ impl Cli {
             | Command::Depsdiff(_)
             | Command::License(_)
             | Command::Goland(_)
+            | Command::Graph(_)
             | Command::Api(_)
             | Command::Apidiff(_)
             | Command::Scan(_)

@@ -110,6 +110,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Depsdiff(args) => scenario::depsdiff(&cli.system, &args),
         cli::Command::License(args) => scenario::license(&cli.system, &args),
         cli::Command::Goland(command) => scenario::goland(&cli.system, &command),
+        cli::Command::Graph(args) => scenario::graph(&cli.system, &args),
         cli::Command::Api(args) => scenario::api(&cli.system, &args),
         cli::Command::Apidiff(args) => scenario::apidiff(&cli.system, &args),
         cli::Command::Scm(cli::ScmCommand::Log(args)) => scenario::scm_log(&cli.system, &args),

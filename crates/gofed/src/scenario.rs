@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use crate::cli::{
     ApiArgs, ApidiffArgs, ArtifactArgs, DepsArgs, DepsdiffArgs, GolandCommand, GolandNamingArgs,
-    LicenseArgs, LicenseCommand, ScmLogArgs, ScmStoreArgs, SystemArgs,
+    GraphArgs, LicenseArgs, LicenseCommand, ScmLogArgs, ScmStoreArgs, SystemArgs,
 };
 use crate::source::Resolved;
 
@@ -633,6 +633,34 @@ pub fn license(system: &SystemArgs, args: &LicenseArgs) -> anyhow::Result<ExitCo
             })
         }
     }
+}
+
+/// `gofed graph SOURCE...`.
+pub fn graph(system: &SystemArgs, args: &GraphArgs) -> anyhow::Result<ExitCode> {
+    let scenario = Scenario::new(system, &args.artifact)?;
+    let mut request = gofed_services::graph::GraphRequest {
+        sources: Vec::new(),
+        context: args.context.build_context(),
+        level: args.level,
+        tests: args.tests,
+        missing: args.missing,
+        format: args.format,
+        no_cache: args.no_cache,
+    };
+    check(&request)?;
+    let resolved: Vec<Resolved> = args
+        .sources
+        .iter()
+        .map(|spec| scenario.resolve(spec, None))
+        .collect::<anyhow::Result<_>>()?;
+    let trees: Vec<(Option<&str>, &Resolved)> = args
+        .sources
+        .iter()
+        .zip(&resolved)
+        .map(|(spec, r)| (Some(spec.as_str()), r))
+        .collect();
+    request.sources = scenario.sources("deps_graph", &trees)?;
+    scenario.run("deps_graph", request)
 }
 
 /// `gofed goland upstream2package|package2upstream|listing`.

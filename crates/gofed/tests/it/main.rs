@@ -25,6 +25,7 @@ mod errors;
 mod files_on_store;
 mod git_url;
 mod goland;
+mod graph;
 mod hostile;
 mod imports;
 mod inputs;

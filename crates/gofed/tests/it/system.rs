@@ -833,6 +833,7 @@ fn serve_info_and_catalogue_describe_every_action() {
             "api_diff",
             "deps_analysis",
             "deps_diff",
+            "deps_graph",
             "license_abbreviation",
             "license_analysis",
             "license_compatible",
