@@ -93,6 +93,7 @@ impl Default for Config {
 /// The licenses found in a tree.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default))]
 pub struct Analysis {
     /// Every license file, sorted by path.
     pub files: Vec<LicenseFile>,

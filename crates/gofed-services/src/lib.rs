@@ -429,7 +429,10 @@ pub fn deps_service(context: ServiceContext) -> Service {
 
 /// The `license` service.
 pub fn license_service(context: ServiceContext) -> Service {
-    use license::{AbbreviationRequest, CompatibleRequest, LicenseRequest, LicensediffRequest};
+    use license::{
+        AbbreviationRequest, CompatibleRequest, LicenseRequest, LicensediffRequest,
+        SummarizeRequest,
+    };
     Service::new(
         "license",
         VERSION,
@@ -452,6 +455,14 @@ pub fn license_service(context: ServiceContext) -> Service {
         "license_abbreviation",
         "The SPDX identifier, full name, legacy Fedora name and Debian DEP-5 name of a license, given any of them.",
         |request: AbbreviationRequest| async move { Ok(license::license_abbreviation(&request)) },
+    )
+    .action(
+        "license_summarize",
+        "One SPDX expression for a license_analysis document (what Fedora's License: tag should say), with the \
+         license files that were not recognised listed apart.",
+        |request: SummarizeRequest| async move {
+            license::license_summarize(request).map_err(|err| ServiceError::invalid_input("analysis", err))
+        },
     )
     .action(
         "license_compatible",

@@ -77,6 +77,37 @@ pub struct Abbreviations {
     pub licenses: Vec<LicenseNames>,
 }
 
+/// Input of `license_summarize`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SummarizeRequest {
+    /// A `license_analysis` document (`gofed license SOURCE --format json`), or its `files`, `spdx_headers`
+    /// and `invalid_spdx_headers` alone.
+    pub analysis: serde_json::Value,
+}
+
+/// Output of `license_summarize`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SummaryAnswer {
+    /// One SPDX expression (`Apache-2.0 AND MIT`): what Fedora's `License:` tag should say. Empty: none found.
+    pub expression: String,
+    /// The distinct SPDX ids in it.
+    pub ids: Vec<String>,
+    /// License files that were not recognised: to check by hand, never guessed.
+    pub unknown_files: Vec<String>,
+}
+
+/// `license_summarize`: one SPDX expression for an analysis.
+pub fn license_summarize(request: SummarizeRequest) -> Result<SummaryAnswer, String> {
+    let analysis: Analysis = serde_json::from_value(request.analysis)
+        .map_err(|err| format!("not a license_analysis document: {err}"))?;
+    let summary = gofed_license::license_summarize(&analysis);
+    Ok(SummaryAnswer {
+        expression: summary.expression,
+        ids: summary.ids,
+        unknown_files: summary.unknown_files,
+    })
+}
+
 /// Input of `license_compatible`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct CompatibleRequest {

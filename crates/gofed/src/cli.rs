@@ -552,6 +552,19 @@ pub enum LicenseCommand {
     /// Whether code under LICENSE (an SPDX expression) may be combined into a work under INTO (an SPDX id), and
     /// why; exits 0 for yes or conditional, 1 for no or unknown.
     Compatible(LicenseCompatibleArgs),
+    /// One SPDX expression (what Fedora's License: tag should say) for a saved `gofed license --format json`
+    /// document.
+    Summarize(LicenseSummarizeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LicenseSummarizeArgs {
+    /// The saved analysis (`-` for stdin).
+    #[arg(value_name = "ANALYSIS.json")]
+    pub analysis: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

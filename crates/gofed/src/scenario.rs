@@ -548,7 +548,7 @@ pub fn depsdiff(system: &SystemArgs, args: &DepsdiffArgs) -> anyhow::Result<Exit
 pub fn license(system: &SystemArgs, args: &LicenseArgs) -> anyhow::Result<ExitCode> {
     use gofed_services::license::{
         AbbreviationRequest, Abbreviations, CompatibleAnswer, CompatibleRequest, LicenseRequest,
-        LicensediffRequest,
+        LicensediffRequest, SummarizeRequest, SummaryAnswer,
     };
     match &args.command {
         None => {
@@ -601,6 +601,40 @@ pub fn license(system: &SystemArgs, args: &LicenseArgs) -> anyhow::Result<ExitCo
                     found.name
                 );
                 return Ok(ExitCode::from(1));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(LicenseCommand::Summarize(args)) => {
+            let text = if args.analysis == Path::new("-") {
+                std::io::read_to_string(std::io::stdin())
+                    .context("reading the analysis from stdin")?
+            } else {
+                std::fs::read_to_string(&args.analysis)
+                    .with_context(|| format!("{}", args.analysis.display()))?
+            };
+            let analysis: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not JSON", args.analysis.display()))?;
+            let scenario = Scenario::new(system, &ArtifactArgs::default())?;
+            let summary: SummaryAnswer =
+                scenario.call("license_summarize", SummarizeRequest { analysis })?;
+            match args.format {
+                gofed_services::Format::Json => crate::output::print_json(&summary)?,
+                gofed_services::Format::Text => crate::output::write_stdout(|out| {
+                    let expression = if summary.expression.is_empty() {
+                        "none found"
+                    } else {
+                        &summary.expression
+                    };
+                    writeln!(out, "license: {expression}")?;
+                    if !summary.unknown_files.is_empty() {
+                        writeln!(
+                            out,
+                            "not recognised (check by hand): {}",
+                            summary.unknown_files.join(", ")
+                        )?;
+                    }
+                    Ok(())
+                })?,
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -146,6 +146,36 @@ fn licenses_of_a_directory_its_archive_and_on_a_remote_service() {
     assert_eq!(doc["summary"]["unknown_files"][0], "docs/COPYING");
     assert_eq!(doc["meta"]["cached"], false);
 
+    // A saved analysis summarised again gives the same expression.
+    write(dir.path(), "analysis.json", &local.stdout);
+    let saved = dir.path().join("analysis.json");
+    let summary = success_json(&run(
+        "off",
+        &[
+            "license",
+            "summarize",
+            saved.to_str().expect("utf-8"),
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(summary["expression"], "Apache-2.0 AND MIT");
+    assert_eq!(
+        summary["unknown_files"],
+        serde_json::json!(["docs/COPYING"])
+    );
+    write(dir.path(), "bad.json", "{\"files\": 3}");
+    let bad = run(
+        "off",
+        &[
+            "license",
+            "summarize",
+            dir.path().join("bad.json").to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a license_analysis document"));
+
     let text = run("off", &["license", tree_arg]);
     assert!(text.status.success());
     let text = String::from_utf8(text.stdout).expect("utf-8");

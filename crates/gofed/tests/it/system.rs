@@ -838,6 +838,7 @@ fn serve_info_and_catalogue_describe_every_action() {
             "license_analysis",
             "license_compatible",
             "license_diff",
+            "license_summarize",
             "goland_package_listing",
             "golang_package2upstream",
             "golang_upstream2package",
