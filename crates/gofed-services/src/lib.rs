@@ -339,8 +339,8 @@ fn on_two_trees<Req: AnalysisRequest>(
     }
 }
 
-/// An action reading the trees `sources(request)` names (opened concurrently) with `analyse`; cached as
-/// [`on_tree`]'s.
+/// An action reading the trees `sources(request)` names (opened one after the other: each may be a bundle to
+/// fetch and unpack, and they share the memory budget) with `analyse`; cached as [`on_tree`]'s.
 fn on_trees<Req: AnalysisRequest>(
     context: ServiceContext,
     action: &'static str,

@@ -89,6 +89,28 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), OutputError> {
     })
 }
 
+/// Prints `value` as [`print_json`] does with `--format json`, else the text `text` writes.
+pub fn print_as<T: serde::Serialize>(
+    format: gofed_services::Format,
+    value: &T,
+    text: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), OutputError> {
+    match format {
+        gofed_services::Format::Json => print_json(value),
+        gofed_services::Format::Text => write_stdout(text),
+    }
+}
+
+/// The text of the file at `path`, or of stdin when `path` is `-`; `what` names it in errors.
+pub fn read_input(path: &std::path::Path, what: &str) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    if path == std::path::Path::new("-") {
+        return io::read_to_string(io::stdin())
+            .with_context(|| format!("reading {what} from stdin"));
+    }
+    std::fs::read_to_string(path).with_context(|| format!("{what} {}", path.display()))
+}
+
 /// The exit status for an error that ended a command, writing its message to stderr (nothing for a closed pipe).
 /// Errors other than [`OutputError`] exit with `usage_status` (2: the go command's status for a failed command).
 pub fn report_error(err: &anyhow::Error, usage_status: u8) -> u8 {

@@ -579,21 +579,18 @@ pub fn license(system: &SystemArgs, args: &LicenseArgs) -> anyhow::Result<ExitCo
                 name: args.name.clone(),
             };
             let found: Abbreviations = scenario.call("license_abbreviation", request)?;
-            match args.format {
-                gofed_services::Format::Json => crate::output::print_json(&found)?,
-                gofed_services::Format::Text => crate::output::write_stdout(|out| {
-                    for (n, license) in found.licenses.iter().enumerate() {
-                        if n > 0 {
-                            writeln!(out)?;
-                        }
-                        writeln!(out, "SPDX: {}", license.spdx)?;
-                        writeln!(out, "full name: {}", license.full_name)?;
-                        writeln!(out, "Fedora (legacy): {}", license.fedora_legacy)?;
-                        writeln!(out, "Debian: {}", license.debian)?;
+            crate::output::print_as(args.format, &found, |out| {
+                for (n, license) in found.licenses.iter().enumerate() {
+                    if n > 0 {
+                        writeln!(out)?;
                     }
-                    Ok(())
-                })?,
-            }
+                    writeln!(out, "SPDX: {}", license.spdx)?;
+                    writeln!(out, "full name: {}", license.full_name)?;
+                    writeln!(out, "Fedora (legacy): {}", license.fedora_legacy)?;
+                    writeln!(out, "Debian: {}", license.debian)?;
+                }
+                Ok(())
+            })?;
             if found.licenses.is_empty() {
                 // An unknown name answers "no" (exit 1), as grep does: the message says which.
                 eprintln!(
@@ -605,37 +602,28 @@ pub fn license(system: &SystemArgs, args: &LicenseArgs) -> anyhow::Result<ExitCo
             Ok(ExitCode::SUCCESS)
         }
         Some(LicenseCommand::Summarize(args)) => {
-            let text = if args.analysis == Path::new("-") {
-                std::io::read_to_string(std::io::stdin())
-                    .context("reading the analysis from stdin")?
-            } else {
-                std::fs::read_to_string(&args.analysis)
-                    .with_context(|| format!("{}", args.analysis.display()))?
-            };
+            let text = crate::output::read_input(&args.analysis, "analysis")?;
             let analysis: serde_json::Value = serde_json::from_str(&text)
                 .with_context(|| format!("{}: not JSON", args.analysis.display()))?;
             let scenario = Scenario::new(system, &ArtifactArgs::default())?;
             let summary: SummaryAnswer =
                 scenario.call("license_summarize", SummarizeRequest { analysis })?;
-            match args.format {
-                gofed_services::Format::Json => crate::output::print_json(&summary)?,
-                gofed_services::Format::Text => crate::output::write_stdout(|out| {
-                    let expression = if summary.expression.is_empty() {
-                        "none found"
-                    } else {
-                        &summary.expression
-                    };
-                    writeln!(out, "license: {expression}")?;
-                    if !summary.unknown_files.is_empty() {
-                        writeln!(
-                            out,
-                            "not recognised (check by hand): {}",
-                            summary.unknown_files.join(", ")
-                        )?;
-                    }
-                    Ok(())
-                })?,
-            }
+            crate::output::print_as(args.format, &summary, |out| {
+                let expression = if summary.expression.is_empty() {
+                    "none found"
+                } else {
+                    &summary.expression
+                };
+                writeln!(out, "license: {expression}")?;
+                if !summary.unknown_files.is_empty() {
+                    writeln!(
+                        out,
+                        "not recognised (check by hand): {}",
+                        summary.unknown_files.join(", ")
+                    )?;
+                }
+                Ok(())
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Some(LicenseCommand::Compatible(args)) => {
@@ -645,20 +633,17 @@ pub fn license(system: &SystemArgs, args: &LicenseArgs) -> anyhow::Result<ExitCo
                 into: args.into.clone(),
             };
             let answer: CompatibleAnswer = scenario.call("license_compatible", request)?;
-            match args.format {
-                gofed_services::Format::Json => crate::output::print_json(&answer)?,
-                gofed_services::Format::Text => crate::output::write_stdout(|out| {
-                    writeln!(
-                        out,
-                        "{} into {}: {}",
-                        answer.license, answer.into, answer.verdict
-                    )?;
-                    for reason in &answer.reasons {
-                        writeln!(out, "  {reason}")?;
-                    }
-                    Ok(())
-                })?,
-            }
+            crate::output::print_as(args.format, &answer, |out| {
+                writeln!(
+                    out,
+                    "{} into {}: {}",
+                    answer.license, answer.into, answer.verdict
+                )?;
+                for reason in &answer.reasons {
+                    writeln!(out, "  {reason}")?;
+                }
+                Ok(())
+            })?;
             let fits = matches!(answer.verdict.as_str(), "yes" | "conditional");
             Ok(if fits {
                 ExitCode::SUCCESS
@@ -703,18 +688,10 @@ pub fn goland(system: &SystemArgs, command: &GolandCommand) -> anyhow::Result<Ex
         ListedPackage, ListingRequest, NamingOptions, Package2UpstreamRequest, PackageOf,
         Upstream2PackageRequest, UpstreamOf,
     };
-    use gofed_services::Format;
     let options = |args: &GolandNamingArgs| NamingOptions {
         distro: args.distro,
         new_versioning: args.new_versioning,
         overrides: args.overrides.iter().cloned().collect(),
-    };
-    let read_index = |path: &Path| -> anyhow::Result<String> {
-        if path == Path::new("-") {
-            return std::io::read_to_string(std::io::stdin())
-                .context("reading the index from stdin");
-        }
-        std::fs::read_to_string(path).with_context(|| format!("index {}", path.display()))
     };
     let scenario = Scenario::new(system, &ArtifactArgs::default())?;
     match command {
@@ -724,43 +701,41 @@ pub fn goland(system: &SystemArgs, command: &GolandCommand) -> anyhow::Result<Ex
                 naming: options(&args.naming),
             };
             let found: Vec<PackageOf> = scenario.call("golang_upstream2package", request)?;
-            match args.naming.format {
-                Format::Json => crate::output::print_json(&found)?,
-                Format::Text => crate::output::write_stdout(|out| {
-                    for p in &found {
-                        let root = if !p.root_known {
-                            " (a host without known rules: the whole path named)".to_owned()
-                        } else if p.root != p.import_path {
-                            format!(" (root {})", p.root)
-                        } else {
-                            String::new()
-                        };
-                        writeln!(out, "{}: {}{root}", p.import_path, p.package)?;
-                    }
-                    Ok(())
-                })?,
-            }
+            crate::output::print_as(args.naming.format, &found, |out| {
+                for p in &found {
+                    let root = if !p.root_known {
+                        " (a host without known rules: the whole path named)".to_owned()
+                    } else if p.root != p.import_path {
+                        format!(" (root {})", p.root)
+                    } else {
+                        String::new()
+                    };
+                    writeln!(out, "{}: {}{root}", p.import_path, p.package)?;
+                }
+                Ok(())
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         GolandCommand::Package2upstream(args) => {
             let request = Package2UpstreamRequest {
                 packages: args.packages.clone(),
-                index: args.index.as_deref().map(read_index).transpose()?,
+                index: args
+                    .index
+                    .as_deref()
+                    .map(|path| crate::output::read_input(path, "index"))
+                    .transpose()?,
                 naming: options(&args.naming),
             };
             let found: Vec<UpstreamOf> = scenario.call("golang_package2upstream", request)?;
-            match args.naming.format {
-                Format::Json => crate::output::print_json(&found)?,
-                Format::Text => crate::output::write_stdout(|out| {
-                    for p in &found {
-                        match p.import_paths.as_slice() {
-                            [] => writeln!(out, "{}: no import path known", p.package)?,
-                            paths => writeln!(out, "{}: {}", p.package, paths.join(" "))?,
-                        }
+            crate::output::print_as(args.naming.format, &found, |out| {
+                for p in &found {
+                    match p.import_paths.as_slice() {
+                        [] => writeln!(out, "{}: no import path known", p.package)?,
+                        paths => writeln!(out, "{}: {}", p.package, paths.join(" "))?,
                     }
-                    Ok(())
-                })?,
-            }
+                }
+                Ok(())
+            })?;
             let all_found = found.iter().all(|p| !p.import_paths.is_empty());
             Ok(if all_found {
                 ExitCode::SUCCESS
@@ -770,26 +745,23 @@ pub fn goland(system: &SystemArgs, command: &GolandCommand) -> anyhow::Result<Ex
         }
         GolandCommand::Listing(args) => {
             let request = ListingRequest {
-                index: read_index(&args.index)?,
+                index: crate::output::read_input(&args.index, "index")?,
                 naming: options(&args.naming),
             };
             let found: Vec<ListedPackage> = scenario.call("goland_package_listing", request)?;
-            match args.naming.format {
-                Format::Json => crate::output::print_json(&found)?,
-                Format::Text => crate::output::write_stdout(|out| {
-                    for p in &found {
-                        let s = if p.import_paths == 1 { "" } else { "s" };
-                        writeln!(
-                            out,
-                            "{}: {} ({} import path{s})",
-                            p.package,
-                            p.roots.join(" "),
-                            p.import_paths
-                        )?;
-                    }
-                    Ok(())
-                })?,
-            }
+            crate::output::print_as(args.naming.format, &found, |out| {
+                for p in &found {
+                    let s = if p.import_paths == 1 { "" } else { "s" };
+                    writeln!(
+                        out,
+                        "{}: {} ({} import path{s})",
+                        p.package,
+                        p.roots.join(" "),
+                        p.import_paths
+                    )?;
+                }
+                Ok(())
+            })?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -8,16 +8,9 @@ use std::process::{Command, Output};
 use crate::common::system::{serve, wait_registered, Process};
 use crate::common::{write, GOFED};
 
-/// `gofed ARGS` with its store at `store` (`off`, `sqlite:DIR`).
+/// `gofed ARGS` with its store at `store` (`off`, `sqlite:DIR`), in-process unless ARGS say otherwise.
 fn run(store: &str, args: &[&str]) -> Output {
-    Command::new(GOFED)
-        .args(args)
-        .env_remove("GOROOT")
-        .env_remove("GOFED_PLACEMENT")
-        .env_remove("GOFED_REGISTRY")
-        .env("GOFED_STORE", store)
-        .output()
-        .expect("run gofed")
+    crate::common::gofed_with_store(store, args)
 }
 
 /// A temporary directory holding [`versions`] and the place of a store.

@@ -2,19 +2,14 @@
 //! answers), with an index, overrides and both distributions. The naming rules themselves are checked against
 //! go-rpm-macros and Debian's installed packages in `gofed-goland`'s tests.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::common::system::{wait_registered, Process};
-use crate::common::{success_json, write, GOFED};
+use crate::common::{success_json, write};
 
+/// `gofed ARGS` in-process (unless ARGS say otherwise), without a store.
 fn run(args: &[&str]) -> Output {
-    Command::new(GOFED)
-        .args(args)
-        .env_remove("GOFED_PLACEMENT")
-        .env_remove("GOFED_REGISTRY")
-        .env("GOFED_STORE", "off")
-        .output()
-        .expect("run gofed")
+    crate::common::gofed_with_store("off", args)
 }
 
 #[test]

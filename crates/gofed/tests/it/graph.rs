@@ -2,20 +2,14 @@
 //! order, roots, leaves and missing imports; text, JSON and dot; the same on a remote `deps` service. (The
 //! project graph of /usr/share/gocode is compared with go list's in scripts/oracle-golist.sh.)
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::common::system::{serve, wait_registered, Process};
-use crate::common::{success_json, write, GOFED};
+use crate::common::{success_json, write};
 
+/// `gofed ARGS` in-process (unless ARGS say otherwise), without a store.
 fn run(args: &[&str]) -> Output {
-    Command::new(GOFED)
-        .args(args)
-        .env_remove("GOROOT")
-        .env_remove("GOFED_PLACEMENT")
-        .env_remove("GOFED_REGISTRY")
-        .env("GOFED_STORE", "off")
-        .output()
-        .expect("run gofed")
+    crate::common::gofed_with_store("off", args)
 }
 
 /// Three modules: a imports b, b imports a (a cycle), c imports a and a package nobody provides; d stands alone.

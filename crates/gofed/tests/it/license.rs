@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::common::system::{serve, wait_registered, Process};
-use crate::common::{success_json, write, GOFED};
+use crate::common::{success_json, write};
 
 const MIT: &str = "MIT License
 
@@ -36,16 +36,9 @@ fn apache() -> String {
         .expect("/usr/share/common-licenses/Apache-2.0 (Debian base-files)")
 }
 
-/// `gofed ARGS` with its store at `store` (`off`, `sqlite:DIR`), everything in-process unless ARGS say.
+/// `gofed ARGS` with its store at `store` (`off`, `sqlite:DIR`), in-process unless ARGS say otherwise.
 fn run(store: &str, args: &[&str]) -> Output {
-    Command::new(GOFED)
-        .args(args)
-        .env_remove("GOROOT")
-        .env_remove("GOFED_PLACEMENT")
-        .env_remove("GOFED_REGISTRY")
-        .env("GOFED_STORE", store)
-        .output()
-        .expect("run gofed")
+    crate::common::gofed_with_store(store, args)
 }
 
 /// A module under Apache-2.0 with a vendored MIT module, an MIT SPDX header, a file named like a license that is

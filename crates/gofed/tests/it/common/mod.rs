@@ -22,6 +22,19 @@ pub fn gofed(args: &[&str]) -> Output {
     gofed_command().args(args).output().expect("run gofed")
 }
 
+/// Runs `gofed ARGS` everything in-process unless ARGS say otherwise (no placement, registry or GOROOT from the
+/// test's environment), with its store at `store` (`off`, `sqlite:DIR`).
+pub fn gofed_with_store(store: &str, args: &[&str]) -> Output {
+    Command::new(GOFED)
+        .args(args)
+        .env_remove("GOROOT")
+        .env_remove("GOFED_PLACEMENT")
+        .env_remove("GOFED_REGISTRY")
+        .env("GOFED_STORE", store)
+        .output()
+        .expect("run gofed")
+}
+
 /// The stdout of a run that must have succeeded, parsed as JSON.
 pub fn success_json(out: &Output) -> serde_json::Value {
     assert!(
