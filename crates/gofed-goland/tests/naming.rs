@@ -27,8 +27,17 @@ fn missing(what: &str) {
     eprintln!("SKIP: {what} is missing");
 }
 
+/// The shared directory of the oracle kit and the corpora, found as `scripts/lib.sh` finds the oracle:
+/// `$ORACLE_DIR/..`, else `REPO/../shared`, else `/work/shared` (a clean clone elsewhere, as CI's).
 fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+    if let Some(oracle) = std::env::var_os("ORACLE_DIR").filter(|d| !d.is_empty()) {
+        return Path::new(&oracle).join("..");
+    }
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    if beside.join("oracle").is_dir() {
+        return beside;
+    }
+    PathBuf::from("/work/shared")
 }
 
 /// `%global goipath X` (or `goipath0`) and whether `%gometa` has `-L`, for each spec of the Fedora corpus.
