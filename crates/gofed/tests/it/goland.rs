@@ -4,7 +4,7 @@
 
 use std::process::Output;
 
-use crate::common::system::{wait_registered, Process};
+use crate::common::system::{serve, wait_registered, Process};
 use crate::common::{success_json, write};
 
 /// `gofed ARGS` in-process (unless ARGS say otherwise), without a store.
@@ -128,19 +128,7 @@ fn names_both_ways_in_process_and_remote() {
 
     // A remote goland service answers the same.
     let registry = Process::start(&["registry", "--listen", "127.0.0.1:0"], &[]);
-    let _goland = Process::start(
-        &[
-            "serve",
-            "goland",
-            "--listen",
-            "127.0.0.1:0",
-            "--registry",
-            &registry.url,
-            "--heartbeat-ms",
-            "200",
-        ],
-        &[],
-    );
+    let _goland = serve(&["goland"], &registry.url, 6000, &dir.path().join("blobs"));
     wait_registered(&registry.url, "goland");
     let remote = run(&[
         "--registry",
