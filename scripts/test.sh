@@ -28,6 +28,8 @@
 #                    / goapi / goapi-release
 #   apidiff-SUITE    scripts/oracle-apidiff.sh SUITE (testdata, std, gocode):
 #                    gofed apidiff vs x/exp/apidiff
+#   release          scripts/oracle-release.sh: gofed release vs today's
+#                    gorelease on offline module proxies
 #   std-summary      scripts/gen-std-summary.sh --check: the embedded std
 #                    summary is reproducible and round-trips
 #   template-go1.27  scripts/oracle-template.sh: gofed packages -f TEMPLATE vs
@@ -215,6 +217,13 @@ conformance() {
       skip_step "apidiff-$suite" "$why"
     fi
   done
+  # Release check conformance with today's gorelease (gorelease-head): module
+  # proxies and releases written by the cases, offline.
+  if why=$(have_oracle && have_corpus go1.27) && [[ -x ${ORACLE_PREFIX:-/opt/oracle}/bin/gorelease-head ]]; then
+    run_step release "$REPO/scripts/oracle-release.sh"
+  else
+    skip_step release "${why:-gorelease-head not built (oracle setup)}"
+  fi
   # The embedded standard library summary: reproducible from Go 1.27.3 and
   # giving the same API as the sources.
   if why=$(have_corpus go1.27); then

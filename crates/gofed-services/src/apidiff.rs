@@ -10,7 +10,7 @@ use anyhow::Context as _;
 
 use gofed_go::api::is_api_package;
 use gofed_go::api::source::ParseCache;
-use gofed_go::apidiff::{changes, diff_modules, next_version, Bump, ModuleReport, PackageReport};
+use gofed_go::apidiff::{changes, diff_modules, Bump, ModuleReport, PackageReport};
 use gofed_go::budget::Budget;
 use gofed_go::load::{Layout, Package};
 use gofed_go::types::{ObjKind, PkgId, Program, Sizes};
@@ -40,9 +40,12 @@ struct ApidiffJson<'a> {
     report: &'a ModuleReport,
     /// The smallest version bump the changes require.
     bump: Bump,
-    /// With --base-version: the suggested next version.
+    /// With --base-version: the next version by gorelease's rules (`gofed release`)...
     #[serde(skip_serializing_if = "Option::is_none")]
     next_version: Option<String>,
+    /// ... or why there is none (incompatible changes in v1 or later, errors, another module path).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version_problem: Option<gofed_release::VersionProblem>,
     /// Packages with errors in either version: not compared, not counted in the bump (as gorelease).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     not_compared: Vec<NotComparedJson>,
@@ -259,11 +262,15 @@ pub fn api_diff(
         .chain(unresolved.iter().map(unresolved_warning))
         .collect();
     let bump = report.bump();
-    // gorelease: "Base module path is different from release." — no version to suggest.
-    let base_version = args
-        .base_version
-        .as_deref()
-        .filter(|_| preamble.module_path_changed.is_none());
+    let suggestion = args.base_version.as_deref().map(|base_version| {
+        suggest_version(
+            base_version,
+            [&old_side_world, &new_side_world],
+            [old_side.module.as_deref(), new_side.module.as_deref()],
+            &report,
+            &not_compared,
+        )
+    });
     let output = match args.format {
         ApidiffFormat::Lines => {
             let mut lines: Vec<String> = Vec::new();
@@ -293,20 +300,18 @@ pub fn api_diff(
             &preamble,
             &report,
             bump,
-            base_version,
+            suggestion.as_ref(),
             &not_compared,
         )),
         ApidiffFormat::Json => {
-            let next = base_version
-                .filter(|_| not_compared.is_empty())
-                .and_then(|v| next_version(v, bump));
             let errors = |d: &[Diagnostic]| d.iter().map(ErrorJson::from).collect();
             Rendered::json(&ApidiffJson {
                 module_path_changed: preamble.module_path_changed.as_ref(),
                 scope: preamble.scope.as_deref(),
                 report: &report,
                 bump,
-                next_version: next,
+                next_version: suggestion.clone().and_then(Result::ok),
+                version_problem: suggestion.clone().and_then(Result::err),
                 not_compared: not_compared
                     .iter()
                     .map(|n| NotComparedJson {
@@ -596,7 +601,7 @@ fn render_text(
     preamble: &Preamble,
     report: &ModuleReport,
     bump: Bump,
-    base: Option<&str>,
+    suggestion: Option<&Result<String, gofed_release::VersionProblem>>,
     not_compared: &[NotCompared],
 ) -> String {
     let mut out = String::new();
@@ -647,10 +652,89 @@ fn render_text(
         );
         return out;
     }
-    if let Some(next) = base.and_then(|b| next_version(b, bump)) {
-        let _ = writeln!(out, "suggested version: {next}");
+    match suggestion {
+        Some(Ok(next)) => {
+            let _ = writeln!(out, "suggested version: {next}");
+        }
+        Some(Err(problem)) => {
+            let reason = problem.reason.replace('\n', " ");
+            let _ = writeln!(
+                out,
+                "no version to suggest: {reason} (`gofed release` checks a module's next version in full)"
+            );
+        }
+        None => {}
     }
     out
+}
+
+/// The version after `base_version` that gorelease would suggest for these changes (`gofed release`'s rules:
+/// module paths and their major version, v0 and pre-releases, requirements), or why it suggests none. The
+/// versions' module paths are the sides' (`None` outside a module); neither side's existing versions are known
+/// here.
+fn suggest_version(
+    base_version: &str,
+    sides: [&SideWorld; 2],
+    modules: [Option<&str>; 2],
+    report: &ModuleReport,
+    not_compared: &[NotCompared],
+) -> Result<String, gofed_release::VersionProblem> {
+    let module = |i: usize| gofed_release::Module {
+        path: modules[i].unwrap_or_default().to_owned(),
+        go_mod: Some(
+            sides[i]
+                .world
+                .project
+                .go_mod
+                .as_ref()
+                .map(|p| p.go_mod.clone())
+                .unwrap_or_default(),
+        ),
+        ..gofed_release::Module::default()
+    };
+    let base = gofed_release::Module {
+        version: base_version.to_owned(),
+        ..module(0)
+    };
+    let change = |message: &str, compatible| gofed_release::ChangeJson {
+        message: message.to_owned(),
+        compatible,
+    };
+    let mut packages: Vec<gofed_release::PackageReport> = report
+        .changed_packages
+        .iter()
+        .map(|p| gofed_release::PackageReport {
+            path: p.path.clone(),
+            changes: p.report.changes.iter().cloned().map(Into::into).collect(),
+            ..Default::default()
+        })
+        .collect();
+    for (paths, message, compatible) in [
+        (&report.removed_packages, "package removed", false),
+        (&report.added_packages, "package added", true),
+    ] {
+        packages.extend(paths.iter().map(|path| gofed_release::PackageReport {
+            path: path.clone(),
+            changes: vec![change(message, compatible)],
+            ..Default::default()
+        }));
+    }
+    packages.extend(not_compared.iter().map(|n| gofed_release::PackageReport {
+        path: n.path.clone(),
+        base_errors: n.old_errors.iter().map(ToString::to_string).collect(),
+        release_errors: n.new_errors.iter().map(ToString::to_string).collect(),
+        changes: Vec::new(),
+    }));
+    let judged = gofed_release::Report::new(base, module(1), packages);
+    match judged.version_problem {
+        Some(problem) => Err(problem),
+        // Two different modules (not two majors of one): gorelease judges no version at all.
+        None if !judged.can_verify_release_version() => Err(gofed_release::VersionProblem {
+            message: "Cannot suggest a release version.".to_owned(),
+            reason: "Base module path is different from release.".to_owned(),
+        }),
+        None => Ok(judged.release.version),
+    }
 }
 
 /// gofed-ng's historical diff shape.

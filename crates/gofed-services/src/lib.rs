@@ -3,7 +3,7 @@
 //!
 //! | service | actions | does |
 //! |---|---|---|
-//! | `api` | `api_analysis`, `api_diff` | exported API (cmd/api's lines, JSON, gofed-ng's shape); x/exp/apidiff |
+//! | `api` | `api_analysis`, `api_diff`, `release_check` | exported API (cmd/api's lines, JSON, gofed-ng's shape); x/exp/apidiff |
 //! | `deps` | `deps_analysis`, `deps_diff` | imports per package, external dependencies; their diff |
 //! | `filestorage` | `upload`, `upload_url`, `download` | content-addressed files that the others fetch by id |
 //! | `scm` | `scm_log`, `scm_store` | a git repository's history; a revision stored as an archive in `filestorage` |
@@ -38,6 +38,7 @@ pub mod graph;
 pub mod license;
 pub mod packagestorage;
 pub mod record;
+pub mod release;
 pub mod request;
 pub mod rpmstorage;
 pub mod saved;
@@ -344,7 +345,7 @@ fn on_two_trees<Req: AnalysisRequest>(
 fn on_trees<Req: AnalysisRequest>(
     context: ServiceContext,
     action: &'static str,
-    sources: fn(&Req) -> &[Source],
+    sources: fn(&Req) -> Vec<&Source>,
     analyse: fn(&[OpenedTree], &Req, &Budget) -> anyhow::Result<Rendered>,
 ) -> impl Fn(Req) -> BoxFuture<Result<Rendered, ServiceError>> + Send + Sync + 'static {
     move |request: Req| {
@@ -357,7 +358,7 @@ fn on_trees<Req: AnalysisRequest>(
                     "at least one source",
                 ));
             }
-            let named: Vec<&Source> = sources(&request).iter().collect();
+            let named: Vec<&Source> = sources(&request);
             let cache = cache_key(&context, action, &named, &request).await;
             if let (Some((cache, key)), false) = (&cache, request.no_cache()) {
                 if let Some(hit) = cache.get(key).await {
@@ -397,7 +398,15 @@ pub fn api_service(context: ServiceContext) -> Service {
     .action(
         "api_diff",
         "API changes between two versions with x/exp/apidiff's rules; exit_code 1 when one is incompatible.",
-        on_two_trees(context, "api_diff", |r: &ApidiffRequest| &r.old, |r| &r.new, apidiff::api_diff),
+        on_two_trees(context.clone(), "api_diff", |r: &ApidiffRequest| &r.old, |r| &r.new, apidiff::api_diff),
+    )
+    .action(
+        "release_check",
+        "gorelease's release check: the API changes between the base version and the module about to be \
+         released, then the version to suggest, or whether the proposed one is valid (module path and major \
+         version, v0 and pre-release rules, existing versions, requirements); exit_code 1 when it may not be \
+         released.",
+        on_trees(context, "release_check", release::ReleaseRequest::sources, release::release_check),
     )
 }
 
@@ -423,7 +432,7 @@ pub fn deps_service(context: ServiceContext) -> Service {
         "The import graph of one or more trees between projects or packages: cycles (strongly connected \
          components) with the imports that close them, roots, leaves, a build order, and the imports no given \
          tree provides; text, JSON or Graphviz dot.",
-        on_trees(context, "deps_graph", |r: &graph::GraphRequest| &r.sources, graph::deps_graph),
+        on_trees(context, "deps_graph", |r: &graph::GraphRequest| r.sources.iter().collect(), graph::deps_graph),
     )
 }
 

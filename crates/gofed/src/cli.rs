@@ -31,6 +31,11 @@ pub enum Command {
     /// API changes between two versions, with golang.org/x/exp/apidiff's rules; exits 1
     /// when a change is incompatible (a CI gate).
     Apidiff(ApidiffArgs),
+    /// Check a module before tagging a release, as golang.org/x/exp/cmd/gorelease does: the API changes since
+    /// the base version (resolved through GOPROXY, or given with --base-source), then the version to suggest,
+    /// or whether --version is valid (module path and major version, v0 and pre-release rules, existing
+    /// versions, requirements). Exits 1 when the module may not be released so.
+    Release(ReleaseArgs),
     /// The licenses of a tree: every license file (vendored and nested modules included) matched against the
     /// SPDX license list, SPDX headers of .go files, one SPDX expression for the whole; `license diff` between
     /// two versions, `license name` for a license's names.
@@ -298,6 +303,36 @@ pub struct ApidiffArgs {
     #[arg(long)]
     pub no_cache: bool,
     // Last: its help heading applies to the options after it.
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// The module to release: its root directory (with go.mod), or another SOURCE together with
+    /// --base-source.
+    #[arg(value_name = "SOURCE", default_value = ".")]
+    pub source: String,
+    /// The version to compare with, as gorelease takes it: a version (`v1.2.3`), a query (`latest`, a
+    /// branch), `MODULE@VERSION` for another module path, or `none` for a first release. Default: the latest
+    /// release below --version.
+    #[arg(long)]
+    pub base: Option<String>,
+    /// The base version's tree as a SOURCE (a directory, archive, module zip, RPM, `PATH@REV`, ...) instead of
+    /// downloading it; --base then names its version.
+    #[arg(long, value_name = "SOURCE")]
+    pub base_source: Option<String>,
+    /// The proposed release version; without it, one is suggested.
+    #[arg(long)]
+    pub version: Option<String>,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: gofed_services::release::ReleaseFormat,
+    /// Analyse again even when the store holds this result.
+    #[arg(long)]
+    pub no_cache: bool,
     #[command(flatten)]
     pub artifact: ArtifactArgs,
 }
@@ -1069,6 +1104,7 @@ impl Cli {
             | Command::Graph(_)
             | Command::Api(_)
             | Command::Apidiff(_)
+            | Command::Release(_)
             | Command::Scan(_)
             | Command::Scm(_)
             | Command::Get(_)

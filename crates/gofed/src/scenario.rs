@@ -179,7 +179,7 @@ impl Scenario {
     }
 
     /// Resolves a SOURCE (downloading a URL into the cache).
-    fn resolve(&self, spec: &str, rev: Option<&str>) -> anyhow::Result<Resolved> {
+    pub(crate) fn resolve(&self, spec: &str, rev: Option<&str>) -> anyhow::Result<Resolved> {
         if let Some(stored) = spec.strip_prefix(crate::store::STORE_SCHEME) {
             let path = self.runtime.block_on(crate::store::saved_api(
                 stored,
@@ -194,7 +194,7 @@ impl Scenario {
     /// The sources for `action`, one per tree (`which` names the version in errors): the paths themselves when
     /// the action runs here, else directories packed as bundles (in parallel) and artifact files as they are,
     /// uploaded concurrently.
-    fn sources(
+    pub(crate) fn sources(
         &self,
         action: &str,
         trees: &[(Option<&str>, &Resolved)],
@@ -412,7 +412,7 @@ impl Scenario {
     }
 
     /// Calls `action` and prints what it rendered; the exit status is the action's.
-    fn run<Req: Serialize + Send + Sync + 'static>(
+    pub(crate) fn run<Req: Serialize + Send + Sync + 'static>(
         &self,
         action: &str,
         request: Req,
@@ -472,7 +472,7 @@ fn goroot(scenario: &Scenario, flag: Option<&Path>) -> anyhow::Result<Option<std
 
 /// Refuses a request whose build context or options no analysis can use before any tree is packed or uploaded;
 /// the action checks it again (a remote service answers 422), in the same words.
-fn check(request: &impl CheckRequest) -> anyhow::Result<()> {
+pub(crate) fn check(request: &impl CheckRequest) -> anyhow::Result<()> {
     Ok(request.check()?)
 }
 

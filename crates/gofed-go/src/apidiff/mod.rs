@@ -24,7 +24,7 @@ use crate::types::{is_exported, ObjId, ObjKind, Program};
 use spelling::Written;
 
 pub use identity::{identical, implements};
-pub use module::{diff_modules, next_version, Bump, ModuleReport, PackageReport};
+pub use module::{diff_modules, Bump, ModuleReport, PackageReport};
 
 /// One change.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]

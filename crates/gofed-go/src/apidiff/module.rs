@@ -99,17 +99,3 @@ pub fn diff_modules(
     report.changed_packages.sort_by(|a, b| a.path.cmp(&b.path));
     report
 }
-
-/// The next version after `base` for a bump (`v1.4.2` + minor → `v1.5.0`); `v0.x` majors
-/// bump the minor, as Go modules before v1 do. `None` when `base` is not a semantic version.
-pub fn next_version(base: &str, bump: Bump) -> Option<String> {
-    let core = base.strip_prefix('v')?;
-    let core = core.split(['-', '+']).next()?;
-    let mut parts = core.split('.').map(|x| x.parse::<u64>().ok());
-    let (major, minor, patch) = (parts.next()??, parts.next()??, parts.next()??);
-    Some(match (bump, major) {
-        (Bump::Major, 0) | (Bump::Minor, _) => format!("v{major}.{}.0", minor + 1),
-        (Bump::Major, _) => format!("v{}.0.0", major + 1),
-        (Bump::Patch, _) => format!("v{major}.{minor}.{}", patch + 1),
-    })
-}

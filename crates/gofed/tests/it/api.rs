@@ -184,7 +184,12 @@ fn apidiff_is_a_ci_gate() {
     ]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["bump"], "major");
-    assert_eq!(json["next_version"], "v2.0.0");
+    // A v1 module cannot have v2.0.0 (that is example.com/m/v2's): as gorelease, no version is suggested.
+    assert_eq!(json["next_version"], serde_json::Value::Null);
+    assert_eq!(
+        json["version_problem"]["reason"],
+        "Incompatible changes were detected."
+    );
 
     // The same tree: no change, exit 0, patch.
     let out = gofed(&[

@@ -34,6 +34,7 @@ mod packages;
 mod placement;
 mod record;
 mod registry;
+mod release;
 mod scan;
 mod scm;
 mod storage;

@@ -1,0 +1,226 @@
+//! `gofed release`: gorelease's check. This side resolves the base version (through the module proxy, or a
+//! SOURCE given with --base-source) and where the module lies in its repository; the `release_check` action
+//! compares the two trees and judges the version.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use gofed_go::load::gomod::{self, semver};
+use gofed_release::version::maybe_first_version;
+use gofed_release::{locate_in_repository, parse_options, BaseChoice, Module};
+use gofed_services::release::ReleaseRequest;
+use gofed_services::Source;
+
+use crate::cli::{ReleaseArgs, SystemArgs};
+use crate::goproxy::ModuleProxy;
+use crate::scenario::{check, Scenario};
+use crate::source::Resolved;
+
+/// gorelease's usage line, printed with a usage error (exit status 2).
+const USAGE: &str =
+    "usage: gofed release [SOURCE] [--base VERSION] [--version VERSION] [--base-source SOURCE]";
+
+/// Runs the check; as gorelease, a failure (no go.mod, a base that cannot be found or loaded) exits 1, a usage
+/// error 2.
+pub fn release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
+    match check_release(system, args) {
+        Ok(code) => Ok(code),
+        Err(err) => {
+            eprintln!("gofed: error: {err:#}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
+    let choice = match parse_options(args.base.as_deref(), args.version.as_deref()) {
+        Ok(choice) => choice,
+        Err(usage) => {
+            eprintln!("{USAGE}\n{usage}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let scenario = Scenario::new(system, &args.artifact)?;
+    let mut request = ReleaseRequest {
+        release: Source::Path(PathBuf::from(&args.source)),
+        base: None,
+        base_module: None,
+        base_version: String::new(),
+        base_query: None,
+        base_inferred: false,
+        existing_versions: Vec::new(),
+        version: args.version.clone(),
+        tag_prefix: String::new(),
+        location_diagnostics: Vec::new(),
+        context: args.context.build_context(),
+        format: args.format,
+        no_cache: args.no_cache,
+    };
+    check(&request)?;
+
+    let release = scenario.resolve(&args.source, None)?;
+    // The module path and where the module is in its repository, read from a directory's go.mod.
+    let release_module = match &release {
+        Resolved::Directory(dir) => {
+            let module = local_module(dir)?;
+            request.tag_prefix = module.tag_prefix.clone();
+            request.location_diagnostics = module.diagnostics;
+            Some(module.path)
+        }
+        _ => None,
+    };
+
+    let base = match (&args.base_source, choice) {
+        (_, BaseChoice::None) => None,
+        (Some(spec), choice) => {
+            // The base's tree is given: --base only names its version.
+            let BaseChoice::Version { module, version } = choice else {
+                anyhow::bail!(
+                    "--base-source needs --base to name the base version (v1.2.3 or MODULE@v1.2.3), not a query"
+                );
+            };
+            request.base_module = module;
+            request.base_version = version;
+            Some(scenario.resolve(spec, None)?)
+        }
+        (None, choice) => {
+            let Some(release_module) = &release_module else {
+                anyhow::bail!(
+                    "{}: the module path of a release given as an archive or revision is not known before it is \
+                     read; give the base version's tree with --base-source, or the release as a directory",
+                    args.source
+                );
+            };
+            let proxy = ModuleProxy::from_env();
+            let base_module = choice.module_path(release_module);
+            gofed_release::check_module_path(&base_module).map_err(anyhow::Error::msg)?;
+            let version = match &choice {
+                BaseChoice::Inferred | BaseChoice::Module(_) => {
+                    request.base_inferred = true;
+                    let max = match choice {
+                        BaseChoice::Inferred => args.version.as_deref(),
+                        _ => None,
+                    };
+                    infer_base_version(&scenario, &proxy, &base_module, max)?
+                }
+                BaseChoice::Query { query, .. } => {
+                    request.base_query = Some(query.clone());
+                    let v = proxy.query(&scenario, &base_module, query)?;
+                    if let Some(max) = args.version.as_deref().filter(|_| v != "none") {
+                        if semver::compare(&v, max).is_ge() {
+                            anyhow::bail!(
+                                "base version {v} ({query}) must be lower than release version {max}"
+                            );
+                        }
+                    }
+                    v
+                }
+                BaseChoice::Version { version, .. } => {
+                    let major = gomod::split_path_version(&base_module).map_or("", |(_, m)| m);
+                    if gomod::check_path_major(version, major).is_err() {
+                        anyhow::bail!(
+                            "can't compare major versions: base version {version} does not belong to module \
+                             {base_module}"
+                        );
+                    }
+                    version.clone()
+                }
+                BaseChoice::None => "none".to_owned(),
+            };
+            request.base_module = Some(base_module.clone());
+            request.base_version = version.clone();
+            if version == "none" {
+                None
+            } else {
+                let zip = proxy.zip(&scenario, &base_module, &version)?;
+                request.existing_versions = proxy.versions(&scenario, &base_module)?;
+                Some(crate::source::local_artifact(
+                    &zip,
+                    &format!("{base_module}@{version}"),
+                )?)
+            }
+        }
+    };
+    if base.is_none() {
+        request.base_version = "none".to_owned();
+    }
+    let mut trees: Vec<(Option<&str>, &Resolved)> = vec![(Some("release"), &release)];
+    if let Some(base) = &base {
+        trees.push((Some("base"), base));
+    }
+    let mut sources = scenario.sources("release_check", &trees)?.into_iter();
+    request.release = sources.next().context("no release source")?;
+    request.base = sources.next();
+    scenario.run("release_check", request)
+}
+
+/// The latest release of `module` below `max` (pre-releases aside); `none` when there is none and `max` looks
+/// like a first release (or is not given).
+fn infer_base_version(
+    scenario: &Scenario,
+    proxy: &ModuleProxy,
+    module: &str,
+    max: Option<&str>,
+) -> anyhow::Result<String> {
+    let first = match gomod::split_path_version(module) {
+        Some((_, major)) if !major.is_empty() => format!("{}.0.0", &major[1..]),
+        _ => "v0.1.0".to_owned(),
+    };
+    let explain = |err: String| {
+        anyhow::anyhow!(
+            "could not find base version. Consider setting -version={first} if this is a first release, or \
+             explicitly set -base=none: {err}"
+        )
+    };
+    let versions = proxy
+        .versions(scenario, module)
+        .map_err(|err| explain(format!("could not load versions for {module}: {err:#}")))?;
+    let below = versions.iter().rev().find(|v| {
+        semver::prerelease(v) == Some("") && max.is_none_or(|max| semver::compare(v, max).is_lt())
+    });
+    match (below, max) {
+        (Some(v), _) => Ok(v.clone()),
+        (None, None) => Ok("none".to_owned()),
+        (None, Some(max)) if maybe_first_version(max) => Ok("none".to_owned()),
+        (None, Some(max)) => Err(explain(format!("no versions found lower than {max}"))),
+    }
+}
+
+/// The module in directory `dir`: its path (from its go.mod), and its tag prefix or what is wrong with where it
+/// lies when it is in a subdirectory of a repository (.git, .hg, .svn or .bzr above it).
+fn local_module(dir: &Path) -> anyhow::Result<Module> {
+    let go_mod = dir.join("go.mod");
+    let data = std::fs::read(&go_mod)
+        .with_context(|| format!("{}: cannot find go.mod file", dir.display()))?;
+    let path = gomod::module_path(&data)
+        .with_context(|| format!("{}: module directive is missing", go_mod.display()))?;
+    gofed_release::check_module_path(&path).map_err(anyhow::Error::msg)?;
+    let mut module = Module {
+        path,
+        ..Module::default()
+    };
+    let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
+    if let Some(repo) = repository_root(&dir) {
+        let code_dir = dir
+            .strip_prefix(&repo)
+            .map(|rel| rel.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        locate_in_repository(&mut module, &code_dir, |alt| {
+            let data = std::fs::read(repo.join(alt).join("go.mod")).ok()?;
+            gomod::module_path(&data)
+        });
+    }
+    Ok(module)
+}
+
+/// The nearest directory at or above `dir` with a version control system's metadata.
+fn repository_root(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| {
+            [".git", ".hg", ".svn", ".bzr"]
+                .iter()
+                .any(|vcs| d.join(vcs).exists())
+        })
+        .map(Path::to_owned)
+}

@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""The release-check conformance suite: `gofed release` against gorelease-head (python3 stdlib only).
+
+Usage:
+  release_check.py --gofed GOFED --gorelease GORELEASE --go GO_BIN_DIR --work DIR
+                   [--known FILE] [--summary FILE] [--limit 50]
+
+Each case below writes a module proxy (`DIR/CASE/proxy/<module>/@v/`: list, .info, .mod and a module zip per
+version, as golang.org/x/mod/zip lays them out) and the module about to be released (`DIR/CASE/repo/...`, a git
+repository when the case says so), then runs, in the release's directory and with GOPROXY=file://.../proxy,
+GOSUMDB=off, GOFLAGS=-mod=mod and the proxy's module cache of its own:
+
+  gorelease-head ARGS          (Go of GO_BIN_DIR first in PATH)
+  gofed release ARGS
+
+The cases cover the rules of gorelease's report.go: v0, v1 and v2+ modules, module paths with and without a
+major suffix, subdirectory modules and their tag prefixes, pre-release bases, inferred bases, `none`, a base of
+another major, compatible, incompatible and no changes, added, removed and main packages, internal packages,
+packages with errors in the base or the release, requirements added and raised, the go directive missing or
+raised, --version valid and invalid (existing, wrong major, not incremented, below pseudo-versions), and the
+usage errors. The reference is gorelease's output of each run; nothing expected is written here.
+
+Checks (KEY: the case name):
+  release-text     stdout differs (the first differing line is shown)
+  release-status   the exit status differs
+
+Exit status: 0 when every difference is listed in the known-differences file, 1 otherwise, 2 on bad set-up.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oraclecmp  # noqa: E402
+
+CHECKS = ["release-text", "release-status"]
+
+
+def gomod(path, go="1.18", requires=()):
+    text = f"module {path}\n"
+    if go:
+        text += f"\ngo {go}\n"
+    if requires:
+        text += "\nrequire (\n" + "".join(f"\t{m} {v}\n" for m, v in requires) + ")\n"
+    return text
+
+
+def pkg(name, body):
+    return f"package {name}\n\n{body}\n"
+
+
+def escape(path):
+    return "".join("!" + c.lower() if c.isupper() else c for c in path)
+
+
+def publish(proxy, module, version, files):
+    d = os.path.join(proxy, escape(module), "@v")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "list"), "a") as f:
+        f.write(version + "\n")
+    with open(os.path.join(d, version + ".info"), "w") as f:
+        json.dump({"Version": version, "Time": "2024-01-01T00:00:00Z"}, f)
+    with open(os.path.join(d, version + ".mod"), "w") as f:
+        f.write(files.get("go.mod", f"module {module}\n"))
+    with zipfile.ZipFile(os.path.join(d, version + ".zip"), "w") as z:
+        for name, content in sorted(files.items()):
+            z.writestr(f"{module}@{version}/{name}", content)
+
+
+def write_tree(root, files):
+    for name, content in files.items():
+        p = os.path.join(root, name)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "w") as f:
+            f.write(content)
+
+
+M = "example.com/m"
+BASE = {"go.mod": gomod(M), "a/a.go": pkg("a", "func A() {}\n\nfunc B() {}")}
+REMOVED = {"go.mod": gomod(M), "a/a.go": pkg("a", "func A() {}")}
+ADDED = {"go.mod": gomod(M), "a/a.go": pkg("a", "func A() {}\n\nfunc B() {}\n\nfunc C() {}")}
+M2 = "example.com/m/v2"
+
+
+def v2(files):
+    return {k: (gomod(M2) if k == "go.mod" else v) for k, v in files.items()}
+
+
+# name: (published {module: [(version, files)]}, release files, release dir within the repo or None, git, args)
+CASES = {}
+
+
+def case(name, published, release, args, subdir="", git=False, tidy=False):
+    CASES[name] = (published, release, subdir, git, args, tidy)
+
+
+for base_v in ["v1.1.1", "v0.3.0", "v1.2.0-rc.1", "v0.0.1-alpha"]:
+    tag = base_v.replace(".", "_")
+    case(f"incompatible-{tag}", {M: [(base_v, BASE)]}, REMOVED, ["-base", base_v])
+    case(f"compatible-{tag}", {M: [(base_v, BASE)]}, ADDED, ["-base", base_v])
+    case(f"nochange-{tag}", {M: [(base_v, BASE)]}, BASE, ["-base", base_v])
+case("inferred-incompatible", {M: [("v1.0.0", BASE), ("v1.1.1", BASE)]}, REMOVED, [])
+case("inferred-compatible", {M: [("v1.0.0", BASE), ("v1.1.1", BASE), ("v1.2.0-pre", BASE)]}, ADDED, [])
+case("inferred-below-version", {M: [("v1.0.0", BASE), ("v1.3.0", ADDED)]}, ADDED, ["-version", "v1.2.0"])
+case("not-latest-of-major", {M: [("v1.0.0", BASE), ("v1.1.0", BASE)]}, ADDED, ["-base", "v1.0.0"])
+case("version-valid-minor", {M: [("v1.1.1", BASE)]}, ADDED, ["-version", "v1.2.0"])
+case("version-not-incremented", {M: [("v1.1.1", BASE)]}, ADDED, ["-version", "v1.1.2"])
+case("version-incompatible", {M: [("v1.1.1", BASE)]}, REMOVED, ["-version", "v1.2.0"])
+case("version-needs-suffix", {M: [("v1.1.1", BASE)]}, REMOVED, ["-version", "v2.0.0"])
+case("version-exists", {M: [("v1.1.1", BASE), ("v1.2.0", BASE)]}, ADDED, ["-base", "v1.1.1", "-version", "v1.2.0"])
+case("version-v0-any", {M: [("v0.1.0", BASE)]}, REMOVED, ["-version", "v0.1.1"])
+case("version-patch", {M: [("v1.1.1", BASE)]}, BASE, ["-version", "v1.1.2"])
+case("version-below-pseudo", {}, BASE, ["-base", "none", "-version", "v0.0.0-1"])
+case("first-release", {}, BASE, ["-base", "none"])
+case("first-release-inferred", {}, BASE, [])
+case("first-release-version", {}, BASE, ["-version", "v0.1.0"])
+case("no-base-not-first", {}, BASE, ["-version", "v1.4.0"])
+case("v2-compatible", {M2: [("v2.0.0", v2(BASE))]}, v2(ADDED), [])
+case("v2-incompatible", {M2: [("v2.0.0", v2(BASE))]}, v2(REMOVED), [])
+case("v2-wrong-major", {M2: [("v2.0.0", v2(BASE))]}, v2(ADDED), ["-version", "v3.0.0"])
+case("v2-first", {}, v2(BASE), ["-base", "none"])
+case("v2-base-of-v1", {M: [("v1.5.0", BASE)]}, v2(ADDED), ["-base", "v1.5.0"])
+case("other-module", {"example.com/old": [("v1.0.0", {**BASE, "go.mod": gomod("example.com/old")})]}, ADDED,
+     ["-base", "example.com/old@v1.0.0"])
+case("package-added", {M: [("v1.0.0", BASE)]}, {**BASE, "b/b.go": pkg("b", "func X() {}")}, [])
+case("package-removed", {M: [("v1.0.0", {**BASE, "b/b.go": pkg("b", "func X() {}")})]}, BASE, [])
+case("main-removed", {M: [("v1.0.0", {**BASE, "cmd/c/main.go": pkg("main", "func main() {}")})]}, BASE, [])
+case("main-changed", {M: [("v1.0.0", {**BASE, "cmd/c/main.go": pkg("main", "func main() {}\n\nfunc X() {}")})]},
+     {**BASE, "cmd/c/main.go": pkg("main", "func main() {}")}, [])
+case("internal-changed", {M: [("v1.0.0", {**BASE, "internal/i/i.go": pkg("i", "func X() {}")})]},
+     {**BASE, "internal/i/i.go": pkg("i", "func Y() {}")}, [])
+case("release-errors", {M: [("v1.0.0", BASE)]}, {**ADDED, "b/b.go": pkg("b", "func X() Missing { return nil }")},
+     [])
+case("release-errors-body", {M: [("v1.0.0", BASE)]}, {**ADDED, "b/b.go": pkg("b", "func X() int { return \"s\" }")},
+     [])
+case("base-errors", {M: [("v1.0.0", {**BASE, "b/b.go": pkg("b", "var X Missing")})]},
+     {**ADDED, "b/b.go": pkg("b", "var X int")}, [])
+case("base-errors-initializer", {M: [("v1.0.0", {**BASE, "b/b.go": pkg("b", "var X int = \"s\"")})]},
+     {**ADDED, "b/b.go": pkg("b", "var X int = 1")}, [])
+case("go-directive-missing", {M: [("v1.0.0", BASE)]}, {**BASE, "go.mod": gomod(M, go=None)}, [])
+case("go-directive-raised", {M: [("v1.0.0", BASE)]}, {**BASE, "go.mod": gomod(M, go="1.21")}, [])
+DEP = "example.com/dep"
+DEPS = {DEP: [(v, {"go.mod": gomod(DEP), "d.go": pkg("dep", "func D() {}")}) for v in ("v1.0.0", "v1.0.1", "v1.1.0")]}
+USES = pkg("a", "import \"example.com/dep\"\n\nfunc A() { dep.D() }\n\nfunc B() {}")
+
+
+def requiring(*requires):
+    return {"go.mod": gomod(M, requires=requires), "a/a.go": USES}
+
+
+case("requirement-raised-minor", {**DEPS, M: [("v1.0.0", requiring((DEP, "v1.0.0")))]}, requiring((DEP, "v1.1.0")), [],
+     tidy=True)
+case("requirement-raised-patch", {**DEPS, M: [("v1.0.0", requiring((DEP, "v1.0.0")))]}, requiring((DEP, "v1.0.1")), [],
+     tidy=True)
+case("requirement-added", {**DEPS, M: [("v1.0.0", BASE)]}, requiring((DEP, "v1.0.0")), [], tidy=True)
+case("requirement-removed", {**DEPS, M: [("v1.0.0", requiring((DEP, "v1.0.0")))]}, BASE, [])
+SUB = "example.com/repo/sub"
+SUBFILES = {"go.mod": gomod(SUB), "a/a.go": pkg("a", "func A() {}")}
+case("subdir-tag-prefix", {SUB: [("v1.0.0", SUBFILES)]},
+     {**SUBFILES, "a/a.go": pkg("a", "func A() {}\n\nfunc B() {}")}, [], subdir="sub", git=True)
+case("subdir-wrong-path", {}, {**SUBFILES, "go.mod": gomod("example.com/repo/other")}, ["-base", "none"],
+     subdir="sub", git=True)
+case("subdir-v2", {SUB + "/v2": [("v2.0.0", {**SUBFILES, "go.mod": gomod(SUB + "/v2")})]},
+     {**SUBFILES, "go.mod": gomod(SUB + "/v2"), "a/a.go": pkg("a", "func A() {}\n\nfunc B() {}")}, [],
+     subdir="sub/v2", git=True)
+case("usage-version-not-canonical", {}, BASE, ["-version", "v1.2"])
+case("usage-build-metadata", {}, BASE, ["-version", "v1.2.0+meta"])
+case("usage-same-versions", {}, BASE, ["-base", "v1.2.0", "-version", "v1.2.0"])
+case("usage-base-higher", {}, BASE, ["-base", "v1.3.0", "-version", "v1.2.0"])
+
+
+def run_case(name, work, args):
+    published, release, subdir, git, flags, tidy = CASES[name]
+    root = os.path.join(work, name)
+    shutil.rmtree(root, ignore_errors=True)
+    proxy = os.path.join(root, "proxy")
+    os.makedirs(proxy)
+    for module, versions in published.items():
+        for version, files in versions:
+            publish(proxy, module, version, files)
+    repo = os.path.join(root, "repo")
+    moddir = os.path.join(repo, subdir) if subdir else repo
+    write_tree(moddir, release)
+    if git:
+        # gorelease reads a git repository's last commit (and refuses uncommitted changes).
+        git_env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com", GIT_COMMITTER_NAME="t",
+                       GIT_COMMITTER_EMAIL="t@example.com")
+        for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "release"]):
+            subprocess.run(["git", "-C", repo] + cmd, check=True, env=git_env)
+    env = dict(os.environ)
+    env.update(
+        GOPROXY="file://" + proxy,
+        GOSUMDB="off",
+        GOFLAGS="-mod=mod",
+        GOMODCACHE=os.path.join(root, "modcache"),
+        GOPATH=os.path.join(root, "gopath"),
+        GOTOOLCHAIN="local",
+        PATH=os.path.join(args.go, "bin") + os.pathsep + env.get("PATH", ""),
+        GOFED_STORE="off",
+    )
+    if tidy:
+        # The release's go.sum, as its author would have it (the input, not an expected output).
+        subprocess.run(["go", "mod", "download", "all"], cwd=moddir, env=env, check=True, capture_output=True)
+        subprocess.run(["go", "mod", "tidy"], cwd=moddir, env=env, check=True, capture_output=True)
+    ref = subprocess.run([args.gorelease] + flags, cwd=moddir, env=env, capture_output=True, text=True)
+    ours_flags = [f"--{f[1:]}" if f.startswith("-") else f for f in flags]
+    ours = subprocess.run([args.gofed, "release"] + ours_flags, cwd=moddir, env=env, capture_output=True,
+                          text=True)
+    # The module cache is read-only as the go command leaves it.
+    subprocess.run(["chmod", "-R", "u+w", root], check=False)
+    return ref, ours
+
+
+def first_difference(a, b):
+    la, lb = a.splitlines(), b.splitlines()
+    for i in range(max(len(la), len(lb))):
+        x = la[i] if i < len(la) else "<end>"
+        y = lb[i] if i < len(lb) else "<end>"
+        if x != y:
+            return f"line {i + 1}: gorelease {x!r}, gofed {y!r}"
+    return "trailing newlines differ"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gofed", required=True)
+    ap.add_argument("--gorelease", required=True)
+    ap.add_argument("--go", required=True, help="the GOROOT of the Go gorelease runs with")
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--known")
+    ap.add_argument("--summary")
+    ap.add_argument("--limit", type=int, default=50)
+    args = ap.parse_args()
+    args.gofed, args.gorelease = os.path.abspath(args.gofed), os.path.abspath(args.gorelease)
+    for tool in (args.gofed, args.gorelease, os.path.join(args.go, "bin", "go")):
+        if not os.access(tool, os.X_OK):
+            print(f"release_check: {tool} is not an executable", file=sys.stderr)
+            return 2
+    known = oraclecmp.load_known(args.known)
+    os.makedirs(args.work, exist_ok=True)
+    diffs, same, statuses = [], 0, {}
+    for name in CASES:
+        ref, ours = run_case(name, args.work, args)
+        # gorelease's usage errors and fatal errors go to stderr with exit 2 or 1: the status and stdout count.
+        statuses[name] = (ref.returncode, ours.returncode)
+        ok = True
+        if ref.stdout != ours.stdout:
+            ok = False
+            diffs.append(("release-text", name, first_difference(ref.stdout, ours.stdout)))
+        if ref.returncode != ours.returncode:
+            ok = False
+            detail = f"gorelease {ref.returncode}, gofed {ours.returncode}"
+            if ours.returncode not in (0, 1):
+                detail += f" ({ours.stderr.strip().splitlines()[-1:] or ['']}"[:300] + ")"
+            diffs.append(("release-status", name, detail))
+        same += ok
+    out = oraclecmp.Report()
+    out(f"release check: gofed release vs gorelease-head on {len(CASES)} cases")
+    out(f"  identical output and exit status: {same}")
+    out(f"  exit status 0/1/2 (gorelease): "
+        + "/".join(str(sum(1 for r, _ in statuses.values() if r == s)) for s in (0, 1, 2)))
+    out("")
+    unlisted = oraclecmp.report_differences(
+        out, "release", diffs, known, args.limit, lambda d: f"{d[1]} [{d[0]}]: {d[2]}", CHECKS
+    )
+    out.emit(args.summary)
+    return 1 if unlisted else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
