@@ -24,6 +24,8 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct HttpRegistry {
     base: String,
     client: reqwest::Client,
+    /// Sent as `Authorization: Bearer` when set (a registry started with a token requires it).
+    token: Option<String>,
 }
 
 impl HttpRegistry {
@@ -46,7 +48,14 @@ impl HttpRegistry {
         HttpRegistry {
             base: base_url.trim_end_matches('/').to_owned(),
             client,
+            token: None,
         }
+    }
+
+    /// Sends `token` as the bearer token of every request.
+    pub fn with_token(mut self, token: Option<String>) -> HttpRegistry {
+        self.token = token;
+        self
     }
 
     /// The server's base URL.
@@ -62,6 +71,9 @@ impl HttpRegistry {
     ) -> Result<(String, StatusCode, Bytes), RegistryError> {
         let url = format!("{}{path}", self.base);
         let mut req = self.client.request(method, &url);
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
         if let Some(body) = body {
             req = req.json(body);
         }

@@ -18,12 +18,22 @@ use crate::{EtcdConfig, EtcdRegistry, HttpRegistry, Registry, RegistryError};
 /// # drop((etcd, embedded));
 /// ```
 pub fn connect(url: &str) -> Result<Arc<dyn Registry>, RegistryError> {
+    connect_with_token(url, None)
+}
+
+/// [`connect`], sending `token` to an embedded registry (`http(s)://`) that requires one.
+pub fn connect_with_token(
+    url: &str,
+    token: Option<&str>,
+) -> Result<Arc<dyn Registry>, RegistryError> {
     let invalid = |reason| RegistryError::invalid("registry URL", url, reason);
     let (scheme, rest) = url
         .split_once("://")
         .ok_or_else(|| invalid("expected http://HOST:PORT or etcd://HOST:PORT[/PREFIX]"))?;
     match scheme {
-        "http" | "https" => Ok(Arc::new(HttpRegistry::new(url)?)),
+        "http" | "https" => Ok(Arc::new(
+            HttpRegistry::new(url)?.with_token(token.map(str::to_owned)),
+        )),
         "etcd" | "etcds" => {
             let (host, prefix) = match rest.find('/') {
                 Some(slash) if slash + 1 < rest.len() => (&rest[..slash], &rest[slash..]),

@@ -38,7 +38,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), gofed_registry::RegistryError> {
-//! let config = ServerConfig { address: "127.0.0.1:0".parse().unwrap() };
+//! let config = ServerConfig { address: "127.0.0.1:0".parse().unwrap(), ..ServerConfig::default() };
 //! let server = RegistryServer::bind(&config, Arc::new(MemoryRegistry::default()))
 //!     .await?
 //!     .spawn();
@@ -98,7 +98,7 @@ pub mod tls;
 use async_trait::async_trait;
 
 pub use crate::client::{HttpRegistry, DEFAULT_REQUEST_TIMEOUT};
-pub use crate::connect::connect;
+pub use crate::connect::{connect, connect_with_token};
 pub use crate::error::RegistryError;
 pub use crate::etcd::{EtcdConfig, EtcdRegistry};
 pub use crate::instance::{

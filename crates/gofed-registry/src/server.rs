@@ -80,12 +80,16 @@ pub struct ServerConfig {
     /// Where to listen; [`DEFAULT_ADDRESS`] (loopback, port 18811) unless configured. Port 0 picks
     /// a free port (see [`RegistryServer::local_addr`]).
     pub address: SocketAddr,
+    /// When set, every route but `/healthz` requires `Authorization: Bearer <token>`: without it, anyone who
+    /// reaches the registry could register an instance of their own and receive the fleet's calls.
+    pub token: Option<String>,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             address: DEFAULT_ADDRESS,
+            token: None,
         }
     }
 }
@@ -150,6 +154,8 @@ pub struct RegistryServer {
     local_addr: SocketAddr,
     registry: Arc<dyn Registry>,
     answer_wait: Duration,
+    token: Option<String>,
+    tls: Option<crate::tls::ServerTls>,
 }
 
 impl RegistryServer {
@@ -169,7 +175,15 @@ impl RegistryServer {
             local_addr,
             registry,
             answer_wait: ANSWER_WAIT,
+            token: config.token.clone(),
+            tls: None,
         })
+    }
+
+    /// Serves HTTPS with `tls` (reloaded on SIGHUP once serving).
+    pub fn with_tls(mut self, tls: crate::tls::ServerTls) -> RegistryServer {
+        self.tls = Some(tls);
+        self
     }
 
     /// Answers 503 `busy` to a list or lookup request that waited `wait` for its turn, rather than
@@ -190,8 +204,22 @@ impl RegistryServer {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), RegistryError> {
-        tracing::info!(address = %self.local_addr, "registry server listening");
-        axum::serve(self.listener, routes(self.registry, self.answer_wait))
+        tracing::info!(address = %self.local_addr, tls = self.tls.is_some(), "registry server listening");
+        let mut app = routes(self.registry, self.answer_wait);
+        if let Some(token) = self.token {
+            app = app.layer(axum::middleware::from_fn(move |request, next| {
+                require_token(token.clone(), request, next)
+            }));
+        }
+        let incoming = match &self.tls {
+            Some(tls) => {
+                tls.reload_on_sighup();
+                crate::tls::Incoming::tls(self.listener, tls)
+            }
+            None => crate::tls::Incoming::plain(self.listener),
+        }
+        .map_err(RegistryError::Serve)?;
+        axum::serve(incoming, app)
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(RegistryError::Serve)
@@ -239,6 +267,40 @@ impl ServerHandle {
             Err(err) => Err(RegistryError::Serve(std::io::Error::other(err))),
         }
     }
+}
+
+/// Refuses a request without the bearer token (but `/healthz`, for probes), comparing in constant time.
+async fn require_token(
+    token: String,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    if request.uri().path() != "/healthz" {
+        let given = request
+            .headers()
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let same = given.is_some_and(|given| {
+            given.len() == token.len()
+                && given
+                    .bytes()
+                    .zip(token.bytes())
+                    .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+                    == 0
+        });
+        if !same {
+            let body = ErrorBody {
+                code: "unauthorized".to_owned(),
+                message: "missing or wrong bearer token".to_owned(),
+                field: None,
+            };
+            return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+        }
+    }
+    next.run(request).await
 }
 
 async fn register(

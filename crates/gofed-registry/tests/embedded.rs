@@ -25,7 +25,10 @@ async fn serve_at(address: SocketAddr) -> ServerHandle {
 
 async fn serve_with(address: SocketAddr, limits: Limits) -> ServerHandle {
     RegistryServer::bind(
-        &ServerConfig { address },
+        &ServerConfig {
+            address,
+            ..ServerConfig::default()
+        },
         Arc::new(MemoryRegistry::with_limits(limits)),
     )
     .await
@@ -382,6 +385,7 @@ async fn list_answers_in_flight_are_bounded() {
     let server = RegistryServer::bind(
         &ServerConfig {
             address: "127.0.0.1:0".parse().unwrap(),
+            ..ServerConfig::default()
         },
         registry,
     )

@@ -274,6 +274,8 @@ pub struct Service {
     shutdown: Vec<HookFn>,
     /// Read-only HTTP routes beside the actions, by group name (see [`Service::routes`]).
     routes: Vec<(String, axum::Router)>,
+    /// The token scope each action needs beyond `read` (see [`Service::requires`]).
+    scopes: BTreeMap<String, crate::config::Scope>,
 }
 
 impl fmt::Debug for Service {
@@ -301,7 +303,28 @@ impl Service {
             startup: Vec::new(),
             shutdown: Vec::new(),
             routes: Vec::new(),
+            scopes: BTreeMap::new(),
         }
+    }
+
+    /// Marks `action` (already added) as needing a token of `scope` when the envelope has scoped tokens: `write`
+    /// for actions that store what they fetch or receive, `admin` for those that remove.
+    ///
+    /// # Panics
+    /// If the service has no such action (a programming error, caught by any test that builds the service).
+    pub fn requires(mut self, action: &str, scope: crate::config::Scope) -> Service {
+        assert!(
+            self.actions.contains_key(action),
+            "service `{}` has no action `{action}` to scope",
+            self.name
+        );
+        self.scopes.insert(action.to_owned(), scope);
+        self
+    }
+
+    /// The token scope `action` needs (`read` unless [`Service::requires`] said otherwise).
+    pub fn scope_of(&self, action: &str) -> crate::config::Scope {
+        self.scopes.get(action).copied().unwrap_or_default()
     }
 
     /// Add an action.

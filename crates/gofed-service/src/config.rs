@@ -3,7 +3,12 @@
 //! ```toml
 //! [server]
 //! listen = "127.0.0.1:8811"       # loopback unless told otherwise
-//! token = "s3cret"                # bearer token required on every request when set
+//! token = "s3cret"                # bearer token required on every request when set (scope admin)
+//! tokens = [{ token = "r3ad", scope = "read" }, { token = "wr1te", scope = "write" }]
+//! tokens_file = "/etc/gofed/tokens"  # more: one `SCOPE TOKEN` per line
+//! tls_cert = "/etc/gofed/cert.pem"  # serve HTTPS with this certificate chain (PEM), reloaded on SIGHUP
+//! tls_key = "/etc/gofed/key.pem"
+//! insecure = false                # allow a non-loopback `listen` without TLS and a token
 //! blob_dir = "/var/lib/gofed/blobs"
 //! json_body_limit = 16777216      # bytes
 //! file_body_limit = 1073741824    # bytes
@@ -18,6 +23,7 @@
 //!
 //! [client]
 //! token = "s3cret"
+//! ca_file = "/etc/gofed/ca.pem"   # also trust these certificate authorities (a fleet's own)
 //! timeout_ms = 600000
 //! cache_dir = "/var/cache/gofed"  # downloads; default $XDG_CACHE_HOME/gofed, else ~/.cache/gofed
 //! cache_size = 2147483648         # bytes; least recently used downloads are evicted beyond it
@@ -46,7 +52,8 @@
 //! api = "remote"
 //! ```
 //!
-//! Environment variables: `GOFED_LISTEN`, `GOFED_TOKEN` (server and client), `GOFED_BLOB_DIR`,
+//! Environment variables: `GOFED_LISTEN`, `GOFED_TOKEN` (server and client), `GOFED_TLS_CERT`, `GOFED_TLS_KEY`,
+//! `GOFED_TOKENS_FILE`, `GOFED_INSECURE`, `GOFED_CA_FILE`, `GOFED_BLOB_DIR`,
 //! `GOFED_JSON_BODY_LIMIT`, `GOFED_FILE_BODY_LIMIT`, `GOFED_MAX_CONCURRENT_CALLS`, `GOFED_ACTION_TIMEOUT_MS`,
 //! `GOFED_HEADER_READ_TIMEOUT_MS`, `GOFED_BODY_READ_TIMEOUT_MS`, `GOFED_SHUTDOWN_TIMEOUT_MS`,
 //! `GOFED_ANALYSIS_MEMORY_LIMIT`, `GOFED_CLIENT_TIMEOUT_MS`, `GOFED_REGISTRY`, `GOFED_HEARTBEAT_MS`, `GOFED_TTL_MS`,
@@ -56,6 +63,7 @@
 //! explicitly, never read from a global.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -94,6 +102,16 @@ pub enum ConfigError {
         name: String,
         /// The known names, comma-separated.
         known: String,
+    },
+    /// A line of a tokens file is not `SCOPE TOKEN`.
+    #[error("{path}:{line}: {reason}")]
+    TokensFile {
+        /// The file.
+        path: PathBuf,
+        /// The line (1-based).
+        line: usize,
+        /// What is wrong (never the token).
+        reason: String,
     },
     /// An environment variable has a value of the wrong form.
     #[error("environment variable {name}={value:?}: {message}")]
@@ -188,8 +206,20 @@ impl FromStr for FilesLocation {
 pub struct ServerConfig {
     /// Address to listen on. Default `127.0.0.1:0` (loopback, any free port).
     pub listen: SocketAddr,
-    /// When set, every request must carry `Authorization: Bearer <token>`.
+    /// When set, every request must carry `Authorization: Bearer <token>` (but `/healthz` and `/readyz`); this
+    /// token may do everything (`admin`).
     pub token: Option<String>,
+    /// More tokens, each with its scope; with any token configured, a request needs one whose scope covers it.
+    pub tokens: Vec<ScopedToken>,
+    /// A file of more tokens, one `SCOPE TOKEN` per line, read when the server starts.
+    pub tokens_file: Option<PathBuf>,
+    /// The certificate chain (PEM) to serve HTTPS with; with `tls_key`.
+    pub tls_cert: Option<PathBuf>,
+    /// Its private key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// Allow listening on a non-loopback address without TLS and a token (anyone who reaches the port may
+    /// then call every action, and the token travels in clear).
+    pub insecure: bool,
     /// Where uploaded blobs live. Default: `$XDG_DATA_HOME/gofed/blobs` (or `~/.local/share/gofed/blobs`).
     pub blob_dir: Option<PathBuf>,
     /// Where `/v1/files` keeps files: `dir` (`blob_dir`, the default) or `store` (the `[store]`: every instance
@@ -223,6 +253,11 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             token: None,
+            tokens: Vec::new(),
+            tokens_file: None,
+            tls_cert: None,
+            tls_key: None,
+            insecure: false,
             blob_dir: None,
             files: FilesLocation::Dir,
             json_body_limit: 16 << 20,
@@ -239,6 +274,43 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
+    /// Refuses to expose the services unsafely: a non-loopback `listen` needs TLS and a token, unless `insecure`
+    /// says so; a certificate needs its key and a key its certificate. The error names the risk.
+    pub fn check_exposure(&self) -> Result<(), String> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => return Err("tls_cert is set without tls_key".to_owned()),
+            (None, Some(_)) => return Err("tls_key is set without tls_cert".to_owned()),
+            _ => {}
+        }
+        check_exposure(
+            &self.listen,
+            self.tls_cert.is_some(),
+            self.token.is_some() || !self.tokens.is_empty() || self.tokens_file.is_some(),
+            self.insecure,
+        )
+    }
+
+    /// Every token the server accepts with its scope: `token` (admin), `tokens`, and those of `tokens_file`.
+    pub fn credentials(&self) -> Result<Vec<ScopedToken>, ConfigError> {
+        let mut all: Vec<ScopedToken> = self
+            .token
+            .iter()
+            .map(|token| ScopedToken {
+                token: token.clone(),
+                scope: Scope::Admin,
+            })
+            .chain(self.tokens.iter().cloned())
+            .collect();
+        if let Some(path) = &self.tokens_file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+            all.extend(parse_tokens_file(&text, path)?);
+        }
+        Ok(all)
+    }
+
     /// The timeout of one action.
     pub fn action_timeout(&self, action: &str) -> Duration {
         Duration::from_millis(
@@ -263,12 +335,131 @@ impl ServerConfig {
     }
 }
 
+/// Whether a server may listen on `listen`: loopback always; another address only with TLS and a token, or when
+/// the operator said `insecure`. The error says what is missing and what it would expose.
+pub fn check_exposure(
+    listen: &SocketAddr,
+    tls: bool,
+    token: bool,
+    insecure: bool,
+) -> Result<(), String> {
+    if listen.ip().is_loopback() || insecure || (tls && token) {
+        return Ok(());
+    }
+    let missing = match (tls, token) {
+        (false, false) => "without TLS and without a token",
+        (false, true) => "without TLS",
+        _ => "without a token",
+    };
+    let risk = if token {
+        "the token would travel in clear, and whoever reads it may call every action"
+    } else if tls {
+        "anyone who can reach the port may call every action and upload files"
+    } else {
+        "anyone who can reach the port may call every action and upload files, in clear"
+    };
+    Err(format!(
+        "refusing to listen on {listen} {missing}: {risk}. Give a certificate and key (--tls-cert, --tls-key) \
+         and a token (--token), listen on a loopback address, or accept the risk with --insecure"
+    ))
+}
+
+/// What a token allows, each including the ones before: `read` (analyses, downloads, views), `write` (uploads,
+/// fetching into storage, recording results in the store), `admin` (everything).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Analyses, downloads, REST views.
+    #[default]
+    Read,
+    /// Uploads, fetching into storage, recording in the store.
+    Write,
+    /// Everything.
+    Admin,
+}
+
+impl Scope {
+    /// `read`, `write`, `admin`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Write => "write",
+            Scope::Admin => "admin",
+        }
+    }
+}
+
+impl FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "read" => Ok(Scope::Read),
+            "write" => Ok(Scope::Write),
+            "admin" => Ok(Scope::Admin),
+            _ => Err(format!("expected read, write or admin, found {s:?}")),
+        }
+    }
+}
+
+/// A token and what it allows (`[[server.tokens]]`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopedToken {
+    /// The bearer token.
+    pub token: String,
+    /// What it allows.
+    pub scope: Scope,
+}
+
+impl fmt::Debug for ScopedToken {
+    // Never the token itself: configurations get logged.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScopedToken")
+            .field("token", &"***")
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+/// The tokens of a tokens file: one `SCOPE TOKEN` per line (`#` comments, blank lines ignored).
+pub fn parse_tokens_file(text: &str, path: &Path) -> Result<Vec<ScopedToken>, ConfigError> {
+    let mut tokens = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let invalid = |reason: String| ConfigError::TokensFile {
+            path: path.to_owned(),
+            line: n + 1,
+            reason,
+        };
+        let (scope, token) = line
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| invalid("expected `SCOPE TOKEN`".to_owned()))?;
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(invalid("expected `SCOPE TOKEN`".to_owned()));
+        }
+        tokens.push(ScopedToken {
+            token: token.to_owned(),
+            scope: scope.parse().map_err(invalid)?,
+        });
+    }
+    Ok(tokens)
+}
+
 /// The `[client]` table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClientConfig {
     /// Bearer token sent with every request.
     pub token: Option<String>,
+    /// Certificate authorities (a PEM bundle) trusted besides the system's, for `https://` services and
+    /// registries of a fleet with its own.
+    pub ca_file: Option<PathBuf>,
     /// Timeout of one request, in milliseconds. Default 600000 (10 minutes).
     pub timeout_ms: u64,
     /// Where downloaded sources are kept; default `$XDG_CACHE_HOME/gofed`, else `~/.cache/gofed`.
@@ -310,6 +501,7 @@ impl Default for ClientConfig {
     fn default() -> Self {
         ClientConfig {
             token: None,
+            ca_file: None,
             timeout_ms: 600_000,
             cache_dir: None,
             cache_size: ClientConfig::DEFAULT_CACHE_SIZE,
@@ -363,6 +555,15 @@ impl Config {
                     let token = (!value.is_empty()).then(|| value.clone());
                     s.token = token.clone();
                     self.client.token = token;
+                }
+                "GOFED_TOKENS_FILE" => {
+                    s.tokens_file = (!value.is_empty()).then(|| PathBuf::from(&value));
+                }
+                "GOFED_TLS_CERT" => s.tls_cert = (!value.is_empty()).then(|| PathBuf::from(&value)),
+                "GOFED_TLS_KEY" => s.tls_key = (!value.is_empty()).then(|| PathBuf::from(&value)),
+                "GOFED_INSECURE" => s.insecure = parse(&name, &value)?,
+                "GOFED_CA_FILE" => {
+                    self.client.ca_file = (!value.is_empty()).then(|| PathBuf::from(&value));
                 }
                 "GOFED_BLOB_DIR" => s.blob_dir = Some(PathBuf::from(&value)),
                 "GOFED_FILES" => s.files = parse(&name, &value)?,

@@ -8,6 +8,7 @@
 //! | `unknown_action`    | 404    | no hosted service has this action; the message lists the known actions |
 //! | `invalid_input`     | 400    | the input document does not match the action's input type; the message names the field |
 //! | `unauthorized`      | 401    | a token is configured and the request has none or a wrong one |
+//! | `forbidden`         | 403    | the token is known, but its scope does not cover the request (a `read` token uploading) |
 //! | `not_found`         | 404    | no blob with this sha256, or no such route |
 //! | `method_not_allowed`| 405    | the route exists, the method does not |
 //! | `hash_mismatch`     | 400    | an uploaded blob does not hash to the sha256 it was sent to |
@@ -50,6 +51,14 @@ pub enum ServiceError {
     /// `unauthorized`, 401.
     #[error("missing or wrong bearer token")]
     Unauthorized,
+    /// `forbidden`, 403.
+    #[error("the token's scope `{}` does not allow this; it needs `{}`", granted.as_str(), needed.as_str())]
+    Forbidden {
+        /// The scope the request needs.
+        needed: crate::config::Scope,
+        /// The token's.
+        granted: crate::config::Scope,
+    },
     /// `not_found`, 404.
     #[error("{0} not found")]
     NotFound(String),
@@ -131,6 +140,7 @@ impl ServiceError {
             ServiceError::UnknownAction { .. } => "unknown_action",
             ServiceError::InvalidInput { .. } => "invalid_input",
             ServiceError::Unauthorized => "unauthorized",
+            ServiceError::Forbidden { .. } => "forbidden",
             ServiceError::NotFound(_) => "not_found",
             ServiceError::MethodNotAllowed => "method_not_allowed",
             ServiceError::HashMismatch { .. } => "hash_mismatch",
@@ -151,6 +161,7 @@ impl ServiceError {
                 StatusCode::BAD_REQUEST
             }
             ServiceError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ServiceError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ServiceError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ServiceError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,

@@ -65,5 +65,7 @@ pub use envelope::{
 };
 pub use error::{error_chain, BoxError, ServiceError};
 pub use files::BlobStore;
-pub use server::{router, serve, serve_state, shutdown_signal, AppState, ServeError};
+pub use server::{
+    router, serve, serve_incoming, serve_state, shutdown_signal, AppState, ServeError,
+};
 pub use system::{Placement, System, SystemConfig, SystemError};

@@ -5,10 +5,14 @@
 //! | `GET /v1/info` | [`Info`]: instance, hostname, services, actions with JSON Schemas |
 //! | `POST /v1/actions/{action}` | [`ActionResponse`] (`result` + `meta`) or an error document |
 //! | `PUT`, `GET`, `HEAD /v1/files/{sha256}` | blobs, see [`crate::files`] |
-//! | `GET /healthz` | `ok` |
+//! | `GET /healthz` | `ok`: the process answers (liveness) |
+//! | `GET /readyz` | `ready`, or 503 `not ready: ...` until the instance is registered (readiness) |
 //! | `GET /metrics` | Prometheus text, see [`crate::metrics`] |
 //!
-//! When a token is configured, every route requires `Authorization: Bearer <token>`.
+//! With tokens configured (`token`, `tokens`, `tokens_file`), each request needs one whose scope covers it (401
+//! without a known token, 403 `forbidden` when its scope is too small: see [`crate::config::Scope`]). Every route but `/healthz` and `/readyz` (which reveal nothing else, for a load
+//! balancer's probes) requires `Authorization: Bearer <token>`. With a certificate, connections are TLS
+//! ([`serve_incoming`]).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -23,6 +27,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use gofed_registry::tls::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -32,7 +37,7 @@ use time::OffsetDateTime;
 use tokio::net::TcpListener;
 
 use crate::action::{Action, JsonInput, Service};
-use crate::config::ServerConfig;
+use crate::config::{Scope, ScopedToken, ServerConfig};
 use crate::envelope::{ActionResponse, Info, Meta};
 use crate::error::{BoxError, ServiceError};
 use crate::files::{self, BlobStore};
@@ -61,6 +66,12 @@ pub enum ServeError {
         /// Why.
         source: std::io::Error,
     },
+    /// The tokens cannot be read.
+    #[error("{0}")]
+    Config(crate::config::ConfigError),
+    /// The listening socket cannot be used.
+    #[error("cannot listen: {0}")]
+    Listen(std::io::Error),
     /// A startup hook failed.
     #[error("startup hook of service `{service}` failed: {source}")]
     Startup {
@@ -76,6 +87,8 @@ struct Hosted {
     service: Arc<str>,
     service_version: Arc<str>,
     action: Arc<Action>,
+    /// The token scope a call needs.
+    scope: Scope,
 }
 
 struct Inner {
@@ -88,6 +101,10 @@ struct Inner {
     instance: String,
     hostname: String,
     started: String,
+    /// Why the instance is not ready yet (`None`: ready).
+    not_ready: std::sync::Mutex<Option<String>>,
+    /// The tokens accepted, with their scopes; none: no auth.
+    credentials: Vec<ScopedToken>,
 }
 
 /// Shared state of the envelope's handlers.
@@ -148,10 +165,12 @@ impl AppState {
                     service: Arc::clone(&name),
                     service_version: Arc::clone(&version),
                     action: Arc::clone(action),
+                    scope: service.scope_of(action.name()),
                 };
                 actions.insert(action.name().to_owned(), hosted);
             }
         }
+        let credentials = config.credentials().map_err(ServeError::Config)?;
         let metrics = Metrics::new(actions.iter().map(|(name, h)| (&*h.service, name.as_str())));
         let inner = Inner {
             limiter: CallLimiter::new(config.max_concurrent_calls),
@@ -163,10 +182,28 @@ impl AppState {
             instance: new_instance_id(),
             hostname: gethostname::gethostname().to_string_lossy().into_owned(),
             started: now_rfc3339(),
+            not_ready: std::sync::Mutex::new(None),
+            credentials,
         };
         Ok(AppState {
             inner: Arc::new(inner),
         })
+    }
+
+    /// Marks the instance not ready (`/readyz` answers 503 with `reason`), or ready again with `None`.
+    pub fn set_not_ready(&self, reason: Option<String>) {
+        let mut not_ready = match self.inner.not_ready.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *not_ready = reason;
+    }
+
+    fn not_ready(&self) -> Option<String> {
+        match self.inner.not_ready.lock() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     /// The configuration served with.
@@ -223,6 +260,7 @@ fn ops_router() -> Router<AppState> {
             get(|State(state): State<AppState>| async move { Json(state.info()) }),
         )
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
 }
 
@@ -245,23 +283,86 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-async fn auth(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if let Some(token) = &state.inner.config.token {
-        let given = request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if !given.is_some_and(|given| constant_time_eq(given.trim().as_bytes(), token.as_bytes())) {
-            return ServiceError::Unauthorized.into_response();
-        }
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.not_ready() {
+        None => "ready".into_response(),
+        Some(reason) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {reason}"),
+        )
+            .into_response(),
     }
+}
+
+/// Routes a load balancer probes without a token.
+const PROBES: [&str; 2] = ["/healthz", "/readyz"];
+
+/// The best scope among the tokens equal to `given`; every token is compared, so the time taken does not tell
+/// which one (or how many) matched.
+fn grant(credentials: &[ScopedToken], given: &str) -> Option<Scope> {
+    credentials.iter().fold(None, |best, c| {
+        if constant_time_eq(given.as_bytes(), c.token.as_bytes()) {
+            best.max(Some(c.scope))
+        } else {
+            best
+        }
+    })
+}
+
+/// What a request needs: an action's own scope; otherwise `read` to look (GET, HEAD) and `write` to change
+/// (uploads).
+fn needed_scope(state: &AppState, method: &axum::http::Method, path: &str) -> Scope {
+    if let Some(action) = path.strip_prefix("/v1/actions/") {
+        return state
+            .inner
+            .actions
+            .get(action)
+            .map_or(Scope::Read, |h| h.scope);
+    }
+    if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        Scope::Read
+    } else {
+        Scope::Write
+    }
+}
+
+async fn auth(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let credentials = &state.inner.credentials;
+    if credentials.is_empty() || PROBES.contains(&request.uri().path()) {
+        return next.run(request).await;
+    }
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(granted) = given.and_then(|given| grant(credentials, given)) else {
+        return ServiceError::Unauthorized.into_response();
+    };
+    let needed = needed_scope(&state, request.method(), request.uri().path());
+    if granted < needed {
+        return ServiceError::Forbidden { needed, granted }.into_response();
+    }
+    request.extensions_mut().insert(granted);
     next.run(request).await
+}
+
+/// Whether an action's input asks to record its result in the store (`"record": true`), which takes a `write`
+/// token.
+fn asks_to_record(input: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Record {
+        #[serde(default)]
+        record: bool,
+    }
+    serde_json::from_slice::<Record>(input).is_ok_and(|r| r.record)
 }
 
 async fn call_action(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    granted: Option<axum::Extension<Scope>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<ActionResponse<Box<RawValue>>>, ServiceError> {
@@ -285,6 +386,14 @@ async fn call_action(
             Duration::from_millis(inner.config.body_read_timeout_ms),
         )
         .await?;
+        if let Some(axum::Extension(granted)) = granted {
+            if granted < Scope::Write && asks_to_record(&input) {
+                return Err(ServiceError::Forbidden {
+                    needed: Scope::Write,
+                    granted,
+                });
+            }
+        }
         let _permit = inner.limiter.try_acquire()?;
         let timeout = inner.config.action_timeout(&name);
         limits::with_timeout(
@@ -343,6 +452,16 @@ pub async fn serve_state(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
+    let incoming = Incoming::plain(listener).map_err(ServeError::Listen)?;
+    serve_incoming(incoming, state, shutdown).await
+}
+
+/// [`serve_state`] on connections that may be TLS ([`Incoming::tls`]).
+pub async fn serve_incoming(
+    mut listener: Incoming,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
     for service in &state.inner.services {
         for hook in service.startup_hooks() {
             hook().await.map_err(|source| ServeError::Startup {
@@ -357,9 +476,7 @@ pub async fn serve_state(
     http.timer(TokioTimer::new())
         .header_read_timeout(Duration::from_millis(config.header_read_timeout_ms.max(1)));
     let graceful = GracefulShutdown::new();
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, instance = %state.inner.instance, "serving");
-    }
+    tracing::info!(addr = %listener.local_addr(), instance = %state.inner.instance, "serving");
 
     // The connections' tasks, to abort those still running after the grace period.
     let mut connections = tokio::task::JoinSet::new();

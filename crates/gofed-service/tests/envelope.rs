@@ -396,10 +396,16 @@ async fn service_routes_are_merged_once_per_group_beside_the_envelope_routes() {
 }
 
 #[tokio::test]
-async fn token_is_required_on_every_request() {
+async fn token_is_required_on_every_request_but_the_probes() {
     let server = Server::start(|c| c.token = Some("s3cret".into())).await;
     let http = http_client();
-    for path in ["/healthz", "/v1/info", "/metrics", "/demo/hello"] {
+    // A load balancer probes liveness and readiness without a token; they say nothing else.
+    for (path, body) in [("/healthz", "ok"), ("/readyz", "ready")] {
+        let response = http.get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.text().await.unwrap(), body, "{path}");
+    }
+    for path in ["/v1/info", "/metrics", "/demo/hello"] {
         let response = http.get(server.url(path)).send().await.unwrap();
         assert_eq!(error_of(response).await.1, "unauthorized", "{path}");
         let response = http

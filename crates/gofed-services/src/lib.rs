@@ -551,10 +551,36 @@ pub fn services<S: AsRef<str>>(
             _ => continue,
         };
         if !services.iter().any(|s| s.name() == service.name()) {
-            services.push(service);
+            services.push(with_scopes(service));
         }
     }
     services
+}
+
+/// The actions that store what they receive or fetch: with scoped tokens, they take a `write` one (the others,
+/// analyses and reads, a `read` one; an analysis that records its result in the store takes `write` too, which
+/// the envelope checks).
+pub const WRITE_ACTIONS: [&str; 11] = [
+    "upload",
+    "upload_url",
+    "scm_store",
+    "tarball_get",
+    "rpm_get",
+    "rpm_get_by_name",
+    "rpm_src_get",
+    "spec_get",
+    "spec_patch_get",
+    "package_get",
+    "package_get_commit",
+];
+
+fn with_scopes(mut service: Service) -> Service {
+    for action in WRITE_ACTIONS {
+        if service.actions().any(|a| a.name() == action) {
+            service = service.requires(action, gofed_service::config::Scope::Write);
+        }
+    }
+    service
 }
 
 #[cfg(test)]

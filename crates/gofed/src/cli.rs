@@ -116,6 +116,8 @@ fn uses_service_option(path: &str, id: &str) -> bool {
         path if path.starts_with("get ") => true,
         // `serve` places `filestorage` with --placement; --remote is refused there.
         "serve" => id != "remote",
+        // The registry requires the token of the fleet when one is given.
+        "registry" => matches!(id, "config" | "token"),
         "system status" => matches!(id, "config" | "registry" | "token"),
         "system catalogue" | "store info" | "store list" | "store show" | "store gc" => {
             id == "config"
@@ -179,6 +181,8 @@ pub struct RegistryArgs {
     /// on stdout as `listening on http://ADDR`. Loopback unless told otherwise.
     #[arg(long, env = "GOFED_REGISTRY_LISTEN", default_value_t = gofed_registry::DEFAULT_ADDRESS)]
     pub listen: std::net::SocketAddr,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -212,9 +216,11 @@ pub struct ServeArgs {
     /// port). The bound address is printed on stdout as `listening on http://ADDR`.
     #[arg(long, env = "GOFED_LISTEN")]
     pub listen: Option<std::net::SocketAddr>,
-    /// Base URL registered for clients (default: `http://` + the bound address).
+    /// Base URL registered for clients (default: `http://` + the bound address, `https://` with TLS).
     #[arg(long)]
     pub advertise: Option<String>,
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// Do not register with the registry (clients must use a fixed placement).
     #[arg(long)]
     pub no_register: bool,
@@ -230,6 +236,22 @@ pub struct ServeArgs {
     /// `[registration] ttl_ms`, `GOFED_TTL_MS`, else 6000).
     #[arg(long)]
     pub ttl_ms: Option<u64>,
+}
+
+/// How a server (`serve`, `registry`) is exposed.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TlsArgs {
+    /// Serve HTTPS with this certificate chain (PEM; default `[server] tls_cert`, GOFED_TLS_CERT); reloaded,
+    /// with the key, on SIGHUP.
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM; default `[server] tls_key`, GOFED_TLS_KEY).
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+    /// Listen on a non-loopback address without TLS or without a token (refused otherwise: anyone who can
+    /// reach the port could call every action, or read the token in clear).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 #[derive(Debug, Args)]

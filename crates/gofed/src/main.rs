@@ -121,7 +121,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Get(cmd) => get::run(&cli.system, &cmd),
         cli::Command::Store(cmd) => store::run(&cli.system, &cmd),
         cli::Command::Scan(args) => scan::scan(&cli.system, &args),
-        cli::Command::Registry(args) => system::registry(&args),
+        cli::Command::Registry(args) => system::registry(&cli.system, &args),
         cli::Command::Serve(args) => serve::serve(&cli.system, &args),
         cli::Command::System(cli::SystemCommand::Status(args)) => {
             system::status(&cli.system, &args)

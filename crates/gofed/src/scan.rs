@@ -185,7 +185,8 @@ fn default_jobs(scenario: &Scenario, args: &ScanArgs) -> anyhow::Result<usize> {
         Placement::Remote => {
             let url = &system.config().registry;
             let registry =
-                gofed_registry::connect(url).with_context(|| format!("registry {url}"))?;
+                gofed_registry::connect_with_token(url, scenario.client_config().token.as_deref())
+                    .with_context(|| format!("registry {url}"))?;
             let instances = scenario
                 .block_on(registry.lookup(service))
                 .with_context(|| format!("cannot look up {service} in the registry at {url}"))?;

@@ -68,6 +68,10 @@ pub fn config(args: &SystemArgs) -> anyhow::Result<Config> {
     if args.remote {
         config.system.default_placement = Placement::Remote;
     }
+    // Every client of this process (services, registry, downloads) trusts the fleet's authority too.
+    if let Some(ca_file) = &config.client.ca_file {
+        gofed_service::tls::trust_ca_file(ca_file).context("[client] ca_file (GOFED_CA_FILE)")?;
+    }
     for spec in &args.placement {
         let (service, place) = spec
             .split_once('=')
@@ -118,8 +122,11 @@ fn system_of(
         .any(|s| *config.system.placement_of(s.name()) == Placement::Remote);
     let registry = if any_remote {
         Some(
-            gofed_registry::connect(&config.system.registry)
-                .with_context(|| format!("registry {}", config.system.registry))?,
+            gofed_registry::connect_with_token(
+                &config.system.registry,
+                config.client.token.as_deref(),
+            )
+            .with_context(|| format!("registry {}", config.system.registry))?,
         )
     } else {
         None

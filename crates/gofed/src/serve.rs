@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use gofed_registry::tls::Incoming;
 use gofed_registry::{Instance, Registrar};
 use gofed_service::system::FILESTORAGE;
 use gofed_service::{AppState, BlobStore, Config, FilesLocation, Placement, Service, System};
@@ -55,6 +56,14 @@ pub fn serve(system_args: &SystemArgs, args: &ServeArgs) -> anyhow::Result<ExitC
     if system_args.token.is_some() {
         config.server.token.clone_from(&system_args.token);
     }
+    if let Some(cert) = &args.tls.tls_cert {
+        config.server.tls_cert = Some(cert.clone());
+    }
+    if let Some(key) = &args.tls.tls_key {
+        config.server.tls_key = Some(key.clone());
+    }
+    config.server.insecure |= args.tls.insecure;
+    config.server.check_exposure().map_err(anyhow::Error::msg)?;
     if let Some(ms) = args.heartbeat_ms {
         config.registration.interval = Duration::from_millis(ms);
     }
@@ -72,20 +81,36 @@ pub fn serve(system_args: &SystemArgs, args: &ServeArgs) -> anyhow::Result<ExitC
 
 async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let listen = config.server.listen;
+    // The certificate is read before anything listens: a bad one stops here.
+    let tls = match (&config.server.tls_cert, &config.server.tls_key) {
+        (Some(cert), Some(key)) => Some(gofed_service::tls::ServerTls::load(cert, key)?),
+        _ => None,
+    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("serve: cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let public_url = args
         .advertise
         .clone()
-        .unwrap_or_else(|| format!("http://{address}"));
+        .unwrap_or_else(|| format!("{scheme}://{address}"));
+    let listener = match &tls {
+        Some(tls) => {
+            tls.reload_on_sighup();
+            Incoming::tls(listener, tls)?
+        }
+        None => Incoming::plain(listener)?,
+    };
     let registry = if args.no_register {
         None
     } else {
         Some(
-            gofed_registry::connect(&config.system.registry)
-                .with_context(|| format!("registry {}", config.system.registry))?,
+            gofed_registry::connect_with_token(
+                &config.system.registry,
+                config.client.token.as_deref(),
+            )
+            .with_context(|| format!("registry {}", config.system.registry))?,
         )
     };
     // What the analysis services may call: bundles come only from the `filestorage` instances that configuration
@@ -195,7 +220,7 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    gofed_service::serve_state(listener, state, shutdown)
+    gofed_service::serve_incoming(listener, state, shutdown)
         .await
         .context("serving failed")?;
     Ok(ExitCode::SUCCESS)

@@ -20,18 +20,42 @@ use crate::output::print_json;
 /// `gofed registry`: serves an in-memory registry until SIGINT or SIGTERM, then finishes the
 /// requests in flight and exits 0. Instances re-register on their next heartbeat after a
 /// restart, so losing the state is harmless.
-pub fn registry(args: &RegistryArgs) -> anyhow::Result<ExitCode> {
+pub fn registry(system: &SystemArgs, args: &RegistryArgs) -> anyhow::Result<ExitCode> {
+    let config = crate::scenario::config(system)?;
+    // The fleet's token (--token, GOFED_TOKEN, `[server] token`) and certificate, as `serve` takes them.
+    let token = system.token.clone().or(config.server.token.clone());
+    let cert = args.tls.tls_cert.clone().or(config.server.tls_cert.clone());
+    let key = args.tls.tls_key.clone().or(config.server.tls_key.clone());
+    let tls = match (&cert, &key) {
+        (Some(cert), Some(key)) => Some(gofed_service::tls::ServerTls::load(cert, key)?),
+        (None, None) => None,
+        _ => anyhow::bail!(
+            "a certificate needs its key and a key its certificate (--tls-cert, --tls-key)"
+        ),
+    };
+    gofed_service::config::check_exposure(
+        &args.listen,
+        tls.is_some(),
+        token.is_some(),
+        args.tls.insecure || config.server.insecure,
+    )
+    .map_err(anyhow::Error::msg)?;
     runtime()?.block_on(async {
-        let config = gofed_registry::ServerConfig {
+        let server_config = gofed_registry::ServerConfig {
             address: args.listen,
+            token,
         };
-        let server = RegistryServer::bind(&config, Arc::new(MemoryRegistry::default()))
+        let mut server = RegistryServer::bind(&server_config, Arc::new(MemoryRegistry::default()))
             .await
             .with_context(|| format!("registry: cannot listen on {}", args.listen))?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        if let Some(tls) = tls {
+            server = server.with_tls(tls);
+        }
         // The bound address goes to stdout, so that scripts (and tests) that asked for port 0
         // learn the real one.
         crate::output::write_stdout(|out| {
-            writeln!(out, "listening on http://{}", server.local_addr())
+            writeln!(out, "listening on {scheme}://{}", server.local_addr())
         })?;
         server
             .serve(gofed_service::shutdown_signal())
@@ -79,8 +103,8 @@ pub fn status(system: &SystemArgs, args: &FormatArgs) -> anyhow::Result<ExitCode
     let config = crate::scenario::config(system)?;
     let url = &config.system.registry;
     let instances = runtime()?.block_on(async {
-        let registry =
-            gofed_registry::connect(url).with_context(|| format!("registry URL {url}"))?;
+        let registry = gofed_registry::connect_with_token(url, config.client.token.as_deref())
+            .with_context(|| format!("registry URL {url}"))?;
         let instances = registry
             .list()
             .await

@@ -615,7 +615,8 @@ fn service_options_have_their_own_help_section_where_they_apply() {
     );
     assert_eq!(section(&["system", "catalogue", "--help"]), ["--config"]);
     assert!(section(&["packages", "--help"]).is_empty());
-    assert!(section(&["registry", "--help"]).is_empty());
+    // The registry takes the fleet's token (and its configuration file for the certificate).
+    assert_eq!(section(&["registry", "--help"]), ["--config", "--token"]);
     // Still global: accepted before the command, as the README writes `gofed --remote api .`.
     let dir = tempfile::tempdir().expect("temp dir");
     module(dir.path());

@@ -37,5 +37,6 @@ mod registry;
 mod release;
 mod scan;
 mod scm;
+mod security;
 mod storage;
 mod system;

@@ -1,0 +1,630 @@
+//! Running a fleet safely: TLS (certificates made here with rcgen), the token on the registry, the probes
+//! that answer without one, and the refusal to listen beyond loopback unprotected. Real `gofed` processes on
+//! loopback.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+
+use crate::common::system::{wait_until, Process};
+use crate::common::{gofed_command, write};
+
+/// A certificate authority and what it signed, as PEM files in a directory.
+struct Pki {
+    dir: PathBuf,
+    ca: rcgen::Certificate,
+    ca_key: KeyPair,
+}
+
+impl Pki {
+    fn new(dir: &Path, name: &str) -> Pki {
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, format!("gofed test CA {name}"));
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca_key = KeyPair::generate().expect("key");
+        let ca = params.self_signed(&ca_key).expect("CA");
+        let dir = dir.join(name);
+        write(&dir, "ca.pem", ca.pem());
+        Pki { dir, ca, ca_key }
+    }
+
+    fn ca_file(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    /// A server certificate for 127.0.0.1 and localhost, valid until `not_after` (year, month, day), written as
+    /// `NAME.pem` and `NAME.key`.
+    fn server(&self, name: &str, not_after: (i32, u8, u8)) -> (PathBuf, PathBuf) {
+        let mut params =
+            CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+                .expect("params");
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(not_after.0, not_after.1, not_after.2);
+        let key = KeyPair::generate().expect("key");
+        let cert = params
+            .signed_by(&key, &self.ca, &self.ca_key)
+            .expect("signed");
+        let (cert_file, key_file) = (
+            self.dir.join(format!("{name}.pem")),
+            self.dir.join(format!("{name}.key")),
+        );
+        write(&self.dir, &format!("{name}.pem"), cert.pem());
+        write(&self.dir, &format!("{name}.key"), key.serialize_pem());
+        (cert_file, key_file)
+    }
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// `gofed serve SERVICES --no-register` over TLS with `token`, trusting `ca` as a client (of its filestorage).
+fn serve_tls(
+    services: &[&str],
+    cert: &Path,
+    key: &Path,
+    token: &str,
+    blobs: &Path,
+    ca: &Path,
+) -> Process {
+    let mut args = vec!["serve"];
+    args.extend_from_slice(services);
+    args.extend_from_slice(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--no-register",
+        "--tls-cert",
+        path(cert),
+        "--tls-key",
+        path(key),
+        "--token",
+        token,
+    ]);
+    Process::start(&args, &[("GOFED_BLOB_DIR", blobs), ("GOFED_CA_FILE", ca)])
+}
+
+/// A request (with `ca` trusted, `token` and a JSON `body` when given): the status and body, or the error's
+/// chain.
+fn send(
+    method: reqwest::Method,
+    url: &str,
+    ca: Option<&Path>,
+    token: Option<&str>,
+    body: Option<Vec<u8>>,
+) -> Result<(u16, String), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let mut client = gofed_registry::tls::client_builder().timeout(Duration::from_secs(10));
+        if let Some(ca) = ca {
+            let pem = std::fs::read(ca).expect("CA file");
+            client =
+                client.add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("PEM"));
+        }
+        let mut request = client.build().expect("client").request(method, url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body);
+        }
+        match request.send().await {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                Ok((status, resp.text().await.unwrap_or_default()))
+            }
+            Err(err) => {
+                let mut chain = err.to_string();
+                let mut source = std::error::Error::source(&err);
+                while let Some(s) = source {
+                    chain.push_str(&format!(": {s}"));
+                    source = s.source();
+                }
+                Err(chain)
+            }
+        }
+    })
+}
+
+/// A GET with `ca` trusted.
+fn get(url: &str, ca: &Path, token: Option<&str>) -> Result<(u16, String), String> {
+    send(reqwest::Method::GET, url, Some(ca), token, None)
+}
+
+/// A request over plain HTTP: the status.
+fn status(method: reqwest::Method, url: &str, token: Option<&str>, body: Option<Vec<u8>>) -> u16 {
+    send(method, url, None, token, body).expect("answer").0
+}
+
+/// A module to analyse.
+fn module(dir: &Path) {
+    write(dir, "go.mod", "module example.com/m\n\ngo 1.21\n");
+    write(dir, "a/a.go", "package a\n\nfunc A() int { return 1 }\n");
+}
+
+#[test]
+fn services_over_tls_answer_clients_that_trust_their_authority() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let pki = Pki::new(tmp.path(), "fleet");
+    let (cert, key) = pki.server("api", (4000, 1, 1));
+    let server = serve_tls(
+        &["api", "filestorage"],
+        &cert,
+        &key,
+        "s3cret",
+        &tmp.path().join("blobs"),
+        &pki.ca_file(),
+    );
+    assert!(
+        server.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+    let src = tmp.path().join("src");
+    module(&src);
+
+    // The analysis, remote over TLS, with the authority from GOFED_CA_FILE: the same answer as in-process.
+    let placement = format!("api={0} filestorage={0}", server.url);
+    let remote = gofed_command()
+        .args(["api", path(&src), "--format", "goapi"])
+        .env("GOFED_PLACEMENT", &placement)
+        .env("GOFED_TOKEN", "s3cret")
+        .env("GOFED_CA_FILE", pki.ca_file())
+        .output()
+        .expect("run gofed");
+    assert!(
+        remote.status.success(),
+        "{}",
+        String::from_utf8_lossy(&remote.stderr)
+    );
+    let local = gofed_command()
+        .args(["api", path(&src), "--format", "goapi"])
+        .output()
+        .expect("run gofed");
+    assert_eq!(remote.stdout, local.stdout);
+    assert_eq!(
+        String::from_utf8_lossy(&remote.stdout),
+        "pkg example.com/m/a, func A() int\n"
+    );
+
+    // Without the authority the client refuses the server, and says why.
+    let untrusted = gofed_command()
+        .args(["api", path(&src)])
+        .env("GOFED_PLACEMENT", &placement)
+        .env("GOFED_TOKEN", "s3cret")
+        .output()
+        .expect("run gofed");
+    assert_eq!(untrusted.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&untrusted.stderr).to_lowercase();
+    assert!(
+        stderr.contains("certificate") || stderr.contains("unknown issuer"),
+        "{stderr}"
+    );
+
+    // The probes answer without the token and say nothing else; the rest needs it.
+    assert_eq!(
+        get(&format!("{}/healthz", server.url), &pki.ca_file(), None),
+        Ok((200, "ok".to_owned()))
+    );
+    assert_eq!(
+        get(&format!("{}/readyz", server.url), &pki.ca_file(), None),
+        Ok((200, "ready".to_owned()))
+    );
+    for route in ["/v1/info", "/metrics"] {
+        let (status, _) =
+            get(&format!("{}{route}", server.url), &pki.ca_file(), None).expect("answer");
+        assert_eq!(status, 401, "{route}");
+        let (status, _) = get(
+            &format!("{}{route}", server.url),
+            &pki.ca_file(),
+            Some("wrong"),
+        )
+        .expect("answer");
+        assert_eq!(status, 401, "{route} with a wrong token");
+    }
+    let (status, _) = get(
+        &format!("{}/v1/info", server.url),
+        &pki.ca_file(),
+        Some("s3cret"),
+    )
+    .expect("answer");
+    assert_eq!(status, 200);
+    // Plain HTTP to the TLS port gets no answer.
+    let plain = server.url.replace("https://", "http://");
+    assert!(get(&format!("{plain}/healthz"), &pki.ca_file(), None).is_err());
+}
+
+#[test]
+fn an_expired_certificate_is_refused_with_a_clear_error() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let pki = Pki::new(tmp.path(), "fleet");
+    let (cert, key) = pki.server("old", (2021, 1, 1));
+    let server = serve_tls(
+        &["api"],
+        &cert,
+        &key,
+        "t",
+        &tmp.path().join("blobs"),
+        &pki.ca_file(),
+    );
+    let err = get(&format!("{}/healthz", server.url), &pki.ca_file(), None).expect_err("refused");
+    assert!(err.to_lowercase().contains("expired"), "{err}");
+}
+
+#[test]
+fn sighup_reloads_the_certificate_and_a_broken_one_is_not_taken() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let (old_ca, new_ca) = (Pki::new(tmp.path(), "old"), Pki::new(tmp.path(), "new"));
+    let (cert, key) = old_ca.server("server", (4000, 1, 1));
+    let server = serve_tls(
+        &["api"],
+        &cert,
+        &key,
+        "t",
+        &tmp.path().join("blobs"),
+        &old_ca.ca_file(),
+    );
+    let healthz = format!("{}/healthz", server.url);
+    assert_eq!(
+        get(&healthz, &old_ca.ca_file(), None),
+        Ok((200, "ok".to_owned()))
+    );
+    assert!(get(&healthz, &new_ca.ca_file(), None).is_err());
+
+    // A broken file and SIGHUP: the old certificate stays.
+    std::fs::write(&cert, "not a certificate").expect("write");
+    let hup = || {
+        let status = std::process::Command::new("kill")
+            .args(["-HUP", &server.child.id().to_string()])
+            .stdout(Stdio::null())
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    };
+    hup();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        get(&healthz, &old_ca.ca_file(), None),
+        Ok((200, "ok".to_owned()))
+    );
+
+    // The new authority's certificate in the same files, SIGHUP: new connections get it.
+    let (new_cert, new_key) = new_ca.server("server", (4000, 1, 1));
+    std::fs::copy(&new_cert, &cert).expect("copy");
+    std::fs::copy(&new_key, &key).expect("copy");
+    hup();
+    let switched = wait_until(Duration::from_secs(5), || {
+        get(&healthz, &new_ca.ca_file(), None) == Ok((200, "ok".to_owned()))
+    });
+    assert!(
+        switched.is_some(),
+        "the new certificate is served after SIGHUP"
+    );
+    assert!(get(&healthz, &old_ca.ca_file(), None).is_err());
+}
+
+#[test]
+fn listening_beyond_loopback_needs_tls_and_a_token_or_insecure() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let blobs = tmp.path().join("blobs");
+    for (args, missing) in [
+        (
+            &["serve", "api", "--no-register", "--listen", "0.0.0.0:0"][..],
+            "without TLS and without a token",
+        ),
+        (
+            &[
+                "serve",
+                "api",
+                "--no-register",
+                "--listen",
+                "0.0.0.0:0",
+                "--token",
+                "t",
+            ][..],
+            "without TLS",
+        ),
+        (
+            &["registry", "--listen", "0.0.0.0:0"][..],
+            "without TLS and without a token",
+        ),
+    ] {
+        let out = gofed_command()
+            .args(args)
+            .env("GOFED_BLOB_DIR", &blobs)
+            .env_remove("GOFED_TOKEN")
+            .output()
+            .expect("run gofed");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("refusing to listen on 0.0.0.0:0 {missing}"))
+                && stderr.contains("--insecure"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // Told so, or with TLS and a token, it starts.
+    let insecure = Process::start(
+        &[
+            "serve",
+            "api",
+            "--no-register",
+            "--listen",
+            "0.0.0.0:0",
+            "--insecure",
+        ],
+        &[("GOFED_BLOB_DIR", &blobs)],
+    );
+    assert!(
+        insecure.url.starts_with("http://0.0.0.0:"),
+        "{}",
+        insecure.url
+    );
+    let pki = Pki::new(tmp.path(), "fleet");
+    let (cert, key) = pki.server("s", (4000, 1, 1));
+    let secured = Process::start(
+        &[
+            "serve",
+            "api",
+            "--no-register",
+            "--listen",
+            "0.0.0.0:0",
+            "--tls-cert",
+            path(&cert),
+            "--tls-key",
+            path(&key),
+            "--token",
+            "t",
+        ],
+        &[("GOFED_BLOB_DIR", &blobs)],
+    );
+    assert!(
+        secured.url.starts_with("https://0.0.0.0:"),
+        "{}",
+        secured.url
+    );
+    // A certificate without its key is a mistake, said before anything listens.
+    let out = gofed_command()
+        .args(["serve", "api", "--no-register", "--tls-cert", path(&cert)])
+        .env("GOFED_BLOB_DIR", &blobs)
+        .output()
+        .expect("run gofed");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tls_cert is set without tls_key"));
+}
+
+#[test]
+fn the_registry_over_tls_requires_the_fleets_token() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let pki = Pki::new(tmp.path(), "fleet");
+    let (cert, key) = pki.server("registry", (4000, 1, 1));
+    let registry = Process::start(
+        &[
+            "registry",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            path(&cert),
+            "--tls-key",
+            path(&key),
+            "--token",
+            "fleet",
+        ],
+        &[],
+    );
+    assert!(registry.url.starts_with("https://"), "{}", registry.url);
+    let ca = pki.ca_file();
+    // Probes need no token; the registry's data does.
+    assert_eq!(
+        get(&format!("{}/healthz", registry.url), &ca, None).map(|r| r.0),
+        Ok(200)
+    );
+    let services = format!("{}/v1/registry/services/api", registry.url);
+    assert_eq!(get(&services, &ca, None).map(|r| r.0), Ok(401));
+
+    // A service with the token registers; one without is refused and says so.
+    let blobs = tmp.path().join("blobs");
+    let without = gofed_command()
+        .args([
+            "serve",
+            "api",
+            "--listen",
+            "127.0.0.1:0",
+            "--registry",
+            &registry.url,
+        ])
+        .env("GOFED_BLOB_DIR", &blobs)
+        .env("GOFED_CA_FILE", &ca)
+        .env_remove("GOFED_TOKEN")
+        .output()
+        .expect("run gofed");
+    assert_ne!(without.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&without.stderr).contains("401")
+            || String::from_utf8_lossy(&without.stderr).contains("unauthorized"),
+        "{}",
+        String::from_utf8_lossy(&without.stderr)
+    );
+    let (scert, skey) = pki.server("api", (4000, 1, 1));
+    let _api = Process::start(
+        &[
+            "serve",
+            "api",
+            "filestorage",
+            "--listen",
+            "127.0.0.1:0",
+            "--registry",
+            &registry.url,
+            "--token",
+            "fleet",
+            "--tls-cert",
+            path(&scert),
+            "--tls-key",
+            path(&skey),
+        ],
+        &[("GOFED_BLOB_DIR", &blobs), ("GOFED_CA_FILE", &ca)],
+    );
+    let listed = get(&services, &ca, Some("fleet")).expect("answer");
+    assert_eq!(listed.0, 200);
+    assert!(listed.1.contains("https://127.0.0.1:"), "{}", listed.1);
+    // And a client finds it through the registry, over TLS both ways.
+    let src = tmp.path().join("src");
+    module(&src);
+    let out = gofed_command()
+        .args([
+            "api",
+            path(&src),
+            "--format",
+            "goapi",
+            "--remote",
+            "--registry",
+            &registry.url,
+        ])
+        .env("GOFED_TOKEN", "fleet")
+        .env("GOFED_CA_FILE", &ca)
+        .output()
+        .expect("run gofed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "pkg example.com/m/a, func A() int\n"
+    );
+}
+
+#[test]
+fn each_token_does_what_its_scope_allows() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let tokens = tmp.path().join("tokens");
+    write(
+        tmp.path(),
+        "tokens",
+        "# scope token\nread r3ad\nwrite wr1te\n",
+    );
+    let server = Process::start(
+        &[
+            "serve",
+            "api",
+            "filestorage",
+            "--no-register",
+            "--allow-paths",
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            "adm1n",
+        ],
+        &[
+            ("GOFED_BLOB_DIR", &tmp.path().join("blobs")),
+            ("GOFED_TOKENS_FILE", &tokens),
+        ],
+    );
+    let src = tmp.path().join("src");
+    module(&src);
+    let url = |route: &str| format!("{}{route}", server.url);
+    let content = b"hello".to_vec();
+    // sha256("hello")
+    let file = url("/v1/files/2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+    let analysis = |record: bool| {
+        serde_json::to_vec(&serde_json::json!({
+            "source": {"path": src},
+            "format": "goapi",
+            "record": record,
+        }))
+        .expect("JSON")
+    };
+    use reqwest::Method;
+    // Unknown or missing tokens: 401; probes need none.
+    assert_eq!(status(Method::GET, &url("/v1/info"), None, None), 401);
+    assert_eq!(
+        status(Method::GET, &url("/v1/info"), Some("nope"), None),
+        401
+    );
+    assert_eq!(status(Method::GET, &url("/healthz"), None, None), 200);
+    assert_eq!(status(Method::GET, &url("/readyz"), None, None), 200);
+    // read: look and analyse, not upload or record.
+    assert_eq!(
+        status(Method::GET, &url("/v1/info"), Some("r3ad"), None),
+        200
+    );
+    assert_eq!(
+        status(
+            Method::POST,
+            &url("/v1/actions/api_analysis"),
+            Some("r3ad"),
+            Some(analysis(false))
+        ),
+        200
+    );
+    assert_eq!(
+        status(
+            Method::POST,
+            &url("/v1/actions/api_analysis"),
+            Some("r3ad"),
+            Some(analysis(true))
+        ),
+        403
+    );
+    assert_eq!(
+        status(Method::PUT, &file, Some("r3ad"), Some(content.clone())),
+        403
+    );
+    let inline =
+        serde_json::to_vec(&serde_json::json!({"content_base64": "aGVsbG8="})).expect("JSON");
+    assert_eq!(
+        status(
+            Method::POST,
+            &url("/v1/actions/upload"),
+            Some("r3ad"),
+            Some(inline.clone())
+        ),
+        403
+    );
+    assert_eq!(status(Method::GET, &file, Some("r3ad"), None), 404);
+    // write: upload too; the read token then downloads.
+    assert!(matches!(
+        status(Method::PUT, &file, Some("wr1te"), Some(content.clone())),
+        200 | 201
+    ));
+    assert_eq!(
+        status(
+            Method::POST,
+            &url("/v1/actions/upload"),
+            Some("wr1te"),
+            Some(inline)
+        ),
+        200
+    );
+    assert_eq!(status(Method::GET, &file, Some("r3ad"), None), 200);
+    // The configured token is admin: everything.
+    assert!(matches!(
+        status(Method::PUT, &file, Some("adm1n"), Some(content)),
+        200 | 201
+    ));
+
+    // A tokens file with a bad line stops the start, naming the line and never a token.
+    write(tmp.path(), "bad-tokens", "read r3ad\nsuper s3cret\n");
+    let out = gofed_command()
+        .args(["serve", "api", "--no-register", "--listen", "127.0.0.1:0"])
+        .env("GOFED_BLOB_DIR", tmp.path().join("blobs"))
+        .env("GOFED_TOKENS_FILE", tmp.path().join("bad-tokens"))
+        .output()
+        .expect("run gofed");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad-tokens:2: expected read, write or admin"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+}
