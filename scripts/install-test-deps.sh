@@ -25,7 +25,7 @@ set -euo pipefail
 # postgresql: crates/gofed-store/tests/store.rs and crash.rs run the store's suite against a throw-away
 # cluster (initdb + postgres from /usr/lib/postgresql/<version>/bin, on loopback in a temp dir).
 # The corpus itself is listed in scripts/gocode-corpus.txt (why those).
-PACKAGES=(etcd-server rpm git openssl bzip2 zstd xz-utils postgresql)
+PACKAGES=(etcd-server rpm git openssl bzip2 zstd xz-utils postgresql systemd)
 while read -r line; do
   [[ -z $line || $line == \#* ]] || PACKAGES+=("$line")
 done <"$(dirname "${BASH_SOURCE[0]}")/gocode-corpus.txt"

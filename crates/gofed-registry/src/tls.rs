@@ -23,6 +23,32 @@ pub fn client_builder() -> reqwest::ClientBuilder {
 // ---- trusted roots for clients
 
 static EXTRA_ROOTS: std::sync::OnceLock<Vec<reqwest::Certificate>> = std::sync::OnceLock::new();
+static IDENTITY: std::sync::OnceLock<reqwest::Identity> = std::sync::OnceLock::new();
+
+/// Presents the certificate `cert` with key `key` (PEM) to servers that ask for one (mutual TLS), in every client
+/// built after this, for the whole process (`[client] cert_file`/`key_file`). Only the first call counts.
+pub fn use_client_certificate(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<(), TlsError> {
+    // Checked as a server would load it: a chain, a key, and the key the certificate's.
+    load_certified_key(cert, key)?;
+    let mut pem = std::fs::read(cert).map_err(|source| TlsError::Read {
+        path: cert.to_owned(),
+        source,
+    })?;
+    pem.push(b'\n');
+    pem.extend(std::fs::read(key).map_err(|source| TlsError::Read {
+        path: key.to_owned(),
+        source,
+    })?);
+    let identity = reqwest::Identity::from_pem(&pem).map_err(|err| TlsError::Invalid {
+        path: cert.to_owned(),
+        reason: err.to_string(),
+    })?;
+    let _ = IDENTITY.set(identity);
+    Ok(())
+}
 
 /// Trusts the certificates of the PEM bundle `path` (besides the system's roots) in every client built after
 /// this, for the whole process (`[client] ca_file`, `GOFED_CA_FILE`): a fleet's own certificate authority. Only
@@ -49,6 +75,9 @@ pub fn trust_ca_file(path: &std::path::Path) -> Result<(), TlsError> {
 fn with_extra_roots(mut builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
     for cert in EXTRA_ROOTS.get().into_iter().flatten() {
         builder = builder.add_root_certificate(cert.clone());
+    }
+    if let Some(identity) = IDENTITY.get() {
+        builder = builder.identity(identity.clone());
     }
     builder
 }
@@ -152,18 +181,64 @@ fn load_certified_key(
     Ok(certified)
 }
 
+/// A verifier of client certificates signed by the authorities of the PEM bundle `path`.
+fn client_verifier(
+    path: &std::path::Path,
+) -> Result<Arc<dyn rustls::server::danger::ClientCertVerifier>, TlsError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let invalid = |reason: String| TlsError::Invalid {
+        path: path.to_owned(),
+        reason,
+    };
+    let pem = std::fs::read(path).map_err(|source| TlsError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|err| invalid(format!("not a PEM certificate bundle: {err}")))?;
+        roots
+            .add(cert)
+            .map_err(|err| invalid(format!("not a usable authority: {err}")))?;
+    }
+    if roots.is_empty() {
+        return Err(invalid("no certificate in it".to_owned()));
+    }
+    install_provider();
+    rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        Arc::new(rustls::crypto::ring::default_provider()),
+    )
+    .build()
+    .map_err(|err| invalid(format!("cannot verify clients with it: {err}")))
+}
+
 impl ServerTls {
     /// Reads the certificate chain and the private key (PEM; PKCS#8, PKCS#1 or SEC1).
     pub fn load(cert: &std::path::Path, key: &std::path::Path) -> Result<ServerTls, TlsError> {
+        ServerTls::load_with_client_ca(cert, key, None)
+    }
+
+    /// [`ServerTls::load`], and with `client_ca` (a PEM bundle) mutual TLS: a client must present a certificate
+    /// that authority signed, or the handshake fails.
+    pub fn load_with_client_ca(
+        cert: &std::path::Path,
+        key: &std::path::Path,
+        client_ca: Option<&std::path::Path>,
+    ) -> Result<ServerTls, TlsError> {
         let certified = load_certified_key(cert, key)?;
         let resolver = Arc::new(ReloadingResolver {
             cert: cert.to_owned(),
             key: key.to_owned(),
             current: std::sync::RwLock::new(Arc::new(certified)),
         });
-        let mut config = rustls::ServerConfig::builder()
-            .with_no_client_auth()
-            .with_cert_resolver(resolver.clone());
+        let builder = rustls::ServerConfig::builder();
+        let builder = match client_ca {
+            None => builder.with_no_client_auth(),
+            Some(path) => builder.with_client_cert_verifier(client_verifier(path)?),
+        };
+        let mut config = builder.with_cert_resolver(resolver.clone());
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(ServerTls {
             resolver,

@@ -191,7 +191,10 @@ impl Client {
     }
 
     fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
-        let builder = self.http.request(method, url);
+        let builder = self
+            .http
+            .request(method, url)
+            .header(crate::request_id::HEADER, &*crate::request_id::current());
         match &self.token {
             Some(token) => builder.bearer_auth(token),
             None => builder,

@@ -6,8 +6,10 @@
 //! token = "s3cret"                # bearer token required on every request when set (scope admin)
 //! tokens = [{ token = "r3ad", scope = "read" }, { token = "wr1te", scope = "write" }]
 //! tokens_file = "/etc/gofed/tokens"  # more: one `SCOPE TOKEN` per line
+//! metrics_token = "scrape"        # for /metrics alone
 //! tls_cert = "/etc/gofed/cert.pem"  # serve HTTPS with this certificate chain (PEM), reloaded on SIGHUP
 //! tls_key = "/etc/gofed/key.pem"
+//! tls_client_ca = "/etc/gofed/clients-ca.pem"  # mutual TLS: clients need a certificate it signed
 //! insecure = false                # allow a non-loopback `listen` without TLS and a token
 //! blob_dir = "/var/lib/gofed/blobs"
 //! json_body_limit = 16777216      # bytes
@@ -24,6 +26,8 @@
 //! [client]
 //! token = "s3cret"
 //! ca_file = "/etc/gofed/ca.pem"   # also trust these certificate authorities (a fleet's own)
+//! cert_file = "/etc/gofed/client.pem"  # present this certificate where mutual TLS is required
+//! key_file = "/etc/gofed/client.key"
 //! timeout_ms = 600000
 //! cache_dir = "/var/cache/gofed"  # downloads; default $XDG_CACHE_HOME/gofed, else ~/.cache/gofed
 //! cache_size = 2147483648         # bytes; least recently used downloads are evicted beyond it
@@ -53,7 +57,8 @@
 //! ```
 //!
 //! Environment variables: `GOFED_LISTEN`, `GOFED_TOKEN` (server and client), `GOFED_TLS_CERT`, `GOFED_TLS_KEY`,
-//! `GOFED_TOKENS_FILE`, `GOFED_INSECURE`, `GOFED_CA_FILE`, `GOFED_BLOB_DIR`,
+//! `GOFED_TLS_CLIENT_CA`, `GOFED_TOKENS_FILE`, `GOFED_METRICS_TOKEN`, `GOFED_INSECURE`, `GOFED_CA_FILE`, `GOFED_CLIENT_CERT`,
+//! `GOFED_CLIENT_KEY`, `GOFED_BLOB_DIR`,
 //! `GOFED_JSON_BODY_LIMIT`, `GOFED_FILE_BODY_LIMIT`, `GOFED_MAX_CONCURRENT_CALLS`, `GOFED_ACTION_TIMEOUT_MS`,
 //! `GOFED_HEADER_READ_TIMEOUT_MS`, `GOFED_BODY_READ_TIMEOUT_MS`, `GOFED_SHUTDOWN_TIMEOUT_MS`,
 //! `GOFED_ANALYSIS_MEMORY_LIMIT`, `GOFED_CLIENT_TIMEOUT_MS`, `GOFED_REGISTRY`, `GOFED_HEARTBEAT_MS`, `GOFED_TTL_MS`,
@@ -213,10 +218,14 @@ pub struct ServerConfig {
     pub tokens: Vec<ScopedToken>,
     /// A file of more tokens, one `SCOPE TOKEN` per line, read when the server starts.
     pub tokens_file: Option<PathBuf>,
+    /// A token for `/metrics` alone (a metrics scraper needs no other access); the other tokens work there too.
+    pub metrics_token: Option<String>,
     /// The certificate chain (PEM) to serve HTTPS with; with `tls_key`.
     pub tls_cert: Option<PathBuf>,
     /// Its private key (PEM).
     pub tls_key: Option<PathBuf>,
+    /// Mutual TLS: clients must present a certificate signed by these authorities (PEM bundle).
+    pub tls_client_ca: Option<PathBuf>,
     /// Allow listening on a non-loopback address without TLS and a token (anyone who reaches the port may
     /// then call every action, and the token travels in clear).
     pub insecure: bool,
@@ -255,8 +264,10 @@ impl Default for ServerConfig {
             token: None,
             tokens: Vec::new(),
             tokens_file: None,
+            metrics_token: None,
             tls_cert: None,
             tls_key: None,
+            tls_client_ca: None,
             insecure: false,
             blob_dir: None,
             files: FilesLocation::Dir,
@@ -460,6 +471,10 @@ pub struct ClientConfig {
     /// Certificate authorities (a PEM bundle) trusted besides the system's, for `https://` services and
     /// registries of a fleet with its own.
     pub ca_file: Option<PathBuf>,
+    /// A certificate (PEM) to present to servers that require one (mutual TLS), with `key_file`.
+    pub cert_file: Option<PathBuf>,
+    /// Its private key (PEM).
+    pub key_file: Option<PathBuf>,
     /// Timeout of one request, in milliseconds. Default 600000 (10 minutes).
     pub timeout_ms: u64,
     /// Where downloaded sources are kept; default `$XDG_CACHE_HOME/gofed`, else `~/.cache/gofed`.
@@ -502,6 +517,8 @@ impl Default for ClientConfig {
         ClientConfig {
             token: None,
             ca_file: None,
+            cert_file: None,
+            key_file: None,
             timeout_ms: 600_000,
             cache_dir: None,
             cache_size: ClientConfig::DEFAULT_CACHE_SIZE,
@@ -556,12 +573,24 @@ impl Config {
                     s.token = token.clone();
                     self.client.token = token;
                 }
+                "GOFED_METRICS_TOKEN" => {
+                    s.metrics_token = (!value.is_empty()).then(|| value.clone())
+                }
                 "GOFED_TOKENS_FILE" => {
                     s.tokens_file = (!value.is_empty()).then(|| PathBuf::from(&value));
                 }
                 "GOFED_TLS_CERT" => s.tls_cert = (!value.is_empty()).then(|| PathBuf::from(&value)),
                 "GOFED_TLS_KEY" => s.tls_key = (!value.is_empty()).then(|| PathBuf::from(&value)),
                 "GOFED_INSECURE" => s.insecure = parse(&name, &value)?,
+                "GOFED_TLS_CLIENT_CA" => {
+                    s.tls_client_ca = (!value.is_empty()).then(|| PathBuf::from(&value));
+                }
+                "GOFED_CLIENT_CERT" => {
+                    self.client.cert_file = (!value.is_empty()).then(|| PathBuf::from(&value));
+                }
+                "GOFED_CLIENT_KEY" => {
+                    self.client.key_file = (!value.is_empty()).then(|| PathBuf::from(&value));
+                }
                 "GOFED_CA_FILE" => {
                     self.client.ca_file = (!value.is_empty()).then(|| PathBuf::from(&value));
                 }

@@ -50,6 +50,7 @@ pub mod error;
 pub mod files;
 pub mod limits;
 pub mod metrics;
+pub mod request_id;
 pub mod server;
 pub mod system;
 

@@ -251,6 +251,38 @@ pub fn router(state: AppState) -> Router {
     app.fallback(|| async { ServiceError::NotFound("route".to_owned()) })
         .method_not_allowed_fallback(|| async { ServiceError::MethodNotAllowed })
         .layer(middleware::from_fn_with_state(state.clone(), auth))
+        .layer(middleware::from_fn(request_context))
+}
+
+/// Every request runs in a `request` span with its id (the caller's `X-Request-Id`, else a new one), which its
+/// outgoing calls carry on, and is logged once answered (info: method, path, status, milliseconds).
+async fn request_context(request: Request, next: Next) -> Response {
+    use tracing::Instrument as _;
+    let id: Arc<str> = request
+        .headers()
+        .get(crate::request_id::HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| crate::request_id::is_valid(id))
+        .map_or_else(|| crate::request_id::new_id().into(), Into::into);
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let span = tracing::info_span!("request", request_id = %id, %method, %path);
+    let started = Instant::now();
+    let mut response = crate::request_id::scope(Arc::clone(&id), next.run(request))
+        .instrument(span.clone())
+        .await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response
+            .headers_mut()
+            .insert(crate::request_id::HEADER, value);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "answered"
+        );
+    });
+    response
 }
 
 fn ops_router() -> Router<AppState> {
@@ -337,6 +369,13 @@ async fn auth(State(state): State<AppState>, mut request: Request, next: Next) -
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
+    // The scraper's token opens `/metrics` and nothing else.
+    let metrics_token = state.inner.config.metrics_token.as_deref();
+    if let (Some(given), Some(token), "/metrics") = (given, metrics_token, request.uri().path()) {
+        if constant_time_eq(given.as_bytes(), token.as_bytes()) {
+            return next.run(request).await;
+        }
+    }
     let Some(granted) = given.and_then(|given| grant(credentials, given)) else {
         return ServiceError::Unauthorized.into_response();
     };

@@ -71,9 +71,20 @@ pub enum Command {
     /// The running system: registry, services and their instances; the action catalogue.
     #[command(subcommand)]
     System(SystemCommand),
+    /// The configuration in effect (`config show`).
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Developer tools: parser dumps and throughput measurements.
     #[command(subcommand, hide = true)]
     Debug(DebugCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Every setting in effect (the file of --config/GOFED_CONFIG, GOFED_* variables and the service options
+    /// applied to the defaults) with where its value came from: default, file, environment or flag. Tokens and
+    /// passwords are masked.
+    Show(FormatArgs),
 }
 
 /// Where the scenarios' actions run (defaults: `gofed.toml`'s `[system]`, else everything
@@ -119,6 +130,8 @@ fn uses_service_option(path: &str, id: &str) -> bool {
         // The registry requires the token of the fleet when one is given.
         "registry" => matches!(id, "config" | "token"),
         "system status" => matches!(id, "config" | "registry" | "token"),
+        // It shows what each of them changes.
+        "config show" => true,
         "system catalogue" | "store info" | "store list" | "store show" | "store gc" => {
             id == "config"
         }
@@ -248,6 +261,11 @@ pub struct TlsArgs {
     /// The certificate's private key (PEM; default `[server] tls_key`, GOFED_TLS_KEY).
     #[arg(long, value_name = "FILE")]
     pub tls_key: Option<PathBuf>,
+    /// Mutual TLS: accept only clients presenting a certificate signed by these authorities (PEM bundle;
+    /// default `[server] tls_client_ca`, GOFED_TLS_CLIENT_CA). Clients present theirs from `[client]
+    /// cert_file`/`key_file` (GOFED_CLIENT_CERT, GOFED_CLIENT_KEY).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
     /// Listen on a non-loopback address without TLS or without a token (refused otherwise: anyone who can
     /// reach the port could call every action, or read the token in clear).
     #[arg(long)]
@@ -1117,6 +1135,7 @@ impl Cli {
             Command::Store(_) => ("store", false),
             Command::System(SystemCommand::Status(_)) => ("system status", false),
             Command::System(SystemCommand::Catalogue(_)) => ("system catalogue", false),
+            Command::Config(_) => ("config show", false),
             // `serve` places `filestorage` (where its services fetch bundles) with --placement.
             Command::Serve(_) => ("serve", true),
             Command::Deps(_)

@@ -2,6 +2,7 @@
 
 mod bench;
 mod cli;
+mod config_show;
 mod debug;
 mod get;
 mod goproxy;
@@ -69,6 +70,10 @@ fn main() -> ExitCode {
         Err(err) => return ExitCode::from(output::clap_exit(&err)),
     };
     init_tracing(cli.verbose);
+    // The command's request id, carried by every call it makes (X-Request-Id) and by its log lines.
+    let _command =
+        tracing::info_span!("command", request_id = %gofed_service::request_id::current())
+            .entered();
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -129,6 +134,9 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::System(cli::SystemCommand::Catalogue(args)) => {
             system::catalogue(&cli.system, &args)
         }
+        cli::Command::Config(cli::ConfigCommand::Show(args)) => {
+            config_show::show(&cli.system, &args)
+        }
         cli::Command::Debug(cmd) => debug::run(&cli.system, cmd),
     }
 }
@@ -143,9 +151,20 @@ fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("GOFED_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    // GOFED_LOG_FORMAT=json: one JSON object a line (with the request span's id), for log collectors.
+    let json = std::env::var("GOFED_LOG_FORMAT").is_ok_and(|f| f == "json");
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(output::colour_on(&std::io::stderr()))
-        .init();
+        .with_writer(std::io::stderr);
+    if json {
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        builder
+            .with_ansi(output::colour_on(&std::io::stderr()))
+            .init();
+    }
 }

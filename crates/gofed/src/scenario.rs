@@ -72,6 +72,14 @@ pub fn config(args: &SystemArgs) -> anyhow::Result<Config> {
     if let Some(ca_file) = &config.client.ca_file {
         gofed_service::tls::trust_ca_file(ca_file).context("[client] ca_file (GOFED_CA_FILE)")?;
     }
+    match (&config.client.cert_file, &config.client.key_file) {
+        (Some(cert), Some(key)) => gofed_service::tls::use_client_certificate(cert, key)
+            .context("[client] cert_file/key_file (GOFED_CLIENT_CERT, GOFED_CLIENT_KEY)")?,
+        (None, None) => {}
+        _ => anyhow::bail!(
+            "[client] cert_file and key_file (GOFED_CLIENT_CERT, GOFED_CLIENT_KEY) go together"
+        ),
+    }
     for spec in &args.placement {
         let (service, place) = spec
             .split_once('=')

@@ -62,6 +62,9 @@ pub fn serve(system_args: &SystemArgs, args: &ServeArgs) -> anyhow::Result<ExitC
     if let Some(key) = &args.tls.tls_key {
         config.server.tls_key = Some(key.clone());
     }
+    if let Some(ca) = &args.tls.tls_client_ca {
+        config.server.tls_client_ca = Some(ca.clone());
+    }
     config.server.insecure |= args.tls.insecure;
     config.server.check_exposure().map_err(anyhow::Error::msg)?;
     if let Some(ms) = args.heartbeat_ms {
@@ -83,7 +86,11 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let listen = config.server.listen;
     // The certificate is read before anything listens: a bad one stops here.
     let tls = match (&config.server.tls_cert, &config.server.tls_key) {
-        (Some(cert), Some(key)) => Some(gofed_service::tls::ServerTls::load(cert, key)?),
+        (Some(cert), Some(key)) => Some(gofed_service::tls::ServerTls::load_with_client_ca(
+            cert,
+            key,
+            config.server.tls_client_ca.as_deref(),
+        )?),
         _ => None,
     };
     let listener = tokio::net::TcpListener::bind(listen)

@@ -27,7 +27,14 @@ pub fn registry(system: &SystemArgs, args: &RegistryArgs) -> anyhow::Result<Exit
     let cert = args.tls.tls_cert.clone().or(config.server.tls_cert.clone());
     let key = args.tls.tls_key.clone().or(config.server.tls_key.clone());
     let tls = match (&cert, &key) {
-        (Some(cert), Some(key)) => Some(gofed_service::tls::ServerTls::load(cert, key)?),
+        (Some(cert), Some(key)) => Some(gofed_service::tls::ServerTls::load_with_client_ca(
+            cert,
+            key,
+            args.tls
+                .tls_client_ca
+                .as_deref()
+                .or(config.server.tls_client_ca.as_deref()),
+        )?),
         (None, None) => None,
         _ => anyhow::bail!(
             "a certificate needs its key and a key its certificate (--tls-cert, --tls-key)"
