@@ -12,6 +12,10 @@
 # the case name, in tests/oracle/known-differences.txt). Writes
 # tests/oracle/summary/release.txt.
 #
+# With /usr/share/gocode/src installed, real modules too: Debian's trees of
+# modules without requirements published as v1.0.0, and releases adding or
+# renaming an exported function.
+#
 # Environment: GOFED (gofed binary; default: cargo build --release -p gofed,
 # target/release/gofed), KNOWN (known-differences file), KEEP=DIR (keep the
 # cases in DIR/release/), ORACLE_PREFIX (default /opt/oracle), GO_BIN_DIR
@@ -36,6 +40,8 @@ else
   work=$(mktemp -d)
   trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 fi
+gocode=()
+[[ -d /usr/share/gocode/src ]] && gocode=(--gocode /usr/share/gocode/src)
 python3 "$REPO/scripts/oracle/release_check.py" --gofed "$gofed" --gorelease "$GORELEASE" --go "$GO" \
   --work "$work" --known "${KNOWN:-$REPO/tests/oracle/known-differences.txt}" \
-  --summary "$REPO/tests/oracle/summary/release.txt"
+  --summary "$REPO/tests/oracle/summary/release.txt" "${gocode[@]}"

@@ -174,6 +174,83 @@ case("usage-same-versions", {}, BASE, ["-base", "v1.2.0", "-version", "v1.2.0"])
 case("usage-base-higher", {}, BASE, ["-base", "v1.3.0", "-version", "v1.2.0"])
 
 
+# Real modules of /usr/share/gocode/src without requirements (gorelease must find every dependency in the
+# offline proxy), released as v1.0.0 from Debian's tree; the release is that tree edited.
+GOCODE_MODULES = [
+    "github.com/google/go-cmp",
+    "github.com/spf13/pflag",
+    "github.com/pelletier/go-toml",
+    "github.com/ulikunitz/xz",
+    # (not github.com/klauspost/compress: Debian's tree imports github.com/cespare/xxhash, which its go.mod
+    # does not require, so gorelease cannot load it offline.)
+    "golang.org/x/sys",
+]
+
+
+def read_module(root):
+    """The files of a module tree as a module zip holds them (no VCS directories, no nested modules)."""
+    files = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root)
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if not d.startswith(".") and not os.path.exists(os.path.join(dirpath, d, "go.mod"))
+        )
+        for f in sorted(filenames):
+            path = os.path.join(dirpath, f)
+            if not os.path.isfile(path) or os.path.islink(path):
+                continue
+            rel = f if rel_dir == "." else os.path.join(rel_dir, f)
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    files[rel] = fh.read()
+            except (UnicodeDecodeError, OSError):
+                continue
+    return files
+
+
+def gocode_cases(gocode):
+    """Two releases of each real module: one adding an exported function, one renaming the first exported
+    top-level function of the root package (a removal and an addition)."""
+    import re
+    for module in GOCODE_MODULES:
+        root = os.path.join(gocode, module)
+        if not os.path.isfile(os.path.join(root, "go.mod")):
+            print(f"release_check: {module} not installed, left out", file=sys.stderr)
+            continue
+        files = read_module(root)
+        gomod_text = files.get("go.mod", "")
+        if "require" in gomod_text:
+            print(f"release_check: {module} has requirements now, left out", file=sys.stderr)
+            continue
+        tag = module.replace("/", "_")
+        base = {module: [("v1.0.0", files)]}
+        # The shallowest package directory (library code: not internal, testdata, vendor or a command).
+        def library(f):
+            parts = f.split("/")
+            return (f.endswith(".go") and not f.endswith("_test.go")
+                    and not {"internal", "testdata", "vendor"} & set(parts[:-1])
+                    and not re.search(r"^package main\b", files[f], re.M)
+                    and not re.search(r"^//go:build ignore", files[f], re.M))
+        candidates = sorted((f.count("/"), os.path.dirname(f)) for f in files if library(f))
+        if not candidates:
+            continue
+        pkg_dir = candidates[0][1]
+        roots = sorted(f for f in files if library(f) and os.path.dirname(f) == pkg_dir)
+        added = dict(files)
+        pkg_name = re.search(r"^package (\w+)", files[roots[0]], re.M).group(1)
+        added[os.path.join(pkg_dir, "gofed_release_added.go")] = (
+            f"package {pkg_name}\n\n// GofedAdded is new.\nfunc GofedAdded() int {{ return 1 }}\n")
+        case(f"gocode-added-{tag}", base, added, [])
+        for f in roots:
+            m = re.search(r"^func ([A-Z]\w*)\(", files[f], re.M)
+            if m:
+                renamed = dict(files)
+                renamed[f] = files[f][: m.start(1)] + m.group(1) + "Renamed" + files[f][m.end(1):]
+                case(f"gocode-renamed-{tag}", base, renamed, [])
+                break
+
+
 def run_case(name, work, args):
     published, release, subdir, git, flags, tidy = CASES[name]
     root = os.path.join(work, name)
@@ -216,6 +293,41 @@ def run_case(name, work, args):
     return ref, ours
 
 
+def bench(args):
+    """Times gorelease and gofed on each real-module case, alternating, after one warm-up run each (the module
+    cache filled, the page cache warm); prints the median milliseconds and the ratio."""
+    import statistics
+    import time
+    args.gofed, args.gorelease = os.path.abspath(args.gofed), os.path.abspath(args.gorelease)
+    names = [n for n in CASES if n.startswith("gocode-")]
+    if not names:
+        print("release_check: no real module to time (--gocode)", file=sys.stderr)
+        return 2
+    print(f"{'case':52} {'gorelease':>10} {'gofed':>8} {'ratio':>6}")
+    ratios = []
+    for name in names:
+        run_case(name, args.work, args)  # builds the case and warms both tools up
+        _, _, subdir, _, flags, _ = CASES[name]
+        root = os.path.join(args.work, name)
+        moddir = os.path.join(root, "repo", subdir) if subdir else os.path.join(root, "repo")
+        env = dict(os.environ, GOPROXY="file://" + os.path.join(root, "proxy"), GOSUMDB="off",
+                   GOFLAGS="-mod=mod", GOMODCACHE=os.path.join(root, "modcache"),
+                   GOPATH=os.path.join(root, "gopath"), GOTOOLCHAIN="local", GOFED_STORE="off",
+                   PATH=os.path.join(args.go, "bin") + os.pathsep + os.environ.get("PATH", ""))
+        times = {"gorelease": [], "gofed": []}
+        for _ in range(args.bench):
+            for tool, cmd in (("gorelease", [args.gorelease] + flags), ("gofed", [args.gofed, "release"])):
+                started = time.perf_counter()
+                subprocess.run(cmd, cwd=moddir, env=env, capture_output=True)
+                times[tool].append((time.perf_counter() - started) * 1000)
+        ref, ours = statistics.median(times["gorelease"]), statistics.median(times["gofed"])
+        ratios.append(ref / ours)
+        print(f"{name:52} {ref:8.0f}ms {ours:6.0f}ms {ref / ours:5.1f}x")
+        subprocess.run(["chmod", "-R", "u+w", root], check=False)
+    print(f"median ratio gorelease / gofed: {statistics.median(ratios):.1f}x over {len(ratios)} cases")
+    return 0
+
+
 def first_difference(a, b):
     la, lb = a.splitlines(), b.splitlines()
     for i in range(max(len(la), len(lb))):
@@ -235,7 +347,14 @@ def main():
     ap.add_argument("--known")
     ap.add_argument("--summary")
     ap.add_argument("--limit", type=int, default=50)
+    ap.add_argument("--gocode", help="also real modules of this GOPATH src (e.g. /usr/share/gocode/src)")
+    ap.add_argument("--bench", type=int, metavar="ROUNDS",
+                    help="time both tools ROUNDS times on each real module case instead of comparing")
     args = ap.parse_args()
+    if args.gocode:
+        gocode_cases(args.gocode)
+    if args.bench:
+        return bench(args)
     args.gofed, args.gorelease = os.path.abspath(args.gofed), os.path.abspath(args.gorelease)
     for tool in (args.gofed, args.gorelease, os.path.join(args.go, "bin", "go")):
         if not os.access(tool, os.X_OK):

@@ -94,6 +94,7 @@ mod memory;
 mod registrar;
 pub mod server;
 pub mod tls;
+pub mod token;
 
 use async_trait::async_trait;
 

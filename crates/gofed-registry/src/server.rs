@@ -277,21 +277,10 @@ async fn require_token(
 ) -> axum::response::Response {
     use axum::response::IntoResponse as _;
     if request.uri().path() != "/healthz" {
-        let given = request
-            .headers()
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        let same = given.is_some_and(|given| {
-            given.len() == token.len()
-                && given
-                    .bytes()
-                    .zip(token.bytes())
-                    .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-                    == 0
-        });
-        if !same {
+        let given = crate::token::bearer(request.headers());
+        if !given
+            .is_some_and(|given| crate::token::constant_time_eq(given.as_bytes(), token.as_bytes()))
+        {
             let body = ErrorBody {
                 code: "unauthorized".to_owned(),
                 message: "missing or wrong bearer token".to_owned(),

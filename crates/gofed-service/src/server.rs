@@ -28,6 +28,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use gofed_registry::tls::Incoming;
+use gofed_registry::token::{bearer, constant_time_eq};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -310,11 +311,6 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
-/// Compare without an early exit, so the time taken does not tell how much of a guess was right.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.not_ready() {
         None => "ready".into_response(),
@@ -363,12 +359,7 @@ async fn auth(State(state): State<AppState>, mut request: Request, next: Next) -
     if credentials.is_empty() || PROBES.contains(&request.uri().path()) {
         return next.run(request).await;
     }
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+    let given = bearer(request.headers());
     // The scraper's token opens `/metrics` and nothing else.
     let metrics_token = state.inner.config.metrics_token.as_deref();
     if let (Some(given), Some(token), "/metrics") = (given, metrics_token, request.uri().path()) {
