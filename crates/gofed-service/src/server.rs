@@ -16,7 +16,6 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -120,19 +119,6 @@ fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
-/// A random instance id: 16 hex digits.
-fn new_instance_id() -> String {
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u32(std::process::id());
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    format!("{:016x}", hasher.finish())
-}
-
 impl AppState {
     /// Check the services (action names unique) and open the blob directory.
     pub fn new(services: Vec<Service>, config: ServerConfig) -> Result<AppState, ServeError> {
@@ -180,7 +166,8 @@ impl AppState {
             config,
             metrics,
             blobs,
-            instance: new_instance_id(),
+            // 16 random hex digits, as request ids.
+            instance: crate::request_id::new_id(),
             hostname: gethostname::gethostname().to_string_lossy().into_owned(),
             started: now_rfc3339(),
             not_ready: std::sync::Mutex::new(None),
