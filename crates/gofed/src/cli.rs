@@ -272,6 +272,22 @@ pub struct TlsArgs {
     pub insecure: bool,
 }
 
+impl TlsArgs {
+    /// Sets what the flags say over the configuration's `[server]`.
+    pub fn apply_to(&self, server: &mut gofed_service::config::ServerConfig) {
+        for (flag, setting) in [
+            (&self.tls_cert, &mut server.tls_cert),
+            (&self.tls_key, &mut server.tls_key),
+            (&self.tls_client_ca, &mut server.tls_client_ca),
+        ] {
+            if flag.is_some() {
+                setting.clone_from(flag);
+            }
+        }
+        server.insecure |= self.insecure;
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ApiArgs {
     /// What to analyse: a directory (a GOROOT's src for the standard library); an archive (tar, gzip/xz/bzip2/zstd tar, zip, Go module zip), RPM or

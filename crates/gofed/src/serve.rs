@@ -56,16 +56,7 @@ pub fn serve(system_args: &SystemArgs, args: &ServeArgs) -> anyhow::Result<ExitC
     if system_args.token.is_some() {
         config.server.token.clone_from(&system_args.token);
     }
-    if let Some(cert) = &args.tls.tls_cert {
-        config.server.tls_cert = Some(cert.clone());
-    }
-    if let Some(key) = &args.tls.tls_key {
-        config.server.tls_key = Some(key.clone());
-    }
-    if let Some(ca) = &args.tls.tls_client_ca {
-        config.server.tls_client_ca = Some(ca.clone());
-    }
-    config.server.insecure |= args.tls.insecure;
+    args.tls.apply_to(&mut config.server);
     config.server.check_exposure().map_err(anyhow::Error::msg)?;
     if let Some(ms) = args.heartbeat_ms {
         config.registration.interval = Duration::from_millis(ms);
@@ -82,17 +73,27 @@ pub fn serve(system_args: &SystemArgs, args: &ServeArgs) -> anyhow::Result<ExitC
     result
 }
 
-async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let listen = config.server.listen;
-    // The certificate is read before anything listens: a bad one stops here.
-    let tls = match (&config.server.tls_cert, &config.server.tls_key) {
+/// The certificate, key and client authorities of `server` read (`None` without TLS), for `serve` and
+/// `registry` alike: a certificate without its key, or the reverse, is an error.
+pub(crate) fn server_tls(
+    server: &gofed_service::config::ServerConfig,
+) -> anyhow::Result<Option<gofed_service::tls::ServerTls>> {
+    Ok(match (&server.tls_cert, &server.tls_key) {
         (Some(cert), Some(key)) => Some(gofed_service::tls::ServerTls::load_with_client_ca(
             cert,
             key,
-            config.server.tls_client_ca.as_deref(),
+            server.tls_client_ca.as_deref(),
         )?),
-        _ => None,
-    };
+        (None, None) => None,
+        (Some(_), None) => anyhow::bail!("tls_cert is set without tls_key"),
+        (None, Some(_)) => anyhow::bail!("tls_key is set without tls_cert"),
+    })
+}
+
+async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let listen = config.server.listen;
+    // The certificate is read before anything listens: a bad one stops here.
+    let tls = server_tls(&config.server)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("serve: cannot listen on {listen}"))?;

@@ -23,28 +23,15 @@ use crate::output::print_json;
 pub fn registry(system: &SystemArgs, args: &RegistryArgs) -> anyhow::Result<ExitCode> {
     let config = crate::scenario::config(system)?;
     // The fleet's token (--token, GOFED_TOKEN, `[server] token`) and certificate, as `serve` takes them.
-    let token = system.token.clone().or(config.server.token.clone());
-    let cert = args.tls.tls_cert.clone().or(config.server.tls_cert.clone());
-    let key = args.tls.tls_key.clone().or(config.server.tls_key.clone());
-    let tls = match (&cert, &key) {
-        (Some(cert), Some(key)) => Some(gofed_service::tls::ServerTls::load_with_client_ca(
-            cert,
-            key,
-            args.tls
-                .tls_client_ca
-                .as_deref()
-                .or(config.server.tls_client_ca.as_deref()),
-        )?),
-        (None, None) => None,
-        _ => anyhow::bail!(
-            "a certificate needs its key and a key its certificate (--tls-cert, --tls-key)"
-        ),
-    };
+    let mut server = config.server.clone();
+    args.tls.apply_to(&mut server);
+    let token = system.token.clone().or(server.token.clone());
+    let tls = crate::serve::server_tls(&server)?;
     gofed_service::config::check_exposure(
         &args.listen,
         tls.is_some(),
         token.is_some(),
-        args.tls.insecure || config.server.insecure,
+        server.insecure,
     )
     .map_err(anyhow::Error::msg)?;
     runtime()?.block_on(async {
