@@ -108,7 +108,7 @@ pub use crate::instance::{
 };
 pub use crate::limit::{Limits, MAX_ANSWER_BYTES, MAX_REQUEST_BYTES};
 pub use crate::memory::MemoryRegistry;
-pub use crate::registrar::{HeartbeatConfig, Registrar};
+pub use crate::registrar::{HeartbeatConfig, Registrar, RegistrationStatus};
 pub use crate::server::{RegistryServer, ServerConfig, ServerHandle, DEFAULT_ADDRESS};
 
 /// A registry of service instances. Every backend implements it, and callers hold it as

@@ -1,6 +1,6 @@
 //! What an instance runs to stay registered: register, heartbeat, re-register, deregister.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,6 +47,7 @@ pub struct Registrar {
     registry: Arc<dyn Registry>,
     instance: Instance,
     n_registrations: Arc<AtomicU64>,
+    status: RegistrationStatus,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -76,18 +77,21 @@ impl Registrar {
             "registered"
         );
         let n_registrations = Arc::new(AtomicU64::new(1));
+        let status = RegistrationStatus(Arc::new(AtomicBool::new(true)));
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(heartbeat_loop(
             Arc::clone(&registry),
             instance.clone(),
             config.interval,
             Arc::clone(&n_registrations),
+            status.clone(),
             stopped,
         ));
         Ok(Registrar {
             registry,
             instance,
             n_registrations,
+            status,
             stop: Some(stop),
             task: Some(task),
         })
@@ -102,6 +106,11 @@ impl Registrar {
     /// re-registration after the registry had lost it.
     pub fn n_registrations(&self) -> u64 {
         self.n_registrations.load(Ordering::Relaxed)
+    }
+
+    /// Whether the last heartbeat (or registration) succeeded, readable after the registrar has moved.
+    pub fn status(&self) -> RegistrationStatus {
+        self.status.clone()
     }
 
     /// Stops heartbeating and deregisters the instance.
@@ -138,6 +147,18 @@ impl Registrar {
     }
 }
 
+/// Whether a [`Registrar`]'s instance is registered, as its last heartbeat found: what a readiness probe
+/// reports.
+#[derive(Clone, Debug)]
+pub struct RegistrationStatus(Arc<AtomicBool>);
+
+impl RegistrationStatus {
+    /// `false` from a failed heartbeat (registry unreachable, or refusing) until one succeeds again.
+    pub fn is_registered(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 impl Drop for Registrar {
     fn drop(&mut self) {
         if let Some(task) = self.task.take() {
@@ -151,6 +172,7 @@ async fn heartbeat_loop(
     instance: Instance,
     period: Duration,
     n_registrations: Arc<AtomicU64>,
+    status: RegistrationStatus,
     mut stopped: oneshot::Receiver<()>,
 ) {
     let mut ticks = interval_at(Instant::now() + period, period);
@@ -180,6 +202,7 @@ async fn heartbeat_loop(
             }
             res => res,
         };
+        status.0.store(res.is_ok(), Ordering::Relaxed);
         match res {
             Ok(()) if failing => {
                 failing = false;

@@ -9,6 +9,12 @@
 //! | `GET /v1/registry/services/{name}` | none | 200 `{"instances": [...]}`, the live instances of `name`; 503 `busy` |
 //! | `GET /healthz` | none | 200 `{"status": "ok"}` |
 //!
+//! With tokens configured ([`ServerConfig::token`], [`ServerConfig::tokens`]), every route but `/healthz` needs
+//! `Authorization: Bearer <token>` (401 `unauthorized` without a known one), and its [`Scope`]: `read` to look
+//! up and list; `write` to register, heartbeat and deregister the instances registered with the same token;
+//! `admin` to replace or deregister any instance (403 `forbidden` otherwise). So a service's token cannot
+//! remove or take over another team's instances, and an operator's can.
+//!
 //! Errors are JSON, `{"code": "...", "message": "..."}`, plus `"field": "address"` (the
 //! [`Instance`] field at fault) when a registration is refused for one field, with these stable
 //! codes:
@@ -21,6 +27,8 @@
 //! | `limit_exceeded` | 409 | the service name or the registry already has the most instances allowed (see [`crate::Limits`]) |
 //! | `body_too_large` | 413 | the request body is over [`crate::MAX_REQUEST_BYTES`] |
 //! | `invalid_json` | 400 | the body is not an [`Instance`] document |
+//! | `unauthorized` | 401 | no bearer token, or not a known one |
+//! | `forbidden` | 403 | the token's scope does not allow this, or the instance was registered with another token |
 //! | `not_found` | 404 | no such route |
 //! | `backend_error` | 502 | the registry behind the server failed; details are logged, not sent |
 //! | `busy` | 503 | too many list (or lookup) answers were being sent for [`ANSWER_WAIT`] (or [`RegistryServer::with_answer_wait`]): try again later |
@@ -48,6 +56,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
+use crate::token::{Scope, ScopedToken};
 use crate::{Instance, Registry, RegistryError, MAX_REQUEST_BYTES};
 
 /// The embedded registry's default address.
@@ -81,8 +90,22 @@ pub struct ServerConfig {
     /// a free port (see [`RegistryServer::local_addr`]).
     pub address: SocketAddr,
     /// When set, every route but `/healthz` requires `Authorization: Bearer <token>`: without it, anyone who
-    /// reaches the registry could register an instance of their own and receive the fleet's calls.
+    /// reaches the registry could register an instance of their own and receive the fleet's calls. This token
+    /// may do everything (`admin`).
     pub token: Option<String>,
+    /// More tokens, each with its scope (see the module documentation).
+    pub tokens: Vec<ScopedToken>,
+}
+
+impl ServerConfig {
+    /// Every token accepted: `token` (admin), then `tokens`.
+    pub fn credentials(&self) -> Vec<ScopedToken> {
+        let admin = self.token.iter().map(|token| ScopedToken {
+            token: token.clone(),
+            scope: Scope::Admin,
+        });
+        admin.chain(self.tokens.iter().cloned()).collect()
+    }
 }
 
 impl Default for ServerConfig {
@@ -90,6 +113,7 @@ impl Default for ServerConfig {
         ServerConfig {
             address: DEFAULT_ADDRESS,
             token: None,
+            tokens: Vec::new(),
         }
     }
 }
@@ -110,26 +134,61 @@ pub(crate) struct ErrorBody {
     pub(crate) field: Option<String>,
 }
 
-/// What the handlers share: the registry and the permits of the large answers.
+/// What the handlers share: the registry, the permits of the large answers, the tokens.
 #[derive(Clone)]
 struct AppState {
     registry: Arc<dyn Registry>,
     lists: Arc<Semaphore>,
     lookups: Arc<Semaphore>,
     answer_wait: Duration,
+    /// `None`: no tokens, every request allowed.
+    auth: Option<Arc<Auth>>,
 }
 
-/// The registry's routes over any [`Registry`] (usually a [`crate::MemoryRegistry`]).
+/// The tokens, and which one registered each instance.
+struct Auth {
+    credentials: Vec<ScopedToken>,
+    owners: std::sync::Mutex<Owners>,
+}
+
+/// The token (its index in [`Auth::credentials`]) that registered each instance. An instance that expired
+/// stays here until the next pruning, which runs when the map has doubled since the last one; an expired
+/// instance's entry is ignored meanwhile (anyone with `write` may register that name and id again).
+#[derive(Default)]
+struct Owners {
+    by_instance: std::collections::HashMap<(String, String), usize>,
+    prune_at: usize,
+}
+
+/// Who is calling: which token, with which scope (an extension of authenticated requests).
+#[derive(Clone, Copy)]
+struct Caller {
+    token: usize,
+    scope: Scope,
+}
+
+/// The registry's routes over any [`Registry`] (usually a [`crate::MemoryRegistry`]), without tokens.
 pub fn router(registry: Arc<dyn Registry>) -> Router {
-    routes(registry, ANSWER_WAIT)
+    routes(registry, ANSWER_WAIT, Vec::new())
 }
 
-fn routes(registry: Arc<dyn Registry>, answer_wait: Duration) -> Router {
+fn routes(
+    registry: Arc<dyn Registry>,
+    answer_wait: Duration,
+    credentials: Vec<ScopedToken>,
+) -> Router {
+    let auth = (!credentials.is_empty()).then(|| {
+        Arc::new(Auth {
+            credentials,
+            owners: std::sync::Mutex::new(Owners::default()),
+        })
+    });
     let state = AppState {
         registry,
         lists: Arc::new(Semaphore::new(MAX_LISTS_IN_FLIGHT)),
         lookups: Arc::new(Semaphore::new(MAX_LOOKUPS_IN_FLIGHT)),
         answer_wait,
+        auth,
     };
     Router::new()
         .route("/v1/registry/instances", post(register).get(list))
@@ -144,6 +203,10 @@ fn routes(registry: Arc<dyn Registry>, answer_wait: Duration) -> Router {
         .route("/v1/registry/services/{name}", get(lookup))
         .route("/healthz", get(healthz))
         .fallback(fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_token,
+        ))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(state)
 }
@@ -154,7 +217,7 @@ pub struct RegistryServer {
     local_addr: SocketAddr,
     registry: Arc<dyn Registry>,
     answer_wait: Duration,
-    token: Option<String>,
+    credentials: Vec<ScopedToken>,
     tls: Option<crate::tls::ServerTls>,
 }
 
@@ -175,7 +238,7 @@ impl RegistryServer {
             local_addr,
             registry,
             answer_wait: ANSWER_WAIT,
-            token: config.token.clone(),
+            credentials: config.credentials(),
             tls: None,
         })
     }
@@ -205,12 +268,7 @@ impl RegistryServer {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), RegistryError> {
         tracing::info!(address = %self.local_addr, tls = self.tls.is_some(), "registry server listening");
-        let mut app = routes(self.registry, self.answer_wait);
-        if let Some(token) = self.token {
-            app = app.layer(axum::middleware::from_fn(move |request, next| {
-                require_token(token.clone(), request, next)
-            }));
-        }
+        let app = routes(self.registry, self.answer_wait, self.credentials);
         let incoming = match &self.tls {
             Some(tls) => {
                 tls.reload_on_sighup();
@@ -269,55 +327,161 @@ impl ServerHandle {
     }
 }
 
-/// Refuses a request without the bearer token (but `/healthz`, for probes), comparing in constant time.
+/// Refuses a request without a known bearer token (but `/healthz`, for probes), or one whose scope is below
+/// what the route needs (`read` to look, `write` to change; instances' owners are checked by the handlers).
 async fn require_token(
-    token: String,
-    request: axum::extract::Request,
+    State(state): State<AppState>,
+    mut request: axum::extract::Request,
     next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse as _;
-    if request.uri().path() != "/healthz" {
-        let given = crate::token::bearer(request.headers());
-        if !given
-            .is_some_and(|given| crate::token::constant_time_eq(given.as_bytes(), token.as_bytes()))
-        {
-            let body = ErrorBody {
-                code: "unauthorized".to_owned(),
-                message: "missing or wrong bearer token".to_owned(),
-                field: None,
-            };
-            return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
-        }
+) -> Response {
+    let Some(auth) = &state.auth else {
+        return next.run(request).await;
+    };
+    if request.uri().path() == "/healthz" {
+        return next.run(request).await;
     }
+    let granted = crate::token::bearer(request.headers())
+        .and_then(|given| crate::token::grant(&auth.credentials, given));
+    let Some((token, scope)) = granted else {
+        return ApiError::Unauthorized.into_response();
+    };
+    let looks = matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    let needed = if looks { Scope::Read } else { Scope::Write };
+    if scope < needed {
+        return ApiError::Forbidden(format!(
+            "this token's scope is {}; {} is needed",
+            scope.as_str(),
+            needed.as_str()
+        ))
+        .into_response();
+    }
+    request.extensions_mut().insert(Caller { token, scope });
     next.run(request).await
 }
 
+impl AppState {
+    /// Whether `caller` may change instance `name`/`instance_id`: with no tokens, an admin token, or the token
+    /// that registered it while it is live. A live instance nobody owns here (registered before the tokens, or
+    /// into the backend directly) is an admin's.
+    async fn may_change(
+        &self,
+        caller: Option<Caller>,
+        name: &str,
+        instance_id: &str,
+    ) -> Result<(), ApiError> {
+        let (Some(auth), Some(caller)) = (&self.auth, caller) else {
+            return Ok(());
+        };
+        if caller.scope >= Scope::Admin {
+            return Ok(());
+        }
+        let owner = lock(&auth.owners)
+            .by_instance
+            .get(&(name.to_owned(), instance_id.to_owned()))
+            .copied();
+        if owner == Some(caller.token) {
+            return Ok(());
+        }
+        let live = self
+            .registry
+            .lookup(name)
+            .await?
+            .iter()
+            .any(|i| i.instance_id == instance_id);
+        if !live {
+            return Ok(());
+        }
+        Err(ApiError::Forbidden(format!(
+            "instance {name}/{instance_id} was registered with another token; only an admin token may change it"
+        )))
+    }
+
+    /// Records that `caller` registered `name`/`instance_id`; prunes the entries of expired instances when the
+    /// map has doubled.
+    async fn set_owner(&self, caller: Option<Caller>, name: &str, instance_id: &str) {
+        let (Some(auth), Some(caller)) = (&self.auth, caller) else {
+            return;
+        };
+        let prune = {
+            let mut owners = lock(&auth.owners);
+            owners
+                .by_instance
+                .insert((name.to_owned(), instance_id.to_owned()), caller.token);
+            owners.by_instance.len() > owners.prune_at.max(1024)
+        };
+        if prune {
+            let Ok(live) = self.registry.list().await else {
+                return;
+            };
+            let live: std::collections::HashSet<(String, String)> =
+                live.into_iter().map(|i| (i.name, i.instance_id)).collect();
+            let mut owners = lock(&auth.owners);
+            owners.by_instance.retain(|key, _| live.contains(key));
+            owners.prune_at = owners.by_instance.len() * 2;
+        }
+    }
+
+    fn forget_owner(&self, name: &str, instance_id: &str) {
+        if let Some(auth) = &self.auth {
+            lock(&auth.owners)
+                .by_instance
+                .remove(&(name.to_owned(), instance_id.to_owned()));
+        }
+    }
+}
+
+/// The lock, also after a panic elsewhere (the map stays consistent: each change is one call).
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 async fn register(
-    State(AppState { registry, .. }): State<AppState>,
+    State(state): State<AppState>,
+    caller: Option<axum::Extension<Caller>>,
     payload: Result<Json<Instance>, JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let Json(instance) = payload.map_err(ApiError::Json)?;
-    registry.register(instance).await.map_err(|err| match err {
-        // The document was well-formed JSON; what it says is refused.
-        err @ RegistryError::InvalidInput { .. } => ApiError::Unprocessable(err),
-        err => ApiError::Registry(err),
-    })?;
+    let caller = caller.map(|axum::Extension(c)| c);
+    let (name, instance_id) = (instance.name.clone(), instance.instance_id.clone());
+    state.may_change(caller, &name, &instance_id).await?;
+    state
+        .registry
+        .register(instance)
+        .await
+        .map_err(|err| match err {
+            // The document was well-formed JSON; what it says is refused.
+            err @ RegistryError::InvalidInput { .. } => ApiError::Unprocessable(err),
+            err => ApiError::Registry(err),
+        })?;
+    state.set_owner(caller, &name, &instance_id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn heartbeat(
-    State(AppState { registry, .. }): State<AppState>,
+    State(state): State<AppState>,
+    caller: Option<axum::Extension<Caller>>,
     Path((name, instance_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    registry.heartbeat(&name, &instance_id).await?;
+    let caller = caller.map(|axum::Extension(c)| c);
+    state.may_change(caller, &name, &instance_id).await?;
+    state.registry.heartbeat(&name, &instance_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn deregister(
-    State(AppState { registry, .. }): State<AppState>,
+    State(state): State<AppState>,
+    caller: Option<axum::Extension<Caller>>,
     Path((name, instance_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    registry.deregister(&name, &instance_id).await?;
+    let caller = caller.map(|axum::Extension(c)| c);
+    state.may_change(caller, &name, &instance_id).await?;
+    state.registry.deregister(&name, &instance_id).await?;
+    state.forget_owner(&name, &instance_id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -470,6 +634,9 @@ enum ApiError {
         wait: Duration,
     },
     NoRoute,
+    Unauthorized,
+    /// Why the token may not do this.
+    Forbidden(String),
 }
 
 impl From<RegistryError> for ApiError {
@@ -530,6 +697,12 @@ impl IntoResponse for ApiError {
                 "not_found",
                 "no such route".to_owned(),
             ),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "missing or wrong bearer token".to_owned(),
+            ),
+            ApiError::Forbidden(message) => (StatusCode::FORBIDDEN, "forbidden", message),
         };
         let body = ErrorBody {
             code: code.to_owned(),

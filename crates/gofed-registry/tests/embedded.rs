@@ -437,3 +437,82 @@ async fn list_answers_in_flight_are_bounded() {
     assert_eq!(listed.len(), n_instances);
     server.shutdown().await.expect("shutdown");
 }
+
+/// The status of a refused call, or 0 when it succeeded.
+fn status_of(result: Result<impl Sized, RegistryError>) -> u16 {
+    match result {
+        Ok(_) => 0,
+        Err(RegistryError::Rejected { status, .. }) => status,
+        Err(err) => panic!("unexpected error: {err}"),
+    }
+}
+
+#[tokio::test]
+async fn token_scopes_and_owners() {
+    use gofed_registry::token::{Scope, ScopedToken};
+    let scoped = |token: &str, scope| ScopedToken {
+        token: token.to_owned(),
+        scope,
+    };
+    let server = RegistryServer::bind(
+        &ServerConfig {
+            address: "127.0.0.1:0".parse().unwrap(),
+            token: Some("admin-token".to_owned()),
+            tokens: vec![
+                scoped("reader", Scope::Read),
+                scoped("team-a", Scope::Write),
+                scoped("team-b", Scope::Write),
+            ],
+        },
+        Arc::new(MemoryRegistry::default()),
+    )
+    .await
+    .expect("bind")
+    .spawn();
+    let client = |token: Option<&str>| {
+        HttpRegistry::new(&server.url())
+            .expect("client")
+            .with_token(token.map(str::to_owned))
+    };
+    let (anonymous, wrong, reader) = (client(None), client(Some("guess")), client(Some("reader")));
+    let (team_a, team_b, admin) = (
+        client(Some("team-a")),
+        client(Some("team-b")),
+        client(Some("admin-token")),
+    );
+    let instance = |id: &str| Instance::new("api", id, "http://127.0.0.1:9000");
+
+    // Probes need no token; everything else needs a known one.
+    let health = http_client()
+        .get(format!("{}/healthz", server.url()))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), 200);
+    assert_eq!(status_of(anonymous.list().await), 401);
+    assert_eq!(status_of(wrong.lookup("api").await), 401);
+    assert_eq!(status_of(wrong.register(instance("x")).await), 401);
+
+    // read looks and changes nothing.
+    assert_eq!(status_of(reader.list().await), 0);
+    assert_eq!(status_of(reader.register(instance("x")).await), 403);
+    assert_eq!(status_of(reader.deregister("api", "x").await), 403);
+
+    // write changes its own instances only.
+    assert_eq!(status_of(team_a.register(instance("x")).await), 0);
+    assert_eq!(status_of(team_a.heartbeat("api", "x").await), 0);
+    assert_eq!(status_of(team_b.heartbeat("api", "x").await), 403);
+    assert_eq!(status_of(team_b.register(instance("x")).await), 403);
+    assert_eq!(status_of(team_b.deregister("api", "x").await), 403);
+    assert_eq!(reader.lookup("api").await.expect("lookup").len(), 1);
+    assert_eq!(status_of(team_b.register(instance("y")).await), 0);
+
+    // admin changes anyone's.
+    assert_eq!(status_of(admin.deregister("api", "y").await), 0);
+    assert_eq!(status_of(team_a.deregister("api", "x").await), 0);
+    assert!(reader.lookup("api").await.expect("lookup").is_empty());
+    // A name and id whose instance is gone are free again.
+    assert_eq!(status_of(team_b.register(instance("x")).await), 0);
+    assert_eq!(status_of(team_a.deregister("api", "x").await), 403);
+    server.shutdown().await.expect("shutdown");
+}

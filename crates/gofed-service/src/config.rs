@@ -68,7 +68,6 @@
 //! explicitly, never read from a global.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -375,64 +374,7 @@ pub fn check_exposure(
     ))
 }
 
-/// What a token allows, each including the ones before: `read` (analyses, downloads, views), `write` (uploads,
-/// fetching into storage, recording results in the store), `admin` (everything).
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Scope {
-    /// Analyses, downloads, REST views.
-    #[default]
-    Read,
-    /// Uploads, fetching into storage, recording in the store.
-    Write,
-    /// Everything.
-    Admin,
-}
-
-impl Scope {
-    /// `read`, `write`, `admin`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Read => "read",
-            Scope::Write => "write",
-            Scope::Admin => "admin",
-        }
-    }
-}
-
-impl FromStr for Scope {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "read" => Ok(Scope::Read),
-            "write" => Ok(Scope::Write),
-            "admin" => Ok(Scope::Admin),
-            _ => Err(format!("expected read, write or admin, found {s:?}")),
-        }
-    }
-}
-
-/// A token and what it allows (`[[server.tokens]]`).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScopedToken {
-    /// The bearer token.
-    pub token: String,
-    /// What it allows.
-    pub scope: Scope,
-}
-
-impl fmt::Debug for ScopedToken {
-    // Never the token itself: configurations get logged.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ScopedToken")
-            .field("token", &"***")
-            .field("scope", &self.scope)
-            .finish()
-    }
-}
+pub use gofed_registry::token::{Scope, ScopedToken};
 
 /// The tokens of a tokens file: one `SCOPE TOKEN` per line (`#` comments, blank lines ignored).
 pub fn parse_tokens_file(text: &str, path: &Path) -> Result<Vec<ScopedToken>, ConfigError> {

@@ -6,7 +6,7 @@
 //! | `POST /v1/actions/{action}` | [`ActionResponse`] (`result` + `meta`) or an error document |
 //! | `PUT`, `GET`, `HEAD /v1/files/{sha256}` | blobs, see [`crate::files`] |
 //! | `GET /healthz` | `ok`: the process answers (liveness) |
-//! | `GET /readyz` | `ready`, or 503 `not ready: ...` until the instance is registered (readiness) |
+//! | `GET /readyz` | `ready`, or 503 `not ready: REASON` while an instance of `gofed serve` is not registered or a store its services need is unreachable (readiness) |
 //! | `GET /metrics` | Prometheus text, see [`crate::metrics`] |
 //!
 //! With tokens configured (`token`, `tokens`, `tokens_file`), each request needs one whose scope covers it (401
@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use gofed_registry::tls::Incoming;
-use gofed_registry::token::{bearer, constant_time_eq};
+use gofed_registry::token::{bearer, constant_time_eq, grant};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -312,18 +312,6 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// Routes a load balancer probes without a token.
 const PROBES: [&str; 2] = ["/healthz", "/readyz"];
 
-/// The best scope among the tokens equal to `given`; every token is compared, so the time taken does not tell
-/// which one (or how many) matched.
-fn grant(credentials: &[ScopedToken], given: &str) -> Option<Scope> {
-    credentials.iter().fold(None, |best, c| {
-        if constant_time_eq(given.as_bytes(), c.token.as_bytes()) {
-            best.max(Some(c.scope))
-        } else {
-            best
-        }
-    })
-}
-
 /// What a request needs: an action's own scope; otherwise `read` to look (GET, HEAD) and `write` to change
 /// (uploads).
 fn needed_scope(state: &AppState, method: &axum::http::Method, path: &str) -> Scope {
@@ -354,7 +342,7 @@ async fn auth(State(state): State<AppState>, mut request: Request, next: Next) -
             return next.run(request).await;
         }
     }
-    let Some(granted) = given.and_then(|given| grant(credentials, given)) else {
+    let Some((_, granted)) = given.and_then(|given| grant(credentials, given)) else {
         return ServiceError::Unauthorized.into_response();
     };
     let needed = needed_scope(&state, request.method(), request.uri().path());

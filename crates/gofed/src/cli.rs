@@ -129,7 +129,7 @@ fn uses_service_option(path: &str, id: &str) -> bool {
         "serve" => id != "remote",
         // The registry requires the token of the fleet when one is given.
         "registry" => matches!(id, "config" | "token"),
-        "system status" => matches!(id, "config" | "registry" | "token"),
+        "system status" | "system deregister" => matches!(id, "config" | "registry" | "token"),
         // It shows what each of them changes.
         "config show" => true,
         "system catalogue" | "store info" | "store list" | "store show" | "store gc" => {
@@ -205,6 +205,17 @@ pub enum SystemCommand {
     Status(FormatArgs),
     /// Every action of every service with its doc and JSON Schemas (gofed-ng's system.json).
     Catalogue(FormatArgs),
+    /// Remove an instance from the registry (one that is gone but still listed, or one to drain). An embedded
+    /// registry with tokens needs the token that registered it, or an `admin` token.
+    Deregister(DeregisterArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeregisterArgs {
+    /// The service name, as `system status` lists it.
+    pub name: String,
+    /// The instance id, as `system status` lists it.
+    pub instance_id: String,
 }
 
 #[derive(Debug, Args)]
@@ -1151,6 +1162,7 @@ impl Cli {
             Command::Store(_) => ("store", false),
             Command::System(SystemCommand::Status(_)) => ("system status", false),
             Command::System(SystemCommand::Catalogue(_)) => ("system catalogue", false),
+            Command::System(SystemCommand::Deregister(_)) => ("system deregister", false),
             Command::Config(_) => ("config show", false),
             // `serve` places `filestorage` (where its services fetch bundles) with --placement.
             Command::Serve(_) => ("serve", true),

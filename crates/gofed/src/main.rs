@@ -134,6 +134,9 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::System(cli::SystemCommand::Catalogue(args)) => {
             system::catalogue(&cli.system, &args)
         }
+        cli::Command::System(cli::SystemCommand::Deregister(args)) => {
+            system::deregister(&cli.system, &args)
+        }
         cli::Command::Config(cli::ConfigCommand::Show(args)) => {
             config_show::show(&cli.system, &args)
         }

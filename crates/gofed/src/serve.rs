@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use gofed_registry::tls::Incoming;
-use gofed_registry::{Instance, Registrar};
+use gofed_registry::{Instance, Registrar, RegistrationStatus};
 use gofed_service::system::FILESTORAGE;
 use gofed_service::{AppState, BlobStore, Config, FilesLocation, Placement, Service, System};
 use gofed_services::{services, Format, ServiceContext};
@@ -173,20 +173,25 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             None
         },
     };
+    // The stores the services cannot work without, which readiness watches (a result cache is not one: an
+    // analysis runs uncached when the cache's store is away).
+    let mut needed_stores: Vec<gofed_store::Store> = context.store.iter().cloned().collect();
     let blobs = Arc::new(match config.server.files {
         FilesLocation::Dir => {
             let blob_dir = config.server.blob_dir();
             BlobStore::open(blob_dir.clone())
                 .with_context(|| format!("blob directory {}", blob_dir.display()))?
         }
-        FilesLocation::Store => BlobStore::on_store(
-            crate::store::open(&config.store)
+        FilesLocation::Store => {
+            let store = crate::store::open(&config.store)
                 .await
                 .context("[server] files = \"store\"")?
                 .context(
                     "[server] files = \"store\", but the store is off ([store] url / GOFED_STORE)",
-                )?,
-        ),
+                )?;
+            needed_stores.push(store.clone());
+            BlobStore::on_store(store)
+        }
     });
     let services = services(&args.services, &context, &blobs, &public_url);
     let state = AppState::with_blobs(services.clone(), config.server.clone(), blobs)?;
@@ -209,6 +214,12 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             registrars.push(registrar);
         }
     }
+    watch_readiness(
+        state.clone(),
+        registrars.iter().map(Registrar::status).collect(),
+        needed_stores,
+        config.registration.interval,
+    );
     // The bound address goes to stdout, so that scripts (and tests) that asked for port 0 learn the real one.
     crate::output::write_stdout(|out| {
         writeln!(
@@ -232,4 +243,37 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .await
         .context("serving failed")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Keeps `/readyz` true to what the instance depends on, checked every `period` (the heartbeat interval): each
+/// service registered (when it registers), and the stores its services read reachable. The reason it gives
+/// names no address, for the probe reveals nothing else.
+fn watch_readiness(
+    state: AppState,
+    registrations: Vec<RegistrationStatus>,
+    stores: Vec<gofed_store::Store>,
+    period: std::time::Duration,
+) {
+    if registrations.is_empty() && stores.is_empty() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let mut reasons = Vec::new();
+            if registrations.iter().any(|r| !r.is_registered()) {
+                reasons.push("not registered");
+            }
+            for store in &stores {
+                let answer = tokio::time::timeout(period, store.schema_version()).await;
+                if !matches!(answer, Ok(Ok(_))) {
+                    reasons.push("store unreachable");
+                    break;
+                }
+            }
+            state.set_not_ready((!reasons.is_empty()).then(|| reasons.join(", ")));
+        }
+    });
 }

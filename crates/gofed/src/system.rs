@@ -25,19 +25,24 @@ pub fn registry(system: &SystemArgs, args: &RegistryArgs) -> anyhow::Result<Exit
     // The fleet's token (--token, GOFED_TOKEN, `[server] token`) and certificate, as `serve` takes them.
     let mut server = config.server.clone();
     args.tls.apply_to(&mut server);
-    let token = system.token.clone().or(server.token.clone());
+    if let Some(token) = &system.token {
+        server.token = Some(token.clone());
+    }
+    // The same tokens and scopes as `serve`: `token`, `[[server.tokens]]`, `tokens_file`.
+    let tokens = server.credentials()?;
     let tls = crate::serve::server_tls(&server)?;
     gofed_service::config::check_exposure(
         &args.listen,
         tls.is_some(),
-        token.is_some(),
+        !tokens.is_empty(),
         server.insecure,
     )
     .map_err(anyhow::Error::msg)?;
     runtime()?.block_on(async {
         let server_config = gofed_registry::ServerConfig {
             address: args.listen,
-            token,
+            token: None,
+            tokens,
         };
         let mut server = RegistryServer::bind(&server_config, Arc::new(MemoryRegistry::default()))
             .await
@@ -57,6 +62,29 @@ pub fn registry(system: &SystemArgs, args: &RegistryArgs) -> anyhow::Result<Exit
             .context("registry: serving failed")?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// `gofed system deregister NAME INSTANCE_ID`: removes one instance from the registry.
+pub fn deregister(
+    system: &SystemArgs,
+    args: &crate::cli::DeregisterArgs,
+) -> anyhow::Result<ExitCode> {
+    let config = crate::scenario::config(system)?;
+    let url = &config.system.registry;
+    runtime()?.block_on(async {
+        let registry = gofed_registry::connect_with_token(url, config.client.token.as_deref())
+            .with_context(|| format!("registry URL {url}"))?;
+        registry
+            .deregister(&args.name, &args.instance_id)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot deregister {}/{} at {url}",
+                    args.name, args.instance_id
+                )
+            })
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// One service and its live instances, as `gofed system status --format json` prints them.

@@ -523,6 +523,81 @@ fn the_registry_over_tls_requires_the_fleets_token() {
 }
 
 #[test]
+fn a_registry_token_changes_only_its_own_instances_and_admin_any() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    write(
+        tmp.path(),
+        "tokens",
+        "read look\nwrite team-a\nwrite team-b\n",
+    );
+    let tokens = tmp.path().join("tokens");
+    let registry = Process::start(
+        &["registry", "--listen", "127.0.0.1:0", "--token", "operator"],
+        &[("GOFED_TOKENS_FILE", &tokens)],
+    );
+    let _api = Process::start(
+        &[
+            "serve",
+            "api",
+            "--listen",
+            "127.0.0.1:0",
+            "--registry",
+            &registry.url,
+        ],
+        &[
+            ("GOFED_BLOB_DIR", &tmp.path().join("blobs")),
+            ("GOFED_TOKEN", Path::new("team-a")),
+        ],
+    );
+    let system = |args: &[&str], token: &str| {
+        let out = gofed_command()
+            .arg("system")
+            .args(args)
+            .args(["--registry", &registry.url])
+            .env("GOFED_TOKEN", token)
+            .output()
+            .expect("run gofed");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let instances = |token: &str| -> Vec<String> {
+        let (_, stdout, stderr) = system(&["status", "--format", "json"], token);
+        let status: serde_json::Value = serde_json::from_str(&stdout).expect(&stderr);
+        status["services"][0]["instances"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|i| i["instance_id"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let listed = instances("look");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let id = listed[0].as_str();
+
+    // Another team's write token may not remove it, nor may a read token; the message says why.
+    let (code, _, stderr) = system(&["deregister", "api", id], "team-b");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("registered with another token"), "{stderr}");
+    let (code, _, stderr) = system(&["deregister", "api", id], "look");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("scope is read; write is needed"),
+        "{stderr}"
+    );
+    assert_eq!(instances("look").len(), 1);
+
+    // The operator's admin token may.
+    let (code, _, stderr) = system(&["deregister", "api", id], "operator");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(instances("look").is_empty());
+}
+
+#[test]
 fn each_token_does_what_its_scope_allows() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let tokens = tmp.path().join("tokens");
@@ -914,4 +989,67 @@ fn mutual_tls_refuses_a_client_without_a_certificate_of_the_fleet() {
         String::from_utf8_lossy(&out.stdout),
         "pkg example.com/m/a, func A() int\n"
     );
+}
+
+/// `/readyz` (no token) follows what the instance depends on: its registration, and the store its storage
+/// service reads; it recovers when they come back, and its reason names no address.
+#[test]
+fn readiness_follows_the_registration_and_the_store() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let Some(pg) = runtime.block_on(crate::postgres::start_postgres(
+        "security::readiness_follows_the_registration_and_the_store",
+    )) else {
+        return;
+    };
+    let conninfo = pg.conninfo();
+    let registry = Process::start(&["registry", "--listen", "127.0.0.1:0"], &[]);
+    let registry_address = registry.address().to_owned();
+    let serve = Process::start(
+        &[
+            "serve",
+            "apistorage",
+            "--listen",
+            "127.0.0.1:0",
+            "--registry",
+            &registry.url,
+            "--heartbeat-ms",
+            "200",
+            "--ttl-ms",
+            "1000",
+            "--token",
+            "fleet",
+        ],
+        &[
+            ("GOFED_BLOB_DIR", &tmp.path().join("blobs")),
+            ("GOFED_STORE", Path::new(&conninfo)),
+        ],
+    );
+    let readyz = format!("{}/readyz", serve.url);
+    let probe = || send(reqwest::Method::GET, &readyz, None, None, None).expect("answer");
+    let becomes = |expected: (u16, &str)| {
+        let mut last = (0, String::new());
+        let reached = wait_until(Duration::from_secs(15), || {
+            last = probe();
+            (last.0, last.1.as_str()) == expected
+        });
+        assert!(
+            reached.is_some(),
+            "expected {expected:?}, last answer {last:?}"
+        );
+    };
+    becomes((200, "ready"));
+
+    // The registry goes away: not registered, until it is back (the instance registers again by itself).
+    drop(registry);
+    becomes((503, "not ready: not registered"));
+    let _registry = Process::start(&["registry", "--listen", &registry_address], &[]);
+    becomes((200, "ready"));
+
+    // The store goes away.
+    drop(pg);
+    becomes((503, "not ready: store unreachable"));
 }
