@@ -3,13 +3,13 @@
 use std::sync::Arc;
 
 use crate::etcd::DEFAULT_ETCD_PREFIX;
-use crate::{EtcdConfig, EtcdRegistry, HttpRegistry, Registry, RegistryError};
+use crate::{EtcdConfig, EtcdRegistry, EtcdTls, HttpRegistry, Registry, RegistryError};
 
 /// A registry client for `url`:
 ///
 /// - `http://HOST:PORT` or `https://…`: gofed's embedded registry (`gofed registry`);
 /// - `etcd://HOST:PORT[/PREFIX]`: etcd's client endpoint `http://HOST:PORT` (its JSON gateway),
-///   instances under `PREFIX` (default `/gofed/services/`); `etcds://` for TLS.
+///   instances under `PREFIX` (default `/gofed/services/`); `etcds://` for TLS (see [`EtcdTls`]).
 ///
 /// ```
 /// let etcd = gofed_registry::connect("etcd://127.0.0.1:2379/team/a").unwrap();
@@ -18,13 +18,22 @@ use crate::{EtcdConfig, EtcdRegistry, HttpRegistry, Registry, RegistryError};
 /// # drop((etcd, embedded));
 /// ```
 pub fn connect(url: &str) -> Result<Arc<dyn Registry>, RegistryError> {
-    connect_with_token(url, None)
+    connect_with(url, &ConnectOptions::default())
 }
 
-/// [`connect`], sending `token` to an embedded registry (`http(s)://`) that requires one.
-pub fn connect_with_token(
+/// What a client needs besides the URL.
+#[derive(Clone, Debug, Default)]
+pub struct ConnectOptions {
+    /// The token an embedded registry (`http(s)://`) requires.
+    pub token: Option<String>,
+    /// The authority and client certificate of an `etcds://` registry.
+    pub etcd_tls: EtcdTls,
+}
+
+/// [`connect`] with `options`.
+pub fn connect_with(
     url: &str,
-    token: Option<&str>,
+    options: &ConnectOptions,
 ) -> Result<Arc<dyn Registry>, RegistryError> {
     let invalid = |reason| RegistryError::invalid("registry URL", url, reason);
     let (scheme, rest) = url
@@ -32,7 +41,7 @@ pub fn connect_with_token(
         .ok_or_else(|| invalid("expected http://HOST:PORT or etcd://HOST:PORT[/PREFIX]"))?;
     match scheme {
         "http" | "https" => Ok(Arc::new(
-            HttpRegistry::new(url)?.with_token(token.map(str::to_owned)),
+            HttpRegistry::new(url)?.with_token(options.token.clone()),
         )),
         "etcd" | "etcds" => {
             let (host, prefix) = match rest.find('/') {
@@ -43,10 +52,15 @@ pub fn connect_with_token(
             if host.is_empty() {
                 return Err(invalid("no etcd host"));
             }
-            let http = if scheme == "etcds" { "https" } else { "http" };
+            let tls = scheme == "etcds";
             let config = EtcdConfig {
-                endpoint: format!("{http}://{host}"),
+                endpoint: format!("{}://{host}", if tls { "https" } else { "http" }),
                 prefix: prefix.to_owned(),
+                tls: if tls {
+                    options.etcd_tls.clone()
+                } else {
+                    EtcdTls::default()
+                },
                 ..EtcdConfig::default()
             };
             Ok(Arc::new(EtcdRegistry::new(&config)?))

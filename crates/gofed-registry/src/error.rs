@@ -73,6 +73,9 @@ pub enum RegistryError {
         /// The server's message.
         message: String,
     },
+    /// A certificate, key or authority file for the connection to etcd cannot be used.
+    #[error("etcd TLS: {0}")]
+    Tls(#[source] crate::tls::TlsError),
     /// A remote registry answered something that is not the expected JSON document.
     #[error("cannot decode the answer of {url}: {reason}")]
     Decode {

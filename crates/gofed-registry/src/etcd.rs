@@ -16,6 +16,7 @@
 //! default `--election-timeout 1000`) and lengthens them silently, and it checks for expired leases
 //! every 500 ms; so an etcd registry prunes a dead instance within `max(ttl, minimum) + 0.5 s`.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -45,6 +46,50 @@ pub struct EtcdConfig {
     /// Time limit of one request, in milliseconds (5000).
     #[serde(rename = "timeout_ms", with = "crate::instance::millis")]
     pub timeout: Duration,
+    /// TLS towards an `https://` endpoint.
+    pub tls: EtcdTls,
+}
+
+/// TLS towards etcd (`etcds://`): the authority of etcd's certificate and the client certificate etcd requires
+/// with `--client-cert-auth`. etcd deployments usually have their own authority, apart from the fleet's, so
+/// these are separate from `[client]` (`[system.etcd]` in `gofed.toml`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EtcdTls {
+    /// Certificate authorities (PEM bundle) trusted for etcd's certificate, besides the system's and
+    /// `[client] ca_file` (etcdctl's `--cacert`).
+    pub ca_file: Option<PathBuf>,
+    /// The client certificate (PEM) to present, with `key_file` (etcdctl's `--cert`).
+    pub cert_file: Option<PathBuf>,
+    /// Its private key (PEM) (etcdctl's `--key`).
+    pub key_file: Option<PathBuf>,
+}
+
+impl EtcdTls {
+    /// `builder` trusting `ca_file` and presenting `cert_file`, each when given.
+    fn configure(
+        &self,
+        mut builder: reqwest::ClientBuilder,
+    ) -> Result<reqwest::ClientBuilder, RegistryError> {
+        if let Some(ca) = &self.ca_file {
+            for cert in crate::tls::read_ca_file(ca).map_err(RegistryError::Tls)? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        match (&self.cert_file, &self.key_file) {
+            (Some(cert), Some(key)) => Ok(builder
+                .identity(crate::tls::client_identity(cert, key).map_err(RegistryError::Tls)?)),
+            (None, None) => Ok(builder),
+            (Some(cert), None) => Err(RegistryError::Tls(crate::tls::TlsError::Invalid {
+                path: cert.clone(),
+                reason: "a client certificate without its key (key_file)".to_owned(),
+            })),
+            (None, Some(key)) => Err(RegistryError::Tls(crate::tls::TlsError::Invalid {
+                path: key.clone(),
+                reason: "a key without its client certificate (cert_file)".to_owned(),
+            })),
+        }
+    }
 }
 
 impl Default for EtcdConfig {
@@ -53,6 +98,7 @@ impl Default for EtcdConfig {
             endpoint: DEFAULT_ETCD_ENDPOINT.to_owned(),
             prefix: DEFAULT_ETCD_PREFIX.to_owned(),
             timeout: crate::client::DEFAULT_REQUEST_TIMEOUT,
+            tls: EtcdTls::default(),
         }
     }
 }
@@ -69,7 +115,9 @@ pub struct EtcdRegistry {
 impl EtcdRegistry {
     /// A registry in the etcd at `config.endpoint`.
     pub fn new(config: &EtcdConfig) -> Result<EtcdRegistry, RegistryError> {
-        let client = crate::tls::client_builder()
+        let client = config
+            .tls
+            .configure(crate::tls::client_builder())?
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
             .build()

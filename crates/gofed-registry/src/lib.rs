@@ -99,9 +99,9 @@ pub mod token;
 use async_trait::async_trait;
 
 pub use crate::client::{HttpRegistry, DEFAULT_REQUEST_TIMEOUT};
-pub use crate::connect::{connect, connect_with_token};
+pub use crate::connect::{connect, connect_with, ConnectOptions};
 pub use crate::error::RegistryError;
-pub use crate::etcd::{EtcdConfig, EtcdRegistry};
+pub use crate::etcd::{EtcdConfig, EtcdRegistry, EtcdTls};
 pub use crate::instance::{
     check_address, check_instance_id, normalize_name, Instance, DEFAULT_HEARTBEAT, DEFAULT_TTL,
     MAX_ACTIONS, MAX_ACTIONS_BYTES, MAX_ADDRESS_LEN, MAX_NAME_LEN, MAX_TTL, MIN_TTL,

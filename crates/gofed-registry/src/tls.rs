@@ -31,6 +31,15 @@ pub fn use_client_certificate(
     cert: &std::path::Path,
     key: &std::path::Path,
 ) -> Result<(), TlsError> {
+    let _ = IDENTITY.set(client_identity(cert, key)?);
+    Ok(())
+}
+
+/// The certificate `cert` with key `key` (PEM), as a client presents it.
+pub fn client_identity(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<reqwest::Identity, TlsError> {
     // Checked as a server would load it: a chain, a key, and the key the certificate's.
     load_certified_key(cert, key)?;
     let mut pem = std::fs::read(cert).map_err(|source| TlsError::Read {
@@ -42,18 +51,22 @@ pub fn use_client_certificate(
         path: key.to_owned(),
         source,
     })?);
-    let identity = reqwest::Identity::from_pem(&pem).map_err(|err| TlsError::Invalid {
+    reqwest::Identity::from_pem(&pem).map_err(|err| TlsError::Invalid {
         path: cert.to_owned(),
         reason: err.to_string(),
-    })?;
-    let _ = IDENTITY.set(identity);
-    Ok(())
+    })
 }
 
 /// Trusts the certificates of the PEM bundle `path` (besides the system's roots) in every client built after
 /// this, for the whole process (`[client] ca_file`, `GOFED_CA_FILE`): a fleet's own certificate authority. Only
 /// the first call counts.
 pub fn trust_ca_file(path: &std::path::Path) -> Result<(), TlsError> {
+    let _ = EXTRA_ROOTS.set(read_ca_file(path)?);
+    Ok(())
+}
+
+/// The certificates of the PEM bundle `path`: at least one.
+pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, TlsError> {
     let pem = std::fs::read(path).map_err(|source| TlsError::Read {
         path: path.to_owned(),
         source,
@@ -68,8 +81,7 @@ pub fn trust_ca_file(path: &std::path::Path) -> Result<(), TlsError> {
             reason: "no certificate in it".to_owned(),
         });
     }
-    let _ = EXTRA_ROOTS.set(certs);
-    Ok(())
+    Ok(certs)
 }
 
 fn with_extra_roots(mut builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {

@@ -51,7 +51,11 @@
 //! ttl_ms = 6000
 //!
 //! [system]                        # see `SystemConfig`
-//! registry = "http://127.0.0.1:18811"
+//! registry = "http://127.0.0.1:18811"  # or "etcd://HOST:2379[/PREFIX]", "etcds://..." for TLS
+//! [system.etcd]                   # TLS towards an etcds:// registry (etcd's own authority, as etcdctl takes it)
+//! ca_file = "/etc/etcd/ca.pem"
+//! cert_file = "/etc/gofed/etcd-client.pem"  # etcd --client-cert-auth
+//! key_file = "/etc/gofed/etcd-client.key"
 //! [system.placement]
 //! api = "remote"
 //! ```
@@ -61,7 +65,7 @@
 //! `GOFED_CLIENT_KEY`, `GOFED_BLOB_DIR`,
 //! `GOFED_JSON_BODY_LIMIT`, `GOFED_FILE_BODY_LIMIT`, `GOFED_MAX_CONCURRENT_CALLS`, `GOFED_ACTION_TIMEOUT_MS`,
 //! `GOFED_HEADER_READ_TIMEOUT_MS`, `GOFED_BODY_READ_TIMEOUT_MS`, `GOFED_SHUTDOWN_TIMEOUT_MS`,
-//! `GOFED_ANALYSIS_MEMORY_LIMIT`, `GOFED_CLIENT_TIMEOUT_MS`, `GOFED_REGISTRY`, `GOFED_HEARTBEAT_MS`, `GOFED_TTL_MS`,
+//! `GOFED_ANALYSIS_MEMORY_LIMIT`, `GOFED_CLIENT_TIMEOUT_MS`, `GOFED_REGISTRY`, `GOFED_ETCD_CA_FILE`, `GOFED_ETCD_CERT`, `GOFED_ETCD_KEY`, `GOFED_HEARTBEAT_MS`, `GOFED_TTL_MS`,
 //! `GOFED_CACHE_DIR`, `GOFED_CACHE_SIZE`, `GOFED_GITHUB_URL`, `GOFED_GITLAB_URL`, `GOFED_BITBUCKET_URL`,
 //! `GOFED_MAX_UNPACKED_SIZE`, `GOFED_MAX_ENTRIES`, `GOFED_MAX_FILE_SIZE`, `GOFED_MAX_RATIO`, `GOFED_STORE`,
 //! `GOFED_STORE_CACHE` (`GOFED_STORE_DIR` is read by gofed-store itself). Config is passed
@@ -565,6 +569,15 @@ impl Config {
                 "GOFED_MAX_FILE_SIZE" => self.artifact.max_file_size = Some(parse(&name, &value)?),
                 "GOFED_MAX_RATIO" => self.artifact.max_ratio = Some(parse(&name, &value)?),
                 "GOFED_REGISTRY" => self.system.registry.clone_from(&value),
+                "GOFED_ETCD_CA_FILE" => {
+                    self.system.etcd.ca_file = (!value.is_empty()).then(|| PathBuf::from(&value));
+                }
+                "GOFED_ETCD_CERT" => {
+                    self.system.etcd.cert_file = (!value.is_empty()).then(|| PathBuf::from(&value));
+                }
+                "GOFED_ETCD_KEY" => {
+                    self.system.etcd.key_file = (!value.is_empty()).then(|| PathBuf::from(&value));
+                }
                 "GOFED_STORE" => self.store.url = Some(value.clone()),
                 "GOFED_STORE_CACHE" => self.store.cache = parse(&name, &value)?,
                 "GOFED_HEARTBEAT_MS" => {

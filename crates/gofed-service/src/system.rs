@@ -125,6 +125,8 @@ impl<'de> Deserialize<'de> for Placement {
 pub struct SystemConfig {
     /// The registry: `http://HOST:PORT` (embedded) or `etcd://HOST:PORT[/PREFIX]`.
     pub registry: String,
+    /// TLS towards an `etcds://` registry: its authority and client certificate (`[system.etcd]`).
+    pub etcd: gofed_registry::EtcdTls,
     /// Placement of services not listed in `placement`. Default `local`.
     pub default_placement: Placement,
     /// Placement per service name.
@@ -148,6 +150,7 @@ impl Default for SystemConfig {
     fn default() -> Self {
         SystemConfig {
             registry: format!("http://{}", gofed_registry::DEFAULT_ADDRESS),
+            etcd: gofed_registry::EtcdTls::default(),
             default_placement: Placement::Local,
             placement: BTreeMap::new(),
             lookup_ttl_ms: 1_000,

@@ -90,6 +90,38 @@ fn main() -> ExitCode {
 
 /// What to do about the most common mistakes, when `err` is one of them.
 fn hint(err: &anyhow::Error) -> Option<String> {
+    tls_hint(err).or_else(|| registry_hint(err))
+}
+
+/// What to configure when a TLS handshake failed for want of a certificate or an authority.
+fn tls_hint(err: &anyhow::Error) -> Option<String> {
+    let chain = format!("{err:#}");
+    let etcd = chain.contains("etcds://");
+    let (client, ca) = if etcd {
+        (
+            "[system.etcd] cert_file and key_file (GOFED_ETCD_CERT, GOFED_ETCD_KEY)",
+            "[system.etcd] ca_file (GOFED_ETCD_CA_FILE)",
+        )
+    } else {
+        (
+            "[client] cert_file and key_file (GOFED_CLIENT_CERT, GOFED_CLIENT_KEY)",
+            "[client] ca_file (GOFED_CA_FILE)",
+        )
+    };
+    if chain.contains("BadCertificate") || chain.contains("CertificateRequired") {
+        return Some(format!(
+            "the server requires a client certificate it trusts: set {client}"
+        ));
+    }
+    if chain.contains("UnknownIssuer") {
+        return Some(format!(
+            "the server's certificate is signed by an authority not trusted here: set {ca}"
+        ));
+    }
+    None
+}
+
+fn registry_hint(err: &anyhow::Error) -> Option<String> {
     let unreachable = err.chain().find_map(|cause| {
         cause
             .downcast_ref::<gofed_registry::RegistryError>()

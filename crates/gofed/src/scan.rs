@@ -185,8 +185,7 @@ fn default_jobs(scenario: &Scenario, args: &ScanArgs) -> anyhow::Result<usize> {
         Placement::Remote => {
             let url = &system.config().registry;
             let registry =
-                gofed_registry::connect_with_token(url, scenario.client_config().token.as_deref())
-                    .with_context(|| format!("registry {url}"))?;
+                crate::scenario::connect_registry(system.config(), scenario.client_config())?;
             let instances = scenario
                 .block_on(registry.lookup(service))
                 .with_context(|| format!("cannot look up {service} in the registry at {url}"))?;

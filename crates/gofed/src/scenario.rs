@@ -54,6 +54,19 @@ pub fn artifact_limits(config: &Config, args: &ArtifactArgs) -> gofed_artifact::
     }
 }
 
+/// The configured registry's client: `[system] registry`, with the `[client] token` and `[system.etcd]`.
+pub fn connect_registry(
+    system: &gofed_service::system::SystemConfig,
+    client: &gofed_service::config::ClientConfig,
+) -> anyhow::Result<Arc<dyn gofed_registry::Registry>> {
+    let options = gofed_registry::ConnectOptions {
+        token: client.token.clone(),
+        etcd_tls: system.etcd.clone(),
+    };
+    gofed_registry::connect_with(&system.registry, &options)
+        .with_context(|| format!("registry {}", system.registry))
+}
+
 /// The configuration: `--config` file (if any) < `GOFED_*` < flags.
 pub fn config(args: &SystemArgs) -> anyhow::Result<Config> {
     let mut config = Config::load(args.config.as_deref())?;
@@ -129,13 +142,7 @@ fn system_of(
         .iter()
         .any(|s| *config.system.placement_of(s.name()) == Placement::Remote);
     let registry = if any_remote {
-        Some(
-            gofed_registry::connect_with_token(
-                &config.system.registry,
-                config.client.token.as_deref(),
-            )
-            .with_context(|| format!("registry {}", config.system.registry))?,
-        )
+        Some(connect_registry(&config.system, &config.client)?)
     } else {
         None
     };

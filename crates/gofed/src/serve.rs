@@ -113,13 +113,10 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let registry = if args.no_register {
         None
     } else {
-        Some(
-            gofed_registry::connect_with_token(
-                &config.system.registry,
-                config.client.token.as_deref(),
-            )
-            .with_context(|| format!("registry {}", config.system.registry))?,
-        )
+        Some(crate::scenario::connect_registry(
+            &config.system,
+            &config.client,
+        )?)
     };
     // What the analysis services may call: bundles come only from the `filestorage` instances that configuration
     // (a fixed placement) or the registry knows; a bundle's origin just says which of them to try first. Without a

@@ -72,8 +72,7 @@ pub fn deregister(
     let config = crate::scenario::config(system)?;
     let url = &config.system.registry;
     runtime()?.block_on(async {
-        let registry = gofed_registry::connect_with_token(url, config.client.token.as_deref())
-            .with_context(|| format!("registry URL {url}"))?;
+        let registry = crate::scenario::connect_registry(&config.system, &config.client)?;
         registry
             .deregister(&args.name, &args.instance_id)
             .await
@@ -125,8 +124,7 @@ pub fn status(system: &SystemArgs, args: &FormatArgs) -> anyhow::Result<ExitCode
     let config = crate::scenario::config(system)?;
     let url = &config.system.registry;
     let instances = runtime()?.block_on(async {
-        let registry = gofed_registry::connect_with_token(url, config.client.token.as_deref())
-            .with_context(|| format!("registry URL {url}"))?;
+        let registry = crate::scenario::connect_registry(&config.system, &config.client)?;
         let instances = registry
             .list()
             .await

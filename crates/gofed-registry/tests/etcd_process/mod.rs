@@ -39,6 +39,19 @@ pub fn free_port() -> u16 {
 
 /// Starts etcd, or returns `None` (after a loud SKIP) when it is not installed outside CI.
 pub async fn start_etcd(test: &str) -> Option<Etcd> {
+    start_etcd_with(test, None).await
+}
+
+/// The files of an etcd serving TLS: its certificate and key, and the authority whose clients it accepts
+/// (`--client-cert-auth`: a client without a certificate it signed is refused).
+pub struct EtcdTlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub client_ca: PathBuf,
+}
+
+/// [`start_etcd`] serving `https://` with `tls`.
+pub async fn start_etcd_with(test: &str, tls: Option<&EtcdTlsFiles>) -> Option<Etcd> {
     let Some(binary) = find_etcd() else {
         let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
         assert!(
@@ -54,10 +67,22 @@ pub async fn start_etcd(test: &str) -> Option<Etcd> {
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let (client_port, peer_port) = (free_port(), free_port());
-    let endpoint = format!("http://127.0.0.1:{client_port}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let endpoint = format!("{scheme}://127.0.0.1:{client_port}");
     let peer = format!("http://127.0.0.1:{peer_port}");
     let log = std::fs::File::create(dir.path().join("etcd.log")).expect("log file");
-    let child = Command::new(&binary)
+    let mut command = Command::new(&binary);
+    if let Some(tls) = tls {
+        command
+            .arg("--cert-file")
+            .arg(&tls.cert)
+            .arg("--key-file")
+            .arg(&tls.key)
+            .arg("--client-cert-auth")
+            .arg("--trusted-ca-file")
+            .arg(&tls.client_ca);
+    }
+    let child = command
         .args(["--name", "gofed-test"])
         .arg("--data-dir")
         .arg(dir.path().join("data"))
@@ -95,7 +120,12 @@ impl Etcd {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("etcd exited with {status}:\n{}", self.log());
             }
-            if let Ok(resp) = http.get(format!("{}/health", self.endpoint)).send().await {
+            // A TLS etcd requires a client certificate for /health too: its log says when it serves.
+            if self.endpoint.starts_with("https://") {
+                if self.log().contains("serving client requests on") {
+                    return;
+                }
+            } else if let Ok(resp) = http.get(format!("{}/health", self.endpoint)).send().await {
                 if let Ok(body) = resp.json::<serde_json::Value>().await {
                     if body["health"] == "true" {
                         return;
