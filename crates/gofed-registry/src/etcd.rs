@@ -53,15 +53,18 @@ pub struct EtcdConfig {
 /// TLS towards etcd (`etcds://`): the authority of etcd's certificate and the client certificate etcd requires
 /// with `--client-cert-auth`. etcd deployments usually have their own authority, apart from the fleet's, so
 /// these are separate from `[client]` (`[system.etcd]` in `gofed.toml`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct EtcdTls {
     /// Certificate authorities (PEM bundle) trusted for etcd's certificate, besides the system's and
     /// `[client] ca_file` (etcdctl's `--cacert`).
+    #[schemars(extend("x-env" = "GOFED_ETCD_CA_FILE"))]
     pub ca_file: Option<PathBuf>,
     /// The client certificate (PEM) to present, with `key_file` (etcdctl's `--cert`).
+    #[schemars(extend("x-env" = "GOFED_ETCD_CERT"))]
     pub cert_file: Option<PathBuf>,
     /// Its private key (PEM) (etcdctl's `--key`).
+    #[schemars(extend("x-env" = "GOFED_ETCD_KEY"))]
     pub key_file: Option<PathBuf>,
 }
 

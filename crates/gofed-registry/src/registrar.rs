@@ -13,15 +13,17 @@ use crate::instance::{DEFAULT_HEARTBEAT, DEFAULT_TTL};
 use crate::{Instance, Registry, RegistryError};
 
 /// How often an instance heartbeats and how long the registry keeps it without one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct HeartbeatConfig {
     /// Interval between heartbeats ([`DEFAULT_HEARTBEAT`], 2 s). Must be shorter than `ttl`.
     #[serde(rename = "heartbeat_ms", with = "crate::instance::millis")]
+    #[schemars(with = "u64", extend("x-env" = "GOFED_HEARTBEAT_MS"))]
     pub interval: Duration,
     /// TTL the instance registers with ([`DEFAULT_TTL`], 6 s): up to `ttl / interval - 1`
     /// heartbeats may be lost before the registry prunes the instance.
     #[serde(rename = "ttl_ms", with = "crate::instance::millis")]
+    #[schemars(with = "u64", extend("x-env" = "GOFED_TTL_MS"))]
     pub ttl: Duration,
 }
 

@@ -10,7 +10,18 @@ use serde::{Deserialize, Serialize};
 /// registry: `read` (lookups, listings), `write` (registering, heartbeats and deregistering the instances the same
 /// token registered), `admin` (deregistering or replacing any instance).
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
@@ -47,7 +58,7 @@ impl FromStr for Scope {
 }
 
 /// A token and what it allows (`[[server.tokens]]`).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScopedToken {
     /// The bearer token.

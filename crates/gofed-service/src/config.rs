@@ -134,7 +134,7 @@ pub enum ConfigError {
 }
 
 /// The whole of `gofed.toml` that this crate knows.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// How the service envelope serves.
@@ -152,13 +152,15 @@ pub struct Config {
 }
 
 /// The `[store]` table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreConfig {
     /// `sqlite:DIR`, a PostgreSQL connection string (`postgresql://...` or `host=... dbname=...`), or `off`;
     /// unset: SQLite in the default store directory.
+    #[schemars(extend("x-env" = "GOFED_STORE"))]
     pub url: Option<String>,
     /// Whether analyses answer a repeated call from its stored result (and store every result).
+    #[schemars(extend("x-env" = "GOFED_STORE_CACHE"))]
     pub cache: bool,
 }
 
@@ -173,21 +175,27 @@ impl Default for StoreConfig {
 
 /// The `[artifact]` table: bounds on what reading one archive or RPM may unpack; unset fields keep the reader's
 /// defaults (which a packager never reaches).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ArtifactConfig {
     /// Most bytes of file content in all.
+    #[schemars(extend("x-env" = "GOFED_MAX_UNPACKED_SIZE"))]
     pub max_unpacked_size: Option<u64>,
     /// Most entries.
+    #[schemars(extend("x-env" = "GOFED_MAX_ENTRIES"))]
     pub max_entries: Option<u64>,
     /// Largest single file, in bytes.
+    #[schemars(extend("x-env" = "GOFED_MAX_FILE_SIZE"))]
     pub max_file_size: Option<u64>,
     /// Largest ratio of unpacked to compressed bytes.
+    #[schemars(extend("x-env" = "GOFED_MAX_RATIO"))]
     pub max_ratio: Option<u64>,
 }
 
 /// Where the envelope keeps uploaded files.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum FilesLocation {
     /// The blob directory (`blob_dir`).
@@ -209,54 +217,72 @@ impl FromStr for FilesLocation {
 }
 
 /// The `[server]` table: listening, auth, limits, timeouts, blob directory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     /// Address to listen on. Default `127.0.0.1:0` (loopback, any free port).
+    #[schemars(extend("x-env" = "GOFED_LISTEN"))]
     pub listen: SocketAddr,
     /// When set, every request must carry `Authorization: Bearer <token>` (but `/healthz` and `/readyz`); this
     /// token may do everything (`admin`).
+    #[schemars(extend("x-env" = "GOFED_TOKEN"))]
     pub token: Option<String>,
     /// More tokens, each with its scope; with any token configured, a request needs one whose scope covers it.
     pub tokens: Vec<ScopedToken>,
     /// A file of more tokens, one `SCOPE TOKEN` per line, read when the server starts.
+    #[schemars(extend("x-env" = "GOFED_TOKENS_FILE"))]
     pub tokens_file: Option<PathBuf>,
     /// A token for `/metrics` alone (a metrics scraper needs no other access); the other tokens work there too.
+    #[schemars(extend("x-env" = "GOFED_METRICS_TOKEN"))]
     pub metrics_token: Option<String>,
     /// The certificate chain (PEM) to serve HTTPS with; with `tls_key`.
+    #[schemars(extend("x-env" = "GOFED_TLS_CERT"))]
     pub tls_cert: Option<PathBuf>,
     /// Its private key (PEM).
+    #[schemars(extend("x-env" = "GOFED_TLS_KEY"))]
     pub tls_key: Option<PathBuf>,
     /// Mutual TLS: clients must present a certificate signed by these authorities (PEM bundle).
+    #[schemars(extend("x-env" = "GOFED_TLS_CLIENT_CA"))]
     pub tls_client_ca: Option<PathBuf>,
     /// Allow listening on a non-loopback address without TLS and a token (anyone who reaches the port may
     /// then call every action, and the token travels in clear).
+    #[schemars(extend("x-env" = "GOFED_INSECURE"))]
     pub insecure: bool,
     /// Where uploaded blobs live. Default: `$XDG_DATA_HOME/gofed/blobs` (or `~/.local/share/gofed/blobs`).
+    #[schemars(extend("x-env" = "GOFED_BLOB_DIR"))]
     pub blob_dir: Option<PathBuf>,
     /// Where `/v1/files` keeps files: `dir` (`blob_dir`, the default) or `store` (the `[store]`: every instance
     /// on one PostgreSQL serves every file).
+    #[schemars(extend("x-env" = "GOFED_FILES"))]
     pub files: FilesLocation,
     /// Largest action input document, in bytes. Default 16 MiB.
+    #[schemars(extend("x-env" = "GOFED_JSON_BODY_LIMIT"))]
     pub json_body_limit: u64,
     /// Largest uploaded file, in bytes. Default 1 GiB.
+    #[schemars(extend("x-env" = "GOFED_FILE_BODY_LIMIT"))]
     pub file_body_limit: u64,
     /// Most action calls running at once; further calls are answered 503 `overloaded`. Default 64.
+    #[schemars(extend("x-env" = "GOFED_MAX_CONCURRENT_CALLS"))]
     pub max_concurrent_calls: usize,
     /// Timeout of one action call, in milliseconds. Default 300000 (5 minutes).
+    #[schemars(extend("x-env" = "GOFED_ACTION_TIMEOUT_MS"))]
     pub action_timeout_ms: u64,
     /// Per-action timeouts overriding `action_timeout_ms`, by action name.
     pub action_timeouts_ms: BTreeMap<String, u64>,
     /// Time a client has to send the request headers, in milliseconds. Default 10000.
+    #[schemars(extend("x-env" = "GOFED_HEADER_READ_TIMEOUT_MS"))]
     pub header_read_timeout_ms: u64,
     /// Time a client has to send an action's whole body, or each piece of an upload's body, in milliseconds
     /// (408 `request_timeout` past it). Default 30000.
+    #[schemars(extend("x-env" = "GOFED_BODY_READ_TIMEOUT_MS"))]
     pub body_read_timeout_ms: u64,
     /// On shutdown, how long in-flight requests may take to finish, in milliseconds. Default 30000.
+    #[schemars(extend("x-env" = "GOFED_SHUTDOWN_TIMEOUT_MS"))]
     pub shutdown_timeout_ms: u64,
     /// Bytes one analysis may allocate in an analysis service (`api`, `deps`); an analysis past it is answered
     /// 422 `unprocessable`, and the instance goes on serving. Default (`None`): the analysis services' own
     /// (2 GiB).
+    #[schemars(extend("x-env" = "GOFED_ANALYSIS_MEMORY_LIMIT"))]
     pub analysis_memory_limit: Option<u64>,
 }
 
@@ -409,35 +435,47 @@ pub fn parse_tokens_file(text: &str, path: &Path) -> Result<Vec<ScopedToken>, Co
 }
 
 /// The `[client]` table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClientConfig {
     /// Bearer token sent with every request.
+    #[schemars(extend("x-env" = "GOFED_TOKEN"))]
     pub token: Option<String>,
     /// Certificate authorities (a PEM bundle) trusted besides the system's, for `https://` services and
     /// registries of a fleet with its own.
+    #[schemars(extend("x-env" = "GOFED_CA_FILE"))]
     pub ca_file: Option<PathBuf>,
     /// A certificate (PEM) to present to servers that require one (mutual TLS), with `key_file`.
+    #[schemars(extend("x-env" = "GOFED_CLIENT_CERT"))]
     pub cert_file: Option<PathBuf>,
     /// Its private key (PEM).
+    #[schemars(extend("x-env" = "GOFED_CLIENT_KEY"))]
     pub key_file: Option<PathBuf>,
     /// Timeout of one request, in milliseconds. Default 600000 (10 minutes).
+    #[schemars(extend("x-env" = "GOFED_CLIENT_TIMEOUT_MS"))]
     pub timeout_ms: u64,
     /// Where downloaded sources are kept; default `$XDG_CACHE_HOME/gofed`, else `~/.cache/gofed`.
+    #[schemars(extend("x-env" = "GOFED_CACHE_DIR"))]
     pub cache_dir: Option<PathBuf>,
     /// Most bytes the download cache keeps; the least recently used are evicted beyond it. Default 2 GiB.
+    #[schemars(extend("x-env" = "GOFED_CACHE_SIZE"))]
     pub cache_size: u64,
     /// GitHub's archive server, for `github.com/OWNER/REPO@REF` (`{github_url}/OWNER/REPO/tar.gz/REF`).
+    #[schemars(extend("x-env" = "GOFED_GITHUB_URL"))]
     pub github_url: String,
     /// GitLab's base URL, for `gitlab.com/OWNER/REPO@REF` (`{gitlab_url}/OWNER/REPO/-/archive/REF/REPO-REF.tar.gz`).
+    #[schemars(extend("x-env" = "GOFED_GITLAB_URL"))]
     pub gitlab_url: String,
     /// Bitbucket's base URL, for `bitbucket.org/OWNER/REPO@REF` (`{bitbucket_url}/OWNER/REPO/get/REF.tar.gz`).
+    #[schemars(extend("x-env" = "GOFED_BITBUCKET_URL"))]
     pub bitbucket_url: String,
     /// Where `rpmstorage` finds RPMs, in Koji's layout: `{koji_url}/NAME/VERSION/RELEASE/ARCH/NAME-VERSION-RELEASE.ARCH.rpm`
     /// (`src` as ARCH for source RPMs). Default Fedora's `https://kojipkgs.fedoraproject.org/packages`.
+    #[schemars(extend("x-env" = "GOFED_KOJI_URL"))]
     pub koji_url: String,
     /// Where `specstorage` and `packagestorage` find a package's dist-git repository: `{distgit_url}/NAME.git`
     /// (`http(s)://` or `file://`). Default Fedora's `https://src.fedoraproject.org/rpms`.
+    #[schemars(extend("x-env" = "GOFED_DISTGIT_URL"))]
     pub distgit_url: String,
 }
 
@@ -641,6 +679,84 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every setting's `GOFED_*` variable as the schema documents it (`x-env`), by dotted key.
+    fn documented_variables() -> Vec<(String, String)> {
+        fn walk(
+            path: &str,
+            node: &serde_json::Value,
+            defs: &serde_json::Value,
+            out: &mut Vec<(String, String)>,
+        ) {
+            let Some(props) = node.get("properties").and_then(|p| p.as_object()) else {
+                return;
+            };
+            for (key, prop) in props {
+                let key = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if let Some(env) = prop.get("x-env").and_then(|e| e.as_str()) {
+                    out.push((key.clone(), env.to_owned()));
+                }
+                let target = prop
+                    .get("$ref")
+                    .and_then(|r| r.as_str())
+                    .and_then(|r| r.strip_prefix("#/$defs/"))
+                    .and_then(|name| defs.get(name));
+                walk(&key, target.unwrap_or(prop), defs, out);
+            }
+        }
+        let schema = serde_json::to_value(schemars::schema_for!(Config)).unwrap();
+        let mut out = Vec::new();
+        walk("", &schema, &schema["$defs"], &mut out);
+        out
+    }
+
+    /// The value at a dotted key of the configuration as JSON.
+    fn at<'a>(value: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+        key.split('.').fold(value, |v, part| &v[part])
+    }
+
+    #[test]
+    fn every_documented_variable_sets_its_setting() {
+        let documented = documented_variables();
+        assert!(documented.len() > 40, "{documented:?}");
+        let default = serde_json::to_value(Config::default()).unwrap();
+        for (key, env) in &documented {
+            // The first sample of the setting's form that the variable takes, and that changes that setting.
+            let samples = ["7", "true", "false", "127.0.0.9:9", "store", "/x/y"];
+            let changed = samples.iter().any(|sample| {
+                let mut config = Config::default();
+                config
+                    .apply_env([(env.clone(), (*sample).to_owned())])
+                    .is_ok()
+                    && at(&serde_json::to_value(&config).unwrap(), key) != at(&default, key)
+            });
+            assert!(changed, "{env} does not set {key}");
+        }
+    }
+
+    #[test]
+    fn every_variable_read_is_documented() {
+        let documented: std::collections::BTreeSet<String> = documented_variables()
+            .into_iter()
+            .map(|(_, env)| env)
+            .collect();
+        // The variables `apply_env` matches on, read from its source.
+        let source = include_str!("config.rs");
+        let body = &source[source.find("pub fn apply_env").unwrap()..];
+        let body = &body[..body.find("\n    }\n}").unwrap()];
+        let read: std::collections::BTreeSet<String> = body
+            .split('"')
+            .filter(|s| {
+                s.starts_with("GOFED_") && s.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+            })
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(read, documented);
+    }
 
     #[test]
     fn defaults_file_env() {

@@ -120,16 +120,19 @@ impl<'de> Deserialize<'de> for Placement {
 /// filestorage = "remote"
 /// deps = "http://10.0.0.5:8811,http://10.0.0.6:8811"
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct SystemConfig {
-    /// The registry: `http://HOST:PORT` (embedded) or `etcd://HOST:PORT[/PREFIX]`.
+    /// The registry: `http(s)://HOST:PORT` (`gofed registry`), or etcd at `etcd://HOST:PORT[/PREFIX]` (`etcds://` over TLS).
+    #[schemars(extend("x-env" = "GOFED_REGISTRY"))]
     pub registry: String,
     /// TLS towards an `etcds://` registry: its authority and client certificate (`[system.etcd]`).
     pub etcd: gofed_registry::EtcdTls,
-    /// Placement of services not listed in `placement`. Default `local`.
+    /// Placement of services not listed in `placement`: `local`, `remote`, or comma-separated base URLs.
+    #[schemars(with = "String")]
     pub default_placement: Placement,
-    /// Placement per service name.
+    /// Placement per service name (`[system.placement]`, e.g. `api = "remote"`).
+    #[schemars(with = "BTreeMap<String, String>")]
     pub placement: BTreeMap<String, Placement>,
     /// How long a registry lookup is reused, in milliseconds. Default 1000.
     pub lookup_ttl_ms: u64,

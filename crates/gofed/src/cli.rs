@@ -85,6 +85,9 @@ pub enum ConfigCommand {
     /// applied to the defaults) with where its value came from: default, file, environment or flag. Tokens and
     /// passwords are masked.
     Show(FormatArgs),
+    /// The reference of every setting of `gofed.toml` (its type, default, GOFED_* variable and meaning), written
+    /// from the configuration types; `--format json` prints the JSON Schema it is written from.
+    Reference(FormatArgs),
 }
 
 /// Where the scenarios' actions run (defaults: `gofed.toml`'s `[system]`, else everything

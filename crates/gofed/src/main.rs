@@ -2,6 +2,7 @@
 
 mod bench;
 mod cli;
+mod config_reference;
 mod config_show;
 mod debug;
 mod get;
@@ -168,6 +169,9 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         }
         cli::Command::System(cli::SystemCommand::Deregister(args)) => {
             system::deregister(&cli.system, &args)
+        }
+        cli::Command::Config(cli::ConfigCommand::Reference(args)) => {
+            config_reference::reference(&args)
         }
         cli::Command::Config(cli::ConfigCommand::Show(args)) => {
             config_show::show(&cli.system, &args)

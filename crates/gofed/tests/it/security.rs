@@ -1231,3 +1231,37 @@ fn an_etcd_registry_over_mutual_tls_takes_its_own_authority_and_client_certifica
         "{stderr}"
     );
 }
+
+/// `docs/configuration.md` is what `gofed config reference` writes from the configuration types, so it
+/// documents every setting there is; `--format json` is the JSON Schema it is written from.
+#[test]
+fn the_configuration_reference_is_generated_and_current() {
+    let out = gofed_command()
+        .args(["config", "reference"])
+        .output()
+        .expect("run gofed");
+    assert!(out.status.success());
+    let generated = String::from_utf8(out.stdout).expect("utf-8");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/configuration.md");
+    let written = std::fs::read_to_string(&file).expect("docs/configuration.md");
+    assert!(
+        generated == written,
+        "docs/configuration.md is stale: run `cargo run --release -- config reference > docs/configuration.md`"
+    );
+    for expected in [
+        "## `[server]`",
+        "## `[system.etcd]`",
+        "- **`tls_client_ca`** (string; default: unset; `GOFED_TLS_CLIENT_CA`)",
+        "- **`heartbeat_ms`** (integer; default: `2000`; `GOFED_HEARTBEAT_MS`)",
+        "- **`files`** (one of `\"dir\"`, `\"store\"`; default: `\"dir\"`; `GOFED_FILES`)",
+    ] {
+        assert!(generated.contains(expected), "missing {expected:?}");
+    }
+    let out = gofed_command()
+        .args(["config", "reference", "--format", "json"])
+        .output()
+        .expect("run gofed");
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON Schema");
+    assert_eq!(schema["title"], "Config");
+    assert!(schema["$defs"]["ServerConfig"]["properties"]["listen"].is_object());
+}
