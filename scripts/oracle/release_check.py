@@ -3,7 +3,7 @@
 
 Usage:
   release_check.py --gofed GOFED --gorelease GORELEASE --go GO_BIN_DIR --work DIR
-                   [--known FILE] [--summary FILE] [--limit 50]
+                   [--known FILE] [--summary FILE] [--limit 50] [--only NAME-PART]
 
 Each case below writes a module proxy (`DIR/CASE/proxy/<module>/@v/`: list, .info, .mod and a module zip per
 version, as golang.org/x/mod/zip lays them out) and the module about to be released (`DIR/CASE/repo/...`, a git
@@ -18,7 +18,8 @@ major suffix, subdirectory modules and their tag prefixes, pre-release bases, in
 another major, compatible, incompatible and no changes, added, removed and main packages, internal packages,
 packages with errors in the base or the release, requirements added and raised, the go directive missing or
 raised, --version valid and invalid (existing, wrong major, not incremented, below pseudo-versions), and the
-usage errors. The reference is gorelease's output of each run; nothing expected is written here.
+usage errors, retracted versions (left out of inferred bases and queries, reported when required) and a
+requirement on a higher version of the module itself. The reference is gorelease's output of each run; nothing expected is written here.
 
 Checks (KEY: the case name):
   release-text     stdout differs (the first differing line is shown)
@@ -159,6 +160,34 @@ case("requirement-raised-patch", {**DEPS, M: [("v1.0.0", requiring((DEP, "v1.0.0
      tidy=True)
 case("requirement-added", {**DEPS, M: [("v1.0.0", BASE)]}, requiring((DEP, "v1.0.0")), [], tidy=True)
 case("requirement-removed", {**DEPS, M: [("v1.0.0", requiring((DEP, "v1.0.0")))]}, BASE, [])
+
+# Retractions: the go.mod of a module's latest version retracts versions, which the go command then leaves out
+# of version lists and queries, and which gorelease reports when the release requires them.
+RETRACTING = {"go.mod": gomod(M) + "\nretract [v1.1.0, v1.1.1] // published by mistake\n", "a/a.go": BASE["a/a.go"]}
+case("inferred-skips-retracted", {M: [("v1.0.0", BASE), ("v1.1.0", BASE), ("v1.1.1", RETRACTING)]}, ADDED, [])
+case("latest-skips-retracted", {M: [("v1.0.0", BASE), ("v1.1.0", BASE), ("v1.1.1", RETRACTING)]}, REMOVED,
+     ["-base", "latest"])
+case("version-retracted-is-free", {M: [("v1.0.0", BASE), ("v1.1.0", BASE), ("v1.1.1", RETRACTING)]}, ADDED,
+     ["-version", "v1.1.0"])
+
+
+def dep_versions(latest_go_mod_tail):
+    files = {"d.go": pkg("dep", "func D() {}")}
+    return {DEP: [("v1.0.0", {**files, "go.mod": gomod(DEP)}),
+                  ("v1.0.1", {**files, "go.mod": gomod(DEP) + latest_go_mod_tail})]}
+
+
+for tag, tail in [("rationale", "\nretract v1.0.0 // security bug\n"), ("no-rationale", "\nretract v1.0.0\n"),
+                  ("default-rationale", "\nretract v1.0.0 // retracted by module author\n"),
+                  ("interval", "\nretract (\n\t[v0.9.0, v1.0.0] // too slow\n\tv0.5.0 // other\n)\n")]:
+    case(f"requirement-retracted-{tag}", {**dep_versions(tail), M: [("v1.0.0", requiring((DEP, "v1.0.0")))]},
+         requiring((DEP, "v1.0.0")), [], tidy=True)
+# A requirement that requires a higher version of the module being released (a cycle through the module graph).
+CYCLE = {DEP: [("v1.0.0", {"go.mod": gomod(DEP, requires=[(M, "v1.5.0")]), "d.go": pkg("dep", "func D() {}")})],
+         M: [("v1.4.0", requiring((DEP, "v1.0.0"))), ("v1.5.0", requiring((DEP, "v1.0.0")))]}
+case("self-dependency-suggest", CYCLE, requiring((DEP, "v1.0.0")), ["-base", "v1.4.0"], tidy=True)
+case("self-dependency-version", CYCLE, requiring((DEP, "v1.0.0")), ["-base", "v1.4.0", "-version", "v1.4.1"],
+     tidy=True)
 SUB = "example.com/repo/sub"
 SUBFILES = {"go.mod": gomod(SUB), "a/a.go": pkg("a", "func A() {}")}
 case("subdir-tag-prefix", {SUB: [("v1.0.0", SUBFILES)]},
@@ -347,6 +376,7 @@ def main():
     ap.add_argument("--known")
     ap.add_argument("--summary")
     ap.add_argument("--limit", type=int, default=50)
+    ap.add_argument("--only", help="run only the cases whose name contains this")
     ap.add_argument("--gocode", help="also real modules of this GOPATH src (e.g. /usr/share/gocode/src)")
     ap.add_argument("--bench", type=int, metavar="ROUNDS",
                     help="time both tools ROUNDS times on each real module case instead of comparing")
@@ -363,7 +393,8 @@ def main():
     known = oraclecmp.load_known(args.known)
     os.makedirs(args.work, exist_ok=True)
     diffs, same, statuses = [], 0, {}
-    for name in CASES:
+    names = [n for n in CASES if not args.only or args.only in n]
+    for name in names:
         ref, ours = run_case(name, args.work, args)
         # gorelease's usage errors and fatal errors go to stderr with exit 2 or 1: the status and stdout count.
         statuses[name] = (ref.returncode, ours.returncode)
@@ -379,7 +410,7 @@ def main():
             diffs.append(("release-status", name, detail))
         same += ok
     out = oraclecmp.Report()
-    out(f"release check: gofed release vs gorelease-head on {len(CASES)} cases")
+    out(f"release check: gofed release vs gorelease-head on {len(names)} cases")
     out(f"  identical output and exit status: {same}")
     out(f"  exit status 0/1/2 (gorelease): "
         + "/".join(str(sum(1 for r, _ in statuses.values() if r == s)) for s in (0, 1, 2)))

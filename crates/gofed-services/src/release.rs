@@ -64,6 +64,14 @@ pub struct ReleaseRequest {
     /// Problems with where the module lies in its repository (found where the repository is).
     #[serde(default)]
     pub location_diagnostics: Vec<String>,
+    /// Problems of the module graph found through the module proxy (required modules whose selected version
+    /// is retracted), reported after the release's own.
+    #[serde(default)]
+    pub graph_diagnostics: Vec<String>,
+    /// The version of the release's own module that its module graph selects, when the graph was read: higher
+    /// than the release version when the module depends on a higher version of itself.
+    #[serde(default)]
+    pub highest_transitive_version: Option<String>,
     /// The build context of both versions.
     #[serde(default)]
     pub context: BuildContext,
@@ -294,6 +302,12 @@ pub fn release_check(
             ));
         }
     }
+    release
+        .diagnostics
+        .extend(args.graph_diagnostics.iter().cloned());
+    release
+        .highest_transitive_version
+        .clone_from(&args.highest_transitive_version);
     release.go_mod = Some(release_go_mod);
 
     // The base: a tree without go.mod is the module it was asked for (the go command makes one up).

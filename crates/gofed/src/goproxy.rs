@@ -1,11 +1,16 @@
 //! The Go module proxy protocol (`GOPROXY`), as far as a release check needs it: a module's versions, a version
-//! query, a version's zip. `file://` proxies are read in place; `https://` ones go through the download cache
-//! (zips are immutable and kept; lists and queries are asked again each time).
+//! query, a version's go.mod and zip. `file://` proxies are read in place; `https://` ones go through the
+//! download cache (go.mod files and zips are immutable and kept; lists and queries are asked again each time).
+//!
+//! Retracted versions are left out of version lists and queries, as the go command does: a module's
+//! retractions are the `retract` directives of the go.mod of its latest version, retracted or not.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use anyhow::Context as _;
-use gofed_go::load::gomod::semver;
+use gofed_go::load::gomod::{self, semver, GoMod, Retract};
 use gofed_services::downloads::{download, HttpStatus};
 
 use crate::scenario::Scenario;
@@ -18,9 +23,11 @@ struct Entry {
 }
 
 /// The proxies `GOPROXY` lists, in order.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct ModuleProxy {
     entries: Vec<Entry>,
+    /// Each module's retractions, read once.
+    retractions: Mutex<HashMap<String, Vec<Retract>>>,
 }
 
 /// What a proxy answered.
@@ -55,12 +62,25 @@ impl ModuleProxy {
             }
             rest = rest.get(end + 1..).unwrap_or("");
         }
-        ModuleProxy { entries }
+        ModuleProxy {
+            entries,
+            retractions: Mutex::default(),
+        }
     }
 
-    /// The released and pre-released versions of `module`, in semantic-version order; an error when no proxy
-    /// knows the module.
+    /// The released and pre-released versions of `module` that its author has not retracted, in
+    /// semantic-version order (`go list -m -versions`); an error when no proxy knows the module.
     pub fn versions(&self, scenario: &Scenario, module: &str) -> anyhow::Result<Vec<String>> {
+        let listed = self.listed_versions(scenario, module)?;
+        let retractions = self.retractions(scenario, module, &listed);
+        Ok(listed
+            .into_iter()
+            .filter(|v| gofed_release::graph::retraction_of(v, &retractions).is_none())
+            .collect())
+    }
+
+    /// The versions the proxy lists, retracted ones too.
+    fn listed_versions(&self, scenario: &Scenario, module: &str) -> anyhow::Result<Vec<String>> {
         let file = match self.fetch(scenario, module, "@v/list", true)? {
             Fetched::File(file) => file,
             // As `go list -m -versions`: a module the proxy does not know is an error.
@@ -90,12 +110,8 @@ impl ModuleProxy {
         }
         if query == "latest" {
             let versions = self.versions(scenario, module).with_context(context)?;
-            let release = versions
-                .iter()
-                .rev()
-                .find(|v| semver::prerelease(v) == Some(""));
-            if let Some(v) = release.or(versions.last()) {
-                return Ok(v.clone());
+            if let Some(v) = latest_of(&versions) {
+                return Ok(v.to_owned());
             }
         }
         let suffix = if query == "latest" {
@@ -121,7 +137,121 @@ impl ModuleProxy {
             .with_context(|| {
                 format!("{}: the proxy's answer is not a version's info", context())
             })?;
+        if query == "latest" {
+            // Nothing listed is left: the proxy's own latest (a pseudo-version), unless it is retracted too.
+            let retractions = self.retractions(scenario, module, &[]);
+            if gofed_release::graph::retraction_of(&info.version, &retractions).is_some() {
+                anyhow::bail!("{}: no matching versions for query \"latest\"", context());
+            }
+        }
         Ok(info.version)
+    }
+
+    /// The go.mod of `module@version`; `None` when no proxy has it.
+    pub fn go_mod(
+        &self,
+        scenario: &Scenario,
+        module: &str,
+        version: &str,
+    ) -> anyhow::Result<Option<GoMod>> {
+        let suffix = format!("@v/{}.mod", escape(version));
+        let file = match self.fetch(scenario, module, &suffix, false)? {
+            Fetched::File(file) => file,
+            Fetched::NotFound(_) => return Ok(None),
+        };
+        let data = std::fs::read(&file)
+            .with_context(|| format!("reading the go.mod of {module}@{version}"))?;
+        // Parsed leniently, as the go command reads a dependency's go.mod for its requirements.
+        Ok(Some(
+            gomod::parse(&format!("{module}@{version}/go.mod"), &data).go_mod,
+        ))
+    }
+
+    /// The retractions of `module`: the `retract` directives of the go.mod of its latest version, retractions
+    /// ignored (the highest release, else pre-release, of `listed`, else the proxy's `@latest`). A module whose
+    /// latest go.mod cannot be read has none, as the go command treats it when listing.
+    fn retractions(&self, scenario: &Scenario, module: &str, listed: &[String]) -> Vec<Retract> {
+        let cached = lock(&self.retractions).get(module).cloned();
+        if let Some(retractions) = cached {
+            return retractions;
+        }
+        let latest = match latest_of(listed) {
+            Some(v) => Some(v.to_owned()),
+            None => self.latest_info(scenario, module).ok().flatten(),
+        };
+        let retractions = match latest {
+            Some(latest) => match self.go_mod(scenario, module, &latest) {
+                Ok(go_mod) => go_mod.map(|m| m.retract).unwrap_or_default(),
+                Err(err) => {
+                    tracing::warn!("retractions of {module}: {err:#}");
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+        lock(&self.retractions).insert(module.to_owned(), retractions.clone());
+        retractions
+    }
+
+    /// The version of the proxy's `@latest` answer, if it has one.
+    fn latest_info(&self, scenario: &Scenario, module: &str) -> anyhow::Result<Option<String>> {
+        let Fetched::File(file) = self.fetch(scenario, module, "@latest", true)? else {
+            return Ok(None);
+        };
+        #[derive(serde::Deserialize)]
+        struct Info {
+            #[serde(rename = "Version")]
+            version: String,
+        }
+        Ok(serde_json::from_slice::<Info>(&std::fs::read(file)?)
+            .ok()
+            .map(|i| i.version))
+    }
+
+    /// gorelease's module-level findings that need the module graph: the version of the module itself that
+    /// the build selects (higher than `version` when the module depends on a higher version of itself), and
+    /// the diagnostics of required modules whose selected version is retracted. The graph is that of
+    /// gorelease's load directory: a module requiring `module@version` (whose go.mod is `go_mod`) and
+    /// `go_mod`'s requirements.
+    pub fn graph_findings(
+        &self,
+        scenario: &Scenario,
+        module: &str,
+        version: &str,
+        go_mod: &GoMod,
+    ) -> (Option<String>, Vec<String>) {
+        let mut roots = vec![(module.to_owned(), version.to_owned())];
+        roots.extend(
+            go_mod
+                .require
+                .iter()
+                .map(|r| (r.path.clone(), r.version.clone())),
+        );
+        let selected = gofed_release::graph::selected_versions(go_mod, &roots, |path, v| {
+            if path == module && v == version {
+                return Some(go_mod.clone());
+            }
+            match self.go_mod(scenario, path, v) {
+                Ok(found) => found,
+                Err(err) => {
+                    tracing::warn!("{err:#}");
+                    None
+                }
+            }
+        });
+        let mut retracted = Vec::new();
+        for (path, v) in &selected {
+            let listed = self.listed_versions(scenario, path).unwrap_or_default();
+            let retractions = self.retractions(scenario, path, &listed);
+            if let Some(rationales) = gofed_release::graph::retraction_of(v, &retractions) {
+                retracted.push(gofed_release::graph::retracted_requirement_message(
+                    path,
+                    v,
+                    &rationales,
+                ));
+            }
+        }
+        (selected.get(module).cloned(), retracted)
     }
 
     /// The module zip of `module@version`.
@@ -201,6 +331,22 @@ fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// The version a `latest` query picks among `versions` (in order): the highest release, else pre-release.
+fn latest_of(versions: &[String]) -> Option<&str> {
+    versions
+        .iter()
+        .rev()
+        .find(|v| semver::prerelease(v) == Some(""))
+        .or(versions.last())
+        .map(String::as_str)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -53,6 +53,8 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
         version: args.version.clone(),
         tag_prefix: String::new(),
         location_diagnostics: Vec::new(),
+        graph_diagnostics: Vec::new(),
+        highest_transitive_version: None,
         context: args.context.build_context(),
         format: args.format,
         no_cache: args.no_cache,
@@ -65,11 +67,13 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
         Resolved::Directory(dir) => {
             let module = local_module(dir)?;
             request.tag_prefix = module.tag_prefix.clone();
-            request.location_diagnostics = module.diagnostics;
-            Some(module.path)
+            request.location_diagnostics = module.diagnostics.clone();
+            Some(module)
         }
         _ => None,
     };
+    let release_go_mod = release_module.as_ref().and_then(|m| m.go_mod.clone());
+    let release_module = release_module.map(|m| m.path);
 
     let base = match (&args.base_source, choice) {
         (_, BaseChoice::None) => None,
@@ -128,6 +132,14 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
                 }
                 BaseChoice::None => "none".to_owned(),
             };
+            // The module graph, through the same proxy: retracted requirements, a dependency on itself.
+            if let Some(go_mod) = &release_go_mod {
+                let version = load_version(release_module, args.version.as_deref());
+                let (selected, retracted) =
+                    proxy.graph_findings(&scenario, release_module, &version, go_mod);
+                request.highest_transitive_version = selected;
+                request.graph_diagnostics = retracted;
+            }
             request.base_module = Some(base_module.clone());
             request.base_version = version.clone();
             if version == "none" {
@@ -153,6 +165,22 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
     request.release = sources.next().context("no release source")?;
     request.base = sources.next();
     scenario.run("release_check", request)
+}
+
+/// The version the release is loaded at in its module graph: the proposed one when it suits the module path,
+/// else a made-up one of the path's major version (gorelease's `v0.0.0-gorelease`).
+fn load_version(module: &str, version: Option<&str>) -> String {
+    let major = gomod::split_path_version(module).map_or("", |(_, m)| m);
+    match version {
+        Some(v)
+            if semver::canonical(v).as_deref() == Some(v)
+                && gomod::check_path_major(v, major).is_ok() =>
+        {
+            v.to_owned()
+        }
+        _ if major.is_empty() => "v0.0.0-gorelease".to_owned(),
+        _ => format!("{}.0.0-gorelease", &major[1..]),
+    }
 }
 
 /// The latest release of `module` below `max` (pre-releases aside); `none` when there is none and `max` looks
@@ -198,6 +226,9 @@ fn local_module(dir: &Path) -> anyhow::Result<Module> {
     gofed_release::check_module_path(&path).map_err(anyhow::Error::msg)?;
     let mut module = Module {
         path,
+        go_mod: gomod::parse(&go_mod.to_string_lossy(), &data)
+            .into_result()
+            .ok(),
         ..Module::default()
     };
     let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
