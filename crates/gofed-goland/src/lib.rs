@@ -16,6 +16,8 @@
 
 use std::collections::BTreeMap;
 
+pub mod vanity;
+
 /// A distribution whose naming rules are known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Distro {
@@ -325,12 +327,37 @@ pub fn upstream_to_package(
     naming: &FedoraNaming,
     overrides: &Overrides,
 ) -> PackageName {
+    upstream_to_package_in(import_path, None, distro, naming, overrides)
+}
+
+/// [`upstream_to_package`], with the repository root of a vanity import path as its `go-import` meta tag says
+/// (see [`vanity`]); used when the provider's rules know no root and it is a path prefix of `import_path`.
+pub fn upstream_to_package_in(
+    import_path: &str,
+    vanity_root: Option<&str>,
+    distro: Distro,
+    naming: &FedoraNaming,
+    overrides: &Overrides,
+) -> PackageName {
     let path = import_path.trim().trim_end_matches('/');
-    let (root, root_known) = match repository_root(path) {
-        Some(root) => (root, true),
-        None => (path, false),
+    let vanity_root = vanity_root
+        .map(|r| r.trim_end_matches('/'))
+        .filter(|r| !r.is_empty() && vanity::has_path_prefix(path, r));
+    // An override names a root: it covers the paths below it too (the longest one that holds the path).
+    let overriding_root = overrides
+        .keys()
+        .filter(|k| vanity::has_path_prefix(path, k))
+        .max_by_key(|k| k.len())
+        .map(String::as_str);
+    let (root, root_known) = match (repository_root(path), vanity_root, overriding_root) {
+        (Some(root), _, _) => (root, true),
+        (None, Some(root), _) | (None, None, Some(root)) => (root, true),
+        (None, None, None) => (path, false),
     };
-    let overridden = overrides.get(root).or_else(|| overrides.get(path));
+    let overridden = overrides
+        .get(root)
+        .or_else(|| overrides.get(path))
+        .or_else(|| overriding_root.and_then(|k| overrides.get(k)));
     let package = match (overridden, distro) {
         (Some(name), _) => name.clone(),
         (None, Distro::Fedora) => fedora_name(root, naming),

@@ -149,6 +149,35 @@ pub struct Config {
     pub artifact: ArtifactConfig,
     /// Where results, projects and packages are kept.
     pub store: StoreConfig,
+    /// Import paths and distribution package names (`gofed goland`).
+    pub goland: GolandConfig,
+}
+
+/// The `[goland]` table: what `gofed goland` names by hand, the distribution's index of import paths, and
+/// whether vanity import paths are looked up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct GolandConfig {
+    /// Names chosen by hand: import path (repository root) → package name; `--override` adds to them.
+    pub overrides: BTreeMap<String, String>,
+    /// The distribution's import paths (one per line, or `golang(PATH)` provides): a file, or an `http(s)://`
+    /// URL read again on each use; `--index` replaces it.
+    #[schemars(extend("x-env" = "GOFED_GOLAND_INDEX"))]
+    pub index: Option<String>,
+    /// Fetch the `go-import` meta tag (`https://PATH?go-get=1`, kept in the download cache) of an import path
+    /// whose host has no known rules, to find its repository root; off, such a path is named whole.
+    #[schemars(extend("x-env" = "GOFED_GOLAND_VANITY"))]
+    pub vanity: bool,
+}
+
+impl Default for GolandConfig {
+    fn default() -> Self {
+        GolandConfig {
+            overrides: BTreeMap::new(),
+            index: None,
+            vanity: true,
+        }
+    }
 }
 
 /// The `[store]` table.
@@ -618,6 +647,10 @@ impl Config {
                 }
                 "GOFED_STORE" => self.store.url = Some(value.clone()),
                 "GOFED_STORE_CACHE" => self.store.cache = parse(&name, &value)?,
+                "GOFED_GOLAND_INDEX" => {
+                    self.goland.index = (!value.is_empty()).then(|| value.clone());
+                }
+                "GOFED_GOLAND_VANITY" => self.goland.vanity = parse(&name, &value)?,
                 "GOFED_HEARTBEAT_MS" => {
                     self.registration.interval = Duration::from_millis(parse(&name, &value)?);
                 }

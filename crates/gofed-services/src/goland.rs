@@ -58,6 +58,10 @@ impl NamingOptions {
 pub struct Upstream2PackageRequest {
     /// Go import paths.
     pub import_paths: Vec<String>,
+    /// Repository roots of vanity import paths (import path → the prefix its `go-import` meta tag names), found
+    /// by the client, which fetches the pages: the service does no I/O.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vanity_roots: BTreeMap<String, String>,
     /// How the names are made.
     #[serde(flatten)]
     pub naming: NamingOptions,
@@ -136,8 +140,9 @@ pub fn upstream2package(request: &Upstream2PackageRequest) -> Vec<PackageOf> {
         .import_paths
         .iter()
         .map(|path| {
-            let mapped = gofed_goland::upstream_to_package(
+            let mapped = gofed_goland::upstream_to_package_in(
                 path,
+                request.vanity_roots.get(path).map(String::as_str),
                 request.naming.distro.into(),
                 &naming,
                 &overrides,

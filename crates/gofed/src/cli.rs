@@ -722,7 +722,7 @@ pub struct GolandNamingArgs {
     /// Fedora: `%gometa -L`'s names of versioned packages (`golang-gopkg-yaml3`), as go2rpm writes new specs.
     #[arg(long)]
     pub new_versioning: bool,
-    /// A name chosen by hand, IMPORT_PATH=PACKAGE (repeatable).
+    /// A name chosen by hand, IMPORT_PATH=PACKAGE (repeatable; added to `[goland] overrides`).
     #[arg(long = "override", value_name = "IMPORT_PATH=PACKAGE", value_parser = parse_override)]
     pub overrides: Vec<(String, String)>,
     /// Output format.
@@ -744,6 +744,10 @@ pub struct GolandUpstreamArgs {
     /// Go import paths.
     #[arg(value_name = "IMPORT_PATH", required = true)]
     pub import_paths: Vec<String>,
+    /// Do not fetch the `go-import` meta tags of import paths whose host has no known rules (they are then
+    /// named whole); `[goland] vanity = false` says the same.
+    #[arg(long)]
+    pub no_vanity: bool,
     #[command(flatten)]
     pub naming: GolandNamingArgs,
 }
@@ -754,18 +758,20 @@ pub struct GolandPackageArgs {
     #[arg(value_name = "PACKAGE", required = true)]
     pub packages: Vec<String>,
     /// The distribution's import paths: a file with one per line, or `golang(PATH)` provides as
-    /// `dnf repoquery --provides` prints them (`-` for stdin).
-    #[arg(long, value_name = "FILE")]
-    pub index: Option<PathBuf>,
+    /// `dnf repoquery --provides` prints them (`-` for stdin), or an `http(s)://` URL of such a list; default
+    /// `[goland] index`.
+    #[arg(long, value_name = "FILE|URL")]
+    pub index: Option<String>,
     #[command(flatten)]
     pub naming: GolandNamingArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct GolandListingArgs {
-    /// The distribution's import paths (as for package2upstream; `-` for stdin).
-    #[arg(long, value_name = "FILE", required = true)]
-    pub index: PathBuf,
+    /// The distribution's import paths (as for package2upstream: a file, `-` for stdin, or a URL); default
+    /// `[goland] index`.
+    #[arg(long, value_name = "FILE|URL")]
+    pub index: Option<String>,
     #[command(flatten)]
     pub naming: GolandNamingArgs,
 }

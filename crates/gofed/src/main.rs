@@ -17,6 +17,7 @@ mod source;
 mod store;
 mod system;
 mod template;
+mod vanity;
 
 use std::io::Write as _;
 use std::process::ExitCode;

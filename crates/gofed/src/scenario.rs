@@ -9,6 +9,7 @@
 //! the action runs remotely: the file itself is uploaded (once: `filestorage` is content-addressed) and the
 //! service reads it in memory with the same function an in-process call uses.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -710,17 +711,48 @@ pub fn goland(system: &SystemArgs, command: &GolandCommand) -> anyhow::Result<Ex
         ListedPackage, ListingRequest, NamingOptions, Package2UpstreamRequest, PackageOf,
         Upstream2PackageRequest, UpstreamOf,
     };
-    let options = |args: &GolandNamingArgs| NamingOptions {
-        distro: args.distro,
-        new_versioning: args.new_versioning,
-        overrides: args.overrides.iter().cloned().collect(),
+    let goland = config(system)?.goland;
+    let options = |args: &GolandNamingArgs| {
+        let mut overrides = goland.overrides.clone();
+        overrides.extend(args.overrides.iter().cloned());
+        NamingOptions {
+            distro: args.distro,
+            new_versioning: args.new_versioning,
+            overrides,
+        }
     };
     let scenario = Scenario::new(system, &ArtifactArgs::default())?;
+    // The index: --index, else `[goland] index`; a file, stdin (`-`) or a URL.
+    let index = |given: &Option<String>| -> anyhow::Result<Option<String>> {
+        let Some(spec) = given.as_ref().or(goland.index.as_ref()) else {
+            return Ok(None);
+        };
+        if spec.starts_with("https://") || spec.starts_with("http://") {
+            let file = scenario
+                .block_on(gofed_services::downloads::download(
+                    spec,
+                    scenario.client_config(),
+                    true,
+                ))
+                .with_context(|| format!("index {spec}"))?;
+            return Ok(Some(
+                std::fs::read_to_string(&file).with_context(|| format!("index {spec}"))?,
+            ));
+        }
+        crate::output::read_input(Path::new(spec), "index").map(Some)
+    };
     match command {
         GolandCommand::Upstream2package(args) => {
+            let naming = options(&args.naming);
+            let vanity_roots = if goland.vanity && !args.no_vanity {
+                crate::vanity::roots(&scenario, &args.import_paths, &naming.overrides)
+            } else {
+                BTreeMap::new()
+            };
             let request = Upstream2PackageRequest {
                 import_paths: args.import_paths.clone(),
-                naming: options(&args.naming),
+                vanity_roots,
+                naming,
             };
             let found: Vec<PackageOf> = scenario.call("golang_upstream2package", request)?;
             crate::output::print_as(args.naming.format, &found, |out| {
@@ -741,11 +773,7 @@ pub fn goland(system: &SystemArgs, command: &GolandCommand) -> anyhow::Result<Ex
         GolandCommand::Package2upstream(args) => {
             let request = Package2UpstreamRequest {
                 packages: args.packages.clone(),
-                index: args
-                    .index
-                    .as_deref()
-                    .map(|path| crate::output::read_input(path, "index"))
-                    .transpose()?,
+                index: index(&args.index)?,
                 naming: options(&args.naming),
             };
             let found: Vec<UpstreamOf> = scenario.call("golang_package2upstream", request)?;
@@ -767,7 +795,9 @@ pub fn goland(system: &SystemArgs, command: &GolandCommand) -> anyhow::Result<Ex
         }
         GolandCommand::Listing(args) => {
             let request = ListingRequest {
-                index: crate::output::read_input(&args.index, "index")?,
+                index: index(&args.index)?.context(
+                    "no index: give --index FILE|URL, or set [goland] index (GOFED_GOLAND_INDEX)",
+                )?,
                 naming: options(&args.naming),
             };
             let found: Vec<ListedPackage> = scenario.call("goland_package_listing", request)?;

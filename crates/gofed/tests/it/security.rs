@@ -12,14 +12,14 @@ use crate::common::system::{wait_until, Process};
 use crate::common::{gofed_command, write};
 
 /// A certificate authority and what it signed, as PEM files in a directory.
-struct Pki {
+pub(crate) struct Pki {
     dir: PathBuf,
     ca: rcgen::Certificate,
     ca_key: KeyPair,
 }
 
 impl Pki {
-    fn new(dir: &Path, name: &str) -> Pki {
+    pub(crate) fn new(dir: &Path, name: &str) -> Pki {
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
         params
             .distinguished_name
@@ -32,7 +32,7 @@ impl Pki {
         Pki { dir, ca, ca_key }
     }
 
-    fn ca_file(&self) -> PathBuf {
+    pub(crate) fn ca_file(&self) -> PathBuf {
         self.dir.join("ca.pem")
     }
 
@@ -57,7 +57,7 @@ impl Pki {
 
     /// A server certificate for 127.0.0.1 and localhost, valid until `not_after` (year, month, day), written as
     /// `NAME.pem` and `NAME.key`.
-    fn server(&self, name: &str, not_after: (i32, u8, u8)) -> (PathBuf, PathBuf) {
+    pub(crate) fn server(&self, name: &str, not_after: (i32, u8, u8)) -> (PathBuf, PathBuf) {
         let mut params =
             CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
                 .expect("params");
