@@ -56,6 +56,7 @@ pub use name::is_license_file_name;
 pub use summary::{license_summarize, Summary};
 pub use tree::{DirTree, Entry, EntryKind, MemoryTree, Tree};
 
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// What the analysis reads and how strict it is. `Default` gives pkgsite-like settings.
@@ -228,11 +229,23 @@ pub fn license_analysis(tree: &dyn Tree, config: &Config) -> Result<Analysis, Li
     let mut entries = tree.entries()?;
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     let mut res = Analysis::default();
+    let file_name = |entry: &Entry| entry.path.rsplit('/').next().unwrap_or_default().to_owned();
+    // Matching a file against the license list takes milliseconds: the files are matched in parallel, and
+    // reported in path order.
+    let license_entries: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| is_license_file_name(&file_name(e)))
+        .collect();
+    res.files = license_entries
+        .par_iter()
+        .map(|entry| analyze_entry(tree, entry, config))
+        .collect::<Result<Vec<_>, _>>()?;
     for entry in &entries {
-        let file_name = entry.path.rsplit('/').next().unwrap_or(&entry.path);
-        if is_license_file_name(file_name) {
-            res.files.push(analyze_entry(tree, entry, config)?);
-        } else if entry.kind == EntryKind::File && file_name.ends_with(".go") {
+        let file_name = file_name(entry);
+        if entry.kind == EntryKind::File
+            && file_name.ends_with(".go")
+            && !is_license_file_name(&file_name)
+        {
             res.n_go_files += 1;
             // An unreadable .go file has no header to count; license files are what the analysis reports on.
             let Ok(head) = tree.read(&entry.path, config.max_header_bytes) else {

@@ -29,7 +29,7 @@ pub struct Entry {
 }
 
 /// A tree of files the analysis lists and reads.
-pub trait Tree {
+pub trait Tree: Sync {
     /// Every entry, directories included.
     fn entries(&self) -> Result<Vec<Entry>, LicenseError>;
     /// At most `limit` bytes from the start of the file at `path`.
