@@ -300,15 +300,7 @@ fn sighup_reloads_the_certificate_and_a_broken_one_is_not_taken() {
 
     // A broken file and SIGHUP: the old certificate stays.
     std::fs::write(&cert, "not a certificate").expect("write");
-    let hup = || {
-        let status = std::process::Command::new("kill")
-            .args(["-HUP", &server.child.id().to_string()])
-            .stdout(Stdio::null())
-            .status()
-            .expect("kill");
-        assert!(status.success());
-    };
-    hup();
+    hup(&server);
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(
         get(&healthz, &old_ca.ca_file(), None),
@@ -316,10 +308,28 @@ fn sighup_reloads_the_certificate_and_a_broken_one_is_not_taken() {
     );
 
     // The new authority's certificate in the same files, SIGHUP: new connections get it.
+    swap_certificate(&server, &cert, &key, &new_ca);
+    assert!(get(&healthz, &old_ca.ca_file(), None).is_err());
+}
+
+/// SIGHUP to a server.
+fn hup(server: &Process) {
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &server.child.id().to_string()])
+        .stdout(Stdio::null())
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+/// Writes a certificate of `new_ca` into the server's `cert` and `key` files, sends SIGHUP, and waits until new
+/// connections get it.
+fn swap_certificate(server: &Process, cert: &Path, key: &Path, new_ca: &Pki) {
     let (new_cert, new_key) = new_ca.server("server", (4000, 1, 1));
-    std::fs::copy(&new_cert, &cert).expect("copy");
-    std::fs::copy(&new_key, &key).expect("copy");
-    hup();
+    std::fs::copy(&new_cert, cert).expect("copy");
+    std::fs::copy(&new_key, key).expect("copy");
+    hup(server);
+    let healthz = format!("{}/healthz", server.url);
     let switched = wait_until(Duration::from_secs(5), || {
         get(&healthz, &new_ca.ca_file(), None) == Ok((200, "ok".to_owned()))
     });
@@ -327,7 +337,6 @@ fn sighup_reloads_the_certificate_and_a_broken_one_is_not_taken() {
         switched.is_some(),
         "the new certificate is served after SIGHUP"
     );
-    assert!(get(&healthz, &old_ca.ca_file(), None).is_err());
 }
 
 /// A TLS connection to `address` trusting `ca` (rustls, synchronous): for a request written by hand, in pieces.
@@ -381,22 +390,7 @@ fn a_certificate_reload_keeps_the_calls_in_flight() {
     .expect("send the first half");
     upload.flush().expect("flush");
 
-    let (new_cert, new_key) = new_ca.server("server", (4000, 1, 1));
-    std::fs::copy(&new_cert, &cert).expect("copy");
-    std::fs::copy(&new_key, &key).expect("copy");
-    let status = std::process::Command::new("kill")
-        .args(["-HUP", &server.child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let healthz = format!("{}/healthz", server.url);
-    let switched = wait_until(Duration::from_secs(5), || {
-        get(&healthz, &new_ca.ca_file(), None) == Ok((200, "ok".to_owned()))
-    });
-    assert!(
-        switched.is_some(),
-        "the new certificate is served after SIGHUP"
-    );
+    swap_certificate(&server, &cert, &key, &new_ca);
 
     // The upload begun before the reload completes on its connection.
     upload.write_all(b" world").expect("send the second half");
