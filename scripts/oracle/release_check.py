@@ -18,7 +18,7 @@ major suffix, subdirectory modules and their tag prefixes, pre-release bases, in
 another major, compatible, incompatible and no changes, added, removed and main packages, internal packages,
 packages with errors in the base or the release, requirements added and raised, the go directive missing or
 raised, --version valid and invalid (existing, wrong major, not incremented, below pseudo-versions), and the
-usage errors, retracted versions (left out of inferred bases and queries, reported when required) and a
+usage errors, git work trees with uncommitted changes (refused) or only ignored files, retracted versions (left out of inferred bases and queries, reported when required) and a
 requirement on a higher version of the module itself. The reference is gorelease's output of each run; nothing expected is written here.
 
 Checks (KEY: the case name):
@@ -96,8 +96,9 @@ def v2(files):
 CASES = {}
 
 
-def case(name, published, release, args, subdir="", git=False, tidy=False):
-    CASES[name] = (published, release, subdir, git, args, tidy)
+def case(name, published, release, args, subdir="", git=False, tidy=False, after_commit=None):
+    """after_commit: files written into the release's directory after its git commit (uncommitted changes)."""
+    CASES[name] = (published, release, subdir, git, args, tidy, after_commit or {})
 
 
 for base_v in ["v1.1.1", "v0.3.0", "v1.2.0-rc.1", "v0.0.1-alpha"]:
@@ -197,6 +198,12 @@ case("subdir-wrong-path", {}, {**SUBFILES, "go.mod": gomod("example.com/repo/oth
 case("subdir-v2", {SUB + "/v2": [("v2.0.0", {**SUBFILES, "go.mod": gomod(SUB + "/v2")})]},
      {**SUBFILES, "go.mod": gomod(SUB + "/v2"), "a/a.go": pkg("a", "func A() {}\n\nfunc B() {}")}, [],
      subdir="sub/v2", git=True)
+# gorelease releases what the last commit holds and refuses a work tree with changes (`git status --porcelain`).
+case("git-untracked-file", {M: [("v1.0.0", BASE)]}, ADDED, [], git=True,
+     after_commit={"a/new.go": pkg("a", "func New() {}")})
+case("git-modified-file", {M: [("v1.0.0", BASE)]}, ADDED, [], git=True, after_commit={"a/a.go": REMOVED["a/a.go"]})
+case("git-ignored-file", {M: [("v1.0.0", BASE)]}, {**ADDED, ".gitignore": "*.tmp\n"}, [], git=True,
+     after_commit={"notes.tmp": "scratch\n"})
 case("usage-version-not-canonical", {}, BASE, ["-version", "v1.2"])
 case("usage-build-metadata", {}, BASE, ["-version", "v1.2.0+meta"])
 case("usage-same-versions", {}, BASE, ["-base", "v1.2.0", "-version", "v1.2.0"])
@@ -281,7 +288,7 @@ def gocode_cases(gocode):
 
 
 def run_case(name, work, args):
-    published, release, subdir, git, flags, tidy = CASES[name]
+    published, release, subdir, git, flags, tidy, after_commit = CASES[name]
     root = os.path.join(work, name)
     shutil.rmtree(root, ignore_errors=True)
     proxy = os.path.join(root, "proxy")
@@ -298,6 +305,7 @@ def run_case(name, work, args):
                        GIT_COMMITTER_EMAIL="t@example.com")
         for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "release"]):
             subprocess.run(["git", "-C", repo] + cmd, check=True, env=git_env)
+        write_tree(moddir, after_commit)
     env = dict(os.environ)
     env.update(
         GOPROXY="file://" + proxy,
@@ -336,7 +344,7 @@ def bench(args):
     ratios = []
     for name in names:
         run_case(name, args.work, args)  # builds the case and warms both tools up
-        _, _, subdir, _, flags, _ = CASES[name]
+        _, _, subdir, _, flags, _, _ = CASES[name]
         root = os.path.join(args.work, name)
         moddir = os.path.join(root, "repo", subdir) if subdir else os.path.join(root, "repo")
         env = dict(os.environ, GOPROXY="file://" + os.path.join(root, "proxy"), GOSUMDB="off",

@@ -71,6 +71,29 @@ fn open_repository(repo_dir: &Path) -> Result<gix::Repository, ArtifactError> {
     Ok(repo)
 }
 
+/// The first change `git status --porcelain` lists for the work tree at `repo_dir` (a change staged or not to a
+/// tracked file, or an untracked file that is not ignored), by its path in the repository; `None` when the work
+/// tree is clean. gorelease refuses to release from a repository with one.
+pub fn uncommitted_change(repo_dir: &Path) -> Result<Option<String>, ArtifactError> {
+    let input = repo_dir.display().to_string();
+    let failed = |err: &dyn std::error::Error| ArtifactError::Unusable {
+        input: input.clone(),
+        what: format!("reading the status of the work tree: {}", chain(err)),
+    };
+    let repo = open_repository(repo_dir)?;
+    let mut changes = repo
+        .status(gix::progress::Discard)
+        .map_err(|err| failed(&err))?
+        .untracked_files(gix::status::UntrackedFiles::Files)
+        .into_iter(None)
+        .map_err(|err| failed(&err))?;
+    match changes.next() {
+        None => Ok(None),
+        Some(Ok(change)) => Ok(Some(change.location().to_string())),
+        Some(Err(err)) => Err(failed(&err)),
+    }
+}
+
 /// The commit `rev` names in `repo` (tags peeled).
 fn resolve(repo: &gix::Repository, input: &str, rev: &str) -> Result<ObjectId, ArtifactError> {
     let unusable = |what: String| ArtifactError::Unusable {

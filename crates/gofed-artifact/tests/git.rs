@@ -530,3 +530,44 @@ fn tags_equal_git_for_each_ref() {
     let err = git::tags(&repo.path.join("sub")).expect_err("not a repository");
     assert!(err.to_string().contains("not a git repository"), "{err}");
 }
+
+/// `uncommitted_change` finds what `git status --porcelain` lists: a modified or staged tracked file, an
+/// untracked file; not an ignored one.
+#[test]
+fn uncommitted_changes_as_git_status_lists_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    git_in(repo, &["init", "-q"], None);
+    write(repo, "a.go", "package a\n");
+    write(repo, ".gitignore", "*.tmp\nbuild/\n");
+    commit(repo, "one", 1_700_000_000);
+    let porcelain = || String::from_utf8(git_in(repo, &["status", "--porcelain"], None)).unwrap();
+    let ours = || git::uncommitted_change(repo).unwrap();
+    assert_eq!((porcelain(), ours()), (String::new(), None));
+
+    write(repo, "scratch.tmp", "x");
+    write(repo, "build/out.go", "package out\n");
+    assert_eq!(
+        (porcelain(), ours()),
+        (String::new(), None),
+        "ignored files"
+    );
+
+    write(repo, "b.go", "package a\n");
+    assert!(!porcelain().is_empty());
+    assert_eq!(ours().as_deref(), Some("b.go"), "an untracked file");
+    std::fs::remove_file(repo.join("b.go")).unwrap();
+
+    write(repo, "a.go", "package a\n\nfunc A() {}\n");
+    assert_eq!(ours().as_deref(), Some("a.go"), "a modified file");
+    git_in(repo, &["add", "a.go"], None);
+    assert_eq!(ours().as_deref(), Some("a.go"), "a staged change");
+    commit(repo, "two", 1_700_000_100);
+    assert_eq!(ours(), None);
+
+    let not_a_repo = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        git::uncommitted_change(not_a_repo.path()),
+        Err(ArtifactError::Unusable { .. })
+    ));
+}

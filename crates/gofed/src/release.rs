@@ -233,6 +233,16 @@ fn local_module(dir: &Path) -> anyhow::Result<Module> {
     };
     let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
     if let Some(repo) = repository_root(&dir) {
+        // gorelease releases what the last commit holds, and refuses a git work tree with changes not in it.
+        if repo.join(".git").exists() {
+            if let Some(change) = gofed_artifact::git::uncommitted_change(&repo)? {
+                anyhow::bail!(
+                    "repo {} has uncommitted changes (such as {change}): commit them, or release from a clean \
+                     work tree",
+                    repo.display()
+                );
+            }
+        }
         let code_dir = dir
             .strip_prefix(&repo)
             .map(|rel| rel.to_string_lossy().replace('\\', "/"))
