@@ -213,7 +213,7 @@ fn errors_have_one_style_and_survive_a_full_stderr() {
         stderr(&out)
     );
     assert!(
-        stderr(&out).ends_with("`registration`, `artifact`, `store`\n"),
+        stderr(&out).ends_with("`registration`, `artifact`, `store`, `goland`\n"),
         "{:?}",
         stderr(&out)
     );
