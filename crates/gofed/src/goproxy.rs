@@ -72,7 +72,7 @@ impl ModuleProxy {
     /// semantic-version order (`go list -m -versions`); an error when no proxy knows the module.
     pub fn versions(&self, scenario: &Scenario, module: &str) -> anyhow::Result<Vec<String>> {
         let listed = self.listed_versions(scenario, module)?;
-        let retractions = self.retractions(scenario, module, &listed);
+        let retractions = self.retractions(scenario, module, Some(&listed));
         Ok(listed
             .into_iter()
             .filter(|v| gofed_release::graph::retraction_of(v, &retractions).is_none())
@@ -128,23 +128,15 @@ impl ModuleProxy {
                 anyhow::bail!("{}: {what}: not found", context())
             }
         };
-        #[derive(serde::Deserialize)]
-        struct Info {
-            #[serde(rename = "Version")]
-            version: String,
-        }
-        let info: Info = serde_json::from_slice(&std::fs::read(&file).with_context(context)?)
-            .with_context(|| {
-                format!("{}: the proxy's answer is not a version's info", context())
-            })?;
+        let version = info_version(&file).with_context(context)?;
         if query == "latest" {
             // Nothing listed is left: the proxy's own latest (a pseudo-version), unless it is retracted too.
-            let retractions = self.retractions(scenario, module, &[]);
-            if gofed_release::graph::retraction_of(&info.version, &retractions).is_some() {
+            let retractions = self.retractions(scenario, module, Some(&[]));
+            if gofed_release::graph::retraction_of(&version, &retractions).is_some() {
                 anyhow::bail!("{}: no matching versions for query \"latest\"", context());
             }
         }
-        Ok(info.version)
+        Ok(version)
     }
 
     /// The go.mod of `module@version`; `None` when no proxy has it.
@@ -168,13 +160,27 @@ impl ModuleProxy {
     }
 
     /// The retractions of `module`: the `retract` directives of the go.mod of its latest version, retractions
-    /// ignored (the highest release, else pre-release, of `listed`, else the proxy's `@latest`). A module whose
-    /// latest go.mod cannot be read has none, as the go command treats it when listing.
-    fn retractions(&self, scenario: &Scenario, module: &str, listed: &[String]) -> Vec<Retract> {
+    /// ignored (the highest release, else pre-release, of its listed versions — `listed` when the caller has
+    /// them, else asked for here — else the proxy's `@latest`). Read once per module. A module whose latest
+    /// go.mod cannot be read has none, as the go command treats it when listing.
+    fn retractions(
+        &self,
+        scenario: &Scenario,
+        module: &str,
+        listed: Option<&[String]>,
+    ) -> Vec<Retract> {
         let cached = lock(&self.retractions).get(module).cloned();
         if let Some(retractions) = cached {
             return retractions;
         }
+        let fetched;
+        let listed = match listed {
+            Some(listed) => listed,
+            None => {
+                fetched = self.listed_versions(scenario, module).unwrap_or_default();
+                &fetched
+            }
+        };
         let latest = match latest_of(listed) {
             Some(v) => Some(v.to_owned()),
             None => self.latest_info(scenario, module).ok().flatten(),
@@ -195,17 +201,10 @@ impl ModuleProxy {
 
     /// The version of the proxy's `@latest` answer, if it has one.
     fn latest_info(&self, scenario: &Scenario, module: &str) -> anyhow::Result<Option<String>> {
-        let Fetched::File(file) = self.fetch(scenario, module, "@latest", true)? else {
-            return Ok(None);
-        };
-        #[derive(serde::Deserialize)]
-        struct Info {
-            #[serde(rename = "Version")]
-            version: String,
+        match self.fetch(scenario, module, "@latest", true)? {
+            Fetched::File(file) => info_version(&file).map(Some),
+            Fetched::NotFound(_) => Ok(None),
         }
-        Ok(serde_json::from_slice::<Info>(&std::fs::read(file)?)
-            .ok()
-            .map(|i| i.version))
     }
 
     /// gorelease's module-level findings that need the module graph: the version of the module itself that
@@ -241,8 +240,7 @@ impl ModuleProxy {
         });
         let mut retracted = Vec::new();
         for (path, v) in &selected {
-            let listed = self.listed_versions(scenario, path).unwrap_or_default();
-            let retractions = self.retractions(scenario, path, &listed);
+            let retractions = self.retractions(scenario, path, None);
             if let Some(rationales) = gofed_release::graph::retraction_of(v, &retractions) {
                 retracted.push(gofed_release::graph::retracted_requirement_message(
                     path,
@@ -331,6 +329,18 @@ fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// The `Version` of a version's info document (`@latest`, `@v/QUERY.info`) in `file`.
+fn info_version(file: &std::path::Path) -> anyhow::Result<String> {
+    #[derive(serde::Deserialize)]
+    struct Info {
+        #[serde(rename = "Version")]
+        version: String,
+    }
+    let info: Info = serde_json::from_slice(&std::fs::read(file)?)
+        .context("the proxy's answer is not a version's info")?;
+    Ok(info.version)
 }
 
 /// The version a `latest` query picks among `versions` (in order): the highest release, else pre-release.

@@ -63,17 +63,15 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
 
     let release = scenario.resolve(&args.source, None)?;
     // The module path and where the module is in its repository, read from a directory's go.mod.
-    let release_module = match &release {
+    let (release_module, release_go_mod) = match &release {
         Resolved::Directory(dir) => {
             let module = local_module(dir)?;
-            request.tag_prefix = module.tag_prefix.clone();
-            request.location_diagnostics = module.diagnostics.clone();
-            Some(module)
+            request.tag_prefix = module.tag_prefix;
+            request.location_diagnostics = module.diagnostics;
+            (Some(module.path), module.go_mod)
         }
-        _ => None,
+        _ => (None, None),
     };
-    let release_go_mod = release_module.as_ref().and_then(|m| m.go_mod.clone());
-    let release_module = release_module.map(|m| m.path);
 
     let base = match (&args.base_source, choice) {
         (_, BaseChoice::None) => None,
