@@ -229,23 +229,19 @@ pub fn license_analysis(tree: &dyn Tree, config: &Config) -> Result<Analysis, Li
     let mut entries = tree.entries()?;
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     let mut res = Analysis::default();
-    let file_name = |entry: &Entry| entry.path.rsplit('/').next().unwrap_or_default().to_owned();
     // Matching a file against the license list takes milliseconds: the files are matched in parallel, and
     // reported in path order.
     let license_entries: Vec<&Entry> = entries
         .iter()
-        .filter(|e| is_license_file_name(&file_name(e)))
+        .filter(|e| is_license_file_name(file_name(&e.path)))
         .collect();
     res.files = license_entries
         .par_iter()
         .map(|entry| analyze_entry(tree, entry, config))
         .collect::<Result<Vec<_>, _>>()?;
     for entry in &entries {
-        let file_name = file_name(entry);
-        if entry.kind == EntryKind::File
-            && file_name.ends_with(".go")
-            && !is_license_file_name(&file_name)
-        {
+        let name = file_name(&entry.path);
+        if entry.kind == EntryKind::File && name.ends_with(".go") && !is_license_file_name(name) {
             res.n_go_files += 1;
             // An unreadable .go file has no header to count; license files are what the analysis reports on.
             let Ok(head) = tree.read(&entry.path, config.max_header_bytes) else {
@@ -271,6 +267,11 @@ pub fn license_analysis(tree: &dyn Tree, config: &Config) -> Result<Analysis, Li
         }
     }
     Ok(res)
+}
+
+/// The last element of a `/`-separated path.
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 fn analyze_entry(

@@ -173,7 +173,11 @@ pub(crate) struct Scenario {
 
 impl Scenario {
     pub(crate) fn new(args: &SystemArgs, artifact: &ArtifactArgs) -> anyhow::Result<Scenario> {
-        let config = config(args)?;
+        Scenario::with_config(config(args)?, artifact)
+    }
+
+    /// [`Scenario::new`] with the configuration already loaded (for a command that reads more of it).
+    pub(crate) fn with_config(config: Config, artifact: &ArtifactArgs) -> anyhow::Result<Scenario> {
         let client = config.client.clone();
         // One thread is enough to wait on calls and uploads (analyses run on the blocking pool and rayon), and
         // starts measurably faster than a pool: a whole-std `deps` takes tens of milliseconds.
@@ -711,7 +715,9 @@ pub fn goland(system: &SystemArgs, command: &GolandCommand) -> anyhow::Result<Ex
         ListedPackage, ListingRequest, NamingOptions, Package2UpstreamRequest, PackageOf,
         Upstream2PackageRequest, UpstreamOf,
     };
-    let goland = config(system)?.goland;
+    let config = config(system)?;
+    let goland = config.goland.clone();
+    let scenario = Scenario::with_config(config, &ArtifactArgs::default())?;
     let options = |args: &GolandNamingArgs| {
         let mut overrides = goland.overrides.clone();
         overrides.extend(args.overrides.iter().cloned());
@@ -721,7 +727,6 @@ pub fn goland(system: &SystemArgs, command: &GolandCommand) -> anyhow::Result<Ex
             overrides,
         }
     };
-    let scenario = Scenario::new(system, &ArtifactArgs::default())?;
     // The index: --index, else `[goland] index`; a file, stdin (`-`) or a URL.
     let index = |given: &Option<String>| -> anyhow::Result<Option<String>> {
         let Some(spec) = given.as_ref().or(goland.index.as_ref()) else {
