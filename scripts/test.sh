@@ -30,6 +30,8 @@
 #                    gofed apidiff vs x/exp/apidiff
 #   release          scripts/oracle-release.sh: gofed release vs today's
 #                    gorelease on offline module proxies
+#   spec-fedora      scripts/oracle-spec.sh: gofed spec vs rpmspec with
+#                    Fedora's Go macros on ../shared/corpus/fedora-go-specs
 #   std-summary      scripts/gen-std-summary.sh --check: the embedded std
 #                    summary is reproducible and round-trips
 #   template-go1.27  scripts/oracle-template.sh: gofed packages -f TEMPLATE vs
@@ -223,6 +225,12 @@ conformance() {
     run_step release "$REPO/scripts/oracle-release.sh"
   else
     skip_step release "${why:-gorelease-head not built (oracle setup)}"
+  fi
+  # RPM spec reading: gofed spec vs rpmspec with Fedora's Go macros on the 365 Fedora Go specs.
+  if why=$(have_python) && [[ -x $ODIR/rpmspec-go.sh ]] && command -v rpmspec >/dev/null; then
+    run_step spec-fedora env GOFED="$gofed" ORACLE_DIR="$ODIR" "$REPO/scripts/oracle-spec.sh"
+  else
+    skip_step spec-fedora "${why:-rpmspec-go.sh or rpmspec missing (oracle, apt-get install rpm)}"
   fi
   # The embedded standard library summary: reproducible from Go 1.27.3 and
   # giving the same API as the sources.

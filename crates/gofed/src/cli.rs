@@ -47,6 +47,11 @@ pub enum Command {
     /// Go import paths and Fedora's and Debian's package names, both ways (the `goland` service).
     #[command(subcommand)]
     Goland(GolandCommand),
+    /// An RPM spec file read as rpm does at the source-RPM stage (Fedora 44, x86_64, Fedora's Go macros),
+    /// without rpm: packages, versions, sources, BuildRequires, Requires, Provides. Exits 1 when rpm would
+    /// refuse the spec (the answer is still printed).
+    #[command(subcommand)]
+    Spec(SpecCommand),
     /// Git repositories read from their object database: history, a revision stored as an archive.
     #[command(subcommand)]
     Scm(ScmCommand),
@@ -1179,6 +1184,7 @@ impl Cli {
             | Command::Depsdiff(_)
             | Command::License(_)
             | Command::Goland(_)
+            | Command::Spec(_)
             | Command::Graph(_)
             | Command::Api(_)
             | Command::Apidiff(_)
@@ -1200,4 +1206,36 @@ impl Cli {
             "`{command}` runs in-process only: {flag} applies to {PLACED_COMMANDS}"
         ))
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpecCommand {
+    /// Everything read: the source package (name, version, release, license, URL, sources, patches,
+    /// BuildRequires), each binary package with its dependencies, the Go import paths, and diagnostics.
+    Show(SpecArgs),
+    /// Provides of every package, one per line (as `rpmspec -q --provides`).
+    Provides(SpecArgs),
+    /// Requires of every package, one per line (as `rpmspec -q --requires`).
+    Requires(SpecArgs),
+    /// BuildRequires of the source package, one per line (as `rpmspec -q --buildrequires`).
+    Buildrequires(SpecArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SpecArgs {
+    /// The spec file (`-` for stdin).
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// As `rpmbuild --with NAME` (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub with: Vec<String>,
+    /// As `rpmbuild --without NAME` (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub without: Vec<String>,
+    /// As `rpm --define "NAME BODY"` (repeatable).
+    #[arg(long, short = 'D', value_name = "NAME BODY")]
+    pub define: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }
