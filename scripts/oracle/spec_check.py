@@ -8,7 +8,8 @@ for the source package) and `gofed spec show --format json` are rendered to the 
   SRPM name|epoch|version|release|license|url, S source file names (rpm's header order: last declared first),
   PATCH, BR (BuildRequires), EA (ExclusiveArch); per binary package (sorted by name) PKG
   name|epoch|version|release|license|arch, P, R deptype, O, C, REC, SUG, SUP, ENH.
-Specs the reference refuses are counted apart, with rpm's first error, and gofed must still read them.
+Specs the reference refuses are counted apart, with rpm's first error: gofed must still read them and report an
+error.
 Prints per-field agreement and the specs that differ; exits 1 when a spec the reference parses differs and is
 not listed in the known-differences file (entries `fedora-specs<TAB>spec<TAB>SPEC-FILE<TAB>REASON`), or when a
 listed spec no longer differs.
@@ -177,9 +178,12 @@ def main():
         print(f"DIFF {spec}")
         for f, r, g in diffs[:12]:
             print(f"  {'rpm  ' if r else 'gofed'} {r or g}")
-    print(f"the reference refuses {len(refused)} specs; gofed reads them all:")
+    print(f"the reference refuses {len(refused)} specs; gofed reads them all and must report an error in each:")
+    unreported = []
     for spec, error, doc in refused:
         errors = [d["message"] for d in doc["diagnostics"] if d["severity"] == "error"]
+        if not errors:
+            unreported.append(spec)
         print(f"  {spec}: rpm: {error.split(': ', 2)[-1] if error else '?'}; gofed: "
               f"{len(doc['packages'])} packages, {'error: ' + errors[0] if errors else 'no error'}")
     print(f"time: rpmspec {ref_time:.1f} s ({2 * len(results)} runs), gofed {gofed_time:.1f} s "
@@ -193,7 +197,9 @@ def main():
         print(f"UNLISTED difference: {spec}")
     for spec in stale:
         print(f"STALE known difference (now identical): {spec}")
-    return 1 if unlisted or stale else 0
+    for spec in unreported:
+        print(f"UNREPORTED refusal: rpm refuses {spec}, gofed reports no error")
+    return 1 if unlisted or stale or unreported else 0
 
 
 if __name__ == "__main__":

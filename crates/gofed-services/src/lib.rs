@@ -43,6 +43,7 @@ pub mod request;
 pub mod rpmstorage;
 pub mod saved;
 pub mod scm;
+pub mod spec;
 pub mod specstorage;
 pub mod storage;
 pub mod tarballstorage;
@@ -509,12 +510,54 @@ pub fn goland_service() -> Service {
     )
 }
 
+/// The `spec` service.
+pub fn spec_service(context: ServiceContext) -> Service {
+    use spec::{Query, SpecRequest};
+    let on = |context: &ServiceContext, query: Query| {
+        let context = context.clone();
+        move |request: SpecRequest| spec::dependencies(context.clone(), request, query)
+    };
+    Service::new(
+        "spec",
+        VERSION,
+        "RPM spec files read as rpm does at the source-RPM stage (Fedora 44, x86_64, Fedora's Go macros), from a \
+         spec or a source RPM",
+    )
+    .action(
+        "spec_summary",
+        "Everything the spec declares: the source package (name, epoch, version, release, license, URL, sources, \
+         patches, BuildRequires, ExclusiveArch), each binary package with its dependencies, the Go import paths, \
+         and what rpm would refuse or what was not evaluated.",
+        {
+            let context = context.clone();
+            move |request: SpecRequest| spec::summary(context.clone(), request)
+        },
+    )
+    .action(
+        "spec_provides",
+        "The Provides of each binary package, with versions (rpm's own `NAME = EVR` included).",
+        on(&context, Query::Provides),
+    )
+    .action(
+        "spec_requires",
+        "The Requires of each binary package, with versions and qualifiers (scriptlet interpreters included).",
+        on(&context, Query::Requires),
+    )
+    .action(
+        "spec_buildrequires",
+        "The BuildRequires of the source package (those a %generate_buildrequires section adds are known only at \
+         build time).",
+        on(&context, Query::BuildRequires),
+    )
+}
+
 /// Names of the services this crate provides, in catalogue order.
-pub const SERVICE_NAMES: [&str; 12] = [
+pub const SERVICE_NAMES: [&str; 13] = [
     "api",
     "deps",
     "license",
     "goland",
+    "spec",
     "filestorage",
     "scm",
     "apistorage",
@@ -540,6 +583,7 @@ pub fn services<S: AsRef<str>>(
             "deps" => deps_service(context.clone()),
             "license" => license_service(context.clone()),
             "goland" => goland_service(),
+            "spec" => spec_service(context.clone()),
             "filestorage" => filestorage::service(Arc::clone(blobs), public_url),
             "scm" => scm::service(context.clone(), Arc::clone(blobs)),
             "apistorage" => storage::apistorage_service(context),

@@ -44,6 +44,7 @@ pub mod sense {
 /// The kinds of dependency a package declares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum DependencyKind {
     Requires,
@@ -88,6 +89,7 @@ impl DependencyKind {
 /// and rpm's qualifier bits (`Requires(post):`, scriptlet interpreters, `rpmlib(...)`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Dependency {
     pub name: String,
     /// Empty when unversioned (rpm stores "").

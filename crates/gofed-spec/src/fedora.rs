@@ -18,6 +18,7 @@ pub(crate) fn install(macros: &mut Macros) {
     macros.define_native("gometa", "az:svifL", gometa);
     macros.define_native("forgemeta", "z:isva", forgemeta);
     macros.define_native("gorpmname", "Lc:", gorpmname);
+    macros.define_native("goprep", "z:ai:b:s:kervS:A", goprep);
     macros.define_native("godevelpkg", "z:av", |m, _| {
         subpackages(m, Kind::Devel, Section::Package)
     });
@@ -47,7 +48,6 @@ pub(crate) fn install(macros: &mut Macros) {
     for (name, opts) in [
         ("goenv", "z:i:vV:T:C:B:"),
         ("gomkdir", "z:i:b:s:kv"),
-        ("goprep", "z:ai:b:s:kervS:A"),
         ("go_generate_buildrequires", "z:ai:"),
         ("goinstall", "z:ai:b:s:o:O:ve:d:t:rV:T:C:B:p:g:"),
         ("gopkginstall", "av"),
@@ -244,6 +244,39 @@ fn gorpmname(macros: &mut Macros, _args: &[String]) -> String {
     }
     let compat = flag_value(macros, 'c');
     rpm_name(macros, "%1", &compat)
+}
+
+/// `%goprep`: its output is %prep shell, but it calls `%setup` or `%autosetup` with `%{forgesetupargs}`, whose
+/// options rpm checks; the calls are expanded for that check and their text dropped.
+fn goprep(macros: &mut Macros, _args: &[String]) -> String {
+    let extract = !flag(macros, 'e');
+    let autosetup = !macros.expand("%{-A}%{-S}").is_empty();
+    let setup_flags = macros.expand("%{!-v:-q}");
+    let autosetup_flags = macros.expand("%{-v} %{-S}");
+    let mkdir_flags = macros.expand("%{?-i} %{?-b} %{?-s} %{-k} %{-v}");
+    let process_all = flag(macros, 'a') && !flag(macros, 'z');
+    let targets = if process_all {
+        suffixes(macros, "goipath")
+    } else {
+        vec![macros.expand("%{?-z*}")]
+    };
+    for suffix in targets {
+        let z = if suffix.is_empty() {
+            String::new()
+        } else {
+            format!("-z {suffix} ")
+        };
+        if extract {
+            let setup = if autosetup {
+                format!("%autosetup -N {autosetup_flags}")
+            } else {
+                format!("%setup  {setup_flags}")
+            };
+            macros.expand(&format!("{setup} %{{?forgesetupargs{suffix}}}\n"));
+        }
+        macros.expand(&format!("%gomkdir {z}{mkdir_flags}\n"));
+    }
+    String::new()
 }
 
 /// `go.meta`.
@@ -551,8 +584,6 @@ fn distprefix(
     version: &str,
 ) {
     let mut prefix = String::new();
-    // The archive's date, which rpm reads with a shell command; no archive is there when a spec is read.
-    let mut shell_date = String::new();
     if !is_release {
         prefix = macros.expand(reference).to_lowercase();
         if reference == commit_ref {
@@ -570,27 +601,16 @@ fn distprefix(
             prefix = gsub(&prefix, "^%.", "").0;
         }
         if !prefix.is_empty() {
-            prefix = format!("%{{scm{s}}}{prefix}");
+            // Without %{date}, forge.lua reads the archive's date with a shell command; when a spec is read the
+            // archive is not there and the command prints nothing, which is what is kept here.
             let date = macros.expand(&format!("%{{?date{s}}}"));
-            if date.is_empty() {
-                shell_date = format!(
-                    "%([ -r %{{_sourcedir}}/%{{archivename{s}}}.%{{archiveext{s}}} ] && date +%Y%m%d -u -r \
-                     %{{_sourcedir}}/%{{archivename{s}}}.%{{archiveext{s}}})"
-                );
-            }
-            prefix = format!(".{date}{prefix}");
+            prefix = format!(".{date}%{{scm{s}}}{prefix}");
         }
     }
     if !version.is_empty() && version != "0" && version != macros.expand("%{?version}") {
         prefix = format!(".%{{version{s}}}{prefix}");
     }
     if !macros.expand(&prefix).is_empty() {
-        if !shell_date.is_empty() {
-            prefix = match prefix.find("%{scm") {
-                Some(i) => format!("{}{shell_date}{}", &prefix[..i], &prefix[i..]),
-                None => prefix,
-            };
-        }
         if !is_main {
             prefix = gsub(&prefix, "^%.", ".s").0;
         }

@@ -63,6 +63,7 @@ impl Default for Options {
 /// A spec as rpm reads it.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Spec {
     /// The source package (named after the main package): what `rpmspec -q --srpm` shows.
     pub source: SourcePackage,
@@ -89,6 +90,7 @@ impl Spec {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SourcePackage {
     pub name: String,
     pub epoch: Option<u32>,
@@ -112,6 +114,7 @@ pub struct SourcePackage {
 /// A `SourceN:` or `PatchN:` line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SourceFile {
     pub number: u32,
     /// As written (expanded): a URL or a file name, with an optional `#/name` fragment.
@@ -122,6 +125,7 @@ pub struct SourceFile {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Package {
     pub name: String,
     pub epoch: Option<u32>,
@@ -174,6 +178,7 @@ impl Package {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Severity {
     Warning,
@@ -183,6 +188,7 @@ pub enum Severity {
 /// Something rpm would refuse or report, or that the reader did not evaluate, at a line of the spec.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Diagnostic {
     pub severity: Severity,
     /// 1-based line of the spec (0 when not tied to a line).

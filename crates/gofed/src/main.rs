@@ -152,7 +152,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Depsdiff(args) => scenario::depsdiff(&cli.system, &args),
         cli::Command::License(args) => scenario::license(&cli.system, &args),
         cli::Command::Goland(command) => scenario::goland(&cli.system, &command),
-        cli::Command::Spec(command) => spec::run(&command),
+        cli::Command::Spec(command) => spec::run(&cli.system, &command),
         cli::Command::Graph(args) => scenario::graph(&cli.system, &args),
         cli::Command::Api(args) => scenario::api(&cli.system, &args),
         cli::Command::Apidiff(args) => scenario::apidiff(&cli.system, &args),

@@ -3,46 +3,80 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use gofed_spec::{Dependency, Options, Spec};
+use gofed_services::spec::{SpecInput, SpecRequest};
+use gofed_services::Format;
+use gofed_spec::{Dependency, Spec};
 
-use crate::cli::SpecCommand;
+use crate::cli::{ArtifactArgs, SpecArgs, SpecCommand, SystemArgs};
+use crate::scenario::Scenario;
 
-pub fn run(command: &SpecCommand) -> anyhow::Result<ExitCode> {
+pub fn run(system: &SystemArgs, command: &SpecCommand) -> anyhow::Result<ExitCode> {
     let (args, query) = match command {
         SpecCommand::Show(args) => (args, Query::Show),
         SpecCommand::Provides(args) => (args, Query::Provides),
         SpecCommand::Requires(args) => (args, Query::Requires),
         SpecCommand::Buildrequires(args) => (args, Query::BuildRequires),
     };
-    let bytes = if args.spec.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
-            .context("reading the spec from stdin")?;
-        bytes
-    } else {
-        std::fs::read(&args.spec).with_context(|| format!("reading {}", args.spec.display()))?
-    };
-    let options = Options {
+    let scenario = Scenario::new(system, &ArtifactArgs::default())?;
+    let request = SpecRequest {
+        spec: input(&scenario, args)?,
         with: args.with.clone(),
         without: args.without.clone(),
-        defines: args.define.clone(),
-        ..Options::default()
+        define: args.define.clone(),
     };
+    let spec: Spec = scenario.call("spec_summary", request)?;
+    let failed = spec.has_errors();
     let name = args.spec.display().to_string();
-    let spec = gofed_spec::parse_with(&name, &bytes, &options);
-    for diagnostic in &spec.diagnostics {
-        tracing::warn!("{name}: {diagnostic}");
+    match query {
+        Query::Show => crate::output::print_as(args.format, &spec, |out| show(out, &spec))?,
+        Query::Provides | Query::Requires | Query::BuildRequires => {
+            let kind = match query {
+                Query::Provides => gofed_services::spec::Query::Provides,
+                Query::Requires => gofed_services::spec::Query::Requires,
+                _ => gofed_services::spec::Query::BuildRequires,
+            };
+            let answer = gofed_services::spec::dependencies_of(spec, kind);
+            if args.format == Format::Text {
+                for diagnostic in &answer.diagnostics {
+                    eprintln!("{name}: {diagnostic}");
+                }
+            }
+            crate::output::print_as(args.format, &answer, |out| {
+                lines(out, answer.packages.iter().flat_map(|p| &p.dependencies))
+            })?;
+        }
     }
-    crate::output::print_as(args.format, &spec, |out| match query {
-        Query::Show => show(out, &spec),
-        Query::Provides => lines(out, spec.packages.iter().flat_map(|p| &p.provides)),
-        Query::Requires => lines(out, spec.packages.iter().flat_map(|p| &p.requires)),
-        Query::BuildRequires => lines(out, &spec.source.build_requires),
-    })?;
-    Ok(if spec.has_errors() {
+    Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// The spec as the `spec` service takes it: its path when the service runs here, else its bytes uploaded to
+/// filestorage; stdin as text.
+fn input(scenario: &Scenario, args: &SpecArgs) -> anyhow::Result<SpecInput> {
+    if args.spec.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("reading the spec from stdin")?;
+        return Ok(SpecInput::Text {
+            name: "-".to_string(),
+            text,
+        });
+    }
+    let path =
+        std::path::absolute(&args.spec).with_context(|| format!("{}", args.spec.display()))?;
+    let system = scenario.system();
+    if system.is_local(system.service_of("spec_summary")?) {
+        anyhow::ensure!(path.is_file(), "{}: no such file", args.spec.display());
+        return Ok(SpecInput::Path(path));
+    }
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", args.spec.display()))?;
+    let file = scenario.block_on(system.upload_bytes(bytes.into()))?;
+    Ok(SpecInput::File {
+        file,
+        name: args.spec.display().to_string(),
     })
 }
 

@@ -69,6 +69,29 @@ pub fn read_srpm(input: &str, bytes: &[u8], limits: &Limits) -> Result<Artifact,
     srpm::read(input, &header, payload, limits)
 }
 
+/// The spec file of a source RPM: its path in the payload and its bytes (the one named after the package, else
+/// the first `*.spec`).
+pub fn srpm_spec(input: &str, bytes: &[u8], limits: &Limits) -> Result<File, ArtifactError> {
+    let (header, payload) = read_package(input, bytes, limits)?;
+    let spec_name = format!("{}.spec", header.name);
+    let index = payload
+        .files
+        .iter()
+        .position(|f| f.path == spec_name)
+        .or_else(|| payload.files.iter().position(|f| f.path.ends_with(".spec")))
+        .ok_or_else(|| ArtifactError::Unusable {
+            input: input.to_owned(),
+            what: "the source RPM holds no spec file".to_owned(),
+        })?;
+    let mut files = payload.files;
+    Ok(files.swap_remove(index))
+}
+
+/// Whether `bytes` begin as an RPM package does (its lead's magic number).
+pub fn is_rpm(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xed, 0xab, 0xee, 0xdb])
+}
+
 /// The import path of a Go devel package: the directory below [`GOCODE_SRC`] that holds its sources.
 ///
 /// Fedora's `%goinstall` writes a `.goipath` file into the directory of every import path it installs, so when

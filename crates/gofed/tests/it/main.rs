@@ -38,5 +38,6 @@ mod release;
 mod scan;
 mod scm;
 mod security;
+mod spec;
 mod storage;
 mod system;
