@@ -11,7 +11,8 @@
 # Known differences: KNOWN (default tests/oracle/known-differences.txt), SUITE fedora-specs, CHECK spec.
 # Writes tests/oracle/summary/spec.txt.
 #
-# Environment: GOFED (gofed binary; default: cargo build --release -p gofed), KNOWN, ORACLE_DIR, SPEC_CORPUS.
+# Environment: GOFED (gofed binary; default: cargo build --release -p gofed), KNOWN, ORACLE_DIR (see lib.sh),
+# SPEC_CORPUS (default: ORACLE_DIR/../corpus/fedora-go-specs).
 # Exit status: 0 no unlisted difference, 1 unlisted differences, 2 error.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -21,8 +22,8 @@ usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' 
 [[ ${1:-} == -h || ${1:-} == --help ]] && usage
 (($# == 0)) || usage
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-oracle=${ORACLE_DIR:-$repo/../shared/oracle}
-corpus=${SPEC_CORPUS:-$repo/../shared/corpus/fedora-go-specs}
+oracle=$(oracle_dir)
+corpus=${SPEC_CORPUS:-$oracle/../corpus/fedora-go-specs}
 [[ -x $oracle/rpmspec-go.sh ]] || { echo "oracle-spec: $oracle/rpmspec-go.sh not found" >&2; exit 2; }
 [[ -d $corpus ]] || { echo "oracle-spec: $corpus not found" >&2; exit 2; }
 command -v rpmspec >/dev/null || { echo "oracle-spec: rpmspec not found (apt-get install rpm)" >&2; exit 2; }
