@@ -24,8 +24,10 @@ set -euo pipefail
 # bzip2, zstd, xz-utils: the archive tests compress tarballs with the real tools (tar -j, --zstd, -J).
 # postgresql: crates/gofed-store/tests/store.rs and crash.rs run the store's suite against a throw-away
 # cluster (initdb + postgres from /usr/lib/postgresql/<version>/bin, on loopback in a temp dir).
+# rpmlint: crates/gofed/tests/it/spec.rs checks that generated specs have no rpmlint error, and the `rpm`
+# service's rpm_lint runs it.
 # The corpus itself is listed in scripts/gocode-corpus.txt (why those).
-PACKAGES=(etcd-server rpm git openssl bzip2 zstd xz-utils postgresql systemd)
+PACKAGES=(etcd-server rpm rpmlint git openssl bzip2 zstd xz-utils postgresql systemd)
 while read -r line; do
   [[ -z $line || $line == \#* ]] || PACKAGES+=("$line")
 done <"$(dirname "${BASH_SOURCE[0]}")/gocode-corpus.txt"

@@ -10,7 +10,7 @@
 //! macros give it. Known divergence: variables whose upstream body is itself Lua (`%{repo}`, `%{owner}`,
 //! `%{namespace}`, bitbucket's `%{shortcommit}`) are computed when `%gometa` runs, not at each use.
 
-use crate::lua_pattern::{gsub, gsub_with, matched};
+use crate::lua_pattern::{gsub, matched};
 use crate::macros::Macros;
 
 /// Registers the modelled macros.
@@ -142,52 +142,15 @@ fn suffixes(macros: &mut Macros, name: &str) -> Vec<String> {
     found.into_iter().map(|(_, suffix)| suffix).collect()
 }
 
-/// `go.rpmname`: an rpm package name from a Go import path.
+/// `go.rpmname`: an rpm package name from a Go import path (both expanded first); the naming rules are
+/// `gofed-goland`'s, checked there against go-rpm-macros' own Lua.
 pub(crate) fn rpm_name(macros: &mut Macros, goipath: &str, compat_id: &str) -> String {
-    let mut name = macros.expand(goipath).to_lowercase() + "/";
-    name = gsub(&name, "^http(s?)://", "").0;
-    name = gsub(&name, "%.git/+", "").0;
-    name = gsub(&name, "^git%.", "").0;
-    name = gsub(&name, "^([^/]+)%.([^%./]+)/", "%1/").0;
-    name = format!("golang-{name}");
-    let compat_id = macros.expand(compat_id).to_lowercase();
-    if !compat_id.is_empty() {
-        name = format!("compat-{name}-{compat_id}");
-    }
-    loop {
-        let (next, count) = gsub(&name, "(%d)%.(%d)", "%1:%2");
-        name = next;
-        if count == 0 {
-            break;
-        }
-    }
-    name = gsub(&name, "[%._/%-~]+", "-").0;
-    name = gsub(&name, "%-for%-go%-", "-").0;
-    let mut seen = vec!["go".to_string()];
-    let mut result = String::new();
-    for token in name.split('-').filter(|t| !t.is_empty()) {
-        if !seen.iter().any(|s| s == token) {
-            result.push('-');
-            result.push_str(token);
-            seen.push(token.to_string());
-        }
-    }
-    result = gsub(&result, "^-", "").0;
-    result = result.replace(':', ".");
-    result = gsub(&result, "%-v([%.%d]+)$", "-%1").0;
-    result = gsub(&result, "%-v([%.%d]+%-)", "-%1").0;
-    if macros.is_defined("go_use_new_versioning") {
-        result = gsub_with(&result, "([^-]*)(%-)([%.%d]+)$", |m| {
-            let (prior, version) = (&m.captures[0], &m.captures[2]);
-            if prior.ends_with(|c: char| c.is_ascii_digit()) {
-                format!("{prior}_{version}")
-            } else {
-                format!("{prior}{version}")
-            }
-        })
-        .0;
-    }
-    result
+    let import_path = macros.expand(goipath);
+    let naming = gofed_goland::FedoraNaming {
+        new_versioning: macros.is_defined("go_use_new_versioning"),
+        compat_id: Some(macros.expand(compat_id)),
+    };
+    gofed_goland::fedora_name(&import_path, &naming)
 }
 
 fn flag(macros: &mut Macros, option: char) -> bool {

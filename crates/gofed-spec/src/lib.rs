@@ -11,20 +11,29 @@
 //! dependencies, and [`Diagnostic`]s for what rpm would refuse or what was not evaluated (`%(shell)`, other
 //! `%{lua:...}`, unknown macros in the preamble).
 //!
+//! [`generate`] writes a Fedora Go spec for a [`GoProject`] (the facts the caller gathered from a tree) and
+//! [`lint`] checks a spec against one.
+//!
 //! Nothing here reads files or runs programs: the caller passes the spec's bytes.
 
 mod deps;
 mod expr;
 mod fedora;
+mod generate;
+mod lint;
 mod lua_pattern;
 mod macros;
 mod parse;
 mod platform;
+mod project;
 mod rpmver;
 
 pub use deps::{sense, Dependency, DependencyKind};
+pub use generate::generate;
+pub use lint::{lint, Finding};
 pub use macros::Macros;
 pub use parse::parse_with;
+pub use project::GoProject;
 
 /// Reads a spec as rpm does for Fedora 44 on x86_64 with Fedora's Go macros.
 pub fn parse(name: &str, text: &[u8]) -> Spec {

@@ -1219,6 +1219,72 @@ pub enum SpecCommand {
     Requires(SpecArgs),
     /// BuildRequires of the source package, one per line (as `rpmspec -q --buildrequires`).
     Buildrequires(SpecArgs),
+    /// Write a Fedora Go spec for SOURCE in go2rpm's style (`%gometa -L -f`, a -devel subpackage, binaries
+    /// for `main` packages): License from the license analysis, `golang(...)` BuildRequires from the imports of
+    /// non-test, non-example code on the architectures Fedora builds Go for, test-only ones under
+    /// `%if %{with check}`.
+    Generate(SpecGenerateArgs),
+    /// Check a spec against the code it packages (SOURCE), or alone: BuildRequires against the imports, the
+    /// -devel package's `golang(...)` Provides against the tree's packages, License against the licenses found,
+    /// names against Fedora's Go naming, %{goipath} against go.mod. Prints `E:`/`W:` lines; exits 1 on an
+    /// error, as rpmlint.
+    Lint(SpecLintArgs),
+}
+
+/// What `spec generate` and `spec lint` learn of a tree.
+#[derive(Debug, Args)]
+pub struct SpecSourceArgs {
+    /// The revision of a git repository SOURCE (tag, branch, commit).
+    #[arg(long)]
+    pub rev: Option<String>,
+    /// Import path of the tree's root (default: go.mod's module path, or the tree's GOPATH location).
+    #[arg(long, value_name = "IMPORT_PATH")]
+    pub import_path: Option<String>,
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SpecGenerateArgs {
+    /// The Go project: a directory, an archive, an RPM or source RPM, a URL, `github.com/OWNER/REPO@REF`,
+    /// `PATH@REV` for a git repository.
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    #[command(flatten)]
+    pub tree: SpecSourceArgs,
+    /// The version packaged (default: 0).
+    #[arg(long)]
+    pub version: Option<String>,
+    /// The commit packaged, for a snapshot (instead of --version).
+    #[arg(long, conflicts_with = "version")]
+    pub commit: Option<String>,
+    /// Summary: (default: from the root package's doc comment).
+    #[arg(long)]
+    pub summary: Option<String>,
+    /// %description (default: the root package's doc comment).
+    #[arg(long)]
+    pub description: Option<String>,
+    /// License: as an SPDX expression (default: the license analysis's).
+    #[arg(long)]
+    pub license: Option<String>,
+    /// Write the spec to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SpecLintArgs {
+    /// The spec file.
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// The code it packages (as `spec generate`'s SOURCE); without it, the spec alone is checked.
+    #[arg(value_name = "SOURCE")]
+    pub source: Option<String>,
+    #[command(flatten)]
+    pub tree: SpecSourceArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

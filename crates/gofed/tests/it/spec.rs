@@ -150,3 +150,320 @@ fn a_spec_and_its_source_rpm_answer_the_same_here_and_remote() {
     assert_eq!(stdout(&remote(spec)), provides);
     assert_eq!(stdout(&remote(srpm)), from_spec);
 }
+
+/// The oracle's shared folder (`ORACLE_DIR/..`, else beside the repository, else /work/shared).
+fn shared() -> std::path::PathBuf {
+    if let Some(oracle) = std::env::var_os("ORACLE_DIR").filter(|d| !d.is_empty()) {
+        return std::path::Path::new(&oracle).join("..");
+    }
+    let beside = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    if beside.join("oracle").is_dir() {
+        return beside;
+    }
+    std::path::PathBuf::from("/work/shared")
+}
+
+/// rpmspec with Fedora's Go macros, rpmlint, and the Go trees of Debian's golang-*-dev packages: all installed by
+/// scripts/test.sh; without CI=true a missing one skips the test loudly.
+fn tools(test: &str) -> Option<(std::path::PathBuf, std::path::PathBuf)> {
+    let rpmspec = shared().join("oracle/rpmspec-go.sh");
+    let kit = shared().join("oracle/third_party/fedora-go-macros");
+    let gocode = std::path::Path::new("/usr/share/gocode/src");
+    let rpmlint = std::process::Command::new("rpmlint")
+        .arg("--version")
+        .output()
+        .is_ok();
+    let missing = [
+        (!rpmspec.is_file()).then_some("rpmspec-go.sh (the oracle)"),
+        (!kit.is_dir()).then_some("fedora-go-macros (the oracle)"),
+        (!gocode.is_dir()).then_some("/usr/share/gocode/src (scripts/install-test-deps.sh)"),
+        (!rpmlint).then_some("rpmlint (apt-get install rpmlint)"),
+    ];
+    let missing: Vec<&str> = missing.into_iter().flatten().collect();
+    if !missing.is_empty() {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        assert!(!ci, "{test}: CI=true and missing: {}", missing.join(", "));
+        eprintln!(
+            "\n########## SKIP {test}: missing {} ##########\n",
+            missing.join(", ")
+        );
+        return None;
+    }
+    Some((rpmspec, kit))
+}
+
+const MIT: &str = "MIT License\n\nCopyright (c) 2020 Someone\n\nPermission is hereby granted, free of charge, to any \
+person obtaining a copy of this software and associated documentation files (the \"Software\"), to deal in the \
+Software without restriction, including without limitation the rights to use, copy, modify, merge, publish, \
+distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is \
+furnished to do so, subject to the following conditions:\n\nThe above copyright notice and this permission \
+notice shall be included in all copies or substantial portions of the Software.\n\nTHE SOFTWARE IS PROVIDED \
+\"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF \
+MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR \
+COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT \
+OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE \
+SOFTWARE.\n";
+
+/// Module roots under /usr/share/gocode/src (directories with a go.mod), smallest trees first.
+fn gocode_modules(count: usize) -> Vec<std::path::PathBuf> {
+    fn size(dir: &std::path::Path, budget: &mut i64) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if *budget < 0 {
+                return;
+            }
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => size(&entry.path(), budget),
+                Ok(t) if t.is_file() => *budget -= entry.metadata().map_or(0, |m| m.len() as i64),
+                _ => {}
+            }
+        }
+    }
+    let mut found = Vec::new();
+    let mut stack = vec![std::path::PathBuf::from("/usr/share/gocode/src")];
+    while let Some(dir) = stack.pop() {
+        if dir.join("go.mod").is_file() {
+            // Trees up to 1 MiB: the corpus is large, a test need not copy it.
+            let mut budget = 1 << 20;
+            size(&dir, &mut budget);
+            if budget >= 0 {
+                found.push(dir);
+            }
+            continue;
+        }
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) && dir.components().count() < 9 {
+                stack.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    found.truncate(count);
+    found
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let target = to.join(entry.file_name());
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => copy_tree(&entry.path(), &target),
+            Ok(t) if t.is_file() => {
+                std::fs::copy(entry.path(), &target).expect("copy");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// rpmlint on a spec with Fedora's Go macros loaded (as rpmspec-go.sh loads them): errors and warnings lines.
+fn rpmlint(kit: &std::path::Path, spec: &str, work: &std::path::Path) -> (bool, String) {
+    let home = work.join("rpmlint-home");
+    std::fs::create_dir_all(&home).expect("home");
+    let mut macros = String::new();
+    for entry in std::fs::read_dir(kit.join("macros"))
+        .expect("kit")
+        .flatten()
+    {
+        macros.push_str(&std::fs::read_to_string(entry.path()).expect("macro file"));
+        macros.push('\n');
+    }
+    macros.push_str("%fedora 44\n%dist .fc44\n%_vendor redhat\n%autorelease(e:s:pb:n) 1%{?dist}\n%autochangelog %{nil}\n");
+    std::fs::write(home.join(".rpmmacros"), macros).expect("rpmmacros");
+    let text = std::fs::read_to_string(spec).expect("spec");
+    let lua = format!(
+        "%{{lua: package.path = \"{}/lua/?.lua;\" .. package.path}}\n",
+        kit.display()
+    );
+    let copy = home.join(std::path::Path::new(spec).file_name().expect("name"));
+    std::fs::write(&copy, lua + &text).expect("spec copy");
+    let out = std::process::Command::new("rpmlint")
+        .arg(&copy)
+        .env("HOME", &home)
+        .output()
+        .expect("rpmlint");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let errors = stdout.contains(" 0 errors,");
+    (errors, stdout)
+}
+
+#[test]
+fn generated_specs_parse_lint_clean_and_pass_rpmlint() {
+    let test = "generated_specs_parse_lint_clean_and_pass_rpmlint";
+    let Some((rpmspec, kit)) = tools(test) else {
+        return;
+    };
+    let trees = gocode_modules(32);
+    assert!(
+        trees.len() >= 30,
+        "{} module trees under /usr/share/gocode/src",
+        trees.len()
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut commands = 0;
+    for (n, tree) in trees.iter().enumerate() {
+        let copy = dir.path().join(format!("t{n}"));
+        copy_tree(tree, &copy);
+        let has_license = std::fs::read_dir(&copy).expect("tree").flatten().any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .to_ascii_uppercase()
+                .starts_with("LICENSE")
+        });
+        if !has_license {
+            write(&copy, "LICENSE", MIT);
+        }
+        let spec = dir.path().join(format!("t{n}.spec"));
+        let spec = spec.to_str().expect("utf-8");
+        let copy = copy.to_str().expect("utf-8");
+        stdout(&run(&[
+            "spec",
+            "generate",
+            copy,
+            "--version",
+            "1.0.0",
+            "-o",
+            spec,
+        ]));
+        let text = std::fs::read_to_string(spec).expect("generated");
+        commands += usize::from(text.contains("%gobuild"));
+        let parsed = std::process::Command::new(&rpmspec)
+            .args(["-q", "--provides", spec])
+            .output()
+            .expect("rpmspec");
+        assert!(
+            parsed.status.success(),
+            "{}: rpmspec refuses the generated spec: {}\n{text}",
+            tree.display(),
+            String::from_utf8_lossy(&parsed.stderr)
+        );
+        let (clean, report) = rpmlint(&kit, spec, dir.path());
+        assert!(
+            clean,
+            "{}: rpmlint errors:\n{report}\n{text}",
+            tree.display()
+        );
+        let lint = run(&["spec", "lint", spec, copy]);
+        assert!(
+            lint.status.success()
+                && String::from_utf8_lossy(&lint.stdout).starts_with("0 findings"),
+            "{}: gofed spec lint of its own spec: {}{}\n{text}",
+            tree.display(),
+            String::from_utf8_lossy(&lint.stdout),
+            String::from_utf8_lossy(&lint.stderr)
+        );
+    }
+    assert!(commands > 0, "no tree with main packages among {trees:?}");
+}
+
+#[test]
+fn lint_finds_each_planted_mistake() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    write(d, "tree/go.mod", "module example.com/lib\n\ngo 1.21\n");
+    write(d, "tree/LICENSE", MIT);
+    write(
+        d,
+        "tree/lib.go",
+        "// Package lib does things.\npackage lib\n\nimport _ \"golang.org/x/text/language\"\n",
+    );
+    write(
+        d,
+        "tree/lib_test.go",
+        "package lib\n\nimport _ \"github.com/stretchr/testify/assert\"\n",
+    );
+    write(
+        d,
+        "tree/sub/sub.go",
+        "package sub\n\nimport _ \"example.com/lib\"\n",
+    );
+    let tree = d.join("tree");
+    let tree = tree.to_str().expect("utf-8");
+    let spec_path = d.join("lib.spec");
+    let spec = spec_path.to_str().expect("utf-8");
+    stdout(&run(&[
+        "spec",
+        "generate",
+        tree,
+        "--version",
+        "1.0",
+        "-o",
+        spec,
+    ]));
+    let good = std::fs::read_to_string(spec).expect("spec");
+    assert!(
+        good.contains("BuildRequires:  golang(golang.org/x/text/language)\n"),
+        "{good}"
+    );
+    assert!(good.contains(
+        "%if %{with check}\n# Tests\nBuildRequires:  golang(github.com/stretchr/testify/assert)\n"
+    ));
+    assert!(good.contains("License:        MIT\n"), "{good}");
+    assert!(good.contains("Summary:        Does things\n"), "{good}");
+    let lint = run(&["spec", "lint", spec, tree]);
+    assert_eq!(
+        lint.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&lint.stdout)
+    );
+
+    let planted = |from: &str, to: &str, expected: &[&str], status: i32| {
+        assert!(good.contains(from), "{from:?} not in the generated spec");
+        std::fs::write(&spec_path, good.replace(from, to)).expect("write");
+        let out = run(&["spec", "lint", spec, tree]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        for line in expected {
+            assert!(
+                text.contains(line),
+                "{line:?} not found after {from:?} -> {to:?}:\n{text}"
+            );
+        }
+        assert_eq!(out.status.code(), Some(status), "{text}");
+    };
+    planted(
+        "BuildRequires:  golang(golang.org/x/text/language)\n",
+        "",
+        &["lib.spec: E: missing-buildrequires golang(golang.org/x/text/language)"],
+        1,
+    );
+    planted(
+        "BuildRequires:  golang(golang.org/x/text/language)\n",
+        "BuildRequires:  golang(golang.org/x/text/language)\nBuildRequires:  golang(example.org/unused)\n",
+        &["W: superfluous-buildrequires golang(example.org/unused)"],
+        0,
+    );
+    planted(
+        "BuildRequires:  golang(github.com/stretchr/testify/assert)\n",
+        "",
+        &["W: missing-test-buildrequires golang(github.com/stretchr/testify/assert)"],
+        0,
+    );
+    planted(
+        "License:        MIT\n",
+        "License:        Apache-2.0\n",
+        &["E: license-missing MIT", "W: license-not-found Apache-2.0"],
+        1,
+    );
+    planted(
+        "%global goipath         example.com/lib\n",
+        "%global goipath         example.com/other\n",
+        &[
+            "E: goipath-not-module-path",
+            "E: package-not-provided golang(example.com/lib/sub)",
+        ],
+        1,
+    );
+    planted(
+        "%gopkg\n",
+        "%global godevelname golang-wrong-devel\n%gopkg\n",
+        &["E: devel-name-not-goname"],
+        1,
+    );
+    planted("%gopkgfiles\n", "", &["W: no-devel-package"], 0);
+    planted(
+        "%prep\n",
+        "%prep\n%goprep -p1\n",
+        &["E: spec-error line"],
+        1,
+    );
+}
