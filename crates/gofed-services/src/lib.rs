@@ -34,12 +34,15 @@ pub mod fetched;
 pub mod filestorage;
 pub mod gitclone;
 pub mod goland;
+pub mod gotest;
 pub mod graph;
 pub mod license;
 pub mod packagestorage;
+mod process;
 pub mod record;
 pub mod release;
 pub mod request;
+pub mod rpm;
 pub mod rpmstorage;
 pub mod saved;
 pub mod scm;
@@ -551,13 +554,37 @@ pub fn spec_service(context: ServiceContext) -> Service {
     )
 }
 
+/// The `gotest` service.
+pub fn gotest_service(context: ServiceContext) -> Service {
+    Service::new("gotest", VERSION, "Go tests run with the Go toolchain of the service's host")
+        .action(
+            "gotest_run",
+            "`go test -json` on a tree (./... by default) in a private temporary directory (a copy of the tree, its \
+             own GOPATH and HOME, the host's build cache; modules from the host's GOPROXY, else vendor/ only), killed at its timeout: per package and per test, pass, \
+             fail, skip or timeout, the time taken, and the output of what failed.",
+            move |request: gotest::GotestRequest| gotest::gotest_run(context.clone(), request),
+        )
+}
+
+/// The `rpm` service.
+pub fn rpm_service(context: ServiceContext) -> Service {
+    Service::new("rpm", VERSION, "rpm's tools on the service's host: rpmlint").action(
+        "rpm_lint",
+        "rpmlint on a spec file, an RPM or a source RPM: each finding's severity, check, location and message, \
+         and rpmlint's counts and exit status.",
+        move |request: rpm::RpmLintRequest| rpm::rpm_lint(context.clone(), request),
+    )
+}
+
 /// Names of the services this crate provides, in catalogue order.
-pub const SERVICE_NAMES: [&str; 13] = [
+pub const SERVICE_NAMES: [&str; 15] = [
     "api",
     "deps",
     "license",
     "goland",
     "spec",
+    "gotest",
+    "rpm",
     "filestorage",
     "scm",
     "apistorage",
@@ -584,6 +611,8 @@ pub fn services<S: AsRef<str>>(
             "license" => license_service(context.clone()),
             "goland" => goland_service(),
             "spec" => spec_service(context.clone()),
+            "gotest" => gotest_service(context.clone()),
+            "rpm" => rpm_service(context.clone()),
             "filestorage" => filestorage::service(Arc::clone(blobs), public_url),
             "scm" => scm::service(context.clone(), Arc::clone(blobs)),
             "apistorage" => storage::apistorage_service(context),

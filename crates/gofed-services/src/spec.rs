@@ -124,14 +124,18 @@ pub fn dependencies_of(spec: Spec, query: Query) -> SpecDependencies {
     }
 }
 
-async fn read(context: &ServiceContext, request: &SpecRequest) -> Result<Spec, ServiceError> {
-    let (name, bytes) = match &request.spec {
+/// The name and bytes of a spec input (a source RPM's bytes as they are).
+pub async fn input_bytes(
+    context: &ServiceContext,
+    input: &SpecInput,
+) -> Result<(String, Vec<u8>), ServiceError> {
+    Ok(match input {
         SpecInput::Text { name, text } => (name.clone(), text.clone().into_bytes()),
         SpecInput::Path(path) => {
             if !context.allow_paths {
                 return Err(ServiceError::invalid_input(
-                    "spec.path",
-                    "this service does not read paths of its own machine; upload the spec",
+                    "path",
+                    "this service does not read paths of its own machine; upload the file",
                 ));
             }
             let bytes = std::fs::read(path)
@@ -147,7 +151,11 @@ async fn read(context: &ServiceContext, request: &SpecRequest) -> Result<Spec, S
             })?;
             (name.clone(), bytes.to_vec())
         }
-    };
+    })
+}
+
+async fn read(context: &ServiceContext, request: &SpecRequest) -> Result<Spec, ServiceError> {
+    let (name, bytes) = input_bytes(context, &request.spec).await?;
     let options = Options {
         with: request.with.clone(),
         without: request.without.clone(),

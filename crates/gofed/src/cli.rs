@@ -52,6 +52,13 @@ pub enum Command {
     /// refuse the spec (the answer is still printed).
     #[command(subcommand)]
     Spec(SpecCommand),
+    /// Run a tree's Go tests (`go test -json`) with the Go toolchain of the `gotest` service's host, in a
+    /// private temporary directory with a timeout: per package and per test, pass, fail, skip or timeout.
+    /// Exits 1 when a test fails or the run times out.
+    Gotest(GotestArgs),
+    /// rpmlint on a spec file, an RPM or a source RPM, on the `rpm` service's host, its findings as text or JSON.
+    /// Exits 1 when rpmlint reports an error.
+    Rpmlint(RpmlintArgs),
     /// Git repositories read from their object database: history, a revision stored as an archive.
     #[command(subcommand)]
     Scm(ScmCommand),
@@ -1185,6 +1192,8 @@ impl Cli {
             | Command::License(_)
             | Command::Goland(_)
             | Command::Spec(_)
+            | Command::Gotest(_)
+            | Command::Rpmlint(_)
             | Command::Graph(_)
             | Command::Api(_)
             | Command::Apidiff(_)
@@ -1301,6 +1310,49 @@ pub struct SpecArgs {
     /// As `rpm --define "NAME BODY"` (repeatable).
     #[arg(long, short = 'D', value_name = "NAME BODY")]
     pub define: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct GotestArgs {
+    /// The Go project (as `gofed deps`'s SOURCE).
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// Package patterns [default: ./...].
+    #[arg(value_name = "PACKAGE")]
+    pub packages: Vec<String>,
+    /// The revision of a git repository SOURCE.
+    #[arg(long)]
+    pub rev: Option<String>,
+    /// Run only the tests matching REGEXP (`go test -run`).
+    #[arg(long, value_name = "REGEXP")]
+    pub run: Option<String>,
+    /// `go test -short`.
+    #[arg(long)]
+    pub short: bool,
+    /// Build tags, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// Import path of a tree without go.mod (tested in GOPATH mode there).
+    #[arg(long)]
+    pub import_path: Option<String>,
+    /// Seconds the whole run may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct RpmlintArgs {
+    /// The spec file, RPM or source RPM.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,

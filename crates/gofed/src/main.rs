@@ -153,6 +153,8 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::License(args) => scenario::license(&cli.system, &args),
         cli::Command::Goland(command) => scenario::goland(&cli.system, &command),
         cli::Command::Spec(command) => spec::run(&cli.system, &command),
+        cli::Command::Gotest(args) => spec::gotest(&cli.system, &args),
+        cli::Command::Rpmlint(args) => spec::rpmlint(&cli.system, &args),
         cli::Command::Graph(args) => scenario::graph(&cli.system, &args),
         cli::Command::Api(args) => scenario::api(&cli.system, &args),
         cli::Command::Apidiff(args) => scenario::apidiff(&cli.system, &args),

@@ -8,7 +8,8 @@ use gofed_services::Format;
 use gofed_spec::{Dependency, GoProject, Spec};
 
 use crate::cli::{
-    ArtifactArgs, SpecArgs, SpecCommand, SpecGenerateArgs, SpecLintArgs, SpecSourceArgs, SystemArgs,
+    ArtifactArgs, GotestArgs, RpmlintArgs, SpecArgs, SpecCommand, SpecGenerateArgs, SpecLintArgs,
+    SpecSourceArgs, SystemArgs,
 };
 use crate::scenario::Scenario;
 
@@ -60,6 +61,19 @@ pub fn run(system: &SystemArgs, command: &SpecCommand) -> anyhow::Result<ExitCod
 /// The spec as the `spec` service takes it: its path when the service runs here, else its bytes uploaded to
 /// filestorage; stdin as text.
 fn input(scenario: &Scenario, args: &SpecArgs) -> anyhow::Result<SpecInput> {
+    file_input(scenario, &args.spec, "spec_summary")
+}
+
+/// A file for `action`: its path when the action runs here, else its bytes uploaded to filestorage; stdin
+/// (`-`) as text.
+fn file_input(
+    scenario: &Scenario,
+    file: &std::path::Path,
+    action: &str,
+) -> anyhow::Result<SpecInput> {
+    let args = SpecFile {
+        spec: file.to_path_buf(),
+    };
     if args.spec.as_os_str() == "-" {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
@@ -72,7 +86,7 @@ fn input(scenario: &Scenario, args: &SpecArgs) -> anyhow::Result<SpecInput> {
     let path =
         std::path::absolute(&args.spec).with_context(|| format!("{}", args.spec.display()))?;
     let system = scenario.system();
-    if system.is_local(system.service_of("spec_summary")?) {
+    if system.is_local(system.service_of(action)?) {
         anyhow::ensure!(path.is_file(), "{}: no such file", args.spec.display());
         return Ok(SpecInput::Path(path));
     }
@@ -81,6 +95,102 @@ fn input(scenario: &Scenario, args: &SpecArgs) -> anyhow::Result<SpecInput> {
     Ok(SpecInput::File {
         file,
         name: args.spec.display().to_string(),
+    })
+}
+
+struct SpecFile {
+    spec: std::path::PathBuf,
+}
+
+/// `gofed gotest`.
+pub fn gotest(system: &SystemArgs, args: &GotestArgs) -> anyhow::Result<ExitCode> {
+    use gofed_services::gotest::{GotestRequest, GotestResult};
+    let scenario = Scenario::new(system, &args.artifact)?;
+    let request = GotestRequest {
+        source: scenario.source("gotest_run", &args.source, args.rev.as_deref())?,
+        packages: args.packages.clone(),
+        run: args.run.clone(),
+        short: args.short,
+        tags: args.tags.clone(),
+        import_path: args.import_path.clone(),
+        timeout_seconds: Some(args.timeout),
+    };
+    let result: GotestResult = scenario.call("gotest_run", request)?;
+    crate::output::print_as(args.format, &result, |out| {
+        for package in &result.packages {
+            for test in package.tests.iter().filter(|t| t.status != "pass") {
+                writeln!(
+                    out,
+                    "--- {} {} ({:.2}s)",
+                    test.status.to_uppercase(),
+                    test.name,
+                    test.elapsed
+                )?;
+                for line in test.output.lines() {
+                    writeln!(out, "    {line}")?;
+                }
+            }
+            let label = match package.status.as_str() {
+                "pass" => "ok  ",
+                "fail" => "FAIL",
+                "skip" => "?   ",
+                _ => "TIMEOUT",
+            };
+            writeln!(out, "{label}\t{}\t{:.3}s", package.package, package.elapsed)?;
+            for line in package.output.lines().filter(|_| package.status == "fail") {
+                writeln!(out, "    {line}")?;
+            }
+        }
+        if !result.stderr.is_empty() {
+            write!(out, "{}", result.stderr)?;
+        }
+        let timeout = if result.timed_out { " (timed out)" } else { "" };
+        writeln!(
+            out,
+            "{} passed, {} failed, {} skipped{timeout}; {}",
+            result.passed, result.failed, result.skipped, result.go_version
+        )
+    })?;
+    let failed = result.exit_code != 0 || result.failed > 0 || result.timed_out;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `gofed rpmlint`.
+pub fn rpmlint(system: &SystemArgs, args: &RpmlintArgs) -> anyhow::Result<ExitCode> {
+    use gofed_services::rpm::{RpmLintRequest, RpmLintResult};
+    let scenario = Scenario::new(system, &ArtifactArgs::default())?;
+    let request = RpmLintRequest {
+        file: file_input(&scenario, &args.file, "rpm_lint")?,
+        timeout_seconds: None,
+    };
+    let result: RpmLintResult = scenario.call("rpm_lint", request)?;
+    crate::output::print_as(args.format, &result, |out| {
+        for finding in &result.findings {
+            let letter = match finding.severity.as_str() {
+                "error" => 'E',
+                "warning" => 'W',
+                _ => 'I',
+            };
+            writeln!(
+                out,
+                "{}: {letter}: {} {}",
+                finding.location, finding.check, finding.message
+            )?;
+        }
+        writeln!(
+            out,
+            "{} errors, {} warnings ({})",
+            result.errors, result.warnings, result.rpmlint_version
+        )
+    })?;
+    Ok(if result.errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 

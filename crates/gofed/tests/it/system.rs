@@ -847,6 +847,8 @@ fn serve_info_and_catalogue_describe_every_action() {
             "spec_provides",
             "spec_requires",
             "spec_summary",
+            "gotest_run",
+            "rpm_lint",
             "download",
             "upload",
             "upload_url",
