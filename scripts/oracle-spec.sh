@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # oracle-spec.sh - compare `gofed spec show` with rpmspec and Fedora's Go macros (../shared/oracle/rpmspec-go.sh)
-# on the 365 Fedora spec files of ../shared/corpus/fedora-go-specs.
+# on the 365 Fedora spec files of ../shared/corpus/fedora-go-specs, then on the project's own specs of every
+# construct the reader supports (tests/specs).
 #
 # Usage: scripts/oracle-spec.sh
 #
@@ -30,7 +31,13 @@ command -v rpmspec >/dev/null || { echo "oracle-spec: rpmspec not found (apt-get
 gofed=$(gofed_bin) || exit 2
 mkdir -p "$repo/tests/oracle/summary"
 set +e
-python3 "$repo/scripts/oracle/spec_check.py" --gofed "$gofed" --rpmspec "$oracle/rpmspec-go.sh" \
-  --known "${KNOWN:-$repo/tests/oracle/known-differences.txt}" "$corpus" | tee "$repo/tests/oracle/summary/spec.txt"
-status=${PIPESTATUS[0]}
+status=0
+summary=$repo/tests/oracle/summary/spec.txt
+: > "$summary"
+for dir in "$corpus" "$repo/tests/specs"; do
+  echo "== $(basename "$dir")" | tee -a "$summary"
+  python3 "$repo/scripts/oracle/spec_check.py" --gofed "$gofed" --rpmspec "$oracle/rpmspec-go.sh" \
+    --known "${KNOWN:-$repo/tests/oracle/known-differences.txt}" "$dir" | tee -a "$summary"
+  ((PIPESTATUS[0] == 0)) || status=1
+done
 exit "$status"
