@@ -383,35 +383,53 @@ fn version_suffix(text: &str, prefix: &str) -> String {
     }
 }
 
+/// The variables `forge.meta` reads or sets (aliased `x` ↔ `x0` before it runs).
+const FORGE_READ: &[&str] = &[
+    "forgeurl",
+    "forgesource",
+    "forgesetupargs",
+    "archivename",
+    "archiveext",
+    "archiveurl",
+    "topdir",
+    "extractdir",
+    "repo",
+    "owner",
+    "namespace",
+    "scm",
+    "tag",
+    "commit",
+    "shortcommit",
+    "branch",
+    "version",
+    "date",
+    "distprefix",
+];
+
+/// The variables `forge.meta` sets (aliased again after it ran).
+const FORGE_SET: &[&str] = &[
+    "forgeurl",
+    "forgesource",
+    "forgesetupargs",
+    "archivename",
+    "archiveext",
+    "archiveurl",
+    "topdir",
+    "extractdir",
+    "repo",
+    "owner",
+    "namespace",
+    "scm",
+    "shortcommit",
+    "distprefix",
+];
+
 /// `forge.meta`: the archive, URL and set-up variables of a forge source.
 fn forge_meta(macros: &mut Macros, suffix: &str, silent: bool) {
     let s = suffix;
     let is_main = s.is_empty() || s == "0";
     if is_main {
-        zalias(
-            macros,
-            &[
-                "forgeurl",
-                "forgesource",
-                "forgesetupargs",
-                "archivename",
-                "archiveext",
-                "archiveurl",
-                "topdir",
-                "extractdir",
-                "repo",
-                "owner",
-                "namespace",
-                "scm",
-                "tag",
-                "commit",
-                "shortcommit",
-                "branch",
-                "version",
-                "date",
-                "distprefix",
-            ],
-        );
+        zalias(macros, FORGE_READ);
     }
     let read = |macros: &mut Macros, name: &str| macros.expand(&format!("%{{?{name}{s}}}"));
     let forgeurl = read(macros, "forgeurl");
@@ -512,25 +530,7 @@ fn forge_meta(macros: &mut Macros, suffix: &str, silent: bool) {
         &version,
     );
     if is_main {
-        zalias(
-            macros,
-            &[
-                "forgeurl",
-                "forgesource",
-                "forgesetupargs",
-                "archivename",
-                "archiveext",
-                "archiveurl",
-                "topdir",
-                "extractdir",
-                "repo",
-                "owner",
-                "namespace",
-                "scm",
-                "shortcommit",
-                "distprefix",
-            ],
-        );
+        zalias(macros, FORGE_SET);
     }
 }
 

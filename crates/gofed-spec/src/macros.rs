@@ -847,53 +847,78 @@ fn skip_blank(bytes: &[u8], mut i: usize) -> usize {
 fn free_field_body(text: &str, start: usize) -> (String, usize, bool) {
     let bytes = text.as_bytes();
     let mut body: Vec<u8> = Vec::new();
-    let (mut bc, mut pc, mut xc) = (0usize, 0usize, 0usize);
+    let mut groups = Groups::default();
     let mut s = start;
-    while s < bytes.len() && (bc > 0 || pc > 0 || xc > 0 || !matches!(bytes[s], b'\n' | b'\r')) {
-        match bytes[s] {
-            b'\\' if s + 1 < bytes.len() => s += 1,
-            b'%' => match bytes.get(s + 1) {
-                Some(b'{') => {
-                    body.push(b'%');
-                    s += 1;
-                    bc += 1;
-                }
-                Some(b'(') => {
-                    body.push(b'%');
-                    s += 1;
-                    pc += 1;
-                }
-                Some(b'[') => {
-                    body.push(b'%');
-                    s += 1;
-                    xc += 1;
-                }
-                Some(b'%') => {
-                    body.push(b'%');
-                    s += 1;
-                }
-                _ => {}
-            },
-            b'{' if bc > 0 => bc += 1,
-            b'}' if bc > 0 => bc -= 1,
-            b'(' if pc > 0 => pc += 1,
-            b')' if pc > 0 => pc -= 1,
-            b'[' if xc > 0 => xc += 1,
-            b']' if xc > 0 => xc -= 1,
-            _ => {}
+    while s < bytes.len() && (groups.open() || !matches!(bytes[s], b'\n' | b'\r')) {
+        if bytes[s] == b'\\' && s + 1 < bytes.len() {
+            body.push(bytes[s + 1]);
+            s += 2;
+            continue;
         }
-        body.push(bytes[s]);
-        s += 1;
+        let n = groups.advance(bytes, s);
+        body.extend_from_slice(&bytes[s..s + n]);
+        s += n;
     }
     while matches!(body.last(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
         body.pop();
     }
-    // Only ASCII bytes were dropped or inserted, so the body is still UTF-8.
+    // Only ASCII bytes were dropped, so the body is still UTF-8.
     (
         String::from_utf8_lossy(&body).into_owned(),
         s,
-        bc == 0 && pc == 0 && xc == 0,
+        !groups.open(),
     )
+}
+
+/// The `%{`, `%(` and `%[` groups open while rpm reads a line or a macro body (inside one, a plain `{`, `(` or
+/// `[` opens another level of the same kind).
+#[derive(Default)]
+pub(crate) struct Groups {
+    braces: usize,
+    parens: usize,
+    brackets: usize,
+}
+
+impl Groups {
+    /// Accounts for the byte at `i` (and the next, for `%{`, `%(`, `%[` and `%%`); returns how many were read.
+    pub(crate) fn advance(&mut self, bytes: &[u8], i: usize) -> usize {
+        match (bytes[i], bytes.get(i + 1)) {
+            (b'%', Some(b'{')) => self.braces += 1,
+            (b'%', Some(b'(')) => self.parens += 1,
+            (b'%', Some(b'[')) => self.brackets += 1,
+            (b'%', Some(b'%')) => {}
+            (b'{', _) if self.braces > 0 => {
+                self.braces += 1;
+                return 1;
+            }
+            (b'}', _) if self.braces > 0 => {
+                self.braces -= 1;
+                return 1;
+            }
+            (b'(', _) if self.parens > 0 => {
+                self.parens += 1;
+                return 1;
+            }
+            (b')', _) if self.parens > 0 => {
+                self.parens -= 1;
+                return 1;
+            }
+            (b'[', _) if self.brackets > 0 => {
+                self.brackets += 1;
+                return 1;
+            }
+            (b']', _) if self.brackets > 0 => {
+                self.brackets -= 1;
+                return 1;
+            }
+            _ => return 1,
+        }
+        2
+    }
+
+    pub(crate) fn open(&self) -> bool {
+        self.braces > 0 || self.parens > 0 || self.brackets > 0
+    }
 }
 
 /// rpm's `setNegateAndCheck`: the `?` and `!` flags before a name.

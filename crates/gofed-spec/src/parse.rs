@@ -449,46 +449,22 @@ impl<'t> Reader<'t> {
 /// Whether a logical line continues: an open `%{`, `%(` or `%[`, or a final backslash-newline.
 fn needs_more(buffer: &str) -> bool {
     let bytes = buffer.as_bytes();
-    let (mut bc, mut pc, mut xc, mut nc) = (0i64, 0i64, 0i64, false);
+    let mut groups = crate::macros::Groups::default();
+    let mut continued = false;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'\\' => match bytes.get(i + 1) {
-                Some(b'\n') => {
-                    i += 1;
-                    nc = true;
-                }
-                Some(_) => i += 1,
-                None => {}
-            },
-            b'\n' => nc = false,
-            b'%' => match bytes.get(i + 1) {
-                Some(b'{') => {
-                    i += 1;
-                    bc += 1;
-                }
-                Some(b'(') => {
-                    i += 1;
-                    pc += 1;
-                }
-                Some(b'[') => {
-                    i += 1;
-                    xc += 1;
-                }
-                Some(b'%') => i += 1,
-                _ => {}
-            },
-            b'{' if bc > 0 => bc += 1,
-            b'}' if bc > 0 => bc -= 1,
-            b'(' if pc > 0 => pc += 1,
-            b')' if pc > 0 => pc -= 1,
-            b'[' if xc > 0 => xc += 1,
-            b']' if xc > 0 => xc -= 1,
+            b'\\' => {
+                continued = bytes.get(i + 1) == Some(&b'\n');
+                i += if i + 1 < bytes.len() { 2 } else { 1 };
+                continue;
+            }
+            b'\n' => continued = false,
             _ => {}
         }
-        i += 1;
+        i += groups.advance(bytes, i);
     }
-    bc > 0 || pc > 0 || xc > 0 || nc
+    groups.open() || continued
 }
 
 /// A package being read.
