@@ -777,6 +777,11 @@ impl<'t> Parser<'t> {
             self.error(format!("Empty tag: {line}"));
             return;
         }
+        // An unknown macro stays as written (rpm's rule); rpm warns about it in names and versions, we do for
+        // every tag.
+        if value.contains('%') {
+            self.warning(format!("Possible unexpanded macro in: {line}"));
+        }
         let single = !value.contains(char::is_whitespace);
         let single_only = matches!(
             tag.name,

@@ -187,3 +187,23 @@ fn hostile_specs_give_errors_not_panics() {
     ));
     assert!(!deep.packages.is_empty());
 }
+
+#[test]
+fn unknown_macros_are_kept_and_reported() {
+    let s = spec("Requires: x-%{nosuchmacro} y%undefinedtoo\n%description\nd\n");
+    assert_eq!(
+        names(&s.packages[0].requires),
+        ["x-%{nosuchmacro}", "y%undefinedtoo"]
+    );
+    assert!(
+        s.diagnostics.iter().any(|d| d.message
+            == "Possible unexpanded macro in: Requires: x-%{nosuchmacro} y%undefinedtoo"),
+        "{:?}",
+        s.diagnostics
+    );
+    // A dependency that starts with one is refused, as rpm refuses it.
+    let refused = spec("Requires: %{nosuchmacro}\n");
+    assert!(errors(&refused)
+        .iter()
+        .any(|e| e.starts_with("Dependency tokens must begin with")));
+}
