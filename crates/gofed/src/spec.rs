@@ -8,7 +8,7 @@ use gofed_services::Format;
 use gofed_spec::{Dependency, GoProject, Spec};
 
 use crate::cli::{
-    ArtifactArgs, GotestArgs, RpmlintArgs, SpecArgs, SpecCommand, SpecGenerateArgs, SpecLintArgs,
+    ArtifactArgs, GotestArgs, RpmlintArgs, SpecCommand, SpecGenerateArgs, SpecLintArgs,
     SpecSourceArgs, SystemArgs,
 };
 use crate::scenario::Scenario;
@@ -24,7 +24,7 @@ pub fn run(system: &SystemArgs, command: &SpecCommand) -> anyhow::Result<ExitCod
     };
     let scenario = Scenario::new(system, &ArtifactArgs::default())?;
     let request = SpecRequest {
-        spec: input(&scenario, args)?,
+        spec: file_input(&scenario, &args.spec, "spec_summary")?,
         with: args.with.clone(),
         without: args.without.clone(),
         define: args.define.clone(),
@@ -58,12 +58,6 @@ pub fn run(system: &SystemArgs, command: &SpecCommand) -> anyhow::Result<ExitCod
     })
 }
 
-/// The spec as the `spec` service takes it: its path when the service runs here, else its bytes uploaded to
-/// filestorage; stdin as text.
-fn input(scenario: &Scenario, args: &SpecArgs) -> anyhow::Result<SpecInput> {
-    file_input(scenario, &args.spec, "spec_summary")
-}
-
 /// A file for `action`: its path when the action runs here, else its bytes uploaded to filestorage; stdin
 /// (`-`) as text.
 fn file_input(
@@ -71,35 +65,26 @@ fn file_input(
     file: &std::path::Path,
     action: &str,
 ) -> anyhow::Result<SpecInput> {
-    let args = SpecFile {
-        spec: file.to_path_buf(),
-    };
-    if args.spec.as_os_str() == "-" {
+    if file.as_os_str() == "-" {
         let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .context("reading the spec from stdin")?;
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).context("reading stdin")?;
         return Ok(SpecInput::Text {
             name: "-".to_string(),
             text,
         });
     }
-    let path =
-        std::path::absolute(&args.spec).with_context(|| format!("{}", args.spec.display()))?;
+    let path = std::path::absolute(file).with_context(|| format!("{}", file.display()))?;
     let system = scenario.system();
     if system.is_local(system.service_of(action)?) {
-        anyhow::ensure!(path.is_file(), "{}: no such file", args.spec.display());
+        anyhow::ensure!(path.is_file(), "{}: no such file", file.display());
         return Ok(SpecInput::Path(path));
     }
-    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", args.spec.display()))?;
-    let file = scenario.block_on(system.upload_bytes(bytes.into()))?;
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", file.display()))?;
+    let upload = scenario.block_on(system.upload_bytes(bytes.into()))?;
     Ok(SpecInput::File {
-        file,
-        name: args.spec.display().to_string(),
+        name: file.display().to_string(),
+        file: upload,
     })
-}
-
-struct SpecFile {
-    spec: std::path::PathBuf,
 }
 
 /// `gofed gotest`.
@@ -310,15 +295,8 @@ fn generate(system: &SystemArgs, args: &SpecGenerateArgs) -> anyhow::Result<Exit
 /// `gofed spec lint`.
 fn lint(system: &SystemArgs, args: &SpecLintArgs) -> anyhow::Result<ExitCode> {
     let scenario = Scenario::new(system, &args.tree.artifact)?;
-    let spec_args = SpecArgs {
-        spec: args.spec.clone(),
-        with: Vec::new(),
-        without: Vec::new(),
-        define: Vec::new(),
-        format: args.format,
-    };
     let request = SpecRequest {
-        spec: input(&scenario, &spec_args)?,
+        spec: file_input(&scenario, &args.spec, "spec_summary")?,
         with: vec![],
         without: vec![],
         define: vec![],
