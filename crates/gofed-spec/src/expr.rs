@@ -133,54 +133,10 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
 }
 
-/// `(`/`)`, `{`/`}` or `[`/`]` matching as rpm's `matchchar`: nesting counts,
-/// a backslash hides the next byte. Returns the index just past the closer.
-fn match_close(s: &[u8], open_at: usize, open: u8, close: u8) -> Option<usize> {
-    let mut level = 0usize;
-    let mut i = open_at;
-    while let Some(&c) = s.get(i) {
-        i += 1;
-        if c == b'\\' {
-            i += 1;
-        } else if c == close {
-            level = level.saturating_sub(1);
-            if level == 0 {
-                return Some(i);
-            }
-        } else if c == open {
-            level += 1;
-        }
-    }
-    None
-}
-
-/// rpm's `findMacroEnd`: `i` is just past a `%`; returns the index just past
-/// the macro reference, or `None` for an unmatched bracket.
+/// rpm's `findMacroEnd` (the expander's): `i` is just past a `%`; returns the index just past the macro
+/// reference, or `None` for an unmatched bracket.
 fn macro_end(s: &str, i: usize) -> Option<usize> {
-    let s = s.as_bytes();
-    let at = |k: usize| s.get(k).copied().unwrap_or(0);
-    match at(i) {
-        b'(' => return match_close(s, i, b'(', b')'),
-        b'{' => return match_close(s, i, b'{', b'}'),
-        b'[' => return match_close(s, i, b'[', b']'),
-        _ => {}
-    }
-    let mut k = i;
-    while matches!(at(k), b'?' | b'!') {
-        k += 1;
-    }
-    if at(k) == b'-' {
-        k += 1;
-    }
-    while at(k).is_ascii_alphanumeric() || at(k) == b'_' {
-        k += 1;
-    }
-    if at(k) == b'*' && at(k + 1) == b'*' {
-        k += 2;
-    } else if matches!(at(k), b'*' | b'#') {
-        k += 1;
-    }
-    Some(k)
+    crate::macros::find_macro_end(s.as_bytes(), i)
 }
 
 /// rpm's `skipMacro`: `%%` is a literal percent; an unterminated bracket

@@ -503,13 +503,6 @@ impl ParseResult {
     }
 }
 
-impl std::ops::Deref for ParseResult {
-    type Target = Spec;
-    fn deref(&self) -> &Spec {
-        &self.spec
-    }
-}
-
 impl<'t> Parser<'t> {
     fn new(text: &'t str, options: &Options, forced_arch: Option<String>) -> Self {
         let mut macros = Macros::new();
