@@ -19,7 +19,8 @@ another major, compatible, incompatible and no changes, added, removed and main 
 packages with errors in the base or the release, requirements added and raised, the go directive missing or
 raised, --version valid and invalid (existing, wrong major, not incremented, below pseudo-versions), and the
 usage errors, git work trees with uncommitted changes (refused) or only ignored files, retracted versions (left out of inferred bases and queries, reported when required) and a
-requirement on a higher version of the module itself. The reference is gorelease's output of each run; nothing expected is written here.
+requirement on a higher version of the module itself; and, with --tags, the same questions answered from a git
+repository's tags (gofed's proxy then lacks the module). The reference is gorelease's output of each run; nothing expected is written here.
 
 Checks (KEY: the case name):
   release-text     stdout differs (the first differing line is shown)
@@ -31,6 +32,7 @@ Exit status: 0 when every difference is listed in the known-differences file, 1 
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -96,9 +98,11 @@ def v2(files):
 CASES = {}
 
 
-def case(name, published, release, args, subdir="", git=False, tidy=False, after_commit=None):
-    """after_commit: files written into the release's directory after its git commit (uncommitted changes)."""
-    CASES[name] = (published, release, subdir, git, args, tidy, after_commit or {})
+def case(name, published, release, args, subdir="", git=False, tidy=False, after_commit=None, tags=()):
+    """after_commit: files written into the release's directory after its git commit (uncommitted changes).
+    tags: modules whose published versions are also commits of the release's repository, each tagged with its
+    version (and the directory's tag prefix); gofed then runs with --tags and a proxy without them."""
+    CASES[name] = (published, release, subdir, git or bool(tags), args, tidy, after_commit or {}, tuple(tags))
 
 
 for base_v in ["v1.1.1", "v0.3.0", "v1.2.0-rc.1", "v0.0.1-alpha"]:
@@ -204,6 +208,21 @@ case("git-untracked-file", {M: [("v1.0.0", BASE)]}, ADDED, [], git=True,
 case("git-modified-file", {M: [("v1.0.0", BASE)]}, ADDED, [], git=True, after_commit={"a/a.go": REMOVED["a/a.go"]})
 case("git-ignored-file", {M: [("v1.0.0", BASE)]}, {**ADDED, ".gitignore": "*.tmp\n"}, [], git=True,
      after_commit={"notes.tmp": "scratch\n"})
+# The same questions answered from the repository's tags (`gofed release --tags`); gorelease reads the proxy.
+case("tags-inferred", {M: [("v1.0.0", BASE), ("v1.1.1", BASE), ("v1.2.0-pre", BASE)]}, ADDED, [], tags=[M])
+case("tags-latest", {M: [("v1.0.0", BASE), ("v1.1.1", BASE)]}, REMOVED, ["-base", "latest"], tags=[M])
+case("tags-version-exists", {M: [("v1.1.1", BASE), ("v1.2.0", BASE)]}, ADDED, ["-base", "v1.1.1", "-version", "v1.2.0"],
+     tags=[M])
+case("tags-skips-retracted", {M: [("v1.0.0", BASE), ("v1.1.0", BASE), ("v1.1.1", RETRACTING)]}, ADDED, [],
+     tags=[M])
+case("tags-v2-base-of-v1", {M: [("v1.5.0", BASE)]}, v2(ADDED), ["-base", "v1.5.0"], tags=[M])
+case("tags-v2", {M2: [("v2.0.0", v2(BASE)), ("v2.1.0", v2(BASE))]}, v2(REMOVED), [], tags=[M2])
+case("tags-subdir", {SUB: [("v1.0.0", SUBFILES), ("v1.0.1", SUBFILES)]},
+     {**SUBFILES, "a/a.go": pkg("a", "func A() {}\n\nfunc B() {}")}, [], subdir="sub", tags=[SUB])
+case("tags-subdir-v2", {SUB + "/v2": [("v2.0.0", {**SUBFILES, "go.mod": gomod(SUB + "/v2")})]},
+     {**SUBFILES, "go.mod": gomod(SUB + "/v2"), "a/a.go": pkg("a", "func B() {}")}, [], subdir="sub/v2",
+     tags=[SUB + "/v2"])
+case("tags-first-release", {}, BASE, [], tags=[M])
 case("usage-version-not-canonical", {}, BASE, ["-version", "v1.2"])
 case("usage-build-metadata", {}, BASE, ["-version", "v1.2.0+meta"])
 case("usage-same-versions", {}, BASE, ["-base", "v1.2.0", "-version", "v1.2.0"])
@@ -248,7 +267,6 @@ def read_module(root):
 def gocode_cases(gocode):
     """Two releases of each real module: one adding an exported function, one renaming the first exported
     top-level function of the root package (a removal and an addition)."""
-    import re
     for module in GOCODE_MODULES:
         root = os.path.join(gocode, module)
         if not os.path.isfile(os.path.join(root, "go.mod")):
@@ -287,24 +305,70 @@ def gocode_cases(gocode):
                 break
 
 
+def tag_prefix(subdir, module):
+    """What the version tags of `module` in directory `subdir` start with: a major version subdirectory's tags
+    do not name it."""
+    parts = subdir.split("/") if subdir else []
+    if parts and module.endswith("/" + parts[-1]) and re.fullmatch(r"v[0-9]+", parts[-1]):
+        parts = parts[:-1]
+    return "".join(p + "/" for p in parts)
+
+
+def clear(directory):
+    """Removes what `directory` holds, except a git repository's `.git`."""
+    if not os.path.isdir(directory):
+        return
+    for entry in os.listdir(directory):
+        if entry != ".git":
+            path = os.path.join(directory, entry)
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+
+
 def run_case(name, work, args):
-    published, release, subdir, git, flags, tidy, after_commit = CASES[name]
+    published, release, subdir, git, flags, tidy, after_commit, tags = CASES[name]
     root = os.path.join(work, name)
     shutil.rmtree(root, ignore_errors=True)
     proxy = os.path.join(root, "proxy")
+    # gofed's proxy, with --tags: without the modules whose versions are tags.
+    deps_proxy = os.path.join(root, "deps-proxy")
     os.makedirs(proxy)
+    os.makedirs(deps_proxy)
+    for module in tags:
+        # A repository without tags is a module without versions: the proxy lists none (rather than not knowing it).
+        d = os.path.join(proxy, escape(module), "@v")
+        os.makedirs(d, exist_ok=True)
+        open(os.path.join(d, "list"), "a").close()
     for module, versions in published.items():
         for version, files in versions:
             publish(proxy, module, version, files)
+            if module not in tags:
+                publish(deps_proxy, module, version, files)
     repo = os.path.join(root, "repo")
     moddir = os.path.join(repo, subdir) if subdir else repo
+    git_env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com", GIT_COMMITTER_NAME="t",
+                   GIT_COMMITTER_EMAIL="t@example.com")
+
+    def git_run(*cmd):
+        subprocess.run(["git", "-C", repo] + list(cmd), check=True, env=git_env)
+
+    if git:
+        os.makedirs(repo)
+        git_run("init", "-q")
+    # Each tagged version is a commit of the module's directory, in version order.
+    for module in tags:
+        for version, files in published.get(module, []):
+            clear(moddir)
+            write_tree(moddir, files)
+            git_run("add", "-A")
+            git_run("commit", "-q", "--allow-empty", "-m", f"{module} {version}")
+            git_run("tag", tag_prefix(subdir, module) + version)
+    if tags:
+        clear(moddir)
     write_tree(moddir, release)
     if git:
         # gorelease reads a git repository's last commit (and refuses uncommitted changes).
-        git_env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com", GIT_COMMITTER_NAME="t",
-                       GIT_COMMITTER_EMAIL="t@example.com")
-        for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "release"]):
-            subprocess.run(["git", "-C", repo] + cmd, check=True, env=git_env)
+        git_run("add", "-A")
+        git_run("commit", "-q", "--allow-empty", "-m", "release")
         write_tree(moddir, after_commit)
     env = dict(os.environ)
     env.update(
@@ -323,7 +387,11 @@ def run_case(name, work, args):
         subprocess.run(["go", "mod", "tidy"], cwd=moddir, env=env, check=True, capture_output=True)
     ref = subprocess.run([args.gorelease] + flags, cwd=moddir, env=env, capture_output=True, text=True)
     ours_flags = [f"--{f[1:]}" if f.startswith("-") else f for f in flags]
-    ours = subprocess.run([args.gofed, "release"] + ours_flags, cwd=moddir, env=env, capture_output=True,
+    ours_env = env
+    if tags:
+        ours_flags.append("--tags")
+        ours_env = dict(env, GOPROXY="file://" + deps_proxy)
+    ours = subprocess.run([args.gofed, "release"] + ours_flags, cwd=moddir, env=ours_env, capture_output=True,
                           text=True)
     # The module cache is read-only as the go command leaves it.
     subprocess.run(["chmod", "-R", "u+w", root], check=False)
@@ -344,7 +412,7 @@ def bench(args):
     ratios = []
     for name in names:
         run_case(name, args.work, args)  # builds the case and warms both tools up
-        _, _, subdir, _, flags, _, _ = CASES[name]
+        _, _, subdir, _, flags, _, _, _ = CASES[name]
         root = os.path.join(args.work, name)
         moddir = os.path.join(root, "repo", subdir) if subdir else os.path.join(root, "repo")
         env = dict(os.environ, GOPROXY="file://" + os.path.join(root, "proxy"), GOSUMDB="off",

@@ -172,6 +172,18 @@ pub fn tags(repo_dir: &Path) -> Result<Vec<Tag>, ArtifactError> {
 /// `sha256` is the sha256 of that id's hex string (the commit id already names the content; hashing it gives the
 /// 64-hex key every other artifact has); `root` is the top.
 pub fn open(repo_dir: &Path, rev: &str, limits: &Limits) -> Result<Artifact, ArtifactError> {
+    open_dir(repo_dir, rev, "", limits)
+}
+
+/// As [`open`], but reads only directory `dir` of the revision (`/`-separated, relative to the top; `""`: the
+/// whole tree), which becomes the artifact's `root`: a module in a subdirectory of its repository. Files keep
+/// their paths from the top. A `dir` the revision does not have is an error naming both.
+pub fn open_dir(
+    repo_dir: &Path,
+    rev: &str,
+    dir: &str,
+    limits: &Limits,
+) -> Result<Artifact, ArtifactError> {
     let input = format!("{}@{rev}", repo_dir.display());
     let repo = open_repository(repo_dir)?;
     let commit_id = resolve(&repo, &input, rev)?;
@@ -182,17 +194,32 @@ pub fn open(repo_dir: &Path, rev: &str, limits: &Limits) -> Result<Artifact, Art
     let commit = repo
         .find_commit(commit_id)
         .map_err(|err| corrupt(format!("commit {commit_id}: {}", chain(&err))))?;
-    let tree_id = commit
-        .tree_id()
-        .map_err(|err| corrupt(format!("commit {commit_id}: {}", chain(&err))))?
-        .detach();
+    let dir = dir.trim_matches('/');
+    let (top, tree_id) = if dir.is_empty() {
+        let id = commit
+            .tree_id()
+            .map_err(|err| corrupt(format!("commit {commit_id}: {}", chain(&err))))?
+            .detach();
+        (String::new(), id)
+    } else {
+        match entry_at(&repo, &input, commit_id, dir)? {
+            Some((id, EntryKind::Tree)) => (format!("{dir}/"), id),
+            _ => {
+                return Err(ArtifactError::Unusable {
+                    input,
+                    what: format!("the revision has no directory {dir:?}"),
+                })
+            }
+        }
+    };
 
     let mut files: Vec<File> = Vec::new();
     let mut warnings: Vec<Warning> = Vec::new();
     let mut entries: u64 = 0;
     let mut total: u64 = 0;
     // Directories still to read: their path (empty or ending in `/`), tree id and depth.
-    let mut pending: Vec<(String, ObjectId, usize)> = vec![(String::new(), tree_id, 0)];
+    let depth = dir.split('/').filter(|c| !c.is_empty()).count();
+    let mut pending: Vec<(String, ObjectId, usize)> = vec![(top, tree_id, depth)];
     while let Some((dir, id, depth)) = pending.pop() {
         let tree = repo
             .find_tree(id)
@@ -266,13 +293,56 @@ pub fn open(repo_dir: &Path, rev: &str, limits: &Limits) -> Result<Artifact, Art
         kind: Some(Kind::Git),
         sha256: sha256_hex(revision.as_bytes()),
         files,
-        root: String::new(),
+        root: dir.to_owned(),
         revision: Some(revision),
         revision_time: Some(revision_time),
         tag,
         warnings,
         ..Artifact::default()
     })
+}
+
+/// The object and kind of the entry at `path` (`/`-separated) in the tree of commit `commit_id`; `None` when
+/// there is none.
+fn entry_at(
+    repo: &gix::Repository,
+    input: &str,
+    commit_id: ObjectId,
+    path: &str,
+) -> Result<Option<(ObjectId, EntryKind)>, ArtifactError> {
+    let corrupt = |what: String| ArtifactError::Corrupt {
+        input: input.to_owned(),
+        what,
+    };
+    let commit = repo
+        .find_commit(commit_id)
+        .map_err(|err| corrupt(format!("commit {commit_id}: {}", chain(&err))))?;
+    let tree = commit
+        .tree()
+        .map_err(|err| corrupt(format!("commit {commit_id}: {}", chain(&err))))?;
+    let entry = tree
+        .lookup_entry_by_path(path)
+        .map_err(|err| corrupt(format!("{path}: {}", chain(&err))))?;
+    Ok(entry.map(|e| (e.object_id(), e.mode().kind())))
+}
+
+/// The bytes of file `path` (`/`-separated, from the top) at revision `rev`; `None` when the revision has no
+/// such file. Read within `limits.max_file_size`.
+pub fn file_at(
+    repo_dir: &Path,
+    rev: &str,
+    path: &str,
+    limits: &Limits,
+) -> Result<Option<Vec<u8>>, ArtifactError> {
+    let input = format!("{}@{rev}", repo_dir.display());
+    let repo = open_repository(repo_dir)?;
+    let commit_id = resolve(&repo, &input, rev)?;
+    match entry_at(&repo, &input, commit_id, path)? {
+        Some((oid, EntryKind::Blob | EntryKind::BlobExecutable)) => {
+            read_blob(&repo, &input, path, oid, limits, 0).map(Some)
+        }
+        _ => Ok(None),
+    }
 }
 
 /// `dir` for an error message: `the top` or the directory without its final `/`.

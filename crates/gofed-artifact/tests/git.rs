@@ -571,3 +571,45 @@ fn uncommitted_changes_as_git_status_lists_them() {
         Err(ArtifactError::Unusable { .. })
     ));
 }
+
+#[test]
+fn a_directory_of_a_revision_is_read_alone_and_files_at_it_by_path() {
+    let repo = build_repo();
+    let deep = git::open_dir(&repo.path, "v2", "deep/er", &Limits::default()).unwrap();
+    assert_eq!(deep.root, "deep/er");
+    let paths: Vec<&str> = deep.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["deep/er/still/c.go"]);
+    assert_eq!(
+        deep.revision,
+        git::open(&repo.path, "v2", &Limits::default())
+            .unwrap()
+            .revision
+    );
+    // v1 had no `deep`; a file is no directory; `..` names nothing.
+    for (rev, dir) in [("v1", "deep/er"), ("v2", "a.go"), ("v2", "../x")] {
+        let err = git::open_dir(&repo.path, rev, dir, &Limits::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("the revision has no directory")
+                && err.to_string().contains(&format!("@{rev}")),
+            "{rev} {dir}: {err}"
+        );
+    }
+
+    let go_mod = git::file_at(&repo.path, "v1", "go.mod", &Limits::default()).unwrap();
+    assert_eq!(go_mod.as_deref(), Some(&b"module example.com/m\n"[..]));
+    assert_eq!(
+        git::file_at(&repo.path, "v1", "deep/er/still/c.go", &Limits::default()).unwrap(),
+        None
+    );
+    assert_eq!(
+        git::file_at(&repo.path, "v2", "deep", &Limits::default()).unwrap(),
+        None,
+        "a directory is no file"
+    );
+    let small = Limits {
+        max_file_size: 4,
+        ..Limits::default()
+    };
+    let err = git::file_at(&repo.path, "v1", "go.mod", &small).unwrap_err();
+    assert!(matches!(err, ArtifactError::Limit { .. }), "{err}");
+}

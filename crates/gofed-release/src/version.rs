@@ -93,6 +93,40 @@ pub fn dir_major_suffix(path: &str) -> &str {
     &path[i - 1..]
 }
 
+/// The version a `latest` query picks among `versions` (in semantic-version order): the highest release, else
+/// the highest pre-release.
+pub fn latest_of(versions: &[String]) -> Option<&str> {
+    versions
+        .iter()
+        .rev()
+        .find(|v| semver::prerelease(v) == Some(""))
+        .or(versions.last())
+        .map(String::as_str)
+}
+
+/// Whether `v` is a pseudo-version, as `module.IsPseudoVersion` says: `vN.0.0-TIME-REV`, `vN.M.P-0.TIME-REV` or
+/// `vN.M.P-PRE.0.TIME-REV`, TIME 14 digits, REV letters and digits (build metadata allowed).
+pub fn is_pseudo_version(v: &str) -> bool {
+    let Some(p) = parse_version(v).filter(|_| semver::is_valid(v)) else {
+        return false;
+    };
+    let Some((head, rev)) = p.prerelease.rsplit_once('-') else {
+        return false;
+    };
+    if rev.is_empty() || !rev.bytes().all(|c| c.is_ascii_alphanumeric()) || head.len() < 14 {
+        return false;
+    }
+    let (head, time) = head.split_at(head.len() - 14);
+    if !time.bytes().all(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    if head.is_empty() {
+        (p.minor, p.patch) == ("0", "0")
+    } else {
+        head == "0." || head.ends_with(".0.")
+    }
+}
+
 /// Versions below every pseudo-version (`v0.0.0-…`) sort before what `go get` picks by default.
 pub fn sorts_below_pseudo_versions(v: &str) -> bool {
     semver::compare(v, "v0.0.0-99999999999999-zzzzzzzzzzzz").is_lt()
@@ -144,5 +178,28 @@ mod tests {
         assert!(sorts_below_pseudo_versions("v0.0.0-1"));
         assert!(!sorts_below_pseudo_versions("v0.0.0-alpha"));
         assert!(!sorts_below_pseudo_versions("v0.0.1"));
+    }
+
+    #[test]
+    fn pseudo_versions() {
+        for v in [
+            "v0.0.0-20191109021931-daa7c04131f5",
+            "v1.2.4-0.20191109021931-daa7c04131f5",
+            "v1.2.3-pre.0.20191109021931-daa7c04131f5",
+            "v2.0.0-20191109021931-daa7c04131f5+incompatible",
+        ] {
+            assert!(is_pseudo_version(v), "{v}");
+        }
+        for v in [
+            "v1.2.3",
+            "v1.2.3-rc.1",
+            "v1.2.0-20191109021931-daa7c04131f5",
+            "v1.2.3-pre.20191109021931-daa7c04131f5",
+            "v0.0.0-2019110902193-daa7c04131f5",
+            "v0.0.0-20191109021931-",
+            "v0.0.0-20191109021931",
+        ] {
+            assert!(!is_pseudo_version(v), "{v}");
+        }
     }
 }

@@ -148,16 +148,18 @@ pub fn open_artifact(
     Ok(opened)
 }
 
-/// Reads the git repository `repo` at `rev` (within `limits`) and mounts its files at `mount`.
+/// Reads the git repository `repo` at `rev` (within `limits`) and mounts its files at `mount`; `dir` (empty:
+/// the whole tree) is the directory read and analysed.
 pub fn open_git(
     name: &str,
     repo: &Path,
     rev: &str,
+    dir: &str,
     limits: &Limits,
     mount: &Path,
 ) -> Result<OpenedArtifact, OpenArtifactError> {
     check_mount(name, mount)?;
-    let artifact = gofed_artifact::git::open(repo, rev, limits)?;
+    let artifact = gofed_artifact::git::open_dir(repo, rev, dir, limits)?;
     mount_artifact(name, artifact, mount)
 }
 

@@ -285,7 +285,7 @@ fn input_digest(sources: &[Source], allow_paths: bool) -> Result<Option<Sha256>,
                             crate::bundle::file_identity(path).map_err(|err| err.to_string())?;
                         field(&mut digest, &identity);
                     }
-                    ArtifactAt::Git { repo, rev } => {
+                    ArtifactAt::Git { repo, rev, dir } => {
                         if !allow_paths {
                             return Ok(None);
                         }
@@ -294,6 +294,7 @@ fn input_digest(sources: &[Source], allow_paths: bool) -> Result<Option<Sha256>,
                         field(&mut digest, b"git");
                         field(&mut digest, repo.as_os_str().as_encoded_bytes());
                         field(&mut digest, commit.as_bytes());
+                        field(&mut digest, dir.as_bytes());
                     }
                 }
             }

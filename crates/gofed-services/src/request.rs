@@ -62,6 +62,10 @@ pub enum ArtifactAt {
         repo: PathBuf,
         /// The revision.
         rev: String,
+        /// The directory of the revision to read (`/`-separated, from the top; empty: the whole tree): a module
+        /// in a subdirectory of its repository.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        dir: String,
     },
 }
 

@@ -288,22 +288,23 @@ async fn open_artifact_source(
     // An artifact's meta names its input: the name is part of the cache key.
     let cache_key = |sha256: &str| format!("{sha256} {name}");
     let bytes: Box<dyn AsRef<[u8]> + Send> = match at {
-        ArtifactAt::Git { repo, rev } => {
+        ArtifactAt::Git { repo, rev, dir } => {
             if !context.allow_paths {
                 return Err(ServiceError::invalid_input(
                     "source.artifact.git",
                     "this service does not read paths of its own machine; upload the revision's files",
                 ));
             }
-            let (name, repo, rev, mount, limits) = (
+            let (name, repo, rev, dir, mount, limits) = (
                 name.to_owned(),
                 repo.clone(),
                 rev.clone(),
+                dir.clone(),
                 mount.to_owned(),
                 context.artifact_limits.clone(),
             );
             let opened = gofed_service::run_blocking(move |_| {
-                crate::artifact::open_git(&name, &repo, &rev, &limits, &mount)
+                crate::artifact::open_git(&name, &repo, &rev, &dir, &limits, &mount)
             })
             .await
             .map_err(|err| ServiceError::internal("reading a git revision", err))?

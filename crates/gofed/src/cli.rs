@@ -407,6 +407,11 @@ pub struct ReleaseArgs {
     /// The proposed release version; without it, one is suggested.
     #[arg(long)]
     pub version: Option<String>,
+    /// Take the module's versions from the tags of the git repository SOURCE is in (`v1.2.3`, `sub/v1.2.3` for
+    /// a module in directory `sub`), not from the module proxy: the inferred base, --base VERSION or `latest`,
+    /// and the versions that already exist. Dependencies are still read through the proxy.
+    #[arg(long, conflicts_with = "base_source")]
+    pub tags: bool,
     #[command(flatten)]
     pub context: ContextArgs,
     /// Output format.

@@ -11,6 +11,7 @@ use std::sync::Mutex;
 
 use anyhow::Context as _;
 use gofed_go::load::gomod::{self, semver, GoMod, Retract};
+use gofed_release::version::latest_of;
 use gofed_services::downloads::{download, HttpStatus};
 
 use crate::scenario::Scenario;
@@ -341,16 +342,6 @@ fn info_version(file: &std::path::Path) -> anyhow::Result<String> {
     let info: Info = serde_json::from_slice(&std::fs::read(file)?)
         .context("the proxy's answer is not a version's info")?;
     Ok(info.version)
-}
-
-/// The version a `latest` query picks among `versions` (in order): the highest release, else pre-release.
-fn latest_of(versions: &[String]) -> Option<&str> {
-    versions
-        .iter()
-        .rev()
-        .find(|v| semver::prerelease(v) == Some(""))
-        .or(versions.last())
-        .map(String::as_str)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

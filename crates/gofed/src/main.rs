@@ -17,6 +17,7 @@ mod source;
 mod spec;
 mod store;
 mod system;
+mod tagversions;
 mod template;
 mod vanity;
 

@@ -100,11 +100,13 @@ fn open_source(source: &str, args: &PackagesArgs) -> anyhow::Result<OpenedTree> 
         crate::source::Resolved::Git {
             repo,
             rev,
+            dir,
             name,
             mount,
         } => {
             let limits = crate::scenario::artifact_limits(&config, &args.artifact);
-            let opened = gofed_services::artifact::open_git(&name, &repo, &rev, &limits, &mount)?;
+            let opened =
+                gofed_services::artifact::open_git(&name, &repo, &rev, &dir, &limits, &mount)?;
             let mut stderr = std::io::stderr().lock();
             for warning in &opened.meta.warnings {
                 let _ =

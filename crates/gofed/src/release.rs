@@ -16,6 +16,42 @@ use crate::cli::{ReleaseArgs, SystemArgs};
 use crate::goproxy::ModuleProxy;
 use crate::scenario::{check, Scenario};
 use crate::source::Resolved;
+use crate::tagversions::TagVersions;
+
+/// Where the module's own versions are found.
+enum Versions<'a> {
+    /// Through the module proxy.
+    Proxy(&'a ModuleProxy),
+    /// Among the tags of the repository the release is in.
+    Tags(TagVersions),
+}
+
+impl Versions<'_> {
+    fn versions(&self, scenario: &Scenario, module: &str) -> anyhow::Result<Vec<String>> {
+        match self {
+            Versions::Proxy(proxy) => proxy.versions(scenario, module),
+            Versions::Tags(tags) => tags.versions(module),
+        }
+    }
+
+    fn query(&self, scenario: &Scenario, module: &str, query: &str) -> anyhow::Result<String> {
+        match self {
+            Versions::Proxy(proxy) => proxy.query(scenario, module, query),
+            Versions::Tags(tags) => tags.query(module, query),
+        }
+    }
+
+    /// The tree of `module@version`.
+    fn tree(&self, scenario: &Scenario, module: &str, version: &str) -> anyhow::Result<Resolved> {
+        match self {
+            Versions::Proxy(proxy) => {
+                let zip = proxy.zip(scenario, module, version)?;
+                crate::source::local_artifact(&zip, &format!("{module}@{version}"))
+            }
+            Versions::Tags(tags) => tags.tree(module, version),
+        }
+    }
+}
 
 /// gorelease's usage line, printed with a usage error (exit status 2).
 const USAGE: &str =
@@ -63,14 +99,26 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
 
     let release = scenario.resolve(&args.source, None)?;
     // The module path and where the module is in its repository, read from a directory's go.mod.
-    let (release_module, release_go_mod) = match &release {
+    let (release_module, release_go_mod, repository) = match &release {
         Resolved::Directory(dir) => {
-            let module = local_module(dir)?;
-            request.tag_prefix = module.tag_prefix;
+            let (module, repository) = local_module(dir)?;
             request.location_diagnostics = module.diagnostics;
-            (Some(module.path), module.go_mod)
+            request.tag_prefix = module.tag_prefix;
+            (Some(module.path), module.go_mod, repository)
         }
-        _ => (None, None),
+        _ => (None, None, None),
+    };
+    let proxy = ModuleProxy::from_env();
+    let versions = if args.tags {
+        let Some(repository) = repository.filter(|r| r.join(".git").exists()) else {
+            anyhow::bail!(
+                "{}: --tags reads the tags of the git repository the release's directory is in, and there is none",
+                args.source
+            );
+        };
+        Versions::Tags(TagVersions::read(&repository, &request.tag_prefix)?)
+    } else {
+        Versions::Proxy(&proxy)
     };
 
     let base = match (&args.base_source, choice) {
@@ -94,7 +142,6 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
                     args.source
                 );
             };
-            let proxy = ModuleProxy::from_env();
             let base_module = choice.module_path(release_module);
             gofed_release::check_module_path(&base_module).map_err(anyhow::Error::msg)?;
             let version = match &choice {
@@ -104,11 +151,11 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
                         BaseChoice::Inferred => args.version.as_deref(),
                         _ => None,
                     };
-                    infer_base_version(&scenario, &proxy, &base_module, max)?
+                    infer_base_version(&scenario, &versions, &base_module, max)?
                 }
                 BaseChoice::Query { query, .. } => {
                     request.base_query = Some(query.clone());
-                    let v = proxy.query(&scenario, &base_module, query)?;
+                    let v = versions.query(&scenario, &base_module, query)?;
                     if let Some(max) = args.version.as_deref().filter(|_| v != "none") {
                         if semver::compare(&v, max).is_ge() {
                             anyhow::bail!(
@@ -143,12 +190,9 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
             if version == "none" {
                 None
             } else {
-                let zip = proxy.zip(&scenario, &base_module, &version)?;
-                request.existing_versions = proxy.versions(&scenario, &base_module)?;
-                Some(crate::source::local_artifact(
-                    &zip,
-                    &format!("{base_module}@{version}"),
-                )?)
+                let tree = versions.tree(&scenario, &base_module, &version)?;
+                request.existing_versions = versions.versions(&scenario, &base_module)?;
+                Some(tree)
             }
         }
     };
@@ -185,7 +229,7 @@ fn load_version(module: &str, version: Option<&str>) -> String {
 /// like a first release (or is not given).
 fn infer_base_version(
     scenario: &Scenario,
-    proxy: &ModuleProxy,
+    versions: &Versions,
     module: &str,
     max: Option<&str>,
 ) -> anyhow::Result<String> {
@@ -199,7 +243,7 @@ fn infer_base_version(
              explicitly set -base=none: {err}"
         )
     };
-    let versions = proxy
+    let versions = versions
         .versions(scenario, module)
         .map_err(|err| explain(format!("could not load versions for {module}: {err:#}")))?;
     let below = versions.iter().rev().find(|v| {
@@ -214,8 +258,9 @@ fn infer_base_version(
 }
 
 /// The module in directory `dir`: its path (from its go.mod), and its tag prefix or what is wrong with where it
-/// lies when it is in a subdirectory of a repository (.git, .hg, .svn or .bzr above it).
-fn local_module(dir: &Path) -> anyhow::Result<Module> {
+/// lies when it is in a subdirectory of a repository (.git, .hg, .svn or .bzr above it); and that repository's
+/// root.
+fn local_module(dir: &Path) -> anyhow::Result<(Module, Option<PathBuf>)> {
     let go_mod = dir.join("go.mod");
     let data = std::fs::read(&go_mod)
         .with_context(|| format!("{}: cannot find go.mod file", dir.display()))?;
@@ -230,10 +275,11 @@ fn local_module(dir: &Path) -> anyhow::Result<Module> {
         ..Module::default()
     };
     let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
-    if let Some(repo) = repository_root(&dir) {
+    let repository = repository_root(&dir);
+    if let Some(repo) = &repository {
         // gorelease releases what the last commit holds, and refuses a git work tree with changes not in it.
         if repo.join(".git").exists() {
-            if let Some(change) = gofed_artifact::git::uncommitted_change(&repo)? {
+            if let Some(change) = gofed_artifact::git::uncommitted_change(repo)? {
                 anyhow::bail!(
                     "repo {} has uncommitted changes (such as {change}): commit them, or release from a clean \
                      work tree",
@@ -242,7 +288,7 @@ fn local_module(dir: &Path) -> anyhow::Result<Module> {
             }
         }
         let code_dir = dir
-            .strip_prefix(&repo)
+            .strip_prefix(repo)
             .map(|rel| rel.to_string_lossy().replace('\\', "/"))
             .unwrap_or_default();
         locate_in_repository(&mut module, &code_dir, |alt| {
@@ -250,7 +296,7 @@ fn local_module(dir: &Path) -> anyhow::Result<Module> {
             gomod::module_path(&data)
         });
     }
-    Ok(module)
+    Ok((module, repository))
 }
 
 /// The nearest directory at or above `dir` with a version control system's metadata.

@@ -257,12 +257,14 @@ impl Scenario {
                     Resolved::Git {
                         repo,
                         rev,
+                        dir,
                         name,
                         mount,
                     } => Source::Artifact {
                         at: ArtifactAt::Git {
                             repo: repo.clone(),
                             rev: rev.clone(),
+                            dir: dir.clone(),
                         },
                         name: name.clone(),
                         mount: mount.clone(),
@@ -303,10 +305,12 @@ impl Scenario {
                 Resolved::Git {
                     repo,
                     rev,
+                    dir,
                     name,
                     mount,
                 } => {
-                    let artifact = gofed_artifact::git::open(repo, rev, &self.artifact_limits)?;
+                    let artifact =
+                        gofed_artifact::git::open_dir(repo, rev, dir, &self.artifact_limits)?;
                     let read = gofed_services::artifact::source_meta(name, &artifact);
                     Ok(Upload::Artifact {
                         bytes: gofed_services::artifact::pack_files(&artifact.files)

@@ -42,6 +42,9 @@ pub enum Resolved {
         repo: PathBuf,
         /// The revision.
         rev: String,
+        /// The directory of the revision analysed (`/`-separated, from the top; empty: the whole tree): `PATH@REV`
+        /// where PATH is a subdirectory of the repository, such as a module's.
+        dir: String,
         /// The SOURCE as the user wrote it (`PATH@REV`, or `PATH@REV` made of PATH and --rev).
         name: String,
         /// Where its files are mounted: the repository's own directory, or a synthetic one for a clone.
@@ -94,25 +97,33 @@ pub fn resolve(
     anyhow::bail!("{spec}: no such file or directory (nor a URL, nor github.com/OWNER/REPO@REF)")
 }
 
-/// A git repository at a revision: a directory with `.git`, or a bare repository (`HEAD` and `objects`).
-fn git_source(repo: &Path, rev: &str) -> anyhow::Result<Resolved> {
-    let name = format!("{}@{rev}", repo.display());
-    let is_repository = repo.join(".git").exists()
-        || (repo.join("HEAD").is_file() && repo.join("objects").is_dir());
-    if !is_repository {
-        anyhow::bail!(
-            "{name}: {} is not a git repository (no .git, not a bare repository)",
-            repo.display()
-        );
-    }
+/// A git repository at a revision: `path` is a directory with `.git`, a bare repository (`HEAD` and
+/// `objects`), or a directory of a work tree (a module in a subdirectory: that directory of the revision is
+/// read, at the same place).
+fn git_source(path: &Path, rev: &str) -> anyhow::Result<Resolved> {
+    let name = format!("{}@{rev}", path.display());
     if rev.is_empty() {
         anyhow::bail!("{name}: name the revision (a tag, branch or commit)");
     }
-    let repo = std::path::absolute(repo).with_context(|| name.clone())?;
+    let is_repository = |d: &Path| {
+        d.join(".git").exists() || (d.join("HEAD").is_file() && d.join("objects").is_dir())
+    };
+    let path = std::path::absolute(path).with_context(|| name.clone())?;
+    let Some(repo) = path.ancestors().find(|d| is_repository(d)) else {
+        anyhow::bail!(
+            "{name}: {} is not in a git repository (no .git at or above it, not a bare repository)",
+            path.display()
+        );
+    };
+    let dir = path
+        .strip_prefix(repo)
+        .map(|rel| rel.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
     Ok(Resolved::Git {
-        mount: repo.clone(),
-        repo,
+        mount: repo.to_owned(),
+        repo: repo.to_owned(),
         rev: rev.to_owned(),
+        dir,
         name,
     })
 }
@@ -172,6 +183,7 @@ fn git_url_source(
             mount: at.dir.clone(),
             repo: at.dir,
             rev: rev.to_owned(),
+            dir: String::new(),
             name,
         }));
     }
@@ -181,6 +193,7 @@ fn git_url_source(
         mount: download_mount(&gofed_artifact::sha256_hex(commit.as_bytes())),
         repo: at.dir,
         rev: commit,
+        dir: String::new(),
         name,
     }))
 }

@@ -775,6 +775,21 @@ fn git_revisions_give_the_outputs_of_their_checkouts_locally_and_remotely() {
     );
     let head = goapi(&["api", &format!("{repo_s}@main"), "--format", "goapi"]);
     assert!(head.contains("pkg example.com/m/a, func Added()"), "{head}");
+    // A directory of the work tree at a revision is that directory of the revision (a module in a
+    // subdirectory), at its place.
+    let sub_at_v1 = format!("{repo_s}/a@v1");
+    let sub = goapi(&["api", &sub_at_v1, "--format", "goapi"]);
+    assert!(
+        sub.contains(&format!("pkg _{repo_s}/a, func")) && !sub.contains("Added"),
+        "{sub}"
+    );
+    std::fs::create_dir(repo.join("later")).expect("mkdir");
+    let out = run(&["api", &format!("{repo_s}/later@v1")], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("the revision has no directory \"later\""),
+        "{stderr}"
+    );
 
     let json = goapi(&["api", &at_v1, "--format", "json"]);
     let (_, source) = without_source(&json);
@@ -794,6 +809,7 @@ fn git_revisions_give_the_outputs_of_their_checkouts_locally_and_remotely() {
     for args in [
         vec!["api", at_v1.as_str(), "--format", "json"],
         vec!["deps", at_v1.as_str(), "--format", "json"],
+        vec!["api", sub_at_v1.as_str(), "--format", "json"],
     ] {
         let local = goapi(&args);
         let mut all = vec!["--registry", registry.url.as_str(), "--remote"];
@@ -807,7 +823,7 @@ fn git_revisions_give_the_outputs_of_their_checkouts_locally_and_remotely() {
     // A directory that is no repository, with a revision, is an error naming it.
     let out = run(&["api", &format!("{}@v1", d.join("plain").display())], &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("not a git repository"), "{stderr}");
+    assert!(stderr.contains("not in a git repository"), "{stderr}");
 }
 
 /// `openssl ARGS` in `dir`.
