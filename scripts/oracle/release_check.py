@@ -16,8 +16,8 @@ GOSUMDB=off, GOFLAGS=-mod=mod and the proxy's module cache of its own:
 The cases cover the rules of gorelease's report.go: v0, v1 and v2+ modules, module paths with and without a
 major suffix, subdirectory modules and their tag prefixes, pre-release bases, inferred bases, `none`, a base of
 another major, compatible, incompatible and no changes, added, removed and main packages, internal packages,
-packages with errors in the base or the release, requirements added and raised, the go directive missing or
-raised, --version valid and invalid (existing, wrong major, not incremented, below pseudo-versions), and the
+packages with errors in the base or the release, requirements added and raised, requirements and go.sum lines
+missing (what `go get -d .` adds in gorelease's load directory), the go directive missing or raised, --version valid and invalid (existing, wrong major, not incremented, below pseudo-versions), and the
 usage errors, git work trees with uncommitted changes (refused) or only ignored files, retracted versions (left out of inferred bases and queries, reported when required) and a
 requirement on a higher version of the module itself; and, with --tags, the same questions answered from a git
 repository's tags (gofed's proxy then lacks the module). The reference is gorelease's output of each run; nothing expected is written here.
@@ -98,11 +98,15 @@ def v2(files):
 CASES = {}
 
 
-def case(name, published, release, args, subdir="", git=False, tidy=False, after_commit=None, tags=()):
+def case(name, published, release, args, subdir="", git=False, tidy=False, after_commit=None, tags=(),
+         drop_sums=None, keep_sums=None):
     """after_commit: files written into the release's directory after its git commit (uncommitted changes).
     tags: modules whose published versions are also commits of the release's repository, each tagged with its
-    version (and the directory's tag prefix); gofed then runs with --tags and a proxy without them."""
-    CASES[name] = (published, release, subdir, git or bool(tags), args, tidy, after_commit or {}, tuple(tags))
+    version (and the directory's tag prefix); gofed then runs with --tags and a proxy without them.
+    drop_sums: after `go mod tidy`, the go.sum lines containing this are removed (unless they contain
+    keep_sums)."""
+    CASES[name] = (published, release, subdir, git or bool(tags), args, tidy, after_commit or {}, tuple(tags),
+                   (drop_sums, keep_sums))
 
 
 for base_v in ["v1.1.1", "v0.3.0", "v1.2.0-rc.1", "v0.0.1-alpha"]:
@@ -165,6 +169,42 @@ case("requirement-raised-patch", {**DEPS, M: [("v1.0.0", requiring((DEP, "v1.0.0
      tidy=True)
 case("requirement-added", {**DEPS, M: [("v1.0.0", BASE)]}, requiring((DEP, "v1.0.0")), [], tidy=True)
 case("requirement-removed", {**DEPS, M: [("v1.0.0", requiring((DEP, "v1.0.0")))]}, BASE, [])
+
+# What the release's go.mod and go.sum lack: gorelease runs `go get -d .` in its load directory and reports the
+# requirements and sums it adds.
+DEP2 = "example.com/dep2"
+USES2 = pkg("dep2", "import \"example.com/dep\"\n\nfunc E() { dep.D() }")
+DEPS2 = {**DEPS, DEP2: [("v1.0.0", {"go.mod": gomod(DEP2, requires=[(DEP, "v1.1.0")]), "e.go": USES2})]}
+USES_BOTH = pkg("a", "import (\n\t\"example.com/dep\"\n\t\"example.com/dep2\"\n)\n\nfunc A() { dep.D(); dep2.E() }")
+USES_DEP2 = pkg("a", "import \"example.com/dep2\"\n\nfunc A() { dep2.E() }")
+case("requirement-missing", DEPS, {"go.mod": gomod(M), "a/a.go": USES}, ["-base", "none"])
+case("requirement-missing-two", DEPS2, {"go.mod": gomod(M), "a/a.go": USES_BOTH}, ["-base", "none"])
+case("requirement-missing-indirect", DEPS2, {"go.mod": gomod(M, requires=[(DEP2, "v1.0.0")]), "a/a.go": USES_DEP2},
+     ["-base", "none"])
+case("requirement-missing-indirect-go116", DEPS2,
+     {"go.mod": gomod(M, go="1.16", requires=[(DEP2, "v1.0.0")]), "a/a.go": USES_DEP2}, ["-base", "none"])
+case("requirement-below-selected", DEPS2,
+     {"go.mod": gomod(M, requires=[(DEP, "v1.0.0"), (DEP2, "v1.0.0")]), "a/a.go": USES_BOTH}, ["-base", "none"])
+case("requirement-missing-in-main", DEPS,
+     {"go.mod": gomod(M), "a/a.go": BASE["a/a.go"], "cmd/c/main.go": pkg("main", "import \"example.com/dep\"\n\nfunc main() { dep.D() }")},
+     ["-base", "none"])
+case("requirement-missing-test-only", DEPS,
+     {"go.mod": gomod(M), "a/a.go": BASE["a/a.go"], "a/a_test.go": pkg("a", "import \"example.com/dep\"\n\nvar _ = dep.D")},
+     ["-base", "none"])
+case("requirement-missing-other-os", DEPS,
+     {"go.mod": gomod(M), "a/a.go": BASE["a/a.go"], "a/a_windows.go": pkg("a", "import \"example.com/dep\"\n\nvar _ = dep.D")},
+     ["-base", "none"])
+case("requirement-unknown-module", DEPS,
+     {"go.mod": gomod(M), "a/a.go": pkg("a", "import \"example.com/nowhere/x\"\n\nvar _ = x.X")}, ["-base", "none"])
+case("requirement-missing-with-base", {**DEPS, M: [("v1.0.0", BASE)]}, {**ADDED, "a/a.go": USES}, [])
+case("sums-missing", DEPS, requiring((DEP, "v1.0.0")), ["-base", "none"])
+case("sums-missing-go-mod-line", DEPS, requiring((DEP, "v1.0.0")), ["-base", "none"], tidy=True, drop_sums="/go.mod")
+case("sums-missing-zip-line", DEPS, requiring((DEP, "v1.0.0")), ["-base", "none"], tidy=True, drop_sums=" h1:",
+     keep_sums="/go.mod")
+case("sums-complete-indirect", DEPS2, {"go.mod": gomod(M, requires=[(DEP2, "v1.0.0")]), "a/a.go": USES_DEP2},
+     ["-base", "none"], tidy=True)
+case("sums-complete-go116", DEPS2,
+     {"go.mod": gomod(M, go="1.16", requires=[(DEP2, "v1.0.0")]), "a/a.go": USES_DEP2}, ["-base", "none"], tidy=True)
 
 # Retractions: the go.mod of a module's latest version retracts versions, which the go command then leaves out
 # of version lists and queries, and which gorelease reports when the release requires them.
@@ -240,6 +280,64 @@ GOCODE_MODULES = [
     # does not require, so gorelease cannot load it offline.)
     "golang.org/x/sys",
 ]
+# Real modules with requirements: every module of their requirement graph is published from Debian's tree of
+# it, at each version required, and the release's go.sum is what `go mod tidy -e` makes of that proxy (go.mod
+# left as Debian has it, so that what it lacks is reported).
+GOCODE_MODULES_WITH_REQUIREMENTS = [
+    "github.com/spf13/cobra",
+    "github.com/stretchr/testify",
+    "github.com/mattn/go-isatty",
+    "golang.org/x/net",
+    "golang.org/x/crypto",
+    "github.com/rogpeppe/go-internal",
+]
+
+
+def requirements(gomod_text):
+    """The (path, version) pairs a go.mod requires."""
+    reqs, block = [], False
+    for line in gomod_text.splitlines():
+        line = line.split("//")[0].strip()
+        if block:
+            if line == ")":
+                block = False
+            elif line:
+                parts = line.split()
+                if len(parts) >= 2:
+                    reqs.append((parts[0].strip('"'), parts[1]))
+        elif line.startswith("require"):
+            rest = line[len("require"):].strip()
+            if rest == "(":
+                block = True
+            elif rest:
+                parts = rest.split()
+                if len(parts) >= 2:
+                    reqs.append((parts[0].strip('"'), parts[1]))
+    return reqs
+
+
+def requirement_closure(gocode, module):
+    """{path: set of versions} for every module `module` reaches through requirements, each read from Debian's
+    tree of it; None when one is not installed."""
+    seen, queue = {}, [module]
+    while queue:
+        path = queue.pop()
+        gomod_path = os.path.join(gocode, path, "go.mod")
+        if not os.path.isfile(gomod_path):
+            print(f"release_check: {module} needs {path}, which is not installed: left out", file=sys.stderr)
+            return None
+        with open(gomod_path) as f:
+            for dep, version in requirements(f.read()):
+                if dep not in seen and dep != module:
+                    queue.append(dep)
+                seen.setdefault(dep, set()).add(version)
+    return seen
+
+
+def bumped(version):
+    """The next patch of a release version (v1.2.3 -> v1.2.4); None for other versions."""
+    m = re.fullmatch(r"v(\d+)\.(\d+)\.(\d+)", version)
+    return m and f"v{m.group(1)}.{m.group(2)}.{int(m.group(3)) + 1}"
 
 
 def read_module(root):
@@ -266,19 +364,43 @@ def read_module(root):
 
 def gocode_cases(gocode):
     """Two releases of each real module: one adding an exported function, one renaming the first exported
-    top-level function of the root package (a removal and an addition)."""
-    for module in GOCODE_MODULES:
+    top-level function of the root package (a removal and an addition); for a module with requirements, a
+    third raising its first requirement by a patch version."""
+    for module in GOCODE_MODULES + GOCODE_MODULES_WITH_REQUIREMENTS:
         root = os.path.join(gocode, module)
         if not os.path.isfile(os.path.join(root, "go.mod")):
             print(f"release_check: {module} not installed, left out", file=sys.stderr)
             continue
         files = read_module(root)
+        files.pop("go.sum", None)  # its hashes are upstream's zips', not the published ones'
         gomod_text = files.get("go.mod", "")
-        if "require" in gomod_text:
-            print(f"release_check: {module} has requirements now, left out", file=sys.stderr)
+        with_requirements = module in GOCODE_MODULES_WITH_REQUIREMENTS
+        if bool(requirements(gomod_text)) != with_requirements:
+            print(f"release_check: {module} has {'no ' if with_requirements else ''}requirements now, left out",
+                  file=sys.stderr)
             continue
         tag = module.replace("/", "_")
         base = {module: [("v1.0.0", files)]}
+        sums = None
+        if with_requirements:
+            closure = requirement_closure(gocode, module)
+            if closure is None:
+                continue
+            for dep, versions in sorted(closure.items()):
+                if dep == module:
+                    # Required back through the graph: published from the same tree.
+                    base[module] += [(v, files) for v in sorted(versions) if v != "v1.0.0"]
+                    continue
+                dep_files = read_module(os.path.join(gocode, dep))
+                dep_files.pop("go.sum", None)
+                base[dep] = [(v, dep_files) for v in sorted(versions)]
+            sums = "tidy-copy"
+            first, first_version = requirements(gomod_text)[0]
+            raised = bumped(first_version)
+            if raised and first in base:
+                published = {**base, first: base[first] + [(raised, base[first][0][1])]}
+                release = {**files, "go.mod": gomod_text.replace(f"{first} {first_version}", f"{first} {raised}", 1)}
+                case(f"gocode-requirement-raised-{tag}", published, release, [], tidy=sums)
         # The shallowest package directory (library code: not internal, testdata, vendor or a command).
         def library(f):
             parts = f.split("/")
@@ -295,13 +417,13 @@ def gocode_cases(gocode):
         pkg_name = re.search(r"^package (\w+)", files[roots[0]], re.M).group(1)
         added[os.path.join(pkg_dir, "gofed_release_added.go")] = (
             f"package {pkg_name}\n\n// GofedAdded is new.\nfunc GofedAdded() int {{ return 1 }}\n")
-        case(f"gocode-added-{tag}", base, added, [])
+        case(f"gocode-added-{tag}", base, added, [], tidy=sums)
         for f in roots:
             m = re.search(r"^func ([A-Z]\w*)\(", files[f], re.M)
             if m:
                 renamed = dict(files)
                 renamed[f] = files[f][: m.start(1)] + m.group(1) + "Renamed" + files[f][m.end(1):]
-                case(f"gocode-renamed-{tag}", base, renamed, [])
+                case(f"gocode-renamed-{tag}", base, renamed, [], tidy=sums)
                 break
 
 
@@ -325,7 +447,7 @@ def clear(directory):
 
 
 def run_case(name, work, args):
-    published, release, subdir, git, flags, tidy, after_commit, tags = CASES[name]
+    published, release, subdir, git, flags, tidy, after_commit, tags, (drop_sums, keep_sums) = CASES[name]
     root = os.path.join(work, name)
     shutil.rmtree(root, ignore_errors=True)
     proxy = os.path.join(root, "proxy")
@@ -381,10 +503,24 @@ def run_case(name, work, args):
         PATH=os.path.join(args.go, "bin") + os.pathsep + env.get("PATH", ""),
         GOFED_STORE="off",
     )
-    if tidy:
+    if tidy == "tidy-copy":
+        # The go.sum `go mod tidy -e` makes for a copy of the release; its go.mod is left as it is.
+        copy = os.path.join(root, "tidy-copy")
+        shutil.copytree(moddir, copy)
+        subprocess.run(["go", "mod", "tidy", "-e"], cwd=copy, env=env, check=False, capture_output=True)
+        if os.path.exists(os.path.join(copy, "go.sum")):
+            shutil.copy(os.path.join(copy, "go.sum"), os.path.join(moddir, "go.sum"))
+        shutil.rmtree(copy)
+    elif tidy:
         # The release's go.sum, as its author would have it (the input, not an expected output).
         subprocess.run(["go", "mod", "download", "all"], cwd=moddir, env=env, check=True, capture_output=True)
         subprocess.run(["go", "mod", "tidy"], cwd=moddir, env=env, check=True, capture_output=True)
+        if drop_sums:
+            sums = os.path.join(moddir, "go.sum")
+            with open(sums) as f:
+                lines = f.read().splitlines(keepends=True)
+            with open(sums, "w") as f:
+                f.writelines(l for l in lines if drop_sums not in l or (keep_sums and keep_sums in l))
     ref = subprocess.run([args.gorelease] + flags, cwd=moddir, env=env, capture_output=True, text=True)
     ours_flags = [f"--{f[1:]}" if f.startswith("-") else f for f in flags]
     ours_env = env
@@ -412,7 +548,7 @@ def bench(args):
     ratios = []
     for name in names:
         run_case(name, args.work, args)  # builds the case and warms both tools up
-        _, _, subdir, _, flags, _, _, _ = CASES[name]
+        _, _, subdir, _, flags, _, _, _, _ = CASES[name]
         root = os.path.join(args.work, name)
         moddir = os.path.join(root, "repo", subdir) if subdir else os.path.join(root, "repo")
         env = dict(os.environ, GOPROXY="file://" + os.path.join(root, "proxy"), GOSUMDB="off",

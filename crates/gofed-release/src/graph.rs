@@ -10,7 +10,7 @@ use gofed_go::load::gomod::{semver, GoMod, Retract};
 
 /// Whether a module's requirements are pruned: a go.mod at go 1.17 or later lists everything its packages
 /// need, so the requirements of its requirements are not read (the go command's `modPruning`).
-fn pruned(go_mod: &GoMod) -> bool {
+pub fn pruned(go_mod: &GoMod) -> bool {
     go_mod.go_minor().is_some_and(|minor| minor >= 17)
 }
 

@@ -9,6 +9,7 @@
 //! No I/O: resolving the base version through a module proxy is the binary's job.
 
 pub mod graph;
+pub mod loaddir;
 pub mod module;
 pub mod options;
 pub mod report;

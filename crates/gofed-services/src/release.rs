@@ -64,6 +64,10 @@ pub struct ReleaseRequest {
     /// Problems with where the module lies in its repository (found where the repository is).
     #[serde(default)]
     pub location_diagnostics: Vec<String>,
+    /// What the release's go.mod and go.sum lack (the requirements and sums `go get` adds in gorelease's load
+    /// directory), found through the module proxy; reported after the location's.
+    #[serde(default)]
+    pub requirement_diagnostics: Vec<String>,
     /// Problems of the module graph found through the module proxy (required modules whose selected version
     /// is retracted), reported after the release's own.
     #[serde(default)]
@@ -285,6 +289,9 @@ pub fn release_check(
     release
         .diagnostics
         .extend(args.location_diagnostics.iter().cloned());
+    release
+        .diagnostics
+        .extend(args.requirement_diagnostics.iter().cloned());
     if release_packages.iter().any(|(p, _)| !p.errors.is_empty()) {
         // The release is loaded as a dependency would be: its own replace and exclude directives do not apply.
         let directives = match (

@@ -147,6 +147,22 @@ impl ModuleProxy {
         module: &str,
         version: &str,
     ) -> anyhow::Result<Option<GoMod>> {
+        let Some(data) = self.go_mod_bytes(scenario, module, version)? else {
+            return Ok(None);
+        };
+        // Parsed leniently, as the go command reads a dependency's go.mod for its requirements.
+        Ok(Some(
+            gomod::parse(&format!("{module}@{version}/go.mod"), &data).go_mod,
+        ))
+    }
+
+    /// The bytes of the go.mod of `module@version` (`@v/VERSION.mod`); `None` when no proxy has it.
+    pub fn go_mod_bytes(
+        &self,
+        scenario: &Scenario,
+        module: &str,
+        version: &str,
+    ) -> anyhow::Result<Option<Vec<u8>>> {
         let suffix = format!("@v/{}.mod", escape(version));
         let file = match self.fetch(scenario, module, &suffix, false)? {
             Fetched::File(file) => file,
@@ -154,10 +170,7 @@ impl ModuleProxy {
         };
         let data = std::fs::read(&file)
             .with_context(|| format!("reading the go.mod of {module}@{version}"))?;
-        // Parsed leniently, as the go command reads a dependency's go.mod for its requirements.
-        Ok(Some(
-            gomod::parse(&format!("{module}@{version}/go.mod"), &data).go_mod,
-        ))
+        Ok(Some(data))
     }
 
     /// The retractions of `module`: the `retract` directives of the go.mod of its latest version, retractions
@@ -211,23 +224,16 @@ impl ModuleProxy {
     /// gorelease's module-level findings that need the module graph: the version of the module itself that
     /// the build selects (higher than `version` when the module depends on a higher version of itself), and
     /// the diagnostics of required modules whose selected version is retracted. The graph is that of
-    /// gorelease's load directory: a module requiring `module@version` (whose go.mod is `go_mod`) and
-    /// `go_mod`'s requirements.
+    /// gorelease's load directory: a module requiring `roots` (`module@version`, whose go.mod is `go_mod`, and
+    /// the requirements `go get` left there).
     pub fn graph_findings(
         &self,
         scenario: &Scenario,
-        module: &str,
-        version: &str,
+        (module, version): (&str, &str),
         go_mod: &GoMod,
+        roots: &[(String, String)],
     ) -> (Option<String>, Vec<String>) {
-        let mut roots = vec![(module.to_owned(), version.to_owned())];
-        roots.extend(
-            go_mod
-                .require
-                .iter()
-                .map(|r| (r.path.clone(), r.version.clone())),
-        );
-        let selected = gofed_release::graph::selected_versions(go_mod, &roots, |path, v| {
+        let selected = gofed_release::graph::selected_versions(go_mod, roots, |path, v| {
             if path == module && v == version {
                 return Some(go_mod.clone());
             }

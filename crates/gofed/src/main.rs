@@ -9,6 +9,7 @@ mod get;
 mod goproxy;
 mod output;
 mod packages;
+mod proxyreader;
 mod release;
 mod scan;
 mod scenario;

@@ -14,9 +14,11 @@ use gofed_services::Source;
 
 use crate::cli::{ReleaseArgs, SystemArgs};
 use crate::goproxy::ModuleProxy;
+use crate::proxyreader::ProxyReader;
 use crate::scenario::{check, Scenario};
 use crate::source::Resolved;
 use crate::tagversions::TagVersions;
+use gofed_release::loaddir::LoadDir;
 
 /// Where the module's own versions are found.
 enum Versions<'a> {
@@ -89,6 +91,7 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
         version: args.version.clone(),
         tag_prefix: String::new(),
         location_diagnostics: Vec::new(),
+        requirement_diagnostics: Vec::new(),
         graph_diagnostics: Vec::new(),
         highest_transitive_version: None,
         context: args.context.build_context(),
@@ -121,6 +124,51 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
         Versions::Proxy(&proxy)
     };
 
+    // gorelease's load directory, through the proxy: the requirements and sums `go get` adds, then, in the
+    // module graph it leaves, retracted requirements and a dependency on itself (not with --base-source, which
+    // needs no proxy).
+    if let (Some(go_mod), Some(release_module), Resolved::Directory(dir), None) = (
+        &release_go_mod,
+        &release_module,
+        &release,
+        &args.base_source,
+    ) {
+        let version = load_version(release_module, args.version.as_deref());
+        let packages = release_packages(dir, &request.context)?;
+        let go_sum = match std::fs::read_to_string(dir.join("go.sum")) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(err) => return Err(err).context(format!("{}/go.sum", dir.display())),
+        };
+        let context = &request.context;
+        let mut configuration = gofed_go::build::Context::for_go(
+            context.go_minor.unwrap_or(gofed_go::load::NEWEST_GO_MINOR),
+            &context.goos,
+            &context.goarch,
+        );
+        configuration.cgo_enabled = context.cgo;
+        configuration.build_tags.clone_from(&context.tags);
+        let load_dir = LoadDir {
+            module: release_module,
+            version: &version,
+            go_mod,
+            packages: &packages,
+            go_sum: &go_sum,
+            configuration: &gofed_go::build::Selector::Single(configuration),
+        };
+        let mut reader = ProxyReader::new(&scenario, &proxy, release_module, dir);
+        let findings = gofed_release::loaddir::go_get(&load_dir, &mut reader)
+            .with_context(|| format!("preparing to load packages for {release_module}"))?;
+        request.requirement_diagnostics = findings.diagnostics;
+        let (selected, retracted) = proxy.graph_findings(
+            &scenario,
+            (release_module, &version),
+            go_mod,
+            &findings.requirements,
+        );
+        request.highest_transitive_version = selected;
+        request.graph_diagnostics = retracted;
+    }
     let base = match (&args.base_source, choice) {
         (_, BaseChoice::None) => None,
         (Some(spec), choice) => {
@@ -177,14 +225,6 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
                 }
                 BaseChoice::None => "none".to_owned(),
             };
-            // The module graph, through the same proxy: retracted requirements, a dependency on itself.
-            if let Some(go_mod) = &release_go_mod {
-                let version = load_version(release_module, args.version.as_deref());
-                let (selected, retracted) =
-                    proxy.graph_findings(&scenario, release_module, &version, go_mod);
-                request.highest_transitive_version = selected;
-                request.graph_diagnostics = retracted;
-            }
             request.base_module = Some(base_module.clone());
             request.base_version = version.clone();
             if version == "none" {
@@ -297,6 +337,33 @@ fn local_module(dir: &Path) -> anyhow::Result<(Module, Option<PathBuf>)> {
         });
     }
     Ok((module, repository))
+}
+
+/// The import paths of the release's packages, as gorelease lists them for its load directory
+/// (`collectImportPaths`): every directory with Go files for the build context, commands too, but none in or
+/// below an `internal` directory (nor `testdata`, `_x`, `.x`, vendored or nested modules, which the loader
+/// does not list).
+fn release_packages(
+    dir: &Path,
+    context: &gofed_services::BuildContext,
+) -> anyhow::Result<Vec<String>> {
+    let tree = gofed_go::load::OsFileTree;
+    let config =
+        gofed_services::deps::load_config(&tree, dir, context, gofed_services::deps::Purpose::Deps);
+    let project = gofed_go::load::load_tree(&tree, dir, &config)
+        .with_context(|| format!("listing packages in {}", dir.display()))?;
+    Ok(project
+        .packages
+        .into_iter()
+        .filter(|p| {
+            let files = p.go_files.len()
+                + p.cgo_files.len()
+                + p.test_go_files.len()
+                + p.x_test_go_files.len();
+            files > 0 && !p.vendored && !p.import_path.split('/').any(|e| e == "internal")
+        })
+        .map(|p| p.import_path)
+        .collect())
 }
 
 /// The nearest directory at or above `dir` with a version control system's metadata.

@@ -442,6 +442,11 @@ impl Scenario {
         &self.client
     }
 
+    /// The bounds on reading an archive.
+    pub(crate) fn artifact_limits(&self) -> &gofed_artifact::Limits {
+        &self.artifact_limits
+    }
+
     /// Calls `action` and prints what it rendered; the exit status is the action's.
     pub(crate) fn run<Req: Serialize + Send + Sync + 'static>(
         &self,

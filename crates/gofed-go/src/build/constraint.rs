@@ -129,6 +129,22 @@ impl Expr {
         }
     }
 
+    /// Evaluates the expression as the go command does when it gathers every possible import
+    /// (`imports.AnyTags`, used by `go get` and `go mod tidy`): each tag is both present and absent,
+    /// so it counts as whatever makes the expression hold, except `ignore`, which is absent.
+    pub fn eval_any_tags(&self) -> bool {
+        self.eval_preferring(true)
+    }
+
+    fn eval_preferring(&self, prefer: bool) -> bool {
+        match self {
+            Expr::Tag(tag) => tag != "ignore" && !tag.is_empty() && prefer,
+            Expr::Not(x) => !x.eval_preferring(!prefer),
+            Expr::And(x, y) => x.eval_preferring(prefer) && y.eval_preferring(prefer),
+            Expr::Or(x, y) => x.eval_preferring(prefer) || y.eval_preferring(prefer),
+        }
+    }
+
     fn not(x: Expr) -> Expr {
         Expr::Not(Box::new(x))
     }
@@ -509,6 +525,24 @@ impl<'a> ExprParser<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn any_tags_hold_either_way_except_ignore() {
+        for (line, holds) in [
+            ("//go:build linux", true),
+            ("//go:build !linux", true),
+            ("//go:build linux && !linux", true),
+            ("//go:build !(linux || windows)", true),
+            ("//go:build ignore", false),
+            ("//go:build !ignore", true),
+            ("//go:build ignore && linux", false),
+            ("//go:build ignore || linux", true),
+            ("// +build ignore", false),
+        ] {
+            let x = Expr::parse(line).expect(line);
+            assert_eq!(x.eval_any_tags(), holds, "{line}");
+        }
+    }
 
     /// Parses `line` with [`Expr::parse`] and renders the result as `expr` (Display form) or
     /// `error@offset: message`, plus the evaluation with the tags in `set` true.

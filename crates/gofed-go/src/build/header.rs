@@ -37,6 +37,15 @@ impl FileHeader {
         res
     }
 
+    /// Whether the constraints can hold for some configuration, as the go command decides when it
+    /// gathers every possible import ([`Expr::eval_any_tags`]): only `ignore` excludes a file.
+    pub fn should_build_any_tags(&self) -> bool {
+        match &self.go_build {
+            Some(x) => x.eval_any_tags(),
+            None => self.plus_build.iter().all(Expr::eval_any_tags),
+        }
+    }
+
     /// Whether the file has no build constraints at all.
     pub fn is_unconstrained(&self) -> bool {
         self.go_build.is_none() && self.plus_build.is_empty()

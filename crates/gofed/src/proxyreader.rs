@@ -1,0 +1,147 @@
+//! What gorelease's load directory reads ([`gofed_release::loaddir::ModuleReader`]): dependencies through the
+//! module proxy (go.mod files, zips opened once each, `latest` queries, `h1:` hashes), and the release module
+//! from its own directory, as gorelease copies it (nested modules and vendored packages left out).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use gofed_go::load::gomod::GoMod;
+use gofed_release::loaddir::{hash1, GoFiles, LoadDirError, ModuleReader};
+
+use crate::goproxy::ModuleProxy;
+use crate::scenario::Scenario;
+
+/// The reader of one release check.
+pub struct ProxyReader<'a> {
+    scenario: &'a Scenario,
+    proxy: &'a ModuleProxy,
+    /// The release module's path and directory.
+    release: (&'a str, PathBuf),
+    /// Module zips opened, by `path@version`.
+    zips: HashMap<String, Arc<gofed_artifact::Artifact>>,
+}
+
+impl<'a> ProxyReader<'a> {
+    pub fn new(
+        scenario: &'a Scenario,
+        proxy: &'a ModuleProxy,
+        release: &'a str,
+        release_dir: &Path,
+    ) -> ProxyReader<'a> {
+        ProxyReader {
+            scenario,
+            proxy,
+            release: (release, release_dir.to_owned()),
+            zips: HashMap::new(),
+        }
+    }
+
+    /// The files of the zip of `path@version`.
+    fn zip(
+        &mut self,
+        path: &str,
+        version: &str,
+    ) -> Result<Arc<gofed_artifact::Artifact>, LoadDirError> {
+        let key = format!("{path}@{version}");
+        if let Some(zip) = self.zips.get(&key) {
+            return Ok(zip.clone());
+        }
+        let error = |err: &dyn std::fmt::Display| LoadDirError(format!("{key}: {err:#}"));
+        let file = self
+            .proxy
+            .zip(self.scenario, path, version)
+            .map_err(|err| error(&err))?;
+        let bytes = std::fs::read(&file).map_err(|err| error(&err))?;
+        let opened = gofed_artifact::open(&key, &bytes, self.scenario.artifact_limits())
+            .map_err(|err| error(&err))?;
+        let opened = Arc::new(opened);
+        self.zips.insert(key, opened.clone());
+        Ok(opened)
+    }
+}
+
+/// Whether `name` is a `.go` file's name.
+fn is_go(name: &str) -> bool {
+    name.ends_with(".go")
+}
+
+impl ModuleReader for ProxyReader<'_> {
+    fn go_mod(&mut self, path: &str, version: &str) -> Option<GoMod> {
+        match self.proxy.go_mod(self.scenario, path, version) {
+            Ok(go_mod) => go_mod,
+            Err(err) => {
+                tracing::warn!("{err:#}");
+                None
+            }
+        }
+    }
+
+    fn go_files(&mut self, path: &str, version: &str, dir: &str) -> Result<GoFiles, LoadDirError> {
+        if path == self.release.0 {
+            return release_go_files(&self.release.1, dir);
+        }
+        let zip = self.zip(path, version)?;
+        let prefix = if dir.is_empty() {
+            format!("{path}@{version}/")
+        } else {
+            format!("{path}@{version}/{dir}/")
+        };
+        Ok(zip
+            .files
+            .iter()
+            .filter_map(|f| {
+                let name = f.path.strip_prefix(&prefix)?;
+                (!name.contains('/') && is_go(name)).then(|| (name.to_owned(), f.data.clone()))
+            })
+            .collect())
+    }
+
+    fn latest(&mut self, path: &str) -> Option<String> {
+        self.proxy.query(self.scenario, path, "latest").ok()
+    }
+
+    fn hash(&mut self, path: &str, version: &str, go_mod: bool) -> Result<String, LoadDirError> {
+        if go_mod {
+            let data = self
+                .proxy
+                .go_mod_bytes(self.scenario, path, version)
+                .map_err(|err| LoadDirError(format!("{path}@{version}: {err:#}")))?
+                .ok_or_else(|| LoadDirError(format!("{path}@{version}: no go.mod")))?;
+            return Ok(hash1([("go.mod", data.as_slice())]));
+        }
+        let zip = self.zip(path, version)?;
+        Ok(hash1(
+            zip.files
+                .iter()
+                .map(|f| (f.path.as_str(), f.data.as_slice())),
+        ))
+    }
+}
+
+/// The `.go` files directly in `dir` of the release module at `root`: none when `dir` (or a directory between
+/// it and the root) holds another module's go.mod or lies in a `vendor` directory, as a module zip has none.
+fn release_go_files(root: &Path, dir: &str) -> Result<GoFiles, LoadDirError> {
+    let mut at = root.to_owned();
+    for element in dir.split('/').filter(|e| !e.is_empty()) {
+        at.push(element);
+        if element == "vendor" || at.join("go.mod").is_file() {
+            return Ok(Vec::new());
+        }
+    }
+    let Ok(entries) = std::fs::read_dir(&at) else {
+        return Ok(Vec::new());
+    };
+    let mut files = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !is_go(&name) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let data = std::fs::read(entry.path())
+            .map_err(|err| LoadDirError(format!("{}: {err}", entry.path().display())))?;
+        files.push((name, data));
+    }
+    files.sort();
+    Ok(files)
+}
