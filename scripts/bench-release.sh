@@ -5,9 +5,10 @@
 # Usage: scripts/bench-release.sh [ROUNDS]
 #
 # The real-module cases of scripts/oracle/release_check.py (Debian's trees of
-# modules without requirements from /usr/share/gocode/src published as
-# v1.0.0 in an offline file:// proxy, releases adding or renaming an exported
-# function): each tool runs once to warm up (module cache, page cache), then
+# modules from /usr/share/gocode/src published as v1.0.0 in an offline
+# file:// proxy, with their requirement graphs for those that have one;
+# releases adding or renaming an exported function, or raising a
+# requirement): each tool runs once to warm up (module cache, page cache), then
 # ROUNDS times (default 5) alternating; prints the median milliseconds per
 # case and the ratio. Timings depend on the machine: nothing is asserted.
 #

@@ -18,7 +18,8 @@ major suffix, subdirectory modules and their tag prefixes, pre-release bases, in
 another major, compatible, incompatible and no changes, added, removed and main packages, internal packages,
 packages with errors in the base or the release, requirements added and raised, requirements and go.sum lines
 missing (what `go get -d .` adds in gorelease's load directory), the go directive missing or raised, --version valid and invalid (existing, wrong major, not incremented, below pseudo-versions), and the
-usage errors, git work trees with uncommitted changes (refused) or only ignored files, retracted versions (left out of inferred bases and queries, reported when required) and a
+usage errors, downloads checked against a checksum database (Go's own sumdb test server) and changed after
+it recorded them, git work trees with uncommitted changes (refused) or only ignored files, retracted versions (left out of inferred bases and queries, reported when required) and a
 requirement on a higher version of the module itself; and, with --tags, the same questions answered from a git
 repository's tags (gofed's proxy then lacks the module). The reference is gorelease's output of each run; nothing expected is written here.
 
@@ -99,14 +100,17 @@ CASES = {}
 
 
 def case(name, published, release, args, subdir="", git=False, tidy=False, after_commit=None, tags=(),
-         drop_sums=None, keep_sums=None):
+         drop_sums=None, keep_sums=None, sumdb=None):
     """after_commit: files written into the release's directory after its git commit (uncommitted changes).
     tags: modules whose published versions are also commits of the release's repository, each tagged with its
     version (and the directory's tag prefix); gofed then runs with --tags and a proxy without them.
     drop_sums: after `go mod tidy`, the go.sum lines containing this are removed (unless they contain
-    keep_sums)."""
+    keep_sums).
+    sumdb: both tools check downloads against a checksum database of the proxy (scripts/oracle/gosumdb, Go's
+    own sumdb test server) made before the files named in sumdb["tamper"] are changed; sumdb["env"] is added
+    to their environment."""
     CASES[name] = (published, release, subdir, git or bool(tags), args, tidy, after_commit or {}, tuple(tags),
-                   (drop_sums, keep_sums))
+                   (drop_sums, keep_sums), sumdb)
 
 
 for base_v in ["v1.1.1", "v0.3.0", "v1.2.0-rc.1", "v0.0.1-alpha"]:
@@ -197,6 +201,17 @@ case("requirement-missing-other-os", DEPS,
 case("requirement-unknown-module", DEPS,
      {"go.mod": gomod(M), "a/a.go": pkg("a", "import \"example.com/nowhere/x\"\n\nvar _ = x.X")}, ["-base", "none"])
 case("requirement-missing-with-base", {**DEPS, M: [("v1.0.0", BASE)]}, {**ADDED, "a/a.go": USES}, [])
+# Downloads checked against a checksum database (GOSUMDB), and what either tool does when one was changed.
+case("sumdb-verified", {M: [("v1.0.0", BASE)]}, ADDED, [], sumdb={})
+case("sumdb-verified-requirements", {**DEPS, M: [("v1.0.0", requiring((DEP, "v1.0.0")))]}, requiring((DEP, "v1.1.0")),
+     [], sumdb={})
+case("sumdb-base-zip-tampered", {M: [("v1.0.0", BASE)]}, ADDED, [], sumdb={"tamper": [(M + "@v1.0.0", "zip")]})
+case("sumdb-base-go-mod-tampered", {M: [("v1.0.0", BASE)]}, ADDED, [], sumdb={"tamper": [(M + "@v1.0.0", "mod")]})
+case("sumdb-requirement-tampered", DEPS, requiring((DEP, "v1.0.0")), ["-base", "none"],
+     sumdb={"tamper": [(DEP + "@v1.0.0", "zip")]})
+case("sumdb-tampered-but-not-checked", {M: [("v1.0.0", BASE)]}, ADDED, [],
+     sumdb={"tamper": [(M + "@v1.0.0", "zip")], "env": {"GONOSUMDB": "example.com"}})
+case("sumdb-private-not-proxied", {M: [("v1.0.0", BASE)]}, ADDED, [], sumdb={"env": {"GOPRIVATE": "example.com"}})
 case("sums-missing", DEPS, requiring((DEP, "v1.0.0")), ["-base", "none"])
 case("sums-missing-go-mod-line", DEPS, requiring((DEP, "v1.0.0")), ["-base", "none"], tidy=True, drop_sums="/go.mod")
 case("sums-missing-zip-line", DEPS, requiring((DEP, "v1.0.0")), ["-base", "none"], tidy=True, drop_sums=" h1:",
@@ -427,6 +442,24 @@ def gocode_cases(gocode):
                 break
 
 
+def gosumdb_binary(args):
+    """scripts/oracle/gosumdb built once per work directory with the Go of --go, in GOPATH mode on the copy of
+    golang.org/x/mod that Go vendors for the go command."""
+    out = os.path.join(args.work, "gosumdb-bin", "gosumdb")
+    if os.path.exists(out):
+        return out
+    gopath = os.path.join(args.work, "gosumdb-gopath")
+    shutil.rmtree(gopath, ignore_errors=True)
+    shutil.copytree(os.path.join(args.go, "src", "cmd", "vendor", "golang.org", "x", "mod"),
+                    os.path.join(gopath, "src", "golang.org", "x", "mod"))
+    src = os.path.join(gopath, "src", "gosumdb")
+    shutil.copytree(os.path.join(os.path.dirname(os.path.abspath(__file__)), "gosumdb"), src)
+    env = dict(os.environ, GOPATH=gopath, GO111MODULE="off", GOTOOLCHAIN="local", GOFLAGS="",
+               GOCACHE=os.path.join(args.work, "gosumdb-cache"))
+    subprocess.run([os.path.join(args.go, "bin", "go"), "build", "-o", out, "."], cwd=src, env=env, check=True)
+    return out
+
+
 def tag_prefix(subdir, module):
     """What the version tags of `module` in directory `subdir` start with: a major version subdirectory's tags
     do not name it."""
@@ -447,7 +480,7 @@ def clear(directory):
 
 
 def run_case(name, work, args):
-    published, release, subdir, git, flags, tidy, after_commit, tags, (drop_sums, keep_sums) = CASES[name]
+    published, release, subdir, git, flags, tidy, after_commit, tags, (drop_sums, keep_sums), sumdb = CASES[name]
     root = os.path.join(work, name)
     shutil.rmtree(root, ignore_errors=True)
     proxy = os.path.join(root, "proxy")
@@ -521,14 +554,32 @@ def run_case(name, work, args):
                 lines = f.read().splitlines(keepends=True)
             with open(sums, "w") as f:
                 f.writelines(l for l in lines if drop_sums not in l or (keep_sums and keep_sums in l))
-    ref = subprocess.run([args.gorelease] + flags, cwd=moddir, env=env, capture_output=True, text=True)
+    server = None
+    if sumdb is not None:
+        server = subprocess.Popen([gosumdb_binary(args), proxy], stdout=subprocess.PIPE, text=True)
+        env.update(GOSUMDB=server.stdout.readline().strip(), **sumdb.get("env", {}))
+        for module_version, kind in sumdb.get("tamper", []):
+            module, version = module_version.split("@")
+            file = os.path.join(proxy, escape(module), "@v", f"{version}.{kind}")
+            if kind == "zip":
+                with zipfile.ZipFile(file, "a") as z:
+                    z.writestr(f"{module}@{version}/tampered.go", "package tampered\n")
+            else:
+                with open(file, "a") as f:
+                    f.write("\n// tampered\n")
     ours_flags = [f"--{f[1:]}" if f.startswith("-") else f for f in flags]
     ours_env = env
     if tags:
         ours_flags.append("--tags")
         ours_env = dict(env, GOPROXY="file://" + deps_proxy)
-    ours = subprocess.run([args.gofed, "release"] + ours_flags, cwd=moddir, env=ours_env, capture_output=True,
-                          text=True)
+    try:
+        ref = subprocess.run([args.gorelease] + flags, cwd=moddir, env=env, capture_output=True, text=True)
+        ours = subprocess.run([args.gofed, "release"] + ours_flags, cwd=moddir, env=ours_env,
+                              capture_output=True, text=True)
+    finally:
+        if server is not None:
+            server.kill()
+            server.wait()
     # The module cache is read-only as the go command leaves it.
     subprocess.run(["chmod", "-R", "u+w", root], check=False)
     return ref, ours
@@ -548,7 +599,7 @@ def bench(args):
     ratios = []
     for name in names:
         run_case(name, args.work, args)  # builds the case and warms both tools up
-        _, _, subdir, _, flags, _, _, _, _ = CASES[name]
+        _, _, subdir, _, flags, _, _, _, _, _ = CASES[name]
         root = os.path.join(args.work, name)
         moddir = os.path.join(root, "repo", subdir) if subdir else os.path.join(root, "repo")
         env = dict(os.environ, GOPROXY="file://" + os.path.join(root, "proxy"), GOSUMDB="off",

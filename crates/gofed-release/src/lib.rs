@@ -13,6 +13,7 @@ pub mod loaddir;
 pub mod module;
 pub mod options;
 pub mod report;
+pub mod sumdb;
 pub mod version;
 
 pub use module::{locate_in_repository, Module};

@@ -4,8 +4,14 @@
 //!
 //! Retracted versions are left out of version lists and queries, as the go command does: a module's
 //! retractions are the `retract` directives of the go.mod of its latest version, retracted or not.
+//!
+//! Every go.mod and zip read through a proxy is checked against the checksum database as the go command
+//! checks a download (`GOSUMDB`, default sum.golang.org; `off`; modules matching `GONOSUMDB`, else
+//! `GOPRIVATE`, are not checked): its signed lookup answer must give the same `h1:` hash, and its record must
+//! be in its signed tree ([`gofed_release::sumdb`]). The database is asked through the first proxy that says
+//! it serves it (`PROXY/sumdb/NAME/supported`), else directly.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -29,6 +35,27 @@ pub struct ModuleProxy {
     entries: Vec<Entry>,
     /// Each module's retractions, read once.
     retractions: Mutex<HashMap<String, Vec<Retract>>>,
+    /// The checksum database, unless `GOSUMDB=off`.
+    sumdb: Option<SumDb>,
+    /// The `h1:` hashes checked so far (`MODULE VERSION[/go.mod] HASH`).
+    verified: Mutex<HashSet<String>>,
+    /// The first download that failed its check, even where the caller went on without the file (as for a
+    /// module's retractions): the command must not answer after it.
+    failed_check: Mutex<Option<String>>,
+    /// The modules fetched directly rather than through a proxy: `GONOPROXY`, else `GOPRIVATE`.
+    no_proxy: String,
+}
+
+/// The checksum database of `GOSUMDB`.
+#[derive(Debug)]
+struct SumDb {
+    verifier: gofed_release::sumdb::Verifier,
+    /// Its URL without the final `/` (`https://sum.golang.org`).
+    url: String,
+    /// The modules not checked: `GONOSUMDB`, else `GOPRIVATE` (glob patterns of path prefixes).
+    excluded: String,
+    /// Where it is asked, once chosen: a proxy's `/sumdb/NAME`, or `url`.
+    base: Mutex<Option<String>>,
 }
 
 /// What a proxy answered.
@@ -40,13 +67,21 @@ enum Fetched {
 }
 
 impl ModuleProxy {
-    /// From `GOPROXY` (the go command's default when unset: proxy.golang.org, then direct).
-    pub fn from_env() -> ModuleProxy {
-        let value = std::env::var("GOPROXY")
-            .ok()
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| "https://proxy.golang.org,direct".to_owned());
-        ModuleProxy::parse(&value)
+    /// From `GOPROXY` (the go command's default when unset: proxy.golang.org, then direct) and `GOSUMDB`,
+    /// `GONOSUMDB` and `GOPRIVATE`.
+    pub fn from_env() -> anyhow::Result<ModuleProxy> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let value = var("GOPROXY").unwrap_or_else(|| "https://proxy.golang.org,direct".to_owned());
+        let mut proxy = ModuleProxy::parse(&value);
+        let sumdb = var("GOSUMDB").unwrap_or_else(|| "sum.golang.org".to_owned());
+        let excluded = var("GONOSUMDB")
+            .or_else(|| var("GOPRIVATE"))
+            .unwrap_or_default();
+        proxy.sumdb = SumDb::parse(&sumdb, excluded)?;
+        proxy.no_proxy = var("GONOPROXY")
+            .or_else(|| var("GOPRIVATE"))
+            .unwrap_or_default();
+        Ok(proxy)
     }
 
     fn parse(value: &str) -> ModuleProxy {
@@ -66,7 +101,16 @@ impl ModuleProxy {
         ModuleProxy {
             entries,
             retractions: Mutex::default(),
+            sumdb: None,
+            verified: Mutex::default(),
+            failed_check: Mutex::default(),
+            no_proxy: String::new(),
         }
+    }
+
+    /// The first failed check of a download, if one failed.
+    pub fn failed_check(&self) -> Option<String> {
+        lock(&self.failed_check).clone()
     }
 
     /// The released and pre-released versions of `module` that its author has not retracted, in
@@ -170,7 +214,95 @@ impl ModuleProxy {
         };
         let data = std::fs::read(&file)
             .with_context(|| format!("reading the go.mod of {module}@{version}"))?;
+        let hash = gofed_release::loaddir::hash1([("go.mod", data.as_slice())]);
+        self.verify(scenario, module, version, true, &hash)?;
         Ok(Some(data))
+    }
+
+    /// Checks `hash`, of `module@version`'s zip or go.mod, against the checksum database (once per hash). A
+    /// failure is remembered ([`ModuleProxy::failed_check`]).
+    pub fn verify(
+        &self,
+        scenario: &Scenario,
+        module: &str,
+        version: &str,
+        go_mod: bool,
+        hash: &str,
+    ) -> anyhow::Result<()> {
+        let checked = self.check_sum(scenario, module, version, go_mod, hash);
+        if let Err(err) = &checked {
+            lock(&self.failed_check).get_or_insert_with(|| format!("{err:#}"));
+        }
+        checked
+    }
+
+    fn check_sum(
+        &self,
+        scenario: &Scenario,
+        module: &str,
+        version: &str,
+        go_mod: bool,
+        hash: &str,
+    ) -> anyhow::Result<()> {
+        let Some(db) = &self.sumdb else {
+            return Ok(());
+        };
+        if gofed_release::sumdb::matches_prefix_patterns(&db.excluded, module) {
+            return Ok(());
+        }
+        let suffix = if go_mod { "/go.mod" } else { "" };
+        let line = format!("{module} {version}{suffix} {hash}");
+        if lock(&self.verified).contains(&line) {
+            return Ok(());
+        }
+        let context = || format!("verifying {module}@{version}{suffix}");
+        let base = self.sumdb_base(scenario, db);
+        let path = format!("/lookup/{}@{}", escape(module), escape(version));
+        let answer = db_fetch(scenario, &base, &path).with_context(context)?;
+        let lookup =
+            gofed_release::sumdb::Lookup::parse(&db.verifier, &answer).with_context(context)?;
+        let Some(expected) = lookup.hash_of(module, version, go_mod) else {
+            anyhow::bail!("{}: {} has no hash for it", context(), db.verifier.name);
+        };
+        if expected != hash {
+            anyhow::bail!(
+                "{}: checksum mismatch\n\tdownloaded: {hash}\n\t{}: {expected}\n\nSECURITY ERROR\nThis \
+                 download does NOT match the one reported by the checksum server.\nThe bits may have been \
+                 replaced on the origin server, or an attacker may have intercepted the download attempt.",
+                context(),
+                db.verifier.name
+            );
+        }
+        lookup
+            .check_inclusion(&mut |tile| {
+                db_fetch(scenario, &base, &format!("/{tile}")).map_err(|err| format!("{err:#}"))
+            })
+            .with_context(context)?;
+        lock(&self.verified).insert(line);
+        Ok(())
+    }
+
+    /// Where the checksum database is asked: through the first proxy that serves it, else at its own URL.
+    fn sumdb_base(&self, scenario: &Scenario, db: &SumDb) -> String {
+        if let Some(base) = lock(&db.base).clone() {
+            return base;
+        }
+        let mut base = db.url.clone();
+        for entry in &self.entries {
+            if entry.url == "direct" || entry.url == "off" {
+                break;
+            }
+            let candidate = format!("{}/sumdb/{}", entry.url, db.verifier.name);
+            match db_fetch(scenario, &candidate, "/supported") {
+                Ok(_) => {
+                    base = candidate;
+                    break;
+                }
+                Err(err) => tracing::debug!("{candidate}: {err:#}"),
+            }
+        }
+        lock(&db.base).replace(base.clone());
+        base
     }
 
     /// The retractions of `module`: the `retract` directives of the go.mod of its latest version, retractions
@@ -259,11 +391,19 @@ impl ModuleProxy {
         (selected.get(module).cloned(), retracted)
     }
 
-    /// The module zip of `module@version`.
+    /// The module zip of `module@version`, checked against the checksum database.
     pub fn zip(&self, scenario: &Scenario, module: &str, version: &str) -> anyhow::Result<PathBuf> {
         let suffix = format!("@v/{}.zip", escape(version));
         match self.fetch(scenario, module, &suffix, false) {
-            Ok(Fetched::File(file)) => Ok(file),
+            Ok(Fetched::File(file)) => {
+                if self.sumdb.is_some() {
+                    let bytes = std::fs::read(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    let hash = zip_hash(&format!("{module}@{version}"), &bytes, scenario)?;
+                    self.verify(scenario, module, version, false, &hash)?;
+                }
+                Ok(file)
+            }
             Ok(Fetched::NotFound(what)) => {
                 anyhow::bail!("error downloading module {module}@{version}: {what}: not found")
             }
@@ -281,12 +421,23 @@ impl ModuleProxy {
     ) -> anyhow::Result<Fetched> {
         let path = format!("{}/{suffix}", escape(module));
         let mut last = Fetched::NotFound(format!("{module}/{suffix}"));
-        for entry in &self.entries {
+        let direct = [Entry {
+            url: "direct".to_owned(),
+            fall_through_on_error: false,
+        }];
+        // A private module is not asked of proxies.
+        let entries = if gofed_release::sumdb::matches_prefix_patterns(&self.no_proxy, module) {
+            &direct[..]
+        } else {
+            &self.entries[..]
+        };
+        for entry in entries {
             let answer = match entry.url.as_str() {
                 "off" => Err(anyhow::anyhow!("module lookup disabled by GOPROXY=off")),
                 "direct" => Err(anyhow::anyhow!(
-                    "GOPROXY=direct: gofed does not fetch modules from their version control systems; set \
-                     GOPROXY to a module proxy, or give the base version's tree with --base-source"
+                    "{module} is to be fetched directly (GOPROXY=direct, or GONOPROXY/GOPRIVATE names it): gofed \
+                     does not fetch modules from their version control systems; set GOPROXY to a module proxy, \
+                     give the base version's tree with --base-source, or read its tags with --tags"
                 )),
                 url => match url.strip_prefix("file://") {
                     Some(dir) => {
@@ -322,6 +473,66 @@ impl ModuleProxy {
         }
         Ok(last)
     }
+}
+
+impl SumDb {
+    /// From `GOSUMDB`: `off`, a known database's name (`sum.golang.org`, `sum.golang.google.cn`), or
+    /// `KEY [URL]` (default URL: `https://NAME`).
+    fn parse(value: &str, excluded: String) -> anyhow::Result<Option<SumDb>> {
+        let mut fields = value.split_whitespace();
+        let Some(first) = fields.next().filter(|f| *f != "off") else {
+            return Ok(None);
+        };
+        let (key, default_url) = match first {
+            "sum.golang.org" => (
+                gofed_release::sumdb::SUM_GOLANG_ORG,
+                "https://sum.golang.org",
+            ),
+            "sum.golang.google.cn" => (
+                gofed_release::sumdb::SUM_GOLANG_ORG,
+                "https://sum.golang.google.cn",
+            ),
+            key if key.contains('+') => (key, ""),
+            name => {
+                anyhow::bail!("GOSUMDB={value}: unknown checksum database {name:?} (give its key)")
+            }
+        };
+        let verifier = gofed_release::sumdb::Verifier::parse(key)
+            .with_context(|| format!("GOSUMDB={value}"))?;
+        let url = match fields.next() {
+            Some(url) if url.contains("://") => url.to_owned(),
+            Some(host) => format!("https://{host}"),
+            None if !default_url.is_empty() => default_url.to_owned(),
+            None => format!("https://{}", verifier.name),
+        };
+        Ok(Some(SumDb {
+            verifier,
+            url: url.trim_end_matches('/').to_owned(),
+            excluded,
+            base: Mutex::default(),
+        }))
+    }
+}
+
+/// `BASE` + `path` from the checksum database (through the download cache: lookups and tiles of a given
+/// tree do not change), or a `file://` one read in place.
+fn db_fetch(scenario: &Scenario, base: &str, path: &str) -> anyhow::Result<Vec<u8>> {
+    let url = format!("{base}{path}");
+    if let Some(file) = url.strip_prefix("file://") {
+        return std::fs::read(file).with_context(|| url.clone());
+    }
+    let file = scenario.block_on(download(&url, scenario.client_config(), false))?;
+    std::fs::read(&file).with_context(|| format!("reading {}", file.display()))
+}
+
+/// The `h1:` hash of a module zip's bytes (its files named as in the zip).
+pub fn zip_hash(name: &str, bytes: &[u8], scenario: &Scenario) -> anyhow::Result<String> {
+    let zip = gofed_artifact::open(name, bytes, scenario.artifact_limits())?;
+    Ok(gofed_release::loaddir::hash1(
+        zip.files
+            .iter()
+            .map(|f| (f.path.as_str(), f.data.as_slice())),
+    ))
 }
 
 /// A module path or version as the proxy protocol names it: each upper-case letter as `!` and its lower case.

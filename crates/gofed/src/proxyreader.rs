@@ -18,22 +18,53 @@ pub struct ProxyReader<'a> {
     proxy: &'a ModuleProxy,
     /// The release module's path and directory.
     release: (&'a str, PathBuf),
+    /// The release's go.sum: hash by `MODULE VERSION[/go.mod]`.
+    go_sum: HashMap<&'a str, &'a str>,
     /// Module zips opened, by `path@version`.
     zips: HashMap<String, Arc<gofed_artifact::Artifact>>,
 }
 
 impl<'a> ProxyReader<'a> {
+    /// A reader for the release module `(path, directory)` whose go.sum is `go_sum`.
     pub fn new(
         scenario: &'a Scenario,
         proxy: &'a ModuleProxy,
-        release: &'a str,
-        release_dir: &Path,
+        (release, release_dir): (&'a str, &Path),
+        go_sum: &'a str,
     ) -> ProxyReader<'a> {
+        let go_sum = go_sum
+            .lines()
+            .filter_map(|line| {
+                let (key, hash) = line.trim_end().rsplit_once(' ')?;
+                Some((key, hash))
+            })
+            .collect();
         ProxyReader {
             scenario,
             proxy,
             release: (release, release_dir.to_owned()),
+            go_sum,
             zips: HashMap::new(),
+        }
+    }
+
+    /// `hash` (of `path@version`'s zip, or go.mod with `/go.mod`), checked against the release's go.sum as
+    /// the go command checks a download: a line for it with another hash is a security error.
+    fn checked(
+        &self,
+        path: &str,
+        version: &str,
+        go_mod: bool,
+        hash: String,
+    ) -> Result<String, LoadDirError> {
+        let suffix = if go_mod { "/go.mod" } else { "" };
+        match self.go_sum.get(format!("{path} {version}{suffix}").as_str()) {
+            Some(recorded) if *recorded != hash => Err(LoadDirError(format!(
+                "verifying {path}@{version}{suffix}: checksum mismatch\n\tdownloaded: {hash}\n\tgo.sum:     \
+                 {recorded}\n\nSECURITY ERROR\nThis download does NOT match an earlier download recorded in \
+                 go.sum."
+            ))),
+            _ => Ok(hash),
         }
     }
 
@@ -108,14 +139,15 @@ impl ModuleReader for ProxyReader<'_> {
                 .go_mod_bytes(self.scenario, path, version)
                 .map_err(|err| LoadDirError(format!("{path}@{version}: {err:#}")))?
                 .ok_or_else(|| LoadDirError(format!("{path}@{version}: no go.mod")))?;
-            return Ok(hash1([("go.mod", data.as_slice())]));
+            return self.checked(path, version, true, hash1([("go.mod", data.as_slice())]));
         }
         let zip = self.zip(path, version)?;
-        Ok(hash1(
+        let hash = hash1(
             zip.files
                 .iter()
                 .map(|f| (f.path.as_str(), f.data.as_slice())),
-        ))
+        );
+        self.checked(path, version, false, hash)
     }
 }
 

@@ -111,7 +111,7 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
         }
         _ => (None, None, None),
     };
-    let proxy = ModuleProxy::from_env();
+    let proxy = ModuleProxy::from_env()?;
     let versions = if args.tags {
         let Some(repository) = repository.filter(|r| r.join(".git").exists()) else {
             anyhow::bail!(
@@ -156,7 +156,7 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
             go_sum: &go_sum,
             configuration: &gofed_go::build::Selector::Single(configuration),
         };
-        let mut reader = ProxyReader::new(&scenario, &proxy, release_module, dir);
+        let mut reader = ProxyReader::new(&scenario, &proxy, (release_module, dir), &go_sum);
         let findings = gofed_release::loaddir::go_get(&load_dir, &mut reader)
             .with_context(|| format!("preparing to load packages for {release_module}"))?;
         request.requirement_diagnostics = findings.diagnostics;
@@ -238,6 +238,10 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
     };
     if base.is_none() {
         request.base_version = "none".to_owned();
+    }
+    // A download that failed its check stops the command, even where it was not needed in the end.
+    if let Some(failed) = proxy.failed_check() {
+        anyhow::bail!(failed);
     }
     let mut trees: Vec<(Option<&str>, &Resolved)> = vec![(Some("release"), &release)];
     if let Some(base) = &base {
