@@ -221,7 +221,7 @@ impl ModuleProxy {
 
     /// Checks `hash`, of `module@version`'s zip or go.mod, against the checksum database (once per hash). A
     /// failure is remembered ([`ModuleProxy::failed_check`]).
-    pub fn verify(
+    fn verify(
         &self,
         scenario: &Scenario,
         module: &str,
@@ -526,7 +526,7 @@ fn db_fetch(scenario: &Scenario, base: &str, path: &str) -> anyhow::Result<Vec<u
 }
 
 /// The `h1:` hash of a module zip's bytes (its files named as in the zip).
-pub fn zip_hash(name: &str, bytes: &[u8], scenario: &Scenario) -> anyhow::Result<String> {
+fn zip_hash(name: &str, bytes: &[u8], scenario: &Scenario) -> anyhow::Result<String> {
     let zip = gofed_artifact::open(name, bytes, scenario.artifact_limits())?;
     Ok(gofed_release::loaddir::hash1(
         zip.files
