@@ -215,6 +215,9 @@ impl Lookup {
         &self,
         read_tile: &mut dyn FnMut(&str) -> Result<Vec<u8>, String>,
     ) -> Result<(), SumdbError> {
+        if self.id >= self.tree.size {
+            return Err(SumdbError::NotInTree(self.id));
+        }
         let mut hashes = TileHashes {
             tree_size: self.tree.size,
             read_tile,
@@ -523,6 +526,39 @@ mod tests {
             Ok(out)
         };
         (records, root, Box::new(serve))
+    }
+
+    #[test]
+    fn hostile_answers_are_refused_without_panicking() {
+        let verifier = Verifier::parse(SUM_GOLANG_ORG).expect("key");
+        // A well-formed answer signed by another key, then truncations and byte flips of it.
+        let answer = "5\nexample.com/m v1.0.0 h1:abc=\n\ngo.sum database tree\n6\n\
+                      AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\u{2014} sum.golang.org Az3grnVGV2axAAAAAAAA\n";
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..answer.len() {
+            assert!(Lookup::parse(&verifier, &answer.as_bytes()[..i]).is_err());
+            let mut flipped = answer.as_bytes().to_vec();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            flipped[i] ^= (seed as u8) | 1;
+            assert!(Lookup::parse(&verifier, &flipped).is_err());
+        }
+        // Inclusion over tiles of the wrong size, or an impossible record number: errors.
+        let lookup = Lookup {
+            id: 9,
+            record: b"x\n".to_vec(),
+            tree: Tree {
+                size: 3,
+                hash: [0; 32],
+            },
+        };
+        assert!(lookup.check_inclusion(&mut |_| Ok(vec![0; 32])).is_err());
+        let lookup = Lookup { id: 1, ..lookup };
+        assert!(lookup.check_inclusion(&mut |_| Ok(vec![0; 7])).is_err());
+        assert!(lookup
+            .check_inclusion(&mut |_| Err("unreachable".to_owned()))
+            .is_err());
     }
 
     #[test]
