@@ -124,9 +124,7 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
         Versions::Proxy(&proxy)
     };
 
-    // gorelease's load directory, through the proxy: the requirements and sums `go get` adds, then, in the
-    // module graph it leaves, retracted requirements and a dependency on itself (not with --base-source, which
-    // needs no proxy).
+    // gorelease's load directory, through the proxy (not with --base-source, which needs no proxy).
     if let (Some(go_mod), Some(release_module), Resolved::Directory(dir), None) = (
         &release_go_mod,
         &release_module,
@@ -134,40 +132,12 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
         &args.base_source,
     ) {
         let version = load_version(release_module, args.version.as_deref());
-        let packages = release_packages(dir, &request.context)?;
-        let go_sum = match std::fs::read_to_string(dir.join("go.sum")) {
-            Ok(text) => text,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(err) => return Err(err).context(format!("{}/go.sum", dir.display())),
-        };
-        let context = &request.context;
-        let mut configuration = gofed_go::build::Context::for_go(
-            context.go_minor.unwrap_or(gofed_go::load::NEWEST_GO_MINOR),
-            &context.goos,
-            &context.goarch,
-        );
-        configuration.cgo_enabled = context.cgo;
-        configuration.build_tags.clone_from(&context.tags);
-        let load_dir = LoadDir {
-            module: release_module,
-            version: &version,
-            go_mod,
-            packages: &packages,
-            go_sum: &go_sum,
-            configuration: &gofed_go::build::Selector::Single(configuration),
-        };
-        let mut reader = ProxyReader::new(&scenario, &proxy, (release_module, dir), &go_sum);
-        let findings = gofed_release::loaddir::go_get(&load_dir, &mut reader)
-            .with_context(|| format!("preparing to load packages for {release_module}"))?;
-        request.requirement_diagnostics = findings.diagnostics;
-        let (selected, retracted) = proxy.graph_findings(
+        check_load_dir(
             &scenario,
-            (release_module, &version),
-            go_mod,
-            &findings.requirements,
-        );
-        request.highest_transitive_version = selected;
-        request.graph_diagnostics = retracted;
+            &proxy,
+            (release_module, &version, dir, go_mod),
+            &mut request,
+        )?;
     }
     let base = match (&args.base_source, choice) {
         (_, BaseChoice::None) => None,
@@ -251,6 +221,40 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
     request.release = sources.next().context("no release source")?;
     request.base = sources.next();
     scenario.run("release_check", request)
+}
+
+/// What gorelease finds in its load directory for the release `(module, version, dir, go_mod)`: the
+/// requirements and sums `go get -d .` adds there, then, in the module graph it leaves, retracted requirements
+/// and a dependency on a higher version of the module itself; into `request`.
+fn check_load_dir(
+    scenario: &Scenario,
+    proxy: &ModuleProxy,
+    (module, version, dir, go_mod): (&str, &str, &Path, &gomod::GoMod),
+    request: &mut ReleaseRequest,
+) -> anyhow::Result<()> {
+    let (packages, configuration) = release_packages(dir, &request.context)?;
+    let go_sum = match std::fs::read_to_string(dir.join("go.sum")) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(err) => return Err(err).context(format!("{}/go.sum", dir.display())),
+    };
+    let load_dir = LoadDir {
+        module,
+        version,
+        go_mod,
+        packages: &packages,
+        go_sum: &go_sum,
+        configuration: &configuration,
+    };
+    let mut reader = ProxyReader::new(scenario, proxy, (module, dir), &go_sum);
+    let findings = gofed_release::loaddir::go_get(&load_dir, &mut reader)
+        .with_context(|| format!("preparing to load packages for {module}"))?;
+    request.requirement_diagnostics = findings.diagnostics;
+    let (selected, retracted) =
+        proxy.graph_findings(scenario, (module, version), go_mod, &findings.requirements);
+    request.highest_transitive_version = selected;
+    request.graph_diagnostics = retracted;
+    Ok(())
 }
 
 /// The version the release is loaded at in its module graph: the proposed one when it suits the module path,
@@ -346,17 +350,17 @@ fn local_module(dir: &Path) -> anyhow::Result<(Module, Option<PathBuf>)> {
 /// The import paths of the release's packages, as gorelease lists them for its load directory
 /// (`collectImportPaths`): every directory with Go files for the build context, commands too, but none in or
 /// below an `internal` directory (nor `testdata`, `_x`, `.x`, vendored or nested modules, which the loader
-/// does not list).
+/// does not list); and that build context.
 fn release_packages(
     dir: &Path,
     context: &gofed_services::BuildContext,
-) -> anyhow::Result<Vec<String>> {
+) -> anyhow::Result<(Vec<String>, gofed_go::build::Selector)> {
     let tree = gofed_go::load::OsFileTree;
     let config =
         gofed_services::deps::load_config(&tree, dir, context, gofed_services::deps::Purpose::Deps);
     let project = gofed_go::load::load_tree(&tree, dir, &config)
         .with_context(|| format!("listing packages in {}", dir.display()))?;
-    Ok(project
+    let packages = project
         .packages
         .into_iter()
         .filter(|p| {
@@ -367,7 +371,8 @@ fn release_packages(
             files > 0 && !p.vendored && !p.import_path.split('/').any(|e| e == "internal")
         })
         .map(|p| p.import_path)
-        .collect())
+        .collect();
+    Ok((packages, config.selector))
 }
 
 /// The nearest directory at or above `dir` with a version control system's metadata.
