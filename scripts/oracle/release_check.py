@@ -20,7 +20,7 @@ packages with errors in the base or the release, requirements added and raised, 
 missing (what `go get -d .` adds in gorelease's load directory), the go directive missing or raised, --version valid and invalid (existing, wrong major, not incremented, below pseudo-versions), and the
 usage errors, downloads checked against a checksum database (Go's own sumdb test server) and changed after
 it recorded them, git work trees with uncommitted changes (refused) or only ignored files, retracted versions (left out of inferred bases and queries, reported when required) and a
-requirement on a higher version of the module itself; and, with --tags, the same questions answered from a git
+requirement on a higher version of the module itself; and, with --git-tags, the same questions answered from a git
 repository's tags (gofed's proxy then lacks the module). The reference is gorelease's output of each run; nothing expected is written here.
 
 Checks (KEY: the case name):
@@ -103,7 +103,7 @@ def case(name, published, release, args, subdir="", git=False, tidy=False, after
          drop_sums=None, keep_sums=None, sumdb=None):
     """after_commit: files written into the release's directory after its git commit (uncommitted changes).
     tags: modules whose published versions are also commits of the release's repository, each tagged with its
-    version (and the directory's tag prefix); gofed then runs with --tags and a proxy without them.
+    version (and the directory's tag prefix); gofed then runs with --git-tags and a proxy without them.
     drop_sums: after `go mod tidy`, the go.sum lines containing this are removed (unless they contain
     keep_sums).
     sumdb: both tools check downloads against a checksum database of the proxy (scripts/oracle/gosumdb, Go's
@@ -263,7 +263,7 @@ case("git-untracked-file", {M: [("v1.0.0", BASE)]}, ADDED, [], git=True,
 case("git-modified-file", {M: [("v1.0.0", BASE)]}, ADDED, [], git=True, after_commit={"a/a.go": REMOVED["a/a.go"]})
 case("git-ignored-file", {M: [("v1.0.0", BASE)]}, {**ADDED, ".gitignore": "*.tmp\n"}, [], git=True,
      after_commit={"notes.tmp": "scratch\n"})
-# The same questions answered from the repository's tags (`gofed release --tags`); gorelease reads the proxy.
+# The same questions answered from the repository's tags (`gofed release --git-tags`); gorelease reads the proxy.
 case("tags-inferred", {M: [("v1.0.0", BASE), ("v1.1.1", BASE), ("v1.2.0-pre", BASE)]}, ADDED, [], tags=[M])
 case("tags-latest", {M: [("v1.0.0", BASE), ("v1.1.1", BASE)]}, REMOVED, ["-base", "latest"], tags=[M])
 case("tags-version-exists", {M: [("v1.1.1", BASE), ("v1.2.0", BASE)]}, ADDED, ["-base", "v1.1.1", "-version", "v1.2.0"],
@@ -484,7 +484,7 @@ def run_case(name, work, args):
     root = os.path.join(work, name)
     shutil.rmtree(root, ignore_errors=True)
     proxy = os.path.join(root, "proxy")
-    # gofed's proxy, with --tags: without the modules whose versions are tags.
+    # gofed's proxy, with --git-tags: without the modules whose versions are tags.
     deps_proxy = os.path.join(root, "deps-proxy")
     os.makedirs(proxy)
     os.makedirs(deps_proxy)
@@ -570,7 +570,7 @@ def run_case(name, work, args):
     ours_flags = [f"--{f[1:]}" if f.startswith("-") else f for f in flags]
     ours_env = env
     if tags:
-        ours_flags.append("--tags")
+        ours_flags.append("--git-tags")
         ours_env = dict(env, GOPROXY="file://" + deps_proxy)
     try:
         ref = subprocess.run([args.gorelease] + flags, cwd=moddir, env=env, capture_output=True, text=True)

@@ -411,7 +411,7 @@ pub struct ReleaseArgs {
     /// a module in directory `sub`), not from the module proxy: the inferred base, --base VERSION or `latest`,
     /// and the versions that already exist. Dependencies are still read through the proxy.
     #[arg(long, conflicts_with = "base_source")]
-    pub tags: bool,
+    pub git_tags: bool,
     #[command(flatten)]
     pub context: ContextArgs,
     /// Output format.
@@ -1361,4 +1361,15 @@ pub struct RpmlintArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap checks the command line only in debug builds, and gofed's tests run release builds: two options of
+    /// one name, or a `conflicts_with` naming nothing, would go unseen.
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory as _;
+        super::Cli::command().debug_assert();
+    }
 }

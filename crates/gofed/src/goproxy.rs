@@ -437,7 +437,7 @@ impl ModuleProxy {
                 "direct" => Err(anyhow::anyhow!(
                     "{module} is to be fetched directly (GOPROXY=direct, or GONOPROXY/GOPRIVATE names it): gofed \
                      does not fetch modules from their version control systems; set GOPROXY to a module proxy, \
-                     give the base version's tree with --base-source, or read its tags with --tags"
+                     give the base version's tree with --base-source, or read its tags with --git-tags"
                 )),
                 url => match url.strip_prefix("file://") {
                     Some(dir) => {

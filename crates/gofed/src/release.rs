@@ -112,10 +112,10 @@ fn check_release(system: &SystemArgs, args: &ReleaseArgs) -> anyhow::Result<Exit
         _ => (None, None, None),
     };
     let proxy = ModuleProxy::from_env()?;
-    let versions = if args.tags {
+    let versions = if args.git_tags {
         let Some(repository) = repository.filter(|r| r.join(".git").exists()) else {
             anyhow::bail!(
-                "{}: --tags reads the tags of the git repository the release's directory is in, and there is none",
+                "{}: --git-tags reads the tags of the git repository the release's directory is in, and there is none",
                 args.source
             );
         };

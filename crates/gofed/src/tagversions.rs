@@ -1,4 +1,4 @@
-//! A module's versions read from the tags of the git repository it lives in (`gofed release --tags`), as the
+//! A module's versions read from the tags of the git repository it lives in (`gofed release --git-tags`), as the
 //! go command reads them when it fetches a module from its version control system (`GOPROXY=direct`): the tags
 //! `PREFIX` + a canonical version of the module's major version, where PREFIX is the module's directory in the
 //! repository (`sub/`; a major version subdirectory's tags do not name it). A version's tree is the module's
@@ -93,7 +93,7 @@ impl TagVersions {
         let context = || format!("could not resolve version {module}@{query}");
         if query != "latest" {
             anyhow::bail!(
-                "{}: with --tags, --base takes a version, `latest` or `none` (a branch or revision query needs \
+                "{}: with --git-tags, --base takes a version, `latest` or `none` (a branch or revision query needs \
                  the module proxy)",
                 context()
             );
