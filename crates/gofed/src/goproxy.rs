@@ -393,17 +393,58 @@ impl ModuleProxy {
 
     /// The module zip of `module@version`, checked against the checksum database.
     pub fn zip(&self, scenario: &Scenario, module: &str, version: &str) -> anyhow::Result<PathBuf> {
+        let file = self.fetch_zip(scenario, module, version)?;
+        if self.sumdb.is_some() {
+            self.open_zip_file(scenario, module, version, &file)?;
+        }
+        Ok(file)
+    }
+
+    /// The module zip of `module@version` read (within the scenario's limits), with its `h1:` hash, checked
+    /// against the checksum database: one read and one hash for both.
+    pub fn open_zip(
+        &self,
+        scenario: &Scenario,
+        module: &str,
+        version: &str,
+    ) -> anyhow::Result<(gofed_artifact::Artifact, String)> {
+        let file = self.fetch_zip(scenario, module, version)?;
+        self.open_zip_file(scenario, module, version, &file)
+    }
+
+    /// Reads and hashes the zip `file` of `module@version`, and checks the hash.
+    fn open_zip_file(
+        &self,
+        scenario: &Scenario,
+        module: &str,
+        version: &str,
+        file: &std::path::Path,
+    ) -> anyhow::Result<(gofed_artifact::Artifact, String)> {
+        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let zip = gofed_artifact::open(
+            &format!("{module}@{version}"),
+            &bytes,
+            scenario.artifact_limits(),
+        )?;
+        let hash = gofed_release::loaddir::hash1(
+            zip.files
+                .iter()
+                .map(|f| (f.path.as_str(), f.data.as_slice())),
+        );
+        self.verify(scenario, module, version, false, &hash)?;
+        Ok((zip, hash))
+    }
+
+    /// The file of the module zip of `module@version`, unchecked.
+    fn fetch_zip(
+        &self,
+        scenario: &Scenario,
+        module: &str,
+        version: &str,
+    ) -> anyhow::Result<PathBuf> {
         let suffix = format!("@v/{}.zip", escape(version));
         match self.fetch(scenario, module, &suffix, false) {
-            Ok(Fetched::File(file)) => {
-                if self.sumdb.is_some() {
-                    let bytes = std::fs::read(&file)
-                        .with_context(|| format!("reading {}", file.display()))?;
-                    let hash = zip_hash(&format!("{module}@{version}"), &bytes, scenario)?;
-                    self.verify(scenario, module, version, false, &hash)?;
-                }
-                Ok(file)
-            }
+            Ok(Fetched::File(file)) => Ok(file),
             Ok(Fetched::NotFound(what)) => {
                 anyhow::bail!("error downloading module {module}@{version}: {what}: not found")
             }
@@ -523,16 +564,6 @@ fn db_fetch(scenario: &Scenario, base: &str, path: &str) -> anyhow::Result<Vec<u
     }
     let file = scenario.block_on(download(&url, scenario.client_config(), false))?;
     std::fs::read(&file).with_context(|| format!("reading {}", file.display()))
-}
-
-/// The `h1:` hash of a module zip's bytes (its files named as in the zip).
-fn zip_hash(name: &str, bytes: &[u8], scenario: &Scenario) -> anyhow::Result<String> {
-    let zip = gofed_artifact::open(name, bytes, scenario.artifact_limits())?;
-    Ok(gofed_release::loaddir::hash1(
-        zip.files
-            .iter()
-            .map(|f| (f.path.as_str(), f.data.as_slice())),
-    ))
 }
 
 /// A module path or version as the proxy protocol names it: each upper-case letter as `!` and its lower case.

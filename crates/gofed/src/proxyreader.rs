@@ -20,8 +20,8 @@ pub struct ProxyReader<'a> {
     release: (&'a str, PathBuf),
     /// The release's go.sum: hash by `MODULE VERSION[/go.mod]`.
     go_sum: HashMap<&'a str, &'a str>,
-    /// Module zips opened, by `path@version`.
-    zips: HashMap<String, Arc<gofed_artifact::Artifact>>,
+    /// Module zips opened, with their `h1:` hashes, by `path@version`.
+    zips: HashMap<String, Arc<(gofed_artifact::Artifact, String)>>,
 }
 
 impl<'a> ProxyReader<'a> {
@@ -68,24 +68,20 @@ impl<'a> ProxyReader<'a> {
         }
     }
 
-    /// The files of the zip of `path@version`.
+    /// The files of the zip of `path@version`, and its `h1:` hash (read, hashed and checked once).
     fn zip(
         &mut self,
         path: &str,
         version: &str,
-    ) -> Result<Arc<gofed_artifact::Artifact>, LoadDirError> {
+    ) -> Result<Arc<(gofed_artifact::Artifact, String)>, LoadDirError> {
         let key = format!("{path}@{version}");
         if let Some(zip) = self.zips.get(&key) {
             return Ok(zip.clone());
         }
-        let error = |err: &dyn std::fmt::Display| LoadDirError(format!("{key}: {err:#}"));
-        let file = self
+        let opened = self
             .proxy
-            .zip(self.scenario, path, version)
-            .map_err(|err| error(&err))?;
-        let bytes = std::fs::read(&file).map_err(|err| error(&err))?;
-        let opened = gofed_artifact::open(&key, &bytes, self.scenario.artifact_limits())
-            .map_err(|err| error(&err))?;
+            .open_zip(self.scenario, path, version)
+            .map_err(|err| LoadDirError(format!("{key}: {err:#}")))?;
         let opened = Arc::new(opened);
         self.zips.insert(key, opened.clone());
         Ok(opened)
@@ -119,6 +115,7 @@ impl ModuleReader for ProxyReader<'_> {
             format!("{path}@{version}/{dir}/")
         };
         Ok(zip
+            .0
             .files
             .iter()
             .filter_map(|f| {
@@ -141,12 +138,7 @@ impl ModuleReader for ProxyReader<'_> {
                 .ok_or_else(|| LoadDirError(format!("{path}@{version}: no go.mod")))?;
             return self.checked(path, version, true, hash1([("go.mod", data.as_slice())]));
         }
-        let zip = self.zip(path, version)?;
-        let hash = hash1(
-            zip.files
-                .iter()
-                .map(|f| (f.path.as_str(), f.data.as_slice())),
-        );
+        let hash = self.zip(path, version)?.1.clone();
         self.checked(path, version, false, hash)
     }
 }
