@@ -157,7 +157,18 @@ impl Store {
 
     /// The projects, in the order they were first stored.
     pub async fn list_projects(&self, page: PageRequest) -> Result<Page<Project>, StoreError> {
-        dispatch!(self.list_projects(None, page))
+        dispatch!(self.list_projects(None, None, page))
+    }
+
+    /// The projects whose import path contains `text` (ignoring ASCII case), with a result of `action` recorded
+    /// when one is given, in the order they were first stored: the console's search.
+    pub async fn search_projects(
+        &self,
+        text: &str,
+        action: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<Project>, StoreError> {
+        dispatch!(self.list_projects(action, Some(text), page))
     }
 
     /// The projects with a result of `action` recorded under one of their revisions (with `None`, all of them),
@@ -167,7 +178,7 @@ impl Store {
         action: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Project>, StoreError> {
-        dispatch!(self.list_projects(action, page))
+        dispatch!(self.list_projects(action, None, page))
     }
 
     /// Stores a revision of a stored project, or updates its tag and time.
@@ -231,7 +242,18 @@ impl Store {
 
     /// The packages, in the order they were first stored.
     pub async fn list_packages(&self, page: PageRequest) -> Result<Page<Package>, StoreError> {
-        dispatch!(self.list_packages(None, page))
+        dispatch!(self.list_packages(None, None, page))
+    }
+
+    /// The packages whose name contains `text` (ignoring ASCII case), with a result of `action` recorded when one
+    /// is given, in the order they were first stored.
+    pub async fn search_packages(
+        &self,
+        text: &str,
+        action: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<Package>, StoreError> {
+        dispatch!(self.list_packages(action, Some(text), page))
     }
 
     /// The packages with a result of `action` recorded (with `None`, all of them), in the order they were first
@@ -241,7 +263,7 @@ impl Store {
         action: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Package>, StoreError> {
-        dispatch!(self.list_packages(action, page))
+        dispatch!(self.list_packages(action, None, page))
     }
 
     /// Stores a result (compressed), replacing one with the same key, and links it to its
@@ -339,6 +361,11 @@ impl Store {
     /// How many jobs of `kind` are in each state.
     pub async fn job_counts(&self, kind: &str) -> Result<JobCounts, StoreError> {
         dispatch!(self.job_counts(kind))
+    }
+
+    /// The jobs of `kind`, in the order they were enqueued.
+    pub async fn list_jobs(&self, kind: &str, page: PageRequest) -> Result<Page<Job>, StoreError> {
+        dispatch!(self.list_jobs(kind, page))
     }
 
     /// A job by id.

@@ -285,8 +285,10 @@ impl PostgresStore {
     pub(crate) async fn list_projects(
         &self,
         recording: Option<&str>,
+        contains: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Project>, StoreError> {
+        let contains = contains.map(str::to_ascii_lowercase);
         let what = || "list projects".to_owned();
         let client = self.client(&what()).await?;
         async {
@@ -298,8 +300,9 @@ impl PostgresStore {
                          JOIN revision_results rr ON rr.revision_id = r.id
                          JOIN results x ON x.id = rr.result_id
                          WHERE r.project_id = projects.id AND x.action = $3))
+                     AND ($4::TEXT IS NULL OR strpos(lower(import_path), $4) > 0)
                      ORDER BY id LIMIT $2",
-                    &[&page.after_id(), &(limit + 1), &recording],
+                    &[&page.after_id(), &(limit + 1), &recording, &contains],
                 )
                 .await?;
             let rows = rows
@@ -527,8 +530,10 @@ impl PostgresStore {
     pub(crate) async fn list_packages(
         &self,
         recording: Option<&str>,
+        contains: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Package>, StoreError> {
+        let contains = contains.map(str::to_ascii_lowercase);
         let what = || "list packages".to_owned();
         let client = self.client(&what()).await?;
         async {
@@ -540,8 +545,9 @@ impl PostgresStore {
                      AND ($3::TEXT IS NULL OR EXISTS (SELECT 1 FROM package_results pr
                          JOIN results x ON x.id = pr.result_id
                          WHERE pr.package_id = packages.id AND x.action = $3))
+                     AND ($4::TEXT IS NULL OR strpos(lower(name), $4) > 0)
                      ORDER BY id LIMIT $2",
-                    &[&page.after_id(), &(limit + 1), &recording],
+                    &[&page.after_id(), &(limit + 1), &recording, &contains],
                 )
                 .await?;
             let rows = rows
@@ -857,6 +863,33 @@ impl PostgresStore {
                 counts.add(row.try_get::<_, &str>(0)?, row.try_get(1)?)?;
             }
             Ok::<_, Fail>(counts)
+        }
+        .await
+        .map_err(|f| f.named(what))
+    }
+
+    pub(crate) async fn list_jobs(
+        &self,
+        kind: &str,
+        page: PageRequest,
+    ) -> Result<Page<Job>, StoreError> {
+        let what = || format!("list the {kind} jobs");
+        let client = self.client(&what()).await?;
+        async {
+            let limit = page.clamped_limit();
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT {JOB_COLUMNS} FROM jobs WHERE kind = $1 AND id > $2 ORDER BY id LIMIT $3"
+                    ),
+                    &[&kind, &page.after_id(), &(limit + 1)],
+                )
+                .await?;
+            let jobs = rows
+                .iter()
+                .map(|r| job_from_row(r).map(|job| (job.id, job)))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, Fail>(Page::from_rows(jobs, limit))
         }
         .await
         .map_err(|f| f.named(what))

@@ -327,9 +327,11 @@ impl SqliteStore {
     pub(crate) async fn list_projects(
         &self,
         recording: Option<&str>,
+        contains: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Project>, StoreError> {
         let recording = recording.map(str::to_owned);
+        let contains = contains.map(str::to_ascii_lowercase);
         self.read(
             || "list projects".into(),
             move |conn| {
@@ -340,18 +342,22 @@ impl SqliteStore {
                          JOIN revision_results rr ON rr.revision_id = r.id
                          JOIN results x ON x.id = rr.result_id
                          WHERE r.project_id = projects.id AND x.action = ?3))
+                     AND (?4 IS NULL OR instr(lower(import_path), ?4) > 0)
                      ORDER BY id LIMIT ?2",
                 )?;
                 let rows = stmt
-                    .query_map(params![page.after_id(), limit + 1, recording], |r| {
-                        Ok((
-                            r.get(0)?,
-                            Project {
-                                import_path: r.get(1)?,
-                                repository: r.get(2)?,
-                            },
-                        ))
-                    })?
+                    .query_map(
+                        params![page.after_id(), limit + 1, recording, contains],
+                        |r| {
+                            Ok((
+                                r.get(0)?,
+                                Project {
+                                    import_path: r.get(1)?,
+                                    repository: r.get(2)?,
+                                },
+                            ))
+                        },
+                    )?
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(Page::from_rows(rows, limit))
             },
@@ -560,9 +566,11 @@ impl SqliteStore {
     pub(crate) async fn list_packages(
         &self,
         recording: Option<&str>,
+        contains: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Package>, StoreError> {
         let recording = recording.map(str::to_owned);
+        let contains = contains.map(str::to_ascii_lowercase);
         self.read(
             || "list packages".into(),
             move |conn| {
@@ -573,23 +581,27 @@ impl SqliteStore {
                      AND (?3 IS NULL OR EXISTS (SELECT 1 FROM package_results pr
                          JOIN results x ON x.id = pr.result_id
                          WHERE pr.package_id = packages.id AND x.action = ?3))
+                     AND (?4 IS NULL OR instr(lower(name), ?4) > 0)
                      ORDER BY id LIMIT ?2",
                 )?;
                 let rows = stmt
-                    .query_map(params![page.after_id(), limit + 1, recording], |r| {
-                        Ok((
-                            r.get(0)?,
-                            Package {
-                                key: PackageKey {
-                                    name: r.get(1)?,
-                                    version: r.get(2)?,
-                                    release: r.get(3)?,
-                                    distro: r.get(4)?,
+                    .query_map(
+                        params![page.after_id(), limit + 1, recording, contains],
+                        |r| {
+                            Ok((
+                                r.get(0)?,
+                                Package {
+                                    key: PackageKey {
+                                        name: r.get(1)?,
+                                        version: r.get(2)?,
+                                        release: r.get(3)?,
+                                        distro: r.get(4)?,
+                                    },
+                                    source_rpm: r.get(5)?,
                                 },
-                                source_rpm: r.get(5)?,
-                            },
-                        ))
-                    })?
+                            ))
+                        },
+                    )?
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(Page::from_rows(rows, limit))
             },
@@ -900,6 +912,33 @@ impl SqliteStore {
                     counts.add(&row.get::<_, String>(0)?, row.get(1)?)?;
                 }
                 Ok(counts)
+            },
+        )
+        .await
+    }
+
+    pub(crate) async fn list_jobs(
+        &self,
+        kind: &str,
+        page: PageRequest,
+    ) -> Result<Page<Job>, StoreError> {
+        let kind = kind.to_owned();
+        let what = format!("list the {kind} jobs");
+        self.read(
+            move || what,
+            move |conn| {
+                let limit = page.clamped_limit();
+                let mut statement = conn.prepare_cached(&format!(
+                    "SELECT {JOB_COLUMNS} FROM jobs WHERE kind = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+                ))?;
+                let rows = statement
+                    .query_map(params![kind, page.after_id(), limit + 1], job_row)?
+                    .collect::<Result<Vec<_>, _>>()?;
+                let jobs = rows
+                    .into_iter()
+                    .map(|row| parse_job(row).map(|job| (job.id, job)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Page::from_rows(jobs, limit))
             },
         )
         .await

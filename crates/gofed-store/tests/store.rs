@@ -696,6 +696,14 @@ async fn job_claims(backend: Backend) {
     let unique: HashSet<&String> = all.iter().collect();
     assert_eq!(unique.len(), all.len(), "a job was claimed twice");
     assert_eq!(all.len(), n_jobs);
+    // The listing shows every job of the kind once, in the order enqueued, each done.
+    let listed = all_pages(7, |page| stores[1].list_jobs("api_revision", page)).await;
+    let keys: Vec<String> = listed.iter().map(|j| j.key.clone()).collect();
+    let enqueued: Vec<String> = (0..n_jobs).map(|n| format!("example.com/p@v{n}")).collect();
+    assert_eq!(keys, enqueued);
+    assert!(listed
+        .iter()
+        .all(|j| j.state == gofed_store::JobState::Done));
 
     let store = &stores[0];
     let job = store
@@ -1010,6 +1018,76 @@ async fn listings_by_action(backend: Backend) {
     );
 }
 
+/// Search by part of a name: ASCII case ignored, `%` and `_` literal (no LIKE patterns), paged, combined with
+/// the recorded-action filter.
+async fn search(backend: Backend) {
+    let store = backend.store().await;
+    let paths = [
+        "example.com/Alpha/x",
+        "example.com/beta",
+        "github.com/foo/alpha-two",
+        "example.com/100%_x",
+    ];
+    for path in paths {
+        store
+            .put_project(&Project {
+                import_path: path.to_owned(),
+                repository: String::new(),
+            })
+            .await
+            .expect("put");
+    }
+    let found = |text: &'static str, action: Option<&'static str>| {
+        let store = store.clone();
+        async move {
+            all_pages(1, |page| store.search_projects(text, action, page))
+                .await
+                .into_iter()
+                .map(|p| p.import_path)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        found("ALPHA", None).await,
+        ["example.com/Alpha/x", "github.com/foo/alpha-two"]
+    );
+    assert_eq!(found("%", None).await, ["example.com/100%_x"]);
+    assert_eq!(found("_", None).await, ["example.com/100%_x"]);
+    assert!(found("gamma", None).await.is_empty());
+    assert_eq!(found("", None).await.len(), paths.len());
+    let subject = Subject::Revision {
+        import_path: "github.com/foo/alpha-two".into(),
+        commit: "c1".into(),
+    };
+    store
+        .put_revision(&Revision {
+            import_path: "github.com/foo/alpha-two".into(),
+            commit: "c1".into(),
+            tag: None,
+            commit_time: 0,
+        })
+        .await
+        .expect("put revision");
+    store
+        .put_result(&key("api_analysis", "a"), b"api", Some(&subject))
+        .await
+        .expect("put result");
+    assert_eq!(
+        found("alpha", Some("api_analysis")).await,
+        ["github.com/foo/alpha-two"]
+    );
+
+    for name in ["golang-x-sys", "golang-github-Foo-sys", "golang-x-net"] {
+        store
+            .put_package(&package(name, "1.fc38"))
+            .await
+            .expect("put package");
+    }
+    let packages = all_pages(2, |page| store.search_packages("SYS", None, page)).await;
+    let names: Vec<&str> = packages.iter().map(|p| p.key.name.as_str()).collect();
+    assert_eq!(names, ["golang-x-sys", "golang-github-Foo-sys"]);
+}
+
 macro_rules! suite {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -1047,4 +1125,5 @@ suite!(
     stats_and_gc,
     lookups,
     listings_by_action,
+    search,
 );
