@@ -27,7 +27,10 @@ set -euo pipefail
 # rpmlint: crates/gofed/tests/it/spec.rs checks that generated specs have no rpmlint error, and the `rpm`
 # service's rpm_lint runs it.
 # The corpus itself is listed in scripts/gocode-corpus.txt (why those).
-PACKAGES=(etcd-server rpm rpmlint git openssl bzip2 zstd xz-utils postgresql systemd)
+# chromium, chromium-driver: the console's browser tests (crates/gofed/tests/it/console.rs) drive a real
+# headless Chromium through ChromeDriver. graphviz: the console draws dependency graphs with `dot` when it is
+# installed (layout-rs otherwise; the tests check both).
+PACKAGES=(etcd-server rpm rpmlint git openssl bzip2 zstd xz-utils postgresql systemd chromium chromium-driver graphviz)
 while read -r line; do
   [[ -z $line || $line == \#* ]] || PACKAGES+=("$line")
 done <"$(dirname "${BASH_SOURCE[0]}")/gocode-corpus.txt"

@@ -276,6 +276,22 @@ pub struct Service {
     routes: Vec<(String, axum::Router)>,
     /// The token scope each action needs beyond `read` (see [`Service::requires`]).
     scopes: BTreeMap<String, crate::config::Scope>,
+    /// The web pages' settings (see [`Service::web`]).
+    web: Option<WebPages>,
+}
+
+/// How the envelope treats a service's web pages (the console's): what it serves without a token, where it sends
+/// a browser that has none, and the routes whose handlers check the token's scope themselves.
+#[derive(Debug, Clone, Default)]
+pub struct WebPages {
+    /// Path prefixes served without a token: the login form and the style sheet it uses.
+    pub public: Vec<String>,
+    /// Where a browser's page request (a GET that accepts HTML) without a valid token is redirected, with
+    /// `?next=PATH`.
+    pub login: String,
+    /// Path prefixes whose handlers compare the token's scope (a request extension) with what they do, so the
+    /// envelope asks only for `read` there: a form that calls an action needs that action's scope, not `write`.
+    pub self_scoped: Vec<String>,
 }
 
 impl fmt::Debug for Service {
@@ -304,7 +320,19 @@ impl Service {
             shutdown: Vec::new(),
             routes: Vec::new(),
             scopes: BTreeMap::new(),
+            web: None,
         }
+    }
+
+    /// Declares the service's web pages (see [`WebPages`]); their routes come with [`Service::routes`].
+    pub fn web(mut self, pages: WebPages) -> Service {
+        self.web = Some(pages);
+        self
+    }
+
+    /// The web pages' settings, if the service has pages.
+    pub fn web_pages(&self) -> Option<&WebPages> {
+        self.web.as_ref()
     }
 
     /// Marks `action` (already added) as needing a token of `scope` when the envelope has scoped tokens: `write`

@@ -260,6 +260,16 @@ impl Client {
         })
     }
 
+    /// `GET /metrics`: the Prometheus text (at most [`MAX_INFO_BYTES`], as `/v1/info`).
+    pub async fn metrics(&self) -> Result<String, ClientError> {
+        let url = self.url("/metrics");
+        let response = self
+            .send(&url, self.request(reqwest::Method::GET, &url))
+            .await?;
+        let bytes = read_at_most(&url, response, MAX_INFO_BYTES).await?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
     /// Call `action` with a typed input, getting the typed output and its `meta`.
     pub async fn call<In: Serialize + ?Sized, Out: DeserializeOwned>(
         &self,

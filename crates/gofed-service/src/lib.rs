@@ -52,11 +52,12 @@ pub mod limits;
 pub mod metrics;
 pub mod request_id;
 pub mod server;
+pub mod session;
 pub mod system;
 
 pub use gofed_registry::tls;
 
-pub use action::{Action, BoxFuture, Service};
+pub use action::{Action, BoxFuture, Service, WebPages};
 pub use cancel::{run_blocking, Cancel, CancelOnDrop};
 pub use client::{Client, ClientError, Upload};
 pub use config::{ClientConfig, Config, ConfigError, FilesLocation, ServerConfig, StoreConfig};

@@ -105,6 +105,8 @@ struct Inner {
     not_ready: std::sync::Mutex<Option<String>>,
     /// The tokens accepted, with their scopes; none: no auth.
     credentials: Vec<ScopedToken>,
+    /// The web pages' settings, of every service that has pages.
+    web: Vec<crate::action::WebPages>,
 }
 
 /// Shared state of the envelope's handlers.
@@ -159,6 +161,10 @@ impl AppState {
         }
         let credentials = config.credentials().map_err(ServeError::Config)?;
         let metrics = Metrics::new(actions.iter().map(|(name, h)| (&*h.service, name.as_str())));
+        let web = services
+            .iter()
+            .filter_map(|s| s.web_pages().cloned())
+            .collect();
         let inner = Inner {
             limiter: CallLimiter::new(config.max_concurrent_calls),
             services,
@@ -172,6 +178,7 @@ impl AppState {
             started: now_rfc3339(),
             not_ready: std::sync::Mutex::new(None),
             credentials,
+            web,
         };
         Ok(AppState {
             inner: Arc::new(inner),
@@ -322,7 +329,13 @@ fn needed_scope(state: &AppState, method: &axum::http::Method, path: &str) -> Sc
             .get(action)
             .map_or(Scope::Read, |h| h.scope);
     }
-    if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+    let self_scoped = state
+        .inner
+        .web
+        .iter()
+        .flat_map(|w| &w.self_scoped)
+        .any(|prefix| path.starts_with(prefix.as_str()));
+    if self_scoped || method == axum::http::Method::GET || method == axum::http::Method::HEAD {
         Scope::Read
     } else {
         Scope::Write
@@ -331,19 +344,32 @@ fn needed_scope(state: &AppState, method: &axum::http::Method, path: &str) -> Sc
 
 async fn auth(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let credentials = &state.inner.credentials;
-    if credentials.is_empty() || PROBES.contains(&request.uri().path()) {
+    let path = request.uri().path();
+    let public = state
+        .inner
+        .web
+        .iter()
+        .flat_map(|w| &w.public)
+        .any(|prefix| path.starts_with(prefix.as_str()));
+    if credentials.is_empty() || PROBES.contains(&path) || public {
         return next.run(request).await;
     }
-    let given = bearer(request.headers());
+    let headers = request.headers();
+    // The header, else a browser's session cookie, which counts for a change only from a page of this origin.
+    let given = match bearer(headers) {
+        Some(token) => Some(token.to_owned()),
+        None => crate::session::token(headers)
+            .filter(|_| crate::session::same_origin(request.method(), headers)),
+    };
     // The scraper's token opens `/metrics` and nothing else.
     let metrics_token = state.inner.config.metrics_token.as_deref();
-    if let (Some(given), Some(token), "/metrics") = (given, metrics_token, request.uri().path()) {
+    if let (Some(given), Some(token), "/metrics") = (given.as_deref(), metrics_token, path) {
         if constant_time_eq(given.as_bytes(), token.as_bytes()) {
             return next.run(request).await;
         }
     }
-    let Some((_, granted)) = given.and_then(|given| grant(credentials, given)) else {
-        return ServiceError::Unauthorized.into_response();
+    let Some((_, granted)) = given.and_then(|given| grant(credentials, &given)) else {
+        return unauthorized(&state, &request);
     };
     let needed = needed_scope(&state, request.method(), request.uri().path());
     if granted < needed {
@@ -351,6 +377,30 @@ async fn auth(State(state): State<AppState>, mut request: Request, next: Next) -
     }
     request.extensions_mut().insert(granted);
     next.run(request).await
+}
+
+/// 401; for a browser asking for a page (a GET that accepts HTML) of a service with pages, a redirect to their
+/// login form instead, which comes back to the page.
+fn unauthorized(state: &AppState, request: &Request) -> Response {
+    let wants_page = request.method() == axum::http::Method::GET
+        && request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+    let login = state.inner.web.iter().find(|w| !w.login.is_empty());
+    match login {
+        Some(web) if wants_page => {
+            let next = request.uri().path_and_query().map_or("/", |p| p.as_str());
+            let target = format!("{}?next={}", web.login, crate::session::url_encode(next));
+            (
+                axum::http::StatusCode::SEE_OTHER,
+                [(header::LOCATION, target)],
+            )
+                .into_response()
+        }
+        _ => ServiceError::Unauthorized.into_response(),
+    }
 }
 
 /// Whether an action's input asks to record its result in the store (`"record": true`), which takes a `write`

@@ -78,8 +78,18 @@ fn test_service(hooks: Arc<Hooks>) -> Service {
         })
         .routes(
             "demo-views",
-            axum::Router::new().route("/demo/hello", axum::routing::get(|| async { "hi" })),
+            axum::Router::new()
+                .route("/demo/hello", axum::routing::get(|| async { "hi" }))
+                .route(
+                    "/demo/public/style.css",
+                    axum::routing::get(|| async { "css" }),
+                ),
         )
+        .web(gofed_service::WebPages {
+            public: vec!["/demo/public/".into()],
+            login: "/demo/login".into(),
+            self_scoped: Vec::new(),
+        })
         .on_startup(move || {
             let hooks = Arc::clone(&h1);
             async move {
@@ -451,6 +461,87 @@ async fn token_is_required_on_every_request_but_the_probes() {
         client.upload_bytes(&b"x"[..]).await.unwrap().1,
         Upload::Sent
     );
+    server.stop().await;
+}
+
+/// A browser's session cookie counts as the bearer token: for reads always, for changes only from a page of the
+/// same origin. Pages a service declares public need nothing; a browser asking for a page without a token is
+/// sent to the login form.
+#[tokio::test]
+async fn session_cookies_are_tokens_for_pages_of_this_origin() {
+    let server = Server::start(|c| c.token = Some("s3cret".into())).await;
+    let http = http_client();
+    let set = gofed_service::session::set_cookie("s3cret", false).unwrap();
+    let cookie = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+    let wrong = gofed_service::session::set_cookie("guess", false).unwrap();
+    let wrong = wrong
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    let get = |path: &str, cookie: &str| http.get(server.url(path)).header("cookie", cookie).send();
+    assert_eq!(get("/demo/hello", &cookie).await.unwrap().status(), 200);
+    assert_eq!(get("/demo/hello", &wrong).await.unwrap().status(), 401);
+    assert_eq!(get("/v1/info", &cookie).await.unwrap().status(), 200);
+    // Public: no token at all.
+    let response = http
+        .get(server.url("/demo/public/style.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // A browser's page request without a token goes to the login form, which comes back.
+    let no_redirects = gofed_registry::tls::client_builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = no_redirects
+        .get(server.url("/demo/hello?x=1"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        response.headers()["location"],
+        "/demo/login?next=/demo/hello%3Fx%3D1"
+    );
+    // A client that is not a browser still gets the error document.
+    let response = http.get(server.url("/demo/hello")).send().await.unwrap();
+    assert_eq!(error_of(response).await.1, "unauthorized");
+
+    // Changes: the cookie counts only from this origin.
+    let post = |headers: &[(&str, &str)]| {
+        let mut request = http
+            .post(server.url("/v1/actions/sum"))
+            .header("cookie", &cookie)
+            .body("[1, 2]");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send()
+    };
+    let host = server.addr.to_string();
+    let origin = format!("http://{host}");
+    for (headers, status) in [
+        (vec![("sec-fetch-site", "same-origin")], 200),
+        (vec![("origin", origin.as_str())], 200),
+        (
+            vec![
+                ("sec-fetch-site", "cross-site"),
+                ("origin", origin.as_str()),
+            ],
+            401,
+        ),
+        (vec![("origin", "http://evil.example")], 401),
+        (vec![], 401),
+    ] {
+        let response = post(&headers).await.unwrap();
+        assert_eq!(response.status(), status, "{headers:?}");
+    }
     server.stop().await;
 }
 

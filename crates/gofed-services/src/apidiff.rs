@@ -636,12 +636,7 @@ fn render_text(
     for p in &report.added_packages {
         let _ = writeln!(out, "{p}: package added (compatible)");
     }
-    let verdict = match bump {
-        Bump::Major => "incompatible changes: a major version bump",
-        Bump::Minor => "compatible additions: a minor version bump",
-        Bump::Patch => "no API change: a patch release",
-    };
-    let _ = writeln!(out, "\nverdict: {verdict}");
+    let _ = writeln!(out, "\nverdict: {}", bump.verdict());
     if !not_compared.is_empty() {
         // As gorelease: with errors, changes may be missing, so no version is suggested.
         let n = not_compared.len();

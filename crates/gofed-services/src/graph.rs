@@ -118,7 +118,7 @@ struct Missing {
 
 /// The `deps_graph` document.
 #[derive(Debug, Serialize)]
-struct Graph {
+pub struct Graph {
     level: GraphLevel,
     nodes: Vec<Node>,
     edges: Vec<Edge>,
@@ -191,12 +191,67 @@ pub fn deps_graph(
             imports_of.entry(pkg.import_path.clone()).or_insert(imports);
         }
     }
+    let graph = Graph::of_imports(&imports_of, &modules, go_minor, args.level, args.missing);
+    Ok(match args.format {
+        GraphFormat::Json => Rendered::json(&graph)?,
+        GraphFormat::Text => Rendered::text(render_text(&graph)),
+        GraphFormat::Dot => Rendered::text(graph.dot()),
+    })
+}
+
+impl Graph {
+    /// The graph of the packages `imports_of` lists (each with the imports that count; standard library ones
+    /// are left out, as is `C`), at `level`, with the imports no listed package provides as nodes when
+    /// `with_missing`. `modules` are the module paths of the trees (a project is the module a package belongs
+    /// to); `go_minor` says which paths are the standard library's.
+    pub fn of_imports(
+        imports_of: &BTreeMap<String, BTreeSet<String>>,
+        modules: &[String],
+        go_minor: u32,
+        level: GraphLevel,
+        with_missing: bool,
+    ) -> Graph {
+        let args = GraphArgs {
+            level,
+            missing: with_missing,
+        };
+        build(imports_of, modules, go_minor, &args)
+    }
+
+    /// Graphviz `dot` text: cycles red, missing imports dashed.
+    pub fn dot(&self) -> String {
+        render_dot(self)
+    }
+
+    /// Strongly connected components of more than one node, each sorted.
+    pub fn cycles(&self) -> &[Vec<String>] {
+        &self.cycles
+    }
+
+    /// How many nodes and edges.
+    pub fn size(&self) -> (usize, usize) {
+        (self.nodes.len(), self.edges.len())
+    }
+}
+
+/// What [`build`] reads of a [`GraphRequest`].
+struct GraphArgs {
+    level: GraphLevel,
+    missing: bool,
+}
+
+fn build(
+    imports_of: &BTreeMap<String, BTreeSet<String>>,
+    modules: &[String],
+    go_minor: u32,
+    args: &GraphArgs,
+) -> Graph {
     let provided: BTreeSet<&str> = imports_of.keys().map(String::as_str).collect();
     let is_std = |path: &str| gofed_go::load::stdlib::is_std(go_minor, path);
     // Package edges, and the imports nobody provides.
     let mut package_edges: BTreeSet<(String, String)> = BTreeSet::new();
     let mut missing: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (pkg, imports) in &imports_of {
+    for (pkg, imports) in imports_of {
         for imp in imports {
             if provided.contains(imp.as_str()) {
                 package_edges.insert((pkg.clone(), imp.clone()));
@@ -211,7 +266,7 @@ pub fn deps_graph(
     let by_project = args.level == GraphLevel::Projects;
     let node_of = |path: &str| {
         if by_project {
-            project_of(path, &modules)
+            project_of(path, modules)
         } else {
             path.to_owned()
         }
@@ -272,7 +327,7 @@ pub fn deps_graph(
         .cloned()
         .collect();
     cycles.sort();
-    let graph = Graph {
+    Graph {
         level: args.level,
         roots: (0..names.len())
             .filter(|&i| !has_incoming[i])
@@ -292,18 +347,13 @@ pub fn deps_graph(
         missing: missing
             .into_iter()
             .map(|(import, used_by)| Missing {
-                project: by_project.then(|| project_of(&import, &modules)),
+                project: by_project.then(|| project_of(&import, modules)),
                 import,
                 used_by: used_by.into_iter().collect(),
             })
             .collect(),
         meta: Meta { cached: false },
-    };
-    Ok(match args.format {
-        GraphFormat::Json => Rendered::json(&graph)?,
-        GraphFormat::Text => Rendered::text(render_text(&graph)),
-        GraphFormat::Dot => Rendered::text(render_dot(&graph)),
-    })
+    }
 }
 
 /// Tarjan's algorithm, iteratively: the components in the order they complete, which is an order where a

@@ -77,9 +77,12 @@ pub enum Command {
     /// Run the embedded service registry (where services register and clients find them)
     /// until SIGINT or SIGTERM.
     Registry(RegistryArgs),
-    /// Run services (api, deps, filestorage) in one process, registered with the registry,
+    /// Run services (api, deps, filestorage, ..., console) in one process, registered with the registry,
     /// until SIGINT or SIGTERM.
     Serve(ServeArgs),
+    /// The web console for this machine: the services in-process, the store, API changes and graphs in a
+    /// browser. Prints its URL and serves until SIGINT or SIGTERM (it opens no browser itself).
+    Console(ConsoleArgs),
     /// The running system: registry, services and their instances; the action catalogue.
     #[command(subcommand)]
     System(SystemCommand),
@@ -242,8 +245,8 @@ pub struct FormatArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Services to run in this process: api, deps, filestorage.
-    #[arg(required = true, value_parser = clap::builder::PossibleValuesParser::new(gofed_services::SERVICE_NAMES))]
+    /// Services to run in this process (`console`: the web console, reading the registry and the store).
+    #[arg(required = true, value_parser = clap::builder::PossibleValuesParser::new(crate::serve::servable()))]
     pub services: Vec<String>,
     /// Print each service's name, version, description and actions, and exit.
     #[arg(long)]
@@ -275,6 +278,15 @@ pub struct ServeArgs {
     /// `[registration] ttl_ms`, `GOFED_TTL_MS`, else 6000).
     #[arg(long)]
     pub ttl_ms: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// Address to listen on (default: `[server] listen`, else 127.0.0.1:0, a free loopback port).
+    #[arg(long, env = "GOFED_LISTEN")]
+    pub listen: Option<std::net::SocketAddr>,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 /// How a server (`serve`, `registry`) is exposed.
@@ -1192,6 +1204,7 @@ impl Cli {
             Command::Config(_) => ("config show", false),
             // `serve` places `filestorage` (where its services fetch bundles) with --placement.
             Command::Serve(_) => ("serve", true),
+            Command::Console(_) => ("console", false),
             Command::Deps(_)
             | Command::Depsdiff(_)
             | Command::License(_)

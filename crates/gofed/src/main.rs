@@ -168,6 +168,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Scan(args) => scan::scan(&cli.system, &args),
         cli::Command::Registry(args) => system::registry(&cli.system, &args),
         cli::Command::Serve(args) => serve::serve(&cli.system, &args),
+        cli::Command::Console(args) => serve::console(&cli.system, args),
         cli::Command::System(cli::SystemCommand::Status(args)) => {
             system::status(&cli.system, &args)
         }

@@ -16,12 +16,97 @@ use gofed_service::system::FILESTORAGE;
 use gofed_service::{AppState, BlobStore, Config, FilesLocation, Placement, Service, System};
 use gofed_services::{services, Format, ServiceContext};
 
-use crate::cli::{ServeArgs, SystemArgs};
+use crate::cli::{ConsoleArgs, ServeArgs, SystemArgs};
+
+/// What `gofed serve` runs: the services of [`gofed_services::SERVICE_NAMES`] and the web console.
+pub fn servable() -> impl Iterator<Item = &'static str> {
+    gofed_services::SERVICE_NAMES
+        .into_iter()
+        .chain([gofed_console::NAME])
+}
 
 /// The services named, for describing them (nothing is opened or served).
 pub fn describe<S: AsRef<str>>(names: &[S], config: &Config) -> Vec<Service> {
     let blobs = Arc::new(BlobStore::at(config.server.blob_dir()));
-    services(names, &ServiceContext::default(), &blobs, "http://ADDRESS")
+    let mut described = services(names, &ServiceContext::default(), &blobs, "http://ADDRESS");
+    if names.iter().any(|n| n.as_ref() == gofed_console::NAME) {
+        let system = System::new(
+            Vec::new(),
+            config.system.clone(),
+            config.client.clone(),
+            None,
+        );
+        described.push(gofed_console::service(console_of(
+            config,
+            Arc::new(system),
+            None,
+            None,
+            false,
+        )));
+    }
+    described
+}
+
+/// The console's settings from the configuration: `system` calls the actions, `registry` lists the fleet
+/// (`None`: one machine), `store` holds what it shows.
+fn console_of(
+    config: &Config,
+    system: Arc<System>,
+    registry: Option<Arc<dyn gofed_registry::Registry>>,
+    store: Option<gofed_store::Store>,
+    tls: bool,
+) -> gofed_console::Console {
+    let blobs = Arc::new(BlobStore::at(config.server.blob_dir()));
+    let catalogue = services(
+        &gofed_services::SERVICE_NAMES,
+        &ServiceContext::default(),
+        &blobs,
+        "http://ADDRESS",
+    );
+    let actions = catalogue
+        .iter()
+        .flat_map(|service| {
+            service.actions().map(|action| gofed_console::ActionEntry {
+                service: service.name().to_owned(),
+                service_version: service.version().to_owned(),
+                name: action.name().to_owned(),
+                doc: action.doc().to_owned(),
+                input_schema: action.input_schema().clone(),
+                output_schema: action.output_schema().clone(),
+                scope: service.scope_of(action.name()),
+            })
+        })
+        .collect();
+    gofed_console::Console {
+        registry,
+        registry_url: config.system.registry.clone(),
+        store,
+        system,
+        actions,
+        // An unreadable tokens file stops `serve` before this, where the envelope reads it.
+        credentials: config.server.credentials().unwrap_or_default(),
+        client: config.client.clone(),
+        tls,
+        scan_kind: crate::scan::JOB_KIND.to_owned(),
+        forget_after: Duration::from_secs(600),
+    }
+}
+
+/// `gofed console`: `gofed serve console` for one machine: not registered, every service in-process.
+pub fn console(system_args: &SystemArgs, args: ConsoleArgs) -> anyhow::Result<ExitCode> {
+    let serve_args = ServeArgs {
+        services: vec![gofed_console::NAME.to_owned()],
+        info: false,
+        format: Format::Text,
+        listen: args.listen,
+        advertise: None,
+        tls: args.tls,
+        no_register: true,
+        allow_paths: false,
+        heartbeat_ms: None,
+        ttl_ms: None,
+    };
+    serve(system_args, &serve_args)
 }
 
 pub fn serve(system_args: &SystemArgs, args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -190,7 +275,35 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             BlobStore::on_store(store)
         }
     });
-    let services = services(&args.services, &context, &blobs, &public_url);
+    let mut services = services(&args.services, &context, &blobs, &public_url);
+    let hosts_console = args.services.iter().any(|s| s == gofed_console::NAME);
+    if hosts_console {
+        // The console reads the store itself, and calls actions where they are placed: in this process (with
+        // the store, for the storage services' reads) unless configured remote.
+        let store = crate::store::open(&config.store)
+            .await
+            .context("the console's store")?;
+        let local_context = ServiceContext {
+            store: store.clone(),
+            system: None,
+            ..context.clone()
+        };
+        let local =
+            gofed_services::services(&gofed_services::SERVICE_NAMES, &local_context, &blobs, "");
+        let system = System::new(
+            local,
+            config.system.clone(),
+            config.client.clone(),
+            registry.clone(),
+        );
+        services.push(gofed_console::service(console_of(
+            &config,
+            Arc::new(system),
+            registry.clone(),
+            store,
+            tls.is_some(),
+        )));
+    }
     let state = AppState::with_blobs(services.clone(), config.server.clone(), blobs)?;
 
     let mut registrars = Vec::new();
@@ -223,7 +336,11 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             out,
             "listening on {public_url} instance {}",
             state.instance()
-        )
+        )?;
+        if hosts_console {
+            writeln!(out, "console: {public_url}/console/")?;
+        }
+        Ok(())
     })?;
 
     let shutdown = async move {

@@ -21,6 +21,27 @@ pub enum Bump {
     Major,
 }
 
+impl Bump {
+    /// The verdict `gofed apidiff` prints for it.
+    pub fn verdict(self) -> &'static str {
+        match self {
+            Bump::Major => "incompatible changes: a major version bump",
+            Bump::Minor => "compatible additions: a minor version bump",
+            Bump::Patch => "no API change: a patch release",
+        }
+    }
+
+    /// The bump of its name in the JSON report (`major`, `minor`, `patch`).
+    pub fn from_name(name: &str) -> Option<Bump> {
+        match name {
+            "major" => Some(Bump::Major),
+            "minor" => Some(Bump::Minor),
+            "patch" => Some(Bump::Patch),
+            _ => None,
+        }
+    }
+}
+
 /// The changes of one package present on both sides.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

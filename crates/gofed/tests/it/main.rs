@@ -19,6 +19,7 @@ mod artifact;
 mod bad_input;
 mod cache;
 mod cli;
+mod console;
 mod deps;
 mod depsdiff;
 mod errors;

@@ -99,6 +99,7 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
 pub mod file_server;
 pub mod git_http;
 pub mod system;
+pub mod webdriver;
 
 /// An HTTP client (reqwest needs the process's TLS provider installed before it builds one).
 pub fn http_client() -> reqwest::Client {
