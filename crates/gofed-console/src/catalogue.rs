@@ -345,18 +345,36 @@ pub(crate) async fn call(
         );
     }
     let fields = fields_of(&action.input_schema);
-    let (values, input) = match read_form(&ctx, &fields, multipart).await {
-        Ok(read) => read,
+    let input = match read_form(&ctx, &fields, scope, multipart).await {
+        Ok(input) => input,
         Err(Invalid(message)) => {
             let result = html! { p.error role="alert" { (message) } };
             let response = render(action, &Map::new(), Some(result));
             return (StatusCode::BAD_REQUEST, response).into_response();
         }
     };
+    // The console calls with its own token, so what the envelope would ask of the session's token is asked
+    // here: recording in the store takes `write`, as uploading does.
+    if input.get("record") == Some(&Value::Bool(true)) && scope < Scope::Write {
+        return page::error(
+            StatusCode::FORBIDDEN,
+            &action.name,
+            "recording a result in the store needs a write token",
+        );
+    }
+    let values = input.clone();
+    // An action without input fields takes `null` (`()`), not an empty object.
+    let document = if fields.is_empty()
+        && action.input_schema.get("type").and_then(Value::as_str) == Some("null")
+    {
+        Value::Null
+    } else {
+        Value::Object(input)
+    };
     let answer = ctx
         .console
         .system
-        .call_json_envelope(&action.name, Value::Object(input))
+        .call_json_envelope(&action.name, document)
         .await;
     let (status, result) = match answer {
         Ok(envelope) => (
@@ -374,13 +392,14 @@ pub(crate) async fn call(
     (status, render(action, &values, Some(result))).into_response()
 }
 
-/// The input document of a submitted form, and the values to show in the form again (uploads as the artifact
-/// they became).
+/// The input document of a submitted form (uploads as the artifacts they became). Uploading needs a `write`
+/// token, as `PUT /v1/files` does: the console uploads with its own.
 async fn read_form(
     ctx: &Ctx,
     fields: &[Field],
+    scope: Scope,
     mut multipart: Multipart,
-) -> Result<(Map<String, Value>, Map<String, Value>), Invalid> {
+) -> Result<Map<String, Value>, Invalid> {
     let mut input = Map::new();
     loop {
         let part = multipart
@@ -400,6 +419,12 @@ async fn read_form(
                 .map_err(|err| Invalid(format!("{name}: the upload could not be read: {err}")))?;
             if file_name.is_empty() && bytes.is_empty() {
                 continue;
+            }
+            if scope < Scope::Write {
+                return Err(Invalid(format!(
+                    "{name}: uploading a file needs a write token; this session's is {}",
+                    scope.as_str()
+                )));
             }
             let file = ctx
                 .console
@@ -446,7 +471,7 @@ async fn read_form(
             return Err(Invalid(format!("{} is required", field.name)));
         }
     }
-    Ok((input.clone(), input))
+    Ok(input)
 }
 
 /// The JSON value of a field's text; `None` when left empty.

@@ -259,7 +259,7 @@ pub(crate) async fn revision(
             a href=(href("/console/graph", &[("project", &revision.import_path), ("rev", &revision.commit)])) { "dependency graph" }
         }
     };
-    recorded(&ctx, store, &subject, &title, "/console/projects", links).await
+    recorded(store, &subject, &title, "/console/projects", links).await
 }
 
 #[derive(Deserialize)]
@@ -340,7 +340,6 @@ pub(crate) async fn package(State(ctx): State<Ctx>, Query(query): Query<PackageQ
     let title = format!("{}-{}-{}", key.name, key.version, key.release);
     let links = html! { p { (key.distro) " · source RPM " code { (package.source_rpm) } } };
     recorded(
-        &ctx,
         store,
         &Subject::Package(key),
         &title,
@@ -352,7 +351,6 @@ pub(crate) async fn package(State(ctx): State<Ctx>, Query(query): Query<PackageQ
 
 /// A revision's or package's page: its recorded API, dependencies and licenses.
 async fn recorded(
-    ctx: &Ctx,
     store: &Store,
     subject: &Subject,
     title: &str,
@@ -379,7 +377,6 @@ async fn recorded(
         Ok(Some(deps)) => imported_projects(store, deps).await,
         _ => HashMap::new(),
     };
-    let _ = ctx;
     let body = html! {
         (links)
         section #api {

@@ -92,10 +92,11 @@ fn console_of(
     }
 }
 
-/// `gofed console`: `gofed serve console` for one machine: not registered, every service in-process.
+/// `gofed console`: `gofed serve console filestorage` for one machine: not registered, every analysis
+/// in-process, the action form's uploads kept by its own `filestorage`.
 pub fn console(system_args: &SystemArgs, args: ConsoleArgs) -> anyhow::Result<ExitCode> {
     let serve_args = ServeArgs {
-        services: vec![gofed_console::NAME.to_owned()],
+        services: vec![gofed_console::NAME.to_owned(), FILESTORAGE.to_owned()],
         info: false,
         format: Format::Text,
         listen: args.listen,
@@ -221,6 +222,8 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             .placement
             .insert(FILESTORAGE.to_owned(), place);
     }
+    // The console uploads the form's files where the analyses fetch them.
+    let console_system_config = storage_config.clone();
     let storage = System::new(
         Vec::new(),
         storage_config,
@@ -285,14 +288,13 @@ async fn run(config: Config, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             .context("the console's store")?;
         let local_context = ServiceContext {
             store: store.clone(),
-            system: None,
             ..context.clone()
         };
         let local =
             gofed_services::services(&gofed_services::SERVICE_NAMES, &local_context, &blobs, "");
         let system = System::new(
             local,
-            config.system.clone(),
+            console_system_config,
             config.client.clone(),
             registry.clone(),
         );

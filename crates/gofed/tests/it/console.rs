@@ -448,3 +448,143 @@ fn body_text(browser: &Browser) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// `gofed console` (one machine) and its login form with each scope of token, over plain HTTP (a browser's requests: form posts with the same
+/// `Origin`, the cookie the login set): every scope logs in and reads the pages; the action form keeps each
+/// action's scope (a `read` session cannot call a `write` action, nor upload a file, which the console would
+/// do with its own token); a cross-site login is refused.
+#[test]
+fn the_console_login_with_each_scope() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let tokens = tmp.path().join("tokens");
+    std::fs::write(
+        &tokens,
+        "read reader-token\nwrite writer-token\nadmin admin-token\n",
+    )
+    .expect("tokens");
+    let module = tmp.path().join("m");
+    write(&module, "go.mod", "module example.com/m\n\ngo 1.21\n");
+    write(&module, "m.go", "package m\n\nfunc F() {}\n");
+    let tarball = tmp.path().join("m.tar.gz");
+    let status = std::process::Command::new("tar")
+        .arg("-czf")
+        .arg(&tarball)
+        .args(["-C", &module.to_string_lossy(), "go.mod", "m.go"])
+        .status()
+        .expect("tar");
+    assert!(status.success());
+    let tarball = std::fs::read(&tarball).expect("the tarball");
+    let console = Process::start(
+        &["console", "--listen", "127.0.0.1:0"],
+        &[
+            ("GOFED_TOKENS_FILE", &tokens),
+            // The process's own token (the fleet's), with which the console stores and fetches uploads.
+            ("GOFED_TOKEN", Path::new("admin-token")),
+            ("GOFED_STORE", Path::new("off")),
+            ("GOFED_BLOB_DIR", &tmp.path().join("blobs")),
+        ],
+    );
+    let base = console.url.clone();
+    let http = gofed_registry::tls::client_builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+
+    let login = |token: &str, origin: &str| {
+        runtime.block_on(async {
+            let response = http
+                .post(format!("{base}/console/login"))
+                .header("origin", origin)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("token={token}&next=%2Fconsole%2Factions"))
+                .send()
+                .await
+                .expect("POST /console/login");
+            let status = response.status().as_u16();
+            let cookie = response
+                .headers()
+                .get("set-cookie")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(';').next())
+                .map(str::to_owned);
+            (status, cookie)
+        })
+    };
+    // A form posted from another site does not log in.
+    assert_eq!(login("admin-token", "http://evil.example"), (403, None));
+    let (status, cookie) = login("nobody", &base);
+    assert_eq!((status, cookie), (200, None));
+
+    let boundary = "gofed-test-boundary";
+    let upload_form = {
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"source.file\"; filename=\"m.tar.gz\"\r\n\
+             Content-Type: application/gzip\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(&tarball);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        body
+    };
+    for (scope, token) in [
+        ("read", "reader-token"),
+        ("write", "writer-token"),
+        ("admin", "admin-token"),
+    ] {
+        let (status, cookie) = login(token, &base);
+        assert_eq!(status, 303, "{scope}");
+        let cookie = cookie.unwrap_or_else(|| panic!("{scope}: no session cookie"));
+        let (page_status, upload, tarball_get) = runtime.block_on(async {
+            let page = http
+                .get(format!("{base}/console/actions"))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .expect("GET");
+            let post = |action: &str, body: Vec<u8>| {
+                http.post(format!("{base}/console/actions/{action}"))
+                    .header("cookie", &cookie)
+                    .header("origin", &base)
+                    .header(
+                        "content-type",
+                        format!("multipart/form-data; boundary={boundary}"),
+                    )
+                    .body(body)
+                    .send()
+            };
+            let upload = post("api_analysis", upload_form.clone())
+                .await
+                .expect("POST");
+            let upload = (
+                upload.status().as_u16(),
+                upload.text().await.unwrap_or_default(),
+            );
+            let empty = format!("--{boundary}--\r\n").into_bytes();
+            let tarball_get = post("tarball_get", empty).await.expect("POST");
+            (
+                page.status().as_u16(),
+                upload,
+                tarball_get.status().as_u16(),
+            )
+        });
+        assert_eq!(page_status, 200, "{scope}");
+        if scope == "read" {
+            assert!(
+                upload.1.contains("uploading a file needs a write token"),
+                "{scope}: {}",
+                upload.1
+            );
+            assert_eq!(tarball_get, 403, "{scope}: tarball_get needs write");
+        } else {
+            assert!(
+                upload.1.contains("Answered by api"),
+                "{scope}: {}",
+                upload.1
+            );
+            assert!(upload.1.contains("example.com/m"), "{scope}: {}", upload.1);
+            assert_ne!(tarball_get, 403, "{scope}");
+        }
+    }
+    drop(console);
+}
