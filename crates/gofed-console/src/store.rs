@@ -72,6 +72,11 @@ impl ListQuery {
     }
 }
 
+/// What a listing page reads: the store and the page asked for.
+fn listing<'a>(ctx: &'a Ctx, query: &ListQuery) -> Result<(&'a Store, PageRequest), Failure> {
+    Ok((store(ctx)?, query.page()?))
+}
+
 fn search_form(action: &str, q: &str, what: &str) -> Markup {
     html! {
         form.search method="get" action=(action) role="search" {
@@ -82,12 +87,8 @@ fn search_form(action: &str, q: &str, what: &str) -> Markup {
 }
 
 pub(crate) async fn projects(State(ctx): State<Ctx>, Query(query): Query<ListQuery>) -> Response {
-    let store = match store(&ctx) {
-        Ok(store) => store,
-        Err(failure) => return failure.page("Store"),
-    };
-    let page_request = match query.page() {
-        Ok(page) => page,
+    let (store, page_request) = match listing(&ctx, &query) {
+        Ok(listing) => listing,
         Err(failure) => return failure.page("Store"),
     };
     let listed = if query.q.is_empty() {
@@ -271,12 +272,8 @@ pub(crate) struct PackageQuery {
 }
 
 pub(crate) async fn packages(State(ctx): State<Ctx>, Query(query): Query<ListQuery>) -> Response {
-    let store = match store(&ctx) {
-        Ok(store) => store,
-        Err(failure) => return failure.page("Store"),
-    };
-    let page_request = match query.page() {
-        Ok(page) => page,
+    let (store, page_request) = match listing(&ctx, &query) {
+        Ok(listing) => listing,
         Err(failure) => return failure.page("Store"),
     };
     let listed = if query.q.is_empty() {
@@ -550,8 +547,52 @@ fn deps_markup(deps: &Value, providers: &HashMap<String, String>) -> Markup {
     }
 }
 
+/// The license analysis: the one SPDX expression for the whole, each license file with what it was found to
+/// be, the SPDX headers of the .go files; the whole document on demand.
 fn licenses_markup(licenses: &Value) -> Markup {
-    html! { pre { (serde_json::to_string_pretty(licenses).unwrap_or_default()) } }
+    let expression = licenses
+        .pointer("/summary/expression")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let files = licenses
+        .get("files")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let headers = licenses
+        .get("spdx_headers")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let ids = |file: &Value| -> String {
+        file.get("matches")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m.get("spdx_id").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    html! {
+        p { "License: " strong { @if expression.is_empty() { "unknown" } @else { code { (expression) } } } }
+        @if !files.is_empty() {
+            ul.listing {
+                @for file in &files {
+                    li { code { (file.get("path").and_then(Value::as_str).unwrap_or_default()) } " " small { (ids(file)) } }
+                }
+            }
+        }
+        @if !headers.is_empty() {
+            p {
+                "SPDX-License-Identifier headers: "
+                @for (i, (id, count)) in headers.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    code { (id) } " × " (count)
+                }
+            }
+        }
+        details { summary { "The whole analysis" } pre { (serde_json::to_string_pretty(licenses).unwrap_or_default()) } }
+    }
 }
 
 #[cfg(test)]

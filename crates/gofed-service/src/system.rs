@@ -402,6 +402,15 @@ impl System {
         *self.config.placement_of(service) == Placement::Local
     }
 
+    /// The in-process service of that name.
+    fn local_service(&self, service: &str) -> Result<&Service, SystemError> {
+        self.local
+            .get(service)
+            .ok_or_else(|| SystemError::NotLocal {
+                service: service.to_owned(),
+            })
+    }
+
     /// Call `action` with a typed input, wherever it is placed.
     pub async fn call<In, Out>(&self, action: &str, input: In) -> Result<Out, SystemError>
     where
@@ -410,12 +419,7 @@ impl System {
     {
         let service = self.service_of(action)?;
         if self.is_local(service) {
-            let local = self
-                .local
-                .get(service)
-                .ok_or_else(|| SystemError::NotLocal {
-                    service: service.to_owned(),
-                })?;
+            let local = self.local_service(service)?;
             return Ok(local.call_local::<In, Out>(action, input).await?);
         }
         let service = service.to_owned();
@@ -441,12 +445,7 @@ impl System {
     ) -> Result<crate::envelope::ActionResponse<serde_json::Value>, SystemError> {
         let service = self.service_of(action)?;
         if self.is_local(service) {
-            let local = self
-                .local
-                .get(service)
-                .ok_or_else(|| SystemError::NotLocal {
-                    service: service.to_owned(),
-                })?;
+            let local = self.local_service(service)?;
             let now = || {
                 time::OffsetDateTime::now_utc()
                     .format(&time::format_description::well_known::Rfc3339)

@@ -30,6 +30,9 @@ pub struct LicenseRequest {
     /// Analyse again even when the store holds this result (`--no-cache`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_cache: bool,
+    /// Record the result in the store under the project revision or the package that was read (`--store`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record: bool,
 }
 
 /// Input of `license_diff`.
@@ -162,6 +165,9 @@ impl MachinePaths for LicensediffRequest {}
 impl CacheControl for LicenseRequest {
     fn no_cache(&self) -> bool {
         self.no_cache
+    }
+    fn record(&self) -> bool {
+        self.record
     }
 }
 impl CacheControl for LicensediffRequest {

@@ -833,6 +833,10 @@ pub struct LicenseAnalysisArgs {
     /// Analyse again even when the store holds this result (the new result replaces it).
     #[arg(long)]
     pub no_cache: bool,
+    /// Record the result in the store under what was read: a git revision's project (its go.mod module path)
+    /// and revision (commit, tag, time), or an RPM's or SRPM's package (name, version, release, distribution).
+    #[arg(long)]
+    pub store: bool,
     // Last: its help heading applies to the options after it.
     #[command(flatten)]
     pub artifact: ArtifactArgs,

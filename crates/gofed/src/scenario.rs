@@ -595,6 +595,7 @@ pub fn license(system: &SystemArgs, args: &LicenseArgs) -> anyhow::Result<ExitCo
                 source: scenario.source("license_analysis", source, args.rev.as_deref())?,
                 format: args.format,
                 no_cache: args.no_cache,
+                record: args.store,
             };
             scenario.run("license_analysis", request)
         }

@@ -437,6 +437,7 @@ fn go_project(
         source: scenario.source("license_analysis", source, tree.rev.as_deref())?,
         format: Format::Json,
         no_cache: false,
+        record: false,
     };
     let rendered: Rendered = scenario.call("license_analysis", request)?;
     if let Output::Json(raw) = rendered.output {

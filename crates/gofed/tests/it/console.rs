@@ -20,7 +20,9 @@ const TOKEN: &str = "console-test-token";
 const PROJECT: &str = "example.com/shop";
 
 /// Version 1's doc comment tries to run script in the page in three ways.
-const V1: &str = r#"// Package shop sells things.
+const V1: &str = r#"// SPDX-License-Identifier: MIT
+
+// Package shop sells things.
 package shop
 
 // Price <script>window.__xss = 1; alert("xss")</script> is <img src=x onerror="window.__xss = 2"> "what" & costs.
@@ -157,6 +159,7 @@ fn the_console_in_a_real_browser() {
         gofed_ok(&store, &["api", rev, "--store", "--format", "json"]);
         gofed_ok(&store, &["deps", rev, "--store", "--format", "json"]);
     }
+    gofed_ok(&store, &["license", &v1, "--store", "--format", "json"]);
     thousand_revisions(&store_dir);
     let expected_diff: Value = serde_json::from_str(&gofed_ok(
         &store,
@@ -331,6 +334,7 @@ fn the_console_in_a_real_browser() {
     );
     assert_eq!(browser.alert_text(), None);
     assert!(text.contains("deprecated"), "{text}");
+    assert!(text.contains("License: MIT"), "{text}");
 
     // The API changes of the stored revisions are gofed apidiff's on the trees.
     browser.goto(&format!("{base}{diff}"));
