@@ -56,13 +56,7 @@ fn console_of(
     store: Option<gofed_store::Store>,
     tls: bool,
 ) -> gofed_console::Console {
-    let blobs = Arc::new(BlobStore::at(config.server.blob_dir()));
-    let catalogue = services(
-        &gofed_services::SERVICE_NAMES,
-        &ServiceContext::default(),
-        &blobs,
-        "http://ADDRESS",
-    );
+    let catalogue = describe(&gofed_services::SERVICE_NAMES, config);
     let actions = catalogue
         .iter()
         .flat_map(|service| {
