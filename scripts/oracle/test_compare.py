@@ -90,15 +90,20 @@ class CompareParse(unittest.TestCase):
         self.go = self.t.write("go.txt", "".join([
             "%s\terror\t98\t10:27\texpected operand, found ';'\n" % self.x,
             "%s\tok\n%s\tpackage\ta\n%s\tdecl\tvar\ta\n%s\tdecl\tvar\tb\n" % ((self.y,) * 4),
-            "%s\tok\n%s\tpackage\ta\n%s\tdecl\tfunc\tG\n" % ((self.z,) * 3),
+            "%s\tok\n%s\tpackage\ta\n%s\tdecl\tfunc\tG\n%s\tbodyhash\t20\t1\t0123456789abcdef\n" % ((self.z,) * 4),
         ]))
         self.fed_lines = [
-            "%s\tok" % self.x, "%s\tpackage\ta" % self.x, "%s\timport\t\tfmt" % self.x,
-            "%s\timport\tm\tmath" % self.x, "%s\tdecl\tfunc\tF" % self.x,
-            "%s\tdecl\tmethod\tT.M" % self.x, "%s\tbody\t%d\t%d" % (self.x, body_start, body_end),
+            "%s\terror\t98\t10:27\texpected operand, found ';'" % self.x,
+            "%s\tbody\t%d\t%d" % (self.x, body_start, body_end),
             "%s\tok" % self.y, "%s\tpackage\ta" % self.y, "%s\tdecl\tvar\ta" % self.y,
             "%s\tdecl\tvar\tb" % self.y,
             "%s\tok" % self.z, "%s\tpackage\ta" % self.z, "%s\tdecl\tfunc\tG" % self.z,
+            "%s\tbodyhash\t20\t1\t0123456789abcdef" % self.z, "%s\tnode\t20\tBlockStmt\t20" % self.z,
+        ]
+        self.x_accepted = [
+            "%s\tok" % self.x, "%s\tpackage\ta" % self.x, "%s\timport\t\tfmt" % self.x,
+            "%s\timport\tm\tmath" % self.x, "%s\tdecl\tfunc\tF" % self.x,
+            "%s\tdecl\tmethod\tT.M" % self.x,
         ]
         self.known = self.t.write("known.txt", "")
         self.summary = os.path.join(r, "summary.txt")
@@ -110,16 +115,17 @@ class CompareParse(unittest.TestCase):
         return run("compare_parse.py", "--suite", "s", "--root", self.t.root, "--files", self.files,
                    "--go", self.go, "--gofed", fed, "--known", self.known, "--summary", self.summary)
 
-    def test_agreement_and_body_error(self):
+    def test_agreement(self):
         rc, out, err = self.compare(self.fed_lines)
         self.assertEqual(rc, 0, out + err)
-        self.assertRegex(out, r"go error inside a skipped body\s+1\n")
+        self.assertRegex(out, r"rejected by both, same error offset\s+1\n")
         self.assertRegex(out, r"accepted by both\s+2\n")
+        self.assertRegex(out, r"bodies equal \(every node\)\s+1\n")
         with open(self.summary) as f:
             self.assertEqual(f.read(), out)
 
     def test_categories(self):
-        lines = [l for l in self.fed_lines if "\tbody\t" not in l]  # x: no body -> accept
+        lines = self.x_accepted + [l for l in self.fed_lines if not l.startswith(self.x)]  # x: accept
         lines = [l.replace("var\ta", "var\tTMP").replace("var\tb", "var\ta").replace("var\tTMP", "var\tb")
                  if l.startswith(self.y) else l for l in lines]  # y: order
         lines = [l for l in lines if not l.startswith(self.z)]  # z: missing
@@ -138,8 +144,16 @@ class CompareParse(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertIn("matched nothing", out)
 
+    def test_error_offset_and_bodies(self):
+        lines = [l.replace("\t98\t10:27", "\t97\t10:26") for l in self.fed_lines]  # x: another offset
+        lines = [l.replace("0123456789abcdef", "0123456789abcdee") for l in lines]  # z: another node
+        rc, out, _ = self.compare(lines)
+        self.assertEqual(rc, 1)
+        self.assertIn("error-offset\ta/x.go\tgo: 10:27", out)
+        self.assertIn("bodies\ta/z.go\tbody at offset 20: go 1 nodes 0123456789abcdef", out)
+
     def test_reject_and_bad_body_span(self):
-        lines = [l for l in self.fed_lines if not l.startswith(self.z)]
+        lines = [l for l in self.fed_lines if not l.startswith(self.z)] + self.x_accepted
         lines.append("%s\terror\t10\t2:1\tsomething" % self.z)
         lines = [l.replace("\tbody\t", "\tbody\t1") if "\tbody\t" in l else l for l in lines]
         rc, out, _ = self.compare(lines)

@@ -85,6 +85,18 @@ impl<'src> Lexer<'src> {
         lexer
     }
 
+    /// A lexer at offset `start` of `src`, as if the tokens before it had ended a line: what
+    /// parsing one function body of a file needs (its `{` is at `start`).
+    pub fn new_at(src: &'src [u8], start: usize) -> Lexer<'src> {
+        let mut lexer = Lexer::new(src);
+        if start > 0 {
+            lexer.pos = start.min(src.len());
+            lexer.utf16 = false;
+            lexer.errors.clear();
+        }
+        lexer
+    }
+
     /// The source being lexed.
     pub fn source(&self) -> &'src [u8] {
         self.src

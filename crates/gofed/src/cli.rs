@@ -1144,6 +1144,10 @@ pub enum DebugCommand {
         /// Read more file paths from this file, one per line (`-` for stdin).
         #[arg(long)]
         files_from: Option<PathBuf>,
+        /// Also print every node of every function body (go/ast's kind and position), as
+        /// `goparsedump -nodes` does.
+        #[arg(long)]
+        nodes: bool,
     },
     /// Print Go-syntax stubs of a GOROOT's standard library API (the embedded summary).
     StdSummary {
@@ -1179,10 +1183,14 @@ pub enum DebugCommand {
         #[arg(long)]
         hostile_every: Option<usize>,
     },
-    /// Measure single-thread parse throughput (bodies skipped) over every .go file of a tree.
+    /// Measure single-thread parse throughput (bodies skipped, or parsed with --bodies) over every
+    /// .go file of a tree.
     BenchParse {
         /// Root directory.
         root: PathBuf,
+        /// Parse function bodies too (what go/parser does).
+        #[arg(long)]
+        bodies: bool,
         /// Number of timed runs (the median is reported).
         #[arg(long, default_value_t = 5)]
         runs: usize,

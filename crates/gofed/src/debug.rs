@@ -7,9 +7,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use gofed_go::ast::{Decl, Expr, ExprId, File, Spec};
+use std::fmt::Write as _;
+
+use gofed_go::ast::walk::go_ast_nodes;
+use gofed_go::ast::{Block, Decl, Expr, ExprId, File, Spec};
 use gofed_go::lexer::unquote_bytes;
-use gofed_go::parser::parse_file;
+use gofed_go::parser::{parse_file, parse_file_with, ParseMode};
 use gofed_go::span::LineIndex;
 use gofed_go::token::TokenKind;
 use rayon::prelude::*;
@@ -42,14 +45,22 @@ pub fn run(system: &crate::cli::SystemArgs, cmd: DebugCommand) -> anyhow::Result
                 hostile_every,
             },
         ),
-        DebugCommand::Parse { files, files_from } => parse(files, files_from),
-        DebugCommand::BenchParse { root, runs } => bench_parse(&root, runs),
+        DebugCommand::Parse {
+            files,
+            files_from,
+            nodes,
+        } => parse(files, files_from, nodes),
+        DebugCommand::BenchParse { root, bodies, runs } => bench_parse(&root, bodies, runs),
         DebugCommand::StdSummary { goroot } => std_summary(&goroot),
         DebugCommand::StdSummaryApi => std_summary_api(),
     }
 }
 
-fn parse(mut files: Vec<PathBuf>, files_from: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+fn parse(
+    mut files: Vec<PathBuf>,
+    files_from: Option<PathBuf>,
+    nodes: bool,
+) -> anyhow::Result<ExitCode> {
     if let Some(list) = files_from {
         let reader: Box<dyn BufRead> = if list.as_os_str() == "-" {
             Box::new(std::io::stdin().lock())
@@ -64,7 +75,10 @@ fn parse(mut files: Vec<PathBuf>, files_from: Option<PathBuf>) -> anyhow::Result
             }
         }
     }
-    let dumps: Vec<Vec<u8>> = files.par_iter().map(|path| dump_file(path)).collect();
+    let dumps: Vec<Vec<u8>> = files
+        .par_iter()
+        .map(|path| dump_file(path, nodes))
+        .collect();
     crate::output::write_stdout(|out| {
         for dump in &dumps {
             out.write_all(dump)?;
@@ -74,16 +88,17 @@ fn parse(mut files: Vec<PathBuf>, files_from: Option<PathBuf>) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
-/// One file's lines: `ok`/`error`, then (if accepted) package, imports and declarations, then
-/// the skipped bodies (of declarations and function literals). Bytes, not text: import paths
-/// may hold any bytes (`"\xff"`), printed as go/parser's unquoted value.
-fn dump_file(path: &Path) -> Vec<u8> {
+/// One file's lines: `ok`/`error`, then (if accepted) package, imports, declarations and the
+/// body hashes (see goparsedump), then the bodies a parse that skips them skipped (of
+/// declarations and function literals). Bytes, not text: import paths may hold any bytes
+/// (`"\xff"`), printed as go/parser's unquoted value.
+fn dump_file(path: &Path, nodes: bool) -> Vec<u8> {
     let p = path.display();
     let src = match std::fs::read(path) {
         Ok(src) => src,
         Err(err) => return format!("{p}\terror\t0\t0:0\t{err}\n").into_bytes(),
     };
-    let parsed = parse_file(&src);
+    let parsed = parse_file_with(&src, ParseMode::Bodies);
     let mut out = Vec::new();
     if let Some(err) = parsed.errors.first() {
         let lines = LineIndex::new(&src);
@@ -145,12 +160,20 @@ fn dump_file(path: &Path) -> Vec<u8> {
                 Decl::Bad(_) => {}
             }
         }
+        for block in file.decls.iter().filter_map(|decl| match decl {
+            Decl::Func(func) => func.block,
+            _ => None,
+        }) {
+            body_hash(&mut out, &p, file, block, nodes);
+        }
     }
-    let decl_bodies = parsed.file.decls.iter().filter_map(|decl| match decl {
+    // The spans of the fast parse, which skips bodies: each must be a `{...}` of the file.
+    let skipped = parse_file(&src);
+    let decl_bodies = skipped.file.decls.iter().filter_map(|decl| match decl {
         Decl::Func(func) => func.body,
         _ => None,
     });
-    let literal_bodies = parsed.file.exprs.iter().filter_map(|expr| match expr {
+    let literal_bodies = skipped.file.exprs.iter().filter_map(|expr| match expr {
         Expr::FuncLit { body, .. } => Some(*body),
         _ => None,
     });
@@ -158,6 +181,34 @@ fn dump_file(path: &Path) -> Vec<u8> {
         let _ = writeln!(out, "{p}\tbody\t{}\t{}", body.start, body.end);
     }
     out
+}
+
+/// A body's `bodyhash` line (and with `nodes` its `node` lines), as goparsedump prints them:
+/// FNV-1a 64 of `KIND:OFFSET;` over the go/ast nodes in `ast.Inspect` order.
+fn body_hash(
+    out: &mut Vec<u8>,
+    p: &impl std::fmt::Display,
+    file: &File,
+    block: Block,
+    nodes: bool,
+) {
+    const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+    let lbrace = block.span.start;
+    let (mut hash, mut count) = (FNV_OFFSET, 0u64);
+    let mut item = String::new();
+    go_ast_nodes(file, block, &mut |kind, pos| {
+        item.clear();
+        let _ = write!(item, "{kind}:{pos};");
+        for &b in item.as_bytes() {
+            hash = (hash ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        }
+        count += 1;
+        if nodes {
+            let _ = writeln!(out, "{p}\tnode\t{lbrace}\t{kind}\t{pos}");
+        }
+    });
+    let _ = writeln!(out, "{p}\tbodyhash\t{lbrace}\t{count}\t{hash:016x}");
 }
 
 /// The receiver's base type name: `*T[K]` → `T`.
@@ -172,7 +223,12 @@ fn receiver_base(file: &File, src: &[u8], mut ty: ExprId) -> String {
     }
 }
 
-fn bench_parse(root: &Path, runs: usize) -> anyhow::Result<ExitCode> {
+fn bench_parse(root: &Path, bodies: bool, runs: usize) -> anyhow::Result<ExitCode> {
+    let mode = if bodies {
+        ParseMode::Bodies
+    } else {
+        ParseMode::Full
+    };
     let mut paths = Vec::new();
     collect_go_files(root, &mut paths).with_context(|| format!("{}", root.display()))?;
     paths.sort();
@@ -184,7 +240,7 @@ fn bench_parse(root: &Path, runs: usize) -> anyhow::Result<ExitCode> {
         let start = Instant::now();
         n_decls = 0;
         for src in &sources {
-            n_decls += parse_file(src).file.decls.len();
+            n_decls += parse_file_with(src, mode).file.decls.len();
         }
         times.push(start.elapsed().as_secs_f64());
     }

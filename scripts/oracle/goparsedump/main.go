@@ -20,6 +20,8 @@
 //	PATH	package	NAME
 //	PATH	import	NAME	IMPORTPATH
 //	PATH	decl	KIND	NAME
+//	PATH	bodyhash	LBRACE	NODES	HASH
+//	PATH	node	LBRACE	KIND	OFFSET      (with -nodes)
 //
 // The fields:
 //
@@ -41,6 +43,15 @@
 //     receiver list has no fields (`func () M()`) or its type is not of that
 //     shape (e.g. `func (x pkg.T) M()`, `func ([]int) M()`).
 //
+//   - bodyhash: one line per function declaration with a body, in source
+//     order, printed for accepted files: the body's nodes in ast.Inspect order
+//     (the BlockStmt first; comments left out), NODES their number, HASH the
+//     64-bit FNV-1a hash (16 hex digits) of "KIND:OFFSET;" for each, KIND the
+//     go/ast type name (IfStmt, Ident, ...) and OFFSET the byte offset of
+//     Pos() (-1 when not valid). LBRACE is the body's '{' offset. With -nodes,
+//     each of those nodes is also printed as a node line (for debugging one
+//     file).
+//
 // Only the standard library is used, and only APIs present since Go 1.18,
 // so any installed Go can build it.
 package main
@@ -53,12 +64,44 @@ import (
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"hash/fnv"
 	"os"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 )
+
+var printNodes = flag.Bool("nodes", false, "also print every body node")
+
+// bodyHash prints the bodyhash line (and with -nodes the node lines) of a body.
+func bodyHash(b *strings.Builder, fset *token.FileSet, path string, body *ast.BlockStmt) {
+	h := fnv.New64a()
+	n := 0
+	lbrace := fset.Position(body.Lbrace).Offset
+	ast.Inspect(body, func(node ast.Node) bool {
+		if node == nil {
+			return false
+		}
+		switch node.(type) {
+		case *ast.CommentGroup, *ast.Comment:
+			return false
+		}
+		kind := reflect.TypeOf(node).Elem().Name()
+		off := -1
+		if node.Pos().IsValid() {
+			off = fset.Position(node.Pos()).Offset
+		}
+		fmt.Fprintf(h, "%s:%d;", kind, off)
+		n++
+		if *printNodes {
+			fmt.Fprintf(b, "%s\tnode\t%d\t%s\t%d\n", path, lbrace, kind, off)
+		}
+		return true
+	})
+	fmt.Fprintf(b, "%s\tbodyhash\t%d\t%d\t%016x\n", path, lbrace, n, h.Sum64())
+}
 
 var escaper = strings.NewReplacer("\\", "\\\\", "\t", "\\t", "\n", "\\n", "\r", "\\r")
 
@@ -146,6 +189,11 @@ func dump(path string) string {
 				recv = recvBase(d.Recv.List[0].Type)
 			}
 			fmt.Fprintf(&b, "%s\tdecl\tmethod\t%s.%s\n", path, recv, d.Name.Name)
+		}
+	}
+	for _, d := range f.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Body != nil {
+			bodyHash(&b, fset, path, fn.Body)
 		}
 	}
 	return b.String()

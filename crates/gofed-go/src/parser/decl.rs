@@ -64,7 +64,7 @@ impl Parser<'_> {
         }
     }
 
-    fn parse_gen_decl(&mut self, keyword: TokenKind) -> Decl {
+    pub(super) fn parse_gen_decl(&mut self, keyword: TokenKind) -> Decl {
         let pos = self.expect(keyword);
         let mut specs = Vec::new();
         let mut lparen = None;
@@ -218,8 +218,10 @@ impl Parser<'_> {
                 let ident = self.parse_ident();
                 let mut x = self.ident_expr(ident);
                 if !self.at(TokenKind::LBrack) {
+                    self.expr_lev += 1;
                     let lhs = self.parse_primary_expr(Some(x));
                     x = self.parse_binary_expr(Some(lhs), 1);
+                    self.expr_lev -= 1;
                 }
                 let force = self.at(TokenKind::Comma);
                 match self.extract_name(x, force) {
@@ -330,13 +332,13 @@ impl Parser<'_> {
         };
         let params = self.parse_parameters(false).unwrap_or_default();
         let results = self.parse_parameters(true);
-        let mut body = None;
+        let (mut body, mut block) = (None, None);
         let mut span = self.span_from(pos);
         match self.tok.kind {
             TokenKind::LBrace => {
-                let b = self.skip_body();
+                let (b, stmts) = self.body();
                 span = span.cover(b);
-                body = Some(b);
+                (body, block) = (Some(b), stmts);
                 self.expect_semi();
             }
             TokenKind::Semicolon => {
@@ -345,9 +347,9 @@ impl Parser<'_> {
                     // The opening `{` of the body on the next line.
                     let pos = self.pos();
                     self.error_msg(pos, "unexpected semicolon or newline before {");
-                    let b = self.skip_body();
+                    let (b, stmts) = self.body();
                     span = span.cover(b);
-                    body = Some(b);
+                    (body, block) = (Some(b), stmts);
                     self.expect_semi();
                 }
             }
@@ -360,6 +362,7 @@ impl Parser<'_> {
             params,
             results,
             body,
+            block,
             span,
             doc: None,
         }

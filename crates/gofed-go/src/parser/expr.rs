@@ -92,7 +92,12 @@ impl Parser<'_> {
                 self.next();
                 Some(self.alloc(Expr::Ellipsis(None), span))
             }
-            None if !self.at(TokenKind::RBrack) => Some(self.parse_rhs()),
+            None if !self.at(TokenKind::RBrack) => {
+                self.expr_lev += 1;
+                let len = self.parse_rhs();
+                self.expr_lev -= 1;
+                Some(len)
+            }
             None => None,
         };
         if self.at(TokenKind::Comma) {
@@ -113,6 +118,7 @@ impl Parser<'_> {
         let mut trailing_comma = None;
         let mark = self.expr_scratch.len();
         if !self.at(TokenKind::RBrack) {
+            self.expr_lev += 1;
             let arg = self.parse_rhs();
             self.expr_scratch.push(arg);
             while self.at(TokenKind::Comma) {
@@ -125,6 +131,7 @@ impl Parser<'_> {
                 let arg = self.parse_rhs();
                 self.expr_scratch.push(arg);
             }
+            self.expr_lev -= 1;
         }
         self.expect(TokenKind::RBrack);
         let n_args = self.expr_scratch.len() - mark;
@@ -666,7 +673,9 @@ impl Parser<'_> {
                 // generic method or embedded instantiated type
                 let lbrack = self.pos();
                 self.next();
+                self.expr_lev += 1;
                 let x2 = self.parse_expr();
+                self.expr_lev -= 1;
                 if matches!(self.file.expr(x2), Expr::Ident)
                     && !self.at(TokenKind::Comma)
                     && !self.at(TokenKind::RBrack)
@@ -685,12 +694,14 @@ impl Parser<'_> {
                     let mark = self.expr_scratch.len();
                     self.expr_scratch.push(x2);
                     if self.at_comma("type argument list", TokenKind::RBrack) {
+                        self.expr_lev += 1;
                         self.next();
                         self.parse_list_until(
                             TokenKind::RBrack,
                             "type argument list",
                             Self::parse_type,
                         );
+                        self.expr_lev -= 1;
                     }
                     self.expect_closing(TokenKind::RBrack, "type argument list");
                     ty = self.pack_index_expr(x, mark);
@@ -862,7 +873,9 @@ impl Parser<'_> {
     fn parse_type_instance(&mut self, ty: ExprId) -> ExprId {
         let opening = self.expect(TokenKind::LBrack);
         let mark = self.expr_scratch.len();
+        self.expr_lev += 1;
         self.parse_list_until(TokenKind::RBrack, "type argument list", Self::parse_type);
+        self.expr_lev -= 1;
         let closing = self.expect_closing(TokenKind::RBrack, "type argument list");
         if self.expr_scratch.len() == mark {
             self.error_expected(closing, Expected::Text("type argument list"));
@@ -921,9 +934,9 @@ impl Parser<'_> {
         if !self.at(TokenKind::LBrace) {
             return ty;
         }
-        let body = self.skip_body();
+        let (body, block) = self.body();
         let span = self.file.expr_span(ty).cover(body);
-        self.alloc(Expr::FuncLit { ty, body }, span)
+        self.alloc(Expr::FuncLit { ty, body, block }, span)
     }
 
     /// An operand: may be an expression or a raw type (`[...]T`).
@@ -945,7 +958,9 @@ impl Parser<'_> {
             TokenKind::LParen => {
                 let lparen = self.pos();
                 self.next();
+                self.expr_lev += 1;
                 let x = self.parse_rhs(); // types may be parenthesized: (some type)
+                self.expr_lev -= 1;
                 self.expect(TokenKind::RParen);
                 let span = self.span_from(lparen);
                 return self.alloc(Expr::Paren(x), span);
@@ -994,6 +1009,7 @@ impl Parser<'_> {
         let mut ncolons = 0;
         let mark = self.expr_scratch.len();
         let mut is_instance = false;
+        self.expr_lev += 1;
         if !self.at(TokenKind::Colon) {
             index[0] = Some(self.parse_rhs());
         }
@@ -1028,6 +1044,7 @@ impl Parser<'_> {
             }
             _ => {}
         }
+        self.expr_lev -= 1;
         let rbrack = self.expect(TokenKind::RBrack);
 
         if ncolons > 0 {
@@ -1068,6 +1085,7 @@ impl Parser<'_> {
         self.expect(TokenKind::LParen);
         let mark = self.expr_scratch.len();
         let mut ellipsis = None;
+        self.expr_lev += 1;
         while !self.at(TokenKind::RParen) && !self.at(TokenKind::Eof) && ellipsis.is_none() {
             let arg = self.parse_rhs(); // builtins may expect a type: make(some type, ...)
             self.expr_scratch.push(arg);
@@ -1080,6 +1098,7 @@ impl Parser<'_> {
             }
             self.next();
         }
+        self.expr_lev -= 1;
         self.expect_closing(TokenKind::RParen, "argument list");
         let args = self.finish_expr_list(mark);
         let span = self.span_from(start);
@@ -1124,12 +1143,14 @@ impl Parser<'_> {
     fn parse_literal_value_inner(&mut self, ty: Option<ExprId>) -> ExprId {
         let lbrace = self.expect(TokenKind::LBrace);
         let mark = self.expr_scratch.len();
+        self.expr_lev += 1;
         if self.drop_elements {
             let keep_keys = ty.is_some_and(|t| self.is_open_array_type(t));
             self.parse_dropped_elements(keep_keys);
         } else {
             self.parse_list_until(TokenKind::RBrace, "composite literal", Self::parse_element);
         }
+        self.expr_lev -= 1;
         self.expect_closing(TokenKind::RBrace, "composite literal");
         let elts = self.finish_expr_list(mark);
         let start = ty.map_or(lbrace, |t| self.file.expr_span(t).start);
@@ -1192,7 +1213,7 @@ impl Parser<'_> {
     }
 
     /// Strips parentheses.
-    fn unparen(&self, mut x: ExprId) -> ExprId {
+    pub(super) fn unparen(&self, mut x: ExprId) -> ExprId {
         while let Expr::Paren(inner) = self.file.expr(x) {
             x = *inner;
         }
@@ -1241,18 +1262,20 @@ impl Parser<'_> {
                 TokenKind::LBrack => x = self.parse_index_or_slice_or_instance(x),
                 TokenKind::LParen => x = self.parse_call_or_conversion(x),
                 TokenKind::LBrace => {
-                    // A composite literal, if x can be its type. (Outside function bodies
-                    // there are no control clauses, so go/parser's exprLev < 0 case is absent.)
+                    // A composite literal if x can be its type; in a control clause a name
+                    // before `{` ends the header and `{` opens the block.
                     let t = self.unparen(x);
                     match self.file.expr(t) {
                         Expr::Bad
                         | Expr::Ident
                         | Expr::Selector { .. }
                         | Expr::Index { .. }
-                        | Expr::IndexList { .. }
-                        | Expr::ArrayType { .. }
-                        | Expr::StructType(_)
-                        | Expr::MapType { .. } => {}
+                        | Expr::IndexList { .. } => {
+                            if self.expr_lev < 0 {
+                                break;
+                            }
+                        }
+                        Expr::ArrayType { .. } | Expr::StructType(_) | Expr::MapType { .. } => {}
                         _ => break,
                     }
                     if t != x {

@@ -1,5 +1,7 @@
 //! The Go parser: package clause, imports and every top-level declaration with the full type
-//! and expression grammar; function bodies are skipped as balanced token ranges.
+//! and expression grammar; function bodies are skipped as balanced token ranges, or parsed into
+//! statements ([`ParseMode::Bodies`]), or parsed one at a time when an analysis needs them
+//! ([`parse_body`]).
 //!
 //! [`parse_file`] never fails: it returns the tree it could build and the syntax errors, in
 //! go/parser's words and at go/parser's positions where practical. The structure follows
@@ -13,9 +15,10 @@
 mod decl;
 pub(crate) use decl::doc_before;
 mod expr;
+mod stmt;
 mod token_set;
 
-use crate::ast::Expr;
+use crate::ast::{Block, Expr, StmtId};
 use crate::ast::{ExprId, ExprList, Field, FieldList, File, IdentList};
 use crate::diagnostic::{Expected, Found, SyntaxError, SyntaxErrorKind};
 use crate::lexer::Lexer;
@@ -30,6 +33,9 @@ pub enum ParseMode {
     /// Everything (function bodies as spans).
     #[default]
     Full,
+    /// Everything, function bodies parsed into statements ([`crate::ast::Stmt`]): what
+    /// go/parser builds. Analyses that need bodies parse only theirs, with [`parse_body`].
+    Bodies,
     /// The package clause and the import declarations, then stop (go/parser's `ImportsOnly`):
     /// what dependency analysis needs.
     ImportsOnly,
@@ -80,10 +86,48 @@ pub fn parse_file_with(src: &[u8], mode: ParseMode) -> Parsed {
             stopped_before: None,
         };
     }
-    let mut parser = Parser::new(src);
+    let mut parser = Parser::new(src, 0);
     parser.drop_elements = mode == ParseMode::Declarations;
+    parser.parse_bodies = mode == ParseMode::Bodies;
     parser.parse_file(mode);
     parser.finish()
+}
+
+/// A function body parsed on its own.
+#[derive(Clone, Debug, Default)]
+pub struct ParsedBody {
+    /// The arenas the body's nodes live in (no declarations).
+    pub file: File,
+    /// The body.
+    pub block: Block,
+    /// Its syntax errors, sorted by offset (one per line and at most ten, counted for this body
+    /// alone).
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Parses the function body that starts at offset `lbrace` of `src` (the `{` of a
+/// [`crate::ast::FuncDecl::body`] or [`Expr::FuncLit`] span of a parse with bodies skipped),
+/// function literals inside it included. This is how analyses read bodies: only those they
+/// need, after a fast parse of the declarations.
+pub fn parse_body(src: &[u8], lbrace: u32) -> ParsedBody {
+    if check_len(src).is_err() || lbrace as usize >= src.len() {
+        return ParsedBody {
+            errors: vec![SyntaxError::new(
+                Span::empty(lbrace),
+                SyntaxErrorKind::Message("no function body at this offset"),
+            )],
+            ..ParsedBody::default()
+        };
+    }
+    let mut parser = Parser::new(src, lbrace);
+    parser.parse_bodies = true;
+    let block = parser.parse_func_body();
+    let parsed = parser.finish();
+    ParsedBody {
+        file: parsed.file,
+        block,
+        errors: parsed.errors,
+    }
 }
 
 /// go/parser's `maxNestLev`: deeper nesting is a syntax error.
@@ -144,6 +188,11 @@ struct Parser<'src> {
     tok: Token,
     /// [`ParseMode::Declarations`]: composite literal elements are dropped once parsed.
     drop_elements: bool,
+    /// Function bodies are parsed, not skipped.
+    parse_bodies: bool,
+    /// go/parser's `exprLev`: < 0 in a control clause (where `{` after a name opens the block,
+    /// not a composite literal), >= 0 in an expression.
+    expr_lev: i32,
     /// End of the last consumed token that is not an inserted semicolon.
     prev_end: u32,
     file: File,
@@ -163,18 +212,26 @@ struct Parser<'src> {
     ident_scratch: Vec<Span>,
     field_scratch: Vec<Field>,
     param_scratch: Vec<ParamItem>,
+    stmt_scratch: Vec<StmtId>,
 }
 
 impl<'src> Parser<'src> {
-    fn new(src: &'src [u8]) -> Parser<'src> {
-        let mut lexer = Lexer::new(src);
+    /// A parser at offset `start` of `src` (0: the file).
+    fn new(src: &'src [u8], start: u32) -> Parser<'src> {
+        let mut lexer = if start == 0 {
+            Lexer::new(src)
+        } else {
+            Lexer::new_at(src, start as usize)
+        };
         let tok = lexer.next_token();
         Parser {
             src,
             lexer,
             tok,
             drop_elements: false,
-            prev_end: 0,
+            parse_bodies: false,
+            expr_lev: 0,
+            prev_end: start,
             file: File::default(),
             errors: Vec::new(),
             last_error_line: None,
@@ -189,6 +246,7 @@ impl<'src> Parser<'src> {
             ident_scratch: Vec::new(),
             field_scratch: Vec::new(),
             param_scratch: Vec::new(),
+            stmt_scratch: Vec::new(),
         }
     }
 
@@ -463,6 +521,15 @@ impl<'src> Parser<'src> {
             start,
             len: names.len() as u32,
         }
+    }
+
+    /// A function body: the current token is its `{`. Parsed when bodies are, else skipped.
+    fn body(&mut self) -> (Span, Option<Block>) {
+        if self.parse_bodies {
+            let block = self.parse_func_body();
+            return (block.span, Some(block));
+        }
+        (self.skip_body(), None)
     }
 
     /// Skips a function body: the current token is its `{`.

@@ -1,7 +1,7 @@
 //! Parser tests: one `check` function renders a file's declarations and errors.
 
 use crate::ast::{Decl, Expr, ExprId, File, Spec};
-use crate::parser::{parse_file, parse_file_with, ParseMode, Parsed};
+use crate::parser::{parse_body, parse_file, parse_file_with, ParseMode, Parsed};
 use crate::span::LineIndex;
 use crate::token::TokenKind;
 
@@ -420,4 +420,114 @@ var e = [...]int{}"#
         assert!(!full.errors.is_empty(), "{bad}");
         assert_eq!(full.errors, declarations.errors, "{bad}");
     }
+}
+
+/// The go/ast nodes of every function declaration's body, as `Kind@offset` lines.
+fn body_nodes(file: &File) -> Vec<String> {
+    let mut out = Vec::new();
+    for decl in &file.decls {
+        if let Decl::Func(func) = decl {
+            let Some(block) = func.block else { continue };
+            crate::ast::walk::go_ast_nodes(file, block, &mut |kind, pos| {
+                out.push(format!("{kind}@{pos}"));
+            });
+        }
+    }
+    out
+}
+
+#[test]
+fn bodies_parse_into_statements_in_go_ast_order() {
+    let src = "package p\n\nfunc f(c chan int) {\n\tfor k, v := range c {\n\t\tc <- k + v\n\t}\nL:\n\tselect {\n\tcase x := <-c:\n\t\tgoto L\n\t}\n}\n";
+    let parsed = parse_file_with(src.as_bytes(), ParseMode::Bodies);
+    assert!(parsed.is_ok(), "{:?}", parsed.errors);
+    let nodes = body_nodes(&parsed.file).join(" ");
+    // Positions as go/ast's Pos(): a range statement at `for`, an assignment at its first
+    // operand, a comm clause at `case`.
+    assert_eq!(
+        nodes,
+        "BlockStmt@30 RangeStmt@33 Ident@37 Ident@40 Ident@51 BlockStmt@53 SendStmt@57 Ident@57 \
+         BinaryExpr@62 Ident@62 Ident@66 LabeledStmt@71 Ident@71 SelectStmt@75 BlockStmt@82 \
+         CommClause@85 AssignStmt@90 Ident@90 UnaryExpr@95 Ident@97 BranchStmt@102 Ident@107"
+    );
+    // Bodies skipped: the same declarations, no statements.
+    let skipped = parse_file(src.as_bytes());
+    assert!(skipped.file.stmts.is_empty());
+    assert_eq!(skipped.file.decls.len(), parsed.file.decls.len());
+}
+
+#[test]
+fn a_control_clause_ends_at_the_brace_after_a_name() {
+    // `T {` in a header opens the block (go/parser's exprLev < 0); inside parentheses it is a
+    // composite literal.
+    let ok = "package p\nfunc f() {\n\tif x == (T{}) {\n\t}\n\tfor _, v := range []T{{1}} {\n\t\t_ = v\n\t}\n}\n";
+    assert!(parse_file_with(ok.as_bytes(), ParseMode::Bodies).is_ok());
+    let bad = "package p\nfunc f() {\n\tif x := T{} {\n\t}\n}\n";
+    let parsed = parse_file_with(bad.as_bytes(), ParseMode::Bodies);
+    let msgs: Vec<String> = parsed
+        .errors
+        .iter()
+        .map(|e| e.message(bad.as_bytes()))
+        .collect();
+    assert_eq!(
+        msgs.first().map(String::as_str),
+        Some("expected boolean expression, found assignment (missing parentheses around composite literal?)")
+    );
+    // The same file with bodies skipped is accepted: the error is inside a body.
+    assert!(parse_file(bad.as_bytes()).is_ok());
+}
+
+#[test]
+fn a_body_parsed_alone_equals_the_same_body_parsed_with_its_file() {
+    let src = "package p\n\nimport \"fmt\"\n\nfunc (t *T) M(x int) error {\n\tswitch y := x.(type) {\n\tcase int:\n\t\tdefer func() { fmt.Println(y) }()\n\t}\n\treturn nil\n}\n\nfunc g() { h(func() {}) }\n";
+    let skipped = parse_file(src.as_bytes());
+    let full = parse_file_with(src.as_bytes(), ParseMode::Bodies);
+    let full_nodes = body_nodes(&full.file);
+    let mut alone_nodes = Vec::new();
+    for decl in &skipped.file.decls {
+        let Decl::Func(func) = decl else { continue };
+        let body = func.body.expect("both functions have bodies");
+        let alone = parse_body(src.as_bytes(), body.start);
+        assert!(alone.errors.is_empty(), "{:?}", alone.errors);
+        assert_eq!(alone.block.span, body);
+        crate::ast::walk::go_ast_nodes(&alone.file, alone.block, &mut |kind, pos| {
+            alone_nodes.push(format!("{kind}@{pos}"));
+        });
+    }
+    assert_eq!(alone_nodes, full_nodes);
+}
+
+#[test]
+fn a_body_offset_that_is_no_body_is_an_error_not_a_panic() {
+    let src = b"package p\nfunc f() { x := }\n";
+    for offset in [0, 5, 19, 20, 1000, u32::MAX] {
+        let parsed = parse_body(src, offset);
+        assert!(!parsed.errors.is_empty(), "offset {offset}");
+    }
+    // Unbalanced: the body runs to the end of the input.
+    let parsed = parse_body(b"package p\nfunc f() { if x { ", 19);
+    assert!(!parsed.errors.is_empty());
+}
+
+#[test]
+fn deeply_nested_blocks_are_an_error_not_a_crash() {
+    let depth = 100_001;
+    let src = format!(
+        "package p\nfunc f() {{\n{}{}\n}}\n",
+        "{".repeat(depth),
+        "}".repeat(depth)
+    );
+    let parsed = parse_file_with(src.as_bytes(), ParseMode::Bodies);
+    assert!(parsed
+        .errors
+        .iter()
+        .any(|e| e.message(src.as_bytes()) == "exceeded max nesting depth"));
+    let ok = format!(
+        "package p\nfunc f() {{\n{}{}\n}}\n",
+        "{".repeat(5_000),
+        "}".repeat(5_000)
+    );
+    let parsed = parse_file_with(ok.as_bytes(), ParseMode::Bodies);
+    assert!(parsed.is_ok());
+    assert!(body_nodes(&parsed.file).len() > 5_000);
 }

@@ -1,5 +1,5 @@
 //! The syntax tree of one Go file: top-level declarations with the full type and expression
-//! grammar; function bodies are kept as spans only.
+//! grammar; function bodies as spans, and as statements ([`stmt`]) when they are parsed.
 //!
 //! Nodes take `go/ast`'s names. Expressions (types and values share one arena, as in `go/ast`:
 //! the parser cannot tell `a[b]` instantiation from indexing) live in [`File::exprs`] and are
@@ -9,6 +9,11 @@
 
 use crate::span::Span;
 use crate::token::{Comment, TokenKind};
+
+mod stmt;
+pub mod walk;
+
+pub use stmt::{Block, Stmt, StmtId, StmtList};
 
 /// Index of an expression in [`File::exprs`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,12 +88,14 @@ pub enum Expr {
         /// Elements (`KeyValue` for keyed ones).
         elts: ExprList,
     },
-    /// `func(x int) int { ... }`; the body is a span, not parsed.
+    /// `func(x int) int { ... }`.
     FuncLit {
         /// A `FuncType`.
         ty: ExprId,
         /// From `{` through `}`.
         body: Span,
+        /// The body's statements, when bodies are parsed.
+        block: Option<Block>,
     },
     /// `(x)`
     Paren(ExprId),
@@ -315,8 +322,10 @@ pub struct FuncDecl {
     pub params: FieldList,
     /// Results.
     pub results: Option<FieldList>,
-    /// The body from `{` through `}`, not parsed; `None` for a declaration without body.
+    /// The body from `{` through `}`; `None` for a declaration without body.
     pub body: Option<Span>,
+    /// The body's statements, when bodies are parsed.
+    pub block: Option<Block>,
     /// The whole declaration.
     pub span: Span,
     /// Doc comment.
@@ -346,6 +355,12 @@ pub struct File {
     pub fields: Vec<Field>,
     /// All comments, in source order.
     pub comments: Vec<Comment>,
+    /// Statement arena (empty unless bodies are parsed).
+    pub stmts: Vec<Stmt>,
+    /// Span of each statement (parallel to `stmts`).
+    pub stmt_spans: Vec<Span>,
+    /// Storage of [`StmtList`]s.
+    pub stmt_lists: Vec<StmtId>,
 }
 
 impl File {
@@ -371,6 +386,24 @@ impl File {
     #[inline]
     pub fn ident_list(&self, list: IdentList) -> &[Span] {
         &self.idents[list.start as usize..(list.start + list.len) as usize]
+    }
+
+    /// The statement `id`.
+    #[inline]
+    pub fn stmt(&self, id: StmtId) -> &Stmt {
+        &self.stmts[id.0 as usize]
+    }
+
+    /// The span of statement `id`.
+    #[inline]
+    pub fn stmt_span(&self, id: StmtId) -> Span {
+        self.stmt_spans[id.0 as usize]
+    }
+
+    /// The statements of a list.
+    #[inline]
+    pub fn stmt_list(&self, list: StmtList) -> &[StmtId] {
+        &self.stmt_lists[list.start as usize..(list.start + list.len) as usize]
     }
 
     /// The fields of a list.

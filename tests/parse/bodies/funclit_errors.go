@@ -1,0 +1,6 @@
+package p
+
+var v = func() {
+	if {
+	}
+}

@@ -1,0 +1,18 @@
+package p
+
+func f() {
+	if {}
+	if {}
+	if {}
+	if {}
+	if {}
+	if {}
+	if {}
+	if {}
+	if {}
+	if {}
+	if {}
+	if {}
+}
+
+func g() {}
