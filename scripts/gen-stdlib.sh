@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates crates/gofed-go/data/std/: one sorted list of standard library import paths per
+# Regenerates crates/gofed-load/data/std/: one sorted list of standard library import paths per
 # Go minor version (go1.N.txt), plus versions.rs, the table that load/stdlib.rs includes.
 #
 # Each list is the union of `go list -e std` over every port `go tool dist list` names, so
@@ -13,7 +13,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-out="$here/crates/gofed-go/data/std"
+out="$here/crates/gofed-load/data/std"
 mkdir -p "$out"
 
 if [ "$#" -gt 0 ]; then

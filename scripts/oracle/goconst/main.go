@@ -1,5 +1,5 @@
 // Command goconst is the reference side of gofed's constant differential test
-// (crates/gofed-go/src/constant/tests.rs, run with GOFED_ORACLE_TESTS=1). It
+// (crates/gofed-types/src/constant/tests.rs, run with GOFED_ORACLE_TESTS=1). It
 // reads lines of a tiny prefix expression language from stdin, evaluates them
 // with go/constant, and prints one result line per input line.
 //

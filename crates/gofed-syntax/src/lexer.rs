@@ -41,7 +41,7 @@ mod tables;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use self::string::{strconv_unquote, unquote_one};
+pub use self::string::{strconv_unquote, unquote_one};
 pub use self::string::{unquote, unquote_bytes, unquote_char};
 pub use self::tables::UNICODE_VERSION;
 

@@ -232,7 +232,7 @@ pub fn unquote_bytes(lit: &[u8]) -> Option<Vec<u8>> {
 /// [`unquote_bytes`], plus single-quoted text, which gives the one character it holds (and
 /// `''` the empty string, by strconv's fast path). Go source never has a single-quoted
 /// string, hence not in [`unquote_bytes`].
-pub(crate) fn strconv_unquote(lit: &[u8]) -> Option<Vec<u8>> {
+pub fn strconv_unquote(lit: &[u8]) -> Option<Vec<u8>> {
     let Some(rest) = lit.strip_prefix(b"'") else {
         return unquote_bytes(lit);
     };
@@ -277,7 +277,7 @@ fn push_value(out: &mut Vec<u8>, value: u32, multibyte: bool) {
 
 /// One character of a quoted literal (`strconv.UnquoteChar`): its value, whether it is a
 /// multi-byte character (encode as UTF-8) and the rest of the input.
-pub(crate) fn unquote_one(s: &[u8], quote: u8) -> Option<(u32, bool, &[u8])> {
+pub fn unquote_one(s: &[u8], quote: u8) -> Option<(u32, bool, &[u8])> {
     let (&c, rest) = s.split_first()?;
     if c == quote {
         return None;

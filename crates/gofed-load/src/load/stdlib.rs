@@ -14,7 +14,7 @@
 //! which list answers.
 //!
 //! ```
-//! use gofed_go::load::stdlib;
+//! use gofed_load::load::stdlib;
 //! assert!(stdlib::is_std(23, "iter"));
 //! assert!(!stdlib::is_std(22, "iter"));
 //! assert!(stdlib::std_vendored(27, "golang.org/x/net/http/httpguts"));

@@ -14,7 +14,7 @@
 //! to find every dependency a package can have.
 //!
 //! ```
-//! use gofed_go::build::{parse_file_header, Context, Selector};
+//! use gofed_load::build::{parse_file_header, Context, Selector};
 //!
 //! let src = b"//go:build windows && !cgo\n\npackage p\n";
 //! let header = parse_file_header(src)?;
@@ -25,7 +25,7 @@
 //! let any = Selector::all_platforms(27, Vec::new());
 //! assert!(any.includes("p.go", &header));
 //! assert!(!any.includes("p_linux.go", &header));
-//! # Ok::<(), gofed_go::build::ConstraintError>(())
+//! # Ok::<(), gofed_load::build::ConstraintError>(())
 //! ```
 //!
 //! # How a package loader uses this

@@ -371,7 +371,7 @@ impl Parser<'_> {
 
 /// The doc comment of a node starting at `start`: the comment group that ends on the line
 /// right before it and does not follow code on its first line (go/parser's lead comment).
-pub(crate) fn doc_before(comments: &[Comment], src: &[u8], start: u32) -> Option<CommentGroup> {
+pub fn doc_before(comments: &[Comment], src: &[u8], start: u32) -> Option<CommentGroup> {
     // Last comment ending before `start`.
     let end = comments.partition_point(|c| c.span.end <= start);
     if end == 0 {

@@ -170,7 +170,7 @@ fn join_lines(errors: &[gomod::GoModError]) -> String {
 /// How import paths are assigned, as the go command decides (see [`detect_layout`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[non_exhaustive]
+// Exhaustive: the stored API model (gofed_api's `ModelLayout`) mirrors every variant.
 pub enum Layout {
     /// A Go distribution's `src` (or a directory below it): the standard library.
     Goroot {

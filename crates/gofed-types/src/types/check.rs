@@ -497,7 +497,7 @@ pub(super) fn complete_named(p: &mut Program, named: NamedId) {
 }
 
 /// The type parameters of a declared generic type.
-pub(crate) fn named_type_params(p: &mut Program, named: NamedId) -> Vec<TypeId> {
+pub fn named_type_params(p: &mut Program, named: NamedId) -> Vec<TypeId> {
     let n = &p.named[named.0 as usize];
     match n.tparams_state {
         ObjState::Done => return n.type_params.clone(),
@@ -757,7 +757,7 @@ pub(super) fn underlying(p: &mut Program, ty: TypeId) -> TypeId {
 }
 
 /// Replaces type parameters by types.
-pub(crate) fn subst(p: &mut Program, ty: TypeId, map: &[(TypeId, TypeId)]) -> TypeId {
+pub fn subst(p: &mut Program, ty: TypeId, map: &[(TypeId, TypeId)]) -> TypeId {
     if map.is_empty() {
         return ty;
     }
@@ -1133,9 +1133,9 @@ pub(super) fn expr_or_type(p: &mut Program, env: &Env, e: ExprId) -> Operand {
 }
 
 /// Recursion deeper than this many bytes of remaining stack continues on a new segment.
-pub(crate) const STACK_RED_ZONE: usize = 128 * 1024;
+pub const STACK_RED_ZONE: usize = 128 * 1024;
 /// Size of each new stack segment.
-pub(crate) const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+pub const STACK_SEGMENT: usize = 4 * 1024 * 1024;
 
 fn expr_or_type_inner(p: &mut Program, env: &Env, e: ExprId) -> Operand {
     let file = Arc::clone(&env.file);
@@ -1532,7 +1532,7 @@ fn generic_alias_type_params(p: &mut Program, env: &Env, x: ExprId) -> Option<Ve
 
 /// The type arguments that make generic alias `alias` stand for `ty`, if any do (go/types
 /// keeps them on the alias's instance; here they are found again from the type).
-pub(crate) fn alias_type_args(p: &mut Program, alias: ObjId, ty: TypeId) -> Option<Vec<TypeId>> {
+pub fn alias_type_args(p: &mut Program, alias: ObjId, ty: TypeId) -> Option<Vec<TypeId>> {
     let tparams = p.alias_type_params.get(&alias)?.clone();
     let ObjKind::TypeName { ty: aliased, .. } = p.objects[alias.0 as usize].kind else {
         return None;
@@ -1548,7 +1548,7 @@ pub(crate) fn alias_type_args(p: &mut Program, alias: ObjId, ty: TypeId) -> Opti
 }
 
 /// The package identifier `name` denotes in `file` of package `pkg` (one of its imports).
-pub(crate) fn imported_package(
+pub fn imported_package(
     p: &mut Program,
     pkg: PkgId,
     file: &Arc<SourceFile>,
@@ -2647,7 +2647,7 @@ fn const_str(v: &Value) -> Option<&[u8]> {
 }
 
 /// Whether a Go name is exported (`token.IsExported`).
-pub(crate) fn is_exported(name: &str) -> bool {
+pub fn is_exported(name: &str) -> bool {
     name.chars().next().is_some_and(char::is_uppercase)
 }
 

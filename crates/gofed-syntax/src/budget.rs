@@ -15,7 +15,7 @@
 //! ```
 //! use std::sync::atomic::{AtomicBool, Ordering};
 //! use std::sync::Arc;
-//! use gofed_go::budget::{Budget, BudgetError};
+//! use gofed_syntax::budget::{Budget, BudgetError};
 //!
 //! let cancel = Arc::new(AtomicBool::new(false));
 //! let budget = Budget::new(Some(Arc::clone(&cancel)), Some(1024));

@@ -198,7 +198,7 @@ fn write_inner(
 }
 
 /// A struct field's tag as go/types prints it: ` "VALUE"` quoted by `strconv.Quote`.
-pub(crate) fn write_tag(buf: &mut String, tag: Option<&[u8]>) {
+pub fn write_tag(buf: &mut String, tag: Option<&[u8]>) {
     if let Some(tag) = tag {
         buf.push(' ');
         buf.push_str(&crate::constant::quote(tag));

@@ -12,7 +12,7 @@
 //! followed forever.
 
 mod arena;
-pub(crate) mod check;
+pub mod check;
 mod collect;
 pub mod methodset;
 mod sizes;
@@ -31,7 +31,7 @@ use crate::ast::File;
 use crate::budget::{Budget, BudgetError};
 use crate::constant::Value;
 
-pub(crate) use check::{is_exported, STACK_RED_ZONE, STACK_SEGMENT};
+pub use check::{is_exported, STACK_RED_ZONE, STACK_SEGMENT};
 pub use sizes::Sizes;
 pub use ty::{
     BasicKind, Field, IfaceMethod, Interface, NamedId, PkgId, Signature, Struct, Term, Type,
@@ -348,7 +348,7 @@ pub struct TypeParamData {
 
 /// The written type of a declaration ([`Program::object_type_syntax`]).
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum TypeSyntax {
+pub enum TypeSyntax {
     /// A type expression.
     Expr(crate::ast::ExprId),
     /// A func declaration's signature.
@@ -555,7 +555,7 @@ impl<'s> Program<'s> {
 
     /// The stand-in for an import path that could not be loaded (created on first use; not
     /// found by [`Program::package_by_path`], which only knows loaded packages).
-    pub(crate) fn placeholder_package(&mut self, path: &str) -> PkgId {
+    pub fn placeholder_package(&mut self, path: &str) -> PkgId {
         collect::placeholder_package(self, path)
     }
 
@@ -602,7 +602,7 @@ impl<'s> Program<'s> {
     /// Brings package `pkg`'s files back when they were released. A file that changed on disk
     /// since is replaced by an empty one (its declarations are then not found, never misread
     /// as others).
-    pub(crate) fn restore_files(&mut self, pkg: PkgId) {
+    pub fn restore_files(&mut self, pkg: PkgId) {
         let Some(package) = self.packages.get(pkg.0 as usize) else {
             return;
         };
@@ -689,7 +689,7 @@ impl<'s> Program<'s> {
 
     /// Records a problem found outside the checker (by the API printer) at the name of a
     /// package-level object's declaration.
-    pub(crate) fn report_at_object(&mut self, id: ObjId, message: String) {
+    pub fn report_at_object(&mut self, id: ObjId, message: String) {
         let Some(pkg) = self.objects[id.0 as usize].pkg else {
             return;
         };
@@ -735,7 +735,7 @@ impl<'s> Program<'s> {
     /// signature is in the syntax: the file and the type expression or the func's parameter
     /// and result lists (`None` for other objects, a var without written type, or a package
     /// whose files are gone).
-    pub(crate) fn object_type_syntax(&self, id: ObjId) -> Option<(Arc<SourceFile>, TypeSyntax)> {
+    pub fn object_type_syntax(&self, id: ObjId) -> Option<(Arc<SourceFile>, TypeSyntax)> {
         let obj = &self.objects[id.0 as usize];
         let (pkg, decl) = (obj.pkg?, obj.decl?);
         let file = self.packages[pkg.0 as usize]
@@ -757,7 +757,7 @@ impl<'s> Program<'s> {
     }
 
     /// The names of generic alias `obj`'s type parameters (none for other objects).
-    pub(crate) fn alias_type_param_names(&self, obj: ObjId) -> Vec<String> {
+    pub fn alias_type_param_names(&self, obj: ObjId) -> Vec<String> {
         let Some(tparams) = self.alias_type_params.get(&obj) else {
             return Vec::new();
         };
@@ -773,7 +773,7 @@ impl<'s> Program<'s> {
     /// Where method `name` declared on `named` has its signature in the syntax: the file and
     /// the parameter and result lists (`None` for a method not declared on it, or a package
     /// whose files are gone).
-    pub(crate) fn method_type_syntax(
+    pub fn method_type_syntax(
         &self,
         named: NamedId,
         name: &str,

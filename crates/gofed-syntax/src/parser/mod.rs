@@ -13,7 +13,7 @@
 //! declarations parsed before that point are kept.
 
 mod decl;
-pub(crate) use decl::doc_before;
+pub use decl::doc_before;
 mod expr;
 mod stmt;
 mod token_set;

@@ -19,7 +19,7 @@
 //! and [`Value::string`] / [`Value::exact_string`].
 //!
 //! ```
-//! use gofed_go::constant::{binary_op, LitKind, Op, Value};
+//! use gofed_types::constant::{binary_op, LitKind, Op, Value};
 //!
 //! let pi = Value::from_literal(LitKind::Float, "3.14159265358979323846264338327950288419716939937510582097494459");
 //! assert_eq!(pi.string(), "3.14159");
@@ -47,7 +47,7 @@ use std::sync::Arc;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 
-pub(crate) use crate::constant::format::quote;
+pub use crate::constant::format::quote;
 pub use crate::constant::format::StringStyle;
 pub use crate::constant::represent::{represent, BasicTarget, RepresentError, Sizes};
 pub use crate::constant::value::{binary_op, compare, shift, unary_op, MAX_SHIFT};
