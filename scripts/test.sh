@@ -28,6 +28,8 @@
 #                    / goapi / goapi-release
 #   apidiff-SUITE    scripts/oracle-apidiff.sh SUITE (testdata, std, gocode):
 #                    gofed apidiff vs x/exp/apidiff
+#   uses-SUITE       scripts/oracle-uses.sh SUITE ROOT (go1.27: the Go 1.27.3
+#                    std, gocode): the uses gofed resolves vs go/types' Info.Uses
 #   release          scripts/oracle-release.sh: gofed release vs today's
 #                    gorelease on offline module proxies
 #   spec-fedora      scripts/oracle-spec.sh: gofed spec vs rpmspec with
@@ -220,6 +222,15 @@ conformance() {
       run_step "apidiff-$suite" "$REPO/scripts/oracle-apidiff.sh" "$suite"
     else
       skip_step "apidiff-$suite" "$why"
+    fi
+  done
+  # Uses of other packages' exported objects (issue #15) against go/types.
+  for spec in "go1.27 $GO127/src" "gocode /usr/share/gocode/src"; do
+    read -r suite root <<<"$spec"
+    if why=$(have_python && have_corpus "$suite"); then
+      run_step "uses-$suite" "$REPO/scripts/oracle-uses.sh" "$suite" "$root" "$GO127"
+    else
+      skip_step "uses-$suite" "$why"
     fi
   done
   # Release check conformance with today's gorelease (gorelease-head): module

@@ -162,6 +162,40 @@ class CompareParse(unittest.TestCase):
         self.assertIn("body-span\ta/x.go", out)
 
 
+class CompareUses(unittest.TestCase):
+    def setUp(self):
+        self.t = Tmp(self)
+        self.go = self.t.write("go.txt", "".join([
+            "a/x.go\t10\tqualified\tfmt\tPrintln\tfmt/print.go:1\n",
+            "a/x.go\t20\tmethod\tbytes\tWrite\tbytes/buffer.go:2\n",
+            "a/x.go\t30\tdot\tfmt\tSprint\tfmt/print.go:3\n",
+            "b\t-1\ttype-errors\t1\tcould not import x/y\t-\n",
+            "b/y.go\t5\tqualified\tos\tExit\tos/proc.go:4\n",
+        ]))
+
+    def compare(self, fed_lines, known=""):
+        fed = self.t.write("fed.txt", "".join(l + "\n" for l in fed_lines))
+        k = self.t.write("known.txt", known)
+        return run("compare_uses.py", "--suite", "s", "--go", self.go, "--gofed", fed, "--known", k,
+                   "--packages-only")
+
+    def test_agreement_and_pending_kinds(self):
+        rc, out, err = self.compare(["a/x.go\t10\tqualified\tfmt\tPrintln\t-", "a/x.go\t30\tdot\tfmt\tSprint\t-",
+                                     "b/y.go\t5\tqualified\tos\tExit\t-",
+                                     "b/y.go\t9\tqualified\tx/y\tZ\t-", "c/z.go\t1\tqualified\tos\tExit\t-"])
+        self.assertEqual(rc, 0, out + err)
+        self.assertRegex(out, r"equal\s+3\n")
+        self.assertRegex(out, r"not resolved by gofed yet: method\s+1\n")
+        self.assertRegex(out, r"not comparable\)\s+1\n")
+
+    def test_missing_extra_and_object(self):
+        rc, out, _ = self.compare(["a/x.go\t10\tqualified\tfmt\tPrint\t-", "a/x.go\t11\tqualified\tfmt\tX\t-"])
+        self.assertEqual(rc, 1)
+        for check, key in (("uses-object", "a/x.go:10"), ("uses-extra", "a/x.go:11"), ("uses-missing", "a/x.go:30"),
+                           ("uses-missing", "b/y.go:5")):
+            self.assertIn("%s\t%s\t" % (check, key), out)
+
+
 class CompareGolist(unittest.TestCase):
     def setUp(self):
         self.t = Tmp(self)

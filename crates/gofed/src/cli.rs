@@ -1149,6 +1149,16 @@ pub enum DebugCommand {
         #[arg(long)]
         nodes: bool,
     },
+    /// Print the uses each package of a tree makes of other packages' exported objects, in
+    /// scripts/oracle/gouses' format (what is resolved so far: qualified names and dot imports).
+    Uses {
+        /// The `src` directory of a GOROOT or of a GOPATH; every package below it is listed.
+        root: PathBuf,
+        /// The Go whose standard library a GOPATH's packages import (default: the embedded
+        /// summary).
+        #[arg(long)]
+        goroot: Option<PathBuf>,
+    },
     /// Print Go-syntax stubs of a GOROOT's standard library API (the embedded summary).
     StdSummary {
         /// The Go distribution.

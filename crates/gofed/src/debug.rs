@@ -52,6 +52,7 @@ pub fn run(system: &crate::cli::SystemArgs, cmd: DebugCommand) -> anyhow::Result
         } => parse(files, files_from, nodes),
         DebugCommand::BenchParse { root, bodies, runs } => bench_parse(&root, bodies, runs),
         DebugCommand::StdSummary { goroot } => std_summary(&goroot),
+        DebugCommand::Uses { root, goroot } => uses(&root, goroot.as_deref()),
         DebugCommand::StdSummaryApi => std_summary_api(),
     }
 }
@@ -270,6 +271,50 @@ fn collect_go_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `gofed debug uses`: every package of `root` checked (its imports from the tree, the GOROOT
+/// or the embedded summary), and its uses of other packages' exported objects printed as
+/// gouses prints them (`FILE OFFSET KIND PKGPATH NAME DECL`, FILE as the package's directory
+/// below `root` and the file name; DECL is not known yet and printed as `-`).
+fn uses(root: &Path, goroot: Option<&Path>) -> anyhow::Result<ExitCode> {
+    use gofed_go::api::source::ParseCache;
+    use gofed_go::types::uses::package_uses;
+    use gofed_go::types::{Program, Sizes};
+
+    let ctx = gofed_services::BuildContext::default();
+    let opened = gofed_services::tree::OpenedTree::directory(root)?;
+    let cache = std::sync::Arc::new(ParseCache::default());
+    let budget = gofed_go::budget::Budget::unlimited();
+    let world = gofed_services::api::World::load(&opened, &ctx, goroot, &cache, &budget)?;
+    let mut program = Program::new(&world.source, Sizes::for_arch("amd64"));
+    let mut out = String::new();
+    for pkg in &world.project.packages {
+        let Some(id) = program.package("", &pkg.import_path) else {
+            continue;
+        };
+        let dir = pkg
+            .dir
+            .strip_prefix(&world.project.root)
+            .unwrap_or(&pkg.dir);
+        for u in package_uses(&mut program, id) {
+            let object = program.object(u.object);
+            let (name, obj_pkg) = (object.name.to_string(), object.pkg);
+            let obj_path = obj_pkg.map_or(String::new(), |p| program.pkg(p).path.clone());
+            let base = Path::new(&u.file)
+                .file_name()
+                .map_or_else(|| u.file.clone(), |n| n.to_string_lossy().into_owned());
+            let _ = writeln!(
+                out,
+                "{}\t{}\t{}\t{obj_path}\t{name}\t-",
+                dir.join(base).display(),
+                u.offset,
+                u.kind.as_str()
+            );
+        }
+    }
+    crate::output::print_bytes(out.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints Go-syntax stubs of a GOROOT's standard library API (linux/amd64, cgo): the data of

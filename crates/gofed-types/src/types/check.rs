@@ -24,6 +24,17 @@ pub(super) struct Env {
 }
 
 impl Env {
+    /// The environment of file `file_idx` (`file`) of package `pkg`, outside any declaration.
+    pub(super) fn for_file(pkg: PkgId, file_idx: usize, file: &Arc<SourceFile>) -> Env {
+        Env {
+            pkg,
+            file_idx: file_idx as u32,
+            file: Arc::clone(file),
+            tparams: Vec::new(),
+            iota: None,
+        }
+    }
+
     fn text(&self, expr: ExprId) -> &str {
         self.file.ast.expr_span(expr).text(&self.file.src)
     }
@@ -834,14 +845,14 @@ fn subst_inner(p: &mut Program, ty: TypeId, map: &[(TypeId, TypeId)]) -> TypeId 
 // ---------------------------------------------------------------------------------------
 // Names
 
-enum Resolved {
+pub(super) enum Resolved {
     Obj(ObjId),
     Pkg(PkgId),
     TypeParam(TypeId),
     None,
 }
 
-fn lookup(p: &mut Program, env: &Env, name: &str) -> Resolved {
+pub(super) fn lookup(p: &mut Program, env: &Env, name: &str) -> Resolved {
     if let Some((_, t)) = env.tparams.iter().rev().find(|(n, _)| n == name) {
         return Resolved::TypeParam(*t);
     }
@@ -1558,14 +1569,7 @@ pub fn imported_package(
         .files
         .iter()
         .position(|f| Arc::ptr_eq(f, file))?;
-    let env = Env {
-        pkg,
-        file_idx: file_idx as u32,
-        file: Arc::clone(file),
-        tparams: Vec::new(),
-        iota: None,
-    };
-    file_import(p, &env, name)
+    file_import(p, &Env::for_file(pkg, file_idx, file), name)
 }
 
 /// `A[args]` of a generic alias `type A[P ...] = T` (`aliased` is T): T with P replaced by

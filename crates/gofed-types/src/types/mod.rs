@@ -19,6 +19,7 @@ mod sizes;
 pub mod ty;
 pub mod typestring;
 mod universe;
+pub mod uses;
 
 use std::sync::Arc;
 
