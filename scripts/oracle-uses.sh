@@ -41,13 +41,16 @@ gouses=$(build_go_tool gouses "$goroot") || exit 2
 gofed=$(gofed_bin) || exit 2
 
 # A GOROOT's src: the std packages; else a GOPATH's src.
-gopath_args=() goroot_args=()
+# The inputs oracle_run fingerprints: the tree, and for a GOPATH the GOPATH itself and the
+# GOROOT whose std go/types imports from source.
+gopath_args=() goroot_args=() trees=(--tree "$root")
 if [[ -f $root/../VERSION && -d $root/runtime ]]; then
   prune=(-path ./cmd -o -path ./builtin -o -name testdata -o -name vendor -o -name '[._]*' -a ! -name .)
 else
   prune=(-name testdata -o -name vendor -o -name '[._]*' -a ! -name .)
   gopath_args=(-gopath "$(dirname "$root")")
   goroot_args=(--goroot "$goroot")
+  trees=(--tree "$(dirname "$root")" --tree "$goroot")
 fi
 (cd "$root" && find . \( "${prune[@]}" \) -prune -o -type f -name '*.go' -printf '%h\n') |
   sed 's|^\./||' | grep -v '^\.$' | sort -u >"$tmp/dirs"
@@ -56,7 +59,7 @@ ndirs=$(wc -l <"$tmp/dirs")
 
 t0=$(date +%s.%N)
 # shellcheck disable=SC2046
-oracle_run --subst "$tmp" --tree "$root" --exe "$gouses" --cwd "$root" --label "gouses $suite" -- \
+oracle_run --subst "$tmp" "${trees[@]}" --exe "$gouses" --cwd "$root" --label "gouses $suite" -- \
   env GOROOT="$goroot" GO111MODULE=off "$gouses" "${gopath_args[@]}" $(cat "$tmp/dirs") \
   >"$tmp/go.txt" || { echo "oracle-uses: gouses failed" >&2; exit 2; }
 t1=$(date +%s.%N)

@@ -30,9 +30,7 @@
 //                     FieldVal, MethodVal), promoted through embedding or not
 //     methodexpr      T.m (MethodExpr)
 //     key             a field name as a key of a struct composite literal
-//     other           any other (an interface method named in an embedded
-//                     interface's implementation check does not count: it is
-//                     not in Info.Uses)
+//     other           any other use
 //   - PKGPATH, NAME: the object's package and name.
 //   - DECL: where the object is declared: FILE:OFFSET with FILE relative to
 //     its src root (GOROOT/src or GOPATH/src), "-" when it has no position.
