@@ -153,7 +153,7 @@ impl Parser<'_> {
                 ty = self.try_ident_or_type();
                 if self.at(TokenKind::Assign) {
                     self.next();
-                    values = self.parse_rhs_list();
+                    values = self.parse_list(true);
                 }
             }
         } else {
@@ -162,7 +162,7 @@ impl Parser<'_> {
             }
             if self.at(TokenKind::Assign) {
                 self.next();
-                values = self.parse_rhs_list();
+                values = self.parse_list(true);
             }
         }
         let span = self.span_from(start);

@@ -1419,10 +1419,11 @@ impl Parser<'_> {
         x
     }
 
-    /// `a, b, c` as values.
-    pub(super) fn parse_rhs_list(&mut self) -> crate::ast::ExprList {
+    /// `a, b, c` with `in_rhs` as given (go/parser's `parseList`): values of a declaration or
+    /// an assignment's right-hand side (`true`), or a statement's left-hand side.
+    pub(super) fn parse_list(&mut self, in_rhs: bool) -> crate::ast::ExprList {
         let old = self.in_rhs;
-        self.in_rhs = true;
+        self.in_rhs = in_rhs;
         let mark = self.expr_scratch.len();
         let x = self.parse_expr();
         self.expr_scratch.push(x);

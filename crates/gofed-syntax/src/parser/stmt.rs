@@ -71,22 +71,6 @@ impl Parser<'_> {
         self.alloc_stmt(Stmt::Bad, Span::new(from, to.max(from)))
     }
 
-    /// `a, b` with `in_rhs` as given (go/parser's `parseList`).
-    fn parse_list(&mut self, in_rhs: bool) -> ExprList {
-        let old = self.in_rhs;
-        self.in_rhs = in_rhs;
-        let mark = self.expr_scratch.len();
-        let x = self.parse_expr();
-        self.expr_scratch.push(x);
-        while self.at(TokenKind::Comma) {
-            self.next();
-            let x = self.parse_expr();
-            self.expr_scratch.push(x);
-        }
-        self.in_rhs = old;
-        self.finish_expr_list(mark)
-    }
-
     fn first_of(&self, list: ExprList) -> ExprId {
         self.file.expr_list(list)[0]
     }
