@@ -561,8 +561,8 @@ impl Differ<'_, '_, '_> {
     /// Two type parameter lists correspond when they have the same length and their
     /// constraints correspond.
     fn type_params_correspond(&mut self, old: NamedId, new: NamedId) -> bool {
-        let otp = crate::types::check::named_type_params(self.old, old);
-        let ntp = crate::types::check::named_type_params(self.new, new);
+        let otp = crate::types::named_type_params(self.old, old);
+        let ntp = crate::types::named_type_params(self.new, new);
         if otp.len() != ntp.len() {
             return false;
         }

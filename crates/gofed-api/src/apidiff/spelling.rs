@@ -14,9 +14,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::ast::{ChanDir, Expr, ExprId, FieldList};
-use crate::types::check::{alias_type_args, imported_package};
 use crate::types::ty::{Interface, NamedId, PkgId, Type, TypeId};
 use crate::types::typestring::{type_string, write_tag};
+use crate::types::{alias_type_args, imported_package};
 use crate::types::{ObjId, ObjKind, Program, SourceFile, TypeSyntax};
 
 /// Where a type that changed was written, on one side of the comparison.

@@ -17,21 +17,21 @@ use num_integer::Integer;
 use num_traits::{One, ToPrimitive, Zero};
 
 /// The mantissa precision of `go/constant` floats (`prec` in `value.go`).
-pub const PREC: u32 = 512;
+pub(crate) const PREC: u32 = 512;
 
 const MIN_EXP: i64 = i32::MIN as i64;
 const MAX_EXP: i64 = i32::MAX as i64;
 
 /// `big.RoundingMode`, restricted to the modes `go/constant` uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     NearestEven,
     ToZero,
     AwayFromZero,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BigFloat {
+pub(crate) struct BigFloat {
     neg: bool,
     form: Form,
 }
@@ -69,14 +69,14 @@ const F32: Format = Format {
 };
 
 impl BigFloat {
-    pub fn zero() -> BigFloat {
+    pub(crate) fn zero() -> BigFloat {
         BigFloat {
             neg: false,
             form: Form::Zero,
         }
     }
 
-    pub fn inf(neg: bool) -> BigFloat {
+    pub(crate) fn inf(neg: bool) -> BigFloat {
         BigFloat {
             neg,
             form: Form::Inf,
@@ -138,17 +138,17 @@ impl BigFloat {
     }
 
     /// `mant * 2^exp` rounded to `prec` bits.
-    pub fn from_parts(neg: bool, mant: BigUint, exp: i64, prec: u32) -> BigFloat {
+    pub(crate) fn from_parts(neg: bool, mant: BigUint, exp: i64, prec: u32) -> BigFloat {
         BigFloat::round_new(neg, mant, exp, false, prec, Mode::NearestEven)
     }
 
     /// `big.Float.SetInt` on a float of precision `prec`.
-    pub fn from_bigint(x: &BigInt, prec: u32) -> BigFloat {
+    pub(crate) fn from_bigint(x: &BigInt, prec: u32) -> BigFloat {
         BigFloat::from_parts(x.sign() == Sign::Minus, x.magnitude().clone(), 0, prec)
     }
 
     /// `big.Float.SetRat` on a float of precision `prec`: `num / den` correctly rounded.
-    pub fn from_ratio(x: &BigInt, den: &BigUint, prec: u32) -> BigFloat {
+    pub(crate) fn from_ratio(x: &BigInt, den: &BigUint, prec: u32) -> BigFloat {
         let neg = x.sign() == Sign::Minus;
         if den.is_zero() {
             return BigFloat::inf(neg);
@@ -159,7 +159,7 @@ impl BigFloat {
 
     /// `big.Float.SetFloat64`: exact. The caller excludes NaN; infinities stay infinite.
     #[cfg(test)]
-    pub fn from_f64(x: f64) -> BigFloat {
+    pub(crate) fn from_f64(x: f64) -> BigFloat {
         if x.is_infinite() {
             return BigFloat::inf(x < 0.0);
         }
@@ -167,20 +167,20 @@ impl BigFloat {
         BigFloat::finite(neg, BigUint::from(mant), exp)
     }
 
-    pub fn is_zero(&self) -> bool {
+    pub(crate) fn is_zero(&self) -> bool {
         self.form == Form::Zero
     }
 
-    pub fn is_inf(&self) -> bool {
+    pub(crate) fn is_inf(&self) -> bool {
         self.form == Form::Inf
     }
 
-    pub fn is_neg(&self) -> bool {
+    pub(crate) fn is_neg(&self) -> bool {
         self.neg
     }
 
     /// -1, 0 or 1.
-    pub fn sign(&self) -> i32 {
+    pub(crate) fn sign(&self) -> i32 {
         match (&self.form, self.neg) {
             (Form::Zero, _) => 0,
             (_, true) => -1,
@@ -189,7 +189,7 @@ impl BigFloat {
     }
 
     /// `big.Float.IsInt`.
-    pub fn is_int(&self) -> bool {
+    pub(crate) fn is_int(&self) -> bool {
         match &self.form {
             Form::Zero => true,
             Form::Inf => false,
@@ -198,14 +198,14 @@ impl BigFloat {
     }
 
     /// `big.Float.MantExp`'s exponent: `x = 0.mant * 2^e` with `0.5 <= 0.mant < 1`, 0 for 0.
-    pub fn exponent(&self) -> i64 {
+    pub(crate) fn exponent(&self) -> i64 {
         match &self.form {
             Form::Finite { mant, exp } => exp + bits(mant),
             _ => 0,
         }
     }
 
-    pub fn neg(&self) -> BigFloat {
+    pub(crate) fn neg(&self) -> BigFloat {
         BigFloat {
             neg: !self.neg,
             form: self.form.clone(),
@@ -214,7 +214,7 @@ impl BigFloat {
 
     /// `self` rounded to `prec` bits with `mode` (`big.Float.Set` on a float with that
     /// precision and mode).
-    pub fn round(&self, prec: u32, mode: Mode) -> BigFloat {
+    pub(crate) fn round(&self, prec: u32, mode: Mode) -> BigFloat {
         match &self.form {
             Form::Finite { mant, exp } => {
                 BigFloat::round_new(self.neg, mant.clone(), *exp, false, prec, mode)
@@ -224,7 +224,7 @@ impl BigFloat {
     }
 
     /// `x + y` rounded to `prec` bits; `None` for `Inf - Inf` (where `big.Float` panics).
-    pub fn add(x: &BigFloat, y: &BigFloat, prec: u32) -> Option<BigFloat> {
+    pub(crate) fn add(x: &BigFloat, y: &BigFloat, prec: u32) -> Option<BigFloat> {
         match (&x.form, &y.form) {
             (Form::Inf, Form::Inf) if x.neg != y.neg => None,
             (Form::Inf, _) => Some(x.clone()),
@@ -282,12 +282,12 @@ impl BigFloat {
     }
 
     /// `x - y` rounded to `prec` bits.
-    pub fn sub(x: &BigFloat, y: &BigFloat, prec: u32) -> Option<BigFloat> {
+    pub(crate) fn sub(x: &BigFloat, y: &BigFloat, prec: u32) -> Option<BigFloat> {
         BigFloat::add(x, &y.neg(), prec)
     }
 
     /// `x * y` rounded to `prec` bits; `None` for `0 * Inf`.
-    pub fn mul(x: &BigFloat, y: &BigFloat, prec: u32) -> Option<BigFloat> {
+    pub(crate) fn mul(x: &BigFloat, y: &BigFloat, prec: u32) -> Option<BigFloat> {
         let neg = x.neg != y.neg;
         match (&x.form, &y.form) {
             (Form::Inf, Form::Zero) | (Form::Zero, Form::Inf) => None,
@@ -303,7 +303,7 @@ impl BigFloat {
     }
 
     /// `x / y` rounded to `prec` bits; `None` for `0/0` and `Inf/Inf`.
-    pub fn quo(x: &BigFloat, y: &BigFloat, prec: u32) -> Option<BigFloat> {
+    pub(crate) fn quo(x: &BigFloat, y: &BigFloat, prec: u32) -> Option<BigFloat> {
         let neg = x.neg != y.neg;
         match (&x.form, &y.form) {
             (Form::Zero, Form::Zero) | (Form::Inf, Form::Inf) => None,
@@ -344,7 +344,7 @@ impl BigFloat {
     }
 
     /// `big.Float.Cmp`.
-    pub fn cmp(&self, y: &BigFloat) -> Ordering {
+    pub(crate) fn cmp(&self, y: &BigFloat) -> Ordering {
         let sx = self.sign();
         let sy = y.sign();
         if sx != sy {
@@ -358,7 +358,7 @@ impl BigFloat {
     }
 
     /// `big.Float.Int`: `x` truncated toward zero and whether that is exact; `None` for Inf.
-    pub fn to_int(&self) -> Option<(BigInt, bool)> {
+    pub(crate) fn to_int(&self) -> Option<(BigInt, bool)> {
         match &self.form {
             Form::Zero => Some((BigInt::zero(), true)),
             Form::Inf => None,
@@ -380,12 +380,12 @@ impl BigFloat {
     }
 
     /// `big.Float.Float64`: the nearest float64 and whether it is exact.
-    pub fn to_f64(&self) -> (f64, bool) {
+    pub(crate) fn to_f64(&self) -> (f64, bool) {
         self.to_format(&F64)
     }
 
     /// `big.Float.Float32`: the nearest float32 and whether it is exact.
-    pub fn to_f32(&self) -> (f32, bool) {
+    pub(crate) fn to_f32(&self) -> (f32, bool) {
         let (f, exact) = self.to_format(&F32);
         // `f` is a float32 value, so the conversion is exact.
         (f as f32, exact)
@@ -409,7 +409,7 @@ impl BigFloat {
 
     /// `big.Float.MantExp` followed by `Float64` on the mantissa: `(m, e)` with
     /// `x ≈ m * 2^e`, `0.5 <= |m| <= 1` (1 only after rounding up).
-    pub fn mant_exp_f64(&self) -> (f64, i64) {
+    pub(crate) fn mant_exp_f64(&self) -> (f64, i64) {
         match &self.form {
             Form::Finite { mant, .. } => {
                 let (m, _) = round_to_format(mant.clone(), -bits(mant), false, &F64);
@@ -421,7 +421,7 @@ impl BigFloat {
     }
 
     /// `big.Float.Text('p', 0)`: `-0x.8p+1` style, hex mantissa in `[0.5, 1)`.
-    pub fn text_p(&self) -> String {
+    pub(crate) fn text_p(&self) -> String {
         let mut s = String::new();
         if self.neg {
             s.push('-');
@@ -448,12 +448,12 @@ impl BigFloat {
 }
 
 /// `big.Rat.Float64`: `num/den` correctly rounded to float64, and whether it is exact.
-pub fn ratio_to_f64(num: &BigInt, den: &BigUint) -> (f64, bool) {
+pub(crate) fn ratio_to_f64(num: &BigInt, den: &BigUint) -> (f64, bool) {
     ratio_to_format(num, den, &F64)
 }
 
 /// `big.Rat.Float32`.
-pub fn ratio_to_f32(num: &BigInt, den: &BigUint) -> (f32, bool) {
+pub(crate) fn ratio_to_f32(num: &BigInt, den: &BigUint) -> (f32, bool) {
     let (f, exact) = ratio_to_format(num, den, &F32);
     (f as f32, exact)
 }
@@ -556,7 +556,7 @@ fn go_ldexp(frac: f64, exp: i64) -> f64 {
 }
 
 /// Splits a finite `x` into sign, integer mantissa and binary exponent.
-pub fn decompose_f64(x: f64) -> (bool, u64, i64) {
+pub(crate) fn decompose_f64(x: f64) -> (bool, u64, i64) {
     let b = x.to_bits();
     let neg = b >> 63 != 0;
     let e = ((b >> 52) & 0x7ff) as i64;

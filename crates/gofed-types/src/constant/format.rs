@@ -23,7 +23,7 @@ pub enum StringStyle {
 /// Strings longer than this many characters (quotes included) are shortened.
 const MAX_LEN: usize = 72;
 
-pub fn string(x: &Value, style: StringStyle) -> String {
+pub(crate) fn string(x: &Value, style: StringStyle) -> String {
     match &x.0 {
         Repr::Unknown => "unknown".to_string(),
         Repr::Bool(b) => b.to_string(),
@@ -45,7 +45,7 @@ pub fn string(x: &Value, style: StringStyle) -> String {
     }
 }
 
-pub fn exact_string(x: &Value) -> String {
+pub(crate) fn exact_string(x: &Value) -> String {
     match &x.0 {
         Repr::Str(s) => quote(s),
         Repr::Rat(r) if r.is_integer() => r.numer().to_string(),
@@ -257,7 +257,7 @@ fn round_digits(mut d: Vec<u8>, mut dp: i64, n: usize) -> (Vec<u8>, i64) {
 }
 
 /// Go's `fmt.Sprintf("%.<p>g", x)` (`prec = Some(p)`) or `"%g"` (`None`) for finite `x`.
-pub fn fmt_g(x: f64, prec: Option<usize>) -> String {
+pub(crate) fn fmt_g(x: f64, prec: Option<usize>) -> String {
     let neg = x.is_sign_negative();
     let shortest = prec.is_none();
     let (d, dp) = if x == 0.0 {
@@ -332,7 +332,7 @@ pub fn fmt_g(x: f64, prec: Option<usize>) -> String {
 }
 
 /// Go's `strconv.Quote` on bytes that need not be UTF-8.
-pub fn quote(s: &[u8]) -> String {
+pub(crate) fn quote(s: &[u8]) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for chunk in s.utf8_chunks() {

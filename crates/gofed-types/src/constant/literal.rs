@@ -15,7 +15,7 @@ use crate::constant::value::{make_complex, make_float, small_float};
 use crate::constant::{LitKind, Repr, Value};
 use crate::lexer::{strconv_unquote, unquote_one};
 
-pub fn from_literal(kind: LitKind, lit: &[u8]) -> Value {
+pub(crate) fn from_literal(kind: LitKind, lit: &[u8]) -> Value {
     let v = match kind {
         LitKind::Int => parse_int(lit).map(|x| match x.to_i64() {
             Some(i) => Value::int64(i),

@@ -47,7 +47,7 @@ use std::sync::Arc;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 
-pub use crate::constant::format::quote;
+pub(crate) use crate::constant::format::quote;
 pub use crate::constant::format::StringStyle;
 pub use crate::constant::represent::{represent, BasicTarget, RepresentError, Sizes};
 pub use crate::constant::value::{binary_op, compare, shift, unary_op, MAX_SHIFT};

@@ -296,7 +296,7 @@ fn vtoc(x: Value) -> Value {
 }
 
 /// An Int value as a big integer (0 for other kinds).
-pub fn to_bigint(x: &Value) -> BigInt {
+pub(crate) fn to_bigint(x: &Value) -> BigInt {
     match &x.0 {
         Repr::Int64(v) => BigInt::from(*v),
         Repr::Int(v) => v.clone(),
@@ -305,7 +305,7 @@ pub fn to_bigint(x: &Value) -> BigInt {
 }
 
 /// An Int or Float value as a 512-bit float (`i64tof`, `itof`, `rtof`).
-pub fn to_bigfloat(x: &Value) -> BigFloat {
+pub(crate) fn to_bigfloat(x: &Value) -> BigFloat {
     match &x.0 {
         Repr::Int64(_) | Repr::Int(_) => BigFloat::from_bigint(&to_bigint(x), PREC),
         Repr::Rat(r) => rat_to_bigfloat(r),
@@ -314,11 +314,11 @@ pub fn to_bigfloat(x: &Value) -> BigFloat {
     }
 }
 
-pub fn rat_to_bigfloat(r: &BigRational) -> BigFloat {
+pub(crate) fn rat_to_bigfloat(r: &BigRational) -> BigFloat {
     BigFloat::from_ratio(r.numer(), r.denom().magnitude(), PREC)
 }
 
-pub fn make_int(x: BigInt) -> Value {
+pub(crate) fn make_int(x: BigInt) -> Value {
     match x.to_i64() {
         Some(i) => Value::int64(i),
         None => Value(Repr::Int(x)),
@@ -329,14 +329,14 @@ fn small_int(x: &BigInt) -> bool {
     x.bits() < MAX_EXP
 }
 
-pub fn make_rat(x: BigRational) -> Value {
+pub(crate) fn make_rat(x: BigRational) -> Value {
     if small_int(x.numer()) && small_int(x.denom()) {
         return Value(Repr::Rat(x));
     }
     Value(Repr::Float(rat_to_bigfloat(&x)))
 }
 
-pub fn make_float(x: BigFloat) -> Value {
+pub(crate) fn make_float(x: BigFloat) -> Value {
     if x.is_zero() {
         return Value(Repr::Float(BigFloat::zero()));
     }
@@ -346,7 +346,7 @@ pub fn make_float(x: BigFloat) -> Value {
     Value(Repr::Float(x))
 }
 
-pub fn make_complex(re: Value, im: Value) -> Value {
+pub(crate) fn make_complex(re: Value, im: Value) -> Value {
     if re.is_unknown() || im.is_unknown() {
         return Value::unknown();
     }
@@ -354,7 +354,7 @@ pub fn make_complex(re: Value, im: Value) -> Value {
 }
 
 /// `smallFloat`: whether `x` would give a reasonably sized fraction.
-pub fn small_float(x: &BigFloat) -> bool {
+pub(crate) fn small_float(x: &BigFloat) -> bool {
     if x.is_inf() {
         return false;
     }
@@ -363,7 +363,7 @@ pub fn small_float(x: &BigFloat) -> bool {
 }
 
 /// `MakeFloat64`.
-pub fn make_float64(x: f64) -> Value {
+pub(crate) fn make_float64(x: f64) -> Value {
     if !x.is_finite() {
         return Value::unknown();
     }
@@ -383,7 +383,7 @@ pub fn make_float64(x: f64) -> Value {
     Value(Repr::Rat(r))
 }
 
-pub fn int64_val(x: &Value) -> (i64, bool) {
+pub(crate) fn int64_val(x: &Value) -> (i64, bool) {
     match &x.0 {
         Repr::Int64(v) => (*v, true),
         // Like big.Int.Int64: the low 64 bits, two's complement.
@@ -392,7 +392,7 @@ pub fn int64_val(x: &Value) -> (i64, bool) {
     }
 }
 
-pub fn uint64_val(x: &Value) -> (u64, bool) {
+pub(crate) fn uint64_val(x: &Value) -> (u64, bool) {
     match &x.0 {
         Repr::Int64(v) => (*v as u64, *v >= 0),
         Repr::Int(v) => match v.to_u64() {
@@ -414,7 +414,7 @@ fn low_u64(x: &BigInt) -> u64 {
     }
 }
 
-pub fn float64_val(x: &Value) -> (f64, bool) {
+pub(crate) fn float64_val(x: &Value) -> (f64, bool) {
     match &x.0 {
         Repr::Int64(v) => {
             let f = *v as f64;
@@ -428,7 +428,7 @@ pub fn float64_val(x: &Value) -> (f64, bool) {
     }
 }
 
-pub fn float32_val(x: &Value) -> (f32, bool) {
+pub(crate) fn float32_val(x: &Value) -> (f32, bool) {
     match &x.0 {
         Repr::Int64(v) => {
             let f = *v as f32;
@@ -441,7 +441,7 @@ pub fn float32_val(x: &Value) -> (f32, bool) {
     }
 }
 
-pub fn sign(x: &Value) -> i32 {
+pub(crate) fn sign(x: &Value) -> i32 {
     match &x.0 {
         Repr::Int64(v) => v.signum() as i32,
         Repr::Int(v) => v.signum().to_i32().unwrap_or(0),
@@ -452,7 +452,7 @@ pub fn sign(x: &Value) -> i32 {
     }
 }
 
-pub fn to_int(x: &Value) -> Value {
+pub(crate) fn to_int(x: &Value) -> Value {
     match &x.0 {
         Repr::Int64(_) | Repr::Int(_) => x.clone(),
         Repr::Rat(r) if r.is_integer() => make_int(r.numer().clone()),
@@ -482,7 +482,7 @@ pub fn to_int(x: &Value) -> Value {
     }
 }
 
-pub fn to_float(x: &Value) -> Value {
+pub(crate) fn to_float(x: &Value) -> Value {
     match &x.0 {
         Repr::Int64(v) => Value(Repr::Rat(BigRational::from_integer(BigInt::from(*v)))),
         Repr::Int(v) if small_int(v) => Value(Repr::Rat(BigRational::from_integer(v.clone()))),
@@ -493,7 +493,7 @@ pub fn to_float(x: &Value) -> Value {
     }
 }
 
-pub fn to_complex(x: &Value) -> Value {
+pub(crate) fn to_complex(x: &Value) -> Value {
     match &x.0 {
         Repr::Int64(_) | Repr::Int(_) | Repr::Rat(_) | Repr::Float(_) => vtoc(x.clone()),
         Repr::Complex(_) => x.clone(),

@@ -768,7 +768,7 @@ pub(super) fn underlying(p: &mut Program, ty: TypeId) -> TypeId {
 }
 
 /// Replaces type parameters by types.
-pub fn subst(p: &mut Program, ty: TypeId, map: &[(TypeId, TypeId)]) -> TypeId {
+pub(crate) fn subst(p: &mut Program, ty: TypeId, map: &[(TypeId, TypeId)]) -> TypeId {
     if map.is_empty() {
         return ty;
     }

@@ -271,7 +271,7 @@ pub(super) fn placeholder_type(program: &mut Program, pkg: PkgId, name: &str) ->
 /// The package name an import path suggests (goimports' `ImportPathToAssumedName`): its last
 /// element, the one before a `/vN` version element, without a `go-` prefix and cut at the
 /// first character that cannot be in an identifier (`yaml.v3` is `yaml`).
-pub fn assumed_package_name(path: &str) -> &str {
+pub(crate) fn assumed_package_name(path: &str) -> &str {
     let mut elems = path.rsplit('/');
     let mut base = elems.next().unwrap_or_default();
     let is_version =

@@ -12,7 +12,7 @@
 //! followed forever.
 
 mod arena;
-pub mod check;
+pub(crate) mod check;
 mod collect;
 pub mod methodset;
 mod sizes;
@@ -32,7 +32,10 @@ use crate::ast::File;
 use crate::budget::{Budget, BudgetError};
 use crate::constant::Value;
 
-pub use check::{is_exported, STACK_RED_ZONE, STACK_SEGMENT};
+pub use check::{
+    alias_type_args, imported_package, is_exported, named_type_params, STACK_RED_ZONE,
+    STACK_SEGMENT,
+};
 pub use sizes::Sizes;
 pub use ty::{
     BasicKind, Field, IfaceMethod, Interface, NamedId, PkgId, Signature, Struct, Term, Type,
@@ -556,7 +559,7 @@ impl<'s> Program<'s> {
 
     /// The stand-in for an import path that could not be loaded (created on first use; not
     /// found by [`Program::package_by_path`], which only knows loaded packages).
-    pub fn placeholder_package(&mut self, path: &str) -> PkgId {
+    pub(crate) fn placeholder_package(&mut self, path: &str) -> PkgId {
         collect::placeholder_package(self, path)
     }
 
@@ -603,7 +606,7 @@ impl<'s> Program<'s> {
     /// Brings package `pkg`'s files back when they were released. A file that changed on disk
     /// since is replaced by an empty one (its declarations are then not found, never misread
     /// as others).
-    pub fn restore_files(&mut self, pkg: PkgId) {
+    pub(crate) fn restore_files(&mut self, pkg: PkgId) {
         let Some(package) = self.packages.get(pkg.0 as usize) else {
             return;
         };
