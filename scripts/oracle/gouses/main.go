@@ -30,7 +30,7 @@
 //                     FieldVal, MethodVal), promoted through embedding or not
 //     methodexpr      T.m (MethodExpr)
 //     key             a field name as a key of a struct composite literal
-//     other           any other use
+//     other           the Sel of any other selector
 //   - PKGPATH, NAME: the object's package and name.
 //   - DECL: where the object is declared: FILE:OFFSET with FILE relative to
 //     its src root (GOROOT/src or GOPATH/src), "-" when it has no position.
@@ -147,6 +147,9 @@ func main() {
 							kindOf[n.Sel] = "qualified"
 						}
 					}
+					if kindOf[n.Sel] == "" {
+						kindOf[n.Sel] = "other" // a selector's Sel is never a bare name
+					}
 				case *ast.CompositeLit:
 					for _, e := range n.Elts {
 						if kv, ok := e.(*ast.KeyValueExpr); ok {
@@ -171,11 +174,8 @@ func main() {
 			}
 			kind := kindOf[id]
 			if kind == "" {
-				kind = "other"
-				if pkg != nil && pkg.Scope().Lookup(id.Name) != obj && fset.File(id.Pos()) != nil {
-					// A bare name resolved to another package's object: a dot-import.
-					kind = "dot"
-				}
+				// A bare name that denotes another package's object: a dot import brought it in.
+				kind = "dot"
 			}
 			p := fset.PositionFor(id.Pos(), false)
 			uses = append(uses, use{p.Filename, p.Offset, kind, obj})

@@ -74,7 +74,6 @@ pub fn package_uses(p: &mut Program, pkg: PkgId) -> Vec<Use> {
         walker.file();
     }
     out.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
-    out.dedup_by(|a, b| a.file == b.file && a.offset == b.offset);
     out
 }
 
