@@ -1150,7 +1150,8 @@ pub enum DebugCommand {
         nodes: bool,
     },
     /// Print the uses each package of a tree makes of other packages' exported objects, in
-    /// scripts/oracle/gouses' format (what is resolved so far: qualified names and dot imports).
+    /// scripts/oracle/gouses' format: qualified and dot-imported names, fields and methods of
+    /// values, method expressions and struct literal keys.
     Uses {
         /// The `src` directory of a GOROOT or of a GOPATH; every package below it is listed.
         root: PathBuf,

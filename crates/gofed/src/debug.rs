@@ -298,8 +298,7 @@ fn uses(root: &Path, goroot: Option<&Path>) -> anyhow::Result<ExitCode> {
             .strip_prefix(&world.project.root)
             .unwrap_or(&pkg.dir);
         for u in package_uses(&mut program, id) {
-            let object = program.object(u.object);
-            let (name, obj_pkg) = (object.name.to_string(), object.pkg);
+            let (obj_pkg, name) = u.package_and_name(&program);
             let obj_path = obj_pkg.map_or(String::new(), |p| program.pkg(p).path.clone());
             let base = Path::new(&u.file)
                 .file_name()

@@ -13,7 +13,8 @@ use super::{
     Builtin, CheckError, DeclRef, ObjId, ObjKind, ObjState, Program, SourceFile, TypeParamData,
 };
 
-/// Where an expression is checked: package, file, type parameters in scope and `iota`.
+/// Where an expression is checked: package, file, type parameters in scope and `iota`, and
+/// inside a function body its local names.
 #[derive(Clone)]
 pub(super) struct Env {
     pub(super) pkg: PkgId,
@@ -21,6 +22,20 @@ pub(super) struct Env {
     pub(super) file: Arc<SourceFile>,
     pub(super) tparams: Vec<(String, TypeId)>,
     pub(super) iota: Option<i64>,
+    /// Local constants, variables and types in scope, innermost last (they shadow the type
+    /// parameters, the package scope and the imports).
+    pub(super) locals: Vec<Local>,
+    /// Errors are not recorded (function bodies: the package's errors are those of its
+    /// declarations until bodies are fully checked).
+    pub(super) silent: bool,
+}
+
+/// A name declared in a function body and what it denotes (a `Value` of the invalid type
+/// when its type is not known).
+#[derive(Clone, Debug)]
+pub(super) struct Local {
+    pub(super) name: Box<str>,
+    pub(super) operand: Operand,
 }
 
 impl Env {
@@ -32,6 +47,8 @@ impl Env {
             file: Arc::clone(file),
             tparams: Vec::new(),
             iota: None,
+            locals: Vec::new(),
+            silent: false,
         }
     }
 
@@ -62,24 +79,27 @@ pub(super) struct Operand {
 }
 
 impl Operand {
-    fn invalid(p: &Program) -> Operand {
+    pub(super) fn invalid(p: &Program) -> Operand {
         Operand {
             mode: Mode::Invalid,
             ty: p.invalid(),
         }
     }
-    fn value(ty: TypeId) -> Operand {
+    pub(super) fn value(ty: TypeId) -> Operand {
         Operand {
             mode: Mode::Value,
             ty,
         }
     }
-    fn is_invalid(&self) -> bool {
+    pub(super) fn is_invalid(&self) -> bool {
         matches!(self.mode, Mode::Invalid)
     }
 }
 
 fn error(p: &mut Program, env: &Env, offset: u32, message: String) {
+    if env.silent {
+        return;
+    }
     let pkg = &mut p.packages[env.pkg.0 as usize];
     // One error per position is enough.
     if pkg
@@ -139,6 +159,8 @@ fn env_for(p: &mut Program, pkg: PkgId, decl: DeclRef) -> Env {
         file,
         tparams: Vec::new(),
         iota: None,
+        locals: Vec::new(),
+        silent: false,
     }
 }
 
@@ -662,7 +684,7 @@ pub(super) fn method_signature(p: &mut Program, named: NamedId, i: usize) -> Typ
     sig
 }
 
-fn receiver_type_arg_names(file: &SourceFile, mut ty: ExprId) -> Vec<String> {
+pub(super) fn receiver_type_arg_names(file: &SourceFile, mut ty: ExprId) -> Vec<String> {
     loop {
         match file.ast.expr(ty) {
             Expr::Paren(x) | Expr::Star(x) => ty = *x,
@@ -683,7 +705,7 @@ fn receiver_type_arg_names(file: &SourceFile, mut ty: ExprId) -> Vec<String> {
 }
 
 /// Declares a type parameter list in `env` and returns the parameters' types.
-fn declare_type_params(p: &mut Program, env: &mut Env, list: FieldList) -> Vec<TypeId> {
+pub(super) fn declare_type_params(p: &mut Program, env: &mut Env, list: FieldList) -> Vec<TypeId> {
     let file = Arc::clone(&env.file);
     let fields = file.ast.field_list(list).to_vec();
     let mut tparams = Vec::new();
@@ -846,6 +868,7 @@ fn subst_inner(p: &mut Program, ty: TypeId, map: &[(TypeId, TypeId)]) -> TypeId 
 // Names
 
 pub(super) enum Resolved {
+    Local(Operand),
     Obj(ObjId),
     Pkg(PkgId),
     TypeParam(TypeId),
@@ -853,6 +876,9 @@ pub(super) enum Resolved {
 }
 
 pub(super) fn lookup(p: &mut Program, env: &Env, name: &str) -> Resolved {
+    if let Some(local) = env.locals.iter().rev().find(|l| &*l.name == name) {
+        return Resolved::Local(local.operand.clone());
+    }
     if let Some((_, t)) = env.tparams.iter().rev().find(|(n, _)| n == name) {
         return Resolved::TypeParam(*t);
     }
@@ -1357,6 +1383,7 @@ fn ident(p: &mut Program, env: &Env, e: ExprId) -> Operand {
         return Operand::invalid(p);
     }
     match lookup(p, env, &name) {
+        Resolved::Local(operand) => operand,
         Resolved::TypeParam(t) => Operand {
             mode: Mode::Type,
             ty: t,
@@ -2199,9 +2226,15 @@ fn call(
             let mut results = sig.results.clone();
             if !sig.type_params.is_empty() {
                 // Infer type arguments from the arguments' types.
-                let arg_types: Vec<Operand> = args.iter().map(|&a| expr(p, env, a)).collect();
+                let mut arg_types: Vec<TypeId> = args.iter().map(|&a| expr(p, env, a).ty).collect();
+                // `f(g())`: g's results are f's arguments.
+                if let [arg] = arg_types[..] {
+                    if let Type::Tuple(results) = p.ty(arg) {
+                        arg_types = results.clone();
+                    }
+                }
                 let mut map: Vec<(TypeId, TypeId)> = Vec::new();
-                for (i, arg) in arg_types.iter().enumerate() {
+                for (i, &arg) in arg_types.iter().enumerate() {
                     let param = if sig.variadic && i + 1 >= sig.params.len() && !has_ellipsis {
                         match sig.params.last().map(|&t| p.ty(t).clone()) {
                             Some(Type::Slice(elem)) => elem,
@@ -2213,7 +2246,7 @@ fn call(
                             None => continue,
                         }
                     };
-                    let arg_ty = default_type(p, arg.ty);
+                    let arg_ty = default_type(p, arg);
                     unify(p, param, arg_ty, &sig.type_params, &mut map);
                 }
                 results = results.iter().map(|&r| subst(p, r, &map)).collect();

@@ -250,9 +250,31 @@ fn compute_interface_methods(
     (out.into(), complete)
 }
 
+/// What a selector `x.name` selects: a field or a method, found through embedded fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// The field's type or the method's signature (type arguments substituted).
+    pub ty: TypeId,
+    /// A method (else a field).
+    pub is_method: bool,
+    /// The package that declares it: the struct's for a field, the declaring type's for a
+    /// method (`None` for `error.Error`).
+    pub pkg: Option<PkgId>,
+    /// The type whose struct or method set declares it: a declared type (or instance), or
+    /// the struct, interface or type parameter itself.
+    pub owner: TypeId,
+}
+
 /// The type of `x.name` for a value `x` of type `ty`: a field's type or a method's
 /// signature, found through embedded fields (shallowest depth, unambiguous).
 pub fn lookup_field_or_method(p: &mut Program, ty: TypeId, name: &str) -> Option<TypeId> {
+    lookup_member(p, ty, name).map(|m| m.ty)
+}
+
+/// The field or method `x.name` selects for a value `x` of type `ty` (go/types'
+/// `LookupFieldOrMethod`): the shallowest one through embedded fields, `None` when there is
+/// none or several at that depth. A type parameter's methods are its constraint's.
+pub fn lookup_member(p: &mut Program, ty: TypeId, name: &str) -> Option<Member> {
     let (typ, is_ptr) = deref(p, ty);
     let mut current = vec![Embedded {
         ty: typ,
@@ -264,7 +286,7 @@ pub fn lookup_field_or_method(p: &mut Program, ty: TypeId, name: &str) -> Option
         if current.is_empty() {
             return None;
         }
-        let mut found: Option<TypeId> = None;
+        let mut found: Option<Member> = None;
         let mut n_found = 0;
         let mut next = Vec::new();
         for e in &current {
@@ -280,17 +302,32 @@ pub fn lookup_field_or_method(p: &mut Program, ty: TypeId, name: &str) -> Option
                     let sig = method_signature(p, named, i);
                     let tparams = named_type_params(p, named);
                     let map: Vec<(TypeId, TypeId)> = tparams.into_iter().zip(args).collect();
-                    found = Some(subst(p, sig, &map));
+                    found = Some(Member {
+                        ty: subst(p, sig, &map),
+                        is_method: true,
+                        pkg: p.named[named.0 as usize].pkg,
+                        owner: e.ty,
+                    });
                     n_found += 1 + usize::from(e.multiples);
                     continue;
                 }
             }
-            let under = underlying(p, e.ty);
+            // A type parameter's methods are those of its constraint.
+            let typ = match p.ty(e.ty) {
+                Type::TypeParam(id) => p.type_params[id.0 as usize].constraint,
+                _ => e.ty,
+            };
+            let under = underlying(p, typ);
             match p.ty(under).clone() {
                 Type::Struct(s) => {
                     for f in &s.fields {
                         if f.name == name {
-                            found = Some(f.ty);
+                            found = Some(Member {
+                                ty: f.ty,
+                                is_method: false,
+                                pkg: Some(f.pkg),
+                                owner: e.ty,
+                            });
                             n_found += 1 + usize::from(e.multiples);
                         } else if f.embedded {
                             let (ft, fptr) = deref(p, f.ty);
@@ -303,11 +340,16 @@ pub fn lookup_field_or_method(p: &mut Program, ty: TypeId, name: &str) -> Option
                     }
                 }
                 Type::Interface(_) => {
-                    if let Some(m) = interface_methods(p, e.ty)
+                    if let Some(m) = interface_methods(p, typ)
                         .into_iter()
                         .find(|m| m.name == name)
                     {
-                        found = Some(m.sig);
+                        found = Some(Member {
+                            ty: m.sig,
+                            is_method: true,
+                            pkg: m.pkg,
+                            owner: m.declared_on,
+                        });
                         n_found += 1 + usize::from(e.multiples);
                     }
                 }

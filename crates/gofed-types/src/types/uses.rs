@@ -1,15 +1,22 @@
 //! The uses one package makes of other packages' exported objects, as go/types records them
-//! in `Info.Uses` (issue #15's "uses"), in declarations and in function bodies (parsed here,
-//! one at a time, with [`parse_body`]).
+//! in `Info.Uses` and `Info.Selections` (issue #15's "uses"), in declarations and in function
+//! bodies (parsed here, one at a time, with [`parse_body`]).
 //!
-//! Resolved so far: the names whose object follows from scopes alone, without the types of
-//! expressions:
-//! - **qualified identifiers** (`fmt.Println`): the `Sel` of a selector whose operand is a
-//!   name no local declaration shadows and that names an import;
-//! - **dot-imported names** (`Println` after `import . "fmt"`).
+//! Two kinds of uses are told apart:
+//! - **names** whose object follows from scopes alone: qualified identifiers (`fmt.Println`:
+//!   the `Sel` of a selector whose operand is a name no local declaration shadows and that
+//!   names an import) and dot-imported names (`Println` after `import . "fmt"`);
+//! - **members**, which need the type of an expression: fields and methods selected on values
+//!   (`x.f`, `x.m()`, promoted through embedded fields or not, methods of interfaces and of
+//!   type parameters' constraints), method expressions (`T.m`), and field names as keys of
+//!   struct literals (`T{F: 1}`, elided inner literals included).
 //!
-//! Not yet: fields and methods selected on values, method expressions and the field names of
-//! struct literal keys, which need the types of body expressions.
+//! The types of body expressions are the package-level checker's ([`super::check::expr`]),
+//! run with the body's local names in its [`Env`]: parameters and results from the signature,
+//! variables from their declared types or initialisers (`:=`, tuples, comma-ok forms), range
+//! variables from the ranged type, the type switch's symbol per clause, local constants and
+//! types. A use whose operand's type cannot be told (an error, something the checker does not
+//! model yet) is left out, never guessed.
 //!
 //! Scopes follow the Go specification: a local constant or variable is in scope after its
 //! declaration (`x := x` reads the outer `x`), a local type from its name on, parameters and
@@ -19,13 +26,18 @@
 use std::sync::Arc;
 
 use crate::ast::{Block, Expr, ExprId, FieldList, File, Spec, Stmt, StmtId, StmtList};
-use crate::ast::{Decl, GenDecl};
+use crate::ast::{Decl, FuncDecl, GenDecl};
 use crate::parser::{parse_body, parse_file};
 use crate::span::Span;
 use crate::token::TokenKind;
 
-use super::check::{is_exported, lookup, Env, Resolved};
-use super::{ObjId, PkgId, Program};
+use super::check::{
+    declare_type_params, default_type, expr, expr_or_type, is_exported, lookup, named_type_params,
+    receiver_type_arg_names, type_expr, underlying, Env, Local, Mode, Operand, Resolved,
+};
+use super::methodset::lookup_member;
+use super::ty::{BasicKind, PkgId, Type, TypeId};
+use super::{ObjId, ObjKind, Program, SourceFile};
 
 /// How an identifier reaches another package's object (the `KIND` of `gouses`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -34,6 +46,14 @@ pub enum UseKind {
     Qualified,
     /// `Name`, brought in by `import . "pkg"`
     Dot,
+    /// `x.f`: a field of a value.
+    Field,
+    /// `x.m`: a method of a value (called or not).
+    Method,
+    /// `T.m`: a method expression.
+    MethodExpr,
+    /// `T{F: v}`: a field name as a struct literal's key.
+    Key,
 }
 
 impl UseKind {
@@ -42,8 +62,29 @@ impl UseKind {
         match self {
             UseKind::Qualified => "qualified",
             UseKind::Dot => "dot",
+            UseKind::Field => "field",
+            UseKind::Method => "method",
+            UseKind::MethodExpr => "methodexpr",
+            UseKind::Key => "key",
         }
     }
+}
+
+/// What a use refers to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A package-level object (qualified and dot-imported names).
+    Object(ObjId),
+    /// A field or a method.
+    Member {
+        /// Its name.
+        name: Box<str>,
+        /// The package declaring it.
+        pkg: PkgId,
+        /// The type whose struct or method set declares it (see
+        /// [`super::methodset::Member::owner`]).
+        owner: TypeId,
+    },
 }
 
 /// One use of another package's exported object.
@@ -55,8 +96,21 @@ pub struct Use {
     pub offset: u32,
     /// How it is reached.
     pub kind: UseKind,
-    /// The object.
-    pub object: ObjId,
+    /// What it refers to.
+    pub target: Target,
+}
+
+impl Use {
+    /// The package and name of what the use refers to.
+    pub fn package_and_name<'a>(&'a self, p: &'a Program) -> (Option<PkgId>, &'a str) {
+        match &self.target {
+            Target::Object(obj) => {
+                let object = &p.objects[obj.0 as usize];
+                (object.pkg, &object.name)
+            }
+            Target::Member { name, pkg, .. } => (Some(*pkg), name),
+        }
+    }
 }
 
 /// The uses package `pkg` makes of other packages' exported objects, by file and offset.
@@ -64,182 +118,336 @@ pub fn package_uses(p: &mut Program, pkg: PkgId) -> Vec<Use> {
     let files = p.packages[pkg.0 as usize].files.clone();
     let mut out = Vec::new();
     for (file_idx, file) in files.iter().enumerate() {
+        // The file is parsed again: the checker's tree may have dropped composite literal
+        // elements (`ParseMode::Declarations`), and the uses need them.
+        let parsed = parse_file(&file.src);
+        let reparsed = Arc::new(SourceFile::new(
+            file.name.clone(),
+            Arc::clone(&file.src),
+            parsed.file,
+        ));
+        let mut env = Env::for_file(pkg, file_idx, &reparsed);
+        env.silent = true;
         let mut walker = Walker {
             p: &mut *p,
-            env: Env::for_file(pkg, file_idx, file),
-            src: Arc::clone(&file.src),
+            env,
             scopes: Vec::new(),
             out: &mut out,
         };
-        walker.file();
+        walker.file(&reparsed.ast);
     }
     out.sort_by(|a, b| (&a.file, a.offset).cmp(&(&b.file, b.offset)));
     out
 }
 
+/// Walks a file's declarations and bodies; `env.file` is always the tree being walked (the
+/// file's, or a body's parsed on its own), so that the checker reads the same nodes.
 struct Walker<'p, 's, 'o> {
     p: &'p mut Program<'s>,
     env: Env,
-    src: Arc<[u8]>,
-    /// Local scopes, innermost last: the names declared in each.
-    scopes: Vec<Vec<Box<str>>>,
+    /// Local scopes, innermost last: where each starts in `env.locals`.
+    scopes: Vec<usize>,
     out: &'o mut Vec<Use>,
 }
 
 impl Walker<'_, '_, '_> {
     fn text(&self, span: Span) -> &str {
-        std::str::from_utf8(span.slice(&self.src)).unwrap_or("")
+        std::str::from_utf8(span.slice(&self.env.file.src)).unwrap_or("")
     }
 
     fn push(&mut self) {
-        self.scopes.push(Vec::new());
+        self.scopes.push(self.env.locals.len());
     }
 
     fn pop(&mut self) {
-        self.scopes.pop();
-    }
-
-    fn declare(&mut self, name: Span) {
-        let name: Box<str> = self.text(name).into();
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.push(name);
+        if let Some(start) = self.scopes.pop() {
+            self.env.locals.truncate(start);
         }
     }
 
-    fn is_local(&self, name: &str) -> bool {
-        self.scopes.iter().any(|s| s.iter().any(|n| &**n == name))
+    /// Declares `name` in the innermost local scope (package-level names are the package
+    /// scope's already).
+    fn declare(&mut self, name: Span, operand: Operand) {
+        let name: Box<str> = self.text(name).into();
+        if self.scopes.is_empty() || &*name == "_" {
+            return;
+        }
+        self.env.locals.push(Local { name, operand });
     }
 
-    fn record(&mut self, offset: u32, kind: UseKind, object: ObjId) {
+    /// Declares a variable of type `ty`.
+    fn declare_var(&mut self, name: Span, ty: TypeId) {
+        self.declare(name, Operand::value(ty));
+    }
+
+    /// Whether `name` is declared in the innermost scope already (`a, err := ...` then assigns
+    /// the existing `err`).
+    fn declared_here(&self, name: &str) -> bool {
+        let start = self.scopes.last().copied().unwrap_or(0);
+        self.env.locals[start..].iter().any(|l| &*l.name == name)
+    }
+
+    fn record(&mut self, offset: u32, kind: UseKind, target: Target) {
         self.out.push(Use {
             file: self.env.file.name.clone(),
             offset,
             kind,
-            object,
+            target,
         });
+    }
+
+    /// A member use, when the member is another package's and exported.
+    fn record_member(&mut self, sel: Span, kind: UseKind, pkg: Option<PkgId>, owner: TypeId) {
+        let name = self.text(sel);
+        let Some(pkg) = pkg.filter(|&pkg| pkg != self.env.pkg) else {
+            return;
+        };
+        if !is_exported(name) {
+            return;
+        }
+        let name: Box<str> = name.into();
+        self.record(sel.start, kind, Target::Member { name, pkg, owner });
     }
 
     // ---- declarations
 
-    /// The file's declarations. Its tree is parsed again: the checker's may have dropped
-    /// composite literal elements (`ParseMode::Declarations`), and the uses need them.
-    fn file(&mut self) {
-        let parsed = parse_file(&self.src);
-        let f = &parsed.file;
+    fn file(&mut self, f: &File) {
         for decl in &f.decls {
             match decl {
                 Decl::Gen(gen) if gen.tok != TokenKind::Import => self.gen_decl(f, gen),
-                Decl::Func(func) => {
-                    self.push();
-                    if let Some(recv) = func.recv {
-                        // The receiver's type parameters are declared by `T[K, V]`.
-                        for field in f.field_list(recv) {
-                            self.declare_receiver_type_params(f, field.ty);
-                        }
-                    }
-                    if let Some(tparams) = func.type_params {
-                        self.type_params(f, tparams);
-                    }
-                    let lists: Vec<FieldList> = func
-                        .recv
-                        .into_iter()
-                        .chain([func.params])
-                        .chain(func.results)
-                        .collect();
-                    self.signature(f, &lists);
-                    if let Some(body) = func.body {
-                        self.body(body);
-                    }
-                    self.pop();
-                }
+                Decl::Func(func) => self.func_decl(f, func),
                 _ => {}
             }
         }
     }
 
-    fn declare_receiver_type_params(&mut self, f: &File, mut ty: ExprId) {
-        loop {
-            match f.expr(ty) {
-                Expr::Star(x) | Expr::Paren(x) => ty = *x,
-                Expr::Index { index, .. } => {
-                    if matches!(f.expr(*index), Expr::Ident) {
-                        self.declare(f.expr_span(*index));
-                    }
-                    return;
-                }
-                Expr::IndexList { indices, .. } => {
-                    for &i in f.expr_list(*indices) {
-                        if matches!(f.expr(i), Expr::Ident) {
-                            self.declare(f.expr_span(i));
-                        }
-                    }
-                    return;
-                }
+    fn func_decl(&mut self, f: &File, func: &FuncDecl) {
+        let saved_tparams = self.env.tparams.clone();
+        self.push();
+        if let Some(recv) = func.recv {
+            // The receiver's type parameters are its base type's, named by `T[K, V]`.
+            if let Some(field) = f.field_list(recv).first() {
+                self.receiver_type_params(field.ty);
+            }
+        }
+        if let Some(tparams) = func.type_params {
+            self.type_params(f, tparams);
+        }
+        let lists: Vec<FieldList> = func
+            .recv
+            .into_iter()
+            .chain([func.params])
+            .chain(func.results)
+            .collect();
+        self.signature(f, &lists);
+        if let Some(body) = func.body {
+            self.body(body);
+        }
+        self.pop();
+        self.env.tparams = saved_tparams;
+    }
+
+    /// `func (r *T[K, V]) ...`: `K` and `V` stand for `T`'s type parameters (their
+    /// constraints included).
+    fn receiver_type_params(&mut self, ty: ExprId) {
+        let names = receiver_type_arg_names(&self.env.file, ty);
+        if names.is_empty() {
+            return;
+        }
+        let f = &self.env.file.ast;
+        let mut base = ty;
+        let base_name = loop {
+            match f.expr(base) {
+                Expr::Star(x) | Expr::Paren(x) => base = *x,
+                Expr::Index { x, .. } | Expr::IndexList { x, .. } => base = *x,
+                Expr::Ident => break f.expr_span(base),
                 _ => return,
+            }
+        };
+        let base_name = self.text(base_name).to_owned();
+        let Some(&obj) = self.p.packages[self.env.pkg.0 as usize]
+            .scope
+            .get(&base_name)
+        else {
+            return;
+        };
+        let ObjKind::TypeName { ty, .. } = self.p.object(obj).kind else {
+            return;
+        };
+        let Type::Named(named) = *self.p.ty(ty) else {
+            return;
+        };
+        let tparams = named_type_params(self.p, named);
+        for (name, t) in names.into_iter().zip(tparams) {
+            if name != "_" {
+                self.env.tparams.push((name, t));
             }
         }
     }
 
-    /// A body skipped by the file's parse: parsed now, on its own.
+    /// A body skipped by the file's parse: parsed now, on its own, and walked with its tree as
+    /// the checker's.
     fn body(&mut self, body: Span) {
-        let parsed = parse_body(&self.src, body.start);
-        self.block(&parsed.file, parsed.block);
+        let parsed = parse_body(&self.env.file.src, body.start);
+        let tree = Arc::new(SourceFile::new(
+            self.env.file.name.clone(),
+            Arc::clone(&self.env.file.src),
+            parsed.file,
+        ));
+        let outer = std::mem::replace(&mut self.env.file, Arc::clone(&tree));
+        self.block(&tree.ast, parsed.block);
+        self.env.file = outer;
     }
 
     fn gen_decl(&mut self, f: &File, gen: &GenDecl) {
-        for spec in &gen.specs {
+        // A constant spec without values repeats the previous spec's type and values.
+        let mut last_const: Option<(Option<ExprId>, Vec<ExprId>)> = None;
+        for (index, spec) in gen.specs.iter().enumerate() {
             match spec {
                 Spec::Value(v) => {
+                    let mut values = f.expr_list(v.values).to_vec();
+                    let mut ty = v.ty;
+                    self.opt_expr(f, ty);
+                    self.exprs(f, &values);
+                    if gen.tok == TokenKind::Const {
+                        if values.is_empty() && ty.is_none() {
+                            if let Some((t, vals)) = &last_const {
+                                (ty, values) = (*t, vals.clone());
+                            }
+                        } else {
+                            last_const = Some((ty, values.clone()));
+                        }
+                    }
+                    if self.scopes.is_empty() {
+                        continue;
+                    }
                     // In scope after the spec (`x := x` style), and never a use themselves.
-                    self.opt_expr(f, v.ty);
-                    self.exprs(f, f.expr_list(v.values));
-                    if !self.scopes.is_empty() {
-                        for &name in f.ident_list(v.names) {
-                            self.declare(name);
+                    let names = f.ident_list(v.names).to_vec();
+                    if gen.tok == TokenKind::Const {
+                        self.env.iota = Some(index as i64);
+                        let declared = ty.map(|t| type_expr(self.p, &self.env, t));
+                        let operands: Vec<Operand> = names
+                            .iter()
+                            .enumerate()
+                            .map(|(i, _)| match values.get(i) {
+                                Some(&e) => {
+                                    let mut x = expr(self.p, &self.env, e);
+                                    if let Some(t) = declared {
+                                        x.ty = t;
+                                    }
+                                    x
+                                }
+                                None => Operand::invalid(self.p),
+                            })
+                            .collect();
+                        self.env.iota = None;
+                        for (name, x) in names.into_iter().zip(operands) {
+                            self.declare(name, x);
+                        }
+                    } else {
+                        let types = match ty {
+                            Some(t) => vec![type_expr(self.p, &self.env, t); names.len()],
+                            None => self.value_types(names.len(), &values),
+                        };
+                        for (name, t) in names.into_iter().zip(types) {
+                            self.declare_var(name, t);
                         }
                     }
                 }
                 Spec::Type(t) => {
                     if !self.scopes.is_empty() {
-                        self.declare(t.name);
+                        // In scope in its own type (`type node struct{ next *node }`): declared
+                        // first, its type set once known. Local types have no methods: their
+                        // fields and promoted methods are their underlying type's.
+                        self.declare(
+                            t.name,
+                            Operand {
+                                mode: Mode::Type,
+                                ty: self.p.invalid(),
+                            },
+                        );
                     }
-                    self.push();
+                    let saved_tparams = self.env.tparams.clone();
                     if let Some(tparams) = t.type_params {
                         self.type_params(f, tparams);
                     }
                     self.expr(f, t.ty);
-                    self.pop();
+                    if !self.scopes.is_empty() {
+                        let ty = type_expr(self.p, &self.env, t.ty);
+                        if let Some(local) = self.env.locals.last_mut() {
+                            local.operand.ty = ty;
+                        }
+                    }
+                    self.env.tparams = saved_tparams;
                 }
                 Spec::Import(_) => {}
             }
         }
     }
 
-    fn type_params(&mut self, f: &File, list: FieldList) {
-        // A type parameter is in scope in its own list's constraints.
-        for field in f.field_list(list) {
-            for &name in f.ident_list(field.names) {
-                self.declare(name);
+    /// The types of `n` variables initialised by `values` (`a, b := x, y`, `a, b := f()`,
+    /// `v, ok := m[k]`), untyped constants given their default types; invalid where unknown.
+    fn value_types(&mut self, n: usize, values: &[ExprId]) -> Vec<TypeId> {
+        let invalid = self.p.invalid();
+        if values.len() == n {
+            return values
+                .iter()
+                .map(|&e| {
+                    let x = expr(self.p, &self.env, e);
+                    self.var_type(&x)
+                })
+                .collect();
+        }
+        let [value] = values else {
+            return vec![invalid; n];
+        };
+        let x = expr(self.p, &self.env, *value);
+        match (&x.mode, self.p.ty(x.ty).clone()) {
+            (Mode::CommaOk, _) if n == 2 => {
+                vec![self.var_type(&x), self.p.basic(BasicKind::Bool)]
             }
+            (_, Type::Tuple(types)) if types.len() == n => types,
+            _ => vec![invalid; n],
         }
-        for field in f.field_list(list) {
-            self.expr(f, field.ty);
+    }
+
+    /// The type a variable initialised with `x` gets.
+    fn var_type(&mut self, x: &Operand) -> TypeId {
+        match x.mode {
+            Mode::Const(_) | Mode::Value | Mode::CommaOk => default_type(self.p, x.ty),
+            _ => self.p.invalid(),
         }
+    }
+
+    /// A type parameter list: declared in the checker's environment (a type parameter is in
+    /// scope in its own list's constraints), its constraints walked.
+    fn type_params(&mut self, f: &File, list: FieldList) {
+        declare_type_params(self.p, &mut self.env, list);
+        self.fields(f, list);
     }
 
     /// A function's receiver, parameters and results: their types first, then their names,
     /// which are in scope in the body only (go/types declares them at the body's start), so
     /// `func(net string) net.Conn` names the package.
     fn signature(&mut self, f: &File, lists: &[FieldList]) {
+        let mut declared = Vec::new();
         for &list in lists {
             self.fields(f, list);
-        }
-        for &list in lists {
             for field in f.field_list(list) {
+                let ty = match *f.expr(field.ty) {
+                    Expr::Ellipsis(Some(elem)) => {
+                        let elem = type_expr(self.p, &self.env, elem);
+                        self.p.intern(Type::Slice(elem))
+                    }
+                    _ => type_expr(self.p, &self.env, field.ty),
+                };
                 for &name in f.ident_list(field.names) {
-                    self.declare(name);
+                    declared.push((name, ty));
                 }
             }
+        }
+        for (name, ty) in declared {
+            self.declare_var(name, ty);
         }
     }
 
@@ -290,11 +498,12 @@ impl Walker<'_, '_, '_> {
                 self.expr(f, *value);
             }
             Stmt::Assign { lhs, tok, rhs, .. } => {
-                self.exprs(f, f.expr_list(*rhs));
+                let (lhs, rhs) = (f.expr_list(*lhs), f.expr_list(*rhs));
+                self.exprs(f, rhs);
                 if *tok == TokenKind::Define {
-                    self.declare_idents(f, f.expr_list(*lhs));
+                    self.define(f, lhs, rhs);
                 } else {
-                    self.exprs(f, f.expr_list(*lhs));
+                    self.exprs(f, lhs);
                 }
             }
             Stmt::Return(results) => self.exprs(f, f.expr_list(*results)),
@@ -330,31 +539,7 @@ impl Walker<'_, '_, '_> {
             Stmt::TypeSwitch { init, assign, body } => {
                 self.push();
                 self.opt_stmt(f, *init);
-                // `v := x.(type)`: x is walked here, v is declared in each clause.
-                let symbol = match f.stmt(*assign) {
-                    Stmt::Assign { lhs, rhs, .. } => {
-                        self.exprs(f, f.expr_list(*rhs));
-                        f.expr_list(*lhs).first().map(|&v| f.expr_span(v))
-                    }
-                    Stmt::Expr(x) => {
-                        self.expr(f, *x);
-                        None
-                    }
-                    _ => None,
-                };
-                for &clause in f.stmt_list(body.stmts) {
-                    if let Stmt::CaseClause { list, body, .. } = f.stmt(clause) {
-                        self.push();
-                        if let Some(list) = list {
-                            self.exprs(f, f.expr_list(*list));
-                        }
-                        if let Some(symbol) = symbol {
-                            self.declare(symbol);
-                        }
-                        self.stmts(f, *body);
-                        self.pop();
-                    }
-                }
+                self.type_switch(f, *assign, body.stmts);
                 self.pop();
             }
             Stmt::CommClause { comm, body, .. } => {
@@ -389,7 +574,12 @@ impl Walker<'_, '_, '_> {
                 self.expr(f, *x);
                 let vars: Vec<ExprId> = key.iter().chain(value.iter()).copied().collect();
                 if *tok == Some(TokenKind::Define) {
-                    self.declare_idents(f, &vars);
+                    let types = self.range_types(*x);
+                    for (&v, ty) in vars.iter().zip(types) {
+                        if matches!(f.expr(v), Expr::Ident) {
+                            self.declare_var(f.expr_span(v), ty);
+                        }
+                    }
                 } else {
                     self.exprs(f, &vars);
                 }
@@ -399,11 +589,96 @@ impl Walker<'_, '_, '_> {
         }
     }
 
-    fn declare_idents(&mut self, f: &File, list: &[ExprId]) {
-        for &x in list {
-            if matches!(f.expr(x), Expr::Ident) {
-                self.declare(f.expr_span(x));
+    /// `a, b := values`: the new names on the left declared with their types (a name already
+    /// declared in this scope is assigned, not redeclared).
+    fn define(&mut self, f: &File, lhs: &[ExprId], values: &[ExprId]) {
+        let types = self.value_types(lhs.len(), values);
+        for (&x, ty) in lhs.iter().zip(types) {
+            if !matches!(f.expr(x), Expr::Ident) {
+                continue;
             }
+            let span = f.expr_span(x);
+            if !self.declared_here(self.text(span)) {
+                self.declare_var(span, ty);
+            }
+        }
+    }
+
+    /// The types of the iteration variables of `range x` (key and value).
+    fn range_types(&mut self, x: ExprId) -> [TypeId; 2] {
+        let invalid = self.p.invalid();
+        let int = self.p.basic(BasicKind::Int);
+        let operand = expr(self.p, &self.env, x);
+        if operand.is_invalid() {
+            return [invalid; 2];
+        }
+        let mut under = underlying(self.p, operand.ty);
+        if let Type::Pointer(base) = *self.p.ty(under) {
+            let base = underlying(self.p, base);
+            if matches!(self.p.ty(base), Type::Array { .. }) {
+                under = base;
+            }
+        }
+        match self.p.ty(under).clone() {
+            Type::Basic(kind) if kind.is_string() => [int, self.p.basic(BasicKind::Rune)],
+            Type::Basic(kind) if kind.is_integer() => [default_type(self.p, operand.ty), invalid],
+            Type::Array { elem, .. } | Type::Slice(elem) => [int, elem],
+            Type::Map { key, value } => [key, value],
+            Type::Chan { elem, .. } => [elem, invalid],
+            // Range over a function: the yield function's parameters.
+            Type::Signature(sig) => {
+                let yield_params = sig.params.first().map(|&y| underlying(self.p, y));
+                match yield_params.map(|y| self.p.ty(y).clone()) {
+                    Some(Type::Signature(y)) => [
+                        y.params.first().copied().unwrap_or(invalid),
+                        y.params.get(1).copied().unwrap_or(invalid),
+                    ],
+                    _ => [invalid; 2],
+                }
+            }
+            _ => [invalid; 2],
+        }
+    }
+
+    /// `switch v := x.(type) { case T: ... }`: x walked here, v declared in each clause with
+    /// the clause's type when it lists one type, else x's type.
+    fn type_switch(&mut self, f: &File, assign: StmtId, clauses: StmtList) {
+        let (symbol, x) = match f.stmt(assign) {
+            Stmt::Assign { lhs, rhs, .. } => (
+                f.expr_list(*lhs).first().map(|&v| f.expr_span(v)),
+                f.expr_list(*rhs).first().copied(),
+            ),
+            Stmt::Expr(x) => (None, Some(*x)),
+            _ => (None, None),
+        };
+        // The guard `x.(type)`: its operand is what is switched on.
+        let operand = x.map(|x| match f.expr(x) {
+            Expr::TypeAssert { x, .. } => *x,
+            _ => x,
+        });
+        if let Some(x) = x {
+            self.expr(f, x);
+        }
+        let switched = match (symbol, operand) {
+            (Some(_), Some(x)) => expr(self.p, &self.env, x).ty,
+            _ => self.p.invalid(),
+        };
+        for &clause in f.stmt_list(clauses) {
+            let Stmt::CaseClause { list, body, .. } = f.stmt(clause) else {
+                continue;
+            };
+            self.push();
+            let types = list.map(|l| f.expr_list(l).to_vec()).unwrap_or_default();
+            self.exprs(f, &types);
+            if let Some(symbol) = symbol {
+                let ty = match types.as_slice() {
+                    [t] if self.text(f.expr_span(*t)) != "nil" => type_expr(self.p, &self.env, *t),
+                    _ => switched,
+                };
+                self.declare_var(symbol, ty);
+            }
+            self.stmts(f, *body);
+            self.pop();
         }
     }
 
@@ -422,43 +697,23 @@ impl Walker<'_, '_, '_> {
     }
 
     fn expr(&mut self, f: &File, id: ExprId) {
+        self.expr_in(f, id, None);
+    }
+
+    /// An expression; `hint` is the type an elided composite literal has here (an element of
+    /// an enclosing literal).
+    fn expr_in(&mut self, f: &File, id: ExprId, hint: Option<TypeId>) {
         stacker::maybe_grow(super::STACK_RED_ZONE, super::STACK_SEGMENT, || {
-            self.expr_inner(f, id)
+            self.expr_inner(f, id, hint)
         });
     }
 
-    fn expr_inner(&mut self, f: &File, id: ExprId) {
+    fn expr_inner(&mut self, f: &File, id: ExprId, hint: Option<TypeId>) {
         match f.expr(id) {
             Expr::Bad | Expr::Elided(_) | Expr::BasicLit(_) => {}
             Expr::Ident => self.name(f.expr_span(id)),
-            Expr::Selector { x, sel } => {
-                if matches!(f.expr(*x), Expr::Ident) {
-                    self.selector_of_name(f.expr_span(*x), *sel);
-                } else {
-                    // A field or method of a value: not resolved yet.
-                    self.expr(f, *x);
-                }
-            }
-            Expr::CompositeLit { ty, elts } => {
-                self.opt_expr(f, *ty);
-                // A bare name as a key is a field name when the literal's type is a struct,
-                // an expression for maps, arrays and slices: only these types are told apart
-                // without the checker.
-                let keys_are_exprs = ty.is_some_and(|t| {
-                    matches!(f.expr(t), Expr::MapType { .. } | Expr::ArrayType { .. })
-                });
-                for &e in f.expr_list(*elts) {
-                    match f.expr(e) {
-                        Expr::KeyValue { key, value } => {
-                            if keys_are_exprs || !matches!(f.expr(*key), Expr::Ident) {
-                                self.expr(f, *key);
-                            }
-                            self.expr(f, *value);
-                        }
-                        _ => self.expr(f, e),
-                    }
-                }
-            }
+            Expr::Selector { x, sel } => self.selector(f, *x, *sel),
+            Expr::CompositeLit { ty, elts } => self.composite_lit(f, *ty, *elts, hint),
             Expr::FuncLit { ty, body, block } => {
                 self.push();
                 if let Expr::FuncType {
@@ -535,40 +790,144 @@ impl Walker<'_, '_, '_> {
     /// A bare name in a use position: a dot-imported object, if that is what it names.
     fn name(&mut self, span: Span) {
         let name = self.text(span);
-        if name == "_" || self.is_local(name) {
+        if name == "_" {
             return;
         }
         let name = name.to_owned();
         if let Resolved::Obj(obj) = lookup(self.p, &self.env, &name) {
             let pkg = self.p.objects[obj.0 as usize].pkg;
             if pkg.is_some_and(|pkg| pkg != self.env.pkg) && is_exported(&name) {
-                self.record(span.start, UseKind::Dot, obj);
+                self.record(span.start, UseKind::Dot, Target::Object(obj));
             }
         }
     }
 
-    /// `x.sel` with a name `x`: the use of an import's `sel`, or of a dot-imported `x` (a
-    /// field or method `sel` of a value or type `x` is not resolved yet).
-    fn selector_of_name(&mut self, x: Span, sel: Span) {
-        let name = self.text(x);
-        if self.is_local(name) {
-            return;
-        }
-        let name = name.to_owned();
-        match lookup(self.p, &self.env, &name) {
-            Resolved::Pkg(pkg) => {
+    /// `x.sel`: an import's `sel` when `x` names an import, else a field or method of the
+    /// value `x` or a method of the type `x`.
+    fn selector(&mut self, f: &File, x: ExprId, sel: Span) {
+        if matches!(f.expr(x), Expr::Ident) {
+            let name = self.text(f.expr_span(x)).to_owned();
+            if let Resolved::Pkg(pkg) = lookup(self.p, &self.env, &name) {
                 let package = &self.p.packages[pkg.0 as usize];
-                let sel_name = std::str::from_utf8(sel.slice(&self.src)).unwrap_or("");
+                let sel_name = self.text(sel);
                 if !package.missing && is_exported(sel_name) {
                     if let Some(&obj) = package.scope.get(sel_name) {
-                        self.record(sel.start, UseKind::Qualified, obj);
+                        self.record(sel.start, UseKind::Qualified, Target::Object(obj));
                     }
                 }
+                return;
             }
-            Resolved::Obj(_) => self.name(x),
-            Resolved::TypeParam(_) | Resolved::None => {}
+        }
+        self.expr(f, x);
+        let base = expr_or_type(self.p, &self.env, x);
+        let name = self.text(sel).to_owned();
+        match base.mode {
+            Mode::Invalid | Mode::NoValue | Mode::Builtin(_) | Mode::Pkg(_) | Mode::Nil => {}
+            Mode::Type => {
+                if let Some(m) = lookup_member(self.p, base.ty, &name).filter(|m| m.is_method) {
+                    self.record_member(sel, UseKind::MethodExpr, m.pkg, m.owner);
+                }
+            }
+            Mode::Const(_) | Mode::Value | Mode::CommaOk => {
+                if let Some(m) = lookup_member(self.p, base.ty, &name) {
+                    let kind = if m.is_method {
+                        UseKind::Method
+                    } else {
+                        UseKind::Field
+                    };
+                    self.record_member(sel, kind, m.pkg, m.owner);
+                }
+            }
         }
     }
+
+    /// `T{...}`, or `{...}` inside another literal whose element type is `hint`: the keys
+    /// of a struct literal are its fields, and each element's own elided literals get the
+    /// element type.
+    fn composite_lit(
+        &mut self,
+        f: &File,
+        ty: Option<ExprId>,
+        elts: crate::ast::ExprList,
+        hint: Option<TypeId>,
+    ) {
+        self.opt_expr(f, ty);
+        let lit_ty = match ty {
+            Some(t) => match *f.expr(t) {
+                // `[...]T{...}`: only the element type matters here.
+                Expr::ArrayType {
+                    len: Some(len),
+                    elem,
+                } if matches!(f.expr(len), Expr::Ellipsis(None)) => {
+                    let elem = type_expr(self.p, &self.env, elem);
+                    Some(self.p.intern(Type::Slice(elem)))
+                }
+                _ => Some(type_expr(self.p, &self.env, t)),
+            },
+            // `[]*T{{...}}`: an elided `&T{...}`.
+            None => hint.map(|h| match *self.p.ty(h) {
+                Type::Pointer(base) => base,
+                _ => h,
+            }),
+        };
+        let under = lit_ty.map(|t| underlying(self.p, t));
+        let (owner, elem_types) = match under.map(|u| self.p.ty(u).clone()) {
+            Some(Type::Struct(s)) => (lit_ty, Elements::Struct(s.fields)),
+            Some(Type::Array { elem, .. } | Type::Slice(elem)) => (None, Elements::Indexed(elem)),
+            Some(Type::Map { key, value }) => (None, Elements::Map(key, value)),
+            _ => (None, Elements::Unknown),
+        };
+        for (i, &e) in f.expr_list(elts).iter().enumerate() {
+            match (f.expr(e), &elem_types) {
+                (Expr::KeyValue { key, value }, Elements::Struct(fields)) => {
+                    let field = fields
+                        .iter()
+                        .find(|fl| fl.name == self.text(f.expr_span(*key)));
+                    let field_ty = field.map(|fl| fl.ty);
+                    if let (Some(field), Some(owner)) = (field, owner) {
+                        if matches!(f.expr(*key), Expr::Ident) {
+                            let (pkg, key_span) = (field.pkg, f.expr_span(*key));
+                            self.record_member(key_span, UseKind::Key, Some(pkg), owner);
+                        }
+                    }
+                    self.expr_in(f, *value, field_ty);
+                }
+                (Expr::KeyValue { key, value }, Elements::Indexed(elem)) => {
+                    self.expr(f, *key);
+                    self.expr_in(f, *value, Some(*elem));
+                }
+                (Expr::KeyValue { key, value }, Elements::Map(k, v)) => {
+                    self.expr_in(f, *key, Some(*k));
+                    self.expr_in(f, *value, Some(*v));
+                }
+                (Expr::KeyValue { key, value }, Elements::Unknown) => {
+                    // A bare name as a key may be a field name: not walked as an expression.
+                    if !matches!(f.expr(*key), Expr::Ident) {
+                        self.expr(f, *key);
+                    }
+                    self.expr(f, *value);
+                }
+                (_, Elements::Struct(fields)) => {
+                    let field_ty = fields.get(i).map(|fl| fl.ty);
+                    self.expr_in(f, e, field_ty);
+                }
+                (_, Elements::Indexed(elem) | Elements::Map(_, elem)) => {
+                    self.expr_in(f, e, Some(*elem));
+                }
+                (_, Elements::Unknown) => self.expr(f, e),
+            }
+        }
+    }
+}
+
+/// What the elements of a composite literal are, by its type.
+enum Elements {
+    Struct(Vec<super::ty::Field>),
+    /// Arrays and slices: the element type.
+    Indexed(TypeId),
+    /// Maps: the key and element types.
+    Map(TypeId, TypeId),
+    Unknown,
 }
 
 #[cfg(test)]
@@ -576,7 +935,7 @@ mod tests {
     use super::*;
     use crate::types::{MemorySource, Sizes};
 
-    const LIB: &str = "package lib\n\nfunc F() int { return 0 }\n\ntype T struct{ A int }\n\nvar V T\n\nconst C = 1\n\nfunc unexported() {}\n";
+    const LIB: &str = "package lib\n\nfunc F() int { return 0 }\n\ntype T struct{ A int }\n\nvar V T\n\nconst C = 1\n\nfunc unexported() {}\n\ntype I interface{ Do() }\n\ntype Outer struct {\n\tT\n\t*Inner\n\tI\n}\n\ntype Inner struct{ B string }\n\nfunc (*Inner) M() {}\n\nfunc (T) N() int { return 0 }\n\nfunc Pair() (T, error) { return T{}, nil }\n\nfunc Get[E any](v E, err error) E { return v }\n\ntype Box[E any] struct{ Item E }\n";
 
     /// The uses of `dep.go` as `OFFSET-TEXT KIND lib.NAME` (TEXT: the identifier at OFFSET).
     fn uses_of(dep: &str) -> Vec<String> {
@@ -589,7 +948,7 @@ mod tests {
         package_uses(&mut p, pkg)
             .into_iter()
             .map(|u| {
-                let name = p.objects[u.object.0 as usize].name.to_string();
+                let name = u.package_and_name(&p).1.to_owned();
                 let end = u.offset as usize + name.len();
                 assert_eq!(&dep[u.offset as usize..end], name, "offset of {name}");
                 format!("{} {} lib.{name}", u.offset, u.kind.as_str())
@@ -618,16 +977,90 @@ mod tests {
         // G's parameter shadows the import in the body, not in the signature; `lib := lib.V`
         // reads the import on the right; the type switch's symbol is declared in the clauses,
         // not in the case list.
-        assert_eq!(names(&uses_of(dep)), ["lib.T", "lib.V", "lib.T", "lib.F"]);
+        // `lib.A` after `lib := lib.V` is the field A of the local.
+        assert_eq!(
+            names(&uses_of(dep)),
+            ["lib.T", "lib.V", "lib.A", "lib.T", "lib.F"]
+        );
     }
 
     #[test]
     fn dot_imports_and_what_is_not_a_use() {
         let dep = "package dep\n\nimport . \"example.com/lib\"\n\ntype S struct{ F int }\n\nfunc G() {\n\t_ = S{F: 1}\n\t_ = F()\n\tvar C = 2\n\t_ = C\n\t_ = V.A\n}\n";
-        // S{F: 1}: a struct literal's key is a field name; the local C shadows lib.C; `.A` is a
-        // field selection (not resolved yet) but V is a use.
-        assert_eq!(names(&uses_of(dep)), ["lib.F", "lib.V"]);
-        assert!(uses_of(dep).iter().all(|u| u.contains(" dot ")));
+        // S{F: 1}: a struct literal's key is a field name; the local C shadows lib.C; V is a
+        // dot use and `.A` a field of it.
+        assert_eq!(kinds(dep), ["dot lib.F", "dot lib.V", "field lib.A"]);
+    }
+
+    /// The uses of `dep.go` as `KIND lib.NAME`.
+    fn kinds(dep: &str) -> Vec<String> {
+        uses_of(dep)
+            .iter()
+            .map(|u| u.split_once(' ').map_or("", |(_, rest)| rest).to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn fields_and_methods_of_values_through_locals_and_embedding() {
+        let dep = "package dep\n\nimport \"example.com/lib\"\n\nfunc G(o lib.Outer, p *lib.Outer) {\n\t_ = o.A\n\t_ = p.B\n\tp.M()\n\to.Do()\n\tx := o.T\n\t_ = x.N()\n\tt, err := lib.Pair()\n\t_, _ = t.A, err\n\tfor _, v := range []lib.T{} {\n\t\t_ = v.A\n\t}\n\tm := map[string]*lib.Inner{}\n\tif in, ok := m[\"k\"]; ok {\n\t\t_ = in.B\n\t}\n}\n";
+        assert_eq!(
+            kinds(dep),
+            [
+                "qualified lib.Outer",
+                "qualified lib.Outer",
+                "field lib.A",
+                "field lib.B",
+                "method lib.M",
+                "method lib.Do",
+                "field lib.T",
+                "method lib.N",
+                "qualified lib.Pair",
+                "field lib.A",
+                "qualified lib.T",
+                "field lib.A",
+                "qualified lib.Inner",
+                "field lib.B",
+            ]
+        );
+    }
+
+    #[test]
+    fn method_expressions_keys_generics_and_type_switches() {
+        let dep = "package dep\n\nimport \"example.com/lib\"\n\ntype local struct{ lib.T }\n\nfunc G(x any) {\n\tf := lib.T.N\n\t_ = f\n\t_ = []lib.T{{A: 1}, {A: 2}}\n\t_ = map[string][]*lib.Inner{\"k\": {{B: \"b\"}}}\n\tb := lib.Box[lib.T]{Item: lib.T{}}\n\t_ = b.Item.A\n\t_ = lib.Get(lib.Pair()).A\n\tswitch v := x.(type) {\n\tcase lib.Inner:\n\t\t_ = v.B\n\tcase int, string:\n\t\t_ = v\n\t}\n\t_ = local{}.A\n}\n\nfunc H[S interface{ lib.I }](s S) { s.Do() }\n";
+        assert_eq!(
+            kinds(dep),
+            [
+                "qualified lib.T",
+                "qualified lib.T",
+                "methodexpr lib.N",
+                "qualified lib.T",
+                "key lib.A",
+                "key lib.A",
+                "qualified lib.Inner",
+                "key lib.B",
+                "qualified lib.Box",
+                "qualified lib.T",
+                "key lib.Item",
+                "qualified lib.T",
+                "field lib.Item",
+                "field lib.A",
+                "qualified lib.Get",
+                "qualified lib.Pair",
+                "field lib.A",
+                "qualified lib.Inner",
+                "field lib.B",
+                "field lib.A",
+                "qualified lib.I",
+                "method lib.Do",
+            ]
+        );
+    }
+
+    #[test]
+    fn own_members_and_unknown_types_are_no_uses() {
+        // The package's own fields are not uses; a value of an undefined type selects nothing.
+        let dep = "package dep\n\nimport \"example.com/lib\"\n\ntype S struct{ A int }\n\nfunc G(s S) {\n\t_ = s.A\n\t_ = S{A: 1}\n\t_ = undefined.A\n\tvar u Undefined\n\t_ = u.A\n\t_ = lib.V.missing\n}\n";
+        assert_eq!(kinds(dep), ["qualified lib.V"]);
     }
 
     #[test]
