@@ -17,7 +17,7 @@
 //! allowance), so that a crafted input ends in an error for that input alone.
 #![warn(missing_docs)]
 
-pub use gofed_api::{api, apidiff};
+pub use gofed_api::{api, apidiff, impact};
 pub use gofed_load::{build, depsdiff, load};
 pub use gofed_syntax::{ast, budget, diagnostic, lexer, parser, span, token};
 pub use gofed_types::{constant, types};

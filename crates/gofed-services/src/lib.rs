@@ -36,6 +36,7 @@ pub mod gitclone;
 pub mod goland;
 pub mod gotest;
 pub mod graph;
+pub mod impact;
 pub mod license;
 pub mod packagestorage;
 mod process;
@@ -410,7 +411,15 @@ pub fn api_service(context: ServiceContext) -> Service {
          released, then the version to suggest, or whether the proposed one is valid (module path and major \
          version, v0 and pre-release rules, existing versions, requirements); exit_code 1 when it may not be \
          released.",
-        on_trees(context, "release_check", release::ReleaseRequest::sources, release::release_check),
+        on_trees(context.clone(), "release_check", release::ReleaseRequest::sources, release::release_check),
+    )
+    .action(
+        "impact",
+        "Which dependents a library's new version breaks: the incompatible changes from the old version to the \
+         new one (apidiff) matched against every use each dependent makes of the old version's exported \
+         objects, fields and methods, with positions; a verdict per dependent (breaks, unchecked, safe); \
+         exit_code 1 when one breaks.",
+        on_trees(context, "impact", impact::ImpactRequest::sources, impact::impact),
     )
 }
 

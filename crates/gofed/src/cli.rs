@@ -36,6 +36,12 @@ pub enum Command {
     /// or whether --version is valid (module path and major version, v0 and pre-release rules, existing
     /// versions, requirements). Exits 1 when the module may not be released so.
     Release(ReleaseArgs),
+    /// Which dependents a library's new version breaks, and where: the incompatible changes from OLD to NEW
+    /// (apidiff's) matched against every use each DEPENDENT makes of OLD's exported objects, fields and
+    /// methods. Per dependent: `breaks` (with the uses: position, line, change), `unchecked` (it uses what
+    /// changed in a way whose effect is not decided per use yet: an interface method added, a constant's
+    /// value) or `safe`. Exits 1 when a dependent breaks.
+    Impact(ImpactArgs),
     /// The licenses of a tree: every license file (vendored and nested modules included) matched against the
     /// SPDX license list, SPDX headers of .go files, one SPDX expression for the whole; `license diff` between
     /// two versions, `license name` for a license's names.
@@ -702,6 +708,33 @@ pub struct LicenseSummarizeArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ImpactArgs {
+    /// The library's old version, the one the dependents build against: a SOURCE (see `gofed api --help`).
+    #[arg(value_name = "OLD")]
+    pub old: String,
+    /// The library's new version: a SOURCE.
+    #[arg(value_name = "NEW")]
+    pub new: String,
+    /// The dependents: SOURCEs whose packages import the library.
+    #[arg(value_name = "DEPENDENT", required = true)]
+    pub dependents: Vec<String>,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// A Go distribution whose standard library resolves imports (default: $GOROOT, else gofed's embedded
+    /// summary).
+    #[arg(long)]
+    pub goroot: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Analyse again even when the store holds this result.
+    #[arg(long)]
+    pub no_cache: bool,
+    #[command(flatten)]
+    pub artifact: ArtifactArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct GraphArgs {
     /// The trees: SOURCEs (directories, archives, RPMs, URLs, `github.com/OWNER/REPO@REF`, `PATH@REV`; see
     /// `gofed deps --help`).
@@ -1239,6 +1272,7 @@ impl Cli {
             | Command::Api(_)
             | Command::Apidiff(_)
             | Command::Release(_)
+            | Command::Impact(_)
             | Command::Scan(_)
             | Command::Scm(_)
             | Command::Get(_)

@@ -161,6 +161,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Api(args) => scenario::api(&cli.system, &args),
         cli::Command::Apidiff(args) => scenario::apidiff(&cli.system, &args),
         cli::Command::Release(args) => release::release(&cli.system, &args),
+        cli::Command::Impact(args) => scenario::impact(&cli.system, &args),
         cli::Command::Scm(cli::ScmCommand::Log(args)) => scenario::scm_log(&cli.system, &args),
         cli::Command::Scm(cli::ScmCommand::Store(args)) => scenario::scm_store(&cli.system, &args),
         cli::Command::Get(cmd) => get::run(&cli.system, &cmd),

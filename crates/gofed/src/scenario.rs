@@ -719,6 +719,39 @@ pub fn graph(system: &SystemArgs, args: &GraphArgs) -> anyhow::Result<ExitCode> 
     scenario.run("deps_graph", request)
 }
 
+/// `gofed impact OLD NEW DEPENDENT...`.
+pub fn impact(system: &SystemArgs, args: &crate::cli::ImpactArgs) -> anyhow::Result<ExitCode> {
+    let scenario = Scenario::new(system, &args.artifact)?;
+    let mut request = gofed_services::impact::ImpactRequest {
+        old: Source::Path(PathBuf::from(&args.old)),
+        new: Source::Path(PathBuf::from(&args.new)),
+        dependents: Vec::new(),
+        context: args.context.build_context(),
+        goroot: goroot(&scenario, args.goroot.as_deref())?,
+        format: args.format,
+        no_cache: args.no_cache,
+    };
+    check(&request)?;
+    let specs: Vec<&String> = [&args.old, &args.new]
+        .into_iter()
+        .chain(&args.dependents)
+        .collect();
+    let resolved: Vec<Resolved> = specs
+        .iter()
+        .map(|spec| scenario.resolve(spec, None))
+        .collect::<anyhow::Result<_>>()?;
+    let trees: Vec<(Option<&str>, &Resolved)> = specs
+        .iter()
+        .zip(&resolved)
+        .map(|(spec, r)| (Some(spec.as_str()), r))
+        .collect();
+    let mut sources = scenario.sources("impact", &trees)?.into_iter();
+    request.old = sources.next().context("no OLD")?;
+    request.new = sources.next().context("no NEW")?;
+    request.dependents = sources.collect();
+    scenario.run("impact", request)
+}
+
 /// `gofed goland upstream2package|package2upstream|listing`.
 pub fn goland(system: &SystemArgs, command: &GolandCommand) -> anyhow::Result<ExitCode> {
     use gofed_services::goland::{

@@ -34,6 +34,10 @@ pub struct Change {
     pub message: String,
     /// Whether users are unaffected.
     pub compatible: bool,
+    /// What the message is about: apidiff's object string (`F`, `T`, `T.M`, `(*T).M`) and
+    /// the part of it (a field name, `, method set of *T`), empty for the object itself.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub subject: (String, String),
 }
 
 /// The changes of one package: incompatible ones first, each group sorted.
@@ -99,9 +103,10 @@ pub fn changes(old: &mut Program, old_pkg: PkgId, new: &mut Program, new_pkg: Pk
         msgs.sort();
         report
             .changes
-            .extend(msgs.into_iter().map(|message| Change {
+            .extend(msgs.into_iter().map(|(message, subject)| Change {
                 message,
                 compatible,
+                subject,
             }));
     }
     report
@@ -110,7 +115,8 @@ pub fn changes(old: &mut Program, old_pkg: PkgId, new: &mut Program, new_pkg: Pk
 /// Messages per object (its printed name and the side it belongs to) and part.
 type MessageSet = BTreeMap<(bool, String), BTreeMap<String, String>>;
 
-fn collect(set: &MessageSet) -> Vec<String> {
+/// The messages of `set` with their subjects (object string, part).
+fn collect(set: &MessageSet) -> Vec<(String, (String, String))> {
     let mut out = Vec::new();
     for ((_, objstring), parts) in set {
         for (part, msg) in parts {
@@ -123,7 +129,7 @@ fn collect(set: &MessageSet) -> Vec<String> {
             } else {
                 format!("{objstring}.{part}")
             };
-            out.push(format!("{p}: {msg}"));
+            out.push((format!("{p}: {msg}"), (objstring.clone(), part.clone())));
         }
     }
     out

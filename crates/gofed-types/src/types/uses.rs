@@ -84,6 +84,10 @@ pub enum Target {
         /// The type whose struct or method set declares it (see
         /// [`super::methodset::Member::owner`]).
         owner: TypeId,
+        /// The type it is selected on (go/types' `Selection.Recv`): the operand's type, the
+        /// type of a method expression, the struct literal's type; it differs from `owner`
+        /// for a member promoted through embedded fields.
+        recv: TypeId,
     },
 }
 
@@ -197,7 +201,14 @@ impl Walker<'_, '_, '_> {
     }
 
     /// A member use, when the member is another package's and exported.
-    fn record_member(&mut self, sel: Span, kind: UseKind, pkg: Option<PkgId>, owner: TypeId) {
+    fn record_member(
+        &mut self,
+        sel: Span,
+        kind: UseKind,
+        pkg: Option<PkgId>,
+        owner: TypeId,
+        recv: TypeId,
+    ) {
         let name = self.text(sel);
         let Some(pkg) = pkg.filter(|&pkg| pkg != self.env.pkg) else {
             return;
@@ -206,7 +217,16 @@ impl Walker<'_, '_, '_> {
             return;
         }
         let name: Box<str> = name.into();
-        self.record(sel.start, kind, Target::Member { name, pkg, owner });
+        self.record(
+            sel.start,
+            kind,
+            Target::Member {
+                name,
+                pkg,
+                owner,
+                recv,
+            },
+        );
     }
 
     // ---- declarations
@@ -825,7 +845,7 @@ impl Walker<'_, '_, '_> {
             Mode::Invalid | Mode::NoValue | Mode::Builtin(_) | Mode::Pkg(_) | Mode::Nil => {}
             Mode::Type => {
                 if let Some(m) = lookup_member(self.p, base.ty, &name).filter(|m| m.is_method) {
-                    self.record_member(sel, UseKind::MethodExpr, m.pkg, m.owner);
+                    self.record_member(sel, UseKind::MethodExpr, m.pkg, m.owner, base.ty);
                 }
             }
             Mode::Const(_) | Mode::Value | Mode::CommaOk => {
@@ -835,7 +855,7 @@ impl Walker<'_, '_, '_> {
                     } else {
                         UseKind::Field
                     };
-                    self.record_member(sel, kind, m.pkg, m.owner);
+                    self.record_member(sel, kind, m.pkg, m.owner, base.ty);
                 }
             }
         }
@@ -887,7 +907,7 @@ impl Walker<'_, '_, '_> {
                     if let (Some(field), Some(owner)) = (field, owner) {
                         if matches!(f.expr(*key), Expr::Ident) {
                             let (pkg, key_span) = (field.pkg, f.expr_span(*key));
-                            self.record_member(key_span, UseKind::Key, Some(pkg), owner);
+                            self.record_member(key_span, UseKind::Key, Some(pkg), owner, owner);
                         }
                     }
                     self.expr_in(f, *value, field_ty);

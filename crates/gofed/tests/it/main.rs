@@ -28,6 +28,7 @@ mod git_url;
 mod goland;
 mod graph;
 mod hostile;
+mod impact;
 mod imports;
 mod inputs;
 mod license;

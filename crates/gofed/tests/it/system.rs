@@ -831,6 +831,7 @@ fn serve_info_and_catalogue_describe_every_action() {
         [
             "api_analysis",
             "api_diff",
+            "impact",
             "release_check",
             "deps_analysis",
             "deps_diff",

@@ -1,0 +1,287 @@
+//! Impact of an API change on the code that uses it (issue #15): which of a dependent's uses of
+//! another package's exported objects ([`crate::types::uses`]) an incompatible change of
+//! [`crate::apidiff`] hits.
+//!
+//! A change is about a *subject*: a package-level object (`F`, `T`), a member of a declared
+//! type (`T.F`, `T.M`, `(*T).M`), or a whole package (removed). Its *effect* says what the
+//! change does to the code using the subject:
+//! - [`Effect::Breaks`]: every use stops compiling (the subject is removed, its type or kind
+//!   changed, a channel's direction changed);
+//! - [`Effect::Unchecked`]: whether a use breaks depends on how the subject is used, which
+//!   needs more than its uses: a method added to an interface breaks the dependent's types
+//!   that implement it, a type no longer comparable breaks comparisons, a changed constant
+//!   value breaks constant expressions that overflow. These are reported as used, not as
+//!   breaking.
+//!
+//! Uses are matched by package path and name: a dependent compiled against the old version
+//! names the old package's objects, and a member use names the declared type whose struct or
+//! method set declares the member.
+
+use crate::apidiff::Change;
+use crate::types::uses::{Target, Use};
+use crate::types::{Program, Type};
+
+/// What an incompatible change does to the uses of its subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Effect {
+    /// Every use stops compiling.
+    Breaks,
+    /// A use may or may not compile (see the module's documentation).
+    Unchecked,
+}
+
+/// What a change is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubjectTarget {
+    /// The whole package (removed).
+    Package,
+    /// A package-level object, by name (a type's members are its too).
+    Object(String),
+    /// A field or method of a declared type.
+    Member {
+        /// The declared type's name.
+        owner: String,
+        /// The field's or method's name.
+        name: String,
+    },
+    /// Something uses cannot name (a method promoted from another package's type).
+    Unnamed,
+}
+
+/// One incompatible change and what it is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subject {
+    /// The import path of the package (as the old version has it).
+    pub pkg_path: String,
+    /// apidiff's message (`package removed` for a removed package).
+    pub message: String,
+    /// What it does to uses.
+    pub effect: Effect,
+    /// What it is about.
+    pub target: SubjectTarget,
+}
+
+impl Subject {
+    /// The subject of an incompatible change of package `pkg_path`.
+    pub fn of_change(pkg_path: &str, change: &Change) -> Subject {
+        let (object, part) = &change.subject;
+        let msg = change
+            .message
+            .split_once(": ")
+            .map_or(change.message.as_str(), |(_, m)| m);
+        Subject {
+            pkg_path: pkg_path.to_owned(),
+            message: change.message.clone(),
+            effect: effect_of(msg),
+            target: target_of(object, part),
+        }
+    }
+
+    /// A removed package.
+    pub fn package_removed(pkg_path: &str) -> Subject {
+        Subject {
+            pkg_path: pkg_path.to_owned(),
+            message: "package removed".to_owned(),
+            effect: Effect::Breaks,
+            target: SubjectTarget::Package,
+        }
+    }
+
+    /// Whether `u` (a use of program `p`) uses this subject.
+    pub fn is_used_by(&self, p: &Program, u: &Use) -> bool {
+        let (pkg, name) = u.package_and_name(p);
+        let Some(pkg) = pkg else {
+            return false;
+        };
+        if p.pkg(pkg).path != self.pkg_path {
+            return false;
+        }
+        match (&self.target, &u.target) {
+            (SubjectTarget::Package, _) => true,
+            (SubjectTarget::Object(object), Target::Object(_)) => object == name,
+            (SubjectTarget::Object(object), Target::Member { owner, .. }) => {
+                owner_name(p, *owner) == Some(object)
+            }
+            // `T.F: removed` is about F selected on T, declared on T or promoted into it.
+            (
+                SubjectTarget::Member {
+                    owner,
+                    name: member,
+                },
+                Target::Member { owner: o, recv, .. },
+            ) => {
+                member == name
+                    && (owner_name(p, *o) == Some(owner)
+                        || recv_name(p, *recv, &self.pkg_path) == Some(owner))
+            }
+            // A change whose effect depends on the use (a method added to an interface) is
+            // used by every mention of the type: `var _ lib.I = impl{}` is what it may break.
+            (SubjectTarget::Member { owner, .. }, Target::Object(_)) => {
+                self.effect == Effect::Unchecked && owner == name
+            }
+            (SubjectTarget::Unnamed, _) => false,
+        }
+    }
+}
+
+/// The subjects of a package's incompatible changes.
+pub fn subjects_of(pkg_path: &str, changes: &[Change]) -> Vec<Subject> {
+    changes
+        .iter()
+        .filter(|c| !c.compatible)
+        .map(|c| Subject::of_change(pkg_path, c))
+        .collect()
+}
+
+/// The name of the declared type `owner` is (or instantiates).
+fn owner_name<'p>(p: &'p Program, owner: crate::types::TypeId) -> Option<&'p str> {
+    match p.ty(owner) {
+        Type::Named(n) | Type::Instance { named: n, .. } => Some(&p.named[n.0 as usize].name),
+        _ => None,
+    }
+}
+
+/// The name of the declared type of package `pkg_path` a member is selected on (`T` or `*T`).
+fn recv_name<'p>(p: &'p Program, recv: crate::types::TypeId, pkg_path: &str) -> Option<&'p str> {
+    let recv = match p.ty(recv) {
+        Type::Pointer(base) => *base,
+        _ => recv,
+    };
+    match p.ty(recv) {
+        Type::Named(n) | Type::Instance { named: n, .. } => {
+            let named = &p.named[n.0 as usize];
+            let pkg = named.pkg?;
+            (p.pkg(pkg).path == pkg_path).then_some(named.name.as_str())
+        }
+        _ => None,
+    }
+}
+
+/// The effect of apidiff's message (the part after `SUBJECT: `).
+fn effect_of(msg: &str) -> Effect {
+    if msg == "removed" || msg.starts_with("changed from ") || msg == "changed direction" {
+        Effect::Breaks
+    } else {
+        // `added` (a method of an interface), `added unexported method`, `no longer
+        // implements I`, `old is comparable, new is not`, `value changed from a to b`.
+        Effect::Unchecked
+    }
+}
+
+/// The subject named by apidiff's object string and part: `F` / `T` (part empty), `T` and a
+/// field name, `T.M`, `(*T).M`, `I.M`, `Box[E].M`, possibly with `, method set of *U` as the
+/// part; `path.T.M` and `./sub.T.M` for methods promoted from other packages.
+fn target_of(object: &str, part: &str) -> SubjectTarget {
+    if object.contains('/') {
+        return SubjectTarget::Unnamed;
+    }
+    if let Some(rest) = object.strip_prefix("(*") {
+        return match rest.split_once(").") {
+            Some((owner, name)) => member(owner, name),
+            None => SubjectTarget::Unnamed,
+        };
+    }
+    // The method's name follows the last dot outside the type arguments.
+    let mut depth = 0usize;
+    let mut dot = None;
+    for (i, c) in object.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => dot = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(i) = dot {
+        return member(&object[..i], &object[i + 1..]);
+    }
+    if part.is_empty() || part.starts_with(',') {
+        return SubjectTarget::Object(object.to_owned());
+    }
+    // A field of the struct `object` (of a field's struct type: the first field's name).
+    let field = part.split('.').next().unwrap_or(part);
+    member(object, field)
+}
+
+fn member(owner: &str, name: &str) -> SubjectTarget {
+    let owner = owner.split('[').next().unwrap_or(owner);
+    SubjectTarget::Member {
+        owner: owner.to_owned(),
+        name: name.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(message: &str, object: &str, part: &str) -> Change {
+        Change {
+            message: message.to_owned(),
+            compatible: false,
+            subject: (object.to_owned(), part.to_owned()),
+        }
+    }
+
+    #[test]
+    fn subjects_of_apidiff_messages() {
+        let cases = [
+            (
+                "F: removed",
+                "F",
+                "",
+                Effect::Breaks,
+                SubjectTarget::Object("F".into()),
+            ),
+            (
+                "T.A: changed from int to string",
+                "T",
+                "A",
+                Effect::Breaks,
+                member("T", "A"),
+            ),
+            (
+                "(*T).M: removed",
+                "(*T).M",
+                "",
+                Effect::Breaks,
+                member("T", "M"),
+            ),
+            (
+                "Box[E].Get: removed",
+                "Box[E].Get",
+                "",
+                Effect::Breaks,
+                member("Box", "Get"),
+            ),
+            ("I.M: added", "I.M", "", Effect::Unchecked, member("I", "M")),
+            (
+                "C: value changed from 1 to 2",
+                "C",
+                "",
+                Effect::Unchecked,
+                SubjectTarget::Object("C".into()),
+            ),
+            (
+                "(*Inner).M, method set of *Outer: removed",
+                "(*Inner).M",
+                ", method set of *Outer",
+                Effect::Breaks,
+                member("Inner", "M"),
+            ),
+            (
+                "example.com/x.T.M, method set of *U: removed",
+                "example.com/x.T.M",
+                ", method set of *U",
+                Effect::Breaks,
+                SubjectTarget::Unnamed,
+            ),
+        ];
+        for (message, object, part, effect, target) in cases {
+            let s = Subject::of_change("example.com/lib", &change(message, object, part));
+            assert_eq!((s.effect, &s.target), (effect, &target), "{message}");
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! `impact`: which dependents a new version of a library breaks, and where. The library's
+//! incompatible changes (apidiff, OLD → NEW) are matched against every use each dependent makes
+//! of the old version's exported objects, fields and methods ([`gofed_go::impact`]).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use gofed_go::api::is_api_package;
+use gofed_go::api::source::ParseCache;
+use gofed_go::api::stdlib::{Chain, StdSummary};
+use gofed_go::apidiff::changes;
+use gofed_go::budget::Budget;
+use gofed_go::impact::{subjects_of, Effect, Subject};
+use gofed_go::load::{Layout, Project};
+use gofed_go::types::uses::package_uses;
+use gofed_go::types::{PackageSource, PkgId, Program, Sizes};
+
+use crate::api::World;
+use crate::request::{
+    BuildContext, CacheControl, CheckRequest, Format, MachinePaths, Rendered, RequestError, Source,
+};
+use crate::tree::OpenedTree;
+
+/// Input of `impact`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ImpactRequest {
+    /// The library's old version (the one the dependents are built against).
+    pub old: Source,
+    /// The library's new version.
+    pub new: Source,
+    /// The dependents (at least one).
+    pub dependents: Vec<Source>,
+    /// The build context of every tree.
+    #[serde(default)]
+    pub context: BuildContext,
+    /// The Go distribution whose standard library resolves imports (default: the embedded summary).
+    #[serde(default)]
+    pub goroot: Option<PathBuf>,
+    /// Output format.
+    #[serde(default)]
+    pub format: Format,
+    /// Analyse again even when the store holds this result.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_cache: bool,
+}
+
+impl ImpactRequest {
+    /// The trees, in the order the action reads them: old, new, then the dependents.
+    pub fn sources(&self) -> Vec<&Source> {
+        [&self.old, &self.new]
+            .into_iter()
+            .chain(&self.dependents)
+            .collect()
+    }
+}
+
+impl CheckRequest for ImpactRequest {
+    fn check(&self) -> Result<(), RequestError> {
+        self.context.check()
+    }
+}
+impl MachinePaths for ImpactRequest {
+    fn goroot(&self) -> Option<&std::path::Path> {
+        self.goroot.as_deref()
+    }
+}
+impl CacheControl for ImpactRequest {
+    fn no_cache(&self) -> bool {
+        self.no_cache
+    }
+}
+
+/// The JSON document.
+#[derive(Debug, Serialize)]
+struct ImpactJson {
+    /// The library's incompatible changes.
+    changes: Vec<ChangeJson>,
+    /// One entry per dependent, in the order given.
+    dependents: Vec<DependentJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct ChangeJson {
+    package: String,
+    message: String,
+    effect: Effect,
+}
+
+/// A dependent's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Verdict {
+    /// Some use stops compiling.
+    Breaks,
+    /// No use is hit, but some use a subject of a change whose effect depends on how it is used.
+    Unchecked,
+    /// Nothing changed is used.
+    Safe,
+}
+
+#[derive(Debug, Serialize)]
+struct DependentJson {
+    /// The tree as given.
+    source: String,
+    verdict: Verdict,
+    /// The number of uses that break.
+    breaking: usize,
+    hits: Vec<HitJson>,
+}
+
+/// One use hit by one change.
+#[derive(Debug, Serialize)]
+struct HitJson {
+    /// `file:line:col`, the file relative to the dependent's root.
+    position: String,
+    /// The line of code.
+    line: String,
+    /// How the use reaches the subject (`qualified`, `method`, ...).
+    kind: &'static str,
+    /// The change's package and message.
+    package: String,
+    change: String,
+    effect: Effect,
+}
+
+/// The `impact` action: `trees` are the old and new versions, then the dependents.
+pub fn impact(
+    trees: &[OpenedTree],
+    args: &ImpactRequest,
+    budget: &Budget,
+) -> anyhow::Result<Rendered> {
+    let [old_tree, new_tree, dependents @ ..] = trees else {
+        anyhow::bail!("impact needs the old and new versions and at least one dependent");
+    };
+    if dependents.is_empty() {
+        anyhow::bail!("impact needs at least one dependent");
+    }
+    let goroot = args.goroot.as_deref();
+    let load = |tree| {
+        let cache = Arc::new(ParseCache::default());
+        World::load(tree, &args.context, goroot, &cache, budget)
+    };
+    let (old_world, new_world) = rayon::join(|| load(old_tree), || load(new_tree));
+    let old_world = old_world.context("loading the old version")?;
+    let new_world = new_world.context("loading the new version")?;
+    let sizes = Sizes::for_arch(&args.context.goarch);
+
+    // The library's incompatible changes, package by package (paired by their path in the
+    // module), named by the old version's import paths: the dependents import those.
+    let mut old = Program::new(&old_world.source, sizes);
+    let mut new = Program::new(&new_world.source, sizes);
+    old.set_budget(budget);
+    new.set_budget(budget);
+    let old_pkgs = api_packages(&old_world.project, &mut old);
+    let new_pkgs = api_packages(&new_world.project, &mut new);
+    let mut subjects: Vec<Subject> = Vec::new();
+    for (key, o) in &old_pkgs {
+        let path = old.pkg(*o).path.clone();
+        match new_pkgs.iter().find(|(k, _)| k == key) {
+            None => subjects.push(Subject::package_removed(&path)),
+            Some((_, n)) => {
+                let report = changes(&mut old, *o, &mut new, *n);
+                subjects.extend(subjects_of(&path, &report.changes));
+            }
+        }
+    }
+    if let Some(err) = old.budget_error().or_else(|| new.budget_error()) {
+        return Err(err.into());
+    }
+    let library: Vec<String> = old_pkgs
+        .iter()
+        .map(|(_, id)| old.pkg(*id).path.clone())
+        .collect();
+
+    let mut dependents_json = Vec::new();
+    for (tree, source) in dependents.iter().zip(&args.dependents) {
+        let cache = Arc::new(ParseCache::default());
+        let world = World::load(tree, &args.context, goroot, &cache, budget)
+            .with_context(|| format!("loading the dependent {}", source_name(source)))?;
+        // The dependent's own packages (and what it vendors) first, then the library's old
+        // version, then the standard library.
+        let mut sources: Vec<Box<dyn PackageSource + Send + Sync + '_>> = vec![
+            Box::new(Arc::clone(&world.tree_source)),
+            Box::new(Arc::clone(&old_world.tree_source)),
+        ];
+        match (&world.goroot_source, &old_world.goroot_source) {
+            (Some(goroot), _) | (None, Some(goroot)) => sources.push(Box::new(Arc::clone(goroot))),
+            (None, None) => sources.push(Box::new(StdSummary::new())),
+        }
+        let chain = Chain(sources);
+        let mut program = Program::new(&chain, sizes);
+        program.set_budget(budget);
+        let mut hits = Vec::new();
+        for pkg in &world.project.packages {
+            let has_files = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty();
+            if pkg.vendored || !has_files || library.contains(&pkg.import_path) {
+                continue;
+            }
+            let Some(id) = program.package("", &pkg.import_path) else {
+                continue;
+            };
+            let dir = pkg
+                .dir
+                .strip_prefix(&world.project.root)
+                .unwrap_or(&pkg.dir)
+                .to_path_buf();
+            for u in package_uses(&mut program, id) {
+                for subject in subjects.iter().filter(|s| s.is_used_by(&program, &u)) {
+                    hits.push(hit(&program, id, &dir, &u, subject));
+                }
+            }
+        }
+        if let Some(err) = program.budget_error() {
+            return Err(err.into());
+        }
+        let breaking = hits.iter().filter(|h| h.effect == Effect::Breaks).count();
+        let verdict = match (breaking, hits.is_empty()) {
+            (0, true) => Verdict::Safe,
+            (0, false) => Verdict::Unchecked,
+            _ => Verdict::Breaks,
+        };
+        dependents_json.push(DependentJson {
+            source: source_name(source),
+            verdict,
+            breaking,
+            hits,
+        });
+    }
+    let doc = ImpactJson {
+        changes: subjects
+            .iter()
+            .map(|s| ChangeJson {
+                package: s.pkg_path.clone(),
+                message: s.message.clone(),
+                effect: s.effect,
+            })
+            .collect(),
+        dependents: dependents_json,
+    };
+    let breaks = doc.dependents.iter().any(|d| d.verdict == Verdict::Breaks);
+    let output = match args.format {
+        Format::Json => Rendered::json(&doc)?,
+        Format::Text => Rendered::text(render_text(&doc)),
+    };
+    Ok(Rendered {
+        exit_code: u8::from(breaks),
+        ..output
+    })
+}
+
+/// The packages of a tree whose API is compared, keyed by their path in the module (their
+/// import path outside a module).
+fn api_packages(project: &Project, program: &mut Program) -> Vec<(String, PkgId)> {
+    let in_goroot = matches!(project.layout, Layout::Goroot { .. });
+    let base = match &project.layout {
+        Layout::Module { path, .. } => Some(path.as_str()),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for pkg in &project.packages {
+        let has_files = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty();
+        if pkg.vendored
+            || !has_files
+            || !is_api_package(&pkg.import_path, &pkg.name, in_goroot, true)
+        {
+            continue;
+        }
+        let key = match base {
+            Some(base) if pkg.import_path == base => ".".to_owned(),
+            Some(base) => pkg
+                .import_path
+                .strip_prefix(base)
+                .and_then(|rest| rest.strip_prefix('/'))
+                .unwrap_or(&pkg.import_path)
+                .to_owned(),
+            None => pkg.import_path.clone(),
+        };
+        if let Some(id) = program.package("", &pkg.import_path) {
+            out.push((key, id));
+        }
+    }
+    out
+}
+
+fn hit(
+    program: &Program,
+    pkg: PkgId,
+    dir: &std::path::Path,
+    u: &gofed_go::types::uses::Use,
+    subject: &Subject,
+) -> HitJson {
+    let file = program.pkg(pkg).files.iter().find(|f| f.name == u.file);
+    let (position, line) = match file {
+        Some(file) => {
+            let lc = file.line_col(u.offset);
+            let start = file.src[..u.offset as usize]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let end = file.src[u.offset as usize..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(file.src.len(), |i| u.offset as usize + i);
+            let name = std::path::Path::new(&u.file)
+                .file_name()
+                .map_or_else(|| u.file.clone(), |n| n.to_string_lossy().into_owned());
+            (
+                format!("{}:{}:{}", dir.join(name).display(), lc.line, lc.col),
+                String::from_utf8_lossy(&file.src[start..end])
+                    .trim()
+                    .to_owned(),
+            )
+        }
+        None => (format!("{}:+{}", u.file, u.offset), String::new()),
+    };
+    HitJson {
+        position,
+        line,
+        kind: u.kind.as_str(),
+        package: subject.pkg_path.clone(),
+        change: subject.message.clone(),
+        effect: subject.effect,
+    }
+}
+
+fn source_name(source: &Source) -> String {
+    match source {
+        Source::Path(path) | Source::Bundle { root: path, .. } => path.display().to_string(),
+        Source::Artifact { name, .. } => name.clone(),
+    }
+}
+
+fn render_text(doc: &ImpactJson) -> String {
+    let mut out = String::new();
+    if doc.changes.is_empty() {
+        out.push_str("No incompatible changes.\n");
+    } else {
+        out.push_str("Incompatible changes:\n");
+        for c in &doc.changes {
+            let note = match c.effect {
+                Effect::Breaks => "",
+                Effect::Unchecked => " (breaks some uses only: not decided per use)",
+            };
+            let _ = writeln!(out, "- {}: {}{note}", c.package, c.message);
+        }
+    }
+    for d in &doc.dependents {
+        out.push('\n');
+        let _ = match d.verdict {
+            Verdict::Breaks => writeln!(out, "{}: breaks ({} uses)", d.source, d.breaking),
+            Verdict::Unchecked => writeln!(
+                out,
+                "{}: unchecked (uses what changed, no use known to break)",
+                d.source
+            ),
+            Verdict::Safe => writeln!(out, "{}: safe", d.source),
+        };
+        for h in &d.hits {
+            let tag = match h.effect {
+                Effect::Breaks => "breaks",
+                Effect::Unchecked => "unchecked",
+            };
+            let _ = writeln!(
+                out,
+                "  {}: {tag}: {}: {}\n    {}",
+                h.position, h.package, h.change, h.line
+            );
+        }
+    }
+    out
+}

