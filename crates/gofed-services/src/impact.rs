@@ -156,8 +156,24 @@ pub fn impact(
     let mut new = Program::new(&new_world.source, sizes);
     old.set_budget(budget);
     new.set_budget(budget);
-    let old_pkgs = api_packages(&old_world.project, &mut old);
-    let new_pkgs = api_packages(&new_world.project, &mut new);
+    let mut old_pkgs = api_packages(&old_world.project, &mut old);
+    let mut new_pkgs = api_packages(&new_world.project, &mut new);
+    // Two trees with packages of the same import paths are paired by them (a package directory
+    // given from inside its module and a copy of it in a GOPATH); else by their path in the
+    // module (a module renamed between the versions).
+    let same_paths = old_pkgs.iter().any(|(_, o)| {
+        new_pkgs
+            .iter()
+            .any(|(_, n)| old.pkg(*o).path == new.pkg(*n).path)
+    });
+    if same_paths {
+        for (key, id) in &mut old_pkgs {
+            key.clone_from(&old.pkg(*id).path);
+        }
+        for (key, id) in &mut new_pkgs {
+            key.clone_from(&new.pkg(*id).path);
+        }
+    }
     let mut subjects: Vec<Subject> = Vec::new();
     for (key, o) in &old_pkgs {
         let path = old.pkg(*o).path.clone();
