@@ -18,8 +18,9 @@
 //! method set declares the member.
 
 use crate::apidiff::Change;
+use crate::types::methodset::method_set;
 use crate::types::uses::{Target, Use};
-use crate::types::{Program, Type};
+use crate::types::{ObjKind, Program, Type};
 
 /// What an incompatible change does to the uses of its subject.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -123,6 +124,64 @@ impl Subject {
             }
             (SubjectTarget::Unnamed, _) => false,
         }
+    }
+}
+
+/// Lowers to [`Effect::Unchecked`] the changes of a declared type's identity that keep what
+/// code does with it: `T: changed from T to other.U` where U has T's underlying type and
+/// every method of T and *T with the same signature (Go 1.27's `json.RawMessage`, now an
+/// alias of `jsontext.Value`). Only code relying on the identity breaks (a conversion between
+/// two named types, a type switch listing both); `old_pkg` of `old` and `new_pkg` of `new` are
+/// the package's two versions.
+pub fn refine_identity_changes(
+    subjects: &mut [Subject],
+    old: &mut Program,
+    old_pkg: crate::types::PkgId,
+    new: &mut Program,
+    new_pkg: crate::types::PkgId,
+) {
+    for subject in subjects.iter_mut() {
+        let SubjectTarget::Object(name) = &subject.target else {
+            continue;
+        };
+        if subject.effect != Effect::Breaks || !subject.message.contains(": changed from ") {
+            continue;
+        }
+        let (Some(o), Some(n)) = (type_of(old, old_pkg, name), type_of(new, new_pkg, name)) else {
+            continue;
+        };
+        let (ou, nu) = (old.underlying(o), new.underlying(n));
+        if !crate::apidiff::identical(old, ou, new, nu) {
+            continue;
+        }
+        let keeps_methods = [false, true].into_iter().all(|pointer| {
+            let (ot, nt) = if pointer {
+                (old.intern(Type::Pointer(o)), new.intern(Type::Pointer(n)))
+            } else {
+                (o, n)
+            };
+            let new_methods = method_set(new, nt);
+            method_set(old, ot)
+                .iter()
+                .filter(|m| crate::types::is_exported(&m.name))
+                .all(|m| {
+                    new_methods.iter().any(|nm| {
+                        nm.name == m.name && crate::apidiff::identical(old, m.sig, new, nm.sig)
+                    })
+                })
+        });
+        if keeps_methods {
+            subject.effect = Effect::Unchecked;
+        }
+    }
+}
+
+/// The type package `pkg`'s type name `name` denotes (`None` for another kind of object).
+fn type_of(p: &mut Program, pkg: crate::types::PkgId, name: &str) -> Option<crate::types::TypeId> {
+    let obj = *p.pkg(pkg).scope.get(name)?;
+    match p.object(obj).kind {
+        ObjKind::TypeName { ty, .. } => Some(ty),
+        _ => None,
     }
 }
 

@@ -15,7 +15,7 @@ use gofed_go::api::source::ParseCache;
 use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::apidiff::changes;
 use gofed_go::budget::Budget;
-use gofed_go::impact::{subjects_of, Effect, Subject};
+use gofed_go::impact::{refine_identity_changes, subjects_of, Effect, Subject};
 use gofed_go::load::{Layout, Project};
 use gofed_go::types::uses::package_uses;
 use gofed_go::types::{PackageSource, PkgId, Program, Sizes};
@@ -181,7 +181,9 @@ pub fn impact(
             None => subjects.push(Subject::package_removed(&path)),
             Some((_, n)) => {
                 let report = changes(&mut old, *o, &mut new, *n);
-                subjects.extend(subjects_of(&path, &report.changes));
+                let mut found = subjects_of(&path, &report.changes);
+                refine_identity_changes(&mut found, &mut old, *o, &mut new, *n);
+                subjects.extend(found);
             }
         }
     }
@@ -360,7 +362,7 @@ fn render_text(doc: &ImpactJson) -> String {
         for c in &doc.changes {
             let note = match c.effect {
                 Effect::Breaks => "",
-                Effect::Unchecked => " (breaks some uses only: not decided per use)",
+                Effect::Unchecked => " (breaks some uses only, not decided per use)",
             };
             let _ = writeln!(out, "- {}: {}{note}", c.package, c.message);
         }

@@ -65,6 +65,12 @@ const MUTATIONS: &[(&str, &str, &str)] = &[
         "type Outer struct{ Inner }",
         "type Outer struct{ Inner *Inner }",
     ),
+    // An equivalent type under another name: apidiff calls it incompatible, the uses compile.
+    (
+        "identity changed",
+        "type Inner struct{ N int }",
+        "type Inner = inner\n\ntype inner struct{ N int }",
+    ),
 ];
 
 /// (name, body of the dependent's file after `import "example.com/lib"`).
