@@ -316,14 +316,16 @@ fn hit(
     let (position, line) = match file {
         Some(file) => {
             let lc = file.line_col(u.offset);
-            let start = file.src[..u.offset as usize]
+            // The line around the use (the offset is a token's of this file; clamped all the same).
+            let at = (u.offset as usize).min(file.src.len());
+            let start = file.src[..at]
                 .iter()
                 .rposition(|&b| b == b'\n')
                 .map_or(0, |i| i + 1);
-            let end = file.src[u.offset as usize..]
+            let end = file.src[at..]
                 .iter()
                 .position(|&b| b == b'\n')
-                .map_or(file.src.len(), |i| u.offset as usize + i);
+                .map_or(file.src.len(), |i| at + i);
             let name = std::path::Path::new(&u.file)
                 .file_name()
                 .map_or_else(|| u.file.clone(), |n| n.to_string_lossy().into_owned());
