@@ -218,6 +218,25 @@ impl Scenario {
         crate::source::resolve(spec, rev, &self.client, self.refresh, &self.runtime)
     }
 
+    /// The sources for `action` of SOURCE arguments, each resolved (see [`Scenario::resolve`]) and named by
+    /// itself in errors.
+    pub(crate) fn sources_of_specs(
+        &self,
+        action: &str,
+        specs: &[&str],
+    ) -> anyhow::Result<Vec<Source>> {
+        let resolved: Vec<Resolved> = specs
+            .iter()
+            .map(|spec| self.resolve(spec, None))
+            .collect::<anyhow::Result<_>>()?;
+        let trees: Vec<(Option<&str>, &Resolved)> = specs
+            .iter()
+            .zip(&resolved)
+            .map(|(spec, r)| (Some(*spec), r))
+            .collect();
+        self.sources(action, &trees)
+    }
+
     /// The sources for `action`, one per tree (`which` names the version in errors): the paths themselves when
     /// the action runs here, else directories packed as bundles (in parallel) and artifact files as they are,
     /// uploaded concurrently.
@@ -704,18 +723,8 @@ pub fn graph(system: &SystemArgs, args: &GraphArgs) -> anyhow::Result<ExitCode> 
         no_cache: args.no_cache,
     };
     check(&request)?;
-    let resolved: Vec<Resolved> = args
-        .sources
-        .iter()
-        .map(|spec| scenario.resolve(spec, None))
-        .collect::<anyhow::Result<_>>()?;
-    let trees: Vec<(Option<&str>, &Resolved)> = args
-        .sources
-        .iter()
-        .zip(&resolved)
-        .map(|(spec, r)| (Some(spec.as_str()), r))
-        .collect();
-    request.sources = scenario.sources("deps_graph", &trees)?;
+    let specs: Vec<&str> = args.sources.iter().map(String::as_str).collect();
+    request.sources = scenario.sources_of_specs("deps_graph", &specs)?;
     scenario.run("deps_graph", request)
 }
 
@@ -732,20 +741,12 @@ pub fn impact(system: &SystemArgs, args: &crate::cli::ImpactArgs) -> anyhow::Res
         no_cache: args.no_cache,
     };
     check(&request)?;
-    let specs: Vec<&String> = [&args.old, &args.new]
+    let specs: Vec<&str> = [&args.old, &args.new]
         .into_iter()
         .chain(&args.dependents)
+        .map(String::as_str)
         .collect();
-    let resolved: Vec<Resolved> = specs
-        .iter()
-        .map(|spec| scenario.resolve(spec, None))
-        .collect::<anyhow::Result<_>>()?;
-    let trees: Vec<(Option<&str>, &Resolved)> = specs
-        .iter()
-        .zip(&resolved)
-        .map(|(spec, r)| (Some(spec.as_str()), r))
-        .collect();
-    let mut sources = scenario.sources("impact", &trees)?.into_iter();
+    let mut sources = scenario.sources_of_specs("impact", &specs)?.into_iter();
     request.old = sources.next().context("no OLD")?;
     request.new = sources.next().context("no NEW")?;
     request.dependents = sources.collect();
