@@ -169,6 +169,7 @@ class CompareUses(unittest.TestCase):
             "a/x.go\t10\tqualified\tfmt\tPrintln\tfmt/print.go:1\n",
             "a/x.go\t20\tmethod\tbytes\tWrite\tbytes/buffer.go:2\n",
             "a/x.go\t30\tdot\tfmt\tSprint\tfmt/print.go:3\n",
+            "a/x.go\t40\tother\tC\tx\t-\n",
             "b\t-1\ttype-errors\t1\tcould not import x/y\t-\n",
             "b/y.go\t5\tqualified\tos\tExit\tos/proc.go:4\n",
         ]))
@@ -180,12 +181,13 @@ class CompareUses(unittest.TestCase):
                    "--packages-only")
 
     def test_agreement_and_pending_kinds(self):
-        rc, out, err = self.compare(["a/x.go\t10\tqualified\tfmt\tPrintln\t-", "a/x.go\t30\tdot\tfmt\tSprint\t-",
+        rc, out, err = self.compare(["a/x.go\t10\tqualified\tfmt\tPrintln\t-", "a/x.go\t20\tmethod\tbytes\tWrite\t-",
+                                     "a/x.go\t30\tdot\tfmt\tSprint\t-",
                                      "b/y.go\t5\tqualified\tos\tExit\t-",
                                      "b/y.go\t9\tqualified\tx/y\tZ\t-", "c/z.go\t1\tqualified\tos\tExit\t-"])
         self.assertEqual(rc, 0, out + err)
-        self.assertRegex(out, r"equal\s+3\n")
-        self.assertRegex(out, r"not resolved by gofed yet: method\s+1\n")
+        self.assertRegex(out, r"equal\s+4\n")
+        self.assertRegex(out, r"not resolved by gofed yet: other\s+1\n")
         self.assertRegex(out, r"not comparable\)\s+1\n")
 
     def test_missing_extra_and_object(self):
