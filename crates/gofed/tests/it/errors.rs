@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use crate::common::system::{serve, wait_until, Process};
-use crate::common::{real_go, write};
+use crate::common::{offline_go as go, real_go, write};
 
 /// `gofed ARGS` without GOROOT (the embedded standard library summary) and without the user's placement.
 fn gofed(args: &[&str]) -> Output {
@@ -34,23 +34,6 @@ fn assert_run(out: &Output, code: i32, stdout: &str, stderr: &str) {
         (out.status.code(), text(&out.stdout), text(&out.stderr)),
         (Some(code), stdout.to_owned(), stderr.to_owned())
     );
-}
-
-/// `go ARGS` in `dir`, offline, with this test's own GOPATH and cache under `scratch`.
-fn go(go: &Path, dir: &Path, scratch: &Path, args: &[&str]) -> Output {
-    Command::new(go)
-        .args(args)
-        .current_dir(dir)
-        .env("GOTOOLCHAIN", "local")
-        .env("GOFLAGS", "")
-        .env("GOWORK", "off")
-        .env("GOPROXY", "off")
-        .env("GO111MODULE", "on")
-        .env("GOPATH", scratch.join("gopath"))
-        .env("GOMODCACHE", scratch.join("gopath/pkg/mod"))
-        .env("GOCACHE", scratch.join("cache"))
-        .output()
-        .expect("run go")
 }
 
 fn path(p: &Path) -> &str {

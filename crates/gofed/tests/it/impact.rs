@@ -10,10 +10,9 @@
 //! Skipped loudly without the go command, a failure under `CI=true`.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use crate::common;
-use crate::common::{real_go, write};
+use crate::common::{offline_go, real_go, write};
 
 const LIB: &str = "package lib
 
@@ -123,18 +122,7 @@ fn dependent(dir: &Path, name: &str, body: &str, lib_dir: &Path) {
 
 /// `go build ./...` in `dir`: the lines (of the dependent's file) the compiler reports errors on.
 fn compile_errors(go: &Path, dir: &Path, scratch: &Path) -> Vec<u32> {
-    let out: Output = Command::new(go)
-        .args(["build", "./..."])
-        .current_dir(dir)
-        .env("GOTOOLCHAIN", "local")
-        .env("GOFLAGS", "-mod=mod")
-        .env("GOWORK", "off")
-        .env("GOPROXY", "off")
-        .env("GO111MODULE", "on")
-        .env("GOPATH", scratch.join("gopath"))
-        .env("GOCACHE", scratch.join("cache"))
-        .output()
-        .expect("run go");
+    let out = offline_go(go, dir, scratch, &["build", "-mod=mod", "./..."]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<u32> = stderr
         .lines()

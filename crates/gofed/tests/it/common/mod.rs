@@ -53,6 +53,23 @@ pub fn real_go(test: &str) -> Option<std::path::PathBuf> {
     None
 }
 
+/// `go ARGS` in `dir`, offline, with the test's own GOPATH and cache under `scratch`.
+pub fn offline_go(go: &Path, dir: &Path, scratch: &Path, args: &[&str]) -> Output {
+    Command::new(go)
+        .args(args)
+        .current_dir(dir)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOFLAGS", "")
+        .env("GOWORK", "off")
+        .env("GOPROXY", "off")
+        .env("GO111MODULE", "on")
+        .env("GOPATH", scratch.join("gopath"))
+        .env("GOMODCACHE", scratch.join("gopath/pkg/mod"))
+        .env("GOCACHE", scratch.join("cache"))
+        .output()
+        .expect("run go")
+}
+
 /// The stdout of a run that must have succeeded, parsed as JSON.
 pub fn success_json(out: &Output) -> serde_json::Value {
     assert!(
