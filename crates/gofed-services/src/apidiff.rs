@@ -428,9 +428,9 @@ fn side_errors(
 /// One version's packages whose API counts, keyed by their path within the module, as gorelease pairs them:
 /// the same import path when the module path is the same, `example.com/m/x` with `example.com/m/v2/x` across a
 /// major version, whatever directory of the module each version was given as.
-struct Side {
+pub(crate) struct Side {
     /// (key, package), sorted by key.
-    pkgs: Vec<(String, PkgId)>,
+    pub(crate) pkgs: Vec<(String, PkgId)>,
     /// What keys are relative to: the module path; nothing in a GOPATH or GOROOT (keys are import paths);
     /// else the root's import path (`--import-path`, or `_/abs/dir` for a tree with neither go.mod nor GOPATH).
     base: String,
@@ -449,7 +449,11 @@ impl Side {
     }
 }
 
-fn side_packages(world: &World, program: &mut Program, filter: Option<&PackageFilter>) -> Side {
+pub(crate) fn side_packages(
+    world: &World,
+    program: &mut Program,
+    filter: Option<&PackageFilter>,
+) -> Side {
     let project = &world.project;
     let in_goroot = matches!(project.layout, Layout::Goroot { .. });
     let root = project
@@ -535,7 +539,7 @@ fn limit_to_common_scope(old: &mut Side, new: &mut Side) -> Option<String> {
 
 /// `--package`, as go users write a package: an import path, or a directory relative to the tree's root
 /// (`./sub`, `sub`, `.`).
-struct PackageFilter {
+pub(crate) struct PackageFilter {
     given: String,
     /// The directory form: `sub` for `./sub/`, `.` for `./`.
     dir: String,

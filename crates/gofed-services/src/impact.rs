@@ -10,17 +10,16 @@ use anyhow::Context as _;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use gofed_go::api::is_api_package;
 use gofed_go::api::source::ParseCache;
 use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::apidiff::changes;
 use gofed_go::budget::Budget;
 use gofed_go::impact::{refine_identity_changes, subjects_of, Effect, Subject};
-use gofed_go::load::{Layout, Project};
 use gofed_go::types::uses::package_uses;
 use gofed_go::types::{PackageSource, PkgId, Program, Sizes};
 
 use crate::api::World;
+use crate::apidiff::side_packages;
 use crate::request::{
     BuildContext, CacheControl, CheckRequest, Format, MachinePaths, Rendered, RequestError, Source,
 };
@@ -156,8 +155,9 @@ pub fn impact(
     let mut new = Program::new(&new_world.source, sizes);
     old.set_budget(budget);
     new.set_budget(budget);
-    let mut old_pkgs = api_packages(&old_world.project, &mut old);
-    let mut new_pkgs = api_packages(&new_world.project, &mut new);
+    // apidiff's pairing: keys relative to the module, a GOPATH, or the directory given.
+    let mut old_pkgs = side_packages(&old_world, &mut old, None).pkgs;
+    let mut new_pkgs = side_packages(&new_world, &mut new, None).pkgs;
     // Two trees with packages of the same import paths are paired by them (a package directory
     // given from inside its module and a copy of it in a GOPATH); else by their path in the
     // module (a module renamed between the versions).
@@ -269,40 +269,6 @@ pub fn impact(
         exit_code: u8::from(breaks),
         ..output
     })
-}
-
-/// The packages of a tree whose API is compared, keyed by their path in the module (their
-/// import path outside a module).
-fn api_packages(project: &Project, program: &mut Program) -> Vec<(String, PkgId)> {
-    let in_goroot = matches!(project.layout, Layout::Goroot { .. });
-    let base = match &project.layout {
-        Layout::Module { path, .. } => Some(path.as_str()),
-        _ => None,
-    };
-    let mut out = Vec::new();
-    for pkg in &project.packages {
-        let has_files = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty();
-        if pkg.vendored
-            || !has_files
-            || !is_api_package(&pkg.import_path, &pkg.name, in_goroot, true)
-        {
-            continue;
-        }
-        let key = match base {
-            Some(base) if pkg.import_path == base => ".".to_owned(),
-            Some(base) => pkg
-                .import_path
-                .strip_prefix(base)
-                .and_then(|rest| rest.strip_prefix('/'))
-                .unwrap_or(&pkg.import_path)
-                .to_owned(),
-            None => pkg.import_path.clone(),
-        };
-        if let Some(id) = program.package("", &pkg.import_path) {
-            out.push((key, id));
-        }
-    }
-    out
 }
 
 fn hit(
