@@ -190,6 +190,15 @@ class CompareUses(unittest.TestCase):
         self.assertRegex(out, r"not resolved by gofed yet: other\s+1\n")
         self.assertRegex(out, r"not comparable\)\s+1\n")
 
+    def test_implicit_uses_are_counted_not_compared(self):
+        # An implicit use at the offset of a dot use does not hide it.
+        rc, out, err = self.compare(["a/x.go\t10\tqualified\tfmt\tPrintln\t-", "a/x.go\t20\tmethod\tbytes\tWrite\t-",
+                                     "a/x.go\t30\tdot\tfmt\tSprint\t-", "a/x.go\t30\timplicit\tio\tWriter\t-",
+                                     "a/x.go\t35\timplicit\tio\tWriter\t-", "b/y.go\t5\tqualified\tos\tExit\t-"])
+        self.assertEqual(rc, 0, out + err)
+        self.assertRegex(out, r"equal\s+4\n")
+        self.assertRegex(out, r"gofed only, not compared: implicit\s+2\n")
+
     def test_missing_extra_and_object(self):
         rc, out, _ = self.compare(["a/x.go\t10\tqualified\tfmt\tPrint\t-", "a/x.go\t11\tqualified\tfmt\tX\t-"])
         self.assertEqual(rc, 1)

@@ -100,6 +100,13 @@ impl Subject {
             return false;
         }
         match (&self.target, &u.target) {
+            // A value used as an interface is hit by what changes the interface's method set
+            // only; the interface's other changes are its mentions'.
+            (SubjectTarget::Member { owner, .. }, Target::Implements { .. })
+            | (SubjectTarget::Object(owner), Target::Implements { .. }) => {
+                self.effect == Effect::Unchecked && owner == name
+            }
+            (_, Target::Implements { .. }) => false,
             (SubjectTarget::Package, _) => true,
             (SubjectTarget::Object(object), Target::Object(_)) => object == name,
             (SubjectTarget::Object(object), Target::Member { owner, .. }) => {
@@ -125,6 +132,65 @@ impl Subject {
             (SubjectTarget::Unnamed, _) => false,
         }
     }
+
+    /// What this change does to `u`, one of its uses: the change's effect, decided for a value
+    /// used as an interface that gains a method. A type with no method of that name (nor of
+    /// the unexported one, when that is what is added) stops implementing the interface, unless
+    /// it embeds something of the changed package, which may gain the method too.
+    pub fn effect_on(&self, p: &mut Program, u: &Use) -> Effect {
+        let Target::Implements { value, .. } = u.target else {
+            return self.effect;
+        };
+        if self.effect != Effect::Unchecked || reaches_package(p, value, &self.pkg_path, 0) {
+            return self.effect;
+        }
+        let missing = match &self.target {
+            SubjectTarget::Member { name, .. } if self.message.ends_with(": added") => {
+                !method_set(p, value).iter().any(|m| m.name == *name)
+            }
+            // No type outside the package declares its unexported method.
+            SubjectTarget::Object(_) if self.message.ends_with(": added unexported method") => true,
+            _ => false,
+        };
+        if missing {
+            Effect::Breaks
+        } else {
+            Effect::Unchecked
+        }
+    }
+}
+
+/// Whether `ty` is, points to, or embeds (in its struct or interface, at any depth) a declared
+/// type of package `pkg_path`.
+fn reaches_package(p: &mut Program, ty: crate::types::TypeId, pkg_path: &str, depth: u32) -> bool {
+    // Embedding chains are short; the bound also stops a type embedding a pointer to itself.
+    if depth > 8 {
+        return true;
+    }
+    let ty = match *p.ty(ty) {
+        Type::Pointer(base) => base,
+        _ => ty,
+    };
+    if let Type::Named(n) | Type::Instance { named: n, .. } = *p.ty(ty) {
+        let pkg = p.named[n.0 as usize].pkg;
+        if pkg.is_some_and(|pkg| p.pkg(pkg).path == pkg_path) {
+            return true;
+        }
+    }
+    let under = p.underlying(ty);
+    let embedded: Vec<crate::types::TypeId> = match p.ty(under) {
+        Type::Struct(s) => s
+            .fields
+            .iter()
+            .filter(|f| f.embedded)
+            .map(|f| f.ty)
+            .collect(),
+        Type::Interface(i) => i.embeddeds.clone(),
+        _ => Vec::new(),
+    };
+    embedded
+        .into_iter()
+        .any(|e| reaches_package(p, e, pkg_path, depth + 1))
 }
 
 /// Lowers to [`Effect::Unchecked`] the changes of a declared type's identity that keep what

@@ -228,8 +228,12 @@ pub fn impact(
                 .unwrap_or(&pkg.dir)
                 .to_path_buf();
             for u in package_uses(&mut program, id) {
-                for subject in subjects.iter().filter(|s| s.is_used_by(&program, &u)) {
-                    hits.push(hit(&program, id, &dir, &u, subject));
+                for subject in &subjects {
+                    if !subject.is_used_by(&program, &u) {
+                        continue;
+                    }
+                    let effect = subject.effect_on(&mut program, &u);
+                    hits.push(hit(&program, id, &dir, &u, subject, effect));
                 }
             }
         }
@@ -277,6 +281,7 @@ fn hit(
     dir: &std::path::Path,
     u: &gofed_go::types::uses::Use,
     subject: &Subject,
+    effect: Effect,
 ) -> HitJson {
     let file = program.pkg(pkg).files.iter().find(|f| f.name == u.file);
     let (position, line) = match file {
@@ -310,7 +315,7 @@ fn hit(
         kind: u.kind.as_str(),
         package: subject.pkg_path.clone(),
         change: subject.message.clone(),
-        effect: subject.effect,
+        effect,
     }
 }
 
@@ -330,7 +335,7 @@ fn render_text(doc: &ImpactJson) -> String {
         for c in &doc.changes {
             let note = match c.effect {
                 Effect::Breaks => "",
-                Effect::Unchecked => " (breaks some uses only, not decided per use)",
+                Effect::Unchecked => " (breaks some uses only)",
             };
             let _ = writeln!(out, "- {}: {}{note}", c.package, c.message);
         }

@@ -38,9 +38,10 @@ pub enum Command {
     Release(ReleaseArgs),
     /// Which dependents a library's new version breaks, and where: the incompatible changes from OLD to NEW
     /// (apidiff's) matched against every use each DEPENDENT makes of OLD's exported objects, fields and
-    /// methods. Per dependent: `breaks` (with the uses: position, line, change), `unchecked` (it uses what
-    /// changed in a way whose effect is not decided per use yet: an interface method added, a constant's
-    /// value) or `safe`. Exits 1 when a dependent breaks.
+    /// methods, values used as its interfaces. Per dependent: `breaks` (with the uses: position, line,
+    /// change), `unchecked` (it uses what changed in a way whose effect is not decided per use: a method
+    /// added to an interface that a type of the same method name is used as, a constant's value) or `safe`.
+    /// Exits 1 when a dependent breaks.
     Impact(ImpactArgs),
     /// The licenses of a tree: every license file (vendored and nested modules included) matched against the
     /// SPDX license list, SPDX headers of .go files, one SPDX expression for the whole; `license diff` between

@@ -1048,7 +1048,30 @@ fn signature(
     }))
 }
 
-fn tuple(p: &mut Program, env: &Env, list: FieldList, variadic_ok: bool) -> (Vec<TypeId>, bool) {
+/// The type argument `i` of a call of `sig` is passed as: a variadic function's extra arguments
+/// are its last parameter's elements (unless the call spreads a slice with `...`).
+pub(super) fn param_type(
+    p: &Program,
+    sig: &Signature,
+    i: usize,
+    has_ellipsis: bool,
+) -> Option<TypeId> {
+    if sig.variadic && i + 1 >= sig.params.len() && !has_ellipsis {
+        match *p.ty(*sig.params.last()?) {
+            Type::Slice(elem) => Some(elem),
+            _ => None,
+        }
+    } else {
+        sig.params.get(i).copied()
+    }
+}
+
+pub(super) fn tuple(
+    p: &mut Program,
+    env: &Env,
+    list: FieldList,
+    variadic_ok: bool,
+) -> (Vec<TypeId>, bool) {
     let file = Arc::clone(&env.file);
     let fields = file.ast.field_list(list);
     let mut types = Vec::new();
@@ -2235,16 +2258,8 @@ fn call(
                 }
                 let mut map: Vec<(TypeId, TypeId)> = Vec::new();
                 for (i, &arg) in arg_types.iter().enumerate() {
-                    let param = if sig.variadic && i + 1 >= sig.params.len() && !has_ellipsis {
-                        match sig.params.last().map(|&t| p.ty(t).clone()) {
-                            Some(Type::Slice(elem)) => elem,
-                            _ => continue,
-                        }
-                    } else {
-                        match sig.params.get(i) {
-                            Some(&t) => t,
-                            None => continue,
-                        }
+                    let Some(param) = param_type(p, &sig, i, has_ellipsis) else {
+                        continue;
                     };
                     let arg_ty = default_type(p, arg);
                     unify(p, param, arg_ty, &sig.type_params, &mut map);

@@ -33,11 +33,12 @@ use crate::token::TokenKind;
 
 use super::check::{
     declare_type_params, default_type, expr, expr_or_type, is_exported, lookup, named_type_params,
-    receiver_type_arg_names, type_expr, underlying, Env, Local, Mode, Operand, Resolved,
+    param_type, receiver_type_arg_names, tuple, type_expr, underlying, Env, Local, Mode, Operand,
+    Resolved,
 };
 use super::methodset::lookup_member;
 use super::ty::{BasicKind, PkgId, Type, TypeId};
-use super::{ObjId, ObjKind, Program, SourceFile};
+use super::{Builtin, ObjId, ObjKind, Program, SourceFile};
 
 /// How an identifier reaches another package's object (the `KIND` of `gouses`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -54,6 +55,11 @@ pub enum UseKind {
     MethodExpr,
     /// `T{F: v}`: a field name as a struct literal's key.
     Key,
+    /// A value of one type used as another package's interface type: assigned, passed,
+    /// returned, sent, put in a composite literal or converted (its position is the value's), or
+    /// a type asserted from the interface (its position is the type's). go/types records no
+    /// object for these; a method added to the interface is what they can break.
+    Implicit,
 }
 
 impl UseKind {
@@ -66,6 +72,7 @@ impl UseKind {
             UseKind::Method => "method",
             UseKind::MethodExpr => "methodexpr",
             UseKind::Key => "key",
+            UseKind::Implicit => "implicit",
         }
     }
 }
@@ -88,6 +95,14 @@ pub enum Target {
         /// type of a method expression, the struct literal's type; it differs from `owner`
         /// for a member promoted through embedded fields.
         recv: TypeId,
+    },
+    /// A value of type `value` used as the interface type `iface` (a declared type of another
+    /// package, or an instance of one): [`UseKind::Implicit`].
+    Implements {
+        /// The interface type.
+        iface: TypeId,
+        /// The value's type (the asserted type for a type assertion).
+        value: TypeId,
     },
 }
 
@@ -113,6 +128,13 @@ impl Use {
                 (object.pkg, &object.name)
             }
             Target::Member { name, pkg, .. } => (Some(*pkg), name),
+            Target::Implements { iface, .. } => match *p.ty(*iface) {
+                Type::Named(n) | Type::Instance { named: n, .. } => {
+                    let named = &p.named[n.0 as usize];
+                    (named.pkg, &named.name)
+                }
+                _ => (None, ""),
+            },
         }
     }
 }
@@ -136,6 +158,7 @@ pub fn package_uses(p: &mut Program, pkg: PkgId) -> Vec<Use> {
             p: &mut *p,
             env,
             scopes: Vec::new(),
+            results: Vec::new(),
             out: &mut out,
         };
         walker.file(&reparsed.ast);
@@ -151,6 +174,8 @@ struct Walker<'p, 's, 'o> {
     env: Env,
     /// Local scopes, innermost last: where each starts in `env.locals`.
     scopes: Vec<usize>,
+    /// The result types of the functions being walked, innermost last (for `return`).
+    results: Vec<Vec<TypeId>>,
     out: &'o mut Vec<Use>,
 }
 
@@ -261,7 +286,10 @@ impl Walker<'_, '_, '_> {
             .collect();
         self.signature(f, &lists);
         if let Some(body) = func.body {
+            let results = self.result_types(func.results);
+            self.results.push(results);
             self.body(body);
+            self.results.pop();
         }
         self.pop();
         self.env.tparams = saved_tparams;
@@ -329,6 +357,12 @@ impl Walker<'_, '_, '_> {
                     let mut ty = v.ty;
                     self.opt_expr(f, ty);
                     self.exprs(f, &values);
+                    if let (TokenKind::Var, Some(t)) = (gen.tok, ty) {
+                        let declared = type_expr(self.p, &self.env, t);
+                        for &value in &values {
+                            self.assigned(f, value, declared);
+                        }
+                    }
                     if gen.tok == TokenKind::Const {
                         if values.is_empty() && ty.is_none() {
                             if let Some((t, vals)) = &last_const {
@@ -479,6 +513,130 @@ impl Walker<'_, '_, '_> {
         }
     }
 
+    /// A function's result types, one per result (`(a, b int, err error)`: three).
+    fn result_types(&mut self, list: Option<FieldList>) -> Vec<TypeId> {
+        list.map_or_else(Vec::new, |list| tuple(self.p, &self.env, list, false).0)
+    }
+
+    // ---- implicit uses
+
+    /// Whether `ty` is another package's declared interface type (or an instance of one).
+    fn imported_interface(&mut self, ty: TypeId) -> bool {
+        let (Type::Named(named) | Type::Instance { named, .. }) = *self.p.ty(ty) else {
+            return false;
+        };
+        if self.p.named[named.0 as usize]
+            .pkg
+            .is_none_or(|pkg| pkg == self.env.pkg)
+        {
+            return false;
+        }
+        let under = underlying(self.p, ty);
+        matches!(self.p.ty(under), Type::Interface(_))
+    }
+
+    /// `value` used as a value of type `target` (assigned, passed, returned, sent, an element
+    /// or converted): an implicit use when `target` is another package's interface and the
+    /// value has another type.
+    fn assigned(&mut self, f: &File, value: ExprId, target: TypeId) {
+        if !self.imported_interface(target) {
+            return;
+        }
+        let x = expr(self.p, &self.env, value);
+        let ty = match x.mode {
+            Mode::Const(_) | Mode::Value | Mode::CommaOk => default_type(self.p, x.ty),
+            _ => return,
+        };
+        if ty == target || matches!(self.p.ty(ty), Type::Invalid | Type::Tuple(_)) {
+            return;
+        }
+        let target = Target::Implements {
+            iface: target,
+            value: ty,
+        };
+        self.record(f.expr_span(value).start, UseKind::Implicit, target);
+    }
+
+    /// The type `asserted`, written at `at`, asserted from a value of type `iface` (`x.(T)`, a
+    /// type switch's case): an implicit use when `iface` is another package's interface and
+    /// `asserted` a concrete type (the assertion is impossible unless it implements `iface`).
+    fn asserted(&mut self, at: u32, iface: TypeId, asserted: TypeId) {
+        if !self.imported_interface(iface) || asserted == iface {
+            return;
+        }
+        let under = underlying(self.p, asserted);
+        if matches!(self.p.ty(under), Type::Interface(_) | Type::Invalid) {
+            return;
+        }
+        let target = Target::Implements {
+            iface,
+            value: asserted,
+        };
+        self.record(at, UseKind::Implicit, target);
+    }
+
+    /// A call's arguments used as its parameters' types, a conversion's operand as the type,
+    /// `append`'s values as the slice's elements.
+    fn call_args(&mut self, f: &File, fun: ExprId, args: &[ExprId], ellipsis: bool) {
+        let callee = expr_or_type(self.p, &self.env, fun);
+        match callee.mode {
+            Mode::Type => {
+                if let [x] = args {
+                    self.assigned(f, *x, callee.ty);
+                }
+            }
+            Mode::Value | Mode::CommaOk => {
+                let under = underlying(self.p, callee.ty);
+                let Type::Signature(sig) = self.p.ty(under).clone() else {
+                    return;
+                };
+                // A generic function's parameters are known once instantiated.
+                if !sig.type_params.is_empty() {
+                    return;
+                }
+                for (i, &arg) in args.iter().enumerate() {
+                    let Some(param) = param_type(self.p, &sig, i, ellipsis) else {
+                        return;
+                    };
+                    self.assigned(f, arg, param);
+                }
+            }
+            Mode::Builtin(Builtin::Append) if !ellipsis => {
+                let Some((&slice, values)) = args.split_first() else {
+                    return;
+                };
+                let slice = expr(self.p, &self.env, slice).ty;
+                let under = underlying(self.p, slice);
+                if let Type::Slice(elem) = *self.p.ty(under) {
+                    for &v in values {
+                        self.assigned(f, v, elem);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A composite literal's element `value` of type `ty` (an elided literal has that type).
+    fn element(&mut self, f: &File, value: ExprId, ty: TypeId) {
+        if !matches!(f.expr(value), Expr::CompositeLit { ty: None, .. }) {
+            self.assigned(f, value, ty);
+        }
+    }
+
+    /// `lhs = rhs` (one value per operand): each value used as its operand's type.
+    fn assignment(&mut self, f: &File, lhs: &[ExprId], rhs: &[ExprId]) {
+        if lhs.len() != rhs.len() {
+            return;
+        }
+        for (&l, &r) in lhs.iter().zip(rhs) {
+            let target = expr(self.p, &self.env, l);
+            if matches!(target.mode, Mode::Value | Mode::CommaOk) {
+                self.assigned(f, r, target.ty);
+            }
+        }
+    }
+
     // ---- statements
 
     fn block(&mut self, f: &File, block: Block) {
@@ -516,6 +674,11 @@ impl Walker<'_, '_, '_> {
             Stmt::Send { chan, value } => {
                 self.expr(f, *chan);
                 self.expr(f, *value);
+                let chan = expr(self.p, &self.env, *chan).ty;
+                let under = underlying(self.p, chan);
+                if let Type::Chan { elem, .. } = *self.p.ty(under) {
+                    self.assigned(f, *value, elem);
+                }
             }
             Stmt::Assign { lhs, tok, rhs, .. } => {
                 let (lhs, rhs) = (f.expr_list(*lhs), f.expr_list(*rhs));
@@ -524,9 +687,21 @@ impl Walker<'_, '_, '_> {
                     self.define(f, lhs, rhs);
                 } else {
                     self.exprs(f, lhs);
+                    if *tok == TokenKind::Assign {
+                        self.assignment(f, lhs, rhs);
+                    }
                 }
             }
-            Stmt::Return(results) => self.exprs(f, f.expr_list(*results)),
+            Stmt::Return(results) => {
+                let values = f.expr_list(*results);
+                self.exprs(f, values);
+                let types = self.results.last().cloned().unwrap_or_default();
+                if types.len() == values.len() {
+                    for (&v, t) in values.iter().zip(types) {
+                        self.assigned(f, v, t);
+                    }
+                }
+            }
             Stmt::Block(block) => self.block(f, *block),
             Stmt::If {
                 init,
@@ -679,9 +854,9 @@ impl Walker<'_, '_, '_> {
         if let Some(x) = x {
             self.expr(f, x);
         }
-        let switched = match (symbol, operand) {
-            (Some(_), Some(x)) => expr(self.p, &self.env, x).ty,
-            _ => self.p.invalid(),
+        let switched = match operand {
+            Some(x) => expr(self.p, &self.env, x).ty,
+            None => self.p.invalid(),
         };
         for &clause in f.stmt_list(clauses) {
             let Stmt::CaseClause { list, body, .. } = f.stmt(clause) else {
@@ -690,6 +865,12 @@ impl Walker<'_, '_, '_> {
             self.push();
             let types = list.map(|l| f.expr_list(l).to_vec()).unwrap_or_default();
             self.exprs(f, &types);
+            for &t in &types {
+                if self.text(f.expr_span(t)) != "nil" {
+                    let asserted = type_expr(self.p, &self.env, t);
+                    self.asserted(f.expr_span(t).start, switched, asserted);
+                }
+            }
             if let Some(symbol) = symbol {
                 let ty = match types.as_slice() {
                     [t] if self.text(f.expr_span(*t)) != "nil" => type_expr(self.p, &self.env, *t),
@@ -743,10 +924,16 @@ impl Walker<'_, '_, '_> {
                     let lists: Vec<FieldList> = [*params].into_iter().chain(*results).collect();
                     self.signature(f, &lists);
                 }
+                let results = match f.expr(*ty) {
+                    Expr::FuncType { results, .. } => self.result_types(*results),
+                    _ => Vec::new(),
+                };
+                self.results.push(results);
                 match block {
                     Some(block) => self.block(f, *block),
                     None => self.body(*body),
                 }
+                self.results.pop();
                 self.pop();
             }
             Expr::Paren(x) | Expr::Star(x) | Expr::Unary { x, .. } => self.expr(f, *x),
@@ -769,10 +956,21 @@ impl Walker<'_, '_, '_> {
             Expr::TypeAssert { x, ty } => {
                 self.expr(f, *x);
                 self.opt_expr(f, *ty);
+                if let Some(ty) = *ty {
+                    let iface = expr(self.p, &self.env, *x).ty;
+                    let asserted = type_expr(self.p, &self.env, ty);
+                    self.asserted(f.expr_span(ty).start, iface, asserted);
+                }
             }
-            Expr::Call { fun, args, .. } => {
+            Expr::Call {
+                fun,
+                args,
+                ellipsis,
+            } => {
                 self.expr(f, *fun);
-                self.exprs(f, f.expr_list(*args));
+                let args = f.expr_list(*args);
+                self.exprs(f, args);
+                self.call_args(f, *fun, args, ellipsis.is_some());
             }
             Expr::Binary { x, y, .. } => {
                 self.expr(f, *x);
@@ -911,14 +1109,20 @@ impl Walker<'_, '_, '_> {
                         }
                     }
                     self.expr_in(f, *value, field_ty);
+                    if let Some(t) = field_ty {
+                        self.element(f, *value, t);
+                    }
                 }
                 (Expr::KeyValue { key, value }, Elements::Indexed(elem)) => {
                     self.expr(f, *key);
                     self.expr_in(f, *value, Some(*elem));
+                    self.element(f, *value, *elem);
                 }
                 (Expr::KeyValue { key, value }, Elements::Map(k, v)) => {
                     self.expr_in(f, *key, Some(*k));
                     self.expr_in(f, *value, Some(*v));
+                    self.element(f, *key, *k);
+                    self.element(f, *value, *v);
                 }
                 (Expr::KeyValue { key, value }, Elements::Unknown) => {
                     // A bare name as a key may be a field name: not walked as an expression.
@@ -930,9 +1134,13 @@ impl Walker<'_, '_, '_> {
                 (_, Elements::Struct(fields)) => {
                     let field_ty = fields.get(i).map(|fl| fl.ty);
                     self.expr_in(f, e, field_ty);
+                    if let Some(t) = field_ty {
+                        self.element(f, e, t);
+                    }
                 }
                 (_, Elements::Indexed(elem) | Elements::Map(_, elem)) => {
                     self.expr_in(f, e, Some(*elem));
+                    self.element(f, e, *elem);
                 }
                 (_, Elements::Unknown) => self.expr(f, e),
             }
@@ -969,6 +1177,17 @@ mod tests {
             .into_iter()
             .map(|u| {
                 let name = u.package_and_name(&p).1.to_owned();
+                if let Target::Implements { value, .. } = u.target {
+                    // At the value (or asserted type): `lib.I<-TYPE@TEXT`, TEXT its leading
+                    // name with `&` or `*`.
+                    let rest = &dep[u.offset as usize..];
+                    let end = rest
+                        .find(|c: char| !(c.is_alphanumeric() || c == '&' || c == '*'))
+                        .unwrap_or(rest.len());
+                    let text = &rest[..end];
+                    let value = super::super::typestring::type_string(&mut p, value, Some(pkg));
+                    return format!("{} implicit lib.{name}<-{value}@{text}", u.offset);
+                }
                 let end = u.offset as usize + name.len();
                 assert_eq!(&dep[u.offset as usize..end], name, "offset of {name}");
                 format!("{} {} lib.{name}", u.offset, u.kind.as_str())
@@ -1087,5 +1306,34 @@ mod tests {
     fn unexported_and_missing_names_are_no_uses() {
         let dep = "package dep\n\nimport \"example.com/lib\"\nimport \"example.com/nowhere\"\n\nfunc G() { lib.unexported(); lib.Missing(); nowhere.X() }\n";
         assert!(uses_of(dep).is_empty());
+    }
+
+    #[test]
+    fn values_used_as_imported_interfaces() {
+        let dep = "package dep\n\nimport \"example.com/lib\"\n\ntype impl struct{}\n\nfunc (impl) Do() {}\n\nvar _ lib.I = impl{}\n\nvar same lib.I\n\nfunc Take(i lib.I, rest ...lib.I) {}\n\nfunc G(x lib.I) (lib.I, error) {\n\tTake(impl{}, &impl{}, x)\n\tTake(nil, []lib.I{impl{}}...)\n\tsame = impl{}\n\tsame = x\n\t_ = lib.I(impl{})\n\tch := make(chan lib.I)\n\tch <- impl{}\n\t_ = map[lib.I]lib.I{impl{}: x}\n\t_ = lib.Outer{I: impl{}}\n\ts := []lib.I{}\n\ts = append(s, impl{})\n\t_ = x.(impl)\n\t_ = x.(lib.I)\n\tswitch x.(type) {\n\tcase *impl, nil:\n\t}\n\treturn impl{}, nil\n}\n";
+        let implicit: Vec<String> = kinds(dep)
+            .into_iter()
+            .filter(|k| k.starts_with("implicit"))
+            .collect();
+        // Not uses: a value of the interface type itself, nil, a slice passed with `...`, the
+        // same type asserted, an interface's nil case.
+        assert_eq!(
+            implicit,
+            [
+                "implicit lib.I<-impl@impl",
+                "implicit lib.I<-impl@impl",
+                "implicit lib.I<-*impl@&impl",
+                "implicit lib.I<-impl@impl",
+                "implicit lib.I<-impl@impl",
+                "implicit lib.I<-impl@impl",
+                "implicit lib.I<-impl@impl",
+                "implicit lib.I<-impl@impl",
+                "implicit lib.I<-impl@impl",
+                "implicit lib.I<-impl@impl",
+                "implicit lib.I<-impl@impl",
+                "implicit lib.I<-*impl@*impl",
+                "implicit lib.I<-impl@impl",
+            ]
+        );
     }
 }
