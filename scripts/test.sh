@@ -11,7 +11,8 @@
 #                    (scripts/install-test-deps.sh); installs only what is
 #                    missing, needs root the first time
 #   fmt              cargo fmt --all -- --check
-#   clippy           cargo clippy --workspace --all-targets -- -D warnings
+#   clippy           cargo clippy --workspace --all-targets --release -- -D warnings
+#                    (release: build scripts and proc macros shared with the tests)
 #   test             cargo test --workspace --release --no-fail-fast (release: the
 #                    dependencies are compiled once, for the tests and the binary,
 #                    and the tests run faster; every failing test binary is reported)
@@ -52,7 +53,7 @@
 # Prints a summary (each step ok/FAILED/SKIP with its time), the line
 # "oracle cache: N hits, M misses" and the line
 # "steps: N passed, N failed[, N skipped]". Exit status 0 when no step failed.
-# TEST_DROP_CHECK_BUILD=1 (.ci/run sets it) removes target/debug after clippy.
+# TEST_DROP_CHECK_BUILD=1 (.ci/run sets it) removes target/debug (a dev build) after clippy.
 # TEST_KEEP=DIR keeps the raw outputs of the conformance scripts in DIR.
 #
 # The reference tools' runs (go list, cmd/api, goapi, apidiff, go/parser dumps;
@@ -302,10 +303,12 @@ if ((do_conf)); then
 fi
 if ((do_cargo)); then
   run_step fmt cargo fmt --all -- --check
-  # Not incremental: clippy's incremental state is ~450 MB that a one-off run never reuses.
-  run_step clippy env CARGO_INCREMENTAL=0 cargo clippy --workspace --all-targets -- -D warnings
-  # On CI's clean clone the checked (debug) artifacts are not used again: the tests and the binary are release
-  # builds. Removing them keeps the run's disk use at its release build (a CI disk once filled up).
+  # In the release profile, as the tests: the build scripts' runs (SQLite, zstd and ring compiled from C) and
+  # the proc macros are then built once for both steps (a dev-profile clippy built them a second time: about
+  # two minutes of a clean clone's run). Not incremental: its state is ~450 MB a one-off run never reuses.
+  run_step clippy env CARGO_INCREMENTAL=0 cargo clippy --workspace --all-targets --release -- -D warnings
+  # A dev build left by an earlier clippy is not used again (the tests and the binary are release builds):
+  # removing it keeps the run's disk use at its release build (a CI disk once filled up).
   [[ -n ${TEST_DROP_CHECK_BUILD:-} ]] && rm -rf "$REPO/target/debug"
   tests_started=$(mktemp)
   run_step test cargo test --workspace --release --no-fail-fast
