@@ -151,6 +151,24 @@ list_go_files() {
   find -H "$root" -type f -name '*.go' | LC_ALL=C sort >"$out"
 }
 
+# uses_inputs ROOT GOROOT DIRS: the package directories of ROOT (a GOROOT's src, or a GOPATH's src)
+# that gouses and `gofed debug uses` check, relative to ROOT, into the file DIRS; sets gopath_args
+# (gouses' -gopath), goroot_args (gofed's --goroot) and trees (oracle_run's inputs).
+uses_inputs() {
+  local root=$1 goroot=$2 out=$3 prune
+  gopath_args=() goroot_args=() trees=(--tree "$root")
+  if [[ -f $root/../VERSION && -d $root/runtime ]]; then
+    prune=(-path ./cmd -o -path ./builtin -o -name testdata -o -name vendor -o -name '[._]*' -a ! -name .)
+  else
+    prune=(-name testdata -o -name vendor -o -name '[._]*' -a ! -name .)
+    gopath_args=(-gopath "$(dirname "$root")")
+    goroot_args=(--goroot "$goroot")
+    trees=(--tree "$(dirname "$root")" --tree "$goroot")
+  fi
+  (cd "$root" && find . \( "${prune[@]}" \) -prune -o -type f -name '*.go' -printf '%h\n') |
+    sed 's|^\./||' | grep -v '^\.$' | sort -u >"$out"
+}
+
 oracle_run() {
   python3 "$REPO/scripts/oracle/oracle_cache.py" run --subst "$REPO" "$@"
 }

@@ -43,17 +43,7 @@ gofed=$(gofed_bin) || exit 2
 # A GOROOT's src: the std packages; else a GOPATH's src.
 # The inputs oracle_run fingerprints: the tree, and for a GOPATH the GOPATH itself and the
 # GOROOT whose std go/types imports from source.
-gopath_args=() goroot_args=() trees=(--tree "$root")
-if [[ -f $root/../VERSION && -d $root/runtime ]]; then
-  prune=(-path ./cmd -o -path ./builtin -o -name testdata -o -name vendor -o -name '[._]*' -a ! -name .)
-else
-  prune=(-name testdata -o -name vendor -o -name '[._]*' -a ! -name .)
-  gopath_args=(-gopath "$(dirname "$root")")
-  goroot_args=(--goroot "$goroot")
-  trees=(--tree "$(dirname "$root")" --tree "$goroot")
-fi
-(cd "$root" && find . \( "${prune[@]}" \) -prune -o -type f -name '*.go' -printf '%h\n') |
-  sed 's|^\./||' | grep -v '^\.$' | sort -u >"$tmp/dirs"
+uses_inputs "$root" "$goroot" "$tmp/dirs"
 ndirs=$(wc -l <"$tmp/dirs")
 ((ndirs > 0)) || { echo "oracle-uses: no package directories under $root" >&2; exit 2; }
 
