@@ -710,15 +710,25 @@ pub struct LicenseSummarizeArgs {
 
 #[derive(Debug, Args)]
 pub struct ImpactArgs {
-    /// The library's old version, the one the dependents build against: a SOURCE (see `gofed api --help`).
+    /// The library's old version, the one the dependents build against: a SOURCE (see `gofed api --help`), or
+    /// `PROJECT@REV`, a revision of a project the store recorded (`gofed scan`, `--store`), checked out from the
+    /// project's repository.
     #[arg(value_name = "OLD")]
     pub old: String,
-    /// The library's new version: a SOURCE.
+    /// The library's new version: a SOURCE, or a stored `PROJECT@REV`.
     #[arg(value_name = "NEW")]
     pub new: String,
     /// The dependents: SOURCEs whose packages import the library.
-    #[arg(value_name = "DEPENDENT", required = true)]
+    #[arg(
+        value_name = "DEPENDENT",
+        required_unless_present = "dependents_from_store"
+    )]
     pub dependents: Vec<String>,
+    /// The dependents the store knows, added to those given: the newest revision with a recorded dependency
+    /// analysis (`gofed scan --action deps`, `gofed deps --store`) of every stored project that imports a
+    /// package of OLD's project (OLD must be a stored `PROJECT@REV`).
+    #[arg(long)]
+    pub dependents_from_store: bool,
     #[command(flatten)]
     pub context: ContextArgs,
     /// A Go distribution whose standard library resolves imports (default: $GOROOT, else gofed's embedded

@@ -218,6 +218,27 @@ impl Scenario {
         crate::source::resolve(spec, rev, &self.client, self.refresh, &self.runtime)
     }
 
+    /// A revision the store recorded, checked out from its project's repository and named `PROJECT@REV`.
+    pub(crate) fn resolve_stored(
+        &self,
+        stored: &crate::store::StoredRevision,
+    ) -> anyhow::Result<Resolved> {
+        let mut resolved = self
+            .resolve(&stored.project.repository, Some(&stored.revision.commit))
+            .with_context(|| {
+                format!(
+                    "{}: checking out {} of {}",
+                    stored.name(),
+                    stored.revision.commit,
+                    stored.project.repository
+                )
+            })?;
+        if let Resolved::Git { name, .. } | Resolved::Artifact { name, .. } = &mut resolved {
+            *name = stored.name();
+        }
+        Ok(resolved)
+    }
+
     /// The sources for `action` of SOURCE arguments, each resolved (see [`Scenario::resolve`]) and named by
     /// itself in errors.
     pub(crate) fn sources_of_specs(
@@ -741,12 +762,59 @@ pub fn impact(system: &SystemArgs, args: &crate::cli::ImpactArgs) -> anyhow::Res
         no_cache: args.no_cache,
     };
     check(&request)?;
-    let specs: Vec<&str> = [&args.old, &args.new]
+    let store = scenario
+        .runtime
+        .block_on(crate::store::open(&scenario.store))?;
+    // OLD and NEW: a stored `PROJECT@REV` (unless the path exists), else a SOURCE.
+    let mut stored_old = None;
+    let mut resolved = Vec::new();
+    for (i, spec) in [&args.old, &args.new].into_iter().enumerate() {
+        let on_disk = spec
+            .rsplit_once('@')
+            .is_some_and(|(path, _)| Path::new(path).exists());
+        let stored = match &store {
+            Some(store) if !on_disk => scenario
+                .runtime
+                .block_on(crate::store::find_stored_revision(store, spec))?,
+            _ => None,
+        };
+        match stored {
+            Some(stored) => {
+                resolved.push(scenario.resolve_stored(&stored)?);
+                if i == 0 {
+                    stored_old = Some(stored);
+                }
+            }
+            None => resolved.push(scenario.resolve(spec, None)?),
+        }
+    }
+    for spec in &args.dependents {
+        resolved.push(scenario.resolve(spec, None)?);
+    }
+    if args.dependents_from_store {
+        let (Some(store), Some(old)) = (&store, &stored_old) else {
+            anyhow::bail!(
+                "--dependents-from-store: OLD ({}) must be a revision of a project the store recorded \
+                 (PROJECT@REV; gofed store list projects)",
+                args.old
+            );
+        };
+        let library = &old.project.import_path;
+        let found = scenario
+            .runtime
+            .block_on(crate::store::stored_dependents(store, library))?;
+        tracing::info!("{} stored dependents of {library}", found.len());
+        for dependent in &found {
+            resolved.push(scenario.resolve_stored(dependent)?);
+        }
+    }
+    let names: Vec<Option<&str>> = [Some("old"), Some("new")]
         .into_iter()
-        .chain(&args.dependents)
-        .map(String::as_str)
+        .chain(std::iter::repeat(None))
+        .take(resolved.len())
         .collect();
-    let mut sources = scenario.sources_of_specs("impact", &specs)?.into_iter();
+    let trees: Vec<(Option<&str>, &Resolved)> = names.into_iter().zip(&resolved).collect();
+    let mut sources = scenario.sources("impact", &trees)?.into_iter();
     request.old = sources.next().context("no OLD")?;
     request.new = sources.next().context("no NEW")?;
     request.dependents = sources.collect();

@@ -69,6 +69,117 @@ pub async fn result_cache(config: &StoreConfig) -> Option<ResultCache> {
     }
 }
 
+/// A revision of a project the store recorded, to check out from the project's repository.
+#[derive(Debug, Clone)]
+pub struct StoredRevision {
+    pub project: gofed_store::Project,
+    pub revision: gofed_store::Revision,
+}
+
+impl StoredRevision {
+    /// `PROJECT@TAG`, else `PROJECT@COMMIT`.
+    pub fn name(&self) -> String {
+        let rev = self
+            .revision
+            .tag
+            .as_deref()
+            .unwrap_or(&self.revision.commit);
+        format!("{}@{rev}", self.project.import_path)
+    }
+}
+
+/// `PROJECT@REV` (`REV` a tag or a commit id) as the store recorded it; `None` when the store has no such
+/// project or revision.
+pub async fn find_stored_revision(
+    store: &Store,
+    spec: &str,
+) -> anyhow::Result<Option<StoredRevision>> {
+    let Some((project, rev)) = spec.rsplit_once('@') else {
+        return Ok(None);
+    };
+    let Some(project) = store.get_project(project).await? else {
+        return Ok(None);
+    };
+    Ok(store
+        .find_revision(&project.import_path, rev)
+        .await?
+        .map(|revision| StoredRevision { project, revision }))
+}
+
+/// The dependents of the project `library` the store knows: for every other stored project, its newest revision
+/// (by commit time) with a recorded dependency analysis (`gofed deps --store`, `gofed scan --action deps`), when
+/// a package of that analysis imports `library` or a package below it.
+pub async fn stored_dependents(
+    store: &Store,
+    library: &str,
+) -> anyhow::Result<Vec<StoredRevision>> {
+    let imports_library = |path: &str| {
+        path.strip_prefix(library)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    let mut projects = Vec::new();
+    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let listed = store.list_projects(page).await?;
+        projects.extend(listed.items);
+        match listed.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+    }
+    let mut out = Vec::new();
+    for project in projects {
+        if project.import_path == library {
+            continue;
+        }
+        let mut newest: Option<gofed_store::Revision> = None;
+        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+        loop {
+            let listed = store
+                .list_revisions_recording(&project.import_path, Some("deps_analysis"), page)
+                .await?;
+            for revision in listed.items {
+                if newest
+                    .as_ref()
+                    .is_none_or(|n| revision.commit_time >= n.commit_time)
+                {
+                    newest = Some(revision);
+                }
+            }
+            match listed.next {
+                Some(next) => page.after = Some(next),
+                None => break,
+            }
+        }
+        let Some(revision) = newest else {
+            continue;
+        };
+        let subject = gofed_store::Subject::Revision {
+            import_path: project.import_path.clone(),
+            commit: revision.commit.clone(),
+        };
+        let analysis = gofed_services::storage::newest_result(store, &subject, "deps_analysis")
+            .await
+            .map_err(|err| anyhow::anyhow!("{}: {err}", project.import_path))?;
+        let Some(gofed_services::Output::Json(raw)) = analysis.map(|a| a.result.output) else {
+            continue;
+        };
+        let doc: serde_json::Value = serde_json::from_str(raw.get())
+            .with_context(|| format!("the stored deps analysis of {}", project.import_path))?;
+        let imports_it = doc["packages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|p| p["Imports"].as_array().into_iter().flatten())
+            .filter_map(serde_json::Value::as_str)
+            .any(imports_library);
+        if imports_it {
+            out.push(StoredRevision { project, revision });
+        }
+    }
+    Ok(out)
+}
+
 /// The SOURCE prefix of an analysis the store recorded: `store:PROJECT@REV`.
 pub const STORE_SCHEME: &str = "store:";
 

@@ -266,3 +266,124 @@ fn text_output_names_each_breaking_use() {
         )
     );
 }
+
+/// A git repository at `dir` whose successive commits hold `versions` (file name and source), each tagged.
+fn tagged_repo(dir: &Path, module: &str, versions: &[(&str, &str, &str)]) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    common::git(dir, &["init", "-q", "-b", "main"]);
+    write(dir, "go.mod", format!("module {module}\n\ngo 1.22\n"));
+    for (tag, file, src) in versions {
+        write(dir, file, *src);
+        common::git(dir, &["add", "-A"]);
+        common::git(dir, &["commit", "-q", "-m", tag]);
+        common::git(dir, &["tag", tag]);
+    }
+}
+
+#[test]
+fn dependents_from_the_store_are_its_projects_that_import_the_library() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let root = scratch.path();
+    let store = format!("sqlite:{}", root.join("store").display());
+    let lib = root.join("lib");
+    tagged_repo(
+        &lib,
+        "example.com/lib",
+        &[
+            ("v1.0.0", "lib.go", LIB),
+            (
+                "v1.1.0",
+                "lib.go",
+                &LIB.replacen("func F(x int) int { return 0 }\n", "", 1),
+            ),
+        ],
+    );
+    let dependent = |name: &str, body: &str| {
+        let dir = root.join(name);
+        let src = format!("package {name}\n\nimport \"example.com/lib\"\n\n{body}");
+        tagged_repo(
+            &dir,
+            &format!("example.com/{name}"),
+            &[("v0.1.0", &format!("{name}.go"), &src)],
+        );
+        dir
+    };
+    let funcs = dependent("funcs", DEPENDENTS[2].1);
+    let safe = dependent("safe", "func Safe() { lib.G() }\n");
+    // Another project of the store that does not import the library.
+    let other = root.join("other");
+    tagged_repo(
+        &other,
+        "example.com/other",
+        &[(
+            "v0.1.0",
+            "other.go",
+            "package other\n\nimport \"strings\"\n\nvar _ = strings.ToUpper\n",
+        )],
+    );
+    let p = |d: &Path| d.to_str().expect("utf-8").to_owned();
+    let scan = common::gofed_with_store(
+        &store,
+        &[
+            "scan",
+            &p(&lib),
+            &p(&funcs),
+            &p(&safe),
+            &p(&other),
+            "--action",
+            "deps",
+        ],
+    );
+    assert!(
+        scan.status.success(),
+        "scan: {}",
+        String::from_utf8_lossy(&scan.stderr)
+    );
+
+    let out = common::gofed_with_store(
+        &store,
+        &[
+            "impact",
+            "example.com/lib@v1.0.0",
+            "example.com/lib@v1.1.0",
+            "--dependents-from-store",
+            "--format",
+            "json",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(1), "{doc}");
+    let verdicts: Vec<(&str, &str)> = doc["dependents"]
+        .as_array()
+        .expect("dependents")
+        .iter()
+        .map(|d| {
+            (
+                d["source"].as_str().unwrap_or(""),
+                d["verdict"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("example.com/funcs@v0.1.0", "breaks"),
+            ("example.com/safe@v0.1.0", "safe")
+        ],
+        "{doc}"
+    );
+    assert_eq!(doc["changes"][0]["message"], "F: removed", "{doc}");
+
+    // OLD must be a stored revision; a store without the project says so.
+    let out = common::gofed_with_store(
+        &store,
+        &["impact", &p(&lib), &p(&lib), "--dependents-from-store"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("must be a revision of a project the store recorded"),
+        "{stderr}"
+    );
+}
