@@ -520,26 +520,37 @@ impl Walker<'_, '_, '_> {
 
     // ---- implicit uses
 
-    /// Whether `ty` is another package's declared interface type (or an instance of one).
-    fn imported_interface(&mut self, ty: TypeId) -> bool {
-        let (Type::Named(named) | Type::Instance { named, .. }) = *self.p.ty(ty) else {
-            return false;
-        };
-        if self.p.named[named.0 as usize]
-            .pkg
-            .is_none_or(|pkg| pkg == self.env.pkg)
-        {
-            return false;
-        }
+    /// The other packages' declared interfaces (or instances of one) a value of type `ty` must
+    /// implement: `ty` itself, or those an interface of this package (or an unnamed one) embeds,
+    /// at any depth (`type MockImage interface{ oglemock.MockObject; ... }`).
+    fn imported_interfaces(&mut self, ty: TypeId, depth: u32) -> Vec<TypeId> {
         let under = underlying(self.p, ty);
-        matches!(self.p.ty(under), Type::Interface(_))
+        let Type::Interface(iface) = self.p.ty(under) else {
+            return Vec::new();
+        };
+        let embeddeds = iface.embeddeds.clone();
+        if let Type::Named(named) | Type::Instance { named, .. } = *self.p.ty(ty) {
+            let pkg = self.p.named[named.0 as usize].pkg;
+            if pkg.is_some_and(|pkg| pkg != self.env.pkg) {
+                return vec![ty];
+            }
+        }
+        // Embedding chains are short; the bound stops an invalid cycle too.
+        if depth > 8 {
+            return Vec::new();
+        }
+        embeddeds
+            .into_iter()
+            .flat_map(|e| self.imported_interfaces(e, depth + 1))
+            .collect()
     }
 
     /// `value` used as a value of type `target` (assigned, passed, returned, sent, an element
-    /// or converted): an implicit use when `target` is another package's interface and the
-    /// value has another type.
+    /// or converted): an implicit use of each of `target`'s imported interfaces (see
+    /// [`Self::imported_interfaces`]) when the value has another type.
     fn assigned(&mut self, f: &File, value: ExprId, target: TypeId) {
-        if !self.imported_interface(target) {
+        let ifaces = self.imported_interfaces(target, 0);
+        if ifaces.is_empty() {
             return;
         }
         let x = expr(self.p, &self.env, value);
@@ -550,29 +561,34 @@ impl Walker<'_, '_, '_> {
         if ty == target || matches!(self.p.ty(ty), Type::Invalid | Type::Tuple(_)) {
             return;
         }
-        let target = Target::Implements {
-            iface: target,
-            value: ty,
-        };
-        self.record(f.expr_span(value).start, UseKind::Implicit, target);
+        for iface in ifaces {
+            let target = Target::Implements { iface, value: ty };
+            self.record(f.expr_span(value).start, UseKind::Implicit, target);
+        }
     }
 
     /// The type `asserted`, written at `at`, asserted from a value of type `iface` (`x.(T)`, a
-    /// type switch's case): an implicit use when `iface` is another package's interface and
-    /// `asserted` a concrete type (the assertion is impossible unless it implements `iface`).
+    /// type switch's case): an implicit use of `iface`'s imported interfaces when `asserted` is
+    /// a concrete type (the assertion is impossible unless it implements them).
     fn asserted(&mut self, at: u32, iface: TypeId, asserted: TypeId) {
-        if !self.imported_interface(iface) || asserted == iface {
+        if asserted == iface {
+            return;
+        }
+        let ifaces = self.imported_interfaces(iface, 0);
+        if ifaces.is_empty() {
             return;
         }
         let under = underlying(self.p, asserted);
         if matches!(self.p.ty(under), Type::Interface(_) | Type::Invalid) {
             return;
         }
-        let target = Target::Implements {
-            iface,
-            value: asserted,
-        };
-        self.record(at, UseKind::Implicit, target);
+        for iface in ifaces {
+            let target = Target::Implements {
+                iface,
+                value: asserted,
+            };
+            self.record(at, UseKind::Implicit, target);
+        }
     }
 
     /// A call's arguments used as its parameters' types, a conversion's operand as the type,
@@ -1310,7 +1326,7 @@ mod tests {
 
     #[test]
     fn values_used_as_imported_interfaces() {
-        let dep = "package dep\n\nimport \"example.com/lib\"\n\ntype impl struct{}\n\nfunc (impl) Do() {}\n\nvar _ lib.I = impl{}\n\nvar same lib.I\n\nfunc Take(i lib.I, rest ...lib.I) {}\n\nfunc G(x lib.I) (lib.I, error) {\n\tTake(impl{}, &impl{}, x)\n\tTake(nil, []lib.I{impl{}}...)\n\tsame = impl{}\n\tsame = x\n\t_ = lib.I(impl{})\n\tch := make(chan lib.I)\n\tch <- impl{}\n\t_ = map[lib.I]lib.I{impl{}: x}\n\t_ = lib.Outer{I: impl{}}\n\ts := []lib.I{}\n\ts = append(s, impl{})\n\t_ = x.(impl)\n\t_ = x.(lib.I)\n\tswitch x.(type) {\n\tcase *impl, nil:\n\t}\n\treturn impl{}, nil\n}\n";
+        let dep = "package dep\n\nimport \"example.com/lib\"\n\ntype impl struct{}\n\nfunc (impl) Do() {}\n\nvar _ lib.I = impl{}\n\nvar same lib.I\n\nfunc Take(i lib.I, rest ...lib.I) {}\n\nfunc G(x lib.I) (lib.I, error) {\n\tTake(impl{}, &impl{}, x)\n\tTake(nil, []lib.I{impl{}}...)\n\tsame = impl{}\n\tsame = x\n\t_ = lib.I(impl{})\n\tch := make(chan lib.I)\n\tch <- impl{}\n\t_ = map[lib.I]lib.I{impl{}: x}\n\t_ = lib.Outer{I: impl{}}\n\ts := []lib.I{}\n\ts = append(s, impl{})\n\t_ = x.(impl)\n\t_ = x.(lib.I)\n\tswitch x.(type) {\n\tcase *impl, nil:\n\t}\n\treturn impl{}, nil\n}\n\ntype mine interface {\n\tlib.I\n\tOther()\n}\n\ntype own interface{ Do() }\n\nvar _ mine = (*impl)(nil)\n\nvar _ own = impl{}\n";
         let implicit: Vec<String> = kinds(dep)
             .into_iter()
             .filter(|k| k.starts_with("implicit"))
@@ -1333,6 +1349,8 @@ mod tests {
                 "implicit lib.I<-impl@impl",
                 "implicit lib.I<-*impl@*impl",
                 "implicit lib.I<-impl@impl",
+                // An interface of the package embedding lib.I; not one that embeds nothing.
+                "implicit lib.I<-*impl@",
             ]
         );
     }

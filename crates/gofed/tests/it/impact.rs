@@ -110,6 +110,11 @@ const DEPENDENTS: &[(&str, &str)] = &[
         "embeds",
         "type wrap struct{ lib.I }\n\nfunc Embeds(w wrap) lib.I { return w }\n",
     ),
+    // The dependent's own interface embeds the library's.
+    (
+        "ownface",
+        "type mine interface{ lib.I }\n\ntype impl struct{}\n\nfunc (impl) Do() {}\n\nvar _ mine = impl{}\n",
+    ),
     ("safe", "func Safe() { lib.G() }\n"),
 ];
 
