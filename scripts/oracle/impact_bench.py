@@ -43,18 +43,11 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import impact_corpus as corpus  # noqa: E402
 
 
-def go_env(gopath, cache):
-    env = dict(os.environ, GOPATH=gopath, GO111MODULE="off", GOFLAGS="", GOCACHE=cache,
-               GOTOOLCHAIN="local", GOPROXY="off")
-    env.pop("GOROOT", None)
-    return env
-
-
 def buildable(go, gopath, pkgs, cache):
     """The packages of pkgs that `go list -e` finds complete (no error of their own or of
     their imports): the others never build, whatever the library does."""
     r = subprocess.run([go, "list", "-e", "-f", "{{.ImportPath}} {{if or .Error .DepsErrors}}bad{{end}}"] + pkgs,
-                       cwd="/", env=go_env(gopath, cache), capture_output=True, text=True, errors="replace")
+                       cwd="/", env=corpus.go_env(gopath, cache), capture_output=True, text=True, errors="replace")
     return sorted(line.split()[0] for line in r.stdout.splitlines() if len(line.split()) == 1)
 
 

@@ -194,11 +194,17 @@ def pick(mutations, k, rng, mentioned):
 ERROR = re.compile(r"^(\S+\.go):(\d+):(\d+): (.*)$")
 
 
-def go_build(go, gopath, pkgs, cache):
-    """{package dir (absolute): [(file, line, message)]} for `go build -gcflags=-e PKGS`."""
+def go_env(gopath, cache):
+    """The go command's environment: GOPATH mode on gopath, offline, the build cache at cache."""
     env = dict(os.environ, GOPATH=gopath, GO111MODULE="off", GOFLAGS="", GOCACHE=cache,
                GOTOOLCHAIN="local", GOPROXY="off", CGO_ENABLED="1")
     env.pop("GOROOT", None)
+    return env
+
+
+def go_build(go, gopath, pkgs, cache):
+    """{package dir (absolute): [(file, line, message)]} for `go build -gcflags=-e PKGS`."""
+    env = go_env(gopath, cache)
     r = subprocess.run([go, "build", "-gcflags=-e", "-o", os.devnull] + pkgs if len(pkgs) == 1
                        else [go, "build", "-gcflags=-e"] + pkgs,
                        cwd="/", env=env, capture_output=True, text=True, errors="replace")
@@ -215,8 +221,7 @@ def go_build(go, gopath, pkgs, cache):
 
 def go_deps(go, gopath, pkgs, cache):
     """{package: the set of its transitive imports} (go list -deps)."""
-    env = dict(os.environ, GOPATH=gopath, GO111MODULE="off", GOFLAGS="", GOCACHE=cache, GOTOOLCHAIN="local")
-    env.pop("GOROOT", None)
+    env = go_env(gopath, cache)
     r = subprocess.run([go, "list", "-e", "-f", "{{.ImportPath}} {{join .Deps \" \"}}"] + pkgs,
                        cwd="/", env=env, capture_output=True, text=True, errors="replace")
     out = {}
