@@ -765,9 +765,10 @@ pub fn impact(system: &SystemArgs, args: &crate::cli::ImpactArgs) -> anyhow::Res
     let store = scenario
         .runtime
         .block_on(crate::store::open(&scenario.store))?;
-    // OLD and NEW: a stored `PROJECT@REV` (unless the path exists), else a SOURCE.
+    // OLD and NEW: a stored `PROJECT@REV` (unless the path exists), else a SOURCE. Each tree is named in
+    // errors by what the command line (or the store) calls it.
     let mut stored_old = None;
-    let mut resolved = Vec::new();
+    let mut resolved: Vec<(String, Resolved)> = Vec::new();
     for (i, spec) in [&args.old, &args.new].into_iter().enumerate() {
         let on_disk = spec
             .rsplit_once('@')
@@ -780,16 +781,16 @@ pub fn impact(system: &SystemArgs, args: &crate::cli::ImpactArgs) -> anyhow::Res
         };
         match stored {
             Some(stored) => {
-                resolved.push(scenario.resolve_stored(&stored)?);
+                resolved.push((stored.name(), scenario.resolve_stored(&stored)?));
                 if i == 0 {
                     stored_old = Some(stored);
                 }
             }
-            None => resolved.push(scenario.resolve(spec, None)?),
+            None => resolved.push((spec.clone(), scenario.resolve(spec, None)?)),
         }
     }
     for spec in &args.dependents {
-        resolved.push(scenario.resolve(spec, None)?);
+        resolved.push((spec.clone(), scenario.resolve(spec, None)?));
     }
     if args.dependents_from_store {
         let (Some(store), Some(old)) = (&store, &stored_old) else {
@@ -805,15 +806,13 @@ pub fn impact(system: &SystemArgs, args: &crate::cli::ImpactArgs) -> anyhow::Res
             .block_on(crate::store::stored_dependents(store, library))?;
         tracing::info!("{} stored dependents of {library}", found.len());
         for dependent in &found {
-            resolved.push(scenario.resolve_stored(dependent)?);
+            resolved.push((dependent.name(), scenario.resolve_stored(dependent)?));
         }
     }
-    let names: Vec<Option<&str>> = [Some("old"), Some("new")]
-        .into_iter()
-        .chain(std::iter::repeat(None))
-        .take(resolved.len())
+    let trees: Vec<(Option<&str>, &Resolved)> = resolved
+        .iter()
+        .map(|(name, r)| (Some(name.as_str()), r))
         .collect();
-    let trees: Vec<(Option<&str>, &Resolved)> = names.into_iter().zip(&resolved).collect();
     let mut sources = scenario.sources("impact", &trees)?.into_iter();
     request.old = sources.next().context("no OLD")?;
     request.new = sources.next().context("no NEW")?;
