@@ -17,10 +17,11 @@
 //! names the old package's objects, and a member use names the declared type whose struct or
 //! method set declares the member.
 
-use crate::apidiff::Change;
+use crate::apidiff::{assignable, identical, implements, Change};
 use crate::types::methodset::method_set;
-use crate::types::uses::{Target, Use};
-use crate::types::{ObjKind, Program, Type};
+use crate::types::typestring::type_string;
+use crate::types::uses::{Argument, ArgumentValue, Call, Target, Use};
+use crate::types::{default_type, param_type, representable, ObjKind, Program, Type, TypeId};
 
 /// What an incompatible change does to the uses of its subject.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -156,6 +157,263 @@ impl Subject {
             Effect::Breaks
         } else {
             Effect::Unchecked
+        }
+    }
+}
+
+impl Subject {
+    /// Whether the change is a function's or method's new signature: its calls can be checked
+    /// against the new version ([`check_call`]).
+    pub fn changes_signature(&self) -> bool {
+        self.effect == Effect::Breaks && self.message.contains(": changed from func")
+    }
+
+    /// Whether the change is a field's new type: the field's values passed as arguments can be
+    /// checked against the new version ([`check_argument`]).
+    pub fn changes_field_type(&self) -> bool {
+        self.effect == Effect::Breaks
+            && matches!(self.target, SubjectTarget::Member { .. })
+            && self.message.contains(": changed from ")
+            && !self.changes_signature()
+    }
+}
+
+/// What checking a use's call against the new version says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallCheck {
+    /// It compiles, and the call's results mean what they did (or are dropped).
+    Fits,
+    /// It does not compile, at these positions (the compiler's: an argument's; for missing
+    /// arguments, the last one's or the call's), for these reasons.
+    Breaks(Vec<(u32, String)>),
+    /// It may or may not (a type the checker could not tell, a generic callee, results that
+    /// changed and are used).
+    Unknown,
+}
+
+/// Checks a call of a changed function or method: `new_call` is the call as the dependent's
+/// code walked against the new version has it, `old_call` as against the old version, which
+/// compiles. A breaking argument the checker also rejects in the old call is not trusted (it
+/// is the checker's limit, not the change): [`CallCheck::Unknown`].
+pub fn check_call(
+    old: &mut Program,
+    old_call: &Call,
+    new: &mut Program,
+    new_call: &Call,
+) -> CallCheck {
+    match arguments_fit(new, new_call) {
+        CallCheck::Breaks(errors) => match arguments_fit(old, old_call) {
+            CallCheck::Fits => CallCheck::Breaks(errors),
+            _ => CallCheck::Unknown,
+        },
+        CallCheck::Unknown => CallCheck::Unknown,
+        CallCheck::Fits => {
+            let results = |p: &mut Program, call: &Call| {
+                let under = p.underlying(call.sig);
+                match p.ty(under) {
+                    Type::Signature(sig) => Some(sig.results.clone()),
+                    _ => None,
+                }
+            };
+            let (Some(o), Some(n)) = (results(old, old_call), results(new, new_call)) else {
+                return CallCheck::Unknown;
+            };
+            let same =
+                o.len() == n.len() && o.iter().zip(&n).all(|(&a, &b)| identical(old, a, new, b));
+            if same || new_call.discarded {
+                return CallCheck::Fits;
+            }
+            // A result used as a value of a known type: assignable, or not.
+            let (&[o], &[n], Some(ot), Some(nt)) = (
+                o.as_slice(),
+                n.as_slice(),
+                old_call.result_target,
+                new_call.result_target,
+            ) else {
+                return CallCheck::Unknown;
+            };
+            match (assignable(old, o, ot), assignable(new, n, nt)) {
+                (Some(true), Some(true)) => CallCheck::Fits,
+                (Some(true), Some(false)) => {
+                    let (have, want) = (type_string(new, n, None), type_string(new, nt, None));
+                    CallCheck::Breaks(vec![(
+                        new_call.start,
+                        format!("cannot use the call's value of type {have} as {want}"),
+                    )])
+                }
+                _ => CallCheck::Unknown,
+            }
+        }
+    }
+}
+
+/// Checks the argument `at` (the offset of its selected name: a field whose type changed) of
+/// `new_call` against its parameter, as [`check_call`] does with a whole call.
+pub fn check_argument(
+    old: &mut Program,
+    old_call: &Call,
+    new: &mut Program,
+    new_call: &Call,
+    at: u32,
+) -> CallCheck {
+    let one = |p: &mut Program, call: &Call| {
+        let Some(i) = call.args.iter().position(|a| a.selector == Some(at)) else {
+            return CallCheck::Unknown;
+        };
+        let Some(sig) = plain_signature(p, call.sig) else {
+            return CallCheck::Unknown;
+        };
+        if call.args.len() == 1
+            && matches!(call.args[0].value, ArgumentValue::Value(t) if matches!(p.ty(t), Type::Tuple(_)))
+        {
+            return CallCheck::Unknown;
+        }
+        let Some(param) = param_type(p, &sig, i, call.ellipsis) else {
+            return CallCheck::Unknown;
+        };
+        argument_fits(p, &call.args[i], param)
+    };
+    match one(new, new_call) {
+        CallCheck::Breaks(errors) => match one(old, old_call) {
+            CallCheck::Fits => CallCheck::Breaks(errors),
+            _ => CallCheck::Unknown,
+        },
+        other => other,
+    }
+}
+
+/// The signature of a callee of type `ty`, when it is one and not generic.
+fn plain_signature(p: &mut Program, ty: TypeId) -> Option<crate::types::Signature> {
+    let under = p.underlying(ty);
+    match p.ty(under) {
+        Type::Signature(sig) if sig.type_params.is_empty() => Some(sig.clone()),
+        _ => None,
+    }
+}
+
+/// Whether a call's arguments fit its callee's parameters: their number, and each one
+/// assignable to its parameter (go/types' `arguments`).
+fn arguments_fit(p: &mut Program, call: &Call) -> CallCheck {
+    let Some(sig) = plain_signature(p, call.sig) else {
+        return CallCheck::Unknown;
+    };
+    // `f(g())`: g's results are the arguments.
+    let spread: Vec<Argument>;
+    let args: &[Argument] = match call.args.as_slice() {
+        [a] => match &a.value {
+            ArgumentValue::Value(t) => match p.ty(*t) {
+                Type::Tuple(ts) => {
+                    spread = ts
+                        .iter()
+                        .map(|&t| Argument {
+                            offset: a.offset,
+                            selector: None,
+                            value: ArgumentValue::Value(t),
+                        })
+                        .collect();
+                    &spread
+                }
+                _ => &call.args,
+            },
+            _ => &call.args,
+        },
+        _ => &call.args,
+    };
+    let (n, params) = (args.len(), sig.params.len());
+    if call.ellipsis && !sig.variadic {
+        let at = args.last().map_or(call.start, |a| a.offset);
+        return CallCheck::Breaks(vec![(
+            at,
+            "have (...) in a call of a non-variadic function".to_owned(),
+        )]);
+    }
+    // `f(a, b, c)` of a variadic f: any number of arguments for its last parameter.
+    let spreads = sig.variadic && !call.ellipsis;
+    let min = if spreads {
+        params.saturating_sub(1)
+    } else {
+        params
+    };
+    if n < min {
+        // Where the compiler reports it: at the last argument, or at the call without any.
+        let at = args.last().map_or(call.start, |a| a.offset);
+        return CallCheck::Breaks(vec![(at, "not enough arguments in call".to_owned())]);
+    }
+    if !spreads && n > params {
+        return CallCheck::Breaks(vec![(
+            args[params].offset,
+            "too many arguments in call".to_owned(),
+        )]);
+    }
+    let mut errors = Vec::new();
+    let mut unknown = false;
+    for (i, arg) in args.iter().enumerate() {
+        let Some(param) = param_type(p, &sig, i, call.ellipsis) else {
+            unknown = true;
+            continue;
+        };
+        match argument_fits(p, arg, param) {
+            CallCheck::Fits => {}
+            CallCheck::Breaks(e) => errors.extend(e),
+            CallCheck::Unknown => unknown = true,
+        }
+    }
+    if !errors.is_empty() {
+        CallCheck::Breaks(errors)
+    } else if unknown {
+        CallCheck::Unknown
+    } else {
+        CallCheck::Fits
+    }
+}
+
+/// Whether one argument is assignable to its parameter's type `param`.
+fn argument_fits(p: &mut Program, arg: &Argument, param: TypeId) -> CallCheck {
+    let fits = match &arg.value {
+        ArgumentValue::Unknown => None,
+        ArgumentValue::Value(t) => assignable(p, *t, param),
+        ArgumentValue::Nil => {
+            let under = p.underlying(param);
+            match p.ty(under) {
+                Type::Pointer(_)
+                | Type::Signature(_)
+                | Type::Slice(_)
+                | Type::Map { .. }
+                | Type::Chan { .. }
+                | Type::Interface(_) => Some(true),
+                Type::Basic(k) => Some(*k == crate::types::BasicKind::UnsafePointer),
+                Type::Invalid | Type::TypeParam(_) => None,
+                _ => Some(false),
+            }
+        }
+        ArgumentValue::Const(t, value) => {
+            let untyped = matches!(p.ty(*t), Type::Basic(k) if k.is_untyped());
+            let under = p.underlying(param);
+            match p.ty(under) {
+                _ if !untyped => assignable(p, *t, param),
+                Type::Basic(_) => Some(representable(p, value, param)),
+                Type::Interface(_) => {
+                    let default = default_type(p, *t);
+                    Some(implements(p, default, param))
+                }
+                Type::Invalid | Type::TypeParam(_) => None,
+                _ => Some(false),
+            }
+        }
+    };
+    match fits {
+        Some(true) => CallCheck::Fits,
+        None => CallCheck::Unknown,
+        Some(false) => {
+            let have = match &arg.value {
+                ArgumentValue::Value(t) | ArgumentValue::Const(t, _) => type_string(p, *t, None),
+                _ => "nil".to_owned(),
+            };
+            let want = type_string(p, param, None);
+            CallCheck::Breaks(vec![(
+                arg.offset,
+                format!("cannot use a value of type {have} as {want} in argument"),
+            )])
         }
     }
 }

@@ -14,8 +14,10 @@ use gofed_go::api::source::ParseCache;
 use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::apidiff::changes;
 use gofed_go::budget::Budget;
-use gofed_go::impact::{refine_identity_changes, subjects_of, Effect, Subject};
-use gofed_go::types::uses::package_uses;
+use gofed_go::impact::{
+    check_argument, check_call, refine_identity_changes, subjects_of, CallCheck, Effect, Subject,
+};
+use gofed_go::types::uses::{package_uses, package_uses_and_calls, Call, Use, UseKind};
 use gofed_go::types::{PackageSource, PkgId, Program, Sizes};
 
 use crate::api::World;
@@ -125,6 +127,10 @@ struct HitJson {
     package: String,
     change: String,
     effect: Effect,
+    /// Why the code breaks, when the use's call was checked against the new version (the
+    /// position is then the compiler's: the argument, or the closing parenthesis).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 /// The `impact` action: `trees` are the old and new versions, then the dependents.
@@ -195,6 +201,9 @@ pub fn impact(
         .map(|(_, id)| old.pkg(*id).path.clone())
         .collect();
 
+    let checks_calls = subjects
+        .iter()
+        .any(|s| s.changes_signature() || s.changes_field_type());
     let mut dependents_json = Vec::new();
     for (tree, source) in dependents.iter().zip(&args.dependents) {
         let cache = Arc::new(ParseCache::default());
@@ -213,6 +222,17 @@ pub fn impact(
         let chain = Chain(sources);
         let mut program = Program::new(&chain, sizes);
         program.set_budget(budget);
+        // The dependent against the new version, to check the calls of changed functions and
+        // the arguments of fields whose type changed: built when a use needs it.
+        let new_chain = Chain(vec![
+            Box::new(Arc::clone(&world.tree_source)),
+            Box::new(Arc::clone(&new_world.tree_source)),
+            match (&world.goroot_source, &new_world.goroot_source) {
+                (Some(goroot), _) | (None, Some(goroot)) => Box::new(Arc::clone(goroot)),
+                (None, None) => Box::new(StdSummary::new()),
+            },
+        ]);
+        let mut new_program: Option<Program> = None;
         let mut hits = Vec::new();
         for pkg in &world.project.packages {
             let has_files = !pkg.go_files.is_empty() || !pkg.cgo_files.is_empty();
@@ -227,15 +247,69 @@ pub fn impact(
                 .strip_prefix(&world.project.root)
                 .unwrap_or(&pkg.dir)
                 .to_path_buf();
-            for u in package_uses(&mut program, id) {
+            let (uses, calls) = if checks_calls {
+                package_uses_and_calls(&mut program, id)
+            } else {
+                (package_uses(&mut program, id), Vec::new())
+            };
+            let mut new_calls: Option<Vec<Call>> = None;
+            for u in &uses {
                 for subject in &subjects {
-                    if !subject.is_used_by(&program, &u) {
+                    if !subject.is_used_by(&program, u) {
                         continue;
                     }
-                    let effect = subject.effect_on(&mut program, &u);
-                    hits.push(hit(&program, id, &dir, &u, subject, effect));
+                    let Some(old_call) = call_of(subject, u, &calls) else {
+                        let effect = subject.effect_on(&mut program, u);
+                        hits.push(hit(&program, id, &dir, u, u.offset, subject, effect, None));
+                        continue;
+                    };
+                    let new = new_program.get_or_insert_with(|| {
+                        let mut p = Program::new(&new_chain, sizes);
+                        p.set_budget(budget);
+                        p
+                    });
+                    let new_calls =
+                        new_calls.get_or_insert_with(|| match new.package("", &pkg.import_path) {
+                            Some(nid) => package_uses_and_calls(new, nid).1,
+                            None => Vec::new(),
+                        });
+                    let new_call = new_calls
+                        .iter()
+                        .find(|c| c.file == old_call.file && c.callee == old_call.callee);
+                    let check = match new_call {
+                        None => CallCheck::Unknown,
+                        Some(nc) if subject.changes_signature() => {
+                            check_call(&mut program, old_call, new, nc)
+                        }
+                        Some(nc) => check_argument(&mut program, old_call, new, nc, u.offset),
+                    };
+                    match check {
+                        CallCheck::Fits => {}
+                        CallCheck::Breaks(errors) => {
+                            for (at, error) in errors {
+                                let effect = Effect::Breaks;
+                                hits.push(hit(
+                                    &program,
+                                    id,
+                                    &dir,
+                                    u,
+                                    at,
+                                    subject,
+                                    effect,
+                                    Some(error),
+                                ));
+                            }
+                        }
+                        CallCheck::Unknown => {
+                            let effect = Effect::Unchecked;
+                            hits.push(hit(&program, id, &dir, u, u.offset, subject, effect, None));
+                        }
+                    }
                 }
             }
+        }
+        if let Some(err) = new_program.as_ref().and_then(Program::budget_error) {
+            return Err(err.into());
         }
         if let Some(err) = program.budget_error() {
             return Err(err.into());
@@ -275,20 +349,43 @@ pub fn impact(
     })
 }
 
+/// The call a use of a changed subject is checked in: for a function's or method's new
+/// signature, the call of the use (`F(...)`, `x.M(...)`); for a field's new type, the call the
+/// field's value is an argument of. `None`: the use is checked by its change's effect alone.
+fn call_of<'c>(subject: &Subject, u: &Use, calls: &'c [Call]) -> Option<&'c Call> {
+    let in_file = calls.iter().filter(|c| c.file == u.file);
+    if subject.changes_signature() {
+        if !matches!(u.kind, UseKind::Qualified | UseKind::Dot | UseKind::Method) {
+            return None;
+        }
+        return in_file.into_iter().find(|c| c.callee == u.offset);
+    }
+    if subject.changes_field_type() && u.kind == UseKind::Field {
+        return in_file
+            .into_iter()
+            .find(|c| c.args.iter().any(|a| a.selector == Some(u.offset)));
+    }
+    None
+}
+
+/// A hit of `subject` by the use `u`, reported at `offset` (the use's, or where its call breaks).
+#[allow(clippy::too_many_arguments)]
 fn hit(
     program: &Program,
     pkg: PkgId,
     dir: &std::path::Path,
-    u: &gofed_go::types::uses::Use,
+    u: &Use,
+    offset: u32,
     subject: &Subject,
     effect: Effect,
+    error: Option<String>,
 ) -> HitJson {
     let file = program.pkg(pkg).files.iter().find(|f| f.name == u.file);
     let (position, line) = match file {
         Some(file) => {
-            let lc = file.line_col(u.offset);
+            let lc = file.line_col(offset);
             // The line around the use (the offset is a token's of this file; clamped all the same).
-            let at = (u.offset as usize).min(file.src.len());
+            let at = (offset as usize).min(file.src.len());
             let start = file.src[..at]
                 .iter()
                 .rposition(|&b| b == b'\n')
@@ -307,7 +404,7 @@ fn hit(
                     .to_owned(),
             )
         }
-        None => (format!("{}:+{}", u.file, u.offset), String::new()),
+        None => (format!("{}:+{}", u.file, offset), String::new()),
     };
     HitJson {
         position,
@@ -316,6 +413,7 @@ fn hit(
         package: subject.pkg_path.clone(),
         change: subject.message.clone(),
         effect,
+        error,
     }
 }
 
@@ -361,6 +459,9 @@ fn render_text(doc: &ImpactJson) -> String {
                 "  {}: {tag}: {}: {}\n    {}",
                 h.position, h.package, h.change, h.line
             );
+            if let Some(error) = &h.error {
+                let _ = writeln!(out, "    ({error})");
+            }
         }
     }
     out

@@ -179,6 +179,84 @@ pub fn implements(p: &mut Program, v: TypeId, iface: TypeId) -> bool {
     true
 }
 
+/// go/types' `AssignableTo` of a value of type `v` to a variable of type `t`, both of one
+/// program: `None` where it cannot be told (a type parameter, whose answer depends on the
+/// instantiation; a type the checker could not determine). Untyped constants are the caller's
+/// (they need their value); an untyped non-constant value (a comparison's `bool`) is handled.
+pub fn assignable(p: &mut Program, v: TypeId, t: TypeId) -> Option<bool> {
+    if !known(p, v, 0) || !known(p, t, 0) {
+        return None;
+    }
+    if same_program_identical(p, v, t) {
+        return Some(true);
+    }
+    let (vu, tu) = (p.underlying(v), p.underlying(t));
+    if let Type::Basic(k) = *p.ty(vu) {
+        if k.is_untyped() {
+            return match p.ty(tu).clone() {
+                Type::Basic(tk) => {
+                    Some(k == crate::types::BasicKind::UntypedBool && tk.is_boolean())
+                }
+                Type::Interface(_) => {
+                    let default = crate::types::default_type(p, v);
+                    Some(implements(p, default, t))
+                }
+                _ => Some(false),
+            };
+        }
+    }
+    // A named type is a declared one or a predeclared one (go/types' `hasName`).
+    let named = |p: &Program, ty: TypeId| {
+        matches!(
+            p.ty(ty),
+            Type::Named(_) | Type::Instance { .. } | Type::Basic(_)
+        )
+    };
+    let either_unnamed = !named(p, v) || !named(p, t);
+    if either_unnamed && same_program_identical(p, vu, tu) {
+        return Some(true);
+    }
+    if let Type::Interface(_) = p.ty(tu) {
+        return Some(implements(p, v, t));
+    }
+    if let (
+        Type::Chan {
+            dir: crate::ast::ChanDir::Both,
+            elem: ve,
+        },
+        Type::Chan { elem: te, .. },
+    ) = (p.ty(vu).clone(), p.ty(tu).clone())
+    {
+        return Some(either_unnamed && same_program_identical(p, ve, te));
+    }
+    Some(false)
+}
+
+/// Whether `ty` is fully known: no invalid or placeholder type, no type parameter in it (a
+/// declared type's underlying is not entered: its name decides).
+fn known(p: &Program, ty: TypeId, depth: u32) -> bool {
+    if depth > 64 {
+        return false;
+    }
+    if p.is_placeholder(ty) {
+        return false;
+    }
+    let inner = |t: TypeId| known(p, t, depth + 1);
+    match p.ty(ty) {
+        Type::Invalid | Type::TypeParam(_) | Type::Union(_) => false,
+        Type::Basic(_) | Type::Named(_) => true,
+        Type::Pointer(x) | Type::Slice(x) => inner(*x),
+        Type::Array { elem, .. } | Type::Chan { elem, .. } => inner(*elem),
+        Type::Map { key, value } => inner(*key) && inner(*value),
+        Type::Signature(s) => {
+            s.type_params.is_empty() && s.params.iter().chain(&s.results).all(|&t| inner(t))
+        }
+        Type::Struct(s) => s.fields.iter().all(|f| inner(f.ty)),
+        Type::Interface(i) => i.embeddeds.iter().all(|&t| inner(t)),
+        Type::Tuple(ts) | Type::Instance { args: ts, .. } => ts.iter().all(|&t| inner(t)),
+    }
+}
+
 /// go/types' `Identical` of two types of one program.
 pub(crate) fn identical_in(p: &mut Program, a: TypeId, b: TypeId) -> bool {
     same_program_identical(p, a, b)

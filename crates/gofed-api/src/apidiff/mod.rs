@@ -23,7 +23,7 @@ use crate::types::typestring::type_string;
 use crate::types::{is_exported, ObjId, ObjKind, Program};
 use spelling::Written;
 
-pub use identity::{identical, implements};
+pub use identity::{assignable, identical, implements};
 pub use module::{diff_modules, Bump, ModuleReport, PackageReport};
 
 /// One change.

@@ -511,7 +511,7 @@ fn var_type(p: &mut Program, env: &Env, e: ExprId, x: &Operand) -> TypeId {
 }
 
 /// go/types' `Default`: untyped basic types become their default type.
-pub(super) fn default_type(p: &Program, ty: TypeId) -> TypeId {
+pub fn default_type(p: &Program, ty: TypeId) -> TypeId {
     match p.ty(ty) {
         Type::Basic(kind) if kind.is_untyped() => p.basic(kind.default_kind()),
         _ => ty,
@@ -1050,12 +1050,7 @@ fn signature(
 
 /// The type argument `i` of a call of `sig` is passed as: a variadic function's extra arguments
 /// are its last parameter's elements (unless the call spreads a slice with `...`).
-pub(super) fn param_type(
-    p: &Program,
-    sig: &Signature,
-    i: usize,
-    has_ellipsis: bool,
-) -> Option<TypeId> {
+pub fn param_type(p: &Program, sig: &Signature, i: usize, has_ellipsis: bool) -> Option<TypeId> {
     if sig.variadic && i + 1 >= sig.params.len() && !has_ellipsis {
         match *p.ty(*sig.params.last()?) {
             Type::Slice(elem) => Some(elem),
@@ -1991,6 +1986,13 @@ fn finish_const(p: &mut Program, env: &Env, e: ExprId, val: Value, ty: TypeId) -
             Operand::invalid(p)
         }
     }
+}
+
+/// Whether the constant `val` can be a value of type `ty`, whose underlying type is basic (go/types'
+/// `representable`, for assigning an untyped constant).
+pub fn representable(p: &mut Program, val: &Value, ty: TypeId) -> bool {
+    let under = underlying(p, ty);
+    matches!(p.ty(under), Type::Basic(_)) && represent(p, val, under).is_ok()
 }
 
 /// Represents a constant in a (basic) type; untyped kinds accept any value of their class.

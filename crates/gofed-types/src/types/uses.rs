@@ -139,8 +139,70 @@ impl Use {
     }
 }
 
+/// A call of a function or method by name (`F(...)`, `pkg.F(...)`, `x.M(...)`), as `gofed
+/// impact` checks it against another version of the callee: the types of the callee and of
+/// the arguments, where the call ends, whether its results are used.
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// The file's name (as the package's [`super::SourceFile`] has it).
+    pub file: String,
+    /// The byte offset of the callee's name (the offset of its [`Use`], if it is one).
+    pub callee: u32,
+    /// The callee's type (a signature, or what the checker could not tell: invalid).
+    pub sig: TypeId,
+    /// The arguments, in order.
+    pub args: Vec<Argument>,
+    /// `f(xs...)`.
+    pub ellipsis: bool,
+    /// Whether the results are dropped (an expression, `go` or `defer` statement).
+    pub discarded: bool,
+    /// The byte offset where the call starts.
+    pub start: u32,
+    /// The byte offset where it ends (after the closing parenthesis).
+    pub end: u32,
+    /// The type the call's value is assigned to, when it is used as a value of a known type
+    /// (passed, assigned with `=`, given to a typed `var`, returned, sent, an element).
+    pub result_target: Option<TypeId>,
+}
+
+/// One argument of a [`Call`].
+#[derive(Clone, Debug)]
+pub struct Argument {
+    /// The byte offset where it starts.
+    pub offset: u32,
+    /// The byte offset of the selected name when the argument is a selector (`x.f`, `pkg.V`).
+    pub selector: Option<u32>,
+    /// What it is.
+    pub value: ArgumentValue,
+}
+
+/// What an argument is, as far as assignability goes.
+#[derive(Clone, Debug)]
+pub enum ArgumentValue {
+    /// A value of a type (a tuple for `f(g())` with several results).
+    Value(TypeId),
+    /// A constant of a type (untyped or not).
+    Const(TypeId, crate::constant::Value),
+    /// `nil`.
+    Nil,
+    /// Something the checker could not tell.
+    Unknown,
+}
+
 /// The uses package `pkg` makes of other packages' exported objects, by file and offset.
 pub fn package_uses(p: &mut Program, pkg: PkgId) -> Vec<Use> {
+    walk_package(p, pkg, None)
+}
+
+/// [`package_uses`], and the package's calls of functions and methods by name.
+pub fn package_uses_and_calls(p: &mut Program, pkg: PkgId) -> (Vec<Use>, Vec<Call>) {
+    let mut calls = Vec::new();
+    let uses = walk_package(p, pkg, Some(&mut calls));
+    calls.sort_by(|a, b| (&a.file, a.callee).cmp(&(&b.file, b.callee)));
+    (uses, calls)
+}
+
+fn walk_package(p: &mut Program, pkg: PkgId, mut calls: Option<&mut Vec<Call>>) -> Vec<Use> {
     let files = p.packages[pkg.0 as usize].files.clone();
     let mut out = Vec::new();
     for (file_idx, file) in files.iter().enumerate() {
@@ -160,6 +222,8 @@ pub fn package_uses(p: &mut Program, pkg: PkgId) -> Vec<Use> {
             scopes: Vec::new(),
             results: Vec::new(),
             out: &mut out,
+            calls: calls.as_deref_mut(),
+            discarded: None,
         };
         walker.file(&reparsed.ast);
     }
@@ -177,6 +241,10 @@ struct Walker<'p, 's, 'o> {
     /// The result types of the functions being walked, innermost last (for `return`).
     results: Vec<Vec<TypeId>>,
     out: &'o mut Vec<Use>,
+    /// Where calls are recorded, when they are.
+    calls: Option<&'o mut Vec<Call>>,
+    /// The call of the statement being walked whose results are dropped.
+    discarded: Option<ExprId>,
 }
 
 impl Walker<'_, '_, '_> {
@@ -549,6 +617,18 @@ impl Walker<'_, '_, '_> {
     /// or converted): an implicit use of each of `target`'s imported interfaces (see
     /// [`Self::imported_interfaces`]) when the value has another type.
     fn assigned(&mut self, f: &File, value: ExprId, target: TypeId) {
+        if let (Some(calls), Expr::Call { .. }) =
+            (self.calls.as_deref_mut(), f.expr(unparen(f, value)))
+        {
+            // The call was recorded when its expression was walked, just before.
+            let span = f.expr_span(unparen(f, value));
+            let call = calls.iter_mut().rev().find(|c| {
+                c.start == span.start && c.end == span.end && c.file == self.env.file.name
+            });
+            if let Some(call) = call {
+                call.result_target = Some(target);
+            }
+        }
         let ifaces = self.imported_interfaces(target, 0);
         if ifaces.is_empty() {
             return;
@@ -633,6 +713,63 @@ impl Walker<'_, '_, '_> {
         }
     }
 
+    /// A call of a function or method by name (a generic one's instantiation is not: its
+    /// parameters depend on the inferred type arguments).
+    fn record_call(
+        &mut self,
+        f: &File,
+        call: ExprId,
+        fun: ExprId,
+        args: &[ExprId],
+        ellipsis: bool,
+        discarded: bool,
+    ) {
+        let callee = match f.expr(unparen(f, fun)) {
+            Expr::Selector { sel, .. } => sel.start,
+            Expr::Ident => f.expr_span(unparen(f, fun)).start,
+            _ => return,
+        };
+        let x = expr_or_type(self.p, &self.env, fun);
+        if !matches!(x.mode, Mode::Value | Mode::CommaOk) {
+            return;
+        }
+        let args = args
+            .iter()
+            .map(|&arg| {
+                let x = expr(self.p, &self.env, arg);
+                let value = match x.mode {
+                    Mode::Value | Mode::CommaOk => ArgumentValue::Value(x.ty),
+                    Mode::Const(v) => ArgumentValue::Const(x.ty, v),
+                    Mode::Nil => ArgumentValue::Nil,
+                    _ => ArgumentValue::Unknown,
+                };
+                let selector = match f.expr(unparen(f, arg)) {
+                    Expr::Selector { sel, .. } => Some(sel.start),
+                    _ => None,
+                };
+                Argument {
+                    offset: f.expr_span(arg).start,
+                    selector,
+                    value,
+                }
+            })
+            .collect();
+        let call = Call {
+            file: self.env.file.name.clone(),
+            callee,
+            sig: x.ty,
+            args,
+            ellipsis,
+            discarded,
+            start: f.expr_span(call).start,
+            end: f.expr_span(call).end,
+            result_target: None,
+        };
+        if let Some(calls) = self.calls.as_deref_mut() {
+            calls.push(call);
+        }
+    }
+
     /// A composite literal's element `value` of type `ty` (an elided literal has that type).
     fn element(&mut self, f: &File, value: ExprId, ty: TypeId) {
         if !matches!(f.expr(value), Expr::CompositeLit { ty: None, .. }) {
@@ -684,9 +821,11 @@ impl Walker<'_, '_, '_> {
             Stmt::Bad | Stmt::Empty { .. } | Stmt::Branch { .. } => {}
             Stmt::Decl(gen) => self.gen_decl(f, gen),
             Stmt::Labeled { stmt, .. } => self.stmt(f, *stmt),
-            Stmt::Expr(x) | Stmt::Go(x) | Stmt::Defer(x) | Stmt::IncDec { x, .. } => {
+            Stmt::Expr(x) | Stmt::Go(x) | Stmt::Defer(x) => {
+                self.discarded = Some(*x);
                 self.expr(f, *x)
             }
+            Stmt::IncDec { x, .. } => self.expr(f, *x),
             Stmt::Send { chan, value } => {
                 self.expr(f, *chan);
                 self.expr(f, *value);
@@ -983,10 +1122,14 @@ impl Walker<'_, '_, '_> {
                 args,
                 ellipsis,
             } => {
+                let discarded = self.discarded.take() == Some(id);
                 self.expr(f, *fun);
                 let args = f.expr_list(*args);
                 self.exprs(f, args);
                 self.call_args(f, *fun, args, ellipsis.is_some());
+                if self.calls.is_some() {
+                    self.record_call(f, id, *fun, args, ellipsis.is_some(), discarded);
+                }
             }
             Expr::Binary { x, y, .. } => {
                 self.expr(f, *x);
@@ -1172,6 +1315,14 @@ enum Elements {
     /// Maps: the key and element types.
     Map(TypeId, TypeId),
     Unknown,
+}
+
+/// `x` without the parentheses around it.
+fn unparen(f: &File, mut x: ExprId) -> ExprId {
+    while let Expr::Paren(inner) = f.expr(x) {
+        x = *inner;
+    }
+    x
 }
 
 #[cfg(test)]

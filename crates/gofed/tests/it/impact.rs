@@ -1,10 +1,12 @@
 //! `gofed impact OLD NEW DEPENDENT...` (issue #15) against the Go compiler: a library is mutated
 //! one API change at a time, and for every (mutation, dependent) pair gofed's verdict is compared
 //! with `go build` of the dependent against the new version (Go 1.27.3, module mode, offline):
-//! - a dependent gofed calls `breaks` fails to build (precision);
+//! - a dependent gofed calls `breaks` fails to build (precision), and every use it calls
+//!   breaking is on a line the compiler reports (precision per use);
 //! - a dependent that fails to build is called `breaks` (none of these changes leaves it
-//!   `unchecked`), and every line the compiler reports an error on holds a use gofed reported (recall, per line: the compiler may point at the
-//!   value of `A: 1` where gofed points at the key);
+//!   `unchecked`), and every line the compiler reports an error on holds a use gofed reported
+//!   (recall, per line: the compiler may point at the value of `A: 1` where gofed points at the
+//!   key);
 //! - a dependent gofed calls `safe` builds.
 //!
 //! Skipped loudly without the go command, a failure under `CI=true`.
@@ -44,6 +46,10 @@ type Outer struct{ Inner }
 const MUTATIONS: &[(&str, &str, &str)] = &[
     ("remove func", "func F(x int) int { return 0 }\n", ""),
     ("param type", "func F(x int)", "func F(x string)"),
+    // Calls with constants still compile.
+    ("param widened", "func F(x int)", "func F(x int64)"),
+    ("param added", "func F(x int)", "func F(x, y int)"),
+    ("result type", "func F(x int) int", "func F(x int) int64"),
     ("remove method", "func (T) M() int { return 0 }\n", ""),
     ("remove pointer method", "func (*T) P() {}\n", ""),
     ("remove field", "\tB string\n", ""),
@@ -114,6 +120,12 @@ const DEPENDENTS: &[(&str, &str)] = &[
     (
         "ownface",
         "type mine interface{ lib.I }\n\ntype impl struct{}\n\nfunc (impl) Do() {}\n\nvar _ mine = impl{}\n",
+    ),
+    // Calls checked against the new signature, a field's value passed as `any`: the compiler
+    // points at the argument or at the closing parenthesis, lines below the call's name.
+    (
+        "calls",
+        "func show(...any) {}\n\nfunc Calls(t lib.T) {\n\tshow(t.A)\n\tlib.F(\n\t\t2,\n\t)\n}\n",
     ),
     ("safe", "func Safe() { lib.G() }\n"),
 ];
@@ -224,6 +236,16 @@ fn verdicts_agree_with_the_compiler_on_every_mutation() {
                 assert_eq!(verdict, "breaks", "recall: {what}");
                 for line in &errors {
                     assert!(hit_lines.contains(line), "recall of line {line}: {what}");
+                }
+                // And per use: every use called breaking is on a line the compiler reports.
+                let breaking_lines = report["hits"]
+                    .as_array()
+                    .expect("hits")
+                    .iter()
+                    .filter(|h| h["effect"] == "breaks")
+                    .filter_map(|h| h["position"].as_str()?.split(':').nth(1)?.parse().ok());
+                for line in breaking_lines {
+                    assert!(errors.contains(&line), "precision of line {line}: {what}");
                 }
             }
             any_breaks |= verdict == "breaks";
