@@ -12,6 +12,11 @@ directory, one at a time:
 
   remove-func       func F(...)        -> func F__gofed_removed(...)
   change-params     func F(a)          -> func F(gofedAdded struct{}, a)
+  change-param-type func F(a int, ...) -> func F(a int64, ...)  (the first
+                    parameter, of a basic type: int<->int64, uint->int,
+                    string<->[]byte, bool->int, float64->float32)
+  change-result-type func F(...) int {  -> func F(...) int64 {  (a single
+                    result of a basic type, the same pairs)
   remove-method     func (r T) M(...)  -> func (r T) M__gofed_removed(...)
   remove-field      F T  (in a struct) -> F__gofed_removed T
   change-field-type F T  (in a struct) -> F []T
@@ -32,6 +37,8 @@ Report (every (mutation, dependent) pair whose dependent builds originally):
   recall (pairs)       broken pairs gofed does not call safe / broken pairs
   recall (lines)       compile error lines holding a use gofed reports / all
   precision            pairs gofed calls `breaks` that fail / pairs it calls `breaks`
+  precision (lines)    lines of broken pairs with a use gofed calls breaking that
+                       hold a compile error / such lines
   unchecked            pairs gofed calls `unchecked`, and how many fail
 Each miss is listed (the first --limit of each kind).
 
@@ -118,6 +125,13 @@ METHOD = re.compile(r"^func \(\s*\w*\s*\*?\s*([A-Z]\w*)[^)]*\)\s*([A-Z]\w*)\(", 
 TYPE_BLOCK = re.compile(r"^type ([A-Z]\w*) (struct|interface) \{\n(.*?)^\}", re.M | re.S)
 TYPE_DECL = re.compile(r"^type ([A-Z]\w*)\b", re.M)
 FIELD = re.compile(r"^\t([A-Z]\w*)[ \t]+([^\s`/,]+)(.*)$", re.M)
+# A basic type and the one a mutation gives it: some uses compile either way (constants,
+# values passed on as `any`, results dropped), which is what these mutations test.
+OTHER_TYPE = {"int": "int64", "int64": "int", "uint": "int", "string": "[]byte", "[]byte": "string",
+              "bool": "int", "float64": "float32"}
+BASIC = r"(int64|int|uint|string|\[\]byte|bool|float64)"
+FIRST_PARAM = re.compile(r"\s*\w+(?:\s*,\s*\w+)*\s+" + BASIC + r"(?=[,)])")
+RESULT = re.compile(r"^func [A-Z]\w*\([^()\n]*\) " + BASIC + r" \{$", re.M)
 
 
 def mutations_of(d):
@@ -135,6 +149,15 @@ def mutations_of(d):
             rest = src[paren + 1:]
             added = "gofedAdded struct{}" + ("" if rest.startswith(")") else ", ")
             out.append(("change-params", name, n, src[:paren + 1] + added + rest))
+            p = FIRST_PARAM.match(rest)
+            if p:
+                at = paren + 1 + p.start(1)
+                out.append(("change-param-type", name, n,
+                            src[:at] + OTHER_TYPE[p.group(1)] + src[paren + 1 + p.end(1):]))
+        for m in RESULT.finditer(src):
+            name = m.group(0)[len("func "):].split("(", 1)[0]
+            out.append(("change-result-type", name, n,
+                        src[:m.start(1)] + OTHER_TYPE[m.group(1)] + src[m.end(1):]))
         for m in METHOD.finditer(src):
             recv, name, at = m.group(1), m.group(2), m.start(2)
             out.append(("remove-method", recv + "." + name, n, src[:at] + name + "__gofed_removed" + src[m.end(2):]))
@@ -366,6 +389,14 @@ def main():
                     else:
                         c["broken pairs not called safe"] += 1
                         k["found"] += 1
+                    error_lines = {(f, line) for f, line, _ in errs}
+                    for key, hs in hits.items():
+                        if any(h["effect"] == "breaks" for h in hs):
+                            c["breaking use lines"] += 1
+                            if key in error_lines:
+                                c["breaking use lines with an error"] += 1
+                            else:
+                                misses["precision-line"].append("%s: %s:%d: %s" % (what, key[0], key[1], hs[0]["change"]))
                     for f, line, msg in errs:
                         c["error lines"] += 1
                         if (f, line) in hits:
@@ -408,14 +439,17 @@ def main():
                  % (pct(c["error lines with a use"], c["error lines"]), c["error lines with a use"], c["error lines"]))
     lines.append("  precision:      %s (%d of %d `breaks` verdicts fail to build)"
                  % (pct(c["called breaks, confirmed"], c["called breaks"]), c["called breaks, confirmed"], c["called breaks"]))
+    lines.append("  precision (lines): %s (%d of %d lines with a breaking use hold a compile error)"
+                 % (pct(c["breaking use lines with an error"], c["breaking use lines"]),
+                    c["breaking use lines with an error"], c["breaking use lines"]))
     lines.append("")
     lines.append("  by mutation kind: pairs, broken, found (not safe), called breaks, confirmed")
     for kind in sorted(by_kind):
         k = by_kind[kind]
-        lines.append("    %-18s %6d %6d %6d %6d %6d" % (kind, k["pairs"], k["broken"], k["found"], k["called breaks"], k["confirmed"]))
+        lines.append("    %-19s %6d %6d %6d %6d %6d" % (kind, k["pairs"], k["broken"], k["found"], k["called breaks"], k["confirmed"]))
     lines.append("")
     lines.append("  time: go build %.0f s, gofed impact %.0f s" % (go_time, gofed_time))
-    for kind in ("recall-pair", "recall-line", "precision", "gofed-failed", "build-failed"):
+    for kind in ("recall-pair", "recall-line", "precision", "precision-line", "gofed-failed", "build-failed"):
         if misses[kind]:
             lines.append("")
             lines.append("%s misses: %d (first %d)" % (kind, len(misses[kind]), args.limit))

@@ -36,7 +36,7 @@ use super::check::{
     param_type, receiver_type_arg_names, tuple, type_expr, underlying, Env, Local, Mode, Operand,
     Resolved,
 };
-use super::methodset::lookup_member;
+use super::methodset::{interface_methods, lookup_member};
 use super::ty::{BasicKind, PkgId, Type, TypeId};
 use super::{Builtin, ObjId, ObjKind, Program, SourceFile};
 
@@ -58,7 +58,10 @@ pub enum UseKind {
     /// A value of one type used as another package's interface type: assigned, passed,
     /// returned, sent, put in a composite literal or converted (its position is the value's), or
     /// a type asserted from the interface (its position is the type's). go/types records no
-    /// object for these; a method added to the interface is what they can break.
+    /// object for these; a method added to the interface is what they can break. Also a value
+    /// of this package's struct type used as any interface: a use of each of the interface's
+    /// methods it has from an embedded type of another package (a [`Target::Member`]), which
+    /// removing the method breaks.
     Implicit,
 }
 
@@ -630,7 +633,8 @@ impl Walker<'_, '_, '_> {
             }
         }
         let ifaces = self.imported_interfaces(target, 0);
-        if ifaces.is_empty() {
+        let under = underlying(self.p, target);
+        if ifaces.is_empty() && !matches!(self.p.ty(under), Type::Interface(_)) {
             return;
         }
         let x = expr(self.p, &self.env, value);
@@ -641,9 +645,52 @@ impl Walker<'_, '_, '_> {
         if ty == target || matches!(self.p.ty(ty), Type::Invalid | Type::Tuple(_)) {
             return;
         }
+        self.promoted(f.expr_span(value).start, ty, target);
         for iface in ifaces {
             let target = Target::Implements { iface, value: ty };
             self.record(f.expr_span(value).start, UseKind::Implicit, target);
+        }
+    }
+
+    /// A value of type `ty`, at `at`, used as the interface `iface`: an implicit use of each
+    /// of the interface's methods that `ty` has from a type of another package embedded in it
+    /// (`type mine struct{ lib.Base }` as an `io.Closer`: removing `Base.Close` breaks it).
+    fn promoted(&mut self, at: u32, ty: TypeId, iface: TypeId) {
+        // Only a struct type of this package embeds what it promotes.
+        let base = match *self.p.ty(ty) {
+            Type::Pointer(base) => base,
+            _ => ty,
+        };
+        let Type::Named(named) = *self.p.ty(base) else {
+            return;
+        };
+        if self.p.named[named.0 as usize].pkg != Some(self.env.pkg) {
+            return;
+        }
+        let under = underlying(self.p, base);
+        let Type::Struct(st) = self.p.ty(under) else {
+            return;
+        };
+        if !st.fields.iter().any(|f| f.embedded) {
+            return;
+        }
+        for m in interface_methods(self.p, iface) {
+            if !is_exported(&m.name) {
+                continue;
+            }
+            let Some(member) = lookup_member(self.p, ty, &m.name) else {
+                continue;
+            };
+            let Some(pkg) = member.pkg.filter(|&pkg| pkg != self.env.pkg) else {
+                continue;
+            };
+            let target = Target::Member {
+                name: m.name.as_str().into(),
+                pkg,
+                owner: member.owner,
+                recv: ty,
+            };
+            self.record(at, UseKind::Implicit, target);
         }
     }
 
@@ -1344,7 +1391,12 @@ mod tests {
             .into_iter()
             .map(|u| {
                 let name = u.package_and_name(&p).1.to_owned();
-                if let Target::Implements { value, .. } = u.target {
+                let value = match u.target {
+                    Target::Implements { value, .. } => Some(value),
+                    Target::Member { recv, .. } if u.kind == UseKind::Implicit => Some(recv),
+                    _ => None,
+                };
+                if let Some(value) = value {
                     // At the value (or asserted type): `lib.I<-TYPE@TEXT`, TEXT its leading
                     // name with `&` or `*`.
                     let rest = &dep[u.offset as usize..];
@@ -1502,6 +1554,51 @@ mod tests {
                 "implicit lib.I<-impl@impl",
                 // An interface of the package embedding lib.I; not one that embeds nothing.
                 "implicit lib.I<-*impl@",
+            ]
+        );
+    }
+
+    #[test]
+    fn methods_promoted_from_imported_types_used_by_interfaces() {
+        // `wrap` has N from lib.T and M from *lib.Inner; `own` declares what it has.
+        let dep = "package dep
+
+import \"example.com/lib\"
+
+type hasN interface{ N() int }
+
+type hasBoth interface {
+	N() int
+	M()
+}
+
+type wrap struct {
+	lib.T
+	*lib.Inner
+}
+
+type own struct{ lib.T }
+
+func (own) N() int { return 1 }
+
+var _ hasN = wrap{}
+
+var _ hasBoth = &wrap{}
+
+var _ hasN = own{}
+
+var _ any = wrap{}
+";
+        let implicit: Vec<String> = kinds(dep)
+            .into_iter()
+            .filter(|k| k.starts_with("implicit"))
+            .collect();
+        assert_eq!(
+            implicit,
+            [
+                "implicit lib.N<-wrap@wrap",
+                "implicit lib.N<-*wrap@&wrap",
+                "implicit lib.M<-*wrap@&wrap",
             ]
         );
     }

@@ -127,6 +127,12 @@ const DEPENDENTS: &[(&str, &str)] = &[
         "calls",
         "func show(...any) {}\n\nfunc Calls(t lib.T) {\n\tshow(t.A)\n\tlib.F(\n\t\t2,\n\t)\n}\n",
     ),
+    // The dependent's type implements its own interface with a method promoted from the
+    // library's type.
+    (
+        "promotes",
+        "type hasM interface{ M() int }\n\ntype mine struct{ lib.T }\n\nvar _ hasM = mine{}\n",
+    ),
     ("safe", "func Safe() { lib.G() }\n"),
 ];
 
