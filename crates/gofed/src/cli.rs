@@ -40,7 +40,9 @@ pub enum Command {
     /// (apidiff's) matched against every use each DEPENDENT makes of OLD's exported objects, fields and
     /// methods, values used as its interfaces. Per dependent: `breaks` (with the uses: position, line,
     /// change), `unchecked` (it uses what changed in a way whose effect is not decided per use: a method
-    /// added to an interface that a type of the same method name is used as, a constant's value) or `safe`.
+    /// added to an interface that a type of the same method name is used as, a constant's value, a changed
+    /// result kept in a variable) or `safe`. Calls of functions and methods whose signature changed are
+    /// checked against the new one and reported where they break.
     /// Exits 1 when a dependent breaks.
     Impact(ImpactArgs),
     /// The licenses of a tree: every license file (vendored and nested modules included) matched against the
