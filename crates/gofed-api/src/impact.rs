@@ -168,11 +168,11 @@ impl Subject {
         self.effect == Effect::Breaks && self.message.contains(": changed from func")
     }
 
-    /// Whether the change is a field's new type: the field's values passed as arguments can be
-    /// checked against the new version ([`check_argument`]).
-    pub fn changes_field_type(&self) -> bool {
+    /// Whether the change is a new type of a field, variable or constant (or a type's new
+    /// definition): a value of it passed as an argument can be checked against the new version
+    /// ([`check_argument`]).
+    pub fn changes_value_type(&self) -> bool {
         self.effect == Effect::Breaks
-            && matches!(self.target, SubjectTarget::Member { .. })
             && self.message.contains(": changed from ")
             && !self.changes_signature()
     }
@@ -247,7 +247,8 @@ pub fn check_call(
     }
 }
 
-/// Checks the argument `at` (the offset of its selected name: a field whose type changed) of
+/// Checks the argument `at` (the offset of its selected name: a field or variable whose type
+/// changed) of
 /// `new_call` against its parameter, as [`check_call`] does with a whole call.
 pub fn check_argument(
     old: &mut Program,

@@ -203,7 +203,7 @@ pub fn impact(
 
     let checks_calls = subjects
         .iter()
-        .any(|s| s.changes_signature() || s.changes_field_type());
+        .any(|s| s.changes_signature() || s.changes_value_type());
     let mut dependents_json = Vec::new();
     for (tree, source) in dependents.iter().zip(&args.dependents) {
         let cache = Arc::new(ParseCache::default());
@@ -223,7 +223,7 @@ pub fn impact(
         let mut program = Program::new(&chain, sizes);
         program.set_budget(budget);
         // The dependent against the new version, to check the calls of changed functions and
-        // the arguments of fields whose type changed: built when a use needs it.
+        // the arguments of fields and variables whose type changed: built when a use needs it.
         let new_chain = Chain(vec![
             Box::new(Arc::clone(&world.tree_source)),
             Box::new(Arc::clone(&new_world.tree_source)),
@@ -350,8 +350,8 @@ pub fn impact(
 }
 
 /// The call a use of a changed subject is checked in: for a function's or method's new
-/// signature, the call of the use (`F(...)`, `x.M(...)`); for a field's new type, the call the
-/// field's value is an argument of. `None`: the use is checked by its change's effect alone.
+/// signature, the call of the use (`F(...)`, `x.M(...)`); for a field's or variable's new type,
+/// the call its value is an argument of. `None`: the use is checked by its change's effect alone.
 fn call_of<'c>(subject: &Subject, u: &Use, calls: &'c [Call]) -> Option<&'c Call> {
     let in_file = calls.iter().filter(|c| c.file == u.file);
     if subject.changes_signature() {
@@ -360,7 +360,8 @@ fn call_of<'c>(subject: &Subject, u: &Use, calls: &'c [Call]) -> Option<&'c Call
         }
         return in_file.into_iter().find(|c| c.callee == u.offset);
     }
-    if subject.changes_field_type() && u.kind == UseKind::Field {
+    // `x.F`, `pkg.V` as an argument.
+    if subject.changes_value_type() && matches!(u.kind, UseKind::Field | UseKind::Qualified) {
         return in_file
             .into_iter()
             .find(|c| c.args.iter().any(|a| a.selector == Some(u.offset)));

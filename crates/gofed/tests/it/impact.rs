@@ -121,11 +121,12 @@ const DEPENDENTS: &[(&str, &str)] = &[
         "ownface",
         "type mine interface{ lib.I }\n\ntype impl struct{}\n\nfunc (impl) Do() {}\n\nvar _ mine = impl{}\n",
     ),
-    // Calls checked against the new signature, a field's value passed as `any`: the compiler
+    // Calls checked against the new signature, a field's and a variable's value passed as `any`:
+    // they compile whatever their type; the compiler
     // points at the argument or at the closing parenthesis, lines below the call's name.
     (
         "calls",
-        "func show(...any) {}\n\nfunc Calls(t lib.T) {\n\tshow(t.A)\n\tlib.F(\n\t\t2,\n\t)\n}\n",
+        "func show(...any) {}\n\nfunc Calls(t lib.T) {\n\tshow(t.A, lib.V)\n\tlib.F(\n\t\t2,\n\t)\n}\n",
     ),
     // The dependent's type implements its own interface with a method promoted from the
     // library's type.
