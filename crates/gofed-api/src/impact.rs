@@ -201,20 +201,12 @@ pub fn check_call(
     new: &mut Program,
     new_call: &Call,
 ) -> CallCheck {
-    match arguments_fit(new, new_call) {
-        CallCheck::Breaks(errors) => match arguments_fit(old, old_call) {
-            CallCheck::Fits => CallCheck::Breaks(errors),
-            _ => CallCheck::Unknown,
-        },
-        CallCheck::Unknown => CallCheck::Unknown,
+    match confirmed(arguments_fit(new, new_call), || {
+        arguments_fit(old, old_call)
+    }) {
         CallCheck::Fits => {
-            let results = |p: &mut Program, call: &Call| {
-                let under = p.underlying(call.sig);
-                match p.ty(under) {
-                    Type::Signature(sig) => Some(sig.results.clone()),
-                    _ => None,
-                }
-            };
+            let results =
+                |p: &mut Program, call: &Call| plain_signature(p, call.sig).map(|s| s.results);
             let (Some(o), Some(n)) = (results(old, old_call), results(new, new_call)) else {
                 return CallCheck::Unknown;
             };
@@ -244,12 +236,24 @@ pub fn check_call(
                 _ => CallCheck::Unknown,
             }
         }
+        other => other,
+    }
+}
+
+/// `new_check`, unless it breaks where the same check of the old call (which compiles) does not
+/// pass: then the checker, not the change, is at fault.
+fn confirmed(new_check: CallCheck, old_check: impl FnOnce() -> CallCheck) -> CallCheck {
+    match new_check {
+        CallCheck::Breaks(errors) => match old_check() {
+            CallCheck::Fits => CallCheck::Breaks(errors),
+            _ => CallCheck::Unknown,
+        },
+        other => other,
     }
 }
 
 /// Checks the argument `at` (the offset of its selected name: a field or variable whose type
-/// changed) of
-/// `new_call` against its parameter, as [`check_call`] does with a whole call.
+/// changed) of `new_call` against its parameter, as [`check_call`] does with a whole call.
 pub fn check_argument(
     old: &mut Program,
     old_call: &Call,
@@ -264,23 +268,13 @@ pub fn check_argument(
         let Some(sig) = plain_signature(p, call.sig) else {
             return CallCheck::Unknown;
         };
-        if call.args.len() == 1
-            && matches!(call.args[0].value, ArgumentValue::Value(t) if matches!(p.ty(t), Type::Tuple(_)))
-        {
-            return CallCheck::Unknown;
-        }
+        // A selector is one value (never a `g()` whose results are the arguments).
         let Some(param) = param_type(p, &sig, i, call.ellipsis) else {
             return CallCheck::Unknown;
         };
         argument_fits(p, &call.args[i], param)
     };
-    match one(new, new_call) {
-        CallCheck::Breaks(errors) => match one(old, old_call) {
-            CallCheck::Fits => CallCheck::Breaks(errors),
-            _ => CallCheck::Unknown,
-        },
-        other => other,
-    }
+    confirmed(one(new, new_call), || one(old, old_call))
 }
 
 /// The signature of a callee of type `ty`, when it is one and not generic.

@@ -128,7 +128,8 @@ struct HitJson {
     change: String,
     effect: Effect,
     /// Why the code breaks, when the use's call was checked against the new version (the
-    /// position is then the compiler's: the argument, or the closing parenthesis).
+    /// position is then the compiler's: the argument; for missing arguments, the last one or the
+    /// call).
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
@@ -209,29 +210,12 @@ pub fn impact(
         let cache = Arc::new(ParseCache::default());
         let world = World::load(tree, &args.context, goroot, &cache, budget)
             .with_context(|| format!("loading the dependent {}", source_name(source)))?;
-        // The dependent's own packages (and what it vendors) first, then the library's old
-        // version, then the standard library.
-        let mut sources: Vec<Box<dyn PackageSource + Send + Sync + '_>> = vec![
-            Box::new(Arc::clone(&world.tree_source)),
-            Box::new(Arc::clone(&old_world.tree_source)),
-        ];
-        match (&world.goroot_source, &old_world.goroot_source) {
-            (Some(goroot), _) | (None, Some(goroot)) => sources.push(Box::new(Arc::clone(goroot))),
-            (None, None) => sources.push(Box::new(StdSummary::new())),
-        }
-        let chain = Chain(sources);
+        let chain = dependent_chain(&world, &old_world);
         let mut program = Program::new(&chain, sizes);
         program.set_budget(budget);
         // The dependent against the new version, to check the calls of changed functions and
         // the arguments of fields and variables whose type changed: built when a use needs it.
-        let new_chain = Chain(vec![
-            Box::new(Arc::clone(&world.tree_source)),
-            Box::new(Arc::clone(&new_world.tree_source)),
-            match (&world.goroot_source, &new_world.goroot_source) {
-                (Some(goroot), _) | (None, Some(goroot)) => Box::new(Arc::clone(goroot)),
-                (None, None) => Box::new(StdSummary::new()),
-            },
-        ]);
+        let new_chain = dependent_chain(&world, &new_world);
         let mut new_program: Option<Program> = None;
         let mut hits = Vec::new();
         for pkg in &world.project.packages {
@@ -349,22 +333,36 @@ pub fn impact(
     })
 }
 
+/// The packages a dependent is checked against: its own (and what it vendors) first, then a
+/// version of the library, then the standard library (the dependent's GOROOT, else the
+/// library's, else the embedded summary).
+fn dependent_chain<'t>(dependent: &World<'t>, library: &World<'t>) -> Chain<'t> {
+    let goroot: Box<dyn PackageSource + Send + Sync + 't> =
+        match (&dependent.goroot_source, &library.goroot_source) {
+            (Some(goroot), _) | (None, Some(goroot)) => Box::new(Arc::clone(goroot)),
+            (None, None) => Box::new(StdSummary::new()),
+        };
+    Chain(vec![
+        Box::new(Arc::clone(&dependent.tree_source)),
+        Box::new(Arc::clone(&library.tree_source)),
+        goroot,
+    ])
+}
+
 /// The call a use of a changed subject is checked in: for a function's or method's new
 /// signature, the call of the use (`F(...)`, `x.M(...)`); for a field's or variable's new type,
 /// the call its value is an argument of. `None`: the use is checked by its change's effect alone.
 fn call_of<'c>(subject: &Subject, u: &Use, calls: &'c [Call]) -> Option<&'c Call> {
-    let in_file = calls.iter().filter(|c| c.file == u.file);
+    let mut in_file = calls.iter().filter(|c| c.file == u.file);
     if subject.changes_signature() {
         if !matches!(u.kind, UseKind::Qualified | UseKind::Dot | UseKind::Method) {
             return None;
         }
-        return in_file.into_iter().find(|c| c.callee == u.offset);
+        return in_file.find(|c| c.callee == u.offset);
     }
     // `x.F`, `pkg.V` as an argument.
     if subject.changes_value_type() && matches!(u.kind, UseKind::Field | UseKind::Qualified) {
-        return in_file
-            .into_iter()
-            .find(|c| c.args.iter().any(|a| a.selector == Some(u.offset)));
+        return in_file.find(|c| c.args.iter().any(|a| a.selector == Some(u.offset)));
     }
     None
 }
