@@ -720,8 +720,7 @@ impl Walker<'_, '_, '_> {
 
     /// A call's arguments used as its parameters' types, a conversion's operand as the type,
     /// `append`'s values as the slice's elements.
-    fn call_args(&mut self, f: &File, fun: ExprId, args: &[ExprId], ellipsis: bool) {
-        let callee = expr_or_type(self.p, &self.env, fun);
+    fn call_args(&mut self, f: &File, callee: &Operand, args: &[ExprId], ellipsis: bool) {
         match callee.mode {
             Mode::Type => {
                 if let [x] = args {
@@ -760,13 +759,16 @@ impl Walker<'_, '_, '_> {
         }
     }
 
-    /// A call of a function or method by name (a generic one's instantiation is not: its
-    /// parameters depend on the inferred type arguments).
+    /// A call of a function or method by name, `fun` of type `callee` (an explicit
+    /// instantiation, `F[int](...)`, is not recorded; a generic callee whose type arguments are
+    /// inferred is, and checking it against another version leaves it undecided).
+    #[allow(clippy::too_many_arguments)]
     fn record_call(
         &mut self,
         f: &File,
         call: ExprId,
         fun: ExprId,
+        callee_type: &Operand,
         args: &[ExprId],
         ellipsis: bool,
         discarded: bool,
@@ -776,8 +778,7 @@ impl Walker<'_, '_, '_> {
             Expr::Ident => f.expr_span(unparen(f, fun)).start,
             _ => return,
         };
-        let x = expr_or_type(self.p, &self.env, fun);
-        if !matches!(x.mode, Mode::Value | Mode::CommaOk) {
+        if !matches!(callee_type.mode, Mode::Value | Mode::CommaOk) {
             return;
         }
         let args = args
@@ -804,7 +805,7 @@ impl Walker<'_, '_, '_> {
         let call = Call {
             file: self.env.file.name.clone(),
             callee,
-            sig: x.ty,
+            sig: callee_type.ty,
             args,
             ellipsis,
             discarded,
@@ -1173,9 +1174,11 @@ impl Walker<'_, '_, '_> {
                 self.expr(f, *fun);
                 let args = f.expr_list(*args);
                 self.exprs(f, args);
-                self.call_args(f, *fun, args, ellipsis.is_some());
+                let callee = expr_or_type(self.p, &self.env, *fun);
+                self.call_args(f, &callee, args, ellipsis.is_some());
                 if self.calls.is_some() {
-                    self.record_call(f, id, *fun, args, ellipsis.is_some(), discarded);
+                    let ellipsis = ellipsis.is_some();
+                    self.record_call(f, id, *fun, &callee, args, ellipsis, discarded);
                 }
             }
             Expr::Binary { x, y, .. } => {
