@@ -20,7 +20,7 @@
 use crate::apidiff::{assignable, identical, implements, Change};
 use crate::types::methodset::method_set;
 use crate::types::typestring::type_string;
-use crate::types::uses::{Argument, ArgumentValue, Call, Target, Use};
+use crate::types::uses::{Argument, ArgumentValue, AssignedValue, Call, Target, Use};
 use crate::types::{default_type, param_type, representable, ObjKind, Program, Type, TypeId};
 
 /// What an incompatible change does to the uses of its subject.
@@ -169,8 +169,8 @@ impl Subject {
     }
 
     /// Whether the change is a new type of a field, variable or constant (or a type's new
-    /// definition): a value of it passed as an argument can be checked against the new version
-    /// ([`check_argument`]).
+    /// definition): a value of it used as a value of a known type can be checked against the
+    /// new version ([`check_value`]).
     pub fn changes_value_type(&self) -> bool {
         self.effect == Effect::Breaks
             && self.message.contains(": changed from ")
@@ -178,10 +178,11 @@ impl Subject {
     }
 }
 
-/// What checking a use's call against the new version says.
+/// What checking a use against the new version says: its call ([`check_call`]) or its value
+/// ([`check_value`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CallCheck {
-    /// It compiles, and the call's results mean what they did (or are dropped).
+pub enum UseCheck {
+    /// It compiles, and a call's results mean what they did (or are dropped).
     Fits,
     /// It does not compile, at these positions (the compiler's: an argument's; for missing
     /// arguments, the last one's or the call's), for these reasons.
@@ -194,26 +195,26 @@ pub enum CallCheck {
 /// Checks a call of a changed function or method: `new_call` is the call as the dependent's
 /// code walked against the new version has it, `old_call` as against the old version, which
 /// compiles. A breaking argument the checker also rejects in the old call is not trusted (it
-/// is the checker's limit, not the change): [`CallCheck::Unknown`].
+/// is the checker's limit, not the change): [`UseCheck::Unknown`].
 pub fn check_call(
     old: &mut Program,
     old_call: &Call,
     new: &mut Program,
     new_call: &Call,
-) -> CallCheck {
+) -> UseCheck {
     match confirmed(arguments_fit(new, new_call), || {
         arguments_fit(old, old_call)
     }) {
-        CallCheck::Fits => {
+        UseCheck::Fits => {
             let results =
                 |p: &mut Program, call: &Call| plain_signature(p, call.sig).map(|s| s.results);
             let (Some(o), Some(n)) = (results(old, old_call), results(new, new_call)) else {
-                return CallCheck::Unknown;
+                return UseCheck::Unknown;
             };
             let same =
                 o.len() == n.len() && o.iter().zip(&n).all(|(&a, &b)| identical(old, a, new, b));
             if same || new_call.discarded {
-                return CallCheck::Fits;
+                return UseCheck::Fits;
             }
             // A result used as a value of a known type: assignable, or not.
             let (&[o], &[n], Some(ot), Some(nt)) = (
@@ -222,18 +223,18 @@ pub fn check_call(
                 old_call.result_target,
                 new_call.result_target,
             ) else {
-                return CallCheck::Unknown;
+                return UseCheck::Unknown;
             };
             match (assignable(old, o, ot), assignable(new, n, nt)) {
-                (Some(true), Some(true)) => CallCheck::Fits,
+                (Some(true), Some(true)) => UseCheck::Fits,
                 (Some(true), Some(false)) => {
                     let (have, want) = (type_string(new, n, None), type_string(new, nt, None));
-                    CallCheck::Breaks(vec![(
+                    UseCheck::Breaks(vec![(
                         new_call.start,
                         format!("cannot use the call's value of type {have} as {want}"),
                     )])
                 }
-                _ => CallCheck::Unknown,
+                _ => UseCheck::Unknown,
             }
         }
         other => other,
@@ -242,39 +243,30 @@ pub fn check_call(
 
 /// `new_check`, unless it breaks where the same check of the old call (which compiles) does not
 /// pass: then the checker, not the change, is at fault.
-fn confirmed(new_check: CallCheck, old_check: impl FnOnce() -> CallCheck) -> CallCheck {
+fn confirmed(new_check: UseCheck, old_check: impl FnOnce() -> UseCheck) -> UseCheck {
     match new_check {
-        CallCheck::Breaks(errors) => match old_check() {
-            CallCheck::Fits => CallCheck::Breaks(errors),
-            _ => CallCheck::Unknown,
+        UseCheck::Breaks(errors) => match old_check() {
+            UseCheck::Fits => UseCheck::Breaks(errors),
+            _ => UseCheck::Unknown,
         },
         other => other,
     }
 }
 
-/// Checks the argument `at` (the offset of its selected name: a field or variable whose type
-/// changed) of `new_call` against its parameter, as [`check_call`] does with a whole call.
-pub fn check_argument(
+/// Checks a field's or variable's value used as a value of a known type (passed, assigned,
+/// returned, ...) against the field's or variable's new type: `new_value` is the value as the
+/// dependent's code walked against the new version has it, `old_value` against the old version,
+/// confirmed as [`check_call`]'s arguments are.
+pub fn check_value(
     old: &mut Program,
-    old_call: &Call,
+    old_value: &AssignedValue,
     new: &mut Program,
-    new_call: &Call,
-    at: u32,
-) -> CallCheck {
-    let one = |p: &mut Program, call: &Call| {
-        let Some(i) = call.args.iter().position(|a| a.selector == Some(at)) else {
-            return CallCheck::Unknown;
-        };
-        let Some(sig) = plain_signature(p, call.sig) else {
-            return CallCheck::Unknown;
-        };
-        // A selector is one value (never a `g()` whose results are the arguments).
-        let Some(param) = param_type(p, &sig, i, call.ellipsis) else {
-            return CallCheck::Unknown;
-        };
-        argument_fits(p, &call.args[i], param)
-    };
-    confirmed(one(new, new_call), || one(old, old_call))
+    new_value: &AssignedValue,
+) -> UseCheck {
+    confirmed(
+        argument_fits(new, &new_value.value, new_value.target),
+        || argument_fits(old, &old_value.value, old_value.target),
+    )
 }
 
 /// The signature of a callee of type `ty`, when it is one and not generic.
@@ -288,9 +280,9 @@ fn plain_signature(p: &mut Program, ty: TypeId) -> Option<crate::types::Signatur
 
 /// Whether a call's arguments fit its callee's parameters: their number, and each one
 /// assignable to its parameter (go/types' `arguments`).
-fn arguments_fit(p: &mut Program, call: &Call) -> CallCheck {
+fn arguments_fit(p: &mut Program, call: &Call) -> UseCheck {
     let Some(sig) = plain_signature(p, call.sig) else {
-        return CallCheck::Unknown;
+        return UseCheck::Unknown;
     };
     // `f(g())`: g's results are the arguments.
     let spread: Vec<Argument>;
@@ -317,7 +309,7 @@ fn arguments_fit(p: &mut Program, call: &Call) -> CallCheck {
     let (n, params) = (args.len(), sig.params.len());
     if call.ellipsis && !sig.variadic {
         let at = args.last().map_or(call.start, |a| a.offset);
-        return CallCheck::Breaks(vec![(
+        return UseCheck::Breaks(vec![(
             at,
             "have (...) in a call of a non-variadic function".to_owned(),
         )]);
@@ -332,10 +324,10 @@ fn arguments_fit(p: &mut Program, call: &Call) -> CallCheck {
     if n < min {
         // Where the compiler reports it: at the last argument, or at the call without any.
         let at = args.last().map_or(call.start, |a| a.offset);
-        return CallCheck::Breaks(vec![(at, "not enough arguments in call".to_owned())]);
+        return UseCheck::Breaks(vec![(at, "not enough arguments in call".to_owned())]);
     }
     if !spreads && n > params {
-        return CallCheck::Breaks(vec![(
+        return UseCheck::Breaks(vec![(
             args[params].offset,
             "too many arguments in call".to_owned(),
         )]);
@@ -348,22 +340,23 @@ fn arguments_fit(p: &mut Program, call: &Call) -> CallCheck {
             continue;
         };
         match argument_fits(p, arg, param) {
-            CallCheck::Fits => {}
-            CallCheck::Breaks(e) => errors.extend(e),
-            CallCheck::Unknown => unknown = true,
+            UseCheck::Fits => {}
+            UseCheck::Breaks(e) => errors.extend(e),
+            UseCheck::Unknown => unknown = true,
         }
     }
     if !errors.is_empty() {
-        CallCheck::Breaks(errors)
+        UseCheck::Breaks(errors)
     } else if unknown {
-        CallCheck::Unknown
+        UseCheck::Unknown
     } else {
-        CallCheck::Fits
+        UseCheck::Fits
     }
 }
 
-/// Whether one argument is assignable to its parameter's type `param`.
-fn argument_fits(p: &mut Program, arg: &Argument, param: TypeId) -> CallCheck {
+/// Whether one argument (or assigned value) is assignable to its parameter's (or target's) type
+/// `param`.
+fn argument_fits(p: &mut Program, arg: &Argument, param: TypeId) -> UseCheck {
     let fits = match &arg.value {
         ArgumentValue::Unknown => None,
         ArgumentValue::Value(t) => assignable(p, *t, param),
@@ -397,17 +390,17 @@ fn argument_fits(p: &mut Program, arg: &Argument, param: TypeId) -> CallCheck {
         }
     };
     match fits {
-        Some(true) => CallCheck::Fits,
-        None => CallCheck::Unknown,
+        Some(true) => UseCheck::Fits,
+        None => UseCheck::Unknown,
         Some(false) => {
             let have = match &arg.value {
                 ArgumentValue::Value(t) | ArgumentValue::Const(t, _) => type_string(p, *t, None),
                 _ => "nil".to_owned(),
             };
             let want = type_string(p, param, None);
-            CallCheck::Breaks(vec![(
+            UseCheck::Breaks(vec![(
                 arg.offset,
-                format!("cannot use a value of type {have} as {want} in argument"),
+                format!("cannot use a value of type {have} as {want}"),
             )])
         }
     }

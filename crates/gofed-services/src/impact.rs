@@ -15,9 +15,11 @@ use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::apidiff::changes;
 use gofed_go::budget::Budget;
 use gofed_go::impact::{
-    check_argument, check_call, refine_identity_changes, subjects_of, CallCheck, Effect, Subject,
+    check_call, check_value, refine_identity_changes, subjects_of, Effect, Subject, UseCheck,
 };
-use gofed_go::types::uses::{package_uses, package_uses_and_calls, Call, Use, UseKind};
+use gofed_go::types::uses::{
+    package_uses, package_uses_and_calls, AssignedValue, Call, Recorded, Use, UseKind,
+};
 use gofed_go::types::{PackageSource, PkgId, Program, Sizes};
 
 use crate::api::World;
@@ -231,45 +233,51 @@ pub fn impact(
                 .strip_prefix(&world.project.root)
                 .unwrap_or(&pkg.dir)
                 .to_path_buf();
-            let (uses, calls) = if checks_calls {
+            let (uses, recorded) = if checks_calls {
                 package_uses_and_calls(&mut program, id)
             } else {
-                (package_uses(&mut program, id), Vec::new())
+                (package_uses(&mut program, id), Recorded::default())
             };
-            let mut new_calls: Option<Vec<Call>> = None;
+            let mut new_recorded: Option<Recorded> = None;
             for u in &uses {
                 for subject in &subjects {
                     if !subject.is_used_by(&program, u) {
                         continue;
                     }
-                    let Some(old_call) = call_of(subject, u, &calls) else {
-                        let effect = subject.effect_on(&mut program, u);
-                        hits.push(hit(&program, id, &dir, u, u.offset, subject, effect, None));
-                        continue;
-                    };
-                    let new = new_program.get_or_insert_with(|| {
-                        let mut p = Program::new(&new_chain, sizes);
-                        p.set_budget(budget);
-                        p
-                    });
-                    let new_calls =
-                        new_calls.get_or_insert_with(|| match new.package("", &pkg.import_path) {
-                            Some(nid) => package_uses_and_calls(new, nid).1,
-                            None => Vec::new(),
-                        });
-                    let new_call = new_calls
-                        .iter()
-                        .find(|c| c.file == old_call.file && c.callee == old_call.callee);
-                    let check = match new_call {
-                        None => CallCheck::Unknown,
-                        Some(nc) if subject.changes_signature() => {
-                            check_call(&mut program, old_call, new, nc)
+                    let site = site_of(subject, u, &recorded);
+                    let check = match site {
+                        None => {
+                            let effect = subject.effect_on(&mut program, u);
+                            hits.push(hit(&program, id, &dir, u, u.offset, subject, effect, None));
+                            continue;
                         }
-                        Some(nc) => check_argument(&mut program, old_call, new, nc, u.offset),
+                        Some(Site::Undecided) => UseCheck::Unknown,
+                        Some(site) => {
+                            let new = new_program.get_or_insert_with(|| {
+                                let mut p = Program::new(&new_chain, sizes);
+                                p.set_budget(budget);
+                                p
+                            });
+                            let new_recorded = new_recorded.get_or_insert_with(|| {
+                                match new.package("", &pkg.import_path) {
+                                    Some(nid) => package_uses_and_calls(new, nid).1,
+                                    None => Recorded::default(),
+                                }
+                            });
+                            match site.in_version(new_recorded) {
+                                Some((Site::Call(old), Site::Call(nc))) => {
+                                    check_call(&mut program, old, new, nc)
+                                }
+                                Some((Site::Value(old), Site::Value(nv))) => {
+                                    check_value(&mut program, old, new, nv)
+                                }
+                                _ => UseCheck::Unknown,
+                            }
+                        }
                     };
                     match check {
-                        CallCheck::Fits => {}
-                        CallCheck::Breaks(errors) => {
+                        UseCheck::Fits => {}
+                        UseCheck::Breaks(errors) => {
                             for (at, error) in errors {
                                 let effect = Effect::Breaks;
                                 hits.push(hit(
@@ -284,7 +292,7 @@ pub fn impact(
                                 ));
                             }
                         }
-                        CallCheck::Unknown => {
+                        UseCheck::Unknown => {
                             let effect = Effect::Unchecked;
                             hits.push(hit(&program, id, &dir, u, u.offset, subject, effect, None));
                         }
@@ -349,20 +357,64 @@ fn dependent_chain<'t>(dependent: &World<'t>, library: &World<'t>) -> Chain<'t> 
     ])
 }
 
-/// The call a use of a changed subject is checked in: for a function's or method's new
-/// signature, the call of the use (`F(...)`, `x.M(...)`); for a field's or variable's new type,
-/// the call its value is an argument of. `None`: the use is checked by its change's effect alone.
-fn call_of<'c>(subject: &Subject, u: &Use, calls: &'c [Call]) -> Option<&'c Call> {
-    let mut in_file = calls.iter().filter(|c| c.file == u.file);
+/// Where a use of a changed subject is checked against the new version.
+#[derive(Clone, Copy)]
+enum Site<'r> {
+    /// The call of a function or method whose signature changed (`F(...)`, `x.M(...)`).
+    Call(&'r Call),
+    /// The value of a field or variable whose type changed, used as a value of a known type.
+    Value(&'r AssignedValue),
+    /// The value of such a field or variable passed to a generic function: not checked.
+    Undecided,
+}
+
+impl<'r> Site<'r> {
+    /// This site (of the dependent walked against the old version) and the same one in the
+    /// dependent walked against the new version, when it has it.
+    fn in_version<'n>(self, new: &'n Recorded) -> Option<(Site<'r>, Site<'n>)> {
+        let same = match self {
+            Site::Call(old) => Site::Call(
+                new.calls
+                    .iter()
+                    .find(|c| c.file == old.file && c.callee == old.callee)?,
+            ),
+            Site::Value(old) => Site::Value(
+                new.values
+                    .iter()
+                    .find(|v| v.file == old.file && v.value.selector == old.value.selector)?,
+            ),
+            Site::Undecided => return None,
+        };
+        Some((self, same))
+    }
+}
+
+/// Where a use of a changed subject is checked: for a function's or method's new signature,
+/// the call of the use; for a field's or variable's new type, where its value is used as a
+/// value of a known type. `None`: the use is checked by its change's effect alone.
+fn site_of<'r>(subject: &Subject, u: &Use, recorded: &'r Recorded) -> Option<Site<'r>> {
     if subject.changes_signature() {
         if !matches!(u.kind, UseKind::Qualified | UseKind::Dot | UseKind::Method) {
             return None;
         }
-        return in_file.find(|c| c.callee == u.offset);
+        let call = recorded
+            .calls
+            .iter()
+            .find(|c| c.file == u.file && c.callee == u.offset);
+        return call.map(Site::Call);
     }
-    // `x.F`, `pkg.V` as an argument.
+    // `x.F`, `pkg.V` assigned, passed, returned, ...
     if subject.changes_value_type() && matches!(u.kind, UseKind::Field | UseKind::Qualified) {
-        return in_file.find(|c| c.args.iter().any(|a| a.selector == Some(u.offset)));
+        let at = Some(u.offset);
+        if let Some(value) =
+            (recorded.values.iter()).find(|v| v.file == u.file && v.value.selector == at)
+        {
+            return Some(Site::Value(value));
+        }
+        // An argument of a generic function: its parameters are known once instantiated.
+        let argument = (recorded.calls.iter())
+            .any(|c| c.file == u.file && c.args.iter().any(|a| a.selector == at));
+        return argument.then_some(Site::Undecided);
     }
     None
 }

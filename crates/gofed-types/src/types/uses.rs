@@ -192,20 +192,48 @@ pub enum ArgumentValue {
     Unknown,
 }
 
+/// A selector's value (`x.F`, `pkg.V`) used as a value of a known type: passed, assigned with
+/// `=`, given to a typed `var`, returned, sent, an element. `gofed impact` checks it against a
+/// new type of the field or variable.
+#[derive(Clone, Debug)]
+pub struct AssignedValue {
+    /// The file's name (as the package's [`super::SourceFile`] has it).
+    pub file: String,
+    /// The value (its `selector` is the selected name's offset, the offset of its [`Use`]).
+    pub value: Argument,
+    /// The type it is used as.
+    pub target: TypeId,
+}
+
+/// What [`package_uses_and_calls`] records besides the uses, for checking them against
+/// another version of what they use.
+#[derive(Clone, Debug, Default)]
+pub struct Recorded {
+    /// Calls of functions and methods by name, by file and callee offset.
+    pub calls: Vec<Call>,
+    /// Selectors' values used as values of known types, by file and selector offset.
+    pub values: Vec<AssignedValue>,
+}
+
 /// The uses package `pkg` makes of other packages' exported objects, by file and offset.
 pub fn package_uses(p: &mut Program, pkg: PkgId) -> Vec<Use> {
     walk_package(p, pkg, None)
 }
 
-/// [`package_uses`], and the package's calls of functions and methods by name.
-pub fn package_uses_and_calls(p: &mut Program, pkg: PkgId) -> (Vec<Use>, Vec<Call>) {
-    let mut calls = Vec::new();
-    let uses = walk_package(p, pkg, Some(&mut calls));
-    calls.sort_by(|a, b| (&a.file, a.callee).cmp(&(&b.file, b.callee)));
-    (uses, calls)
+/// [`package_uses`], and the package's calls and assigned selector values ([`Recorded`]).
+pub fn package_uses_and_calls(p: &mut Program, pkg: PkgId) -> (Vec<Use>, Recorded) {
+    let mut recorded = Recorded::default();
+    let uses = walk_package(p, pkg, Some(&mut recorded));
+    recorded
+        .calls
+        .sort_by(|a, b| (&a.file, a.callee).cmp(&(&b.file, b.callee)));
+    recorded
+        .values
+        .sort_by(|a, b| (&a.file, a.value.selector).cmp(&(&b.file, b.value.selector)));
+    (uses, recorded)
 }
 
-fn walk_package(p: &mut Program, pkg: PkgId, mut calls: Option<&mut Vec<Call>>) -> Vec<Use> {
+fn walk_package(p: &mut Program, pkg: PkgId, mut recorded: Option<&mut Recorded>) -> Vec<Use> {
     let files = p.packages[pkg.0 as usize].files.clone();
     let mut out = Vec::new();
     for (file_idx, file) in files.iter().enumerate() {
@@ -225,7 +253,7 @@ fn walk_package(p: &mut Program, pkg: PkgId, mut calls: Option<&mut Vec<Call>>) 
             scopes: Vec::new(),
             results: Vec::new(),
             out: &mut out,
-            calls: calls.as_deref_mut(),
+            recorded: recorded.as_deref_mut(),
             discarded: None,
         };
         walker.file(&reparsed.ast);
@@ -244,8 +272,8 @@ struct Walker<'p, 's, 'o> {
     /// The result types of the functions being walked, innermost last (for `return`).
     results: Vec<Vec<TypeId>>,
     out: &'o mut Vec<Use>,
-    /// Where calls are recorded, when they are.
-    calls: Option<&'o mut Vec<Call>>,
+    /// Where calls and assigned values are recorded, when they are.
+    recorded: Option<&'o mut Recorded>,
     /// The call of the statement being walked whose results are dropped.
     discarded: Option<ExprId>,
 }
@@ -616,28 +644,57 @@ impl Walker<'_, '_, '_> {
             .collect()
     }
 
-    /// `value` used as a value of type `target` (assigned, passed, returned, sent, an element
-    /// or converted): an implicit use of each of `target`'s imported interfaces (see
-    /// [`Self::imported_interfaces`]) when the value has another type.
+    /// `value` used as a value of type `target` (assigned, passed, returned, sent, an element):
+    /// see [`Self::used_as`].
     fn assigned(&mut self, f: &File, value: ExprId, target: TypeId) {
-        if let (Some(calls), Expr::Call { .. }) =
-            (self.calls.as_deref_mut(), f.expr(unparen(f, value)))
-        {
-            // The call was recorded when its expression was walked, just before.
-            let span = f.expr_span(unparen(f, value));
-            let call = calls.iter_mut().rev().find(|c| {
-                c.start == span.start && c.end == span.end && c.file == self.env.file.name
-            });
-            if let Some(call) = call {
-                call.result_target = Some(target);
+        self.used_as(f, value, target, true);
+    }
+
+    /// `value` used as a value of type `target`, `assigned` or converted: an implicit use of
+    /// each of `target`'s imported interfaces (see [`Self::imported_interfaces`]) when the value
+    /// has another type; recorded, when calls are, as a call's result target or (assigned) as
+    /// an [`AssignedValue`].
+    fn used_as(&mut self, f: &File, value: ExprId, target: TypeId, assigned: bool) {
+        let bare = unparen(f, value);
+        let record_value = match (self.recorded.as_deref_mut(), f.expr(bare)) {
+            // A conversion's operand is not checked as an assignment.
+            _ if !assigned => false,
+            (Some(Recorded { calls, .. }), Expr::Call { .. }) => {
+                // The call was recorded when its expression was walked, just before.
+                let span = f.expr_span(bare);
+                let file = &self.env.file.name;
+                let call = calls
+                    .iter_mut()
+                    .rev()
+                    .find(|c| c.start == span.start && c.end == span.end && c.file == *file);
+                if let Some(call) = call {
+                    call.result_target = Some(target);
+                }
+                false
             }
-        }
+            (Some(_), Expr::Selector { .. }) => true,
+            _ => false,
+        };
         let ifaces = self.imported_interfaces(target, 0);
         let under = underlying(self.p, target);
-        if ifaces.is_empty() && !matches!(self.p.ty(under), Type::Interface(_)) {
+        let to_interface = !ifaces.is_empty() || matches!(self.p.ty(under), Type::Interface(_));
+        if !record_value && !to_interface {
             return;
         }
         let x = expr(self.p, &self.env, value);
+        if record_value {
+            let value = AssignedValue {
+                file: self.env.file.name.clone(),
+                value: argument(f, value, &x),
+                target,
+            };
+            if let Some(recorded) = self.recorded.as_deref_mut() {
+                recorded.values.push(value);
+            }
+        }
+        if !to_interface {
+            return;
+        }
         let ty = match x.mode {
             Mode::Const(_) | Mode::Value | Mode::CommaOk => default_type(self.p, x.ty),
             _ => return,
@@ -653,10 +710,11 @@ impl Walker<'_, '_, '_> {
     }
 
     /// A value of type `ty`, at `at`, used as the interface `iface`: an implicit use of each
-    /// of the interface's methods that `ty` has from a type of another package embedded in it
-    /// (`type mine struct{ lib.Base }` as an `io.Closer`: removing `Base.Close` breaks it).
+    /// of the interface's methods that `ty` has from another package, declared on an imported
+    /// type (`norm.NFD` as a `transform.Transformer`: removing `Form.Transform` breaks it) or
+    /// promoted from one embedded in a type of this package (`type mine struct{ lib.Base }` as an
+    /// `io.Closer`: removing `Base.Close` breaks it).
     fn promoted(&mut self, at: u32, ty: TypeId, iface: TypeId) {
-        // Only a struct type of this package embeds what it promotes.
         let base = match *self.p.ty(ty) {
             Type::Pointer(base) => base,
             _ => ty,
@@ -664,15 +722,15 @@ impl Walker<'_, '_, '_> {
         let Type::Named(named) = *self.p.ty(base) else {
             return;
         };
-        if self.p.named[named.0 as usize].pkg != Some(self.env.pkg) {
-            return;
-        }
-        let under = underlying(self.p, base);
-        let Type::Struct(st) = self.p.ty(under) else {
-            return;
-        };
-        if !st.fields.iter().any(|f| f.embedded) {
-            return;
+        // A type of this package has methods of another only by embedding.
+        if self.p.named[named.0 as usize].pkg == Some(self.env.pkg) {
+            let under = underlying(self.p, base);
+            let Type::Struct(st) = self.p.ty(under) else {
+                return;
+            };
+            if !st.fields.iter().any(|f| f.embedded) {
+                return;
+            }
         }
         for m in interface_methods(self.p, iface) {
             if !is_exported(&m.name) {
@@ -724,7 +782,7 @@ impl Walker<'_, '_, '_> {
         match callee.mode {
             Mode::Type => {
                 if let [x] = args {
-                    self.assigned(f, *x, callee.ty);
+                    self.used_as(f, *x, callee.ty, false);
                 }
             }
             Mode::Value | Mode::CommaOk => {
@@ -785,21 +843,7 @@ impl Walker<'_, '_, '_> {
             .iter()
             .map(|&arg| {
                 let x = expr(self.p, &self.env, arg);
-                let value = match x.mode {
-                    Mode::Value | Mode::CommaOk => ArgumentValue::Value(x.ty),
-                    Mode::Const(v) => ArgumentValue::Const(x.ty, v),
-                    Mode::Nil => ArgumentValue::Nil,
-                    _ => ArgumentValue::Unknown,
-                };
-                let selector = match f.expr(unparen(f, arg)) {
-                    Expr::Selector { sel, .. } => Some(sel.start),
-                    _ => None,
-                };
-                Argument {
-                    offset: f.expr_span(arg).start,
-                    selector,
-                    value,
-                }
+                argument(f, arg, &x)
             })
             .collect();
         let call = Call {
@@ -813,8 +857,8 @@ impl Walker<'_, '_, '_> {
             end: f.expr_span(call).end,
             result_target: None,
         };
-        if let Some(calls) = self.calls.as_deref_mut() {
-            calls.push(call);
+        if let Some(recorded) = self.recorded.as_deref_mut() {
+            recorded.calls.push(call);
         }
     }
 
@@ -1176,7 +1220,7 @@ impl Walker<'_, '_, '_> {
                 self.exprs(f, args);
                 let callee = expr_or_type(self.p, &self.env, *fun);
                 self.call_args(f, &callee, args, ellipsis.is_some());
-                if self.calls.is_some() {
+                if self.recorded.is_some() {
                     let ellipsis = ellipsis.is_some();
                     self.record_call(f, id, *fun, &callee, args, ellipsis, discarded);
                 }
@@ -1368,6 +1412,25 @@ enum Elements {
 }
 
 /// `x` without the parentheses around it.
+/// The argument (or assigned value) `arg`, of operand `x`, as [`Argument`] records it.
+fn argument(f: &File, arg: ExprId, x: &Operand) -> Argument {
+    let value = match x.mode {
+        Mode::Value | Mode::CommaOk => ArgumentValue::Value(x.ty),
+        Mode::Const(ref v) => ArgumentValue::Const(x.ty, v.clone()),
+        Mode::Nil => ArgumentValue::Nil,
+        _ => ArgumentValue::Unknown,
+    };
+    let selector = match f.expr(unparen(f, arg)) {
+        Expr::Selector { sel, .. } => Some(sel.start),
+        _ => None,
+    };
+    Argument {
+        offset: f.expr_span(arg).start,
+        selector,
+        value,
+    }
+}
+
 fn unparen(f: &File, mut x: ExprId) -> ExprId {
     while let Expr::Paren(inner) = f.expr(x) {
         x = *inner;
@@ -1591,6 +1654,10 @@ var _ hasBoth = &wrap{}
 var _ hasN = own{}
 
 var _ any = wrap{}
+
+var _ hasN = lib.T{}
+
+func f(v *lib.Inner) interface{ M() } { return v }
 ";
         let implicit: Vec<String> = kinds(dep)
             .into_iter()
@@ -1602,6 +1669,68 @@ var _ any = wrap{}
                 "implicit lib.N<-wrap@wrap",
                 "implicit lib.N<-*wrap@&wrap",
                 "implicit lib.M<-*wrap@&wrap",
+                "implicit lib.N<-example.com/lib.T@lib",
+                "implicit lib.M<-*example.com/lib.Inner@v",
+            ]
+        );
+    }
+
+    #[test]
+    fn selector_values_used_as_values_of_known_types_are_recorded() {
+        // Assigned, passed, returned, an element and sent are; converted, declared without a
+        // type and selected from are not.
+        let dep = "package dep
+
+import \"example.com/lib\"
+
+type hasN interface{ N() int }
+
+func take(int, ...any) {}
+
+func G(t lib.T, ch chan lib.T) hasN {
+	var _ hasN = lib.V
+	take(t.A, lib.V)
+	_ = []int{t.A}
+	ch <- lib.V
+	_ = float64(t.A)
+	x := lib.V
+	_ = lib.V.A
+	_ = x
+	return lib.V
+}
+";
+        let source = MemorySource::new(&[
+            ("example.com/lib", &[("lib.go", LIB)]),
+            ("example.com/dep", &[("dep.go", dep)]),
+        ]);
+        let mut p = Program::new(&source, Sizes::for_arch("amd64"));
+        let pkg = p.package("", "example.com/dep").expect("dep loads");
+        let (_, recorded) = package_uses_and_calls(&mut p, pkg);
+        let values: Vec<String> = recorded
+            .values
+            .iter()
+            .map(|v| {
+                let at = v.value.selector.unwrap_or(0) as usize;
+                let line = dep[..at].matches('\n').count() + 1;
+                let target = super::super::typestring::type_string(&mut p, v.target, Some(pkg));
+                let value = match v.value.value {
+                    ArgumentValue::Value(t) => {
+                        super::super::typestring::type_string(&mut p, t, Some(pkg))
+                    }
+                    _ => "?".to_owned(),
+                };
+                format!("{line}: {value} as {target}")
+            })
+            .collect();
+        assert_eq!(
+            values,
+            [
+                "10: example.com/lib.T as hasN",
+                "11: int as int",
+                "11: example.com/lib.T as any",
+                "12: int as int",
+                "13: example.com/lib.T as example.com/lib.T",
+                "18: example.com/lib.T as hasN",
             ]
         );
     }

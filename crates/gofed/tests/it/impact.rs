@@ -134,6 +134,12 @@ const DEPENDENTS: &[(&str, &str)] = &[
         "promotes",
         "type hasM interface{ M() int }\n\ntype mine struct{ lib.T }\n\nvar _ hasM = mine{}\n",
     ),
+    // The library's values used as interfaces that are not the library's (its methods are what
+    // they implement them with), a field's value assigned and converted.
+    (
+        "values",
+        "type hasM interface{ M() int }\n\nvar _ hasM = lib.V\n\nfunc Values(t *lib.T) interface{ P() } { return t }\n\nfunc Count(t lib.T) int {\n\tvar n int = t.A\n\treturn n +\n\t\tint(t.A)\n}\n",
+    ),
     ("safe", "func Safe() { lib.G() }\n"),
 ];
 
