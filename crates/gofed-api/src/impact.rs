@@ -20,7 +20,9 @@
 use crate::apidiff::{assignable, identical, implements, Change};
 use crate::types::methodset::method_set;
 use crate::types::typestring::type_string;
-use crate::types::uses::{Argument, ArgumentValue, AssignedValue, Call, Target, Use};
+use crate::types::uses::{
+    Argument, ArgumentValue, AssignedValue, Call, Target, UnkeyedLiteral, Use,
+};
 use crate::types::{default_type, param_type, representable, ObjKind, Program, Type, TypeId};
 
 /// What an incompatible change does to the uses of its subject.
@@ -63,6 +65,9 @@ pub struct Subject {
     pub effect: Effect,
     /// What it is about.
     pub target: SubjectTarget,
+    /// Whether apidiff calls the change compatible: a field added to a struct type, which
+    /// breaks its unkeyed literals only ([`Target::Fields`] uses).
+    pub compatible: bool,
 }
 
 impl Subject {
@@ -78,6 +83,7 @@ impl Subject {
             message: change.message.clone(),
             effect: effect_of(msg),
             target: target_of(object, part),
+            compatible: change.compatible,
         }
     }
 
@@ -88,6 +94,7 @@ impl Subject {
             message: "package removed".to_owned(),
             effect: Effect::Breaks,
             target: SubjectTarget::Package,
+            compatible: false,
         }
     }
 
@@ -100,6 +107,9 @@ impl Subject {
         if p.pkg(pkg).path != self.pkg_path {
             return false;
         }
+        if self.compatible && !matches!(u.target, Target::Fields { .. }) {
+            return false;
+        }
         match (&self.target, &u.target) {
             // A value used as an interface is hit by what changes the interface's method set
             // only; the interface's other changes are its mentions'.
@@ -108,6 +118,12 @@ impl Subject {
                 self.effect == Effect::Unchecked && owner == name
             }
             (_, Target::Implements { .. }) => false,
+            // An unkeyed literal is checked against the new version by every change of its
+            // type or of a member of it (a method too: the check finds it compiles).
+            (
+                SubjectTarget::Member { owner, .. } | SubjectTarget::Object(owner),
+                Target::Fields { .. },
+            ) => owner == name,
             (SubjectTarget::Package, _) => true,
             (SubjectTarget::Object(object), Target::Object(_)) => object == name,
             (SubjectTarget::Object(object), Target::Member { owner, .. }) => {
@@ -267,6 +283,63 @@ pub fn check_value(
         argument_fits(new, &new_value.value, new_value.target),
         || argument_fits(old, &old_value.value, old_value.target),
     )
+}
+
+/// Checks an unkeyed literal of a changed struct type: `new_literal` is the literal as the
+/// dependent's code walked against the new version has it, `old_literal` against the old
+/// version, confirmed as [`check_call`]'s arguments are. Errors are where the compiler reports
+/// them: at the closing brace for too few values, at the first extra one for too many, at an
+/// element that is not assignable or sets an unexported field.
+pub fn check_literal(
+    old: &mut Program,
+    old_literal: &UnkeyedLiteral,
+    new: &mut Program,
+    new_literal: &UnkeyedLiteral,
+) -> UseCheck {
+    confirmed(literal_fits(new, new_literal), || {
+        literal_fits(old, old_literal)
+    })
+}
+
+/// Whether an unkeyed literal's elements fit its struct type's fields: their number, each one
+/// settable and assignable to its field (go/types' `exprInternal` of a struct literal).
+fn literal_fits(p: &mut Program, literal: &UnkeyedLiteral) -> UseCheck {
+    let (elements, fields) = (&literal.elements, &literal.fields);
+    if elements.len() > fields.len() {
+        return UseCheck::Breaks(vec![(
+            elements[fields.len()].offset,
+            "too many values in struct literal".to_owned(),
+        )]);
+    }
+    let mut errors = Vec::new();
+    let mut unknown = false;
+    for (element, &(ty, settable)) in elements.iter().zip(fields) {
+        if !settable {
+            errors.push((
+                element.offset,
+                "implicit assignment to an unexported field".to_owned(),
+            ));
+            continue;
+        }
+        match argument_fits(p, element, ty) {
+            UseCheck::Fits => {}
+            UseCheck::Breaks(e) => errors.extend(e),
+            UseCheck::Unknown => unknown = true,
+        }
+    }
+    if elements.len() < fields.len() {
+        errors.push((
+            literal.rbrace,
+            "too few values in struct literal".to_owned(),
+        ));
+    }
+    if !errors.is_empty() {
+        UseCheck::Breaks(errors)
+    } else if unknown {
+        UseCheck::Unknown
+    } else {
+        UseCheck::Fits
+    }
 }
 
 /// The signature of a callee of type `ty`, when it is one and not generic.
@@ -501,8 +574,14 @@ fn type_of(p: &mut Program, pkg: crate::types::PkgId, name: &str) -> Option<crat
 pub fn subjects_of(pkg_path: &str, changes: &[Change]) -> Vec<Subject> {
     changes
         .iter()
-        .filter(|c| !c.compatible)
         .map(|c| Subject::of_change(pkg_path, c))
+        // Of the compatible changes, a member added may be a field, which breaks unkeyed
+        // literals.
+        .filter(|s| {
+            !s.compatible
+                || (s.message.ends_with(": added")
+                    && matches!(s.target, SubjectTarget::Member { .. }))
+        })
         .collect()
 }
 

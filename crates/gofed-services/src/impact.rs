@@ -15,10 +15,11 @@ use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::apidiff::changes;
 use gofed_go::budget::Budget;
 use gofed_go::impact::{
-    check_call, check_value, refine_identity_changes, subjects_of, Effect, Subject, UseCheck,
+    check_call, check_literal, check_value, refine_identity_changes, subjects_of, Effect, Subject,
+    UseCheck,
 };
 use gofed_go::types::uses::{
-    package_uses, package_uses_and_calls, AssignedValue, Call, Recorded, Use, UseKind,
+    package_uses_and_calls, AssignedValue, Call, Recorded, Target, UnkeyedLiteral, Use, UseKind,
 };
 use gofed_go::types::{PackageSource, PkgId, Program, Sizes};
 
@@ -204,9 +205,6 @@ pub fn impact(
         .map(|(_, id)| old.pkg(*id).path.clone())
         .collect();
 
-    let checks_calls = subjects
-        .iter()
-        .any(|s| s.changes_signature() || s.changes_value_type());
     let mut dependents_json = Vec::new();
     for (tree, source) in dependents.iter().zip(&args.dependents) {
         let cache = Arc::new(ParseCache::default());
@@ -233,11 +231,9 @@ pub fn impact(
                 .strip_prefix(&world.project.root)
                 .unwrap_or(&pkg.dir)
                 .to_path_buf();
-            let (uses, recorded) = if checks_calls {
-                package_uses_and_calls(&mut program, id)
-            } else {
-                (package_uses(&mut program, id), Recorded::default())
-            };
+            // The sites of uses a change's effect alone does not decide (calls, values,
+            // unkeyed literals) are checked against the new version.
+            let (uses, recorded) = package_uses_and_calls(&mut program, id);
             let mut new_recorded: Option<Recorded> = None;
             for u in &uses {
                 for subject in &subjects {
@@ -270,6 +266,9 @@ pub fn impact(
                                 }
                                 Some((Site::Value(old), Site::Value(nv))) => {
                                     check_value(&mut program, old, new, nv)
+                                }
+                                Some((Site::Literal(old), Site::Literal(nl))) => {
+                                    check_literal(&mut program, old, new, nl)
                                 }
                                 _ => UseCheck::Unknown,
                             }
@@ -364,6 +363,8 @@ enum Site<'r> {
     Call(&'r Call),
     /// The value of a field or variable whose type changed, used as a value of a known type.
     Value(&'r AssignedValue),
+    /// An unkeyed literal of a struct type whose fields (or a member) changed.
+    Literal(&'r UnkeyedLiteral),
     /// The value of such a field or variable passed to a generic function: not checked.
     Undecided,
 }
@@ -383,6 +384,11 @@ impl<'r> Site<'r> {
                     .iter()
                     .find(|v| v.file == old.file && v.value.selector == old.value.selector)?,
             ),
+            Site::Literal(old) => Site::Literal(
+                new.literals
+                    .iter()
+                    .find(|l| l.file == old.file && l.at == old.at)?,
+            ),
             Site::Undecided => return None,
         };
         Some((self, same))
@@ -393,6 +399,11 @@ impl<'r> Site<'r> {
 /// the call of the use; for a field's or variable's new type, where its value is used as a
 /// value of a known type. `None`: the use is checked by its change's effect alone.
 fn site_of<'r>(subject: &Subject, u: &Use, recorded: &'r Recorded) -> Option<Site<'r>> {
+    if let Target::Fields { .. } = u.target {
+        let literal = (recorded.literals.iter()).find(|l| l.file == u.file && l.at == u.offset);
+        // Every literal of another package's type is recorded: one that is not is not checked.
+        return Some(literal.map_or(Site::Undecided, Site::Literal));
+    }
     if subject.changes_signature() {
         if !matches!(u.kind, UseKind::Qualified | UseKind::Dot | UseKind::Method) {
             return None;

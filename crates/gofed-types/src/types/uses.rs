@@ -61,7 +61,8 @@ pub enum UseKind {
     /// object for these; a method added to the interface is what they can break. Also a value
     /// of this package's struct type used as any interface: a use of each of the interface's
     /// methods it has from an embedded type of another package (a [`Target::Member`]), which
-    /// removing the method breaks.
+    /// removing the method breaks. Also an unkeyed literal of another package's struct type
+    /// ([`Target::Fields`]), which a field added, removed or changed breaks.
     Implicit,
 }
 
@@ -107,6 +108,12 @@ pub enum Target {
         /// The value's type (the asserted type for a type assertion).
         value: TypeId,
     },
+    /// The fields, in order, of the struct type `ty` (a declared type of another package, or an
+    /// instance of one): an unkeyed literal of it, [`UseKind::Implicit`] at the literal.
+    Fields {
+        /// The literal's type.
+        ty: TypeId,
+    },
 }
 
 /// One use of another package's exported object.
@@ -131,7 +138,7 @@ impl Use {
                 (object.pkg, &object.name)
             }
             Target::Member { name, pkg, .. } => (Some(*pkg), name),
-            Target::Implements { iface, .. } => match *p.ty(*iface) {
+            Target::Implements { iface: ty, .. } | Target::Fields { ty } => match *p.ty(*ty) {
                 Type::Named(n) | Type::Instance { named: n, .. } => {
                     let named = &p.named[n.0 as usize];
                     (named.pkg, &named.name)
@@ -205,6 +212,23 @@ pub struct AssignedValue {
     pub target: TypeId,
 }
 
+/// An unkeyed literal of another package's struct type (`lib.T{1, "x"}`), the site of a
+/// [`Target::Fields`] use: its elements against the fields, as the type has them here.
+#[derive(Clone, Debug)]
+pub struct UnkeyedLiteral {
+    /// The file's name (as the package's [`super::SourceFile`] has it).
+    pub file: String,
+    /// The offset of its [`Use`] (where the literal starts).
+    pub at: u32,
+    /// The offset of its closing brace.
+    pub rbrace: u32,
+    /// The elements, in order.
+    pub elements: Vec<Argument>,
+    /// The struct type's fields: each one's type, and whether this package may set it (it is
+    /// exported).
+    pub fields: Vec<(TypeId, bool)>,
+}
+
 /// What [`package_uses_and_calls`] records besides the uses, for checking them against
 /// another version of what they use.
 #[derive(Clone, Debug, Default)]
@@ -213,6 +237,8 @@ pub struct Recorded {
     pub calls: Vec<Call>,
     /// Selectors' values used as values of known types, by file and selector offset.
     pub values: Vec<AssignedValue>,
+    /// Unkeyed literals of other packages' struct types, by file and offset.
+    pub literals: Vec<UnkeyedLiteral>,
 }
 
 /// The uses package `pkg` makes of other packages' exported objects, by file and offset.
@@ -230,6 +256,9 @@ pub fn package_uses_and_calls(p: &mut Program, pkg: PkgId) -> (Vec<Use>, Recorde
     recorded
         .values
         .sort_by(|a, b| (&a.file, a.value.selector).cmp(&(&b.file, b.value.selector)));
+    recorded
+        .literals
+        .sort_by(|a, b| (&a.file, a.at).cmp(&(&b.file, b.at)));
     (uses, recorded)
 }
 
@@ -1161,7 +1190,9 @@ impl Walker<'_, '_, '_> {
             Expr::Bad | Expr::Elided(_) | Expr::BasicLit(_) => {}
             Expr::Ident => self.name(f.expr_span(id)),
             Expr::Selector { x, sel } => self.selector(f, *x, *sel),
-            Expr::CompositeLit { ty, elts } => self.composite_lit(f, *ty, *elts, hint),
+            Expr::CompositeLit { ty, elts } => {
+                self.composite_lit(f, f.expr_span(id), *ty, *elts, hint)
+            }
             Expr::FuncLit { ty, body, block } => {
                 self.push();
                 if let Expr::FuncType {
@@ -1315,9 +1346,62 @@ impl Walker<'_, '_, '_> {
     /// `T{...}`, or `{...}` inside another literal whose element type is `hint`: the keys
     /// of a struct literal are its fields, and each element's own elided literals get the
     /// element type.
+    /// A struct literal of type `ty` at `span`: a [`Target::Fields`] use when it is unkeyed and
+    /// `ty` is a declared type of another package (recorded, when calls are, as an
+    /// [`UnkeyedLiteral`]).
+    fn unkeyed(
+        &mut self,
+        f: &File,
+        span: Span,
+        ty: TypeId,
+        fields: &[super::ty::Field],
+        elts: crate::ast::ExprList,
+    ) {
+        let elts = f.expr_list(elts);
+        match elts.first() {
+            Some(&first) if !matches!(f.expr(first), Expr::KeyValue { .. }) => {}
+            _ => return,
+        }
+        let (Type::Named(named) | Type::Instance { named, .. }) = *self.p.ty(ty) else {
+            return;
+        };
+        if self.p.named[named.0 as usize]
+            .pkg
+            .is_none_or(|pkg| pkg == self.env.pkg)
+        {
+            return;
+        }
+        self.record(span.start, UseKind::Implicit, Target::Fields { ty });
+        if self.recorded.is_none() {
+            return;
+        }
+        let elements = elts
+            .iter()
+            .map(|&e| {
+                let x = expr(self.p, &self.env, e);
+                argument(f, e, &x)
+            })
+            .collect();
+        let fields = fields
+            .iter()
+            .map(|fl| (fl.ty, is_exported(&fl.name)))
+            .collect();
+        let literal = UnkeyedLiteral {
+            file: self.env.file.name.clone(),
+            at: span.start,
+            rbrace: span.end.saturating_sub(1),
+            elements,
+            fields,
+        };
+        if let Some(recorded) = self.recorded.as_deref_mut() {
+            recorded.literals.push(literal);
+        }
+    }
+
     fn composite_lit(
         &mut self,
         f: &File,
+        span: Span,
         ty: Option<ExprId>,
         elts: crate::ast::ExprList,
         hint: Option<TypeId>,
@@ -1348,6 +1432,9 @@ impl Walker<'_, '_, '_> {
             Some(Type::Map { key, value }) => (None, Elements::Map(key, value)),
             _ => (None, Elements::Unknown),
         };
+        if let (Some(ty), Elements::Struct(fields)) = (owner, &elem_types) {
+            self.unkeyed(f, span, ty, fields, elts);
+        }
         for (i, &e) in f.expr_list(elts).iter().enumerate() {
             match (f.expr(e), &elem_types) {
                 (Expr::KeyValue { key, value }, Elements::Struct(fields)) => {
@@ -1411,7 +1498,6 @@ enum Elements {
     Unknown,
 }
 
-/// `x` without the parentheses around it.
 /// The argument (or assigned value) `arg`, of operand `x`, as [`Argument`] records it.
 fn argument(f: &File, arg: ExprId, x: &Operand) -> Argument {
     let value = match x.mode {
@@ -1431,6 +1517,7 @@ fn argument(f: &File, arg: ExprId, x: &Operand) -> Argument {
     }
 }
 
+/// `x` without the parentheses around it.
 fn unparen(f: &File, mut x: ExprId) -> ExprId {
     while let Expr::Paren(inner) = f.expr(x) {
         x = *inner;

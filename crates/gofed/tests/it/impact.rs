@@ -53,6 +53,8 @@ const MUTATIONS: &[(&str, &str, &str)] = &[
     ("remove method", "func (T) M() int { return 0 }\n", ""),
     ("remove pointer method", "func (*T) P() {}\n", ""),
     ("remove field", "\tB string\n", ""),
+    // Compatible for apidiff; unkeyed literals stop compiling.
+    ("field added", "\tB string\n", "\tB string\n\tC bool\n"),
     ("field type", "\tA int\n", "\tA string\n"),
     (
         "interface method added",
@@ -139,6 +141,12 @@ const DEPENDENTS: &[(&str, &str)] = &[
     (
         "values",
         "type hasM interface{ M() int }\n\nvar _ hasM = lib.V\n\nfunc Values(t *lib.T) interface{ P() } { return t }\n\nfunc Count(t lib.T) int {\n\tvar n int = t.A\n\treturn n +\n\t\tint(t.A)\n}\n",
+    ),
+    // Unkeyed literals, one spread over lines: the compiler points at the closing brace for too
+    // few values, at the extra value for too many, at a value of the wrong type.
+    (
+        "unkeyed",
+        "var t = lib.T{1, \"x\"}\n\nfunc Unkeyed() []lib.T {\n\treturn []lib.T{\n\t\t{\n\t\t\t2,\n\t\t\t\"y\",\n\t\t},\n\t}\n}\n",
     ),
     ("safe", "func Safe() { lib.G() }\n"),
 ];
