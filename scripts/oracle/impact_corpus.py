@@ -20,7 +20,10 @@ directory, one at a time:
   remove-method     func (r T) M(...)  -> func (r T) M__gofed_removed(...)
   remove-field      F T  (in a struct) -> F__gofed_removed T
   change-field-type F T  (in a struct) -> F []T
+  add-field         type T struct {    -> type T struct { ... GofedAdded int }
+                    (compatible for apidiff; unkeyed literals break)
   add-iface-method  type I interface { -> type I interface { GofedAdded()
+  var-to-pointer    var V T            -> var V *T
   remove-type       type T ...         -> type T__gofed_removed ...
 
 A mutation whose library no longer builds is dropped (the library itself used
@@ -132,6 +135,8 @@ OTHER_TYPE = {"int": "int64", "int64": "int", "uint": "int", "string": "[]byte",
 BASIC = r"(int64|int|uint|string|\[\]byte|bool|float64)"
 FIRST_PARAM = re.compile(r"\s*\w+(?:\s*,\s*\w+)*\s+" + BASIC + r"(?=[,)])")
 RESULT = re.compile(r"^func [A-Z]\w*\([^()\n]*\) " + BASIC + r" \{$", re.M)
+# A package-level variable declared with a type and no value: `var V T`.
+VAR = re.compile(r"^var ([A-Z]\w*) ([A-Za-z][\w.]*)$", re.M)
 
 
 def mutations_of(d):
@@ -167,6 +172,8 @@ def mutations_of(d):
             if kind == "interface":
                 out.append(("add-iface-method", tname, n, src[:body_start] + "\tGofedAdded()\n" + src[body_start:]))
                 continue
+            # Compatible for apidiff; unkeyed literals of the type stop compiling.
+            out.append(("add-field", tname, n, src[:m.end(3)] + "\tGofedAdded int\n" + src[m.end(3):]))
             for f in FIELD.finditer(body):
                 fname, ftype = f.group(1), f.group(2)
                 if ftype in ("struct", "interface", "func") or ftype.endswith("{"):
@@ -175,6 +182,8 @@ def mutations_of(d):
                 out.append(("remove-field", tname + "." + fname, n, src[:at] + fname + "__gofed_removed" + src[at + len(fname):]))
                 at = body_start + f.start(2)
                 out.append(("change-field-type", tname + "." + fname, n, src[:at] + "[]" + src[at:]))
+        for m in VAR.finditer(src):
+            out.append(("var-to-pointer", m.group(1), n, src[:m.start(2)] + "*" + src[m.start(2):]))
         for m in TYPE_DECL.finditer(src):
             name, at = m.group(1), m.start(1)
             out.append(("remove-type", name, n, src[:at] + name + "__gofed_removed" + src[m.end(1):]))
