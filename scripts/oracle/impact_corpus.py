@@ -43,7 +43,8 @@ Report (every (mutation, dependent) pair whose dependent builds originally):
   precision (lines)    lines of broken pairs with a use gofed calls breaking that
                        hold a compile error / such lines
   unchecked            pairs gofed calls `unchecked`, and how many fail
-Each miss is listed (the first --limit of each kind).
+Each miss is listed (the first --limit of each kind), and each broken pair
+called `unchecked`.
 
 Exit status: 0, or 2 on bad input. This is a measurement, run by hand
 (scripts/oracle-impact.sh): its figures go to the closing note of #15.
@@ -425,6 +426,9 @@ def main():
                     c["called unchecked"] += 1
                     if errs:
                         c["called unchecked, broken"] += 1
+                        h = next(h for hs in hits.values() for h in hs)
+                        misses["unchecked-broken"].append("%s: %s (%s); %s" % (
+                            what, h["position"], h["change"], "; ".join("%s:%d: %s" % e for e in errs[:2])))
         if kept:
             libraries_done += 1
             c["libraries"] += 1
@@ -458,7 +462,8 @@ def main():
         lines.append("    %-19s %6d %6d %6d %6d %6d" % (kind, k["pairs"], k["broken"], k["found"], k["called breaks"], k["confirmed"]))
     lines.append("")
     lines.append("  time: go build %.0f s, gofed impact %.0f s" % (go_time, gofed_time))
-    for kind in ("recall-pair", "recall-line", "precision", "precision-line", "gofed-failed", "build-failed"):
+    for kind in ("recall-pair", "recall-line", "precision", "precision-line", "unchecked-broken", "gofed-failed",
+                 "build-failed"):
         if misses[kind]:
             lines.append("")
             lines.append("%s misses: %d (first %d)" % (kind, len(misses[kind]), args.limit))

@@ -218,6 +218,15 @@ pub fn check_call(
     new: &mut Program,
     new_call: &Call,
 ) -> UseCheck {
+    // The number of arguments first: a generic callee's too, whose parameters' types are not
+    // known until its type arguments are inferred.
+    let arity = |p: &mut Program, call: &Call| match signature(p, call.sig) {
+        Some(sig) => arity_fits(&sig, &spread_arguments(p, call), call),
+        None => UseCheck::Unknown,
+    };
+    if let UseCheck::Breaks(errors) = confirmed(arity(new, new_call), || arity(old, old_call)) {
+        return UseCheck::Breaks(errors);
+    }
     match confirmed(arguments_fit(new, new_call), || {
         arguments_fit(old, old_call)
     }) {
@@ -344,41 +353,38 @@ fn literal_fits(p: &mut Program, literal: &UnkeyedLiteral) -> UseCheck {
 
 /// The signature of a callee of type `ty`, when it is one and not generic.
 fn plain_signature(p: &mut Program, ty: TypeId) -> Option<crate::types::Signature> {
+    signature(p, ty).filter(|sig| sig.type_params.is_empty())
+}
+
+/// The signature of a callee of type `ty`, generic or not, when it is one.
+fn signature(p: &mut Program, ty: TypeId) -> Option<crate::types::Signature> {
     let under = p.underlying(ty);
     match p.ty(under) {
-        Type::Signature(sig) if sig.type_params.is_empty() => Some(sig.clone()),
+        Type::Signature(sig) => Some(sig.clone()),
         _ => None,
     }
 }
 
-/// Whether a call's arguments fit its callee's parameters: their number, and each one
-/// assignable to its parameter (go/types' `arguments`).
-fn arguments_fit(p: &mut Program, call: &Call) -> UseCheck {
-    let Some(sig) = plain_signature(p, call.sig) else {
-        return UseCheck::Unknown;
-    };
-    // `f(g())`: g's results are the arguments.
-    let spread: Vec<Argument>;
-    let args: &[Argument] = match call.args.as_slice() {
-        [a] => match &a.value {
-            ArgumentValue::Value(t) => match p.ty(*t) {
-                Type::Tuple(ts) => {
-                    spread = ts
-                        .iter()
-                        .map(|&t| Argument {
-                            offset: a.offset,
-                            selector: None,
-                            value: ArgumentValue::Value(t),
-                        })
-                        .collect();
-                    &spread
-                }
-                _ => &call.args,
-            },
-            _ => &call.args,
-        },
-        _ => &call.args,
-    };
+/// A call's arguments, with `f(g())`'s spread: g's results are the arguments.
+fn spread_arguments<'c>(p: &Program, call: &'c Call) -> std::borrow::Cow<'c, [Argument]> {
+    if let [a] = call.args.as_slice() {
+        if let ArgumentValue::Value(t) = &a.value {
+            if let Type::Tuple(ts) = p.ty(*t) {
+                let spread = ts.iter().map(|&t| Argument {
+                    offset: a.offset,
+                    selector: None,
+                    value: ArgumentValue::Value(t),
+                });
+                return std::borrow::Cow::Owned(spread.collect());
+            }
+        }
+    }
+    std::borrow::Cow::Borrowed(&call.args)
+}
+
+/// Whether a call has as many arguments `args` as its callee's signature `sig` has parameters
+/// (go/types' `arguments`): [`UseCheck::Fits`] or [`UseCheck::Breaks`].
+fn arity_fits(sig: &crate::types::Signature, args: &[Argument], call: &Call) -> UseCheck {
     let (n, params) = (args.len(), sig.params.len());
     if call.ellipsis && !sig.variadic {
         let at = args.last().map_or(call.start, |a| a.offset);
@@ -404,6 +410,19 @@ fn arguments_fit(p: &mut Program, call: &Call) -> UseCheck {
             args[params].offset,
             "too many arguments in call".to_owned(),
         )]);
+    }
+    UseCheck::Fits
+}
+
+/// Whether a call's arguments fit its callee's parameters: their number, and each one
+/// assignable to its parameter (go/types' `arguments`).
+fn arguments_fit(p: &mut Program, call: &Call) -> UseCheck {
+    let Some(sig) = plain_signature(p, call.sig) else {
+        return UseCheck::Unknown;
+    };
+    let args = spread_arguments(p, call);
+    if let UseCheck::Breaks(errors) = arity_fits(&sig, &args, call) {
+        return UseCheck::Breaks(errors);
     }
     let mut errors = Vec::new();
     let mut unknown = false;

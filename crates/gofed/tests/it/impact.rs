@@ -31,6 +31,8 @@ func F(x int) int { return 0 }
 
 func G() {}
 
+func Gen[E any](x int, e E) E { return e }
+
 type I interface{ Do() }
 
 const C = 1
@@ -49,6 +51,13 @@ const MUTATIONS: &[(&str, &str, &str)] = &[
     // Calls with constants still compile.
     ("param widened", "func F(x int)", "func F(x int64)"),
     ("param added", "func F(x int)", "func F(x, y int)"),
+    // The number of arguments of a generic function's calls is checked without inferring its
+    // type arguments.
+    (
+        "generic param added",
+        "func Gen[E any](x int, e E)",
+        "func Gen[E any](x, y int, e E)",
+    ),
     ("result type", "func F(x int) int", "func F(x int) int64"),
     ("remove method", "func (T) M() int { return 0 }\n", ""),
     ("remove pointer method", "func (*T) P() {}\n", ""),
@@ -89,7 +98,7 @@ const DEPENDENTS: &[(&str, &str)] = &[
     ),
     (
         "funcs",
-        "func Funcs() int {\n\tlib.G()\n\treturn lib.F(1)\n}\n",
+        "func Funcs() int {\n\tlib.G()\n\t_ = lib.Gen(1, \"s\")\n\treturn lib.F(1)\n}\n",
     ),
     (
         "implements",
