@@ -378,15 +378,30 @@ impl Store {
 pub(crate) struct StoredResult {
     pub data: Vec<u8>,
     pub size: i64,
+    /// The sha256 of the result (decompressed).
     pub digest: Vec<u8>,
+    /// The sha256 of `data`, the stored bytes (none for a result stored before schema 2).
+    pub data_digest: Option<Vec<u8>>,
 }
 
 impl StoredResult {
+    /// The result's bytes, checked: the stored bytes against their sha256 before they are
+    /// decompressed (zstd yields the same result from the same bytes), or, for a result stored
+    /// without that digest, the result against its own.
     fn decompress(self, key: &ResultKey) -> Result<Vec<u8>, StoreError> {
         let corrupt = |detail: String| StoreError::CorruptResult {
             key: Box::new(key.clone()),
             detail,
         };
+        if let Some(recorded) = &self.data_digest {
+            let digest = Sha256::of(&self.data);
+            if digest.as_bytes()[..] != recorded[..] {
+                return Err(corrupt(format!(
+                    "stored bytes' sha256 {digest}, {} recorded",
+                    hex::encode(recorded)
+                )));
+            }
+        }
         // Decompressed into a buffer of the recorded size: a result of megabytes is not grown (copied) to fit.
         let size = usize::try_from(self.size)
             .map_err(|_| corrupt(format!("{} bytes recorded", self.size)))?;
@@ -399,6 +414,9 @@ impl StoredResult {
             .map_err(|err| corrupt(format!("does not decompress to {size} bytes: {err}")))?;
         if data.len() != size {
             return Err(corrupt(format!("{} bytes, {size} recorded", data.len())));
+        }
+        if self.data_digest.is_some() {
+            return Ok(data);
         }
         let digest = Sha256::of(&data);
         if digest.as_bytes()[..] != self.digest[..] {

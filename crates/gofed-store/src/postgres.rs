@@ -14,7 +14,10 @@ use crate::{
     Subject,
 };
 
-const MIGRATIONS: &[&str] = &[include_str!("sql/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sql/postgres/0001_init.sql"),
+    include_str!("sql/postgres/0002_result_data_digest.sql"),
+];
 /// Blob chunk size: a read or write holds one chunk at a time in a message.
 pub(crate) const CHUNK_SIZE: usize = 1 << 20;
 /// Connections per process.
@@ -580,6 +583,7 @@ impl PostgresStore {
         subject: Option<&Subject>,
     ) -> Result<(), StoreError> {
         let what = || format!("put result {}", entry.key);
+        let data_digest = Sha256::of(compressed);
         let mut client = self.client(&what()).await?;
         async {
             let tx = client.transaction().await?;
@@ -592,11 +596,11 @@ impl PostgresStore {
             let id: i64 = tx
                 .query_one(
                     "INSERT INTO results (action, input_digest, options_digest, engine_version,
-                                          data, size, digest)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)
+                                          data, size, digest, data_digest)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                      ON CONFLICT (action, input_digest, options_digest, engine_version)
                      DO UPDATE SET data = excluded.data, size = excluded.size,
-                                   digest = excluded.digest
+                                   digest = excluded.digest, data_digest = excluded.data_digest
                      RETURNING id",
                     &[
                         &k.action,
@@ -606,6 +610,7 @@ impl PostgresStore {
                         &compressed,
                         &size,
                         &&entry.digest.as_bytes()[..],
+                        &&data_digest.as_bytes()[..],
                     ],
                 )
                 .await?
@@ -645,7 +650,7 @@ impl PostgresStore {
         async {
             let row = client
                 .query_opt(
-                    "SELECT data, size, digest FROM results
+                    "SELECT data, size, digest, data_digest FROM results
                      WHERE action = $1 AND input_digest = $2 AND options_digest = $3
                        AND engine_version = $4",
                     &[
@@ -661,6 +666,7 @@ impl PostgresStore {
                     data: r.try_get(0)?,
                     size: r.try_get(1)?,
                     digest: r.try_get(2)?,
+                    data_digest: r.try_get(3)?,
                 })
             })
             .transpose()

@@ -18,7 +18,10 @@ use crate::{
     Subject,
 };
 
-const MIGRATIONS: &[&str] = &[include_str!("sql/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sql/sqlite/0001_init.sql"),
+    include_str!("sql/sqlite/0002_result_data_digest.sql"),
+];
 /// Readers kept open between calls; more are opened when needed and closed after.
 const MAX_IDLE_READERS: usize = 8;
 
@@ -615,6 +618,7 @@ impl SqliteStore {
         compressed: Vec<u8>,
         subject: Option<&Subject>,
     ) -> Result<(), StoreError> {
+        let data_digest = Sha256::of(&compressed);
         let entry = entry.clone();
         let subject = subject.cloned();
         let what = format!("put result {}", entry.key);
@@ -630,11 +634,11 @@ impl SqliteStore {
                 let size = i64::try_from(entry.size).unwrap_or(i64::MAX);
                 let id: i64 = tx.query_row(
                     "INSERT INTO results (action, input_digest, options_digest, engine_version,
-                                          data, size, digest, created_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                                          data, size, digest, created_ms, data_digest)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                      ON CONFLICT (action, input_digest, options_digest, engine_version)
                      DO UPDATE SET data = excluded.data, size = excluded.size,
-                                   digest = excluded.digest
+                                   digest = excluded.digest, data_digest = excluded.data_digest
                      RETURNING id",
                     params![
                         k.action,
@@ -644,7 +648,8 @@ impl SqliteStore {
                         compressed,
                         size,
                         &entry.digest.as_bytes()[..],
-                        now_ms()
+                        now_ms(),
+                        &data_digest.as_bytes()[..]
                     ],
                     |r| r.get(0),
                 )?;
@@ -683,7 +688,7 @@ impl SqliteStore {
             move |conn| {
                 Ok(conn
                     .query_row(
-                        "SELECT data, size, digest FROM results
+                        "SELECT data, size, digest, data_digest FROM results
                          WHERE action = ?1 AND input_digest = ?2 AND options_digest = ?3
                            AND engine_version = ?4",
                         params![
@@ -697,6 +702,7 @@ impl SqliteStore {
                                 data: r.get(0)?,
                                 size: r.get(1)?,
                                 digest: r.get(2)?,
+                                data_digest: r.get(3)?,
                             })
                         },
                     )

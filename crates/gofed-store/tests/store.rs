@@ -510,24 +510,28 @@ async fn corruption_detected(backend: Backend) {
         store.get_result(&k).await.expect("get"),
         Some(bytes(1, 5000))
     );
+    // The digest of the stored bytes is what is checked.
     let zero_digest = match backend {
-        Backend::Sqlite(_) => "UPDATE results SET digest = zeroblob(32)",
-        Backend::Postgres(_) => "UPDATE results SET digest = decode(repeat('00', 32), 'hex')",
+        Backend::Sqlite(_) => "UPDATE results SET data_digest = zeroblob(32)",
+        Backend::Postgres(_) => "UPDATE results SET data_digest = decode(repeat('00', 32), 'hex')",
     };
     backend.sql(zero_digest).await;
     let err = store.get_result(&k).await.expect_err("wrong digest");
     assert!(matches!(&err, StoreError::CorruptResult { .. }), "{err}");
 }
 
+/// The schema version this gofed writes.
+const SCHEMA: i64 = 2;
+
 async fn migrations(backend: Backend) {
     // An empty database gets every migration.
     let store = backend.store().await;
-    assert_eq!(store.schema_version().await.expect("version"), 1);
+    assert_eq!(store.schema_version().await.expect("version"), SCHEMA);
     store.put_project(&project(1)).await.expect("put");
     drop(store);
     // Opening again applies nothing and keeps the data.
     let store = backend.store().await;
-    assert_eq!(store.schema_version().await.expect("version"), 1);
+    assert_eq!(store.schema_version().await.expect("version"), SCHEMA);
     assert_eq!(
         store
             .get_project(&project(1).import_path)
@@ -544,12 +548,14 @@ async fn migrations(backend: Backend) {
             err,
             StoreError::SchemaTooNew {
                 found: 7,
-                supported: 1
+                supported: SCHEMA
             }
         ),
         "{err}"
     );
-    backend.sql("UPDATE schema_version SET version = 1").await;
+    backend
+        .sql(&format!("UPDATE schema_version SET version = {SCHEMA}"))
+        .await;
     let store = backend.store().await;
     assert_eq!(
         store
@@ -558,6 +564,31 @@ async fn migrations(backend: Backend) {
             .expect("get"),
         Some(project(1))
     );
+    // A database of schema 1 is migrated, and its results, stored without the digest of their
+    // stored bytes, still read: checked against the result's own digest.
+    let k = key("api_analysis", "schema-1");
+    store
+        .put_result(&k, &bytes(2, 3000), None)
+        .await
+        .expect("put");
+    drop(store);
+    backend
+        .sql("ALTER TABLE results DROP COLUMN data_digest")
+        .await;
+    backend.sql("UPDATE schema_version SET version = 1").await;
+    let store = backend.store().await;
+    assert_eq!(store.schema_version().await.expect("version"), SCHEMA);
+    assert_eq!(
+        store.get_result(&k).await.expect("get"),
+        Some(bytes(2, 3000))
+    );
+    let zero_digest = match backend {
+        Backend::Sqlite(_) => "UPDATE results SET digest = zeroblob(32)",
+        Backend::Postgres(_) => "UPDATE results SET digest = decode(repeat('00', 32), 'hex')",
+    };
+    backend.sql(zero_digest).await;
+    let err = store.get_result(&k).await.expect_err("wrong digest");
+    assert!(matches!(&err, StoreError::CorruptResult { .. }), "{err}");
 }
 
 /// Migrations of several instances starting at once on one empty database (on SQLite, also the switch to
@@ -574,7 +605,7 @@ async fn concurrent_open(backend: Backend) {
         task.await.expect("task").expect("open");
     }
     let store = backend.store().await;
-    assert_eq!(store.schema_version().await.expect("version"), 1);
+    assert_eq!(store.schema_version().await.expect("version"), SCHEMA);
 }
 
 async fn concurrent_writers(backend: Backend) {
