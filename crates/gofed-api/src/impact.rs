@@ -21,7 +21,7 @@ use crate::apidiff::{assignable, identical, implements, Change};
 use crate::types::methodset::method_set;
 use crate::types::typestring::type_string;
 use crate::types::uses::{
-    Argument, ArgumentValue, AssignedValue, Call, Target, UnkeyedLiteral, Use,
+    Argument, ArgumentValue, AssignedValue, Call, SelectedValue, Target, UnkeyedLiteral, Use,
 };
 use crate::types::{default_type, param_type, representable, ObjKind, Program, Type, TypeId};
 
@@ -292,6 +292,25 @@ pub fn check_value(
         argument_fits(new, &new_value.value, new_value.target),
         || argument_fits(old, &old_value.value, old_value.target),
     )
+}
+
+/// Checks a member selected from a field's or variable's value (`pkg.V.A`) against the field's
+/// or variable's new type: the member must still be there (the compiler reports its name), and
+/// have the type it had, or what is done with it is not decided here.
+pub fn check_selected(
+    old: &mut Program,
+    old_selected: &SelectedValue,
+    new: &mut Program,
+    new_selected: &SelectedValue,
+) -> UseCheck {
+    match (old_selected.ty, new_selected.ty) {
+        (Some(_), None) => UseCheck::Breaks(vec![(
+            new_selected.member,
+            "no field or method of that name in the new type".to_owned(),
+        )]),
+        (Some(o), Some(n)) if identical(old, o, new, n) => UseCheck::Fits,
+        _ => UseCheck::Unknown,
+    }
 }
 
 /// Checks an unkeyed literal of a changed struct type: `new_literal` is the literal as the

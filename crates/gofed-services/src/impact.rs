@@ -15,11 +15,12 @@ use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::apidiff::changes;
 use gofed_go::budget::Budget;
 use gofed_go::impact::{
-    check_call, check_literal, check_value, refine_identity_changes, subjects_of, Effect, Subject,
-    UseCheck,
+    check_call, check_literal, check_selected, check_value, refine_identity_changes, subjects_of,
+    Effect, Subject, UseCheck,
 };
 use gofed_go::types::uses::{
-    package_uses_and_calls, AssignedValue, Call, Recorded, Target, UnkeyedLiteral, Use, UseKind,
+    package_uses_and_calls, AssignedValue, Call, Recorded, SelectedValue, Target, UnkeyedLiteral,
+    Use, UseKind,
 };
 use gofed_go::types::{PackageSource, PkgId, Program, Sizes};
 
@@ -270,6 +271,9 @@ pub fn impact(
                                 Some((Site::Literal(old), Site::Literal(nl))) => {
                                     check_literal(&mut program, old, new, nl)
                                 }
+                                Some((Site::Selected(old), Site::Selected(ns))) => {
+                                    check_selected(&mut program, old, new, ns)
+                                }
                                 _ => UseCheck::Unknown,
                             }
                         }
@@ -363,6 +367,8 @@ enum Site<'r> {
     Call(&'r Call),
     /// The value of a field or variable whose type changed, used as a value of a known type.
     Value(&'r AssignedValue),
+    /// The value of such a field or variable that a member is selected from.
+    Selected(&'r SelectedValue),
     /// An unkeyed literal of a struct type whose fields (or a member) changed.
     Literal(&'r UnkeyedLiteral),
     /// The value of such a field or variable passed to a generic function: not checked.
@@ -384,6 +390,11 @@ impl<'r> Site<'r> {
                     .iter()
                     .find(|v| v.file == old.file && v.value.selector == old.value.selector)?,
             ),
+            Site::Selected(old) => Site::Selected(
+                new.selected
+                    .iter()
+                    .find(|s| s.file == old.file && s.operand == old.operand)?,
+            ),
             Site::Literal(old) => Site::Literal(
                 new.literals
                     .iter()
@@ -397,7 +408,8 @@ impl<'r> Site<'r> {
 
 /// Where a use of a changed subject is checked: for a function's or method's new signature,
 /// the call of the use; for a field's or variable's new type, where its value is used as a
-/// value of a known type. `None`: the use is checked by its change's effect alone.
+/// value of a known type or selected from; for an unkeyed literal, the literal. `None`: the use
+/// is checked by its change's effect alone.
 fn site_of<'r>(subject: &Subject, u: &Use, recorded: &'r Recorded) -> Option<Site<'r>> {
     if let Target::Fields { .. } = u.target {
         let literal = (recorded.literals.iter()).find(|l| l.file == u.file && l.at == u.offset);
@@ -414,13 +426,19 @@ fn site_of<'r>(subject: &Subject, u: &Use, recorded: &'r Recorded) -> Option<Sit
             .find(|c| c.file == u.file && c.callee == u.offset);
         return call.map(Site::Call);
     }
-    // `x.F`, `pkg.V` assigned, passed, returned, ...
+    // `x.F`, `pkg.V` assigned, passed, returned, selected from, ...
     if subject.changes_value_type() && matches!(u.kind, UseKind::Field | UseKind::Qualified) {
         let at = Some(u.offset);
         if let Some(value) =
             (recorded.values.iter()).find(|v| v.file == u.file && v.value.selector == at)
         {
             return Some(Site::Value(value));
+        }
+        // `pkg.V.A`, `x.F.M()`.
+        if let Some(selected) =
+            (recorded.selected.iter()).find(|s| s.file == u.file && s.operand == u.offset)
+        {
+            return Some(Site::Selected(selected));
         }
         // An argument of a generic function: its parameters are known once instantiated.
         let argument = (recorded.calls.iter())

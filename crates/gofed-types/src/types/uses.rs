@@ -229,6 +229,20 @@ pub struct UnkeyedLiteral {
     pub fields: Vec<(TypeId, bool)>,
 }
 
+/// A selector's value (`x.F`, `pkg.V`) that a field or method is selected from (`pkg.V.A`,
+/// `x.F.M()`): `gofed impact` checks the selection against a new type of the field or variable.
+#[derive(Clone, Debug)]
+pub struct SelectedValue {
+    /// The file's name (as the package's [`super::SourceFile`] has it).
+    pub file: String,
+    /// The offset of the value's selected name (the offset of its [`Use`]).
+    pub operand: u32,
+    /// The offset of the name selected from it.
+    pub member: u32,
+    /// The selected field's or method's type; `None` when the value has no such member.
+    pub ty: Option<TypeId>,
+}
+
 /// What [`package_uses_and_calls`] records besides the uses, for checking them against
 /// another version of what they use.
 #[derive(Clone, Debug, Default)]
@@ -239,6 +253,8 @@ pub struct Recorded {
     pub values: Vec<AssignedValue>,
     /// Unkeyed literals of other packages' struct types, by file and offset.
     pub literals: Vec<UnkeyedLiteral>,
+    /// Selectors' values that members are selected from, by file and operand offset.
+    pub selected: Vec<SelectedValue>,
 }
 
 /// The uses package `pkg` makes of other packages' exported objects, by file and offset.
@@ -259,6 +275,9 @@ pub fn package_uses_and_calls(p: &mut Program, pkg: PkgId) -> (Vec<Use>, Recorde
     recorded
         .literals
         .sort_by(|a, b| (&a.file, a.at).cmp(&(&b.file, b.at)));
+    recorded
+        .selected
+        .sort_by(|a, b| (&a.file, a.operand).cmp(&(&b.file, b.operand)));
     (uses, recorded)
 }
 
@@ -904,6 +923,16 @@ impl Walker<'_, '_, '_> {
             return;
         }
         for (&l, &r) in lhs.iter().zip(rhs) {
+            // `_ = x`: any value is assignable to the blank identifier, which takes its
+            // (default) type.
+            if matches!(f.expr(l), Expr::Ident) && self.text(f.expr_span(l)) == "_" {
+                let x = expr(self.p, &self.env, r);
+                if matches!(x.mode, Mode::Value | Mode::CommaOk | Mode::Const(_)) {
+                    let own = default_type(self.p, x.ty);
+                    self.assigned(f, r, own);
+                }
+                continue;
+            }
             let target = expr(self.p, &self.env, l);
             if matches!(target.mode, Mode::Value | Mode::CommaOk) {
                 self.assigned(f, r, target.ty);
@@ -1331,7 +1360,18 @@ impl Walker<'_, '_, '_> {
                 }
             }
             Mode::Const(_) | Mode::Value | Mode::CommaOk => {
-                if let Some(m) = lookup_member(self.p, base.ty, &name) {
+                let member = lookup_member(self.p, base.ty, &name);
+                if let (Some(recorded), Expr::Selector { sel: operand, .. }) =
+                    (self.recorded.as_deref_mut(), f.expr(unparen(f, x)))
+                {
+                    recorded.selected.push(SelectedValue {
+                        file: self.env.file.name.clone(),
+                        operand: operand.start,
+                        member: sel.start,
+                        ty: member.as_ref().map(|m| m.ty),
+                    });
+                }
+                if let Some(m) = member {
                     let kind = if m.is_method {
                         UseKind::Method
                     } else {
@@ -1343,9 +1383,6 @@ impl Walker<'_, '_, '_> {
         }
     }
 
-    /// `T{...}`, or `{...}` inside another literal whose element type is `hint`: the keys
-    /// of a struct literal are its fields, and each element's own elided literals get the
-    /// element type.
     /// A struct literal of type `ty` at `span`: a [`Target::Fields`] use when it is unkeyed and
     /// `ty` is a declared type of another package (recorded, when calls are, as an
     /// [`UnkeyedLiteral`]).
@@ -1398,6 +1435,9 @@ impl Walker<'_, '_, '_> {
         }
     }
 
+    /// `T{...}`, or `{...}` inside another literal whose element type is `hint`: the keys
+    /// of a struct literal are its fields, and each element's own elided literals get the
+    /// element type.
     fn composite_lit(
         &mut self,
         f: &File,
@@ -1764,8 +1804,8 @@ func f(v *lib.Inner) interface{ M() } { return v }
 
     #[test]
     fn selector_values_used_as_values_of_known_types_are_recorded() {
-        // Assigned, passed, returned, an element and sent are; converted, declared without a
-        // type and selected from are not.
+        // Assigned (to `_` too, as its own type), passed, returned, an element and sent are;
+        // converted, declared without a type and selected from are not.
         let dep = "package dep
 
 import \"example.com/lib\"
@@ -1817,6 +1857,7 @@ func G(t lib.T, ch chan lib.T) hasN {
                 "11: example.com/lib.T as any",
                 "12: int as int",
                 "13: example.com/lib.T as example.com/lib.T",
+                "16: int as int",
                 "18: example.com/lib.T as hasN",
             ]
         );

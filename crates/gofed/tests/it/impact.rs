@@ -146,10 +146,10 @@ const DEPENDENTS: &[(&str, &str)] = &[
         "type hasM interface{ M() int }\n\ntype mine struct{ lib.T }\n\nvar _ hasM = mine{}\n",
     ),
     // The library's values used as interfaces that are not the library's (its methods are what
-    // they implement them with), a field's value assigned and converted.
+    // they implement them with), a field's value assigned and converted, a variable's members.
     (
         "values",
-        "type hasM interface{ M() int }\n\nvar _ hasM = lib.V\n\nfunc Values(t *lib.T) interface{ P() } { return t }\n\nfunc Count(t lib.T) int {\n\tvar n int = t.A\n\treturn n +\n\t\tint(t.A)\n}\n",
+        "type hasM interface{ M() int }\n\nvar _ hasM = lib.V\n\nfunc Values(t *lib.T) interface{ P() } { return t }\n\nfunc Count(t lib.T) int {\n\tvar n int = t.A\n\t_ = lib.V.A\n\t_ = lib.V.M()\n\treturn n +\n\t\tint(t.A)\n}\n",
     ),
     // Unkeyed literals, one spread over lines: the compiler points at the closing brace for too
     // few values, at the extra value for too many, at a value of the wrong type.
