@@ -208,6 +208,29 @@ pub enum UseCheck {
     Unknown,
 }
 
+impl UseCheck {
+    /// Several checks of one use (its arguments, its elements): the errors of all that break,
+    /// else unknown when one is, else it fits.
+    fn all(checks: impl IntoIterator<Item = UseCheck>) -> UseCheck {
+        let mut errors = Vec::new();
+        let mut unknown = false;
+        for check in checks {
+            match check {
+                UseCheck::Fits => {}
+                UseCheck::Breaks(e) => errors.extend(e),
+                UseCheck::Unknown => unknown = true,
+            }
+        }
+        if !errors.is_empty() {
+            UseCheck::Breaks(errors)
+        } else if unknown {
+            UseCheck::Unknown
+        } else {
+            UseCheck::Fits
+        }
+    }
+}
+
 /// Checks a call of a changed function or method: `new_call` is the call as the dependent's
 /// code walked against the new version has it, `old_call` as against the old version, which
 /// compiles. A breaking argument the checker also rejects in the old call is not trusted (it
@@ -339,35 +362,26 @@ fn literal_fits(p: &mut Program, literal: &UnkeyedLiteral) -> UseCheck {
             "too many values in struct literal".to_owned(),
         )]);
     }
-    let mut errors = Vec::new();
-    let mut unknown = false;
-    for (element, &(ty, settable)) in elements.iter().zip(fields) {
-        if !settable {
-            errors.push((
-                element.offset,
-                "implicit assignment to an unexported field".to_owned(),
-            ));
-            continue;
-        }
-        match argument_fits(p, element, ty) {
-            UseCheck::Fits => {}
-            UseCheck::Breaks(e) => errors.extend(e),
-            UseCheck::Unknown => unknown = true,
-        }
-    }
-    if elements.len() < fields.len() {
-        errors.push((
+    let elements_fit = elements
+        .iter()
+        .zip(fields)
+        .map(|(element, &(ty, settable))| {
+            if settable {
+                argument_fits(p, element, ty)
+            } else {
+                UseCheck::Breaks(vec![(
+                    element.offset,
+                    "implicit assignment to an unexported field".to_owned(),
+                )])
+            }
+        });
+    let too_few = (elements.len() < fields.len()).then(|| {
+        UseCheck::Breaks(vec![(
             literal.rbrace,
             "too few values in struct literal".to_owned(),
-        ));
-    }
-    if !errors.is_empty() {
-        UseCheck::Breaks(errors)
-    } else if unknown {
-        UseCheck::Unknown
-    } else {
-        UseCheck::Fits
-    }
+        )])
+    });
+    UseCheck::all(elements_fit.chain(too_few))
 }
 
 /// The signature of a callee of type `ty`, when it is one and not generic.
@@ -443,26 +457,12 @@ fn arguments_fit(p: &mut Program, call: &Call) -> UseCheck {
     if let UseCheck::Breaks(errors) = arity_fits(&sig, &args, call) {
         return UseCheck::Breaks(errors);
     }
-    let mut errors = Vec::new();
-    let mut unknown = false;
-    for (i, arg) in args.iter().enumerate() {
-        let Some(param) = param_type(p, &sig, i, call.ellipsis) else {
-            unknown = true;
-            continue;
-        };
-        match argument_fits(p, arg, param) {
-            UseCheck::Fits => {}
-            UseCheck::Breaks(e) => errors.extend(e),
-            UseCheck::Unknown => unknown = true,
+    UseCheck::all(args.iter().enumerate().map(|(i, arg)| {
+        match param_type(p, &sig, i, call.ellipsis) {
+            Some(param) => argument_fits(p, arg, param),
+            None => UseCheck::Unknown,
         }
-    }
-    if !errors.is_empty() {
-        UseCheck::Breaks(errors)
-    } else if unknown {
-        UseCheck::Unknown
-    } else {
-        UseCheck::Fits
-    }
+    }))
 }
 
 /// Whether one argument (or assigned value) is assignable to its parameter's (or target's) type

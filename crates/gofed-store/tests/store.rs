@@ -44,6 +44,16 @@ impl Backend {
         }
     }
 
+    /// Sets a 32-byte digest column of every stored result to zeros.
+    async fn zero_results_digest(&self, column: &str) {
+        let zeros = match self {
+            Backend::Sqlite(_) => "zeroblob(32)",
+            Backend::Postgres(_) => "decode(repeat('00', 32), 'hex')",
+        };
+        self.sql(&format!("UPDATE results SET {column} = {zeros}"))
+            .await;
+    }
+
     /// Flips one byte in the middle of a stored blob.
     async fn corrupt_blob(&self, sha256: Sha256) {
         match self {
@@ -511,11 +521,7 @@ async fn corruption_detected(backend: Backend) {
         Some(bytes(1, 5000))
     );
     // The digest of the stored bytes is what is checked.
-    let zero_digest = match backend {
-        Backend::Sqlite(_) => "UPDATE results SET data_digest = zeroblob(32)",
-        Backend::Postgres(_) => "UPDATE results SET data_digest = decode(repeat('00', 32), 'hex')",
-    };
-    backend.sql(zero_digest).await;
+    backend.zero_results_digest("data_digest").await;
     let err = store.get_result(&k).await.expect_err("wrong digest");
     assert!(matches!(&err, StoreError::CorruptResult { .. }), "{err}");
 }
@@ -582,11 +588,7 @@ async fn migrations(backend: Backend) {
         store.get_result(&k).await.expect("get"),
         Some(bytes(2, 3000))
     );
-    let zero_digest = match backend {
-        Backend::Sqlite(_) => "UPDATE results SET digest = zeroblob(32)",
-        Backend::Postgres(_) => "UPDATE results SET digest = decode(repeat('00', 32), 'hex')",
-    };
-    backend.sql(zero_digest).await;
+    backend.zero_results_digest("digest").await;
     let err = store.get_result(&k).await.expect_err("wrong digest");
     assert!(matches!(&err, StoreError::CorruptResult { .. }), "{err}");
 }
