@@ -12,7 +12,7 @@ use gofed_go::api::model::{
     StdFrom, MODEL_VERSION,
 };
 
-use gofed_go::api::source::{GorootSource, ParseCache, TreeSource};
+use gofed_go::api::source::{GorootSource, LinkedSource, ParseCache, TreeSource};
 use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::api::{
     extract_package_for, extract_package_texts, is_api_package, render_goapi,
@@ -250,6 +250,8 @@ pub struct World<'t> {
     pub tree_source: Arc<TreeSource<'t>>,
     /// The standard library of a GOROOT (the tree's own, or the one given), when `source` has one.
     pub goroot_source: Option<Arc<GorootSource<'t>>>,
+    /// A GOPATH tree's packages reached through symbolic links, when `source` has them.
+    pub linked_source: Option<Arc<LinkedSource<'t>>>,
     /// Where the standard library comes from (what a saved model records).
     pub std: StdFrom,
 }
@@ -301,6 +303,22 @@ impl<'t> World<'t> {
         }
         let mut sources: Vec<Box<dyn gofed_go::types::PackageSource + Send + Sync + 't>> =
             vec![Box::new(Arc::clone(&tree_source))];
+        // In a GOPATH, packages the walk does not list because a symbolic link leads to them.
+        let linked_source = match &project.layout {
+            Layout::Gopath { src } => {
+                let config = gofed_go::load::LoadConfig {
+                    import_path: None,
+                    ..crate::deps::load_config(opened.tree(), src, ctx, Purpose::Api)
+                };
+                let cache = Arc::clone(cache);
+                LinkedSource::new(opened.tree(), src.clone(), &project.root, config, cache)
+                    .map(Arc::new)
+            }
+            _ => None,
+        };
+        if let Some(linked) = &linked_source {
+            sources.push(Box::new(Arc::clone(linked)));
+        }
         let mut goroot_source = None;
         let std = match (&tree_and_src, is_goroot_layout(&project)) {
             (Some(_), _) => StdFrom::Goroot,
@@ -327,6 +345,7 @@ impl<'t> World<'t> {
             source: Chain(sources),
             tree_source,
             goroot_source,
+            linked_source,
             std,
         })
     }

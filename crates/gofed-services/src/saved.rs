@@ -303,6 +303,7 @@ impl<'t> ModelWorld<'t> {
                 source: Chain(sources),
                 tree_source: Arc::new(TreeSource::new(empty, &[], Arc::clone(cache))),
                 goroot_source: None,
+                linked_source: None,
                 std,
             },
             package_errors,

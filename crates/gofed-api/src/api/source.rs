@@ -3,7 +3,7 @@
 //! only what it depends on); [`TreeSource::prefetch`] parses many in parallel up front.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use foldhash::{HashMap, HashMapExt as _, HashSet};
@@ -291,5 +291,82 @@ impl PackageSource for GorootSource<'_> {
             .unwrap_or_else(|| path.to_owned());
         let entry = self.entry(&resolved)?;
         Some(self.cache.input(self.tree, resolved, &entry))
+    }
+}
+
+/// The packages of a GOPATH tree that its walk leaves out because they are reached through a
+/// symbolic link (Debian installs `github.com/go-asn1-ber/asn1-ber` as a link to
+/// `gopkg.in/asn1-ber.v1`). `go list ./...` does not follow such links, but go/build resolves
+/// an import through them: the importing package gets the linked directory's package, under
+/// the path it wrote. Only links whose target lies inside the analysed tree are followed;
+/// packages are loaded when first imported.
+pub struct LinkedSource<'t> {
+    /// The GOPATH `src` directory's packages, loaded on demand.
+    packages: GorootSource<'t>,
+    /// `src` and the analysed tree's root with their links resolved.
+    real_src: PathBuf,
+    real_root: PathBuf,
+    /// Import path → whether it is reached through a link into the tree.
+    linked: Mutex<HashMap<String, bool>>,
+}
+
+impl<'t> LinkedSource<'t> {
+    /// The linked packages of the GOPATH `src` for the tree rooted at `root` (`src` or a
+    /// directory below it); `None` when either cannot be resolved.
+    pub fn new(
+        tree: &'t dyn FileTree,
+        src: PathBuf,
+        root: &Path,
+        config: LoadConfig,
+        cache: Arc<ParseCache>,
+    ) -> Option<LinkedSource<'t>> {
+        Some(LinkedSource {
+            real_src: tree.real_path(&src)?,
+            real_root: tree.real_path(root)?,
+            packages: GorootSource::new(tree, src, config, cache),
+            linked: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Whether the package directory of import path `path` is reached through a link whose
+    /// target lies inside the tree.
+    fn is_linked(&self, path: &str) -> bool {
+        // Standard-library-looking paths are the GOROOT's (and asked for by every importer).
+        let first = path.split('/').next().unwrap_or_default();
+        if !first.contains('.') || path.starts_with('.') {
+            return false;
+        }
+        if let Some(linked) = self.linked.lock().ok().and_then(|l| l.get(path).copied()) {
+            return linked;
+        }
+        let dir = self.packages.src.join(path);
+        let linked = self.packages.tree.is_dir(&dir)
+            && self.packages.tree.real_path(&dir).is_some_and(|real| {
+                real != self.real_src.join(path) && real.starts_with(&self.real_root)
+            });
+        if let Ok(mut l) = self.linked.lock() {
+            l.insert(path.to_owned(), linked);
+        }
+        linked
+    }
+}
+
+impl PackageSource for LinkedSource<'_> {
+    fn import(&self, importer: &str, path: &str) -> Option<PackageInput> {
+        // A linked package's own imports resolve through its `vendor/` directories as any other.
+        let resolved = (self.is_linked(importer))
+            .then(|| self.packages.entry(importer))
+            .flatten()
+            .and_then(|e| e.import_map.get(path).cloned())
+            .unwrap_or_else(|| path.to_owned());
+        if !self.is_linked(&resolved) {
+            return None;
+        }
+        let entry = self.packages.entry(&resolved)?;
+        Some(
+            self.packages
+                .cache
+                .input(self.packages.tree, resolved, &entry),
+        )
     }
 }

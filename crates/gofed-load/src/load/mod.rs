@@ -48,6 +48,11 @@ pub trait FileTree: Sync {
     fn is_dir(&self, path: &Path) -> bool;
     /// Whether `path` is a regular file.
     fn is_file(&self, path: &Path) -> bool;
+    /// `path` with every symbolic link in it resolved (`None` when it does not exist). A tree
+    /// without links has `path` itself.
+    fn real_path(&self, path: &Path) -> Option<PathBuf> {
+        (self.is_dir(path) || self.is_file(path)).then(|| path.to_path_buf())
+    }
 }
 
 /// One directory entry.
@@ -112,6 +117,10 @@ impl FileTree for OsFileTree {
 
     fn is_file(&self, path: &Path) -> bool {
         path.is_file()
+    }
+
+    fn real_path(&self, path: &Path) -> Option<PathBuf> {
+        std::fs::canonicalize(path).ok()
     }
 }
 

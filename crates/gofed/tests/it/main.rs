@@ -26,6 +26,7 @@ mod errors;
 mod files_on_store;
 mod git_url;
 mod goland;
+mod gopath_links;
 mod graph;
 mod hostile;
 mod impact;
