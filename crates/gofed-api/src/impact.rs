@@ -209,9 +209,9 @@ pub enum UseCheck {
 }
 
 impl UseCheck {
-    /// Several checks of one use (its arguments, its elements): the errors of all that break,
-    /// else unknown when one is, else it fits.
-    fn all(checks: impl IntoIterator<Item = UseCheck>) -> UseCheck {
+    /// Several checks of one use (its arguments, its elements, its calls): the errors of all
+    /// that break, else unknown when one is, else it fits.
+    pub fn all(checks: impl IntoIterator<Item = UseCheck>) -> UseCheck {
         let mut errors = Vec::new();
         let mut unknown = false;
         for check in checks {
@@ -597,6 +597,74 @@ pub fn refine_identity_changes(
             subject.effect = Effect::Unchecked;
         }
     }
+}
+
+/// The struct types of a package whose fields changed in a way apidiff does not report, which
+/// breaks their unkeyed literals in other packages: an unexported field added (or removed),
+/// fields reordered. Each one a compatible subject, seen by unkeyed literals only, unless
+/// `subjects` (the package's changes apidiff reports) has one about the type or its members.
+pub fn field_list_changes(
+    subjects: &[Subject],
+    pkg_path: &str,
+    old: &mut Program,
+    old_pkg: crate::types::PkgId,
+    new: &mut Program,
+    new_pkg: crate::types::PkgId,
+) -> Vec<Subject> {
+    let mut names: Vec<String> = (old.pkg(old_pkg).scope.keys())
+        .filter(|name| crate::types::is_exported(name))
+        .cloned()
+        .collect();
+    names.sort();
+    let reported = |name: &str| {
+        subjects.iter().any(|s| match &s.target {
+            SubjectTarget::Object(owner) | SubjectTarget::Member { owner, .. } => owner == name,
+            _ => false,
+        })
+    };
+    let mut changes = Vec::new();
+    for name in names {
+        if reported(&name) {
+            continue;
+        }
+        let (Some(o), Some(n)) = (type_of(old, old_pkg, &name), type_of(new, new_pkg, &name))
+        else {
+            continue;
+        };
+        let field_names = |p: &mut Program, ty: TypeId| {
+            let under = p.underlying(ty);
+            match p.ty(under) {
+                Type::Struct(st) => {
+                    Some(st.fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>())
+                }
+                _ => None,
+            }
+        };
+        let (Some(old_fields), Some(new_fields)) = (field_names(old, o), field_names(new, n))
+        else {
+            continue;
+        };
+        if old_fields != new_fields {
+            let exported = |fields: &[String]| {
+                let exported = fields.iter().filter(|f| crate::types::is_exported(f));
+                exported.cloned().collect::<Vec<_>>()
+            };
+            // Exported fields added or removed are apidiff's.
+            let what = if exported(&old_fields) == exported(&new_fields) {
+                "unexported fields changed"
+            } else {
+                "fields reordered"
+            };
+            changes.push(Subject {
+                pkg_path: pkg_path.to_owned(),
+                message: format!("{name}: {what}"),
+                effect: Effect::Unchecked,
+                target: SubjectTarget::Object(name),
+                compatible: true,
+            });
+        }
+    }
+    changes
 }
 
 /// The type package `pkg`'s type name `name` denotes (`None` for another kind of object).

@@ -15,12 +15,12 @@ use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::apidiff::changes;
 use gofed_go::budget::Budget;
 use gofed_go::impact::{
-    check_call, check_literal, check_selected, check_value, refine_identity_changes, subjects_of,
-    Effect, Subject, UseCheck,
+    check_call, check_literal, check_selected, check_value, field_list_changes,
+    refine_identity_changes, subjects_of, Effect, Subject, UseCheck,
 };
 use gofed_go::types::uses::{
-    package_uses_and_calls, AssignedValue, Call, Recorded, SelectedValue, Target, UnkeyedLiteral,
-    Use, UseKind,
+    package_uses_and_calls, AssignedValue, Call, DefinedVar, Recorded, SelectedValue, Target,
+    UnkeyedLiteral, Use, UseKind,
 };
 use gofed_go::types::{PackageSource, PkgId, Program, Sizes};
 
@@ -94,6 +94,9 @@ struct ChangeJson {
     package: String,
     message: String,
     effect: Effect,
+    /// Compatible for apidiff (a field added, or a change it does not report): it breaks
+    /// unkeyed struct literals only.
+    compatible: bool,
 }
 
 /// A dependent's verdict.
@@ -194,6 +197,8 @@ pub fn impact(
                 let report = changes(&mut old, *o, &mut new, *n);
                 let mut found = subjects_of(&path, &report.changes);
                 refine_identity_changes(&mut found, &mut old, *o, &mut new, *n);
+                let unreported = field_list_changes(&found, &path, &mut old, *o, &mut new, *n);
+                found.extend(unreported);
                 subjects.extend(found);
             }
         }
@@ -274,6 +279,9 @@ pub fn impact(
                                 Some((Site::Selected(old), Site::Selected(ns))) => {
                                     check_selected(&mut program, old, new, ns)
                                 }
+                                Some((Site::Followed(var), Site::Followed(_))) => {
+                                    check_followed(var, &mut program, &recorded, new, new_recorded)
+                                }
                                 _ => UseCheck::Unknown,
                             }
                         }
@@ -329,6 +337,7 @@ pub fn impact(
                 package: s.pkg_path.clone(),
                 message: s.message.clone(),
                 effect: s.effect,
+                compatible: s.compatible,
             })
             .collect(),
         dependents: dependents_json,
@@ -345,19 +354,24 @@ pub fn impact(
 }
 
 /// The packages a dependent is checked against: its own (and what it vendors) first, then a
-/// version of the library, then the standard library (the dependent's GOROOT, else the
-/// library's, else the embedded summary).
+/// version of the library, then the packages of the dependent's GOPATH reached through symbolic
+/// links, then the standard library (the dependent's GOROOT, else the library's, else the
+/// embedded summary).
 fn dependent_chain<'t>(dependent: &World<'t>, library: &World<'t>) -> Chain<'t> {
     let goroot: Box<dyn PackageSource + Send + Sync + 't> =
         match (&dependent.goroot_source, &library.goroot_source) {
             (Some(goroot), _) | (None, Some(goroot)) => Box::new(Arc::clone(goroot)),
             (None, None) => Box::new(StdSummary::new()),
         };
-    Chain(vec![
+    let mut sources: Vec<Box<dyn PackageSource + Send + Sync + 't>> = vec![
         Box::new(Arc::clone(&dependent.tree_source)),
         Box::new(Arc::clone(&library.tree_source)),
-        goroot,
-    ])
+    ];
+    if let Some(linked) = &dependent.linked_source {
+        sources.push(Box::new(Arc::clone(linked)));
+    }
+    sources.push(goroot);
+    Chain(sources)
 }
 
 /// Where a use of a changed subject is checked against the new version.
@@ -365,17 +379,31 @@ fn dependent_chain<'t>(dependent: &World<'t>, library: &World<'t>) -> Chain<'t> 
 enum Site<'r> {
     /// The call of a function or method whose signature changed (`F(...)`, `x.M(...)`).
     Call(&'r Call),
-    /// The value of a field or variable whose type changed, used as a value of a known type.
+    /// The value of a field or variable whose type changed (or of a function whose signature
+    /// did), used as a value of a known type.
     Value(&'r AssignedValue),
     /// The value of such a field or variable that a member is selected from.
     Selected(&'r SelectedValue),
     /// An unkeyed literal of a struct type whose fields (or a member) changed.
     Literal(&'r UnkeyedLiteral),
+    /// A local variable defined with the changed subject's value, every use of it recorded: its
+    /// calls ([`Call::via`]), its value used and the values assigned to it
+    /// ([`AssignedValue::via`]).
+    Followed(&'r DefinedVar),
     /// The value of such a field or variable passed to a generic function: not checked.
     Undecided,
 }
 
 impl<'r> Site<'r> {
+    /// The uses of a variable defined with a changed value, when they are all recorded.
+    fn followed(var: &'r DefinedVar) -> Site<'r> {
+        if var.followed {
+            Site::Followed(var)
+        } else {
+            Site::Undecided
+        }
+    }
+
     /// This site (of the dependent walked against the old version) and the same one in the
     /// dependent walked against the new version, when it has it.
     fn in_version<'n>(self, new: &'n Recorded) -> Option<(Site<'r>, Site<'n>)> {
@@ -385,11 +413,11 @@ impl<'r> Site<'r> {
                     .iter()
                     .find(|c| c.file == old.file && c.callee == old.callee)?,
             ),
-            Site::Value(old) => Site::Value(
-                new.values
-                    .iter()
-                    .find(|v| v.file == old.file && v.value.selector == old.value.selector)?,
-            ),
+            Site::Value(old) => Site::Value(new.values.iter().find(|v| {
+                v.file == old.file
+                    && v.value.offset == old.value.offset
+                    && v.value.selector == old.value.selector
+            })?),
             Site::Selected(old) => Site::Selected(
                 new.selected
                     .iter()
@@ -400,6 +428,11 @@ impl<'r> Site<'r> {
                     .iter()
                     .find(|l| l.file == old.file && l.at == old.at)?,
             ),
+            Site::Followed(old) => Site::Followed(
+                new.defined
+                    .iter()
+                    .find(|d| d.file == old.file && d.at == old.at)?,
+            ),
             Site::Undecided => return None,
         };
         Some((self, same))
@@ -407,16 +440,16 @@ impl<'r> Site<'r> {
 }
 
 /// Where a use of a changed subject is checked: for a function's or method's new signature,
-/// the call of the use; for a field's or variable's new type, where its value is used as a
-/// value of a known type or selected from; for an unkeyed literal, the literal. `None`: the use
-/// is checked by its change's effect alone.
+/// the call of the use; for it or a field's or variable's new type, where its value is used as
+/// a value of a known type or selected from, or the uses of the local variable it defines; for
+/// an unkeyed literal, the literal. `None`: the use is checked by its change's effect alone.
 fn site_of<'r>(subject: &Subject, u: &Use, recorded: &'r Recorded) -> Option<Site<'r>> {
     if let Target::Fields { .. } = u.target {
         let literal = (recorded.literals.iter()).find(|l| l.file == u.file && l.at == u.offset);
         // Every literal of another package's type is recorded: one that is not is not checked.
         return Some(literal.map_or(Site::Undecided, Site::Literal));
     }
-    if subject.changes_signature() {
+    let followed = if subject.changes_signature() {
         if !matches!(u.kind, UseKind::Qualified | UseKind::Dot | UseKind::Method) {
             return None;
         }
@@ -424,28 +457,68 @@ fn site_of<'r>(subject: &Subject, u: &Use, recorded: &'r Recorded) -> Option<Sit
             .calls
             .iter()
             .find(|c| c.file == u.file && c.callee == u.offset);
-        return call.map(Site::Call);
+        if let Some(call) = call {
+            return Some(Site::Call(call));
+        }
+        // Not called: a function value, as any other value.
+        true
+    } else {
+        subject.changes_value_type() && matches!(u.kind, UseKind::Field | UseKind::Qualified)
+    };
+    if !followed {
+        return None;
     }
     // `x.F`, `pkg.V` assigned, passed, returned, selected from, ...
-    if subject.changes_value_type() && matches!(u.kind, UseKind::Field | UseKind::Qualified) {
-        let at = Some(u.offset);
-        if let Some(value) =
-            (recorded.values.iter()).find(|v| v.file == u.file && v.value.selector == at)
-        {
-            return Some(Site::Value(value));
-        }
-        // `pkg.V.A`, `x.F.M()`.
-        if let Some(selected) =
-            (recorded.selected.iter()).find(|s| s.file == u.file && s.operand == u.offset)
-        {
-            return Some(Site::Selected(selected));
-        }
-        // An argument of a generic function: its parameters are known once instantiated.
-        let argument = (recorded.calls.iter())
-            .any(|c| c.file == u.file && c.args.iter().any(|a| a.selector == at));
-        return argument.then_some(Site::Undecided);
+    let at = Some(u.offset);
+    if let Some(value) =
+        (recorded.values.iter()).find(|v| v.file == u.file && v.value.selector == at)
+    {
+        return Some(Site::Value(value));
     }
-    None
+    // `pkg.V.A`, `x.F.M()`.
+    if let Some(selected) =
+        (recorded.selected.iter()).find(|s| s.file == u.file && s.operand == u.offset)
+    {
+        return Some(Site::Selected(selected));
+    }
+    // A variable defined with the value (`f := lib.F`, `v := lib.V`) takes its new type: what
+    // breaks is where it is used.
+    if let Some(var) = (recorded.defined.iter()).find(|d| d.file == u.file && d.at == u.offset) {
+        return Some(Site::followed(var));
+    }
+    // An argument of a generic function: its parameters are known once instantiated.
+    let argument = (recorded.calls.iter())
+        .any(|c| c.file == u.file && c.args.iter().any(|a| a.selector == at));
+    argument.then_some(Site::Undecided)
+}
+
+/// Checks the uses of a local variable defined with a changed subject's value (`f :=
+/// lib.F`): each call of it as a call of the subject, its value where it is used as a value of
+/// a known type, the values assigned to it against its new type.
+fn check_followed(
+    var: &DefinedVar,
+    old: &mut Program,
+    old_recorded: &Recorded,
+    new: &mut Program,
+    new_recorded: &Recorded,
+) -> UseCheck {
+    let mut checks = Vec::new();
+    let calls = (old_recorded.calls.iter()).filter(|c| c.file == var.file && c.via == Some(var.at));
+    for call in calls {
+        checks.push(match Site::Call(call).in_version(new_recorded) {
+            Some((_, Site::Call(new_call))) => check_call(old, call, new, new_call),
+            _ => UseCheck::Unknown,
+        });
+    }
+    let values =
+        (old_recorded.values.iter()).filter(|v| v.file == var.file && v.via == Some(var.at));
+    for value in values {
+        checks.push(match Site::Value(value).in_version(new_recorded) {
+            Some((_, Site::Value(new_value))) => check_value(old, value, new, new_value),
+            _ => UseCheck::Unknown,
+        });
+    }
+    UseCheck::all(checks)
 }
 
 /// A hit of `subject` by the use `u`, reported at `offset` (the use's, or where its call breaks).
@@ -506,16 +579,24 @@ fn source_name(source: &Source) -> String {
 
 fn render_text(doc: &ImpactJson) -> String {
     let mut out = String::new();
-    if doc.changes.is_empty() {
+    let (compatible, incompatible): (Vec<&ChangeJson>, Vec<&ChangeJson>) =
+        doc.changes.iter().partition(|c| c.compatible);
+    if incompatible.is_empty() {
         out.push_str("No incompatible changes.\n");
     } else {
         out.push_str("Incompatible changes:\n");
-        for c in &doc.changes {
+        for c in incompatible {
             let note = match c.effect {
                 Effect::Breaks => "",
                 Effect::Unchecked => " (breaks some uses only)",
             };
             let _ = writeln!(out, "- {}: {}{note}", c.package, c.message);
+        }
+    }
+    if !compatible.is_empty() {
+        out.push_str("Compatible changes that break unkeyed struct literals:\n");
+        for c in compatible {
+            let _ = writeln!(out, "- {}: {}", c.package, c.message);
         }
     }
     for d in &doc.dependents {

@@ -173,6 +173,9 @@ pub struct Call {
     /// The type the call's value is assigned to, when it is used as a value of a known type
     /// (passed, assigned with `=`, given to a typed `var`, returned, sent, an element).
     pub result_target: Option<TypeId>,
+    /// For a call of a local variable defined with another package's function or method value
+    /// (`f := lib.F; f(x)`), the offset of that value's [`Use`] ([`DefinedVar::at`]).
+    pub via: Option<u32>,
 }
 
 /// One argument of a [`Call`].
@@ -201,7 +204,8 @@ pub enum ArgumentValue {
 
 /// A selector's value (`x.F`, `pkg.V`) used as a value of a known type: passed, assigned with
 /// `=`, given to a typed `var`, returned, sent, an element. `gofed impact` checks it against a
-/// new type of the field or variable.
+/// new type of the field or variable. Also the value of a local variable defined with a
+/// selector's value, and a selector's value assigned to one ([`AssignedValue::via`]).
 #[derive(Clone, Debug)]
 pub struct AssignedValue {
     /// The file's name (as the package's [`super::SourceFile`] has it).
@@ -210,6 +214,9 @@ pub struct AssignedValue {
     pub value: Argument,
     /// The type it is used as.
     pub target: TypeId,
+    /// When the value (`take(f)`) or what it is assigned to (`f = lib.G`) is a local variable
+    /// defined with a selector's value ([`DefinedVar`]), the offset of that value's [`Use`].
+    pub via: Option<u32>,
 }
 
 /// An unkeyed literal of another package's struct type (`lib.T{1, "x"}`), the site of a
@@ -243,18 +250,37 @@ pub struct SelectedValue {
     pub ty: Option<TypeId>,
 }
 
+/// A variable declared without a type and defined with a selector's value (`f := lib.F`,
+/// `var v = x.F`): a new type of `lib.F` is the variable's, the definition compiles, and the
+/// compiler reports what breaks where the variable is used. `gofed impact` checks a local
+/// variable's calls ([`Call::via`]), its value used as a value of a known type and the values
+/// assigned to it ([`AssignedValue::via`]), when that is all it is used for.
+#[derive(Clone, Debug)]
+pub struct DefinedVar {
+    /// The file's name (as the package's [`super::SourceFile`] has it).
+    pub file: String,
+    /// The offset of the value's selected name (the offset of its [`Use`]).
+    pub at: u32,
+    /// Whether the variable is local and every use of it is recorded with `via` (called, used
+    /// as a value of a known type, assigned a selector's value).
+    pub followed: bool,
+}
+
 /// What [`package_uses_and_calls`] records besides the uses, for checking them against
 /// another version of what they use.
 #[derive(Clone, Debug, Default)]
 pub struct Recorded {
     /// Calls of functions and methods by name, by file and callee offset.
     pub calls: Vec<Call>,
-    /// Selectors' values used as values of known types, by file and selector offset.
+    /// Selectors' (and followed variables') values used as values of known types, by file and
+    /// offset.
     pub values: Vec<AssignedValue>,
     /// Unkeyed literals of other packages' struct types, by file and offset.
     pub literals: Vec<UnkeyedLiteral>,
     /// Selectors' values that members are selected from, by file and operand offset.
     pub selected: Vec<SelectedValue>,
+    /// Variables defined with selectors' values, by file and offset.
+    pub defined: Vec<DefinedVar>,
 }
 
 /// The uses package `pkg` makes of other packages' exported objects, by file and offset.
@@ -271,13 +297,16 @@ pub fn package_uses_and_calls(p: &mut Program, pkg: PkgId) -> (Vec<Use>, Recorde
         .sort_by(|a, b| (&a.file, a.callee).cmp(&(&b.file, b.callee)));
     recorded
         .values
-        .sort_by(|a, b| (&a.file, a.value.selector).cmp(&(&b.file, b.value.selector)));
+        .sort_by(|a, b| (&a.file, a.value.offset).cmp(&(&b.file, b.value.offset)));
     recorded
         .literals
         .sort_by(|a, b| (&a.file, a.at).cmp(&(&b.file, b.at)));
     recorded
         .selected
         .sort_by(|a, b| (&a.file, a.operand).cmp(&(&b.file, b.operand)));
+    recorded
+        .defined
+        .sort_by(|a, b| (&a.file, a.at).cmp(&(&b.file, b.at)));
     (uses, recorded)
 }
 
@@ -303,6 +332,7 @@ fn walk_package(p: &mut Program, pkg: PkgId, mut recorded: Option<&mut Recorded>
             out: &mut out,
             recorded: recorded.as_deref_mut(),
             discarded: None,
+            defined: Vec::new(),
         };
         walker.file(&reparsed.ast);
     }
@@ -324,6 +354,20 @@ struct Walker<'p, 's, 'o> {
     recorded: Option<&'o mut Recorded>,
     /// The call of the statement being walked whose results are dropped.
     discarded: Option<ExprId>,
+    /// The local variables in scope defined with selectors' values (when calls are
+    /// recorded), in the order of `env.locals`.
+    defined: Vec<DefinedLocal>,
+}
+
+/// A local variable in scope defined with a selector's value: see [`DefinedVar`].
+struct DefinedLocal {
+    /// Its index in `env.locals`.
+    index: usize,
+    /// The offset of the value's selected name.
+    origin: u32,
+    /// How often its name is used, and how often in a way recorded with `via`.
+    refs: u32,
+    followed: u32,
 }
 
 impl Walker<'_, '_, '_> {
@@ -338,7 +382,73 @@ impl Walker<'_, '_, '_> {
     fn pop(&mut self) {
         if let Some(start) = self.scopes.pop() {
             self.env.locals.truncate(start);
+            while let Some(local) = self.defined.pop_if(|d| d.index >= start) {
+                if let Some(recorded) = self.recorded.as_deref_mut() {
+                    recorded.defined.push(DefinedVar {
+                        file: self.env.file.name.clone(),
+                        at: local.origin,
+                        followed: local.refs == local.followed,
+                    });
+                }
+            }
         }
+    }
+
+    /// The local variable in scope named `name`, when it was defined with a selector's value.
+    fn defined_local(&mut self, name: &str) -> Option<&mut DefinedLocal> {
+        if self.defined.is_empty() {
+            return None;
+        }
+        let index = self.env.locals.iter().rposition(|l| &*l.name == name)?;
+        self.defined.iter_mut().rev().find(|d| d.index == index)
+    }
+
+    /// Declares the variable `name` of type `ty`, defined with `value` (`name := value`, `var
+    /// name = value`): followed, when calls are recorded and `value` is a selector's (see
+    /// [`DefinedVar`]).
+    fn declare_defined(&mut self, f: &File, name: Span, ty: TypeId, value: Option<ExprId>) {
+        let before = self.env.locals.len();
+        self.declare_var(name, ty);
+        let Some(value) = value else {
+            return;
+        };
+        if self.env.locals.len() == before {
+            // `var _ = lib.V`.
+            return self.defined_var(f, value);
+        }
+        if let Some(origin) = self.selected_value(f, value) {
+            self.defined.push(DefinedLocal {
+                index: before,
+                origin,
+                refs: 0,
+                followed: 0,
+            });
+        }
+    }
+
+    /// A variable whose uses are not followed (package-level, blank) defined with `value`:
+    /// recorded, when calls are and it is a selector's value.
+    fn defined_var(&mut self, f: &File, value: ExprId) {
+        if let Some(at) = self.selected_value(f, value) {
+            if let Some(recorded) = self.recorded.as_deref_mut() {
+                recorded.defined.push(DefinedVar {
+                    file: self.env.file.name.clone(),
+                    at,
+                    followed: false,
+                });
+            }
+        }
+    }
+
+    /// The offset of the selected name, when calls are recorded and `value` is a selector's
+    /// value (`lib.V`, `x.F`, `x.M`).
+    fn selected_value(&mut self, f: &File, value: ExprId) -> Option<u32> {
+        self.recorded.as_ref()?;
+        let Expr::Selector { sel, .. } = f.expr(unparen(f, value)) else {
+            return None;
+        };
+        let x = expr(self.p, &self.env, value);
+        matches!(x.mode, Mode::Value | Mode::CommaOk).then_some(sel.start)
     }
 
     /// Declares `name` in the innermost local scope (package-level names are the package
@@ -519,11 +629,17 @@ impl Walker<'_, '_, '_> {
                             last_const = Some((ty, values.clone()));
                         }
                     }
+                    let names = f.ident_list(v.names).to_vec();
                     if self.scopes.is_empty() {
+                        if gen.tok == TokenKind::Var && ty.is_none() && values.len() == names.len()
+                        {
+                            for &value in &values {
+                                self.defined_var(f, value);
+                            }
+                        }
                         continue;
                     }
                     // In scope after the spec (`x := x` style), and never a use themselves.
-                    let names = f.ident_list(v.names).to_vec();
                     if gen.tok == TokenKind::Const {
                         self.env.iota = Some(index as i64);
                         let declared = ty.map(|t| type_expr(self.p, &self.env, t));
@@ -550,8 +666,10 @@ impl Walker<'_, '_, '_> {
                             Some(t) => vec![type_expr(self.p, &self.env, t); names.len()],
                             None => self.value_types(names.len(), &values),
                         };
-                        for (name, t) in names.into_iter().zip(types) {
-                            self.declare_var(name, t);
+                        let n = names.len();
+                        for (i, (name, t)) in names.into_iter().zip(types).enumerate() {
+                            let value = (ty.is_none() && values.len() == n).then(|| values[i]);
+                            self.declare_defined(f, name, t, value);
                         }
                     }
                 }
@@ -695,24 +813,35 @@ impl Walker<'_, '_, '_> {
     /// `value` used as a value of type `target` (assigned, passed, returned, sent, an element):
     /// see [`Self::used_as`].
     fn assigned(&mut self, f: &File, value: ExprId, target: TypeId) {
-        self.used_as(f, value, target, true);
+        self.used_as(f, value, target, true, None);
     }
 
     /// `value` used as a value of type `target`, `assigned` or converted: an implicit use of
     /// each of `target`'s imported interfaces (see [`Self::imported_interfaces`]) when the value
     /// has another type; recorded, when calls are, as a call's result target or (assigned) as
-    /// an [`AssignedValue`].
-    fn used_as(&mut self, f: &File, value: ExprId, target: TypeId, assigned: bool) {
+    /// an [`AssignedValue`]. `into`: the value is assigned to a local variable defined with
+    /// the selector's value at that offset ([`DefinedVar`]).
+    fn used_as(
+        &mut self,
+        f: &File,
+        value: ExprId,
+        target: TypeId,
+        assigned: bool,
+        into: Option<u32>,
+    ) {
         let bare = unparen(f, value);
-        let record_value = match (self.recorded.as_deref_mut(), f.expr(bare)) {
+        let mut via = into;
+        let record_value = match (self.recorded.is_some(), f.expr(bare)) {
             // A conversion's operand is not checked as an assignment.
             _ if !assigned => false,
-            (Some(Recorded { calls, .. }), Expr::Call { .. }) => {
+            (true, Expr::Call { .. }) => {
                 // The call was recorded when its expression was walked, just before.
                 let span = f.expr_span(bare);
                 let file = &self.env.file.name;
+                let calls = self.recorded.as_deref_mut().map(|r| &mut r.calls);
                 let call = calls
-                    .iter_mut()
+                    .into_iter()
+                    .flatten()
                     .rev()
                     .find(|c| c.start == span.start && c.end == span.end && c.file == *file);
                 if let Some(call) = call {
@@ -720,7 +849,14 @@ impl Walker<'_, '_, '_> {
                 }
                 false
             }
-            (Some(_), Expr::Selector { .. }) => true,
+            (true, Expr::Selector { .. }) => true,
+            // The value of a local variable defined with a selector's value (not assigned to
+            // another one: one variable is followed through a value).
+            (true, Expr::Ident) if into.is_none() => {
+                let name = self.text(f.expr_span(bare)).to_owned();
+                via = self.defined_local(&name).map(|local| local.origin);
+                via.is_some()
+            }
             _ => false,
         };
         let ifaces = self.imported_interfaces(target, 0);
@@ -735,9 +871,14 @@ impl Walker<'_, '_, '_> {
                 file: self.env.file.name.clone(),
                 value: argument(f, value, &x),
                 target,
+                via,
             };
             if let Some(recorded) = self.recorded.as_deref_mut() {
                 recorded.values.push(value);
+            }
+            if let Some(local) = via.and_then(|at| self.defined.iter_mut().find(|d| d.origin == at))
+            {
+                local.followed += 1;
             }
         }
         if !to_interface {
@@ -830,7 +971,7 @@ impl Walker<'_, '_, '_> {
         match callee.mode {
             Mode::Type => {
                 if let [x] = args {
-                    self.used_as(f, *x, callee.ty, false);
+                    self.used_as(f, *x, callee.ty, false, None);
                 }
             }
             Mode::Value | Mode::CommaOk => {
@@ -879,9 +1020,17 @@ impl Walker<'_, '_, '_> {
         ellipsis: bool,
         discarded: bool,
     ) {
-        let callee = match f.expr(unparen(f, fun)) {
-            Expr::Selector { sel, .. } => sel.start,
-            Expr::Ident => f.expr_span(unparen(f, fun)).start,
+        let (callee, via) = match f.expr(unparen(f, fun)) {
+            Expr::Selector { sel, .. } => (sel.start, None),
+            Expr::Ident => {
+                let span = f.expr_span(unparen(f, fun));
+                let name = self.text(span).to_owned();
+                let via = self.defined_local(&name).map(|local| {
+                    local.followed += 1;
+                    local.origin
+                });
+                (span.start, via)
+            }
             _ => return,
         };
         if !matches!(callee_type.mode, Mode::Value | Mode::CommaOk) {
@@ -904,6 +1053,7 @@ impl Walker<'_, '_, '_> {
             start: f.expr_span(call).start,
             end: f.expr_span(call).end,
             result_target: None,
+            via,
         };
         if let Some(recorded) = self.recorded.as_deref_mut() {
             recorded.calls.push(call);
@@ -935,7 +1085,16 @@ impl Walker<'_, '_, '_> {
             }
             let target = expr(self.p, &self.env, l);
             if matches!(target.mode, Mode::Value | Mode::CommaOk) {
-                self.assigned(f, r, target.ty);
+                // `f = lib.G` into `f := lib.F`.
+                let bare = unparen(f, l);
+                let into = match f.expr(bare) {
+                    Expr::Ident => {
+                        let name = self.text(f.expr_span(bare)).to_owned();
+                        self.defined_local(&name).map(|local| local.origin)
+                    }
+                    _ => None,
+                };
+                self.used_as(f, r, target.ty, true, into);
             }
         }
     }
@@ -1093,13 +1252,14 @@ impl Walker<'_, '_, '_> {
     /// declared in this scope is assigned, not redeclared).
     fn define(&mut self, f: &File, lhs: &[ExprId], values: &[ExprId]) {
         let types = self.value_types(lhs.len(), values);
-        for (&x, ty) in lhs.iter().zip(types) {
+        for (i, (&x, ty)) in lhs.iter().zip(types).enumerate() {
             if !matches!(f.expr(x), Expr::Ident) {
                 continue;
             }
             let span = f.expr_span(x);
             if !self.declared_here(self.text(span)) {
-                self.declare_var(span, ty);
+                let value = (values.len() == lhs.len()).then(|| values[i]);
+                self.declare_defined(f, span, ty, value);
             }
         }
     }
@@ -1325,6 +1485,9 @@ impl Walker<'_, '_, '_> {
             return;
         }
         let name = name.to_owned();
+        if let Some(local) = self.defined_local(&name) {
+            local.refs += 1;
+        }
         if let Resolved::Obj(obj) = lookup(self.p, &self.env, &name) {
             let pkg = self.p.objects[obj.0 as usize].pkg;
             if pkg.is_some_and(|pkg| pkg != self.env.pkg) && is_exported(&name) {
@@ -1805,7 +1968,8 @@ func f(v *lib.Inner) interface{ M() } { return v }
     #[test]
     fn selector_values_used_as_values_of_known_types_are_recorded() {
         // Assigned (to `_` too, as its own type), passed, returned, an element and sent are;
-        // converted, declared without a type and selected from are not.
+        // converted, declared without a type and selected from are not (a variable declared
+        // with the value is followed: its value assigned is, `via` the value it has).
         let dep = "package dep
 
 import \"example.com/lib\"
@@ -1837,7 +2001,7 @@ func G(t lib.T, ch chan lib.T) hasN {
             .values
             .iter()
             .map(|v| {
-                let at = v.value.selector.unwrap_or(0) as usize;
+                let at = v.value.offset as usize;
                 let line = dep[..at].matches('\n').count() + 1;
                 let target = super::super::typestring::type_string(&mut p, v.target, Some(pkg));
                 let value = match v.value.value {
@@ -1846,7 +2010,10 @@ func G(t lib.T, ch chan lib.T) hasN {
                     }
                     _ => "?".to_owned(),
                 };
-                format!("{line}: {value} as {target}")
+                let via = v.via.map_or(String::new(), |at| {
+                    format!(" via {}", dep[..at as usize].matches('\n').count() + 1)
+                });
+                format!("{line}: {value} as {target}{via}")
             })
             .collect();
         assert_eq!(
@@ -1858,8 +2025,78 @@ func G(t lib.T, ch chan lib.T) hasN {
                 "12: int as int",
                 "13: example.com/lib.T as example.com/lib.T",
                 "16: int as int",
+                "17: example.com/lib.T as example.com/lib.T via 15",
                 "18: example.com/lib.T as hasN",
             ]
         );
+    }
+
+    #[test]
+    fn variables_defined_with_selected_values_are_followed_to_their_uses() {
+        // `f` is only called, `g` passed and assigned, `h` is a call's result, `m` a method
+        // value: followed. `v` is selected from and `w` compared: not followed, nor are
+        // package-level and blank variables. An inner `f` shadows the outer one.
+        let dep = "package dep
+
+import \"example.com/lib\"
+
+var P = lib.F
+
+func take(func() int) {}
+
+func G(t lib.T) {
+	f := lib.F
+	f()
+	_ = f()
+	var g = lib.F
+	take(g)
+	g = lib.F
+	h := lib.Pair
+	_, _ = h()
+	m := t.N
+	m()
+	{
+		f := func() int { return 1 }
+		f()
+	}
+	var _ = lib.V
+	v := lib.V
+	_ = v.A
+	w := lib.F
+	_ = w == nil
+}
+";
+        let source = MemorySource::new(&[
+            ("example.com/lib", &[("lib.go", LIB)]),
+            ("example.com/dep", &[("dep.go", dep)]),
+        ]);
+        let mut p = Program::new(&source, Sizes::for_arch("amd64"));
+        let pkg = p.package("", "example.com/dep").expect("dep loads");
+        let (_, recorded) = package_uses_and_calls(&mut p, pkg);
+        let line = |at: u32| dep[..at as usize].matches('\n').count() + 1;
+        let defined: Vec<(usize, bool)> = (recorded.defined.iter())
+            .map(|d| (line(d.at), d.followed))
+            .collect();
+        assert_eq!(
+            defined,
+            [
+                (5, false),
+                (10, true),
+                (13, true),
+                (16, true),
+                (18, true),
+                (24, false),
+                (25, false),
+                (27, false)
+            ]
+        );
+        let calls: Vec<(usize, usize)> = (recorded.calls.iter())
+            .filter_map(|c| Some((line(c.callee), line(c.via?))))
+            .collect();
+        assert_eq!(calls, [(11, 10), (12, 10), (17, 16), (19, 18)]);
+        let values: Vec<(usize, usize)> = (recorded.values.iter())
+            .filter_map(|v| Some((line(v.value.offset), line(v.via?))))
+            .collect();
+        assert_eq!(values, [(14, 13), (15, 13)]);
     }
 }

@@ -64,6 +64,12 @@ const MUTATIONS: &[(&str, &str, &str)] = &[
     ("remove field", "\tB string\n", ""),
     // Compatible for apidiff; unkeyed literals stop compiling.
     ("field added", "\tB string\n", "\tB string\n\tC bool\n"),
+    // Not in the API at all: unkeyed literals stop compiling too.
+    (
+        "unexported field added",
+        "\tB string\n",
+        "\tB string\n\tc bool\n",
+    ),
     ("field type", "\tA int\n", "\tA string\n"),
     (
         "interface method added",
@@ -156,6 +162,12 @@ const DEPENDENTS: &[(&str, &str)] = &[
     (
         "unkeyed",
         "var t = lib.T{1, \"x\"}\n\nfunc Unkeyed() []lib.T {\n\treturn []lib.T{\n\t\t{\n\t\t\t2,\n\t\t\t\"y\",\n\t\t},\n\t}\n}\n",
+    ),
+    // A function kept in a variable: the compiler reports the variable's calls, not where it
+    // is defined.
+    (
+        "kept",
+        "func Kept() int {\n\tf := lib.F\n\tf(1)\n\treturn f(\n\t\t2,\n\t)\n}\n",
     ),
     ("safe", "func Safe() { lib.G() }\n"),
 ];
