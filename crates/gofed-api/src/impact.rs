@@ -599,72 +599,76 @@ pub fn refine_identity_changes(
     }
 }
 
-/// The struct types of a package whose fields changed in a way apidiff does not report, which
-/// breaks their unkeyed literals in other packages: an unexported field added (or removed),
-/// fields reordered. Each one a compatible subject, seen by unkeyed literals only, unless
-/// `subjects` (the package's changes apidiff reports) has one about the type or its members.
-pub fn field_list_changes(
-    subjects: &[Subject],
+/// The changes of a package's struct types that break their unkeyed literals in other packages
+/// only, as compatible subjects (seen by [`Target::Fields`] uses): of `subjects` (from
+/// [`subjects_of`]), the members added that are fields; and the changes apidiff does not
+/// report, an unexported field added (or removed) and fields reordered. Only a type whose old
+/// fields are all exported can have unkeyed literals in another package.
+pub fn literal_subjects(
+    subjects: &mut Vec<Subject>,
     pkg_path: &str,
     old: &mut Program,
     old_pkg: crate::types::PkgId,
     new: &mut Program,
     new_pkg: crate::types::PkgId,
-) -> Vec<Subject> {
+) {
+    let field_names = |p: &mut Program, pkg, name: &str| -> Option<Vec<String>> {
+        let ty = type_of(p, pkg, name)?;
+        let under = p.underlying(ty);
+        match p.ty(under) {
+            Type::Struct(st) => Some(st.fields.iter().map(|f| f.name.clone()).collect()),
+            _ => None,
+        }
+    };
+    let exported = |fields: &[String]| -> Vec<String> {
+        let exported = fields.iter().filter(|f| crate::types::is_exported(f));
+        exported.cloned().collect()
+    };
+    subjects.retain(|s| match (&s.target, s.compatible) {
+        (SubjectTarget::Member { owner, name }, true) => {
+            let old_fields = field_names(old, old_pkg, owner);
+            let new_fields = field_names(new, new_pkg, owner);
+            old_fields.is_some_and(|f| f == exported(&f))
+                && new_fields.is_some_and(|f| f.contains(name))
+        }
+        _ => true,
+    });
     let mut names: Vec<String> = (old.pkg(old_pkg).scope.keys())
         .filter(|name| crate::types::is_exported(name))
         .cloned()
         .collect();
     names.sort();
-    let reported = |name: &str| {
-        subjects.iter().any(|s| match &s.target {
-            SubjectTarget::Object(owner) | SubjectTarget::Member { owner, .. } => owner == name,
-            _ => false,
-        })
-    };
-    let mut changes = Vec::new();
     for name in names {
-        if reported(&name) {
+        let reported = subjects.iter().any(|s| match &s.target {
+            SubjectTarget::Object(owner) | SubjectTarget::Member { owner, .. } => *owner == name,
+            _ => false,
+        });
+        if reported {
             continue;
         }
-        let (Some(o), Some(n)) = (type_of(old, old_pkg, &name), type_of(new, new_pkg, &name))
-        else {
+        let (Some(old_fields), Some(new_fields)) = (
+            field_names(old, old_pkg, &name),
+            field_names(new, new_pkg, &name),
+        ) else {
             continue;
         };
-        let field_names = |p: &mut Program, ty: TypeId| {
-            let under = p.underlying(ty);
-            match p.ty(under) {
-                Type::Struct(st) => {
-                    Some(st.fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>())
-                }
-                _ => None,
-            }
-        };
-        let (Some(old_fields), Some(new_fields)) = (field_names(old, o), field_names(new, n))
-        else {
+        if old_fields == new_fields || old_fields != exported(&old_fields) {
             continue;
-        };
-        if old_fields != new_fields {
-            let exported = |fields: &[String]| {
-                let exported = fields.iter().filter(|f| crate::types::is_exported(f));
-                exported.cloned().collect::<Vec<_>>()
-            };
-            // Exported fields added or removed are apidiff's.
-            let what = if exported(&old_fields) == exported(&new_fields) {
-                "unexported fields changed"
-            } else {
-                "fields reordered"
-            };
-            changes.push(Subject {
-                pkg_path: pkg_path.to_owned(),
-                message: format!("{name}: {what}"),
-                effect: Effect::Unchecked,
-                target: SubjectTarget::Object(name),
-                compatible: true,
-            });
         }
+        // Exported fields added or removed are apidiff's.
+        let what = if exported(&new_fields) == old_fields {
+            "unexported fields added"
+        } else {
+            "fields reordered"
+        };
+        subjects.push(Subject {
+            pkg_path: pkg_path.to_owned(),
+            message: format!("{name}: {what}"),
+            effect: Effect::Unchecked,
+            target: SubjectTarget::Object(name),
+            compatible: true,
+        });
     }
-    changes
 }
 
 /// The type package `pkg`'s type name `name` denotes (`None` for another kind of object).
@@ -676,7 +680,8 @@ fn type_of(p: &mut Program, pkg: crate::types::PkgId, name: &str) -> Option<crat
     }
 }
 
-/// The subjects of a package's incompatible changes.
+/// The subjects of a package's incompatible changes, and of the members it added (fields
+/// break unkeyed literals: see [`literal_subjects`]).
 pub fn subjects_of(pkg_path: &str, changes: &[Change]) -> Vec<Subject> {
     changes
         .iter()

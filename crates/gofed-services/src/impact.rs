@@ -15,7 +15,7 @@ use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::apidiff::changes;
 use gofed_go::budget::Budget;
 use gofed_go::impact::{
-    check_call, check_literal, check_selected, check_value, field_list_changes,
+    check_call, check_literal, check_selected, check_value, literal_subjects,
     refine_identity_changes, subjects_of, Effect, Subject, UseCheck,
 };
 use gofed_go::types::uses::{
@@ -197,8 +197,7 @@ pub fn impact(
                 let report = changes(&mut old, *o, &mut new, *n);
                 let mut found = subjects_of(&path, &report.changes);
                 refine_identity_changes(&mut found, &mut old, *o, &mut new, *n);
-                let unreported = field_list_changes(&found, &path, &mut old, *o, &mut new, *n);
-                found.extend(unreported);
+                literal_subjects(&mut found, &path, &mut old, *o, &mut new, *n);
                 subjects.extend(found);
             }
         }
