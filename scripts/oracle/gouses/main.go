@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	gouses [-gopath DIR] [-summary] DIR...
+//	gouses [-gopath DIR] [-summary | -errors] DIR...
 //
 // Every DIR is a package directory below GOROOT/src (the Go that built gouses,
 // or $GOROOT) or below GOPATH/src (-gopath, GOPATH mode as Debian builds its
@@ -47,7 +47,10 @@
 // import failed, go/types records no use of that import's objects, so the
 // package's uses are not a complete reference. With -summary, only the
 // number of uses per KIND and the number of packages with type errors are
-// printed.
+// printed. With -errors, only the type errors, one per line (the reference of
+// gofed impact's check of a standard library change, scripts/oracle-std-impact.sh):
+//
+//	FILE:LINE:COL	MESSAGE
 package main
 
 import (
@@ -75,6 +78,7 @@ type use struct {
 func main() {
 	gopath := flag.String("gopath", "", "GOPATH of the packages (GOPATH mode)")
 	summary := flag.Bool("summary", false, "print counts per kind only")
+	errorsOnly := flag.Bool("errors", false, "print the type errors only")
 	flag.Parse()
 	ctxt := build.Default
 	ctxt.GOPATH = *gopath
@@ -123,8 +127,22 @@ func main() {
 		}
 		var errs []string
 		conf := types.Config{Importer: imp.(types.ImporterFrom), FakeImportC: true,
-			Error: func(err error) { errs = append(errs, err.Error()) }}
+			Error: func(err error) {
+				errs = append(errs, err.Error())
+				if *errorsOnly {
+					msg := strings.NewReplacer("\t", " ", "\n", " ").Replace(err.Error())
+					if terr, ok := err.(types.Error); ok {
+						p := fset.PositionFor(terr.Pos, false)
+						msg = fmt.Sprintf("%s:%d:%d\t%s", p.Filename, p.Line, p.Column,
+							strings.NewReplacer("\t", " ", "\n", " ").Replace(terr.Msg))
+					}
+					fmt.Fprintln(out, msg)
+				}
+			}}
 		pkg, _ := conf.Check(rel(abs), fset, files, info)
+		if *errorsOnly {
+			continue
+		}
 		if len(errs) > 0 {
 			typeErrors++
 			if !*summary {
