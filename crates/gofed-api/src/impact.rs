@@ -68,6 +68,11 @@ pub struct Subject {
     /// Whether apidiff calls the change compatible: a field added to a struct type, which
     /// breaks its unkeyed literals only ([`Target::Fields`] uses).
     pub compatible: bool,
+    /// For a type that became another package's type, identical to it (`type RawMessage =
+    /// jsontext.Value`; see [`refine_identity_changes`]): that type's package path and name. A
+    /// use of it breaks only where the dependent names the new type too (two cases of a type
+    /// switch, two terms of a union that now overlap).
+    pub identical_to: Option<(String, String)>,
 }
 
 impl Subject {
@@ -84,6 +89,7 @@ impl Subject {
             effect: effect_of(msg),
             target: target_of(object, part),
             compatible: change.compatible,
+            identical_to: None,
         }
     }
 
@@ -95,6 +101,7 @@ impl Subject {
             effect: Effect::Breaks,
             target: SubjectTarget::Package,
             compatible: false,
+            identical_to: None,
         }
     }
 
@@ -553,9 +560,9 @@ fn reaches_package(p: &mut Program, ty: crate::types::TypeId, pkg_path: &str, de
 /// Lowers to [`Effect::Unchecked`] the changes of a declared type's identity that keep what
 /// code does with it: `T: changed from T to other.U` where U has T's underlying type and
 /// every method of T and *T with the same signature (Go 1.27's `json.RawMessage`, now an
-/// alias of `jsontext.Value`). Only code relying on the identity breaks (a conversion between
-/// two named types, a type switch listing both); `old_pkg` of `old` and `new_pkg` of `new` are
-/// the package's two versions.
+/// alias of `jsontext.Value`). Only code relying on the identity breaks (a type switch listing
+/// both, a union of both): the subject records the new type ([`Subject::identical_to`]);
+/// `old_pkg` of `old` and `new_pkg` of `new` are the package's two versions.
 pub fn refine_identity_changes(
     subjects: &mut [Subject],
     old: &mut Program,
@@ -595,6 +602,11 @@ pub fn refine_identity_changes(
         });
         if keeps_methods {
             subject.effect = Effect::Unchecked;
+            if let Type::Named(named) | Type::Instance { named, .. } = *new.ty(n) {
+                let named = &new.named[named.0 as usize];
+                let pkg = named.pkg.map(|pkg| new.pkg(pkg).path.clone());
+                subject.identical_to = pkg.map(|pkg| (pkg, named.name.to_string()));
+            }
         }
     }
 }
@@ -667,6 +679,7 @@ pub fn literal_subjects(
             effect: Effect::Unchecked,
             target: SubjectTarget::Object(name),
             compatible: true,
+            identical_to: None,
         });
     }
 }

@@ -22,7 +22,7 @@ use gofed_go::types::uses::{
     package_uses_and_calls, AssignedValue, Call, DefinedVar, Recorded, SelectedValue, Target,
     UnkeyedLiteral, Use, UseKind,
 };
-use gofed_go::types::{PackageSource, PkgId, Program, Sizes};
+use gofed_go::types::{ObjKind, PackageSource, PkgId, Program, Sizes, Type};
 
 use crate::api::World;
 use crate::apidiff::side_packages;
@@ -244,6 +244,13 @@ pub fn impact(
                 for subject in &subjects {
                     if !subject.is_used_by(&program, u) {
                         continue;
+                    }
+                    // A type now identical to another package's type: only where that one is
+                    // named too can a use break.
+                    if let Some((pkg, name)) = &subject.identical_to {
+                        if !names_type(&program, &uses, pkg, name) {
+                            continue;
+                        }
                     }
                     let site = site_of(subject, u, &recorded);
                     let check = match site {
@@ -489,6 +496,25 @@ fn site_of<'r>(subject: &Subject, u: &Use, recorded: &'r Recorded) -> Option<Sit
     let argument = (recorded.calls.iter())
         .any(|c| c.file == u.file && c.args.iter().any(|a| a.selector == at));
     argument.then_some(Site::Undecided)
+}
+
+/// Whether one of a package's `uses` names the type `pkg.name` (directly or by an alias).
+fn names_type(program: &Program, uses: &[Use], pkg: &str, name: &str) -> bool {
+    uses.iter().any(|u| {
+        let Target::Object(obj) = u.target else {
+            return false;
+        };
+        let ObjKind::TypeName { ty, .. } = program.objects[obj.0 as usize].kind else {
+            return false;
+        };
+        match *program.ty(ty) {
+            Type::Named(n) | Type::Instance { named: n, .. } => {
+                let named = &program.named[n.0 as usize];
+                *named.name == *name && named.pkg.is_some_and(|p| program.pkg(p).path == pkg)
+            }
+            _ => false,
+        }
+    })
 }
 
 /// Checks the uses of a local variable defined with a changed subject's value (`f :=
