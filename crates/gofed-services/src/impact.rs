@@ -396,7 +396,8 @@ enum Site<'r> {
     /// calls ([`Call::via`]), its value used and the values assigned to it
     /// ([`AssignedValue::via`]).
     Followed(&'r DefinedVar),
-    /// The value of such a field or variable passed to a generic function: not checked.
+    /// The value of such a field or variable passed to a generic function, or a variable defined
+    /// with it that is used otherwise than recorded (selected from, compared, ...): not checked.
     Undecided,
 }
 
