@@ -25,6 +25,10 @@ directory, one at a time:
   add-iface-method  type I interface { -> type I interface { GofedAdded()
   var-to-pointer    var V T            -> var V *T
   remove-type       type T ...         -> type T__gofed_removed ...
+  change-const-type const C = 3        -> const C uint64 = 3  (an untyped
+                    integer constant, on its line or in a const block)
+  tighten-constraint func F[T any, ...] -> func F[T comparable, ...]  (the
+                    first type parameter constrained by any)
 
 A mutation whose library no longer builds is dropped (the library itself used
 what was removed). The ground truth is GO's `go build -gcflags=-e` in GOPATH
@@ -138,6 +142,10 @@ FIRST_PARAM = re.compile(r"\s*\w+(?:\s*,\s*\w+)*\s+" + BASIC + r"(?=[,)])")
 RESULT = re.compile(r"^func [A-Z]\w*\([^()\n]*\) " + BASIC + r" \{$", re.M)
 # A package-level variable declared with a type and no value: `var V T`.
 VAR = re.compile(r"^var ([A-Z]\w*) ([A-Za-z][\w.]*)$", re.M)
+# An untyped integer constant, on its own line or in a const block: `const C = 3`, `\tC = 3`.
+CONST_LINE = re.compile(r"^const ([A-Z]\w*) = \d+$", re.M)
+CONST_BLOCK = re.compile(r"^const \(\n(.*?)^\)", re.M | re.S)
+CONST_ENTRY = re.compile(r"^\t([A-Z]\w*) = \d+$", re.M)
 
 
 def mutations_of(d):
@@ -155,6 +163,12 @@ def mutations_of(d):
             rest = src[paren + 1:]
             added = "gofedAdded struct{}" + ("" if rest.startswith(")") else ", ")
             out.append(("change-params", name, n, src[:paren + 1] + added + rest))
+            # A type parameter's constraint tightened: any -> comparable.
+            tparams = m.group(2)
+            if tparams and re.search(r"\bany\b", tparams):
+                at = m.start(2)
+                tight = re.sub(r"\bany\b", "comparable", tparams, count=1)
+                out.append(("tighten-constraint", name, n, src[:at] + tight + src[m.end(2):]))
             p = FIRST_PARAM.match(rest)
             if p:
                 at = paren + 1 + p.start(1)
@@ -183,6 +197,12 @@ def mutations_of(d):
                 out.append(("remove-field", tname + "." + fname, n, src[:at] + fname + "__gofed_removed" + src[at + len(fname):]))
                 at = body_start + f.start(2)
                 out.append(("change-field-type", tname + "." + fname, n, src[:at] + "[]" + src[at:]))
+        # An untyped constant given a type: untyped int -> uint64.
+        consts = [(m.group(1), m.end(1)) for m in CONST_LINE.finditer(src)]
+        for b in CONST_BLOCK.finditer(src):
+            consts += [(e.group(1), b.start(1) + e.end(1)) for e in CONST_ENTRY.finditer(b.group(1))]
+        for name, at in consts:
+            out.append(("change-const-type", name, n, src[:at] + " uint64" + src[at:]))
         for m in VAR.finditer(src):
             out.append(("var-to-pointer", m.group(1), n, src[:m.start(2)] + "*" + src[m.start(2):]))
         for m in TYPE_DECL.finditer(src):

@@ -21,7 +21,8 @@ use crate::apidiff::{assignable, identical, implements, Change};
 use crate::types::methodset::method_set;
 use crate::types::typestring::type_string;
 use crate::types::uses::{
-    Argument, ArgumentValue, AssignedValue, Call, SelectedValue, Target, UnkeyedLiteral, Use,
+    Argument, ArgumentValue, AssignedValue, BinaryOperand, Call, SelectedValue, Target,
+    UnkeyedLiteral, Use,
 };
 use crate::types::{default_type, param_type, representable, ObjKind, Program, Type, TypeId};
 
@@ -318,10 +319,78 @@ pub fn check_value(
     new: &mut Program,
     new_value: &AssignedValue,
 ) -> UseCheck {
-    confirmed(
-        argument_fits(new, &new_value.value, new_value.target),
-        || argument_fits(old, &old_value.value, old_value.target),
-    )
+    let fits = |p: &mut Program, v: &AssignedValue| {
+        if v.converted {
+            convertible_fits(p, &v.value, v.target)
+        } else {
+            argument_fits(p, &v.value, v.target)
+        }
+    };
+    confirmed(fits(new, new_value), || fits(old, old_value))
+}
+
+/// Whether a value (or constant) converts to `target` (the spec's conversions: assignable, the
+/// same underlying type, between numeric types, to a string from an integer or a byte or rune
+/// slice, and back; a constant must be representable in a numeric type). Conversions of other
+/// types not modelled here are left undecided.
+fn convertible_fits(p: &mut Program, arg: &Argument, target: TypeId) -> UseCheck {
+    if argument_fits(p, arg, target) == UseCheck::Fits {
+        return UseCheck::Fits;
+    }
+    let under = p.underlying(target);
+    let target_kind = match p.ty(under) {
+        Type::Basic(k) => Some(*k),
+        _ => None,
+    };
+    let bytes_or_runes = |p: &mut Program, ty: TypeId| {
+        let under = p.underlying(ty);
+        match *p.ty(under) {
+            Type::Slice(elem) => {
+                let elem = p.underlying(elem);
+                matches!(p.ty(elem), Type::Basic(k) if matches!(k.canonical(), crate::types::BasicKind::Uint8 | crate::types::BasicKind::Int32))
+            }
+            _ => false,
+        }
+    };
+    let fits = match (&arg.value, target_kind) {
+        (ArgumentValue::Const(t, value), Some(k)) if k.is_numeric() => {
+            let numeric = matches!(p.ty(*t), Type::Basic(c) if c.is_numeric());
+            Some(numeric && representable(p, value, target))
+        }
+        (ArgumentValue::Const(t, _) | ArgumentValue::Value(t), kind) => {
+            let t = *t;
+            let value_under = p.underlying(t);
+            match (p.ty(value_under).clone(), kind) {
+                (Type::Basic(v), Some(k)) => Some(
+                    (v.is_integer() || v.is_float()) && (k.is_integer() || k.is_float())
+                        || v.is_complex() && k.is_complex()
+                        || (v.is_integer() || v.is_string()) && k.is_string()
+                        || v.canonical() == k.canonical(),
+                ),
+                (Type::Basic(v), None) if v.is_string() => {
+                    bytes_or_runes(p, target).then_some(true)
+                }
+                (Type::Slice(_), Some(k)) if k.is_string() => bytes_or_runes(p, t).then_some(true),
+                _ => crate::apidiff::identical_in(p, value_under, under).then_some(true),
+            }
+        }
+        _ => None,
+    };
+    match fits {
+        Some(true) => UseCheck::Fits,
+        Some(false) => {
+            let have = match &arg.value {
+                ArgumentValue::Value(t) | ArgumentValue::Const(t, _) => type_string(p, *t, None),
+                _ => "nil".to_owned(),
+            };
+            let want = type_string(p, target, None);
+            UseCheck::Breaks(vec![(
+                arg.offset,
+                format!("cannot convert a value of type {have} to {want}"),
+            )])
+        }
+        None => UseCheck::Unknown,
+    }
 }
 
 /// Checks a member selected from a field's or variable's value (`pkg.V.A`) against the field's
@@ -340,6 +409,113 @@ pub fn check_selected(
         )]),
         (Some(o), Some(n)) if identical(old, o, new, n) => UseCheck::Fits,
         _ => UseCheck::Unknown,
+    }
+}
+
+/// Checks a binary operation with a changed constant's, field's or variable's value as an operand
+/// (`lib.C + 1`, `x.F == y`) against its new type: `new_op` is the operation as the dependent's
+/// code walked against the new version has it, `old_op` against the old version, confirmed as
+/// [`check_call`]'s arguments are. A comparison's value is an untyped boolean whatever its
+/// operands; another operation's value has their type, which flows on: the operation fits only
+/// when that type is the one it was.
+pub fn check_binary(
+    old: &mut Program,
+    old_op: &BinaryOperand,
+    new: &mut Program,
+    new_op: &BinaryOperand,
+) -> UseCheck {
+    use crate::token::TokenKind as Op;
+    let (check, new_type) = binary_fits(new, new_op);
+    match check {
+        UseCheck::Fits => {
+            let comparison = matches!(
+                new_op.op,
+                Op::Eql | Op::Neq | Op::Lss | Op::Leq | Op::Gtr | Op::Geq
+            );
+            match (binary_fits(old, old_op).1, new_type) {
+                _ if comparison => UseCheck::Fits,
+                (Some(o), Some(n)) if identical(old, o, new, n) => UseCheck::Fits,
+                _ => UseCheck::Unknown,
+            }
+        }
+        other => confirmed(other, || binary_fits(old, old_op).0),
+    }
+}
+
+/// Whether a binary operation's operands fit each other and the operator (go/types'
+/// `matchTypes`, `comparison` and `binary`): an untyped constant is converted to the other
+/// operand's type (it must be representable), typed operands of an arithmetic operation or an
+/// ordering are identical, those of `==` and `!=` assignable one to the other. Shifts, two
+/// untyped operands, and types whose operators are not modelled here are left undecided. With
+/// the operands' common type, when they have one.
+fn binary_fits(p: &mut Program, b: &BinaryOperand) -> (UseCheck, Option<TypeId>) {
+    use crate::token::TokenKind as Op;
+    let typed = |p: &Program, a: &Argument| match &a.value {
+        ArgumentValue::Value(t) | ArgumentValue::Const(t, _) => {
+            Some((*t, matches!(p.ty(*t), Type::Basic(k) if k.is_untyped())))
+        }
+        _ => None,
+    };
+    let (Some((t, t_untyped)), Some((u, u_untyped))) = (typed(p, &b.operand), typed(p, &b.other))
+    else {
+        return (UseCheck::Unknown, None);
+    };
+    let equality = matches!(b.op, Op::Eql | Op::Neq);
+    // The operands' common type.
+    let common = match (t_untyped, u_untyped) {
+        (true, true) => return (UseCheck::Unknown, None),
+        (false, true) => match argument_fits(p, &b.other, t) {
+            UseCheck::Fits => t,
+            other => return (other, None),
+        },
+        (true, false) => match argument_fits(p, &b.operand, u) {
+            UseCheck::Fits => u,
+            other => return (other, None),
+        },
+        (false, false) => {
+            let fits = if equality {
+                match (assignable(p, t, u), assignable(p, u, t)) {
+                    (Some(true), _) | (_, Some(true)) => Some(true),
+                    (Some(false), Some(false)) => Some(false),
+                    _ => None,
+                }
+            } else {
+                Some(crate::apidiff::identical_in(p, t, u))
+            };
+            match fits {
+                Some(true) => t,
+                None => return (UseCheck::Unknown, None),
+                Some(false) => {
+                    let (left, right) = if b.left { (t, u) } else { (u, t) };
+                    let (left, right) = (type_string(p, left, None), type_string(p, right, None));
+                    let error = (b.start, format!("mismatched types {left} and {right}"));
+                    return (UseCheck::Breaks(vec![error]), None);
+                }
+            }
+        }
+    };
+    // The operator on that type: decided for basic types (and equality of pointers, channels
+    // and interfaces) only.
+    let under = p.underlying(common);
+    let defined = match p.ty(under) {
+        Type::Basic(k) => match b.op {
+            Op::Eql | Op::Neq => true,
+            Op::Add => k.is_numeric() || k.is_string(),
+            Op::Sub | Op::Mul | Op::Quo => k.is_numeric(),
+            Op::Rem | Op::And | Op::Or | Op::Xor | Op::AndNot => k.is_integer(),
+            Op::Lss | Op::Leq | Op::Gtr | Op::Geq => {
+                k.is_integer() || k.is_float() || k.is_string()
+            }
+            Op::LAnd | Op::LOr => k.is_boolean(),
+            _ => false,
+        },
+        Type::Pointer(_) | Type::Chan { .. } | Type::Interface(_) => equality,
+        _ => false,
+    };
+    if defined {
+        (UseCheck::Fits, Some(common))
+    } else {
+        (UseCheck::Unknown, Some(common))
     }
 }
 

@@ -15,12 +15,12 @@ use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::apidiff::changes;
 use gofed_go::budget::Budget;
 use gofed_go::impact::{
-    check_call, check_literal, check_selected, check_value, literal_subjects,
+    check_binary, check_call, check_literal, check_selected, check_value, literal_subjects,
     refine_identity_changes, subjects_of, Effect, Subject, UseCheck,
 };
 use gofed_go::types::uses::{
-    package_uses_and_calls, AssignedValue, Call, DefinedVar, Recorded, SelectedValue, Target,
-    UnkeyedLiteral, Use, UseKind,
+    package_uses_and_calls, AssignedValue, BinaryOperand, Call, DefinedVar, Recorded,
+    SelectedValue, Target, UnkeyedLiteral, Use, UseKind,
 };
 use gofed_go::types::{ObjKind, PackageSource, PkgId, Program, Sizes, Type};
 
@@ -285,6 +285,9 @@ pub fn impact(
                                 Some((Site::Selected(old), Site::Selected(ns))) => {
                                     check_selected(&mut program, old, new, ns)
                                 }
+                                Some((Site::Binary(old), Site::Binary(nb))) => {
+                                    check_binary(&mut program, old, new, nb)
+                                }
                                 Some((Site::Followed(var), Site::Followed(_))) => {
                                     check_followed(var, &mut program, &recorded, new, new_recorded)
                                 }
@@ -392,6 +395,9 @@ enum Site<'r> {
     Selected(&'r SelectedValue),
     /// An unkeyed literal of a struct type whose fields (or a member) changed.
     Literal(&'r UnkeyedLiteral),
+    /// A binary operation with the value of a constant, field or variable whose type changed
+    /// as an operand.
+    Binary(&'r BinaryOperand),
     /// A local variable defined with the changed subject's value, every use of it recorded: its
     /// calls ([`Call::via`]), its value used and the values assigned to it
     /// ([`AssignedValue::via`]).
@@ -434,6 +440,11 @@ impl<'r> Site<'r> {
                 new.literals
                     .iter()
                     .find(|l| l.file == old.file && l.at == old.at)?,
+            ),
+            Site::Binary(old) => Site::Binary(
+                new.binary
+                    .iter()
+                    .find(|b| b.file == old.file && b.operand.selector == old.operand.selector)?,
             ),
             Site::Followed(old) => Site::Followed(
                 new.defined
@@ -481,6 +492,12 @@ fn site_of<'r>(subject: &Subject, u: &Use, recorded: &'r Recorded) -> Option<Sit
         (recorded.values.iter()).find(|v| v.file == u.file && v.value.selector == at)
     {
         return Some(Site::Value(value));
+    }
+    // `pkg.C + 1`, `x.F == y`.
+    if let Some(binary) =
+        (recorded.binary.iter()).find(|b| b.file == u.file && b.operand.selector == at)
+    {
+        return Some(Site::Binary(binary));
     }
     // `pkg.V.A`, `x.F.M()`.
     if let Some(selected) =

@@ -23,6 +23,7 @@ use crate::types::typestring::type_string;
 use crate::types::{is_exported, ObjId, ObjKind, Program};
 use spelling::Written;
 
+pub(crate) use identity::identical_in;
 pub use identity::{assignable, identical, implements};
 pub use module::{diff_modules, Bump, ModuleReport, PackageReport};
 

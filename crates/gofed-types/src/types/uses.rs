@@ -203,8 +203,8 @@ pub enum ArgumentValue {
 }
 
 /// A selector's value (`x.F`, `pkg.V`) used as a value of a known type: passed, assigned with
-/// `=`, given to a typed `var`, returned, sent, an element. `gofed impact` checks it against a
-/// new type of the field or variable. Also the value of a local variable defined with a
+/// `=`, given to a typed `var`, returned, sent, an element, or converted. `gofed impact` checks
+/// it against a new type of the field or variable. Also the value of a local variable defined with a
 /// selector's value, and a selector's value assigned to one ([`AssignedValue::via`]).
 #[derive(Clone, Debug)]
 pub struct AssignedValue {
@@ -217,6 +217,8 @@ pub struct AssignedValue {
     /// When the value (`take(f)`) or what it is assigned to (`f = lib.G`) is a local variable
     /// defined with a selector's value ([`DefinedVar`]), the offset of that value's [`Use`].
     pub via: Option<u32>,
+    /// Whether the value is converted to `target` (`T(x)`) rather than assigned.
+    pub converted: bool,
 }
 
 /// An unkeyed literal of another package's struct type (`lib.T{1, "x"}`), the site of a
@@ -250,6 +252,25 @@ pub struct SelectedValue {
     pub ty: Option<TypeId>,
 }
 
+/// A selector's value (`pkg.C`, `x.F`) that is an operand of a binary operation (`pkg.C + 1`,
+/// `x.F == y`): `gofed impact` checks the operation against a new type of the constant, field
+/// or variable.
+#[derive(Clone, Debug)]
+pub struct BinaryOperand {
+    /// The file's name (as the package's [`super::SourceFile`] has it).
+    pub file: String,
+    /// The operator.
+    pub op: TokenKind,
+    /// The offset where the operation starts.
+    pub start: u32,
+    /// The operand (its `selector` is the selected name's offset, the offset of its [`Use`]).
+    pub operand: Argument,
+    /// The other operand.
+    pub other: Argument,
+    /// Whether the operand is the left one.
+    pub left: bool,
+}
+
 /// A variable declared without a type and defined with a selector's value (`f := lib.F`,
 /// `var v = x.F`): a new type of `lib.F` is the variable's, the definition compiles, and the
 /// compiler reports what breaks where the variable is used. `gofed impact` checks a local
@@ -281,6 +302,8 @@ pub struct Recorded {
     pub selected: Vec<SelectedValue>,
     /// Variables defined with selectors' values, by file and offset.
     pub defined: Vec<DefinedVar>,
+    /// Selectors' values that are operands of binary operations, by file and selector offset.
+    pub binary: Vec<BinaryOperand>,
 }
 
 /// The uses package `pkg` makes of other packages' exported objects, by file and offset.
@@ -307,6 +330,9 @@ pub fn package_uses_and_calls(p: &mut Program, pkg: PkgId) -> (Vec<Use>, Recorde
     recorded
         .defined
         .sort_by(|a, b| (&a.file, a.at).cmp(&(&b.file, b.at)));
+    recorded
+        .binary
+        .sort_by(|a, b| (&a.file, a.operand.selector).cmp(&(&b.file, b.operand.selector)));
     (uses, recorded)
 }
 
@@ -832,9 +858,9 @@ impl Walker<'_, '_, '_> {
         let bare = unparen(f, value);
         let mut via = into;
         let record_value = match (self.recorded.is_some(), f.expr(bare)) {
-            // A conversion's operand is not checked as an assignment.
-            _ if !assigned => false,
-            (true, Expr::Call { .. }) => {
+            // A conversion's operand is not checked as an assignment: a call's result is not
+            // checked at all, a selector's value as a conversion.
+            (true, Expr::Call { .. }) if assigned => {
                 // The call was recorded when its expression was walked, just before.
                 let span = f.expr_span(bare);
                 let file = &self.env.file.name;
@@ -872,6 +898,7 @@ impl Walker<'_, '_, '_> {
                 value: argument(f, value, &x),
                 target,
                 via,
+                converted: !assigned,
             };
             if let Some(recorded) = self.recorded.as_deref_mut() {
                 recorded.values.push(value);
@@ -1057,6 +1084,31 @@ impl Walker<'_, '_, '_> {
         };
         if let Some(recorded) = self.recorded.as_deref_mut() {
             recorded.calls.push(call);
+        }
+    }
+
+    /// The operation `id`, `x op y`: each operand that is a selector's value recorded as a
+    /// [`BinaryOperand`].
+    fn binary(&mut self, f: &File, id: ExprId, op: TokenKind, x: ExprId, y: ExprId) {
+        for (operand, other) in [(x, y), (y, x)] {
+            if !matches!(f.expr(unparen(f, operand)), Expr::Selector { .. }) {
+                continue;
+            }
+            let (a, b) = (
+                expr(self.p, &self.env, operand),
+                expr(self.p, &self.env, other),
+            );
+            let recorded = BinaryOperand {
+                file: self.env.file.name.clone(),
+                op,
+                start: f.expr_span(id).start,
+                operand: argument(f, operand, &a),
+                other: argument(f, other, &b),
+                left: operand == x,
+            };
+            if let Some(r) = self.recorded.as_deref_mut() {
+                r.binary.push(recorded);
+            }
         }
     }
 
@@ -1445,9 +1497,12 @@ impl Walker<'_, '_, '_> {
                     self.record_call(f, id, *fun, &callee, args, ellipsis, discarded);
                 }
             }
-            Expr::Binary { x, y, .. } => {
+            Expr::Binary { x, y, op } => {
                 self.expr(f, *x);
                 self.expr(f, *y);
+                if self.recorded.is_some() {
+                    self.binary(f, id, *op, *x, *y);
+                }
             }
             Expr::KeyValue { key, value } => {
                 self.expr(f, *key);
@@ -1967,8 +2022,8 @@ func f(v *lib.Inner) interface{ M() } { return v }
 
     #[test]
     fn selector_values_used_as_values_of_known_types_are_recorded() {
-        // Assigned (to `_` too, as its own type), passed, returned, an element and sent are;
-        // converted, declared without a type and selected from are not (a variable declared
+        // Assigned (to `_` too, as its own type), passed, returned, an element, sent and
+        // converted are; declared without a type and selected from are not (a variable declared
         // with the value is followed: its value assigned is, `via` the value it has).
         let dep = "package dep
 
@@ -2013,7 +2068,8 @@ func G(t lib.T, ch chan lib.T) hasN {
                 let via = v.via.map_or(String::new(), |at| {
                     format!(" via {}", dep[..at as usize].matches('\n').count() + 1)
                 });
-                format!("{line}: {value} as {target}{via}")
+                let converted = if v.converted { " (converted)" } else { "" };
+                format!("{line}: {value} as {target}{via}{converted}")
             })
             .collect();
         assert_eq!(
@@ -2024,6 +2080,7 @@ func G(t lib.T, ch chan lib.T) hasN {
                 "11: example.com/lib.T as any",
                 "12: int as int",
                 "13: example.com/lib.T as example.com/lib.T",
+                "14: int as float64 (converted)",
                 "16: int as int",
                 "17: example.com/lib.T as example.com/lib.T via 15",
                 "18: example.com/lib.T as hasN",
@@ -2098,5 +2155,39 @@ func G(t lib.T) {
             .filter_map(|v| Some((line(v.value.offset), line(v.via?))))
             .collect();
         assert_eq!(values, [(14, 13), (15, 13)]);
+    }
+
+    #[test]
+    fn selector_values_in_binary_operations_are_recorded() {
+        let dep = "package dep
+
+import \"example.com/lib\"
+
+func G(t lib.T, n int64) bool {
+	_ = lib.C + n
+	return 2 < t.A
+}
+";
+        let source = MemorySource::new(&[
+            ("example.com/lib", &[("lib.go", LIB)]),
+            ("example.com/dep", &[("dep.go", dep)]),
+        ]);
+        let mut p = Program::new(&source, Sizes::for_arch("amd64"));
+        let pkg = p.package("", "example.com/dep").expect("dep loads");
+        let (_, recorded) = package_uses_and_calls(&mut p, pkg);
+        let line = |at: u32| dep[..at as usize].matches('\n').count() + 1;
+        let binary: Vec<(usize, TokenKind, bool, bool)> = (recorded.binary.iter())
+            .map(|b| {
+                let other_const = matches!(b.other.value, ArgumentValue::Const(..));
+                (line(b.start), b.op, b.left, other_const)
+            })
+            .collect();
+        assert_eq!(
+            binary,
+            [
+                (6, TokenKind::Add, true, false),
+                (7, TokenKind::Lss, false, true)
+            ]
+        );
     }
 }

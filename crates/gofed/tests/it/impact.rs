@@ -79,6 +79,9 @@ const MUTATIONS: &[(&str, &str, &str)] = &[
     ("var to pointer", "var V T", "var V *T"),
     ("remove type", "type Outer struct{ Inner }\n", ""),
     ("constant value", "const C = 1", "const C = 2"),
+    // Operations with typed operands of another type stop compiling; with untyped ones, or
+    // comparisons, they do not.
+    ("constant typed", "const C = 1", "const C uint64 = 1"),
     (
         "embedding removed",
         "type Outer struct{ Inner }",
@@ -168,6 +171,11 @@ const DEPENDENTS: &[(&str, &str)] = &[
     (
         "kept",
         "func Kept() int {\n\tf := lib.F\n\tf(1)\n\treturn f(\n\t\t2,\n\t)\n}\n",
+    ),
+    // A constant in binary operations and converted.
+    (
+        "consts",
+        "func Consts(n int, d int64) (int, bool) {\n\tx := n + lib.C\n\t_ = lib.C + 1\n\t_ = d * lib.C\n\t_ = int(lib.C)\n\treturn x, lib.C == 2\n}\n",
     ),
     ("safe", "func Safe() { lib.G() }\n"),
 ];
