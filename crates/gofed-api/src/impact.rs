@@ -444,12 +444,15 @@ pub fn check_binary(
 
 /// Whether a binary operation's operands fit each other and the operator (go/types'
 /// `matchTypes`, `comparison` and `binary`): an untyped constant is converted to the other
-/// operand's type (it must be representable), typed operands of an arithmetic operation or an
-/// ordering are identical, those of `==` and `!=` assignable one to the other. Shifts, two
-/// untyped operands, and types whose operators are not modelled here are left undecided. With
-/// the operands' common type, when they have one.
+/// operand's type (it must be representable), typed operands of an arithmetic operation are
+/// identical, those of a comparison assignable one to the other. Shifts (whose operands need
+/// not match), two untyped operands, and types whose operators are not modelled here are left
+/// undecided. With the operands' common type, when they have one.
 fn binary_fits(p: &mut Program, b: &BinaryOperand) -> (UseCheck, Option<TypeId>) {
     use crate::token::TokenKind as Op;
+    if matches!(b.op, Op::Shl | Op::Shr) {
+        return (UseCheck::Unknown, None);
+    }
     let typed = |p: &Program, a: &Argument| match &a.value {
         ArgumentValue::Value(t) | ArgumentValue::Const(t, _) => {
             Some((*t, matches!(p.ty(*t), Type::Basic(k) if k.is_untyped())))
@@ -461,6 +464,7 @@ fn binary_fits(p: &mut Program, b: &BinaryOperand) -> (UseCheck, Option<TypeId>)
         return (UseCheck::Unknown, None);
     };
     let equality = matches!(b.op, Op::Eql | Op::Neq);
+    let comparison = equality || matches!(b.op, Op::Lss | Op::Leq | Op::Gtr | Op::Geq);
     // The operands' common type.
     let common = match (t_untyped, u_untyped) {
         (true, true) => return (UseCheck::Unknown, None),
@@ -473,7 +477,7 @@ fn binary_fits(p: &mut Program, b: &BinaryOperand) -> (UseCheck, Option<TypeId>)
             other => return (other, None),
         },
         (false, false) => {
-            let fits = if equality {
+            let fits = if comparison {
                 match (assignable(p, t, u), assignable(p, u, t)) {
                     (Some(true), _) | (_, Some(true)) => Some(true),
                     (Some(false), Some(false)) => Some(false),

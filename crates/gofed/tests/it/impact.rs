@@ -172,10 +172,10 @@ const DEPENDENTS: &[(&str, &str)] = &[
         "kept",
         "func Kept() int {\n\tf := lib.F\n\tf(1)\n\treturn f(\n\t\t2,\n\t)\n}\n",
     ),
-    // A constant in binary operations and converted.
+    // A constant in binary operations (a shift's operands need not match) and converted.
     (
         "consts",
-        "func Consts(n int, d int64) (int, bool) {\n\tx := n + lib.C\n\t_ = lib.C + 1\n\t_ = d * lib.C\n\t_ = int(lib.C)\n\treturn x, lib.C == 2\n}\n",
+        "func Consts(n int, d int64) (int, bool) {\n\tx := n + lib.C\n\t_ = lib.C + 1\n\t_ = d * lib.C\n\t_ = int(lib.C)\n\t_ = n << lib.C\n\treturn x, lib.C == 2\n}\n",
     ),
     ("safe", "func Safe() { lib.G() }\n"),
 ];
