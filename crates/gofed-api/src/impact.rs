@@ -376,21 +376,9 @@ fn convertible_fits(p: &mut Program, arg: &Argument, target: TypeId) -> UseCheck
         }
         _ => None,
     };
-    match fits {
-        Some(true) => UseCheck::Fits,
-        Some(false) => {
-            let have = match &arg.value {
-                ArgumentValue::Value(t) | ArgumentValue::Const(t, _) => type_string(p, *t, None),
-                _ => "nil".to_owned(),
-            };
-            let want = type_string(p, target, None);
-            UseCheck::Breaks(vec![(
-                arg.offset,
-                format!("cannot convert a value of type {have} to {want}"),
-            )])
-        }
-        None => UseCheck::Unknown,
-    }
+    verdict(p, fits, arg, target, |have, want| {
+        format!("cannot convert a value of type {have} to {want}")
+    })
 }
 
 /// Checks a member selected from a field's or variable's value (`pkg.V.A`) against the field's
@@ -687,6 +675,20 @@ fn argument_fits(p: &mut Program, arg: &Argument, param: TypeId) -> UseCheck {
             }
         }
     };
+    verdict(p, fits, arg, param, |have, want| {
+        format!("cannot use a value of type {have} as {want}")
+    })
+}
+
+/// What `fits` (whether `arg` may be used as a `target`: assigned, converted) says; a break is
+/// reported at the argument, `message` made of the two types' names.
+fn verdict(
+    p: &mut Program,
+    fits: Option<bool>,
+    arg: &Argument,
+    target: TypeId,
+    message: impl FnOnce(&str, &str) -> String,
+) -> UseCheck {
     match fits {
         Some(true) => UseCheck::Fits,
         None => UseCheck::Unknown,
@@ -695,11 +697,8 @@ fn argument_fits(p: &mut Program, arg: &Argument, param: TypeId) -> UseCheck {
                 ArgumentValue::Value(t) | ArgumentValue::Const(t, _) => type_string(p, *t, None),
                 _ => "nil".to_owned(),
             };
-            let want = type_string(p, param, None);
-            UseCheck::Breaks(vec![(
-                arg.offset,
-                format!("cannot use a value of type {have} as {want}"),
-            )])
+            let want = type_string(p, target, None);
+            UseCheck::Breaks(vec![(arg.offset, message(&have, &want))])
         }
     }
 }

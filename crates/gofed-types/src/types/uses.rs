@@ -1825,6 +1825,18 @@ mod tests {
             .collect()
     }
 
+    /// Runs `check` on what [`package_uses_and_calls`] records of `dep.go` (importing LIB).
+    fn with_recorded(dep: &str, check: impl FnOnce(&mut Program, PkgId, Recorded)) {
+        let source = MemorySource::new(&[
+            ("example.com/lib", &[("lib.go", LIB)]),
+            ("example.com/dep", &[("dep.go", dep)]),
+        ]);
+        let mut p = Program::new(&source, Sizes::for_arch("amd64"));
+        let pkg = p.package("", "example.com/dep").expect("dep loads");
+        let (_, recorded) = package_uses_and_calls(&mut p, pkg);
+        check(&mut p, pkg, recorded);
+    }
+
     fn names(uses: &[String]) -> Vec<&str> {
         uses.iter()
             .map(|u| u.rsplit(' ').next().unwrap_or(""))
@@ -2045,47 +2057,42 @@ func G(t lib.T, ch chan lib.T) hasN {
 	return lib.V
 }
 ";
-        let source = MemorySource::new(&[
-            ("example.com/lib", &[("lib.go", LIB)]),
-            ("example.com/dep", &[("dep.go", dep)]),
-        ]);
-        let mut p = Program::new(&source, Sizes::for_arch("amd64"));
-        let pkg = p.package("", "example.com/dep").expect("dep loads");
-        let (_, recorded) = package_uses_and_calls(&mut p, pkg);
-        let values: Vec<String> = recorded
-            .values
-            .iter()
-            .map(|v| {
-                let at = v.value.offset as usize;
-                let line = dep[..at].matches('\n').count() + 1;
-                let target = super::super::typestring::type_string(&mut p, v.target, Some(pkg));
-                let value = match v.value.value {
-                    ArgumentValue::Value(t) => {
-                        super::super::typestring::type_string(&mut p, t, Some(pkg))
-                    }
-                    _ => "?".to_owned(),
-                };
-                let via = v.via.map_or(String::new(), |at| {
-                    format!(" via {}", dep[..at as usize].matches('\n').count() + 1)
-                });
-                let converted = if v.converted { " (converted)" } else { "" };
-                format!("{line}: {value} as {target}{via}{converted}")
-            })
-            .collect();
-        assert_eq!(
-            values,
-            [
-                "10: example.com/lib.T as hasN",
-                "11: int as int",
-                "11: example.com/lib.T as any",
-                "12: int as int",
-                "13: example.com/lib.T as example.com/lib.T",
-                "14: int as float64 (converted)",
-                "16: int as int",
-                "17: example.com/lib.T as example.com/lib.T via 15",
-                "18: example.com/lib.T as hasN",
-            ]
-        );
+        with_recorded(dep, |p, pkg, recorded| {
+            let values: Vec<String> = recorded
+                .values
+                .iter()
+                .map(|v| {
+                    let at = v.value.offset as usize;
+                    let line = dep[..at].matches('\n').count() + 1;
+                    let target = super::super::typestring::type_string(p, v.target, Some(pkg));
+                    let value = match v.value.value {
+                        ArgumentValue::Value(t) => {
+                            super::super::typestring::type_string(p, t, Some(pkg))
+                        }
+                        _ => "?".to_owned(),
+                    };
+                    let via = v.via.map_or(String::new(), |at| {
+                        format!(" via {}", dep[..at as usize].matches('\n').count() + 1)
+                    });
+                    let converted = if v.converted { " (converted)" } else { "" };
+                    format!("{line}: {value} as {target}{via}{converted}")
+                })
+                .collect();
+            assert_eq!(
+                values,
+                [
+                    "10: example.com/lib.T as hasN",
+                    "11: int as int",
+                    "11: example.com/lib.T as any",
+                    "12: int as int",
+                    "13: example.com/lib.T as example.com/lib.T",
+                    "14: int as float64 (converted)",
+                    "16: int as int",
+                    "17: example.com/lib.T as example.com/lib.T via 15",
+                    "18: example.com/lib.T as hasN",
+                ]
+            );
+        });
     }
 
     #[test]
@@ -2123,38 +2130,33 @@ func G(t lib.T) {
 	_ = w == nil
 }
 ";
-        let source = MemorySource::new(&[
-            ("example.com/lib", &[("lib.go", LIB)]),
-            ("example.com/dep", &[("dep.go", dep)]),
-        ]);
-        let mut p = Program::new(&source, Sizes::for_arch("amd64"));
-        let pkg = p.package("", "example.com/dep").expect("dep loads");
-        let (_, recorded) = package_uses_and_calls(&mut p, pkg);
-        let line = |at: u32| dep[..at as usize].matches('\n').count() + 1;
-        let defined: Vec<(usize, bool)> = (recorded.defined.iter())
-            .map(|d| (line(d.at), d.followed))
-            .collect();
-        assert_eq!(
-            defined,
-            [
-                (5, false),
-                (10, true),
-                (13, true),
-                (16, true),
-                (18, true),
-                (24, false),
-                (25, false),
-                (27, false)
-            ]
-        );
-        let calls: Vec<(usize, usize)> = (recorded.calls.iter())
-            .filter_map(|c| Some((line(c.callee), line(c.via?))))
-            .collect();
-        assert_eq!(calls, [(11, 10), (12, 10), (17, 16), (19, 18)]);
-        let values: Vec<(usize, usize)> = (recorded.values.iter())
-            .filter_map(|v| Some((line(v.value.offset), line(v.via?))))
-            .collect();
-        assert_eq!(values, [(14, 13), (15, 13)]);
+        with_recorded(dep, |_, _, recorded| {
+            let line = |at: u32| dep[..at as usize].matches('\n').count() + 1;
+            let defined: Vec<(usize, bool)> = (recorded.defined.iter())
+                .map(|d| (line(d.at), d.followed))
+                .collect();
+            assert_eq!(
+                defined,
+                [
+                    (5, false),
+                    (10, true),
+                    (13, true),
+                    (16, true),
+                    (18, true),
+                    (24, false),
+                    (25, false),
+                    (27, false)
+                ]
+            );
+            let calls: Vec<(usize, usize)> = (recorded.calls.iter())
+                .filter_map(|c| Some((line(c.callee), line(c.via?))))
+                .collect();
+            assert_eq!(calls, [(11, 10), (12, 10), (17, 16), (19, 18)]);
+            let values: Vec<(usize, usize)> = (recorded.values.iter())
+                .filter_map(|v| Some((line(v.value.offset), line(v.via?))))
+                .collect();
+            assert_eq!(values, [(14, 13), (15, 13)]);
+        });
     }
 
     #[test]
@@ -2168,26 +2170,21 @@ func G(t lib.T, n int64) bool {
 	return 2 < t.A
 }
 ";
-        let source = MemorySource::new(&[
-            ("example.com/lib", &[("lib.go", LIB)]),
-            ("example.com/dep", &[("dep.go", dep)]),
-        ]);
-        let mut p = Program::new(&source, Sizes::for_arch("amd64"));
-        let pkg = p.package("", "example.com/dep").expect("dep loads");
-        let (_, recorded) = package_uses_and_calls(&mut p, pkg);
-        let line = |at: u32| dep[..at as usize].matches('\n').count() + 1;
-        let binary: Vec<(usize, TokenKind, bool, bool)> = (recorded.binary.iter())
-            .map(|b| {
-                let other_const = matches!(b.other.value, ArgumentValue::Const(..));
-                (line(b.start), b.op, b.left, other_const)
-            })
-            .collect();
-        assert_eq!(
-            binary,
-            [
-                (6, TokenKind::Add, true, false),
-                (7, TokenKind::Lss, false, true)
-            ]
-        );
+        with_recorded(dep, |_, _, recorded| {
+            let line = |at: u32| dep[..at as usize].matches('\n').count() + 1;
+            let binary: Vec<(usize, TokenKind, bool, bool)> = (recorded.binary.iter())
+                .map(|b| {
+                    let other_const = matches!(b.other.value, ArgumentValue::Const(..));
+                    (line(b.start), b.op, b.left, other_const)
+                })
+                .collect();
+            assert_eq!(
+                binary,
+                [
+                    (6, TokenKind::Add, true, false),
+                    (7, TokenKind::Lss, false, true)
+                ]
+            );
+        });
     }
 }
