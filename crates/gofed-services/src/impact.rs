@@ -239,6 +239,12 @@ pub fn impact(
             // The sites of uses a change's effect alone does not decide (calls, values,
             // unkeyed literals) are checked against the new version.
             let (uses, recorded) = package_uses_and_calls(&mut program, id);
+            // The types that changes made identical to another package's, which this package
+            // names too (see below).
+            let named_targets: Vec<&(String, String)> = (subjects.iter())
+                .filter_map(|s| s.identical_to.as_ref())
+                .filter(|(pkg, name)| names_type(&program, &uses, pkg, name))
+                .collect();
             let mut new_recorded: Option<Recorded> = None;
             for u in &uses {
                 for subject in &subjects {
@@ -247,8 +253,8 @@ pub fn impact(
                     }
                     // A type now identical to another package's type: only where that one is
                     // named too can a use break.
-                    if let Some((pkg, name)) = &subject.identical_to {
-                        if !names_type(&program, &uses, pkg, name) {
+                    if let Some(target) = &subject.identical_to {
+                        if !named_targets.contains(&target) {
                             continue;
                         }
                     }
@@ -467,7 +473,7 @@ fn site_of<'r>(subject: &Subject, u: &Use, recorded: &'r Recorded) -> Option<Sit
         // Every literal of another package's type is recorded: one that is not is not checked.
         return Some(literal.map_or(Site::Undecided, Site::Literal));
     }
-    let followed = if subject.changes_signature() {
+    let by_value = if subject.changes_signature() {
         if !matches!(u.kind, UseKind::Qualified | UseKind::Dot | UseKind::Method) {
             return None;
         }
@@ -483,7 +489,7 @@ fn site_of<'r>(subject: &Subject, u: &Use, recorded: &'r Recorded) -> Option<Sit
     } else {
         subject.changes_value_type() && matches!(u.kind, UseKind::Field | UseKind::Qualified)
     };
-    if !followed {
+    if !by_value {
         return None;
     }
     // `x.F`, `pkg.V` assigned, passed, returned, selected from, ...

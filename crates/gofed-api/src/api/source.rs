@@ -331,9 +331,7 @@ impl<'t> LinkedSource<'t> {
     /// Whether the package directory of import path `path` is reached through a link whose
     /// target lies inside the tree.
     fn is_linked(&self, path: &str) -> bool {
-        // Standard-library-looking paths are the GOROOT's (and asked for by every importer).
-        let first = path.split('/').next().unwrap_or_default();
-        if !first.contains('.') || path.starts_with('.') {
+        if std_like(path) {
             return false;
         }
         if let Some(linked) = self.linked.lock().ok().and_then(|l| l.get(path).copied()) {
@@ -353,6 +351,11 @@ impl<'t> LinkedSource<'t> {
 
 impl PackageSource for LinkedSource<'_> {
     fn import(&self, importer: &str, path: &str) -> Option<PackageInput> {
+        // Asked for every import the tree does not have (`fmt` of every package): answered
+        // before the importer is looked at.
+        if std_like(path) {
+            return None;
+        }
         // A linked package's own imports resolve through its `vendor/` directories as any other.
         let resolved = (self.is_linked(importer))
             .then(|| self.packages.entry(importer))
@@ -369,4 +372,11 @@ impl PackageSource for LinkedSource<'_> {
                 .input(self.packages.tree, resolved, &entry),
         )
     }
+}
+
+/// Whether an import path looks like a standard library one (no dot in its first element) or
+/// is relative: never a GOPATH package, nor vendored.
+fn std_like(path: &str) -> bool {
+    let first = path.split('/').next().unwrap_or_default();
+    !first.contains('.') || path.starts_with('.')
 }

@@ -1090,24 +1090,26 @@ impl Walker<'_, '_, '_> {
     /// The operation `id`, `x op y`: each operand that is a selector's value recorded as a
     /// [`BinaryOperand`].
     fn binary(&mut self, f: &File, id: ExprId, op: TokenKind, x: ExprId, y: ExprId) {
-        for (operand, other) in [(x, y), (y, x)] {
-            if !matches!(f.expr(unparen(f, operand)), Expr::Selector { .. }) {
-                continue;
-            }
-            let (a, b) = (
-                expr(self.p, &self.env, operand),
-                expr(self.p, &self.env, other),
-            );
-            let recorded = BinaryOperand {
-                file: self.env.file.name.clone(),
-                op,
-                start: f.expr_span(id).start,
-                operand: argument(f, operand, &a),
-                other: argument(f, other, &b),
-                left: operand == x,
-            };
-            if let Some(r) = self.recorded.as_deref_mut() {
-                r.binary.push(recorded);
+        let is_selector = |e: ExprId| matches!(f.expr(unparen(f, e)), Expr::Selector { .. });
+        if !is_selector(x) && !is_selector(y) {
+            return;
+        }
+        let x = argument(f, x, &expr(self.p, &self.env, x));
+        let y = argument(f, y, &expr(self.p, &self.env, y));
+        let Some(recorded) = self.recorded.as_deref_mut() else {
+            return;
+        };
+        // `argument` notes the selected name of a selector's value.
+        for (operand, other, left) in [(&x, &y, true), (&y, &x, false)] {
+            if operand.selector.is_some() {
+                recorded.binary.push(BinaryOperand {
+                    file: self.env.file.name.clone(),
+                    op,
+                    start: f.expr_span(id).start,
+                    operand: operand.clone(),
+                    other: other.clone(),
+                    left,
+                });
             }
         }
     }
