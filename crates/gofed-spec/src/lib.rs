@@ -34,6 +34,7 @@ pub use lint::{lint, Finding};
 pub use macros::Macros;
 pub use parse::parse_with;
 pub use project::GoProject;
+pub use rpmver::rpmvercmp;
 
 /// Reads a spec as rpm does for Fedora 44 on x86_64 with Fedora's Go macros.
 pub fn parse(name: &str, text: &[u8]) -> Spec {

@@ -726,9 +726,11 @@ pub struct ImpactArgs {
         required_unless_present = "dependents_from_store"
     )]
     pub dependents: Vec<String>,
-    /// The dependents the store knows, added to those given: the newest revision with a recorded dependency
-    /// analysis (`gofed scan --action deps`, `gofed deps --store`) of every stored project that imports a
-    /// package of OLD's project (OLD must be a stored `PROJECT@REV`).
+    /// The dependents the store knows, added to those given, each where a recorded JSON dependency analysis
+    /// (`gofed scan --action deps`, `gofed deps SOURCE --store --format json`) has a package that imports a package of OLD's
+    /// project (OLD must be a stored `PROJECT@REV`): the newest such revision of every other stored project,
+    /// checked out from its repository; and the newest version-release of every stored distribution package,
+    /// as its source RPM fetched from Koji (`rpm_get_by_name`; `[client] koji_url`, `GOFED_KOJI_URL`).
     #[arg(long)]
     pub dependents_from_store: bool,
     #[command(flatten)]

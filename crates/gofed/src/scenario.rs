@@ -239,6 +239,30 @@ impl Scenario {
         Ok(resolved)
     }
 
+    /// A source RPM of Koji by its file name, fetched by `rpm_get_by_name` (wherever `rpmstorage` runs) and kept
+    /// in the download directory as `NAME.src.rpm-<sha256>`, named by its file name.
+    pub(crate) fn resolve_source_rpm(&self, file_name: &str) -> anyhow::Result<Resolved> {
+        let fetched: gofed_services::fetched::FetchedFile = self
+            .call(
+                "rpm_get_by_name",
+                gofed_services::rpmstorage::RpmFileQuery {
+                    package: file_name.to_owned(),
+                },
+            )
+            .with_context(|| format!("{file_name}: fetching the stored package's source RPM"))?;
+        let dir = gofed_services::downloads::downloads_dir(&self.client)?;
+        let path = dir.join(format!("{file_name}-{}", fetched.file.sha256));
+        if !path.is_file() {
+            let bytes = self.fetch_file(&fetched.file)?;
+            std::fs::create_dir_all(&dir).with_context(|| format!("{}", dir.display()))?;
+            let partial = dir.join(format!(".partial-{}", std::process::id()));
+            std::fs::write(&partial, &bytes)
+                .and_then(|()| std::fs::rename(&partial, &path))
+                .with_context(|| format!("{}", path.display()))?;
+        }
+        crate::source::downloaded_artifact(&path, file_name)
+    }
+
     /// The sources for `action` of SOURCE arguments, each resolved (see [`Scenario::resolve`]) and named by
     /// itself in errors.
     pub(crate) fn sources_of_specs(
@@ -806,7 +830,14 @@ pub fn impact(system: &SystemArgs, args: &crate::cli::ImpactArgs) -> anyhow::Res
             .block_on(crate::store::stored_dependents(store, library))?;
         tracing::info!("{} stored dependents of {library}", found.len());
         for dependent in &found {
-            resolved.push((dependent.name(), scenario.resolve_stored(dependent)?));
+            resolved.push(match dependent {
+                crate::store::StoredDependent::Revision(revision) => {
+                    (revision.name(), scenario.resolve_stored(revision)?)
+                }
+                crate::store::StoredDependent::Package(source_rpm) => {
+                    (source_rpm.clone(), scenario.resolve_source_rpm(source_rpm)?)
+                }
+            });
         }
     }
     let trees: Vec<(Option<&str>, &Resolved)> = resolved

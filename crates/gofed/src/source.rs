@@ -230,8 +230,9 @@ pub(crate) fn local_artifact(path: &Path, name: &str) -> anyhow::Result<Resolved
     })
 }
 
-/// A file of the download cache, named `<url hash>-<content sha256>`: mounted at a synthetic directory.
-fn downloaded_artifact(file: &Path, name: &str) -> anyhow::Result<Resolved> {
+/// A file of the download directory, named `<url hash or file name>-<content sha256>`: mounted at a synthetic
+/// directory.
+pub(crate) fn downloaded_artifact(file: &Path, name: &str) -> anyhow::Result<Resolved> {
     let kind = sniff_file(file, name)?;
     let sha256 = file
         .file_name()

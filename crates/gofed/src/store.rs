@@ -106,78 +106,143 @@ pub async fn find_stored_revision(
         .map(|revision| StoredRevision { project, revision }))
 }
 
-/// The dependents of the project `library` the store knows: for every other stored project, its newest revision
-/// (by commit time) with a recorded dependency analysis (`gofed deps --store`, `gofed scan --action deps`), when
-/// a package of that analysis imports `library` or a package below it.
+/// A dependent the store knows: a revision of a project, checked out from its repository, or a distribution
+/// package, fetched from Koji as its source RPM.
+#[derive(Debug, Clone)]
+pub enum StoredDependent {
+    Revision(StoredRevision),
+    /// The source RPM's file name (`NAME-VERSION-RELEASE.src.rpm`) of a stored package.
+    Package(String),
+}
+
+/// The dependents of the project `library` the store knows, whose recorded dependency analysis
+/// (`gofed deps --store`, `gofed scan --action deps`) has a package that imports `library` or a package below it:
+/// - for every other stored project, its newest revision (by commit time) with such an analysis;
+/// - for every stored distribution package (by name and distribution), its newest version-release (compared as
+///   rpm does) with such an analysis, as the source RPM it was built from (a binary package and its source
+///   package are one dependent).
 pub async fn stored_dependents(
     store: &Store,
     library: &str,
-) -> anyhow::Result<Vec<StoredRevision>> {
-    let imports_library = |path: &str| {
-        path.strip_prefix(library)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    };
-    let mut projects = Vec::new();
-    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let listed = store.list_projects(page).await?;
-        projects.extend(listed.items);
-        match listed.next {
-            Some(next) => page.after = Some(next),
-            None => break,
-        }
-    }
+) -> anyhow::Result<Vec<StoredDependent>> {
     let mut out = Vec::new();
-    for project in projects {
+    for project in all_pages(|page| store.list_projects(page)).await? {
         if project.import_path == library {
             continue;
         }
-        let mut newest: Option<gofed_store::Revision> = None;
-        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-        loop {
-            let listed = store
-                .list_revisions_recording(&project.import_path, Some("deps_analysis"), page)
-                .await?;
-            for revision in listed.items {
-                if newest
-                    .as_ref()
-                    .is_none_or(|n| revision.commit_time >= n.commit_time)
-                {
-                    newest = Some(revision);
-                }
+        let revisions = all_pages(|page| {
+            store.list_revisions_recording(&project.import_path, Some(DEPS), page)
+        })
+        .await?;
+        let Some(revision) = revisions.into_iter().reduce(|newest, revision| {
+            if revision.commit_time >= newest.commit_time {
+                revision
+            } else {
+                newest
             }
-            match listed.next {
-                Some(next) => page.after = Some(next),
-                None => break,
-            }
-        }
-        let Some(revision) = newest else {
+        }) else {
             continue;
         };
         let subject = gofed_store::Subject::Revision {
             import_path: project.import_path.clone(),
             commit: revision.commit.clone(),
         };
-        let analysis = gofed_services::storage::newest_result(store, &subject, "deps_analysis")
-            .await
-            .map_err(|err| anyhow::anyhow!("{}: {err}", project.import_path))?;
-        let Some(gofed_services::Output::Json(raw)) = analysis.map(|a| a.result.output) else {
-            continue;
-        };
-        let doc: serde_json::Value = serde_json::from_str(raw.get())
-            .with_context(|| format!("the stored deps analysis of {}", project.import_path))?;
-        let imports_it = doc["packages"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|p| p["Imports"].as_array().into_iter().flatten())
-            .filter_map(serde_json::Value::as_str)
-            .any(imports_library);
-        if imports_it {
-            out.push(StoredRevision { project, revision });
+        if imports(store, &subject, &project.import_path, library).await? {
+            out.push(StoredDependent::Revision(StoredRevision {
+                project,
+                revision,
+            }));
         }
     }
+    let packages = all_pages(|page| store.list_packages_recording(Some(DEPS), page)).await?;
+    let mut newest: std::collections::BTreeMap<(String, String), gofed_store::Package> =
+        std::collections::BTreeMap::new();
+    for package in packages {
+        let key = (package.key.name.clone(), package.key.distro.clone());
+        let newer = |old: &gofed_store::Package| {
+            gofed_spec::rpmvercmp(&package.key.version, &old.key.version)
+                .then_with(|| gofed_spec::rpmvercmp(&package.key.release, &old.key.release))
+                .is_ge()
+        };
+        if newest.get(&key).is_none_or(newer) {
+            newest.insert(key, package);
+        }
+    }
+    let mut source_rpms = std::collections::BTreeSet::new();
+    for package in newest.into_values() {
+        let key = &package.key;
+        let name = format!("{}-{}-{}", key.name, key.version, key.release);
+        let subject = gofed_store::Subject::Package(key.clone());
+        if imports(store, &subject, &name, library).await? {
+            // A source package records itself as its source RPM; one stored before that may record none.
+            let source_rpm = if package.source_rpm.ends_with(".src.rpm") {
+                package.source_rpm
+            } else {
+                format!("{name}.src.rpm")
+            };
+            source_rpms.insert(source_rpm);
+        }
+    }
+    out.extend(source_rpms.into_iter().map(StoredDependent::Package));
     Ok(out)
+}
+
+/// The recording action of a dependency analysis.
+const DEPS: &str = "deps_analysis";
+
+/// Every item of a paged listing.
+async fn all_pages<T, F, Fut>(mut list: F) -> anyhow::Result<Vec<T>>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<gofed_store::Page<T>, gofed_store::StoreError>>,
+{
+    let mut items = Vec::new();
+    let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let listed = list(page).await?;
+        items.extend(listed.items);
+        match listed.next {
+            Some(next) => page.after = Some(next),
+            None => return Ok(items),
+        }
+    }
+}
+
+/// Whether the newest JSON dependency analysis recorded for `subject` (named `name` in errors) has a package
+/// that imports `library` or a package below it.
+async fn imports(
+    store: &Store,
+    subject: &gofed_store::Subject,
+    name: &str,
+    library: &str,
+) -> anyhow::Result<bool> {
+    let analysis = gofed_services::storage::newest_result(store, subject, DEPS)
+        .await
+        .map_err(|err| anyhow::anyhow!("{name}: {err}"))?;
+    let raw = match analysis.map(|a| a.result.output) {
+        Some(gofed_services::Output::Json(raw)) => raw,
+        Some(gofed_services::Output::Text(_)) => {
+            tracing::warn!(
+                "{name}: not a dependent: its dependency analysis is recorded as text only (record it with \
+                 --format json)"
+            );
+            return Ok(false);
+        }
+        None => return Ok(false),
+    };
+    let doc: serde_json::Value = serde_json::from_str(raw.get())
+        .with_context(|| format!("the stored deps analysis of {name}"))?;
+    let imports_library = |path: &str| {
+        path.strip_prefix(library)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    Ok(doc["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["Imports"].as_array().into_iter().flatten())
+        .filter_map(serde_json::Value::as_str)
+        .any(imports_library))
 }
 
 /// The SOURCE prefix of an analysis the store recorded: `store:PROJECT@REV`.

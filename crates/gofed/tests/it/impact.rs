@@ -357,11 +357,8 @@ fn tagged_repo(dir: &Path, module: &str, versions: &[(&str, &str, &str)]) {
     }
 }
 
-#[test]
-fn dependents_from_the_store_are_its_projects_that_import_the_library() {
-    let scratch = tempfile::tempdir().expect("temp dir");
-    let root = scratch.path();
-    let store = format!("sqlite:{}", root.join("store").display());
+/// The repository `root/lib` of example.com/lib: `LIB` tagged v1.0.0, then v1.1.0 without `F`.
+fn tagged_lib(root: &Path) -> std::path::PathBuf {
     let lib = root.join("lib");
     tagged_repo(
         &lib,
@@ -375,6 +372,15 @@ fn dependents_from_the_store_are_its_projects_that_import_the_library() {
             ),
         ],
     );
+    lib
+}
+
+#[test]
+fn dependents_from_the_store_are_its_projects_that_import_the_library() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let root = scratch.path();
+    let store = format!("sqlite:{}", root.join("store").display());
+    let lib = tagged_lib(root);
     let dependent = |name: &str, body: &str| {
         let dir = root.join(name);
         let src = format!("package {name}\n\nimport \"example.com/lib\"\n\n{body}");
@@ -461,6 +467,140 @@ fn dependents_from_the_store_are_its_projects_that_import_the_library() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("must be a revision of a project the store recorded"),
+        "{stderr}"
+    );
+}
+
+/// Distribution packages the store recorded are dependents too: the newest version-release of each (compared as
+/// rpm does: release 10 after 9), fetched from Koji (a server on loopback) as its source RPM, once for a binary
+/// package and the source package it was built from.
+#[test]
+fn dependents_from_the_store_include_its_packages_fetched_from_koji() {
+    let test = "dependents_from_the_store_include_its_packages_fetched_from_koji";
+    let Some(rpmbuild) = crate::rpmbuild::rpmbuild(test) else {
+        return;
+    };
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let root = scratch.path();
+    let store = format!("sqlite:{}", root.join("store").display());
+    let lib = tagged_lib(root);
+    // golang-example-m (import path example.com/m): release 9 calls lib.G only, release 10 calls lib.F too.
+    let build = |release: &str, body: &str| {
+        let top = root.join(format!("rpmbuild-{release}"));
+        write(
+            &root.join(release),
+            "m-1.0/m.go",
+            format!("package m\n\nimport \"example.com/lib\"\n\n{body}"),
+        );
+        std::fs::create_dir_all(top.join("SOURCES")).expect("SOURCES");
+        let status = std::process::Command::new("tar")
+            .current_dir(root.join(release))
+            .args(["-czf"])
+            .arg(top.join("SOURCES/m-1.0.tar.gz"))
+            .arg("m-1.0")
+            .status()
+            .expect("tar");
+        assert!(status.success());
+        let spec = common::GOLANG_SPEC.replace("Release: 3.fc42", &format!("Release: {release}"));
+        write(&top, "SPECS/golang-example-m.spec", spec);
+        let spec = top.join("SPECS/golang-example-m.spec");
+        crate::rpmbuild::rpmbuild_in(&rpmbuild, &top, &["-ba", spec.to_str().expect("utf-8")])
+    };
+    let old = build("9.fc42", "func M() { lib.G() }\n");
+    let new = build(
+        "10.fc42",
+        "func M() int {\n\tlib.G()\n\treturn lib.F(1)\n}\n",
+    );
+    let named = |built: &[std::path::PathBuf], part: &str| {
+        built
+            .iter()
+            .find(|p| p.to_string_lossy().ends_with(part))
+            .unwrap_or_else(|| panic!("{part} among {built:?}"))
+            .to_str()
+            .expect("utf-8")
+            .to_owned()
+    };
+    let p = |d: &Path| d.to_str().expect("utf-8").to_owned();
+    let run = |args: &[&str], envs: &[(&str, &str)]| {
+        let mut command = common::gofed_command();
+        command
+            .args(args)
+            .env_remove("GOROOT")
+            .env_remove("GOFED_PLACEMENT")
+            .env_remove("GOFED_REGISTRY")
+            .env("GOFED_STORE", &store)
+            .env("GOFED_CACHE_DIR", root.join("cache"));
+        for (name, value) in envs {
+            command.env(name, value);
+        }
+        let out = command.output().expect("run gofed");
+        assert!(
+            out.status.code().is_some_and(|code| code < 2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    run(&["scan", &p(&lib), "--action", "deps"], &[]);
+    // Both packages of each release (the source package, and the devel package built from it) are recorded.
+    for built in [&old, &new] {
+        for part in [".src.rpm", ".noarch.rpm"] {
+            run(
+                &["deps", &named(built, part), "--store", "--format", "json"],
+                &[],
+            );
+        }
+    }
+    let srpm = std::fs::read(named(&new, "golang-example-m-1.0-10.fc42.src.rpm")).expect("read");
+    let koji_path =
+        "/packages/golang-example-m/1.0/10.fc42/src/golang-example-m-1.0-10.fc42.src.rpm";
+    let server = common::file_server::FileServer::start(vec![(koji_path.to_owned(), srpm)]);
+    let koji = format!("{}/packages", server.url);
+    let impact = [
+        "impact",
+        "example.com/lib@v1.0.0",
+        "example.com/lib@v1.1.0",
+        "--dependents-from-store",
+        "--format",
+        "json",
+    ];
+    for round in 0..2 {
+        let out = run(&impact, &[("GOFED_KOJI_URL", &koji)]);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(out.status.code(), Some(1), "{doc}");
+        let dependents = doc["dependents"].as_array().expect("dependents");
+        assert_eq!(dependents.len(), 1, "{doc}");
+        let dependent = &dependents[0];
+        assert_eq!(
+            dependent["source"], "golang-example-m-1.0-10.fc42.src.rpm",
+            "{doc}"
+        );
+        assert_eq!(dependent["verdict"], "breaks", "{doc}");
+        let hits = dependent["hits"].as_array().expect("hits");
+        assert_eq!(hits.len(), 1, "round {round}: {doc}");
+        assert_eq!(hits[0]["change"], "F: removed", "{doc}");
+        let position = hits[0]["position"].as_str().unwrap_or_default();
+        assert!(position.starts_with("m.go:7:"), "{doc}");
+    }
+    // Fetched once: the second run reads the download cache.
+    assert_eq!(server.hits(koji_path), 1);
+
+    // A package Koji does not have is an error naming it.
+    let empty = common::file_server::FileServer::start(Vec::new());
+    let mut command = common::gofed_command();
+    let out = command
+        .args(impact)
+        .env_remove("GOFED_PLACEMENT")
+        .env_remove("GOFED_REGISTRY")
+        .env("GOFED_STORE", &store)
+        .env("GOFED_CACHE_DIR", root.join("other-cache"))
+        .env("GOFED_KOJI_URL", format!("{}/packages", empty.url))
+        .output()
+        .expect("run gofed");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("golang-example-m-1.0-10.fc42.src.rpm") && stderr.contains("404"),
         "{stderr}"
     );
 }
