@@ -139,54 +139,71 @@ impl ResultCache {
     }
 }
 
-/// The first line of a result stored by [`written`]. A stored result without it is the JSON of a [`Rendered`],
-/// as gofed stored results before: the storage services still read those (a JSON text never starts with NUL).
+/// The last bytes of a result stored by [`written`]; before them, the head's length (4 bytes, little-endian), and
+/// before that the head ([`StoredHead`], JSON) after the document.
+const STORED_TRAILER: &[u8] = b"\0gofed-rendered 2";
+
+/// The first line of a result stored as gofed 0.1 stored them until the document came first (the storage views
+/// still read those): [`StoredHead`]'s line and the document after it. A stored result with neither is the JSON
+/// of a [`Rendered`], as gofed stored results before that (a JSON text never starts or ends with NUL).
 const STORED_MAGIC: &[u8] = b"\0gofed-rendered 1\n";
 
-/// A stored result's first line after [`STORED_MAGIC`]: everything of a [`Rendered`] but the document.
+/// Everything of a stored [`Rendered`] but the document.
 #[derive(Serialize, serde::Deserialize)]
 struct StoredHead {
     exit_code: u8,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     diagnostics: Vec<String>,
-    /// `json` or `text`: what the document after the line is.
+    /// `json` or `text`: what the document is.
     output: String,
 }
 
-/// `rendered` as stored, compressed as it is written: [`STORED_MAGIC`], a line of JSON ([`StoredHead`]), then the
-/// document's bytes as they are printed. A cached answer is then the document itself, not a JSON string to
-/// unescape (a whole-tree API is megabytes of text).
+/// `rendered` as stored, compressed as it is written: the document's bytes as they are printed, then its
+/// [`StoredHead`] and [`STORED_TRAILER`]. A cached answer is then the document itself, not a JSON string to
+/// unescape (a whole-tree API is megabytes of text), where it was decompressed: the head is cut off the end.
 pub(crate) fn written(rendered: &Rendered) -> std::io::Result<ResultWriter> {
     use std::io::Write as _;
     let (kind, document) = match &rendered.output {
         Output::Json(raw) => ("json", raw.get()),
         Output::Text(text) => ("text", text.as_str()),
     };
-    let head = StoredHead {
+    let head = serde_json::to_vec(&StoredHead {
         exit_code: rendered.exit_code,
         diagnostics: rendered.diagnostics.clone(),
         output: kind.to_owned(),
-    };
+    })?;
+    let head_length = u32::try_from(head.len()).map_err(std::io::Error::other)?;
     let mut out = ResultWriter::new()?;
-    out.write_all(STORED_MAGIC)?;
-    serde_json::to_writer(&mut out, &head)?;
-    out.write_all(b"\n")?;
     out.write_all(document.as_bytes())?;
+    out.write_all(&head)?;
+    out.write_all(&head_length.to_le_bytes())?;
+    out.write_all(STORED_TRAILER)?;
     Ok(out)
 }
 
-/// A result stored by [`written`] (or, before it, as the JSON of a [`Rendered`]), as it was rendered.
+/// A result stored by [`written`] (or as gofed stored them before), as it was rendered.
 pub(crate) fn read_stored(mut bytes: Vec<u8>) -> Result<Rendered, String> {
-    let Some(rest) = bytes.strip_prefix(STORED_MAGIC) else {
+    let head: StoredHead = if let Some(rest) = bytes.strip_prefix(STORED_MAGIC) {
+        let line = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or("no line after the magic")?;
+        let head = serde_json::from_slice(&rest[..line]).map_err(|err| err.to_string())?;
+        bytes.drain(..STORED_MAGIC.len() + line + 1);
+        head
+    } else if let Some(rest) = bytes.strip_suffix(STORED_TRAILER) {
+        let (rest, length) = rest.split_last_chunk::<4>().ok_or("no head length")?;
+        let document_length = usize::try_from(u32::from_le_bytes(*length))
+            .ok()
+            .and_then(|length| rest.len().checked_sub(length))
+            .ok_or("a head longer than the result")?;
+        let head = serde_json::from_slice(&rest[document_length..])
+            .map_err(|err| format!("the head: {err}"))?;
+        bytes.truncate(document_length);
+        head
+    } else {
         return serde_json::from_slice(&bytes).map_err(|err| err.to_string());
     };
-    let line = rest
-        .iter()
-        .position(|&b| b == b'\n')
-        .ok_or("no line after the magic")?;
-    let head: StoredHead = serde_json::from_slice(&rest[..line]).map_err(|err| err.to_string())?;
-    // The document is moved to the front of the buffer, not copied into a new one.
-    bytes.drain(..STORED_MAGIC.len() + line + 1);
     let document = String::from_utf8(bytes).map_err(|err| format!("the document: {err}"))?;
     let output = match head.output.as_str() {
         "text" => Output::Text(document),
@@ -337,8 +354,21 @@ mod tests {
                 .await
                 .expect("put");
             let bytes = store.get_result(&key).await.expect("get").expect("stored");
-            assert!(bytes.starts_with(STORED_MAGIC));
+            assert!(bytes.ends_with(STORED_TRAILER));
             assert_eq!(read_stored(bytes).expect("read"), rendered);
+            // As gofed stored results before the document came first.
+            let (kind, document) = match &rendered.output {
+                Output::Json(raw) => ("json", raw.get()),
+                Output::Text(text) => ("text", text.as_str()),
+            };
+            let head = serde_json::to_string(&StoredHead {
+                exit_code: rendered.exit_code,
+                diagnostics: rendered.diagnostics.clone(),
+                output: kind.into(),
+            })
+            .expect("head");
+            let first = [STORED_MAGIC, head.as_bytes(), b"\n", document.as_bytes()].concat();
+            assert_eq!(read_stored(first).expect("read head first"), rendered);
             // As gofed stored results before: the JSON of the whole Rendered.
             let legacy = serde_json::to_vec(&rendered).expect("legacy");
             assert_eq!(read_stored(legacy).expect("read legacy"), rendered);
@@ -348,6 +378,9 @@ mod tests {
     #[test]
     fn damaged_stored_results_are_errors() {
         let stored = |tail: &[u8]| [STORED_MAGIC, tail].concat();
+        let trailed = |document: &[u8], head: &[u8], length: u32| {
+            [document, head, &length.to_le_bytes(), STORED_TRAILER].concat()
+        };
         for (bytes, says) in [
             (stored(b"{\"exit_code\":0,\"output\":\"text\"}"), "no line"),
             (stored(b"{\"exit_code\":0}\nx"), "output"),
@@ -365,6 +398,16 @@ mod tests {
             ),
             (b"{\"output\":".to_vec(), "EOF"),
             (Vec::new(), "EOF"),
+            (trailed(b"doc", b"{}", 2), "the head"),
+            (
+                trailed(b"doc", b"{\"exit_code\":0,\"output\":\"text\"}", 99),
+                "longer",
+            ),
+            (trailed(b"", b"", 0).split_off(1), "no head length"),
+            (
+                trailed(b"\xff", b"{\"exit_code\":0,\"output\":\"text\"}", 31),
+                "the document",
+            ),
         ] {
             let err = read_stored(bytes).expect_err(says);
             assert!(err.contains(says), "{err:?} should say {says:?}");

@@ -35,8 +35,11 @@ struct Inner {
     db_path: PathBuf,
     blobs: PathBuf,
     tmp: PathBuf,
-    writer: Mutex<Connection>,
+    // Dropped before the writer: the last connection to close checkpoints the WAL into the database and removes
+    // it, which a read-only one cannot do. A WAL left behind is read whole by the next process that opens the
+    // store (up to the 4 MB of an automatic checkpoint), before its first query.
     readers: Mutex<Vec<Connection>>,
+    writer: Mutex<Connection>,
     tmp_counter: AtomicU64,
 }
 
@@ -95,8 +98,8 @@ impl SqliteStore {
                 db_path,
                 blobs,
                 tmp,
-                writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                writer: Mutex::new(writer),
                 tmp_counter: AtomicU64::new(0),
             }),
         })

@@ -1160,3 +1160,32 @@ suite!(
     listings_by_action,
     search,
 );
+
+/// The last connection of a SQLite store checkpoints its WAL into the database and removes it when the store is
+/// dropped, after reads as after writes: a WAL left behind is read whole by the next process that opens the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_store_leaves_no_wal_behind() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let wal = dir.path().join("store.sqlite-wal");
+    let k = key("api_analysis", "wal");
+    {
+        let store = Store::open_sqlite(dir.path()).await.expect("open");
+        store
+            .put_result(&k, &bytes(7, 100_000), None)
+            .await
+            .expect("put");
+        // A reader is opened too, and kept idle in the pool.
+        assert!(store.get_result(&k).await.expect("get").is_some());
+        assert!(wal.exists(), "the WAL while the store is open");
+    }
+    assert!(!wal.exists(), "the WAL after writing and reading");
+    {
+        let store = Store::open_sqlite(dir.path()).await.expect("open again");
+        assert_eq!(
+            store.get_result(&k).await.expect("get"),
+            Some(bytes(7, 100_000)),
+            "what the WAL held is in the database"
+        );
+    }
+    assert!(!wal.exists(), "the WAL after reading");
+}
