@@ -91,9 +91,9 @@ impl ResultCache {
         }
     }
 
-    /// The stored result of `key`, as it was rendered (see [`mark_cached`]); `None` when there is none or it
-    /// cannot be read.
-    pub(crate) async fn get(&self, key: &ResultKey) -> Option<Rendered> {
+    /// The stored result of `key`, as it was rendered, or with `cached` as answered from the store (see
+    /// [`mark_cached`]); `None` when there is none or it cannot be read.
+    pub(crate) async fn get(&self, key: &ResultKey, cached: bool) -> Option<Rendered> {
         let bytes = match self.store.get_result(key).await {
             Ok(bytes) => bytes?,
             Err(err) => {
@@ -101,7 +101,7 @@ impl ResultCache {
                 return None;
             }
         };
-        match read_stored(bytes) {
+        match read_stored_as(bytes, cached) {
             Ok(rendered) => Some(rendered),
             Err(err) => {
                 tracing::warn!(%key, "result cache: stored result unreadable, analysing again: {err}");
@@ -182,7 +182,13 @@ pub(crate) fn written(rendered: &Rendered) -> std::io::Result<ResultWriter> {
 }
 
 /// A result stored by [`written`] (or as gofed stored them before), as it was rendered.
-pub(crate) fn read_stored(mut bytes: Vec<u8>) -> Result<Rendered, String> {
+pub(crate) fn read_stored(bytes: Vec<u8>) -> Result<Rendered, String> {
+    read_stored_as(bytes, false)
+}
+
+/// [`read_stored`], or with `cached`, [`mark_cached`] of it: a JSON document is marked before it is checked as
+/// JSON, once (a whole-tree API is megabytes of JSON).
+fn read_stored_as(mut bytes: Vec<u8>, cached: bool) -> Result<Rendered, String> {
     let head: StoredHead = if let Some(rest) = bytes.strip_prefix(STORED_MAGIC) {
         let line = rest
             .iter()
@@ -202,21 +208,32 @@ pub(crate) fn read_stored(mut bytes: Vec<u8>) -> Result<Rendered, String> {
         bytes.truncate(document_length);
         head
     } else {
-        return serde_json::from_slice(&bytes).map_err(|err| err.to_string());
+        let rendered = serde_json::from_slice(&bytes).map_err(|err| err.to_string())?;
+        return Ok(if cached {
+            mark_cached(rendered)
+        } else {
+            rendered
+        });
     };
     let document = String::from_utf8(bytes).map_err(|err| format!("the document: {err}"))?;
     let output = match head.output.as_str() {
         "text" => Output::Text(document),
-        "json" => Output::Json(
-            RawValue::from_string(document).map_err(|err| format!("the document: {err}"))?,
-        ),
+        "json" => {
+            let document = match cached.then(|| marked(&document)).flatten() {
+                Some(marked) => marked,
+                None => document,
+            };
+            Output::Json(
+                RawValue::from_string(document).map_err(|err| format!("the document: {err}"))?,
+            )
+        }
         other => return Err(format!("unknown document kind {other:?}")),
     };
     Ok(Rendered {
         output,
         exit_code: head.exit_code,
         diagnostics: head.diagnostics,
-        cached: false,
+        cached,
     })
 }
 
@@ -226,14 +243,16 @@ pub(crate) fn read_stored(mut bytes: Vec<u8>) -> Result<Rendered, String> {
 pub(crate) fn mark_cached(mut rendered: Rendered) -> Rendered {
     rendered.cached = true;
     if let Output::Json(raw) = &rendered.output {
-        let text = raw.get();
-        if text.matches(NOT_CACHED).count() == 1 {
-            if let Ok(marked) = RawValue::from_string(text.replacen(NOT_CACHED, CACHED, 1)) {
-                rendered.output = Output::Json(marked);
-            }
+        if let Some(Ok(marked)) = marked(raw.get()).map(RawValue::from_string) {
+            rendered.output = Output::Json(marked);
         }
     }
     rendered
+}
+
+/// The JSON document `text` with `meta.cached` true, if it has the one `"cached": false` (see [`mark_cached`]).
+fn marked(text: &str) -> Option<String> {
+    (text.matches(NOT_CACHED).count() == 1).then(|| text.replacen(NOT_CACHED, CACHED, 1))
 }
 
 /// The digest of the request without its sources and cache flag, and of the GOROOT it names.
@@ -355,7 +374,11 @@ mod tests {
                 .expect("put");
             let bytes = store.get_result(&key).await.expect("get").expect("stored");
             assert!(bytes.ends_with(STORED_TRAILER));
-            assert_eq!(read_stored(bytes).expect("read"), rendered);
+            assert_eq!(read_stored(bytes.clone()).expect("read"), rendered);
+            assert_eq!(
+                read_stored_as(bytes, true).expect("read as cached"),
+                mark_cached(rendered.clone())
+            );
             // As gofed stored results before the document came first.
             let (kind, document) = match &rendered.output {
                 Output::Json(raw) => ("json", raw.get()),

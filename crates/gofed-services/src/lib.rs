@@ -273,12 +273,13 @@ fn on_tree<Req: AnalysisRequest>(
                 ));
             }
             if let (Some((cache, key)), false) = (&cache, request.no_cache()) {
-                if let Some(hit) = cache.get(key).await {
-                    if record {
-                        // What was read says what to record: the tree is opened, not analysed.
-                        let tree = tree::open(&context, source(&request)).await?;
-                        record_result(cache, key, cache::written(&hit), &record_of(&tree)?).await?;
+                if let Some(hit) = cache.get(key, !record).await {
+                    if !record {
+                        return Ok(hit);
                     }
+                    // What was read says what to record: the tree is opened, not analysed.
+                    let tree = tree::open(&context, source(&request)).await?;
+                    record_result(cache, key, cache::written(&hit), &record_of(&tree)?).await?;
                     return Ok(cache::mark_cached(hit));
                 }
             }
@@ -323,8 +324,8 @@ fn on_two_trees<Req: AnalysisRequest>(
             let cache =
                 cache_key(&context, action, &[old(&request), new(&request)], &request).await;
             if let (Some((cache, key)), false) = (&cache, request.no_cache()) {
-                if let Some(hit) = cache.get(key).await {
-                    return Ok(cache::mark_cached(hit));
+                if let Some(hit) = cache.get(key, true).await {
+                    return Ok(hit);
                 }
             }
             let (old, new) = tokio::try_join!(
@@ -366,8 +367,8 @@ fn on_trees<Req: AnalysisRequest>(
             let named: Vec<&Source> = sources(&request);
             let cache = cache_key(&context, action, &named, &request).await;
             if let (Some((cache, key)), false) = (&cache, request.no_cache()) {
-                if let Some(hit) = cache.get(key).await {
-                    return Ok(cache::mark_cached(hit));
+                if let Some(hit) = cache.get(key, true).await {
+                    return Ok(hit);
                 }
             }
             let mut trees = Vec::new();
