@@ -521,7 +521,8 @@ fn dependents_from_the_store_include_its_packages_fetched_from_koji() {
             .to_owned()
     };
     let p = |d: &Path| d.to_str().expect("utf-8").to_owned();
-    let run = |args: &[&str], envs: &[(&str, &str)]| {
+    // gofed with the store, a download cache of the test's own and `envs`.
+    let gofed = |args: &[&str], envs: &[(&str, &str)]| {
         let mut command = common::gofed_command();
         command
             .args(args)
@@ -529,11 +530,12 @@ fn dependents_from_the_store_include_its_packages_fetched_from_koji() {
             .env_remove("GOFED_PLACEMENT")
             .env_remove("GOFED_REGISTRY")
             .env("GOFED_STORE", &store)
-            .env("GOFED_CACHE_DIR", root.join("cache"));
-        for (name, value) in envs {
-            command.env(name, value);
-        }
-        let out = command.output().expect("run gofed");
+            .env("GOFED_CACHE_DIR", root.join("cache"))
+            .envs(envs.iter().copied());
+        command.output().expect("run gofed")
+    };
+    let run = |args: &[&str], envs: &[(&str, &str)]| {
+        let out = gofed(args, envs);
         assert!(
             out.status.code().is_some_and(|code| code < 2),
             "{args:?}: {}",
@@ -587,16 +589,13 @@ fn dependents_from_the_store_include_its_packages_fetched_from_koji() {
 
     // A package Koji does not have is an error naming it.
     let empty = common::file_server::FileServer::start(Vec::new());
-    let mut command = common::gofed_command();
-    let out = command
-        .args(impact)
-        .env_remove("GOFED_PLACEMENT")
-        .env_remove("GOFED_REGISTRY")
-        .env("GOFED_STORE", &store)
-        .env("GOFED_CACHE_DIR", root.join("other-cache"))
-        .env("GOFED_KOJI_URL", format!("{}/packages", empty.url))
-        .output()
-        .expect("run gofed");
+    let out = gofed(
+        &impact,
+        &[
+            ("GOFED_KOJI_URL", &format!("{}/packages", empty.url)),
+            ("GOFED_CACHE_DIR", &p(&root.join("other-cache"))),
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
