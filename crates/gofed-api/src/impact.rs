@@ -17,7 +17,7 @@
 //! names the old package's objects, and a member use names the declared type whose struct or
 //! method set declares the member.
 
-use crate::apidiff::{assignable, identical, implements, Change};
+use crate::apidiff::{assignable, comparable, identical, identical_in, implements, known, Change};
 use crate::types::methodset::method_set;
 use crate::types::typestring::type_string;
 use crate::types::uses::{
@@ -186,10 +186,12 @@ impl Subject {
 }
 
 impl Subject {
-    /// Whether the change is a function's or method's new signature: its calls can be checked
-    /// against the new version ([`check_call`]).
+    /// Whether the change is a function's or method's new signature (or only its type
+    /// parameters' constraints: see [`constraint_subjects`]): its calls can be checked against
+    /// the new version ([`check_call`]).
     pub fn changes_signature(&self) -> bool {
-        self.effect == Effect::Breaks && self.message.contains(": changed from func")
+        matches!(self.effect, Effect::Breaks | Effect::Unchecked)
+            && self.message.contains(": changed from func")
     }
 
     /// Whether the change is a new type of a field, variable or constant (or a type's new
@@ -258,6 +260,9 @@ pub fn check_call(
     if let UseCheck::Breaks(errors) = confirmed(arity(new, new_call), || arity(old, old_call)) {
         return UseCheck::Breaks(errors);
     }
+    if let Some(check) = generic_call(old, old_call, new, new_call) {
+        return check;
+    }
     match confirmed(arguments_fit(new, new_call), || {
         arguments_fit(old, old_call)
     }) {
@@ -295,6 +300,203 @@ pub fn check_call(
         }
         other => other,
     }
+}
+
+/// A call of a function that is generic in the new version, its type arguments inferred from its
+/// arguments: each type argument must satisfy its constraint (a constraint tightened breaks the
+/// calls whose type arguments no longer do: confirmed as [`confirmed`] does, by the old call's
+/// satisfying the old constraints), and when they all do, the call fits when both versions'
+/// signatures, instantiated, are identical. `None` for a callee not generic in the new version, or
+/// instantiated differently: the caller's checks decide (for a generic callee, undecided).
+fn generic_call(
+    old: &mut Program,
+    old_call: &Call,
+    new: &mut Program,
+    new_call: &Call,
+) -> Option<UseCheck> {
+    let new_sig = signature(new, new_call.sig).filter(|sig| !sig.type_params.is_empty())?;
+    let Some(new_args) = inferred(new, &new_sig, new_call) else {
+        return Some(UseCheck::Unknown);
+    };
+    let old_sig = signature(old, old_call.sig)?;
+    let old_args = if old_sig.type_params.is_empty() {
+        Some(Vec::new())
+    } else {
+        inferred(old, &old_sig, old_call)
+    };
+    match unsatisfied(new, &new_sig, &new_args, new_call) {
+        None => return Some(UseCheck::Unknown),
+        Some(errors) if !errors.is_empty() => {
+            let old_satisfied = old_args
+                .as_ref()
+                .and_then(|args| unsatisfied(old, &old_sig, args, old_call))
+                .is_some_and(|errors| errors.is_empty());
+            return Some(if old_satisfied {
+                UseCheck::Breaks(errors)
+            } else {
+                UseCheck::Unknown
+            });
+        }
+        Some(_) => {}
+    }
+    let old_args = old_args?;
+    let instantiated =
+        |p: &mut Program, sig: &crate::types::Signature, args: &[(TypeId, TypeId)]| {
+            let types: Vec<TypeId> = sig.params.iter().chain(&sig.results).copied().collect();
+            types
+                .into_iter()
+                .map(|t| crate::types::subst(p, t, args))
+                .collect::<Vec<_>>()
+        };
+    let (o, n) = (
+        instantiated(old, &old_sig, &old_args),
+        instantiated(new, &new_sig, &new_args),
+    );
+    let same = old_sig.variadic == new_sig.variadic
+        && old_sig.params.len() == new_sig.params.len()
+        && o.len() == n.len()
+        && o.iter().zip(&n).all(|(&a, &b)| identical(old, a, new, b));
+    same.then_some(UseCheck::Fits)
+}
+
+/// The type arguments of a call of the generic `sig` inferred from its arguments' types, as
+/// (type parameter, type argument) pairs: every type parameter bound, by typed arguments that
+/// agree, else by untyped constants of one default type (`F(1, 2.5)`'s float64, which Go infers,
+/// is not); `None` otherwise (a parameter inferred from another's constraint, an argument the
+/// checker could not tell).
+fn inferred(
+    p: &mut Program,
+    sig: &crate::types::Signature,
+    call: &Call,
+) -> Option<Vec<(TypeId, TypeId)>> {
+    let args = spread_arguments(p, call);
+    let mut bound: Vec<(TypeId, TypeId)> = Vec::new();
+    let mut untyped: Vec<(TypeId, TypeId)> = Vec::new();
+    for (i, arg) in args.iter().enumerate() {
+        let param = param_type(p, sig, i, call.ellipsis)?;
+        let ty = match &arg.value {
+            ArgumentValue::Value(t) | ArgumentValue::Const(t, _) => *t,
+            ArgumentValue::Nil => continue,
+            ArgumentValue::Unknown => return None,
+        };
+        if matches!(p.ty(ty), Type::Basic(k) if k.is_untyped()) {
+            if sig.type_params.contains(&param) {
+                untyped.push((param, default_type(p, ty)));
+            }
+            continue;
+        }
+        let mut found = Vec::new();
+        crate::types::unify(p, param, ty, &sig.type_params, &mut found);
+        for (tparam, t) in found {
+            match bound.iter().find(|(b, _)| *b == tparam) {
+                Some(&(_, earlier)) if !identical_in(p, earlier, t) => return None,
+                Some(_) => {}
+                None => bound.push((tparam, t)),
+            }
+        }
+    }
+    for (tparam, t) in untyped {
+        if bound.iter().any(|(b, _)| *b == tparam) {
+            continue;
+        }
+        let others = || untyped_of(&args, p, sig, call, tparam);
+        if others().iter().any(|&o| !identical_in(p, o, t)) {
+            return None;
+        }
+        bound.push((tparam, t));
+    }
+    sig.type_params
+        .iter()
+        .all(|tparam| bound.iter().any(|(b, _)| b == tparam))
+        .then_some(bound)
+}
+
+/// The default types of the untyped constants passed for the type parameter `tparam` itself.
+fn untyped_of(
+    args: &[Argument],
+    p: &Program,
+    sig: &crate::types::Signature,
+    call: &Call,
+    tparam: TypeId,
+) -> Vec<TypeId> {
+    args.iter()
+        .enumerate()
+        .filter(|&(i, _)| param_type(p, sig, i, call.ellipsis) == Some(tparam))
+        .filter_map(|(_, arg)| match &arg.value {
+            ArgumentValue::Const(t, _) if matches!(p.ty(*t), Type::Basic(k) if k.is_untyped()) => {
+                Some(default_type(p, *t))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Which type arguments `args` of a call of the generic `sig` do not satisfy their constraints,
+/// each with the compiler's message at the call's callee; `None` when one cannot be told (a
+/// type parameter or interface as type argument: whether an interface satisfies `comparable`
+/// depends on the Go version).
+fn unsatisfied(
+    p: &mut Program,
+    sig: &crate::types::Signature,
+    args: &[(TypeId, TypeId)],
+    call: &Call,
+) -> Option<Vec<(u32, String)>> {
+    let mut errors = Vec::new();
+    for &tparam in &sig.type_params {
+        let Type::TypeParam(id) = *p.ty(tparam) else {
+            return None;
+        };
+        let constraint = p.type_params.get(id.0 as usize)?.constraint;
+        let constraint = crate::types::subst(p, constraint, args);
+        let &(_, arg) = args.iter().find(|(b, _)| *b == tparam)?;
+        if !known(p, arg, 0) || !known_constraint(p, constraint) {
+            return None;
+        }
+        let under = p.underlying(arg);
+        if matches!(p.ty(under), Type::Interface(_)) {
+            return None;
+        }
+        let satisfied = (!embeds_comparable(p, constraint, 0) || comparable(p, arg))
+            && implements(p, arg, constraint);
+        if !satisfied {
+            let (arg, constraint) = (type_string(p, arg, None), type_string(p, constraint, None));
+            errors.push((call.callee, format!("{arg} does not satisfy {constraint}")));
+        }
+    }
+    Some(errors)
+}
+
+/// Whether a constraint, once its type parameters are substituted, is free of them (an
+/// interface's methods and terms).
+fn known_constraint(p: &mut Program, constraint: TypeId) -> bool {
+    let under = p.underlying(constraint);
+    match p.ty(under).clone() {
+        Type::Interface(i) => {
+            i.methods.iter().all(|m| known(p, m.sig, 0))
+                && i.embeddeds.iter().all(|&e| match p.ty(e).clone() {
+                    Type::Union(terms) => terms.iter().all(|t| known(p, t.ty, 0)),
+                    _ => known_constraint(p, e) || known(p, e, 0),
+                })
+        }
+        _ => known(p, constraint, 0),
+    }
+}
+
+/// Whether the constraint `ty` embeds `comparable` (directly or through an embedded interface).
+fn embeds_comparable(p: &mut Program, ty: TypeId, depth: u32) -> bool {
+    if ty == p.comparable_type {
+        return true;
+    }
+    if depth > 64 {
+        return false;
+    }
+    let under = p.underlying(ty);
+    let Type::Interface(i) = p.ty(under).clone() else {
+        return false;
+    };
+    i.embeddeds
+        .iter()
+        .any(|&e| embeds_comparable(p, e, depth + 1))
 }
 
 /// `new_check`, unless it breaks where the same check of the old call (which compiles) does not
@@ -858,6 +1060,66 @@ pub fn literal_subjects(
             effect: Effect::Unchecked,
             target: SubjectTarget::Object(name),
             compatible: true,
+            identical_to: None,
+        });
+    }
+}
+
+/// The generic functions of a package whose type parameters' constraints changed, which apidiff
+/// does not report (it compares the signatures without them): a call whose type arguments no
+/// longer satisfy a tightened constraint stops compiling. As subjects whose calls are checked
+/// ([`check_call`]) and whose other uses (an explicit instantiation, a function value) are left
+/// undecided.
+pub fn constraint_subjects(
+    subjects: &mut Vec<Subject>,
+    pkg_path: &str,
+    old: &mut Program,
+    old_pkg: crate::types::PkgId,
+    new: &mut Program,
+    new_pkg: crate::types::PkgId,
+) {
+    let func = |p: &mut Program, pkg, name: &str| {
+        let obj = *p.pkg(pkg).scope.get(name)?;
+        let ObjKind::Func { sig } = p.object(obj).kind else {
+            return None;
+        };
+        let params = signature(p, sig)?.type_params;
+        let constraints: Vec<TypeId> = (params.iter())
+            .map(|&t| match *p.ty(t) {
+                Type::TypeParam(id) => p.type_params.get(id.0 as usize).map(|d| d.constraint),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        (!constraints.is_empty()).then_some((sig, constraints))
+    };
+    let mut names: Vec<String> = (old.pkg(old_pkg).scope.keys())
+        .filter(|name| crate::types::is_exported(name))
+        .cloned()
+        .collect();
+    names.sort();
+    for name in names {
+        let reported = (subjects.iter()).any(|s| s.target == SubjectTarget::Object(name.clone()));
+        let (Some((old_sig, old_constraints)), Some((new_sig, new_constraints))) =
+            (func(old, old_pkg, &name), func(new, new_pkg, &name))
+        else {
+            continue;
+        };
+        let same = old_constraints.len() == new_constraints.len()
+            && (old_constraints.iter().zip(&new_constraints))
+                .all(|(&a, &b)| identical(old, a, new, b));
+        if reported || same {
+            continue;
+        }
+        let (from, to) = (
+            type_string(old, old_sig, None),
+            type_string(new, new_sig, None),
+        );
+        subjects.push(Subject {
+            pkg_path: pkg_path.to_owned(),
+            message: format!("{name}: changed from {from} to {to}"),
+            effect: Effect::Unchecked,
+            target: SubjectTarget::Object(name),
+            compatible: false,
             identical_to: None,
         });
     }

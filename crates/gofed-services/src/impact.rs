@@ -15,8 +15,8 @@ use gofed_go::api::stdlib::{Chain, StdSummary};
 use gofed_go::apidiff::changes;
 use gofed_go::budget::Budget;
 use gofed_go::impact::{
-    check_binary, check_call, check_literal, check_selected, check_value, literal_subjects,
-    refine_identity_changes, subjects_of, Effect, Subject, UseCheck,
+    check_binary, check_call, check_literal, check_selected, check_value, constraint_subjects,
+    literal_subjects, refine_identity_changes, subjects_of, Effect, Subject, UseCheck,
 };
 use gofed_go::types::uses::{
     package_uses_and_calls, AssignedValue, BinaryOperand, Call, DefinedVar, Recorded,
@@ -198,6 +198,7 @@ pub fn impact(
                 let mut found = subjects_of(&path, &report.changes);
                 refine_identity_changes(&mut found, &mut old, *o, &mut new, *n);
                 literal_subjects(&mut found, &path, &mut old, *o, &mut new, *n);
+                constraint_subjects(&mut found, &path, &mut old, *o, &mut new, *n);
                 subjects.extend(found);
             }
         }

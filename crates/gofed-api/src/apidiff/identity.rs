@@ -234,7 +234,7 @@ pub fn assignable(p: &mut Program, v: TypeId, t: TypeId) -> Option<bool> {
 
 /// Whether `ty` is fully known: no invalid or placeholder type, no type parameter in it (a
 /// declared type's underlying is not entered: its name decides).
-fn known(p: &Program, ty: TypeId, depth: u32) -> bool {
+pub(crate) fn known(p: &Program, ty: TypeId, depth: u32) -> bool {
     if depth > 64 {
         return false;
     }

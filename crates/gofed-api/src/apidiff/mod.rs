@@ -23,8 +23,8 @@ use crate::types::typestring::type_string;
 use crate::types::{is_exported, ObjId, ObjKind, Program};
 use spelling::Written;
 
-pub(crate) use identity::identical_in;
 pub use identity::{assignable, identical, implements};
+pub(crate) use identity::{comparable, identical_in, known};
 pub use module::{diff_modules, Bump, ModuleReport, PackageReport};
 
 /// One change.

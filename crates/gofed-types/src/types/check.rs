@@ -790,7 +790,7 @@ pub(super) fn underlying(p: &mut Program, ty: TypeId) -> TypeId {
 }
 
 /// Replaces type parameters by types.
-pub(crate) fn subst(p: &mut Program, ty: TypeId, map: &[(TypeId, TypeId)]) -> TypeId {
+pub fn subst(p: &mut Program, ty: TypeId, map: &[(TypeId, TypeId)]) -> TypeId {
     if map.is_empty() {
         return ty;
     }
@@ -2288,8 +2288,8 @@ fn call(
 }
 
 /// Simple type inference: binds type parameters occurring in `param` to the matching parts
-/// of `arg`.
-fn unify(
+/// of `arg` (a parameter bound already keeps its type).
+pub fn unify(
     p: &mut Program,
     param: TypeId,
     arg: TypeId,
@@ -2353,7 +2353,8 @@ fn unify(
     }
 }
 
-fn mentions_type_params(p: &Program, ty: TypeId, tparams: &[TypeId]) -> bool {
+/// Whether `ty` mentions one of the type parameters `tparams`.
+pub fn mentions_type_params(p: &Program, ty: TypeId, tparams: &[TypeId]) -> bool {
     if tparams.contains(&ty) {
         return true;
     }

@@ -33,8 +33,8 @@ use crate::budget::{Budget, BudgetError};
 use crate::constant::Value;
 
 pub use check::{
-    alias_type_args, default_type, imported_package, is_exported, named_type_params, param_type,
-    representable, STACK_RED_ZONE, STACK_SEGMENT,
+    alias_type_args, default_type, imported_package, is_exported, mentions_type_params,
+    named_type_params, param_type, representable, subst, unify, STACK_RED_ZONE, STACK_SEGMENT,
 };
 pub use sizes::Sizes;
 pub use ty::{

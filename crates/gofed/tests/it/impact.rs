@@ -87,6 +87,12 @@ const MUTATIONS: &[(&str, &str, &str)] = &[
         "type Outer struct{ Inner }",
         "type Outer struct{ Inner *Inner }",
     ),
+    // Type arguments inferred from the calls must now be comparable.
+    (
+        "constraint tightened",
+        "func Gen[E any](x int, e E) E",
+        "func Gen[E comparable](x int, e E) E",
+    ),
     // An equivalent type under another name: apidiff calls it incompatible, the uses compile.
     (
         "identity changed",
@@ -176,6 +182,12 @@ const DEPENDENTS: &[(&str, &str)] = &[
     (
         "consts",
         "func Consts(n int, d int64) (int, bool) {\n\tx := n + lib.C\n\t_ = lib.C + 1\n\t_ = d * lib.C\n\t_ = int(lib.C)\n\t_ = n << lib.C\n\treturn x, lib.C == 2\n}\n",
+    ),
+    // A generic function's type argument inferred from a typed value, an untyped constant, a
+    // variable.
+    (
+        "generic",
+        "func Generic(m map[string]int) {\n\t_ = lib.Gen(1, []int{1})\n\t_ = lib.Gen(2, 1.5)\n\t_ = lib.Gen(3, m)\n}\n",
     ),
     ("safe", "func Safe() { lib.G() }\n"),
 ];
