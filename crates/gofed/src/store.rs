@@ -118,9 +118,9 @@ pub enum StoredDependent {
 /// The dependents of the project `library` the store knows, whose recorded dependency analysis
 /// (`gofed deps --store`, `gofed scan --action deps`) has a package that imports `library` or a package below it:
 /// - for every other stored project, its newest revision (by commit time) with such an analysis;
-/// - for every stored distribution package (by name and distribution), its newest version-release (compared as
-///   rpm does) with such an analysis, as the source RPM it was built from (a binary package and its source
-///   package are one dependent).
+/// - for every source package of the stored distribution packages (by name and distribution), its newest
+///   version-release (compared as rpm does) with such an analysis, as its source RPM (a binary package and the
+///   source package it was built from are one dependent).
 pub async fn stored_dependents(
     store: &Store,
     library: &str,
@@ -154,37 +154,67 @@ pub async fn stored_dependents(
             }));
         }
     }
+    // The stored packages by source package and distribution, those of the newest version-release only.
     let packages = all_pages(|page| store.list_packages_recording(Some(DEPS), page)).await?;
-    let mut newest: std::collections::BTreeMap<(String, String), gofed_store::Package> =
+    let mut newest: std::collections::BTreeMap<(String, String), Vec<gofed_store::Package>> =
         std::collections::BTreeMap::new();
     for package in packages {
-        let key = (package.key.name.clone(), package.key.distro.clone());
-        let newer = |old: &gofed_store::Package| {
-            gofed_spec::rpmvercmp(&package.key.version, &old.key.version)
-                .then_with(|| gofed_spec::rpmvercmp(&package.key.release, &old.key.release))
-                .is_ge()
-        };
-        if newest.get(&key).is_none_or(newer) {
-            newest.insert(key, package);
+        let (name, version, release) = source_nvr(&package);
+        let group = newest
+            .entry((name.to_owned(), package.key.distro.clone()))
+            .or_default();
+        let order = group.first().map_or(std::cmp::Ordering::Greater, |other| {
+            let (_, other_version, other_release) = source_nvr(other);
+            gofed_spec::rpmvercmp(version, other_version)
+                .then_with(|| gofed_spec::rpmvercmp(release, other_release))
+        });
+        match order {
+            std::cmp::Ordering::Greater => *group = vec![package],
+            std::cmp::Ordering::Equal => group.push(package),
+            std::cmp::Ordering::Less => {}
         }
     }
-    let mut source_rpms = std::collections::BTreeSet::new();
-    for package in newest.into_values() {
-        let key = &package.key;
-        let name = format!("{}-{}-{}", key.name, key.version, key.release);
-        let subject = gofed_store::Subject::Package(key.clone());
-        if imports(store, &subject, &name, library).await? {
-            // A source package records itself as its source RPM; one stored before that may record none.
-            let source_rpm = if package.source_rpm.ends_with(".src.rpm") {
-                package.source_rpm
-            } else {
-                format!("{name}.src.rpm")
-            };
-            source_rpms.insert(source_rpm);
+    for group in newest.into_values() {
+        for package in &group {
+            let key = &package.key;
+            let name = format!("{}-{}-{}", key.name, key.version, key.release);
+            let subject = gofed_store::Subject::Package(key.clone());
+            if imports(store, &subject, &name, library).await? {
+                out.push(StoredDependent::Package(source_rpm_of(package)));
+                break;
+            }
         }
     }
-    out.extend(source_rpms.into_iter().map(StoredDependent::Package));
     Ok(out)
+}
+
+/// The file name of the source RPM `package` was built from: the one it records (a source package records
+/// itself), else its own name, version and release.
+fn source_rpm_of(package: &gofed_store::Package) -> String {
+    if package.source_rpm.ends_with(".src.rpm") {
+        return package.source_rpm.clone();
+    }
+    let key = &package.key;
+    format!("{}-{}-{}.src.rpm", key.name, key.version, key.release)
+}
+
+/// The name, version and release of the source package `package` was built from (a binary package's source
+/// package may have another name: `golang-x-devel` is built from `golang-x`).
+fn source_nvr(package: &gofed_store::Package) -> (&str, &str, &str) {
+    let key = &package.key;
+    let own = (
+        key.name.as_str(),
+        key.version.as_str(),
+        key.release.as_str(),
+    );
+    let Some(nvr) = package.source_rpm.strip_suffix(".src.rpm") else {
+        return own;
+    };
+    let mut parts = nvr.rsplitn(3, '-');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(release), Some(version), Some(name)) if !name.is_empty() => (name, version, release),
+        _ => own,
+    }
 }
 
 /// The recording action of a dependency analysis.
@@ -491,4 +521,50 @@ async fn list(store: &Store, args: &StoreListArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(name: &str, source_rpm: &str) -> gofed_store::Package {
+        gofed_store::Package {
+            key: gofed_store::PackageKey {
+                name: name.into(),
+                version: "1.0".into(),
+                release: "10.fc42".into(),
+                distro: "fedora:42".into(),
+            },
+            source_rpm: source_rpm.into(),
+        }
+    }
+
+    #[test]
+    fn a_package_names_the_source_rpm_it_was_built_from() {
+        let devel = package(
+            "golang-github-x-y-devel",
+            "golang-github-x-y-1.0~rc1-10.fc42.src.rpm",
+        );
+        assert_eq!(
+            source_nvr(&devel),
+            ("golang-github-x-y", "1.0~rc1", "10.fc42")
+        );
+        assert_eq!(
+            source_rpm_of(&devel),
+            "golang-github-x-y-1.0~rc1-10.fc42.src.rpm"
+        );
+        // Recorded without one, or with a name that is no source RPM: its own.
+        for recorded in ["", "x.tar.gz", "-1-2.src.rpm", "noversion.src.rpm"] {
+            let own = package("golang-x", recorded);
+            assert_eq!(
+                source_nvr(&own),
+                ("golang-x", "1.0", "10.fc42"),
+                "{recorded:?}"
+            );
+        }
+        assert_eq!(
+            source_rpm_of(&package("golang-x", "")),
+            "golang-x-1.0-10.fc42.src.rpm"
+        );
+    }
 }
