@@ -1026,12 +1026,7 @@ pub fn literal_subjects(
         }
         _ => true,
     });
-    let mut names: Vec<String> = (old.pkg(old_pkg).scope.keys())
-        .filter(|name| crate::types::is_exported(name))
-        .cloned()
-        .collect();
-    names.sort();
-    for name in names {
+    for name in exported_names(old, old_pkg) {
         let reported = subjects.iter().any(|s| match &s.target {
             SubjectTarget::Object(owner) | SubjectTarget::Member { owner, .. } => *owner == name,
             _ => false,
@@ -1092,12 +1087,7 @@ pub fn constraint_subjects(
             .collect::<Option<_>>()?;
         (!constraints.is_empty()).then_some((sig, constraints))
     };
-    let mut names: Vec<String> = (old.pkg(old_pkg).scope.keys())
-        .filter(|name| crate::types::is_exported(name))
-        .cloned()
-        .collect();
-    names.sort();
-    for name in names {
+    for name in exported_names(old, old_pkg) {
         let reported = (subjects.iter()).any(|s| s.target == SubjectTarget::Object(name.clone()));
         let (Some((old_sig, old_constraints)), Some((new_sig, new_constraints))) =
             (func(old, old_pkg, &name), func(new, new_pkg, &name))
@@ -1123,6 +1113,16 @@ pub fn constraint_subjects(
             identical_to: None,
         });
     }
+}
+
+/// The exported names of package `pkg`'s scope, sorted.
+fn exported_names(p: &Program, pkg: crate::types::PkgId) -> Vec<String> {
+    let mut names: Vec<String> = (p.pkg(pkg).scope.keys())
+        .filter(|name| crate::types::is_exported(name))
+        .cloned()
+        .collect();
+    names.sort();
+    names
 }
 
 /// The type package `pkg`'s type name `name` denotes (`None` for another kind of object).
