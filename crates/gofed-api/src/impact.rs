@@ -342,10 +342,8 @@ fn generic_call(
     let old_args = old_args?;
     let instantiated =
         |p: &mut Program, sig: &crate::types::Signature, args: &[(TypeId, TypeId)]| {
-            let types: Vec<TypeId> = sig.params.iter().chain(&sig.results).copied().collect();
-            types
-                .into_iter()
-                .map(|t| crate::types::subst(p, t, args))
+            (sig.params.iter().chain(&sig.results))
+                .map(|&t| crate::types::subst(p, t, args))
                 .collect::<Vec<_>>()
         };
     let (o, n) = (
@@ -388,47 +386,38 @@ fn inferred(
         let mut found = Vec::new();
         crate::types::unify(p, param, ty, &sig.type_params, &mut found);
         for (tparam, t) in found {
-            match bound.iter().find(|(b, _)| *b == tparam) {
-                Some(&(_, earlier)) if !identical_in(p, earlier, t) => return None,
-                Some(_) => {}
-                None => bound.push((tparam, t)),
-            }
+            bind(p, &mut bound, tparam, t)?;
         }
     }
+    // A parameter bound by a typed argument takes that type; one bound only by untyped constants,
+    // their one default type.
+    let mut by_constants = Vec::new();
     for (tparam, t) in untyped {
-        if bound.iter().any(|(b, _)| *b == tparam) {
-            continue;
+        if !bound.iter().any(|(b, _)| *b == tparam) {
+            bind(p, &mut by_constants, tparam, t)?;
         }
-        let others = || untyped_of(&args, p, sig, call, tparam);
-        if others().iter().any(|&o| !identical_in(p, o, t)) {
-            return None;
-        }
-        bound.push((tparam, t));
     }
+    bound.extend(by_constants);
     sig.type_params
         .iter()
         .all(|tparam| bound.iter().any(|(b, _)| b == tparam))
         .then_some(bound)
 }
 
-/// The default types of the untyped constants passed for the type parameter `tparam` itself.
-fn untyped_of(
-    args: &[Argument],
-    p: &Program,
-    sig: &crate::types::Signature,
-    call: &Call,
+/// Binds the type parameter `tparam` to `t` in `bound`; `None` when it is bound to another type.
+fn bind(
+    p: &mut Program,
+    bound: &mut Vec<(TypeId, TypeId)>,
     tparam: TypeId,
-) -> Vec<TypeId> {
-    args.iter()
-        .enumerate()
-        .filter(|&(i, _)| param_type(p, sig, i, call.ellipsis) == Some(tparam))
-        .filter_map(|(_, arg)| match &arg.value {
-            ArgumentValue::Const(t, _) if matches!(p.ty(*t), Type::Basic(k) if k.is_untyped()) => {
-                Some(default_type(p, *t))
-            }
-            _ => None,
-        })
-        .collect()
+    t: TypeId,
+) -> Option<()> {
+    match bound.iter().find(|(b, _)| *b == tparam) {
+        Some(&(_, earlier)) => identical_in(p, earlier, t).then_some(()),
+        None => {
+            bound.push((tparam, t));
+            Some(())
+        }
+    }
 }
 
 /// Which type arguments `args` of a call of the generic `sig` do not satisfy their constraints,
@@ -573,7 +562,7 @@ fn convertible_fits(p: &mut Program, arg: &Argument, target: TypeId) -> UseCheck
                     bytes_or_runes(p, target).then_some(true)
                 }
                 (Type::Slice(_), Some(k)) if k.is_string() => bytes_or_runes(p, t).then_some(true),
-                _ => crate::apidiff::identical_in(p, value_under, under).then_some(true),
+                _ => identical_in(p, value_under, under).then_some(true),
             }
         }
         _ => None,
@@ -674,7 +663,7 @@ fn binary_fits(p: &mut Program, b: &BinaryOperand) -> (UseCheck, Option<TypeId>)
                     _ => None,
                 }
             } else {
-                Some(crate::apidiff::identical_in(p, t, u))
+                Some(identical_in(p, t, u))
             };
             match fits {
                 Some(true) => t,
