@@ -369,6 +369,16 @@ fn tagged_repo(dir: &Path, module: &str, versions: &[(&str, &str, &str)]) {
     }
 }
 
+/// `gofed impact` of the stored example.com/lib v1.0.0 → v1.1.0 against the store's dependents, as JSON.
+const STORED_IMPACT: [&str; 6] = [
+    "impact",
+    "example.com/lib@v1.0.0",
+    "example.com/lib@v1.1.0",
+    "--dependents-from-store",
+    "--format",
+    "json",
+];
+
 /// The repository `root/lib` of example.com/lib: `LIB` tagged v1.0.0, then v1.1.0 without `F`.
 fn tagged_lib(root: &Path) -> std::path::PathBuf {
     let lib = root.join("lib");
@@ -435,17 +445,7 @@ fn dependents_from_the_store_are_its_projects_that_import_the_library() {
         String::from_utf8_lossy(&scan.stderr)
     );
 
-    let out = common::gofed_with_store(
-        &store,
-        &[
-            "impact",
-            "example.com/lib@v1.0.0",
-            "example.com/lib@v1.1.0",
-            "--dependents-from-store",
-            "--format",
-            "json",
-        ],
-    );
+    let out = common::gofed_with_store(&store, &STORED_IMPACT);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     assert_eq!(out.status.code(), Some(1), "{doc}");
@@ -570,16 +570,8 @@ fn dependents_from_the_store_include_its_packages_fetched_from_koji() {
         "/packages/golang-example-m/1.0/10.fc42/src/golang-example-m-1.0-10.fc42.src.rpm";
     let server = common::file_server::FileServer::start(vec![(koji_path.to_owned(), srpm)]);
     let koji = format!("{}/packages", server.url);
-    let impact = [
-        "impact",
-        "example.com/lib@v1.0.0",
-        "example.com/lib@v1.1.0",
-        "--dependents-from-store",
-        "--format",
-        "json",
-    ];
     for round in 0..2 {
-        let out = run(&impact, &[("GOFED_KOJI_URL", &koji)]);
+        let out = run(&STORED_IMPACT, &[("GOFED_KOJI_URL", &koji)]);
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
         assert_eq!(out.status.code(), Some(1), "{doc}");
         let dependents = doc["dependents"].as_array().expect("dependents");
@@ -602,7 +594,7 @@ fn dependents_from_the_store_include_its_packages_fetched_from_koji() {
     // A package Koji does not have is an error naming it.
     let empty = common::file_server::FileServer::start(Vec::new());
     let out = gofed(
-        &impact,
+        &STORED_IMPACT,
         &[
             ("GOFED_KOJI_URL", &format!("{}/packages", empty.url)),
             ("GOFED_CACHE_DIR", &p(&root.join("other-cache"))),
