@@ -36,6 +36,7 @@
 mod error;
 mod model;
 mod postgres;
+mod result_reader;
 mod result_writer;
 mod sqlite;
 
@@ -48,6 +49,7 @@ pub use model::{
     Project, ResultEntry, ResultKey, Revision, Sha256, StoreStats, Subject,
 };
 pub use postgres::PostgresStore;
+pub use result_reader::ResultReader;
 pub use result_writer::ResultWriter;
 pub use sqlite::SqliteStore;
 
@@ -306,6 +308,13 @@ impl Store {
         stored.map(|s| s.decompress(key)).transpose()
     }
 
+    /// The result as a reader that decompresses it as it is read (see [`ResultReader`]), for a result
+    /// passed on rather than kept (a cached answer written out); `None` when it is not stored.
+    pub async fn read_result(&self, key: &ResultKey) -> Result<Option<ResultReader>, StoreError> {
+        let stored = dispatch!(self.get_result(key))?;
+        stored.map(|s| s.reader(key)).transpose()
+    }
+
     /// The results linked to a stored revision, in the order they were first stored.
     pub async fn list_revision_results(
         &self,
@@ -389,19 +398,8 @@ impl StoredResult {
     /// decompressed (zstd yields the same result from the same bytes), or, for a result stored
     /// without that digest, the result against its own.
     fn decompress(self, key: &ResultKey) -> Result<Vec<u8>, StoreError> {
-        let corrupt = |detail: String| StoreError::CorruptResult {
-            key: Box::new(key.clone()),
-            detail,
-        };
-        if let Some(recorded) = &self.data_digest {
-            let digest = Sha256::of(&self.data);
-            if digest.as_bytes()[..] != recorded[..] {
-                return Err(corrupt(format!(
-                    "stored bytes' sha256 {digest}, {} recorded",
-                    hex::encode(recorded)
-                )));
-            }
-        }
+        let corrupt = |detail: String| corrupt_result(key, detail);
+        self.check_stored_bytes(key)?;
         // Decompressed into a buffer of the recorded size: a result of megabytes is not grown (copied) to fit.
         let size = usize::try_from(self.size)
             .map_err(|_| corrupt(format!("{} bytes recorded", self.size)))?;
@@ -426,6 +424,42 @@ impl StoredResult {
             )));
         }
         Ok(data)
+    }
+
+    /// A reader of the result: its stored bytes checked first, decompressed as they are read; a result stored
+    /// without their digest is decompressed and checked whole first, as [`StoredResult::decompress`] does.
+    fn reader(self, key: &ResultKey) -> Result<ResultReader, StoreError> {
+        if self.data_digest.is_none() {
+            return Ok(ResultReader::checked(self.decompress(key)?, key));
+        }
+        self.check_stored_bytes(key)?;
+        let size = u64::try_from(self.size)
+            .map_err(|_| corrupt_result(key, format!("{} bytes recorded", self.size)))?;
+        ResultReader::compressed(self.data, size, key)
+    }
+
+    /// Checks the stored bytes against their recorded sha256, when there is one.
+    fn check_stored_bytes(&self, key: &ResultKey) -> Result<(), StoreError> {
+        if let Some(recorded) = &self.data_digest {
+            let digest = Sha256::of(&self.data);
+            if digest.as_bytes()[..] != recorded[..] {
+                return Err(corrupt_result(
+                    key,
+                    format!(
+                        "stored bytes' sha256 {digest}, {} recorded",
+                        hex::encode(recorded)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn corrupt_result(key: &ResultKey, detail: String) -> StoreError {
+    StoreError::CorruptResult {
+        key: Box::new(key.clone()),
+        detail,
     }
 }
 

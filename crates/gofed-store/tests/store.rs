@@ -233,6 +233,10 @@ async fn round_trips(backend: Backend) {
     assert_eq!(entry.size, api.len() as u64);
     assert_eq!(entry.digest, Sha256::of(&api));
     assert_eq!(store.get_result(&k1).await.expect("get"), Some(api.clone()));
+    assert_eq!(
+        read_to_end(&store, &k1).await.expect("read"),
+        Some(api.clone())
+    );
     let k2 = key("deps_analysis", "rpm-1");
     store
         .put_result(&k2, b"deps", Some(&Subject::Package(pkg.key.clone())))
@@ -244,6 +248,10 @@ async fn round_trips(backend: Backend) {
         .await
         .expect("empty result");
     assert_eq!(store.get_result(&k3).await.expect("get"), Some(Vec::new()));
+    assert_eq!(
+        read_to_end(&store, &k3).await.expect("read"),
+        Some(Vec::new())
+    );
     let k4 = key("api_analysis", "tree-2");
     let unknown = Subject::Package(other_distro.clone());
     let err = store
@@ -255,6 +263,7 @@ async fn round_trips(backend: Backend) {
         "{err}"
     );
     assert_eq!(store.get_result(&k4).await.expect("get"), None);
+    assert_eq!(read_to_end(&store, &k4).await.expect("read"), None);
     // The same analysis by another engine version is another result.
     let k1_next = ResultKey {
         engine_version: "0.2.0".into(),
@@ -512,6 +521,9 @@ async fn corruption_detected(backend: Backend) {
         matches!(&err, StoreError::CorruptResult { key, .. } if **key == k),
         "{err}"
     );
+    // A reader is refused before its first byte.
+    let err = store.read_result(&k).await.err().expect("truncated result");
+    assert!(matches!(&err, StoreError::CorruptResult { .. }), "{err}");
     store
         .put_result(&k, &bytes(1, 5000), None)
         .await
@@ -520,10 +532,52 @@ async fn corruption_detected(backend: Backend) {
         store.get_result(&k).await.expect("get"),
         Some(bytes(1, 5000))
     );
+    // A recorded size the bytes do not decompress to: a reader passes them on as they come, and fails at the
+    // end, or as soon as there are more than recorded.
+    for size in ["size + 1", "size - 1"] {
+        backend
+            .sql(&format!("UPDATE results SET size = {size}"))
+            .await;
+        let err = store.get_result(&k).await.expect_err("wrong size");
+        assert!(matches!(&err, StoreError::CorruptResult { .. }), "{err}");
+        let err = read_to_end(&store, &k).await.expect_err("wrong size");
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData, "{err}");
+        let inner = err.get_ref().map(ToString::to_string).unwrap_or_default();
+        assert!(
+            inner.contains("bytes, ") && inner.contains(&k.to_string()),
+            "{inner}"
+        );
+        backend
+            .sql(&format!("UPDATE results SET size = {}", 5000))
+            .await;
+    }
+    assert_eq!(
+        read_to_end(&store, &k).await.expect("read"),
+        Some(bytes(1, 5000))
+    );
     // The digest of the stored bytes is what is checked.
     backend.zero_results_digest("data_digest").await;
     let err = store.get_result(&k).await.expect_err("wrong digest");
     assert!(matches!(&err, StoreError::CorruptResult { .. }), "{err}");
+    let err = store.read_result(&k).await.err().expect("wrong digest");
+    assert!(matches!(&err, StoreError::CorruptResult { .. }), "{err}");
+}
+
+/// The result `k` read through [`Store::read_result`] (in chunks smaller than the result).
+async fn read_to_end(store: &Store, k: &ResultKey) -> std::io::Result<Option<Vec<u8>>> {
+    let Some(mut reader) = store.read_result(k).await.map_err(std::io::Error::other)? else {
+        return Ok(None);
+    };
+    let mut data = Vec::new();
+    let mut chunk = [0; 1000];
+    loop {
+        let n = std::io::Read::read(&mut reader, &mut chunk)?;
+        if n == 0 {
+            assert_eq!(data.len() as u64, reader.size());
+            return Ok(Some(data));
+        }
+        data.extend_from_slice(&chunk[..n]);
+    }
 }
 
 /// The schema version this gofed writes.
@@ -588,8 +642,14 @@ async fn migrations(backend: Backend) {
         store.get_result(&k).await.expect("get"),
         Some(bytes(2, 3000))
     );
+    assert_eq!(
+        read_to_end(&store, &k).await.expect("read"),
+        Some(bytes(2, 3000))
+    );
     backend.zero_results_digest("digest").await;
     let err = store.get_result(&k).await.expect_err("wrong digest");
+    assert!(matches!(&err, StoreError::CorruptResult { .. }), "{err}");
+    let err = store.read_result(&k).await.err().expect("wrong digest");
     assert!(matches!(&err, StoreError::CorruptResult { .. }), "{err}");
 }
 
