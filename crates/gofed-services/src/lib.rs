@@ -207,13 +207,34 @@ fn with_source_warnings(mut rendered: Rendered, trees: &[&OpenedTree]) -> Render
 }
 
 /// What an analysis action takes: a request the cache can key.
-trait AnalysisRequest:
+/// A request of an analysis of trees: checked, keyed and cached alike.
+pub trait AnalysisRequest:
     MachinePaths + CheckRequest + CacheControl + serde::Serialize + Send + Sync + 'static
 {
 }
 impl<T: MachinePaths + CheckRequest + CacheControl + serde::Serialize + Send + Sync + 'static>
     AnalysisRequest for T
 {
+}
+
+/// A command's cached answer to `action` on `source` in this process (`api_analysis`, `deps_analysis`): the
+/// stored result, opened to be written out as it is decompressed (a whole tree's API is 150 MB of text), when
+/// `cache` holds it and the request takes a cached answer (not `no_cache`, not `record`). `None` otherwise: the
+/// action is then called as ever, and answers from the cache what it can (a result this cannot open). The
+/// request must be checked ([`CheckRequest`]); the key reads this machine's paths.
+pub async fn stored_answer<Req: AnalysisRequest>(
+    cache: &cache::ResultCache,
+    action: &'static str,
+    source: &Source,
+    request: &Req,
+) -> Option<cache::StoredAnswer> {
+    if request.no_cache() || request.record() {
+        return None;
+    }
+    let key = cache
+        .key(action, vec![source.clone()], request, true)
+        .await?;
+    cache.open(&key).await
 }
 
 /// The context's result cache with the key of this call, unless there is no cache or the call cannot be keyed.

@@ -378,10 +378,10 @@ pub async fn newest_result(
     // Listed in the order stored: the newest last.
     let mut newest: Option<StoredAnalysis> = None;
     for entry in entries.into_iter().rev() {
-        let Some(bytes) = store.get_result(&entry.key).await.map_err(store_error)? else {
+        let Some(reader) = store.read_result(&entry.key).await.map_err(store_error)? else {
             continue;
         };
-        let result = crate::cache::read_stored(bytes).map_err(|err| {
+        let result = crate::cache::read_stored(reader).map_err(|err| {
             ServiceError::internal(format!("reading the stored result {}", entry.key), err)
         })?;
         let analysis = StoredAnalysis {

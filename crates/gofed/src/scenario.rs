@@ -10,6 +10,7 @@
 //! service reads it in memory with the same function an in-process call uses.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -169,6 +170,8 @@ pub(crate) struct Scenario {
     store: gofed_service::StoreConfig,
     /// Where an in-process `filestorage` keeps its files.
     blob_dir: PathBuf,
+    /// The result cache of the analyses that run here.
+    cache: Option<gofed_services::cache::ResultCache>,
 }
 
 impl Scenario {
@@ -190,7 +193,9 @@ impl Scenario {
             .iter()
             .any(|name| *config.system.placement_of(name) == Placement::Local);
         let cache = if analyses_here {
-            runtime.block_on(crate::store::result_cache(&config.store))
+            runtime
+                .block_on(crate::store::result_cache(&config.store))
+                .map(gofed_services::cache::ResultCache::for_one_command)
         } else {
             None
         };
@@ -200,7 +205,8 @@ impl Scenario {
             refresh: artifact.refresh,
             store: config.store.clone(),
             blob_dir: config.server.blob_dir(),
-            system: Arc::new(system_of(config, artifact, cache)?),
+            system: Arc::new(system_of(config, artifact, cache.clone())?),
+            cache,
             runtime,
         })
     }
@@ -511,6 +517,48 @@ impl Scenario {
         &self.artifact_limits
     }
 
+    /// [`Scenario::run`] of an analysis of the tree `source(&request)`, answered from the store as it is read
+    /// when it runs here and the store holds its result: a cached answer is written out as it is decompressed,
+    /// never held whole (a whole tree's API is 150 MB of text).
+    pub(crate) fn run_analysis<Req: gofed_services::AnalysisRequest>(
+        &self,
+        action: &'static str,
+        request: Req,
+        source: fn(&Req) -> &Source,
+    ) -> anyhow::Result<ExitCode> {
+        let started = std::time::Instant::now();
+        let stored = match &self.cache {
+            Some(cache) if self.system.is_local(self.system.service_of(action)?) => {
+                self.runtime.block_on(gofed_services::stored_answer(
+                    cache,
+                    action,
+                    source(&request),
+                    &request,
+                ))
+            }
+            _ => None,
+        };
+        let Some(answer) = stored else {
+            return self.run(action, request);
+        };
+        tracing::info!(
+            action,
+            placement = "in-process",
+            cached = true,
+            ms = started.elapsed().as_millis(),
+            exit_code = answer.exit_code(),
+            "action done"
+        );
+        let exit_code = answer.exit_code();
+        let mut stderr = std::io::stderr().lock();
+        for line in answer.diagnostics() {
+            let _ = writeln!(stderr, "{line}");
+        }
+        drop(stderr);
+        crate::output::write_stdout(|out| answer.write_document(out))?;
+        Ok(ExitCode::from(exit_code))
+    }
+
     /// Calls `action` and prints what it rendered; the exit status is the action's.
     pub(crate) fn run<Req: Serialize + Send + Sync + 'static>(
         &self,
@@ -590,7 +638,7 @@ pub fn api(system: &SystemArgs, args: &ApiArgs) -> anyhow::Result<ExitCode> {
     };
     check(&request)?;
     request.source = scenario.source("api_analysis", &args.source, args.rev.as_deref())?;
-    scenario.run("api_analysis", request)
+    scenario.run_analysis("api_analysis", request, |r| &r.source)
 }
 
 pub fn apidiff(system: &SystemArgs, args: &ApidiffArgs) -> anyhow::Result<ExitCode> {
@@ -625,7 +673,7 @@ pub fn deps(system: &SystemArgs, args: &DepsArgs) -> anyhow::Result<ExitCode> {
     };
     check(&request)?;
     request.source = scenario.source("deps_analysis", &args.source, args.rev.as_deref())?;
-    scenario.run("deps_analysis", request)
+    scenario.run_analysis("deps_analysis", request, |r| &r.source)
 }
 
 pub fn depsdiff(system: &SystemArgs, args: &DepsdiffArgs) -> anyhow::Result<ExitCode> {

@@ -82,7 +82,17 @@ fn repeated_analyses_are_answered_from_the_store_with_the_same_bytes() {
         v2,
         ..
     } = fixture();
+    // An API of megabytes: a cached answer is written out in chunks as it is decompressed.
+    let big = _dir.path().join("big");
+    let consts: String = (0..40_000)
+        .map(|n| format!("const C{n:05} = {n}\n"))
+        .collect();
+    write(&big, "go.mod", "module example.com/big\n\ngo 1.21\n");
+    write(&big, "big.go", &format!("package big\n\n{consts}"));
+    let big = big.to_string_lossy().into_owned();
     let runs: Vec<Vec<&str>> = vec![
+        vec!["api", &big, "--format", "goapi"],
+        vec!["api", &big, "--format", "json"],
         vec!["api", &v1, "--format", "json"],
         vec!["api", &v1, "--format", "goapi"],
         vec!["api", &v2, "--format", "json", "-e"],
