@@ -14,7 +14,6 @@
 //! a corrupted result (the store checks sha256 on read) is computed again and replaced. What it answers is
 //! marked: [`Rendered::cached`], and `"cached": true` in a JSON document's `meta`.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use gofed_store::{ResultKey, ResultWriter, Sha256, Store};
@@ -37,14 +36,9 @@ const CACHED: &str = "\"cached\": true";
 #[derive(Clone)]
 pub struct ResultCache {
     store: Store,
-    /// The keys computed so far, by action, options and sources, when the cache serves one command (see
-    /// [`ResultCache::for_one_command`]).
-    keys: Option<Arc<Mutex<HashMap<KeyedCall, ResultKey>>>>,
+    /// A key handed over to the next keying (see [`ResultCache::hand_over`]), with its sources (JSON).
+    handed_over: Arc<Mutex<Option<(String, ResultKey)>>>,
 }
-
-/// A call as [`ResultCache::for_one_command`] remembers its key: the action, the options' digest and the
-/// sources (JSON).
-type KeyedCall = (&'static str, Sha256, String);
 
 impl std::fmt::Debug for ResultCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -55,16 +49,9 @@ impl std::fmt::Debug for ResultCache {
 impl ResultCache {
     /// A cache keeping results in `store`.
     pub fn new(store: Store) -> ResultCache {
-        ResultCache { store, keys: None }
-    }
-
-    /// This cache, keying each input once: for a command, which may look its result up before it calls the
-    /// action (to write a cached answer out as it is read) and then call it, where keying a directory is a
-    /// walk and a `stat` of every file. Not for a service: its inputs may change between calls.
-    pub fn for_one_command(self) -> ResultCache {
         ResultCache {
-            keys: Some(Arc::default()),
-            ..self
+            store,
+            handed_over: Arc::default(),
         }
     }
 
@@ -90,30 +77,17 @@ impl ResultCache {
                 return None;
             }
         };
-        let call = self
-            .keys
-            .as_ref()
-            .and_then(|_| serde_json::to_string(&sources).ok())
-            .map(|sources| (action, options, sources));
-        if let Some(key) = self.remembered(call.as_ref()) {
+        if let Some(key) = self.take_handed_over(action, &options, &sources) {
             return Some(key);
         }
         let input = gofed_service::run_blocking(move |_| input_digest(&sources, allow_paths)).await;
         match input {
-            Ok(Ok(Some(input_digest))) => {
-                let key = ResultKey {
-                    action: action.to_owned(),
-                    input_digest,
-                    options_digest: options,
-                    engine_version: ENGINE.to_owned(),
-                };
-                if let (Some(keys), Some(call)) = (&self.keys, call) {
-                    if let Ok(mut keys) = keys.lock() {
-                        keys.insert(call, key.clone());
-                    }
-                }
-                Some(key)
-            }
+            Ok(Ok(Some(input_digest))) => Some(ResultKey {
+                action: action.to_owned(),
+                input_digest,
+                options_digest: options,
+                engine_version: ENGINE.to_owned(),
+            }),
             Ok(Ok(None)) => None,
             // The analysis reads the same input and reports the problem in its own words.
             Ok(Err(err)) => {
@@ -127,10 +101,30 @@ impl ResultCache {
         }
     }
 
-    /// The key remembered for `call` (see [`ResultCache::for_one_command`]).
-    fn remembered(&self, call: Option<&KeyedCall>) -> Option<ResultKey> {
-        let keys = self.keys.as_ref()?.lock().ok()?;
-        keys.get(call?).cloned()
+    /// Hands `key`, just computed for its action on `sources`, to the next keying, which takes it if it keys the
+    /// same call: a command that looked the result up first (to write a cached answer out as it is read) and
+    /// found none then calls the action without keying its input again (a directory: a walk and a `stat` of
+    /// every file). Any keying takes it, so it is never used later, when the input may have changed.
+    pub(crate) fn hand_over(&self, sources: &[Source], key: ResultKey) {
+        let (Ok(sources), Ok(mut slot)) = (serde_json::to_string(sources), self.handed_over.lock())
+        else {
+            return;
+        };
+        *slot = Some((sources, key));
+    }
+
+    /// The key handed over for `action` on `sources` with the options digest `options`, if it is the one.
+    fn take_handed_over(
+        &self,
+        action: &str,
+        options: &Sha256,
+        sources: &[Source],
+    ) -> Option<ResultKey> {
+        let (handed_sources, key) = self.handed_over.lock().ok()?.take()?;
+        let same = key.action == action
+            && key.options_digest == *options
+            && serde_json::to_string(sources).is_ok_and(|s| s == handed_sources);
+        same.then_some(key)
     }
 
     /// The stored result of `key`, as it was rendered, or with `cached` as answered from the store (see
@@ -761,6 +755,47 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[tokio::test]
+    async fn a_handed_over_key_is_taken_by_the_next_keying_of_the_same_call_only() {
+        #[derive(Serialize)]
+        struct Request {
+            format: &'static str,
+        }
+        impl MachinePaths for Request {}
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("a.go"), "package a\n").expect("write");
+        let store = Store::open_sqlite(&dir.path().join("store"))
+            .await
+            .expect("store");
+        let cache = ResultCache::new(store);
+        let sources = vec![Source::Path(dir.path().to_owned())];
+        let request = Request { format: "json" };
+        let key = |action| cache.key(action, sources.clone(), &request, true);
+        let computed = key("api_analysis").await.expect("keyed");
+        // A key that keying would not give, to tell it apart.
+        let handed = ResultKey {
+            input_digest: Sha256::of(b"handed over"),
+            ..computed.clone()
+        };
+        cache.hand_over(&sources, handed.clone());
+        assert_eq!(key("api_analysis").await, Some(handed.clone()));
+        assert_eq!(
+            key("api_analysis").await,
+            Some(computed.clone()),
+            "taken once"
+        );
+        // Another call does not take it, and no later one does.
+        cache.hand_over(&sources, handed.clone());
+        assert_ne!(key("deps_analysis").await, Some(handed.clone()));
+        assert_eq!(key("api_analysis").await, Some(computed.clone()));
+        let other = Request { format: "text" };
+        cache.hand_over(&sources, handed.clone());
+        let other_options = cache
+            .key("api_analysis", sources.clone(), &other, true)
+            .await;
+        assert_ne!(other_options, Some(handed));
     }
 
     #[test]

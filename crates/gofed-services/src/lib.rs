@@ -220,8 +220,9 @@ impl<T: MachinePaths + CheckRequest + CacheControl + serde::Serialize + Send + S
 /// A command's cached answer to `action` on `source` in this process (`api_analysis`, `deps_analysis`): the
 /// stored result, opened to be written out as it is decompressed (a whole tree's API is 150 MB of text), when
 /// `cache` holds it and the request takes a cached answer (not `no_cache`, not `record`). `None` otherwise: the
-/// action is then called as ever, and answers from the cache what it can (a result this cannot open). The
-/// request must be checked ([`CheckRequest`]); the key reads this machine's paths.
+/// action is to be called next, as ever (it answers from the cache what it can: a result this could not open),
+/// and takes the key computed here instead of keying the input again. The request must be checked
+/// ([`CheckRequest`]); the key reads this machine's paths.
 pub async fn stored_answer<Req: AnalysisRequest>(
     cache: &cache::ResultCache,
     action: &'static str,
@@ -231,10 +232,14 @@ pub async fn stored_answer<Req: AnalysisRequest>(
     if request.no_cache() || request.record() {
         return None;
     }
-    let key = cache
-        .key(action, vec![source.clone()], request, true)
-        .await?;
-    cache.open(&key).await
+    let sources = vec![source.clone()];
+    let key = cache.key(action, sources.clone(), request, true).await?;
+    let answer = cache.open(&key).await;
+    if answer.is_none() {
+        // The action keys the same call next.
+        cache.hand_over(&sources, key);
+    }
+    answer
 }
 
 /// The context's result cache with the key of this call, unless there is no cache or the call cannot be keyed.

@@ -193,9 +193,7 @@ impl Scenario {
             .iter()
             .any(|name| *config.system.placement_of(name) == Placement::Local);
         let cache = if analyses_here {
-            runtime
-                .block_on(crate::store::result_cache(&config.store))
-                .map(gofed_services::cache::ResultCache::for_one_command)
+            runtime.block_on(crate::store::result_cache(&config.store))
         } else {
             None
         };

@@ -88,7 +88,7 @@ fn repeated_analyses_are_answered_from_the_store_with_the_same_bytes() {
         .map(|n| format!("const C{n:05} = {n}\n"))
         .collect();
     write(&big, "go.mod", "module example.com/big\n\ngo 1.21\n");
-    write(&big, "big.go", &format!("package big\n\n{consts}"));
+    write(&big, "big.go", format!("package big\n\n{consts}"));
     let big = big.to_string_lossy().into_owned();
     let runs: Vec<Vec<&str>> = vec![
         vec!["api", &big, "--format", "goapi"],
