@@ -36,8 +36,24 @@ const CACHED: &str = "\"cached\": true";
 #[derive(Clone)]
 pub struct ResultCache {
     store: Store,
-    /// A key handed over to the next keying (see [`ResultCache::hand_over`]), with its sources (JSON).
-    handed_over: Arc<Mutex<Option<(String, ResultKey)>>>,
+    /// A key handed over to the next keying (see [`ResultCache::hand_over`]).
+    handed_over: Arc<Mutex<Option<HandedOver>>>,
+}
+
+/// A key handed over to the next keying, and the sources (JSON) it is the key of.
+struct HandedOver {
+    sources: String,
+    key: ResultKey,
+}
+
+impl HandedOver {
+    /// The key, if it is the key of `action` on `sources` with the options digest `options`.
+    fn of(self, action: &str, options: &Sha256, sources: &[Source]) -> Option<ResultKey> {
+        let same = self.key.action == action
+            && self.key.options_digest == *options
+            && serde_json::to_string(sources).is_ok_and(|s| s == self.sources);
+        same.then_some(self.key)
+    }
 }
 
 impl std::fmt::Debug for ResultCache {
@@ -70,6 +86,11 @@ impl ResultCache {
         request: &Req,
         allow_paths: bool,
     ) -> Option<ResultKey> {
+        let handed_over = self
+            .handed_over
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.take());
         let options = match options_digest(request) {
             Ok(digest) => digest,
             Err(err) => {
@@ -77,7 +98,7 @@ impl ResultCache {
                 return None;
             }
         };
-        if let Some(key) = self.take_handed_over(action, &options, &sources) {
+        if let Some(key) = handed_over.and_then(|handed| handed.of(action, &options, &sources)) {
             return Some(key);
         }
         let input = gofed_service::run_blocking(move |_| input_digest(&sources, allow_paths)).await;
@@ -110,21 +131,7 @@ impl ResultCache {
         else {
             return;
         };
-        *slot = Some((sources, key));
-    }
-
-    /// The key handed over for `action` on `sources` with the options digest `options`, if it is the one.
-    fn take_handed_over(
-        &self,
-        action: &str,
-        options: &Sha256,
-        sources: &[Source],
-    ) -> Option<ResultKey> {
-        let (handed_sources, key) = self.handed_over.lock().ok()?.take()?;
-        let same = key.action == action
-            && key.options_digest == *options
-            && serde_json::to_string(sources).is_ok_and(|s| s == handed_sources);
-        same.then_some(key)
+        *slot = Some(HandedOver { sources, key });
     }
 
     /// The stored result of `key`, as it was rendered, or with `cached` as answered from the store (see
