@@ -225,6 +225,26 @@ struct StoredHead {
     cached_at: Option<u64>,
 }
 
+impl StoredHead {
+    /// Whether the document is JSON (else text).
+    fn json(&self) -> Result<bool, String> {
+        match self.output.as_str() {
+            "json" => Ok(true),
+            "text" => Ok(false),
+            other => Err(format!("unknown document kind {other:?}")),
+        }
+    }
+}
+
+/// The stored `document` as the [`Output`] it was, JSON (checked) or text.
+fn output_of(json: bool, document: String) -> Result<Output, String> {
+    if !json {
+        return Ok(Output::Text(document));
+    }
+    let raw = RawValue::from_string(document).map_err(|err| format!("the document: {err}"))?;
+    Ok(Output::Json(raw))
+}
+
 /// `rendered` as stored, compressed as it is written (see [`write_stored`]).
 pub(crate) fn written(rendered: &Rendered) -> std::io::Result<ResultWriter> {
     let mut out = ResultWriter::new()?;
@@ -312,11 +332,7 @@ pub(crate) fn open_stored(
         return Err("no line after the magic".into());
     }
     let head: StoredHead = serde_json::from_slice(&line).map_err(|err| err.to_string())?;
-    let json = match head.output.as_str() {
-        "json" => true,
-        "text" => false,
-        other => return Err(format!("unknown document kind {other:?}")),
-    };
+    let json = head.json()?;
     let head_length = (first.len() + line.len() + 1) as u64;
     Ok(StoredAnswer {
         exit_code: head.exit_code,
@@ -336,9 +352,9 @@ impl StoredAnswer {
         self.exit_code
     }
 
-    /// The lines for stderr, before the document (see [`Rendered::diagnostics`]).
-    pub fn diagnostics(&self) -> &[String] {
-        &self.diagnostics
+    /// Writes the lines for stderr, before the document, as [`Rendered::write_diagnostics`] does.
+    pub fn write_diagnostics(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        crate::request::write_lines(&self.diagnostics, out)
     }
 
     /// Writes the document as the command line prints it ([`Rendered::write_to`]), marked as answered from the
@@ -409,13 +425,8 @@ impl StoredAnswer {
                 document = marked;
             }
         }
-        let output = if json {
-            Output::Json(RawValue::from_string(document).map_err(|err| the_document(&err))?)
-        } else {
-            Output::Text(document)
-        };
         Ok(Rendered {
-            output,
+            output: output_of(json, document)?,
             exit_code: self.exit_code,
             diagnostics: self.diagnostics,
             cached,
@@ -526,15 +537,8 @@ fn read_whole(mut bytes: Vec<u8>) -> Result<Rendered, String> {
         .map_err(|err| format!("the head: {err}"))?;
     bytes.truncate(document_length);
     let document = String::from_utf8(bytes).map_err(|err| format!("the document: {err}"))?;
-    let output = match head.output.as_str() {
-        "text" => Output::Text(document),
-        "json" => Output::Json(
-            RawValue::from_string(document).map_err(|err| format!("the document: {err}"))?,
-        ),
-        other => return Err(format!("unknown document kind {other:?}")),
-    };
     Ok(Rendered {
-        output,
+        output: output_of(head.json()?, document)?,
         exit_code: head.exit_code,
         diagnostics: head.diagnostics,
         cached: false,
@@ -720,7 +724,11 @@ mod tests {
             );
             let answer = cache.open(&key).await.expect("stored");
             assert_eq!(answer.exit_code(), rendered.exit_code);
-            assert_eq!(answer.diagnostics(), rendered.diagnostics);
+            let mut diagnostics = Vec::new();
+            answer.write_diagnostics(&mut diagnostics).expect("written");
+            let mut expected = Vec::new();
+            rendered.write_diagnostics(&mut expected).expect("written");
+            assert_eq!(diagnostics, expected);
             let mut out = Vec::new();
             answer.write_document(&mut out).expect("written out");
             assert_eq!(out, printed(&mark_cached(rendered.clone())));

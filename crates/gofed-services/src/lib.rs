@@ -207,7 +207,6 @@ fn with_source_warnings(mut rendered: Rendered, trees: &[&OpenedTree]) -> Render
 }
 
 /// What an analysis action takes: a request the cache can key.
-/// A request of an analysis of trees: checked, keyed and cached alike.
 pub trait AnalysisRequest:
     MachinePaths + CheckRequest + CacheControl + serde::Serialize + Send + Sync + 'static
 {

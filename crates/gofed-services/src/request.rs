@@ -637,11 +637,7 @@ impl Rendered {
 
     /// Writes the diagnostics, one per line (what a scenario prints on stderr).
     pub fn write_diagnostics(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        for line in &self.diagnostics {
-            out.write_all(line.as_bytes())?;
-            out.write_all(b"\n")?;
-        }
-        Ok(())
+        write_lines(&self.diagnostics, out)
     }
 
     /// Writes the document as the command line prints it: JSON pretty-printed with a final newline, text as is.
@@ -654,4 +650,13 @@ impl Rendered {
             Output::Text(text) => out.write_all(text.as_bytes()),
         }
     }
+}
+
+/// Writes `lines`, each ended by a newline.
+pub(crate) fn write_lines(lines: &[String], out: &mut dyn Write) -> std::io::Result<()> {
+    for line in lines {
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
 }

@@ -456,7 +456,8 @@ impl StoredResult {
     }
 }
 
-fn corrupt_result(key: &ResultKey, detail: String) -> StoreError {
+/// A [`StoreError::CorruptResult`] of `key`.
+pub(crate) fn corrupt_result(key: &ResultKey, detail: String) -> StoreError {
     StoreError::CorruptResult {
         key: Box::new(key.clone()),
         detail,

@@ -69,10 +69,7 @@ impl ResultReader {
     fn corrupt(&self, detail: String) -> io::Error {
         io::Error::new(
             io::ErrorKind::InvalidData,
-            StoreError::CorruptResult {
-                key: Box::new(self.key.clone()),
-                detail,
-            },
+            crate::corrupt_result(&self.key, detail),
         )
     }
 }

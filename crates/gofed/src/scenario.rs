@@ -10,7 +10,6 @@
 //! service reads it in memory with the same function an in-process call uses.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -548,11 +547,8 @@ impl Scenario {
             "action done"
         );
         let exit_code = answer.exit_code();
-        let mut stderr = std::io::stderr().lock();
-        for line in answer.diagnostics() {
-            let _ = writeln!(stderr, "{line}");
-        }
-        drop(stderr);
+        // As `run` prints them (stderr's failure does not change the outcome).
+        let _ = answer.write_diagnostics(&mut std::io::stderr().lock());
         crate::output::write_stdout(|out| answer.write_document(out))?;
         Ok(ExitCode::from(exit_code))
     }
